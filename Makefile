@@ -1,0 +1,49 @@
+# Crocevia: `make demo` runs the demo on SQLite; `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+export CROCEVIA_INSECURE_DEV_KEY ?= 1
+
+.PHONY: demo test install install-test system-deps messages lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+system-deps:
+	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext)
+
+install: system-deps $(VENV)/.installed node_modules/.installed messages
+
+messages: $(VENV)/.installed
+	cd src/crocevia && ../../$(BIN)/crocevia compilemessages -v0
+
+install-test: install
+	@command -v /usr/bin/chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
+demo: install
+	mkdir -p var
+	DEBUG=1 $(BIN)/crocevia migrate --no-input -v1
+	DEBUG=1 $(BIN)/crocevia demo
+	DEBUG=1 $(BIN)/crocevia runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-test lint
+	$(BIN)/crocevia makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,19 @@
+import pytest
+
+from crocevia.core.testing import build_actors
+
+
+@pytest.fixture
+def actors(db):
+    return build_actors()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,1 @@
+"""Crocevia: integrated taking-in-charge of vulnerable people."""

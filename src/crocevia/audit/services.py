@@ -1,0 +1,72 @@
+"""Writing audit events. Called by every service inside its own transaction."""
+
+import datetime
+import decimal
+from collections.abc import Iterable
+
+from django.db import models
+
+from .models import AuditEvent
+
+
+def _plain(value):
+    """A JSON-safe, human-readable form of a field value."""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if hasattr(value, "code") and not isinstance(value, str):  # django-countries Country
+        return value.code
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
+    """Current values of `fields` (FKs by id), for a before/after comparison."""
+    data = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = field.attname if field.is_relation else name
+        data[name] = _plain(getattr(instance, attname))
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for every field whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def audit_change(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    changes: dict,
+    person=None,
+    note: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.CHANGE,
+        action=action,
+        actor=actor,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        person=person,
+        changes=changes,
+        note=note,
+    )
+
+
+def audit_access(*, actor, instance: models.Model, person=None, note: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.ACCESS,
+        action="view",
+        actor=actor,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        person=person,
+        note=note,
+    )

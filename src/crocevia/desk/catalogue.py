@@ -1,0 +1,25 @@
+"""The desk service codes of INTERCHANGE.md, with the Italian names operators read."""
+
+SERVICE_CATALOGUE: list[tuple[str, str]] = [
+    ("legal_advice", "Consulenza giuridica"),
+    ("complex_documents", "Redazione atti complessi"),
+    ("form_filling", "Compilazione atti su richiesta"),
+    ("permit_kit", "Compilazione kit rinnovo permesso di soggiorno (ANCITEL)"),
+    ("citizenship_application", "Domanda di cittadinanza"),
+    ("family_reunification", "Ricongiungimento familiare"),
+    ("language_test", "Test di lingua italiana"),
+    ("appeal", "Ricorsi"),
+    ("housing_accompaniment", "Accompagnamento casa"),
+    ("accompaniment", "Accompagnamento generico"),
+    ("housing_search", "Ricerca casa"),
+    ("job_search", "Ricerca lavoro"),
+    ("cv_writing", "Redazione CV"),
+    ("information", "Informazione"),
+    ("liaison", "Rapporti/contatti con altri enti"),
+    ("referral_third_sector", "Invio al Terzo Settore"),
+    ("referral_social_services", "Invio al Servizio Sociale Territoriale"),
+    ("referral_public_services", "Invio ad altri servizi pubblici"),
+    ("mediation", "Mediazione linguistico-culturale"),
+    ("translation", "Traduzione documenti"),
+    ("other", "Altri motivi"),
+]

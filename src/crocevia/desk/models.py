@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DeskService(models.Model):
+    """A prestazione di sportello; the catalogue of INTERCHANGE.md, extensible in the admin."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("desk service")
+        verbose_name_plural = _("desk services")
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    """One visit of a person at a desk."""
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("Solved at the desk")
+        REFERRED = "referred", _("Referred to an organisation")
+        SECOND_LEVEL = "second_level", _("Sent to level 2")
+
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="contacts", verbose_name=_("person")
+    )
+    desk = models.ForeignKey(
+        "network.Desk", on_delete=models.PROTECT, related_name="contacts", verbose_name=_("desk")
+    )
+    date = models.DateField(_("date"))
+    services = models.ManyToManyField(
+        DeskService, related_name="contacts", verbose_name=_("services given")
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.SOLVED
+    )
+    referred_to = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+        verbose_name=_("referred to"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("operator"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["desk", "date"], name="contact_desk_date_idx"),
+            models.Index(fields=["person", "date"], name="contact_person_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="referred") | models.Q(referred_to__isnull=False),
+                name="contact_referral_has_receiver",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} – {self.desk} – {self.date:%d/%m/%Y}"
+
+
+class ItalianLevel(models.TextChoices):
+    NONE = "none", _("None")
+    PRE_A1 = "pre_a1", _("Pre-A1 (literacy)")
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+
+class WorkSector(models.TextChoices):
+    AGRICULTURE = "agriculture", _("Agriculture")
+    CONSTRUCTION = "construction", _("Construction")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    LOGISTICS = "logistics", _("Logistics and transport")
+    CATERING = "catering", _("Catering and hospitality")
+    CARE = "care", _("Care and domestic work")
+    CLEANING = "cleaning", _("Cleaning services")
+    HEALTH = "health", _("Health and social care")
+    RETAIL = "retail", _("Retail")
+    OTHER = "other", _("Other")
+
+
+class LanguageNeed(models.Model):
+    """The level of Italian and the need for job-specific Italian, recorded at a desk."""
+
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="language_needs",
+        verbose_name=_("person"),
+    )
+    contact = models.OneToOneField(
+        Contact,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="language_need",
+        verbose_name=_("contact"),
+    )
+    recorded_on = models.DateField(_("recorded on"))
+    italian_level = models.CharField(_("Italian level"), max_length=10, choices=ItalianLevel.choices)
+    needs_job_italian = models.BooleanField(_("needs job-specific Italian"), default=False)
+    work_sector = models.CharField(
+        _("work sector"), max_length=20, choices=WorkSector.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        verbose_name = _("language need")
+        verbose_name_plural = _("language needs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(needs_job_italian=False) | ~models.Q(work_sector=""),
+                name="language_need_sector_when_job_italian",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} – {self.get_italian_level_display()}"

@@ -1,0 +1,179 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Household(models.Model):
+    """People living together: the unit of the income-support measures."""
+
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self):
+        ref = self.members.filter(household_relationship=Relationship.REFERENCE).first()
+        if ref:
+            return _("Household of %(name)s") % {"name": ref.full_name}
+        return _("Household %(id)s") % {"id": self.pk}
+
+
+class Relationship(models.TextChoices):
+    REFERENCE = "reference", _("Reference person")
+    PARTNER = "partner", _("Spouse or partner")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Brother or sister")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    OTHER_RELATIVE = "other_relative", _("Other relative")
+    OTHER = "other", _("Other cohabitant")
+
+
+class PermitType(models.TextChoices):
+    NONE = "", _("None or not known")
+    EU_LONG_TERM = "eu_long_term", _("EU long-term residence permit")
+    WORK = "work", _("Work")
+    FAMILY = "family", _("Family reasons")
+    STUDY = "study", _("Study")
+    ASYLUM = "asylum", _("Refugee status (asylum)")
+    SUBSIDIARY = "subsidiary", _("Subsidiary protection")
+    SPECIAL = "special", _("Special protection")
+    ASYLUM_SEEKER = "asylum_seeker", _("Asylum application pending")
+    HEALTH = "health", _("Medical treatment")
+    OTHER = "other", _("Other")
+
+
+class Person(models.Model):
+    """The registry record (anagrafica) of someone served."""
+
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    family_name = models.CharField(_("family name"), max_length=120)
+    given_names = models.CharField(_("given names"), max_length=120)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    birth_country = CountryField(_("birth country"), blank=True)
+    citizenship = CountryField(_("citizenship"), blank=True)
+    codice_fiscale = models.CharField(_("codice fiscale"), max_length=16, blank=True)
+    comune = models.ForeignKey(
+        "network.Comune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("Comune of residence"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    needs_mediator = models.BooleanField(_("needs a cultural mediator"), default=False)
+    permit_type = models.CharField(
+        _("residence permit"), max_length=20, choices=PermitType.choices, blank=True
+    )
+    permit_expires_on = models.DateField(_("permit expires on"), null=True, blank=True)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
+    )
+    household_relationship = models.CharField(
+        _("relationship to the reference person"),
+        max_length=20,
+        choices=Relationship.choices,
+        blank=True,
+    )
+    # Derived search columns, kept by the services (people.services._derive).
+    search_name = models.CharField(max_length=250, editable=False, db_index=True)
+    # Registration: who and which organisation created the record (an access rule).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    created_by_organisation = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by organisation"),
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["family_name", "given_names", "birth_date"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["codice_fiscale"], name="person_cf_idx"),
+            models.Index(fields=["birth_date"], name="person_birth_idx"),
+            models.Index(fields=["family_name", "given_names"], name="person_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_names}"
+
+
+class Consent(models.Model):
+    class Scope(models.TextChoices):
+        PROCESSING = "processing", _("Processing of personal data")
+        NETWORK_SHARING = "network_sharing", _("Sharing within the network of services")
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person")
+    )
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
+    given_on = models.DateField(_("date"))
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("collected by"),
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_scope_display()} ({self.given_on:%d/%m/%Y})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None

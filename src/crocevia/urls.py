@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from crocevia.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path(
+        "accesso/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("esci/", auth_views.LogoutView.as_view(), name="logout"),
+    path("persone/", include("crocevia.people.urls")),
+    path("sportello/", include("crocevia.desk.urls")),
+    path("admin/", admin.site.urls),
+]
