@@ -26,7 +26,7 @@ system-deps:
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 
 messages: $(VENV)/.installed
-	cd src/crocevia && ../../$(BIN)/crocevia compilemessages -v0
+	$(BIN)/crocevia compilemessages -v0 --ignore=.venv --ignore=node_modules
 
 install-test: install
 	@command -v /usr/bin/chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
