@@ -122,16 +122,22 @@ class Actors:
 def build_actors() -> Actors:
     zone = ZoneFactory(code="ZPI", name="Zona Pisana")
     other_zone = ZoneFactory(code="ZLI", name="Zona Livornese")
-    pisa = ComuneFactory(istat_code="050026", name="Pisa", province="PI", population=90118, zone=zone)
+    pisa = ComuneFactory(
+        istat_code="050026", name="Pisa", province="PI", population=90118, zone=zone
+    )
     livorno = ComuneFactory(
         istat_code="049009", name="Livorno", province="LI", population=157000, zone=other_zone
     )
-    sds = OrganisationFactory(code="SDS-PI", name="SdS Zona Pisana", kind="sds", zone=zone, comune=pisa)
+    sds = OrganisationFactory(
+        code="SDS-PI", name="SdS Zona Pisana", kind="sds", zone=zone, comune=pisa
+    )
     cpi = OrganisationFactory(code="CPI-PI", name="CPI Pisa", kind="cpi", zone=zone, comune=pisa)
     other_org = OrganisationFactory(
         code="COM-LI", name="Comune di Livorno", kind="comune", zone=other_zone, comune=livorno
     )
-    desk = DeskFactory(code="SPI-PISA", organisation=sds, name="Sportello immigrati Pisa", comune=pisa)
+    desk = DeskFactory(
+        code="SPI-PISA", organisation=sds, name="Sportello immigrati Pisa", comune=pisa
+    )
     other_desk = DeskFactory(
         code="SPI-LIVORNO", organisation=other_org, name="Sportello Livorno", comune=livorno
     )

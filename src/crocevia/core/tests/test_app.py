@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from crocevia.core.testing import PASSWORD
 
