@@ -1,5 +1,344 @@
-from django.shortcuts import render
+"""Views of the registry: access -> form -> service -> redirect or partial."""
+
+import contextlib
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crocevia.audit.models import AuditEvent
+from crocevia.core.htmx import render_page_or_partial
+from crocevia.desk.selectors import contacts_for_person
+
+from . import services
+from .access import get_household_for, get_person_for
+from .forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    HouseholdMemberForm,
+    PersonCreateForm,
+    PersonEditForm,
+)
+from .models import Person
+from .selectors import parse_person_query, persons_visible_to, search_persons
+from .validators import language_name
 
 
+def _search_context(request, query: str) -> dict:
+    query = query.strip()
+    parsed = parse_person_query(query)
+    return {
+        "query": query,
+        "parsed": parsed,
+        "persons": search_persons(request.user, query) if query else [],
+        "create_url": reverse("people:create") + (f"?{urlencode({'q': query})}" if query else ""),
+    }
+
+
+@require_GET
 def person_search(request):
-    return render(request, "core/home.html")
+    context = _search_context(request, request.GET.get("q", ""))
+    return render_page_or_partial(request, "people/search.html", "people/_results.html", context)
+
+
+def _initial_from_query(query: str) -> dict:
+    """Pre-fill the registration form with what the operator already searched for."""
+    parsed = parse_person_query(query)
+    initial = {}
+    if parsed.words:
+        initial["family_name"] = parsed.words[0]
+        if len(parsed.words) > 1:
+            initial["given_names"] = " ".join(parsed.words[1:])
+    if parsed.birth_date:
+        initial["birth_date"] = parsed.birth_date
+    if parsed.codice_fiscale:
+        initial["codice_fiscale"] = parsed.codice_fiscale
+    return initial
+
+
+def _split_candidates(user, candidates: list[Person]) -> tuple[list[Person], int]:
+    """Candidates the user may see (named), and how many others exist (never named)."""
+    visible_ids = set(
+        persons_visible_to(user)
+        .filter(pk__in=[c.pk for c in candidates])
+        .values_list("pk", flat=True)
+    )
+    visible = [c for c in candidates if c.pk in visible_ids]
+    return visible, len(candidates) - len(visible)
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    query = request.GET.get("q", "").strip()
+    visible_duplicates, hidden_duplicates, suspected = [], 0, False
+    if request.method == "POST":
+        form = PersonCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                person = services.person_create(
+                    actor=request.user,
+                    data=form.service_data(),
+                    confirmed_distinct=form.cleaned_data["confirm_distinct"],
+                )
+            except services.DuplicateSuspected as exc:
+                suspected = True
+                visible_duplicates, hidden_duplicates = _split_candidates(
+                    request.user, exc.candidates
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("The person has been registered."))
+                return redirect("people:detail", pk=person.pk)
+    else:
+        form = PersonCreateForm(initial=_initial_from_query(query))
+    context = _search_context(request, query)
+    context.update(
+        form=form,
+        duplicates_suspected=suspected,
+        visible_duplicates=visible_duplicates,
+        hidden_duplicates=hidden_duplicates,
+    )
+    return render(request, "people/create.html", context)
+
+
+def _household_context(request, person: Person) -> dict:
+    """Members of the person's household the user may see, and how many others exist."""
+    household_members, hidden_members = [], 0
+    if person.household_id:
+        members = list(
+            person.household.members.only(
+                "pk", "family_name", "given_names", "birth_date", "household_relationship"
+            ).order_by("birth_date", "pk")
+        )
+        visible_ids = set(
+            persons_visible_to(request.user)
+            .filter(household_id=person.household_id)
+            .values_list("pk", flat=True)
+        )
+        household_members = [m for m in members if m.pk in visible_ids]
+        hidden_members = len(members) - len(household_members)
+    return {"household_members": household_members, "hidden_members": hidden_members}
+
+
+def _detail_context(request, person: Person, **forms) -> dict:
+    return {
+        **_household_context(request, person),
+        "person": person,
+        "languages": person_languages(person),
+        "consents": list(person.consents.select_related("collected_by")),
+        "contacts": contacts_for_person(request.user, person),
+        "consent_form": forms.get("consent_form") or ConsentForm(),
+        "withdraw_form": ConsentWithdrawForm(),
+    }
+
+
+def person_languages(person: Person) -> list[str]:
+    return [language_name(code) for code in person.languages or []]
+
+
+@require_GET
+def person_detail(request, pk):
+    person = get_person_for(request.user, pk)
+    services.person_access_record(actor=request.user, person=person)
+    return render(request, "people/detail.html", _detail_context(request, person))
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    person = get_person_for(request.user, pk, write=True)
+    if request.method == "POST":
+        form = PersonEditForm(request.POST, instance=person)
+        if form.is_valid():
+            try:
+                services.person_update(
+                    actor=request.user,
+                    person=person,
+                    data=form.service_data(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.ConflictError as exc:
+                # Keep what was typed; the next save is a deliberate choice on fresh data.
+                data = request.POST.copy()
+                data["version"] = exc.current.version
+                form = PersonEditForm(data, instance=exc.current)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this person while you were editing, so your "
+                        "changes were not saved. Check the values below against the current "
+                        "record, then save again."
+                    ),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("The changes have been saved."))
+                return redirect("people:detail", pk=person.pk)
+    else:
+        form = PersonEditForm(instance=person, initial={"version": person.version})
+    return render(request, "people/edit.html", {"person": person, "form": form})
+
+
+@require_GET
+def person_audit(request, pk):
+    if not request.user.is_superuser:
+        raise Http404(_("Person not found."))
+    person = get_person_for(request.user, pk)
+    events = AuditEvent.objects.filter(person=person).select_related("actor").order_by("-at", "-id")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    rows = [(event, _describe_changes(event)) for event in page.object_list]
+    return render(request, "people/audit.html", {"person": person, "page": page, "rows": rows})
+
+
+def _describe_changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """(label, old, new) for each changed field, labelled with the model's field names."""
+    model = None
+    with contextlib.suppress(LookupError, ValueError):
+        model = apps.get_model(event.object_type)
+    result = []
+    for name, values in (event.changes or {}).items():
+        label = name
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except Exception:  # noqa: BLE001 - a field renamed since; show the raw name
+                label = name
+        old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        result.append((label, old, new))
+    return result
+
+
+# --- household -----------------------------------------------------------------------------
+
+
+@require_GET
+def household(request, pk):
+    person = get_person_for(request.user, pk)
+    query = request.GET.get("q", "").strip()
+    candidates = []
+    if query and person.household_id:
+        candidates = [
+            (p, HouseholdMemberForm(initial={"person": p.pk}, auto_id=f"id_m{p.pk}_%s"))
+            for p in search_persons(request.user, query, limit=20)
+            if p.household_id is None
+        ]
+    context = _household_context(request, person)
+    context.update(person=person, query=query, candidates=candidates)
+    return render_page_or_partial(
+        request, "people/household.html", "people/_household_candidates.html", context
+    )
+
+
+@require_POST
+def household_create(request, pk):
+    person = get_person_for(request.user, pk, write=True)
+    try:
+        services.household_create(actor=request.user, reference_person=person)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The household has been created."))
+    return redirect("people:household", pk=person.pk)
+
+
+@require_POST
+def household_add_member(request, pk):
+    person = get_person_for(request.user, pk, write=True)
+    if not person.household_id:
+        raise Http404(_("Household not found."))
+    household_obj = get_household_for(request.user, person.household_id, write=True)
+    form = HouseholdMemberForm(request.POST)
+    if form.is_valid():
+        member = get_person_for(request.user, form.cleaned_data["person"], write=True)
+        try:
+            services.household_add_member(
+                actor=request.user,
+                household=household_obj,
+                person=member,
+                relationship=form.cleaned_data["relationship"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("%(name)s has been added to the household.") % {"name": member}
+            )
+    else:
+        messages.error(request, _("Choose the relationship to the reference person."))
+    return redirect("people:household", pk=person.pk)
+
+
+@require_POST
+def household_remove_member(request, pk, member_pk):
+    person = get_person_for(request.user, pk, write=True)
+    member = get_person_for(request.user, member_pk, write=True)
+    if not person.household_id or member.household_id != person.household_id:
+        raise Http404(_("Person not found."))
+    try:
+        services.household_remove_member(actor=request.user, person=member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(name)s has been removed from the household.") % {"name": member}
+        )
+    if member.pk == person.pk:
+        return redirect("people:detail", pk=person.pk)
+    return redirect("people:household", pk=person.pk)
+
+
+# --- consents ------------------------------------------------------------------------------
+
+
+@require_POST
+def consent_add(request, pk):
+    person = get_person_for(request.user, pk, write=True)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(
+                actor=request.user,
+                person=person,
+                scope=form.cleaned_data["scope"],
+                given_on=form.cleaned_data["given_on"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The consent has been recorded."))
+            return redirect(reverse("people:detail", args=[person.pk]) + "#consents")
+    services.person_access_record(actor=request.user, person=person)
+    context = _detail_context(request, person, consent_form=form)
+    return render(request, "people/detail.html", context, status=200)
+
+
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    person = get_person_for(request.user, pk, write=True)
+    consent = person.consents.filter(pk=consent_pk).first()
+    if consent is None:
+        raise Http404(_("Consent not found."))
+    form = ConsentWithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_withdraw(
+                actor=request.user, consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The withdrawal of the consent has been recorded."))
+    else:
+        messages.error(request, _("Enter the date of withdrawal."))
+    return redirect(reverse("people:detail", args=[person.pk]) + "#consents")

@@ -7,90 +7,268 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0001_initial'),
+        ("network", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='external id')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='external id')),
-                ('family_name', models.CharField(max_length=120, verbose_name='family name')),
-                ('given_names', models.CharField(max_length=120, verbose_name='given names')),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('birth_country', django_countries.fields.CountryField(blank=True, max_length=2, verbose_name='birth country')),
-                ('citizenship', django_countries.fields.CountryField(blank=True, max_length=2, verbose_name='citizenship')),
-                ('codice_fiscale', models.CharField(blank=True, max_length=16, verbose_name='codice fiscale')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages spoken')),
-                ('needs_mediator', models.BooleanField(default=False, verbose_name='needs a cultural mediator')),
-                ('permit_type', models.CharField(blank=True, choices=[('', 'None or not known'), ('eu_long_term', 'EU long-term residence permit'), ('work', 'Work'), ('family', 'Family reasons'), ('study', 'Study'), ('asylum', 'Refugee status (asylum)'), ('subsidiary', 'Subsidiary protection'), ('special', 'Special protection'), ('asylum_seeker', 'Asylum application pending'), ('health', 'Medical treatment'), ('other', 'Other')], max_length=20, verbose_name='residence permit')),
-                ('permit_expires_on', models.DateField(blank=True, null=True, verbose_name='permit expires on')),
-                ('household_relationship', models.CharField(blank=True, choices=[('reference', 'Reference person'), ('partner', 'Spouse or partner'), ('child', 'Child'), ('parent', 'Parent'), ('sibling', 'Brother or sister'), ('grandchild', 'Grandchild'), ('other_relative', 'Other relative'), ('other', 'Other cohabitant')], max_length=20, verbose_name='relationship to the reference person')),
-                ('search_name', models.CharField(db_index=True, editable=False, max_length=250)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('comune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='network.comune', verbose_name='Comune of residence')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('created_by_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.organisation', verbose_name='registered by organisation')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='people.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("family_name", models.CharField(max_length=120, verbose_name="family name")),
+                ("given_names", models.CharField(max_length=120, verbose_name="given names")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "birth_country",
+                    django_countries.fields.CountryField(
+                        blank=True, max_length=2, verbose_name="birth country"
+                    ),
+                ),
+                (
+                    "citizenship",
+                    django_countries.fields.CountryField(
+                        blank=True, max_length=2, verbose_name="citizenship"
+                    ),
+                ),
+                (
+                    "codice_fiscale",
+                    models.CharField(blank=True, max_length=16, verbose_name="codice fiscale"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                (
+                    "languages",
+                    models.JSONField(blank=True, default=list, verbose_name="languages spoken"),
+                ),
+                (
+                    "needs_mediator",
+                    models.BooleanField(default=False, verbose_name="needs a cultural mediator"),
+                ),
+                (
+                    "permit_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None or not known"),
+                            ("eu_long_term", "EU long-term residence permit"),
+                            ("work", "Work"),
+                            ("family", "Family reasons"),
+                            ("study", "Study"),
+                            ("asylum", "Refugee status (asylum)"),
+                            ("subsidiary", "Subsidiary protection"),
+                            ("special", "Special protection"),
+                            ("asylum_seeker", "Asylum application pending"),
+                            ("health", "Medical treatment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="residence permit",
+                    ),
+                ),
+                (
+                    "permit_expires_on",
+                    models.DateField(blank=True, null=True, verbose_name="permit expires on"),
+                ),
+                (
+                    "household_relationship",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("reference", "Reference person"),
+                            ("partner", "Spouse or partner"),
+                            ("child", "Child"),
+                            ("parent", "Parent"),
+                            ("sibling", "Brother or sister"),
+                            ("grandchild", "Grandchild"),
+                            ("other_relative", "Other relative"),
+                            ("other", "Other cohabitant"),
+                        ],
+                        max_length=20,
+                        verbose_name="relationship to the reference person",
+                    ),
+                ),
+                ("search_name", models.CharField(db_index=True, editable=False, max_length=250)),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="registered at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "comune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="network.comune",
+                        verbose_name="Comune of residence",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "created_by_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.organisation",
+                        verbose_name="registered by organisation",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="people.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'persons',
-                'ordering': ['family_name', 'given_names', 'birth_date'],
+                "verbose_name": "person",
+                "verbose_name_plural": "persons",
+                "ordering": ["family_name", "given_names", "birth_date"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('processing', 'Processing of personal data'), ('network_sharing', 'Sharing within the network of services')], max_length=20, verbose_name='scope')),
-                ('given_on', models.DateField(verbose_name='date')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='withdrawn on')),
-                ('notes', models.CharField(blank=True, max_length=250, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('collected_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='collected by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='people.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("processing", "Processing of personal data"),
+                            ("network_sharing", "Sharing within the network of services"),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("given_on", models.DateField(verbose_name="date")),
+                (
+                    "withdrawn_on",
+                    models.DateField(blank=True, null=True, verbose_name="withdrawn on"),
+                ),
+                ("notes", models.CharField(blank=True, max_length=250, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "collected_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="collected by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'ordering': ['-given_on', '-id'],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "ordering": ["-given_on", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['codice_fiscale'], name='person_cf_idx'),
+            model_name="person",
+            index=models.Index(fields=["codice_fiscale"], name="person_cf_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['birth_date'], name='person_birth_idx'),
+            model_name="person",
+            index=models.Index(fields=["birth_date"], name="person_birth_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['family_name', 'given_names'], name='person_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["family_name", "given_names"], name="person_name_idx"),
         ),
     ]

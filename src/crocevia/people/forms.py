@@ -1,0 +1,131 @@
+"""Forms of the registry: the shape of the input; the rules live in services and validators."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.network.models import Comune
+
+from .models import Consent, Person, Relationship
+from .services import PERSON_FIELDS
+from .validators import check_codice_fiscale, language_choices
+
+FORM_FIELDS = [f for f in PERSON_FIELDS if f != "external_id"]
+
+
+class LanguagesField(forms.MultipleChoiceField):
+    """A multiple select of ISO 639-1 languages, named in the active language."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", language_choices)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class PersonForm(StyledFormMixin, forms.ModelForm):
+    """Registry data of a person. Field errors show beside the fields (partials/field.html)."""
+
+    languages = LanguagesField(
+        label=_("Languages spoken"),
+        help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
+    )
+    comune = forms.ModelChoiceField(
+        queryset=Comune.objects.order_by("name"),
+        required=False,
+        label=_("Comune of residence"),
+    )
+
+    class Meta:
+        model = Person
+        fields = FORM_FIELDS
+        widgets = {
+            "birth_date": DateInput(),
+            "permit_expires_on": DateInput(),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "codice_fiscale": forms.TextInput(
+                attrs={"autocapitalize": "characters", "spellcheck": "false"}
+            ),
+        }
+        help_texts = {
+            "codice_fiscale": _("16 characters, or the 11-digit provisional code."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["codice_fiscale"].max_length = 20
+        self.fields["codice_fiscale"].widget.attrs["maxlength"] = 20
+
+    def clean(self):
+        data = super().clean()
+        if "codice_fiscale" in data:
+            try:
+                data["codice_fiscale"] = check_codice_fiscale(
+                    data["codice_fiscale"],
+                    birth_date=data.get("birth_date"),
+                    sex=data.get("sex"),
+                )
+            except ValidationError as exc:
+                self.add_error("codice_fiscale", exc)
+        return data
+
+    def _post_clean(self):
+        # Model validation happens in the service (the one place of the rules).
+        pass
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in FORM_FIELDS}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class PersonCreateForm(PersonForm):
+    confirm_distinct = forms.BooleanField(
+        required=False, label=_("I confirm this is a different person")
+    )
+
+
+class PersonEditForm(PersonForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ConsentForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["scope", "given_on", "notes"]
+        widgets = {"given_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].initial = timezone.localdate
+        self.fields["given_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def _post_clean(self):
+        pass
+
+
+class ConsentWithdrawForm(StyledFormMixin, forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"].initial = timezone.localdate
+
+
+class HouseholdMemberForm(StyledFormMixin, forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the reference person"),
+        choices=[("", "---------")]
+        + [c for c in Relationship.choices if c[0] != Relationship.REFERENCE],
+    )

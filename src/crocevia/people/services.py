@@ -1,0 +1,388 @@
+"""Every write to the registry: persons, households, consents. Atomic, validated, audited."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.selectors import active_memberships
+from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.core.text import fold, names_similar
+
+from .models import Consent, Household, Person, Relationship
+from .validators import check_codice_fiscale, check_languages
+
+# The fields a caller may set through person_create / person_update.
+PERSON_FIELDS = (
+    "family_name",
+    "given_names",
+    "sex",
+    "birth_date",
+    "citizenship",
+    "birth_country",
+    "codice_fiscale",
+    "comune",
+    "phone",
+    "email",
+    "languages",
+    "needs_mediator",
+    "permit_type",
+    "permit_expires_on",
+    "external_id",
+)
+# What the trail records of a person (the household fields change through their services).
+AUDITED_PERSON_FIELDS = (*PERSON_FIELDS, "household", "household_relationship")
+
+OLDEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+class ConflictError(Exception):
+    """The record changed since the caller read it (optimistic locking)."""
+
+    def __init__(self, current):
+        super().__init__(_("This record was changed by someone else in the meantime."))
+        self.current = current
+
+
+class DuplicateSuspected(Exception):
+    """Likely duplicates exist; the caller must confirm this is a different person."""
+
+    def __init__(self, candidates: list[Person]):
+        super().__init__(_("A similar person is already registered."))
+        self.candidates = candidates
+
+
+# --- persons -------------------------------------------------------------------------------
+
+
+def _check_keys(data: dict) -> None:
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+
+
+def _apply_and_validate(person: Person, data: dict) -> None:
+    """Set `data` on `person`, derive the search columns, and validate the whole record.
+
+    Raises one ValidationError with every field's messages, so a form can show them all.
+    """
+    for name, value in data.items():
+        if isinstance(value, str) and name not in ("languages",):
+            value = value.strip()
+        setattr(person, name, value)
+    if person.external_id == "":
+        person.external_id = None
+    person.search_name = fold(f"{person.family_name} {person.given_names}")[:250]
+
+    errors: dict[str, list] = {}
+    try:
+        person.full_clean(exclude=["codice_fiscale", "languages"])
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    birth_date = person.birth_date if isinstance(person.birth_date, datetime.date) else None
+    if birth_date and "birth_date" not in errors:
+        if birth_date > timezone.localdate():
+            errors["birth_date"] = [ValidationError(_("The birth date is in the future."))]
+        elif birth_date < OLDEST_BIRTH_DATE:
+            errors["birth_date"] = [ValidationError(_("The birth date is before 1900."))]
+    try:
+        person.codice_fiscale = check_codice_fiscale(
+            person.codice_fiscale,
+            birth_date=birth_date,
+            sex=person.sex if "sex" not in errors else None,
+        )
+    except ValidationError as exc:
+        errors["codice_fiscale"] = [exc]
+    try:
+        person.languages = check_languages(person.languages)
+    except ValidationError as exc:
+        errors["languages"] = [exc]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _default_organisation(actor):
+    memberships = sorted(active_memberships(actor), key=lambda m: m.pk)
+    return memberships[0].organisation if memberships else None
+
+
+def find_duplicates(
+    *, family_name, given_names, birth_date, codice_fiscale="", exclude_pk=None
+) -> list[Person]:
+    """Likely duplicates in the whole registry (not scoped: the caller hides what it must).
+
+    Same codice fiscale, or same birth date and a similar name (transliteration variants
+    and inverted family/given names included). Candidates are read through the
+    codice_fiscale and birth_date indexes, so the check stays fast on a large registry.
+    """
+    cf = (codice_fiscale or "").strip().upper().replace(" ", "")
+    condition = Q()
+    if birth_date:
+        condition |= Q(birth_date=birth_date)
+    if cf:
+        condition |= Q(codice_fiscale=cf)
+    if not condition:
+        return []
+    rows = Person.objects.filter(condition).select_related("comune")
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    name = (family_name or "", given_names or "")
+    return [
+        p
+        for p in rows
+        if (cf and p.codice_fiscale == cf) or names_similar(name, (p.family_name, p.given_names))
+    ]
+
+
+@transaction.atomic
+def person_create(
+    *, actor, data: dict, organisation=None, confirmed_distinct: bool = False
+) -> Person:
+    """Register a person. Raises ValidationError, or DuplicateSuspected unless confirmed."""
+    _check_keys(data)
+    person = Person()
+    _apply_and_validate(person, data)
+    if not confirmed_distinct:
+        candidates = find_duplicates(
+            family_name=person.family_name,
+            given_names=person.given_names,
+            birth_date=person.birth_date,
+            codice_fiscale=person.codice_fiscale,
+        )
+        if candidates:
+            raise DuplicateSuspected(candidates)
+    person.created_by = actor
+    person.created_by_organisation = organisation or _default_organisation(actor)
+    person.version = 1
+    person.save()
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=person,
+        changes=diff({}, snapshot(person, AUDITED_PERSON_FIELDS)),
+        person=person,
+        note=_("Confirmed as a different person from a likely duplicate.")
+        if confirmed_distinct
+        else "",
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person, data: dict, expected_version: int | None = None) -> Person:
+    """Change a person's registry data. ConflictError if it changed since `expected_version`.
+
+    Returns the saved record; `person` itself is refreshed too.
+    """
+    _check_keys(data)
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(current)
+    before = snapshot(current, AUDITED_PERSON_FIELDS)
+    _apply_and_validate(current, data)
+    changes = diff(before, snapshot(current, AUDITED_PERSON_FIELDS))
+    if changes:
+        current.version += 1
+        current.save()
+        audit_change(
+            actor=actor, action="update", instance=current, changes=changes, person=current
+        )
+    if person is not current:
+        person.refresh_from_db()
+    return current
+
+
+def person_access_record(*, actor, person) -> None:
+    """Record that `actor` viewed the person's page (one access event per view)."""
+    audit_access(actor=actor, instance=person, person=person)
+
+
+# --- households ----------------------------------------------------------------------------
+
+
+def _set_membership(person: Person, household, relationship: str) -> dict:
+    before = snapshot(person, ("household", "household_relationship"))
+    person.household = household
+    person.household_relationship = relationship
+    # Only these columns: a concurrent edit of the registry data is not overwritten.
+    person.save(update_fields=["household", "household_relationship", "updated_at"])
+    return diff(before, snapshot(person, ("household", "household_relationship")))
+
+
+@transaction.atomic
+def household_create(*, actor, reference_person, external_id=None) -> Household:
+    """A new household with `reference_person` as its reference person."""
+    person = Person.objects.select_for_update().get(pk=reference_person.pk)
+    if person.household_id:
+        raise ValidationError(
+            {"household": _("This person already belongs to a household.")},
+            code="already_member",
+        )
+    household = Household(external_id=external_id or None, created_by=actor)
+    household.full_clean()
+    household.save()
+    changes = _set_membership(person, household, Relationship.REFERENCE)
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=household,
+        changes={"reference_person": [None, person.pk]},
+        person=person,
+    )
+    audit_change(actor=actor, action="update", instance=person, changes=changes, person=person)
+    reference_person.household = household
+    reference_person.household_relationship = Relationship.REFERENCE
+    return household
+
+
+@transaction.atomic
+def household_add_member(*, actor, household, person, relationship) -> Person:
+    """Add `person` to `household`, with their relationship to the reference person."""
+    member = Person.objects.select_for_update().get(pk=person.pk)
+    if relationship not in Relationship.values:
+        raise ValidationError(
+            {"relationship": _("Choose a relationship from the list.")}, code="invalid_choice"
+        )
+    if (
+        relationship == Relationship.REFERENCE
+        and household.members.filter(household_relationship=Relationship.REFERENCE)
+        .exclude(pk=member.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"relationship": _("The household already has a reference person.")},
+            code="reference_exists",
+        )
+    if member.household_id == household.pk:
+        raise ValidationError(
+            {"person": _("This person is already a member of the household.")},
+            code="already_member",
+        )
+    if member.household_id:
+        raise ValidationError(
+            {"person": _("This person belongs to another household: remove them from it first.")},
+            code="other_household",
+        )
+    changes = _set_membership(member, household, relationship)
+    audit_change(
+        actor=actor,
+        action="add_member",
+        instance=household,
+        changes={"member": [None, member.pk], "relationship": [None, relationship]},
+        person=member,
+    )
+    audit_change(actor=actor, action="update", instance=member, changes=changes, person=member)
+    person.household = household
+    person.household_relationship = relationship
+    return member
+
+
+@transaction.atomic
+def household_remove_member(*, actor, person) -> Person:
+    """Take `person` out of their household. The reference person leaves last."""
+    member = Person.objects.select_for_update().get(pk=person.pk)
+    household = member.household
+    if household is None:
+        raise ValidationError(
+            {"person": _("This person does not belong to a household.")}, code="not_member"
+        )
+    if (
+        member.household_relationship == Relationship.REFERENCE
+        and household.members.exclude(pk=member.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "person": _(
+                    "The reference person can leave the household only after the other members."
+                )
+            },
+            code="reference_last",
+        )
+    relationship = member.household_relationship
+    changes = _set_membership(member, None, "")
+    audit_change(
+        actor=actor,
+        action="remove_member",
+        instance=household,
+        changes={"member": [member.pk, None], "relationship": [relationship, None]},
+        person=member,
+    )
+    audit_change(actor=actor, action="update", instance=member, changes=changes, person=member)
+    person.household = None
+    person.household_relationship = ""
+    return member
+
+
+# --- consents ------------------------------------------------------------------------------
+
+CONSENT_FIELDS = ("scope", "given_on", "withdrawn_on", "notes", "collected_by")
+
+
+@transaction.atomic
+def consent_record(*, actor, person, scope, given_on, notes="") -> Consent:
+    """Record a consent the person gave, collected by `actor`."""
+    consent = Consent(
+        person=person,
+        scope=scope,
+        given_on=given_on,
+        collected_by=actor,
+        notes=(notes or "").strip(),
+    )
+    errors = {}
+    try:
+        consent.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if isinstance(given_on, datetime.date) and given_on > timezone.localdate():
+        errors.setdefault("given_on", []).append(
+            ValidationError(_("The date of the consent cannot be in the future."))
+        )
+    if errors:
+        raise ValidationError(errors)
+    consent.save()
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=consent,
+        changes=diff({}, snapshot(consent, CONSENT_FIELDS)),
+        person=person,
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, consent, withdrawn_on) -> Consent:
+    """Record that the person withdrew a consent on `withdrawn_on`."""
+    current = Consent.objects.select_for_update().get(pk=consent.pk)
+    if current.withdrawn_on is not None:
+        raise ValidationError(
+            {"withdrawn_on": _("This consent has already been withdrawn.")},
+            code="already_withdrawn",
+        )
+    if not isinstance(withdrawn_on, datetime.date):
+        raise ValidationError({"withdrawn_on": _("Enter a valid date.")}, code="invalid")
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError(
+            {"withdrawn_on": _("The date of withdrawal cannot be in the future.")},
+            code="future",
+        )
+    if withdrawn_on < current.given_on:
+        raise ValidationError(
+            {"withdrawn_on": _("A consent cannot be withdrawn before it was given.")},
+            code="before_given",
+        )
+    before = snapshot(current, CONSENT_FIELDS)
+    current.withdrawn_on = withdrawn_on
+    current.save(update_fields=["withdrawn_on"])
+    audit_change(
+        actor=actor,
+        action="withdraw",
+        instance=current,
+        changes=diff(before, snapshot(current, CONSENT_FIELDS)),
+        person=current.person,
+    )
+    consent.withdrawn_on = withdrawn_on
+    return current
