@@ -62,6 +62,8 @@ class Contact(models.Model):
         verbose_name=_("operator"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking: an edit based on an older version is refused (desk.services).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -124,7 +126,9 @@ class LanguageNeed(models.Model):
         verbose_name=_("contact"),
     )
     recorded_on = models.DateField(_("recorded on"))
-    italian_level = models.CharField(_("Italian level"), max_length=10, choices=ItalianLevel.choices)
+    italian_level = models.CharField(
+        _("Italian level"), max_length=10, choices=ItalianLevel.choices
+    )
     needs_job_italian = models.BooleanField(_("needs job-specific Italian"), default=False)
     work_sector = models.CharField(
         _("work sector"), max_length=20, choices=WorkSector.choices, blank=True

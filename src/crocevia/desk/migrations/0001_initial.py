@@ -6,84 +6,243 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0001_initial'),
-        ('people', '0001_initial'),
+        ("network", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeskService',
+            name="DeskService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=100, verbose_name="position"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'desk service',
-                'verbose_name_plural': 'desk services',
-                'ordering': ['position', 'name'],
+                "verbose_name": "desk service",
+                "verbose_name_plural": "desk services",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='external id')),
-                ('date', models.DateField(verbose_name='date')),
-                ('outcome', models.CharField(choices=[('solved', 'Solved at the desk'), ('referred', 'Referred to an organisation'), ('second_level', 'Sent to level 2')], default='solved', max_length=20, verbose_name='outcome')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='network.desk', verbose_name='desk')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to=settings.AUTH_USER_MODEL, verbose_name='operator')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='people.person', verbose_name='person')),
-                ('referred_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_received', to='network.organisation', verbose_name='referred to')),
-                ('services', models.ManyToManyField(related_name='contacts', to='desk.deskservice', verbose_name='services given')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("solved", "Solved at the desk"),
+                            ("referred", "Referred to an organisation"),
+                            ("second_level", "Sent to level 2"),
+                        ],
+                        default="solved",
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to="network.desk",
+                        verbose_name="desk",
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="operator",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "referred_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_received",
+                        to="network.organisation",
+                        verbose_name="referred to",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        related_name="contacts",
+                        to="desk.deskservice",
+                        verbose_name="services given",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
-                'ordering': ['-date', '-id'],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LanguageNeed',
+            name="LanguageNeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('italian_level', models.CharField(choices=[('none', 'None'), ('pre_a1', 'Pre-A1 (literacy)'), ('A1', 'A1'), ('A2', 'A2'), ('B1', 'B1'), ('B2', 'B2'), ('C1', 'C1'), ('C2', 'C2')], max_length=10, verbose_name='Italian level')),
-                ('needs_job_italian', models.BooleanField(default=False, verbose_name='needs job-specific Italian')),
-                ('work_sector', models.CharField(blank=True, choices=[('agriculture', 'Agriculture'), ('construction', 'Construction'), ('manufacturing', 'Manufacturing'), ('logistics', 'Logistics and transport'), ('catering', 'Catering and hospitality'), ('care', 'Care and domestic work'), ('cleaning', 'Cleaning services'), ('health', 'Health and social care'), ('retail', 'Retail'), ('other', 'Other')], max_length=20, verbose_name='work sector')),
-                ('contact', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='language_need', to='desk.contact', verbose_name='contact')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='language_needs', to='people.person', verbose_name='person')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                (
+                    "italian_level",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("pre_a1", "Pre-A1 (literacy)"),
+                            ("A1", "A1"),
+                            ("A2", "A2"),
+                            ("B1", "B1"),
+                            ("B2", "B2"),
+                            ("C1", "C1"),
+                            ("C2", "C2"),
+                        ],
+                        max_length=10,
+                        verbose_name="Italian level",
+                    ),
+                ),
+                (
+                    "needs_job_italian",
+                    models.BooleanField(default=False, verbose_name="needs job-specific Italian"),
+                ),
+                (
+                    "work_sector",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("agriculture", "Agriculture"),
+                            ("construction", "Construction"),
+                            ("manufacturing", "Manufacturing"),
+                            ("logistics", "Logistics and transport"),
+                            ("catering", "Catering and hospitality"),
+                            ("care", "Care and domestic work"),
+                            ("cleaning", "Cleaning services"),
+                            ("health", "Health and social care"),
+                            ("retail", "Retail"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="work sector",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="language_need",
+                        to="desk.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="language_needs",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'language need',
-                'verbose_name_plural': 'language needs',
-                'ordering': ['-recorded_on', '-id'],
+                "verbose_name": "language need",
+                "verbose_name_plural": "language needs",
+                "ordering": ["-recorded_on", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['desk', 'date'], name='contact_desk_date_idx'),
+            model_name="contact",
+            index=models.Index(fields=["desk", "date"], name="contact_desk_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['person', 'date'], name='contact_person_date_idx'),
+            model_name="contact",
+            index=models.Index(fields=["person", "date"], name="contact_person_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'referred'), _negated=True), ('referred_to__isnull', False), _connector='OR'), name='contact_referral_has_receiver'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("outcome", "referred"), _negated=True),
+                    ("referred_to__isnull", False),
+                    _connector="OR",
+                ),
+                name="contact_referral_has_receiver",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='languageneed',
-            constraint=models.CheckConstraint(condition=models.Q(('needs_job_italian', False), models.Q(('work_sector', ''), _negated=True), _connector='OR'), name='language_need_sector_when_job_italian'),
+            model_name="languageneed",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("needs_job_italian", False),
+                    models.Q(("work_sector", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="language_need_sector_when_job_italian",
+            ),
         ),
     ]

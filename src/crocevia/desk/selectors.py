@@ -1,0 +1,102 @@
+"""Reads of the desk, always scoped to what the acting user may see."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from crocevia.accounts.selectors import (
+    active_memberships,
+    coordinated_zone_ids,
+    desks_of,
+    is_monitoring_only,
+    organisation_ids,
+)
+from crocevia.network.models import Desk
+
+from .models import Contact, DeskService
+
+
+def contacts_visible_to(user) -> QuerySet[Contact]:
+    """Contacts the user may see.
+
+    Contacts at a desk of the user's organisations; a zone coordinator also sees those at
+    every desk of the zone; monitoring officers see none by name; administrators see all.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Contact.objects.none()
+    if user.is_superuser:
+        return Contact.objects.all()
+    if is_monitoring_only(user):
+        return Contact.objects.none()
+    scope = Q(desk__organisation_id__in=organisation_ids(user))
+    zones = coordinated_zone_ids(user)
+    if zones:
+        scope |= Q(desk__organisation__zone_id__in=zones)
+    return Contact.objects.filter(scope)
+
+
+def contact_is_writable_by(user, contact: Contact) -> bool:
+    """True when the contact is at one of the user's desks (see accounts.selectors.desks_of).
+
+    Computed from the memberships cached on the user, so a list can ask it for every row
+    without a query per row (contact.desk must be loaded, e.g. by select_related).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if is_monitoring_only(user):
+        return False
+    memberships = active_memberships(user)
+    named = {d.pk: d for m in memberships for d in m.desks.all()}
+    # Same rule as desks_of: the named desks, or else every desk of the organisations.
+    if named:
+        desk = named.get(contact.desk_id)
+        return desk is not None and desk.active
+    return contact.desk.active and contact.desk.organisation_id in organisation_ids(user)
+
+
+def contacts_for_person(user, person) -> QuerySet[Contact]:
+    """The person's contacts the user may see, newest first, ready for a table."""
+    return (
+        contacts_visible_to(user)
+        .filter(person=person)
+        .select_related("desk", "desk__organisation", "operator", "referred_to", "language_need")
+        .prefetch_related("services")
+        .order_by("-date", "-created_at", "-id")
+    )
+
+
+def desks_for_register(user) -> QuerySet[Desk]:
+    """Desks whose daily register the user may open: their own desks (all for administrators)."""
+    if not user.is_authenticated or not user.is_active:
+        return Desk.objects.none()
+    if user.is_superuser:
+        return Desk.objects.filter(active=True).select_related("organisation")
+    if is_monitoring_only(user):
+        return Desk.objects.none()
+    return desks_of(user)
+
+
+def daily_register(
+    user, *, desk: Desk, day: datetime.date
+) -> tuple[QuerySet[Contact], list[tuple[DeskService, int]]]:
+    """The contacts at `desk` on `day` in the order they were recorded, and a count per service.
+
+    The counts cover every active service (zeros included) plus any inactive one given that
+    day, in catalogue order, computed with one aggregate query.
+    """
+    contacts = (
+        contacts_visible_to(user)
+        .filter(desk=desk, date=day)
+        .select_related("person", "operator", "referred_to")
+        .prefetch_related("services")
+        .order_by("created_at", "id")
+    )
+    # Count only contacts the user may see; for one's own desk that is every contact there.
+    visible = contacts_visible_to(user).filter(desk=desk, date=day).values("pk")
+    services = DeskService.objects.annotate(
+        n=Count("contacts", filter=Q(contacts__in=visible), distinct=True)
+    ).order_by("position", "name")
+    counts = [(s, s.n) for s in services if s.active or s.n]
+    return contacts, counts

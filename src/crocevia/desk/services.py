@@ -1,0 +1,389 @@
+"""Every write of the desk: contacts and language needs, validated and audited.
+
+Validation errors are ValidationError dicts keyed by the names of the contact form's fields
+(desk, date, services, outcome, referred_to, notes, italian_level, needs_job_italian,
+work_sector), so a view can show each message beside its field.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.selectors import desks_of
+from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.people.selectors import persons_visible_to
+
+from .models import Contact, DeskService, ItalianLevel, LanguageNeed, WorkSector
+
+# Contacts before this date are typing mistakes, not history (the services are younger).
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+CONTACT_AUDIT_FIELDS = [
+    "person",
+    "desk",
+    "date",
+    "outcome",
+    "referred_to",
+    "notes",
+    "operator",
+    "external_id",
+]
+LANGUAGE_NEED_AUDIT_FIELDS = [
+    "person",
+    "contact",
+    "recorded_on",
+    "italian_level",
+    "needs_job_italian",
+    "work_sector",
+]
+
+_UNSET = object()
+
+
+class ConflictError(Exception):
+    """The contact changed since the operator opened it; their edit is refused."""
+
+    def __init__(self, current: Contact):
+        super().__init__(_("This contact was changed by someone else in the meantime."))
+        self.current = current
+
+
+class _Errors:
+    """Collects messages per field, then raises them together."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _check_date(errors: _Errors, field: str, day) -> None:
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        errors.add(field, _("Enter a valid date."))
+    elif day > timezone.localdate():
+        errors.add(field, _("The date cannot be in the future."))
+    elif day < EARLIEST_DATE:
+        errors.add(
+            field,
+            _("The date cannot be before %(date)s.") % {"date": EARLIEST_DATE.strftime("%d/%m/%Y")},
+        )
+
+
+def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list[DeskService]:
+    """DeskService objects from objects or codes; unknown or inactive ones are named."""
+    items = list(services or [])
+    codes = [s for s in items if isinstance(s, str)]
+    objects = [s for s in items if isinstance(s, DeskService)]
+    others = [s for s in items if not isinstance(s, str | DeskService)]
+    found = {s.code: s for s in DeskService.objects.filter(code__in=codes)} if codes else {}
+    resolved: dict[int, DeskService] = {}
+    allowed_inactive_ids = {s.pk for s in allowed_inactive}
+    for code in codes:
+        service = found.get(code)
+        if service is None:
+            errors.add("services", _("Unknown desk service: %(code)s.") % {"code": code})
+        else:
+            objects.append(service)
+    for service in objects:
+        if not service.active and service.pk not in allowed_inactive_ids:
+            message = _("The desk service %(code)s is no longer in use.")
+            errors.add("services", message % {"code": service.code})
+        else:
+            resolved[service.pk] = service
+    for other in others:
+        errors.add("services", _("Unknown desk service: %(code)s.") % {"code": other})
+    if not items:
+        errors.add("services", _("Select at least one service."))
+    return sorted(resolved.values(), key=lambda s: (s.position, s.name))
+
+
+def _check_outcome(errors: _Errors, outcome, referred_to) -> None:
+    if outcome not in Contact.Outcome.values:
+        errors.add("outcome", _("Choose a valid outcome."))
+    elif outcome == Contact.Outcome.REFERRED and referred_to is None:
+        errors.add("referred_to", _("Choose the organisation the person was referred to."))
+    elif outcome != Contact.Outcome.REFERRED and referred_to is not None:
+        errors.add(
+            "referred_to", _("An organisation is given only when the person was referred to it.")
+        )
+
+
+def _check_actor_desk(errors: _Errors, actor, desk) -> None:
+    if actor.is_superuser:
+        return
+    if not desks_of(actor).filter(pk=desk.pk).exists():
+        errors.add("desk", _("You do not work at this desk."))
+
+
+def _check_person_visible(errors: _Errors, actor, person) -> None:
+    if actor.is_superuser:
+        return
+    if not persons_visible_to(actor).filter(pk=person.pk).exists():
+        # Recording a contact would make the person visible: that is not a way in.
+        errors.add("person", _("You may not record contacts for this person."))
+
+
+def _check_language_need(errors: _Errors, data: dict) -> dict:
+    """Validated language-need values, with defaults."""
+    unknown = set(data) - {"italian_level", "needs_job_italian", "work_sector"}
+    for key in sorted(unknown):
+        errors.add(key, _("Unknown language-need field: %(name)s.") % {"name": key})
+    level = data.get("italian_level") or ""
+    needs_job = bool(data.get("needs_job_italian", False))
+    sector = data.get("work_sector") or ""
+    if level not in ItalianLevel.values:
+        errors.add("italian_level", _("Choose the person's level of Italian."))
+    if sector and sector not in WorkSector.values:
+        errors.add("work_sector", _("Choose a valid work sector."))
+    if needs_job and not sector:
+        errors.add("work_sector", _("Choose the work sector the job-specific Italian is for."))
+    return {"italian_level": level, "needs_job_italian": needs_job, "work_sector": sector}
+
+
+def _service_codes(services: Iterable[DeskService]) -> list[str]:
+    return sorted(s.code for s in services)
+
+
+def _contact_snapshot(contact: Contact, services: Iterable[DeskService]) -> dict:
+    data = snapshot(contact, CONTACT_AUDIT_FIELDS)
+    data["services"] = _service_codes(services)
+    return data
+
+
+def _save_unique(instance, errors: _Errors) -> None:
+    """Save, turning a duplicate external id into a field error (savepoint kept clean)."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        if (
+            instance.external_id
+            and type(instance)
+            .objects.filter(external_id=instance.external_id)
+            .exclude(pk=instance.pk)
+            .exists()
+        ):
+            errors.add("external_id", _("Another contact already has this external id."))
+            errors.raise_if_any()
+        raise
+
+
+@transaction.atomic
+def language_need_record(
+    *,
+    actor,
+    person,
+    recorded_on,
+    italian_level,
+    needs_job_italian=False,
+    work_sector="",
+    contact=None,
+) -> LanguageNeed:
+    """Record a person's level of Italian and need for job-specific Italian.
+
+    Without a contact, the actor must be able to see the person; with one, the contact's
+    service (contact_record) has already checked it and the contact must be that person's.
+    """
+    errors = _Errors()
+    _check_date(errors, "recorded_on", recorded_on)
+    values = _check_language_need(
+        errors,
+        {
+            "italian_level": italian_level,
+            "needs_job_italian": needs_job_italian,
+            "work_sector": work_sector,
+        },
+    )
+    if contact is None:
+        _check_person_visible(errors, actor, person)
+    elif contact.person_id != person.pk:
+        errors.add("person", _("The contact belongs to another person."))
+    errors.raise_if_any()
+    need = LanguageNeed.objects.create(
+        person=person, contact=contact, recorded_on=recorded_on, recorded_by=actor, **values
+    )
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=need,
+        changes=diff({}, snapshot(need, LANGUAGE_NEED_AUDIT_FIELDS)),
+        person=person,
+    )
+    return need
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    actor,
+    person,
+    desk,
+    date,
+    services,
+    outcome=Contact.Outcome.SOLVED,
+    referred_to=None,
+    notes="",
+    language_need: dict | None = None,
+    external_id=None,
+    check_actor_desk=True,
+) -> Contact:
+    """Record one visit of a person at a desk, with the services given and the outcome.
+
+    `services`: DeskService objects or codes. `language_need`: optional dict with
+    italian_level, needs_job_italian, work_sector; it creates a LanguageNeed linked to the
+    contact. `check_actor_desk=False` (imports) skips the checks that the desk is the
+    actor's and that the actor can see the person.
+    """
+    errors = _Errors()
+    _check_date(errors, "date", date)
+    resolved = _resolve_services(errors, services)
+    _check_outcome(errors, outcome, referred_to)
+    if check_actor_desk:
+        _check_actor_desk(errors, actor, desk)
+        _check_person_visible(errors, actor, person)
+    need_values = _check_language_need(errors, language_need) if language_need else None
+    errors.raise_if_any()
+
+    contact = Contact(
+        person=person,
+        desk=desk,
+        date=date,
+        outcome=outcome,
+        referred_to=referred_to,
+        notes=(notes or "").strip(),
+        operator=actor,
+        external_id=external_id or None,
+    )
+    _save_unique(contact, errors)
+    contact.services.set(resolved)
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=contact,
+        changes=diff({}, _contact_snapshot(contact, resolved)),
+        person=person,
+    )
+    if need_values is not None:
+        language_need_record(
+            actor=actor, person=person, recorded_on=date, contact=contact, **need_values
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor,
+    contact: Contact,
+    desk=_UNSET,
+    date=_UNSET,
+    services=_UNSET,
+    outcome=_UNSET,
+    referred_to=_UNSET,
+    notes=_UNSET,
+    language_need=_UNSET,
+    external_id=_UNSET,
+    expected_version: int | None = None,
+    check_actor_desk=True,
+) -> Contact:
+    """Change a contact; arguments left out keep their value. Same rules as contact_record.
+
+    `language_need`: a dict updates (or creates) the language need linked to the contact,
+    None removes it. Raises ConflictError when `expected_version` is given and the contact
+    has changed since. The audit event holds old and new values, the services list included.
+    """
+    # Lock the row so two simultaneous edits cannot both pass the version check.
+    current = Contact.objects.select_for_update().get(pk=contact.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(current)
+    old_services = list(current.services.all())
+    before = _contact_snapshot(current, old_services)
+
+    new_desk = current.desk if desk is _UNSET else desk
+    new_date = current.date if date is _UNSET else date
+    new_outcome = current.outcome if outcome is _UNSET else outcome
+    new_referred_to = current.referred_to if referred_to is _UNSET else referred_to
+
+    errors = _Errors()
+    _check_date(errors, "date", new_date)
+    if services is _UNSET:
+        resolved = old_services
+    else:
+        # A service retired since the contact was recorded may stay on it.
+        resolved = _resolve_services(errors, services, allowed_inactive=old_services)
+    _check_outcome(errors, new_outcome, new_referred_to)
+    if check_actor_desk:
+        _check_actor_desk(errors, actor, current.desk)
+        if new_desk.pk != current.desk_id:
+            _check_actor_desk(errors, actor, new_desk)
+    need_values = None
+    if language_need not in (_UNSET, None):
+        need_values = _check_language_need(errors, language_need)
+    errors.raise_if_any()
+
+    current.desk = new_desk
+    current.date = new_date
+    current.outcome = new_outcome
+    current.referred_to = new_referred_to
+    if notes is not _UNSET:
+        current.notes = (notes or "").strip()
+    if external_id is not _UNSET:
+        current.external_id = external_id or None
+    after = _contact_snapshot(current, resolved)
+    changes = diff(before, after)
+    if changes:
+        current.version += 1
+        _save_unique(current, errors)
+        if "services" in changes:
+            current.services.set(resolved)
+        audit_change(
+            actor=actor, action="update", instance=current, changes=changes, person=current.person
+        )
+    if language_need is not _UNSET:
+        _language_need_replace(actor=actor, contact=current, values=need_values)
+    return current
+
+
+def _language_need_replace(*, actor, contact: Contact, values: dict | None) -> None:
+    """Update, create or remove the language need linked to a contact, audited."""
+    existing = LanguageNeed.objects.filter(contact=contact).first()
+    if values is None:
+        if existing is not None:
+            before = snapshot(existing, LANGUAGE_NEED_AUDIT_FIELDS)
+            audit_change(
+                actor=actor,
+                action="delete",
+                instance=existing,
+                changes=diff(before, dict.fromkeys(before)),
+                person=contact.person,
+            )
+            existing.delete()
+        return
+    if existing is None:
+        language_need_record(
+            actor=actor, person=contact.person, recorded_on=contact.date, contact=contact, **values
+        )
+        return
+    before = snapshot(existing, LANGUAGE_NEED_AUDIT_FIELDS)
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.recorded_on = contact.date
+    changes = diff(before, snapshot(existing, LANGUAGE_NEED_AUDIT_FIELDS))
+    if changes:
+        existing.save()
+        audit_change(
+            actor=actor,
+            action="update",
+            instance=existing,
+            changes=changes,
+            person=contact.person,
+        )
