@@ -1,0 +1,162 @@
+"""`crocevia demo`: the Zona Pisana demo loads through the services and is idempotent."""
+
+import datetime
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+from stdnum.it import codicefiscale
+
+from crocevia.accounts.models import Membership, Profile, User
+from crocevia.audit.models import AuditEvent
+from crocevia.core.management.commands.demo import (
+    DEFAULT_PASSWORD,
+    DEFAULT_PERSONS,
+    DESKS,
+    PlanBuilder,
+)
+from crocevia.desk.models import Contact
+from crocevia.network.models import Comune, Desk, Organisation
+from crocevia.people.models import Consent, Household, Person
+
+SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_demo(persons=SMALL) -> str:
+    out = StringIO()
+    call_command("demo", "--persons", str(persons), stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "network", "people", "desk", "audit"}
+    }
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_zona_pisana_network():
+    run_demo(persons=0)
+
+    comuni = Comune.objects.filter(zone__code="ZPI")
+    assert comuni.count() == 9
+    assert set(comuni.values_list("province", flat=True)) == {"PI"}
+    assert comuni.get(istat_code="050026").name == "Pisa"
+    assert comuni.get(istat_code="050026").population == 90118
+    assert comuni.get(istat_code="050003").name == "Calci"
+    assert comuni.get(istat_code="050023").name == "Orciano Pisano"
+    assert sum(c.population for c in comuni) == 203644  # the zone's total in the seed
+
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {"sds", "comune", "cpi", "cpia", "third_sector"} <= kinds
+
+    level1 = Desk.objects.filter(level=1)
+    assert sorted(d.comune.name for d in level1) == [
+        "Calci",
+        "Pisa",
+        "San Giuliano Terme",
+        "Vecchiano",
+        "Vicopisano",
+    ]
+    assert all(d.opening_hours for d in level1)
+    assert "Giovedì 14:30–17:30" in Desk.objects.get(code="SPI-CALCI").opening_hours
+    assert Desk.objects.filter(level=2).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_has_a_user_per_profile_who_can_log_in_with_the_printed_password(client):
+    output = run_demo()
+
+    assert DEFAULT_PASSWORD in output
+    for profile in Profile.values:
+        membership = Membership.objects.filter(profile=profile).select_related("user").first()
+        assert membership is not None, f"no demo user with profile {profile}"
+        assert membership.user.username in output
+        assert client.login(username=membership.user.username, password=DEFAULT_PASSWORD)
+        client.logout()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    operator = User.objects.get(username="sportello")
+    assert list(operator.memberships.get().desks.values_list("code", flat=True)) == ["SPI-PISA"]
+
+
+@pytest.mark.django_db
+def test_demo_password_comes_from_the_environment(client, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "Altra-password-2026")
+    output = run_demo(persons=0)
+
+    assert "Altra-password-2026" in output
+    assert client.login(username="sportello", password="Altra-password-2026")
+
+
+@pytest.mark.django_db
+def test_demo_registers_persons_with_households_consents_and_a_year_of_contacts():
+    run_demo()
+    today = timezone.localdate()
+
+    persons = Person.objects.filter(external_id__startswith="demo-")
+    assert persons.count() == SMALL
+    # Written through the services: every person has their creation in the trail.
+    created = AuditEvent.objects.filter(object_type="people.person", action="create")
+    assert created.count() == SMALL
+    assert Consent.objects.filter(scope="processing").count() == SMALL
+    assert Household.objects.exists()
+
+    contacts = Contact.objects.select_related("desk", "operator")
+    assert 1.5 * SMALL <= contacts.count() <= 4 * SMALL
+    open_days = {d.code: set(d.hours) for d in DESKS}
+    for contact in contacts:
+        assert today - datetime.timedelta(days=365) < contact.date <= today
+        assert contact.date.weekday() in open_days[contact.desk.code]
+        assert contact.operator.memberships.filter(desks=contact.desk).exists()
+    outcomes = Counter(c.outcome for c in contacts)
+    assert outcomes["solved"] > outcomes["referred"] > 0
+    services = Counter(contacts.values_list("services__code", flat=True))
+    assert services.most_common(1)[0][0] == "information"
+
+
+@pytest.mark.django_db
+def test_second_run_of_the_demo_adds_and_changes_nothing():
+    run_demo()
+    before = row_counts()
+    updated = list(Person.objects.order_by("pk").values_list("updated_at", flat=True))
+
+    output = run_demo()
+
+    assert row_counts() == before
+    assert list(Person.objects.order_by("pk").values_list("updated_at", flat=True)) == updated
+    assert f"0 new ({SMALL} already there)" in output
+
+
+def test_default_demo_plan_follows_the_seed():
+    """The full-size plan (no database): ~700 persons with the 2018 mix of the seed."""
+    today = datetime.date(2026, 11, 22)
+    units = PlanBuilder(DEFAULT_PERSONS, today).build()
+    persons = [p for u in units for p in u.members]
+
+    assert 690 <= len(persons) <= 710
+    top = [c for c, _n in Counter(p.data["citizenship"] for p in persons).most_common(5)]
+    assert top == ["AL", "SN", "MA", "MK", "PH"]
+    men = sum(p.data["sex"] == "M" for p in persons) / len(persons)
+    assert 0.53 <= men <= 0.59
+    in_households = sum(len(u.members) for u in units if u.household_id) / len(persons)
+    assert 0.30 <= in_households <= 0.40
+    codes = [p.data["codice_fiscale"] for p in persons]
+    full = [c for c in codes if len(c) == 16]
+    assert 0.55 <= len(full) / len(persons) <= 0.65
+    assert all(codicefiscale.is_valid(c) for c in codes if c)
+    assert any(len(c) == 11 for c in codes)  # provisional codes of asylum seekers
+    adults = [p for p in persons if p.data["age"] >= 18]
+    assert all(18 <= p.data["age"] <= 70 for p in adults)
+    contacts = sum(len(p.contacts) for p in persons) / len(persons)
+    assert 2 <= contacts <= 4
