@@ -135,6 +135,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 _NODE_MODULES = Path(os.environ.get("CROCEVIA_NODE_MODULES", BASE_DIR.parents[1] / "node_modules"))
 STATICFILES_DIRS = [
+    BASE_DIR / "static",
     ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
 ]
 STORAGES = {

@@ -65,5 +65,14 @@ def test_static_files_come_from_our_own_server(client, actors):
     client.force_login(actors.desk_operator)
     body = client.get(reverse("home")).content.decode()
     assert "https://" not in body.split("<body>")[0]
-    for path in ["/static/css/bootstrap-italia.min.css", "/static/vendor/htmx/htmx.min.js"]:
+    for path in [
+        "/static/css/bootstrap-italia.min.css",
+        "/static/js/bootstrap-italia.bundle.min.js",
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/crocevia/app.css",
+        "/static/crocevia/app.js",
+        "/static/crocevia/fonts.css",
+    ]:
         assert path in body
+        response = client.get(path)
+        assert response.status_code == 200, path
