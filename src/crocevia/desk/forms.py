@@ -9,6 +9,7 @@ from crocevia.core.forms import DateInput, StyledFormMixin
 from crocevia.network.models import Organisation
 
 from .models import Contact, DeskService, ItalianLevel, WorkSector
+from .services import validate_contact_date, validate_referral
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -82,8 +83,19 @@ class ContactForm(StyledFormMixin, forms.Form):
         else:
             self.initial.update(initial_for(contact))
 
+    def clean_date(self):
+        # The service checks it too; checked here as well so every error shows at once.
+        day = self.cleaned_data["date"]
+        validate_contact_date(day)
+        return day
+
     def clean(self):
         data = super().clean()
+        if "outcome" in data:
+            try:
+                validate_referral(data["outcome"], data.get("referred_to"))
+            except ValidationError as error:
+                add_service_errors(self, error)
         level = data.get("italian_level")
         if not level and (data.get("needs_job_italian") or data.get("work_sector")):
             self.add_error(

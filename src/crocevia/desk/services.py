@@ -78,6 +78,21 @@ def _check_date(errors: _Errors, field: str, day) -> None:
         )
 
 
+def validate_contact_date(day) -> None:
+    """Raise ValidationError unless `day` is a plausible date for a contact (used by forms)."""
+    errors = _Errors()
+    _check_date(errors, "date", day)
+    if errors.errors:
+        raise ValidationError(errors.errors["date"])
+
+
+def validate_referral(outcome, referred_to) -> None:
+    """Raise ValidationError({field: ...}) unless outcome and receiver agree (used by forms)."""
+    errors = _Errors()
+    _check_outcome(errors, outcome, referred_to)
+    errors.raise_if_any()
+
+
 def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list[DeskService]:
     """DeskService objects from objects or codes; unknown or inactive ones are named."""
     items = list(services or [])
