@@ -87,6 +87,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs more than it saves on our short indexed queries
+    # (measured in bench/search.py: 500 ms of JIT on a 700 ms name search).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a demo load or a test writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
