@@ -115,7 +115,12 @@ def _household_context(request, person: Person) -> dict:
     if person.household_id:
         members = list(
             person.household.members.only(
-                "pk", "family_name", "given_names", "birth_date", "household_relationship"
+                "pk",
+                "household",
+                "family_name",
+                "given_names",
+                "birth_date",
+                "household_relationship",
             ).order_by("birth_date", "pk")
         )
         visible_ids = set(

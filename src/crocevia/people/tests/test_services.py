@@ -44,9 +44,7 @@ def test_person_create_reports_every_invalid_field_at_once(actors):
             languages=["zz"],
             citizenship="QQ",
         )
-    assert {"family_name", "birth_date", "languages", "citizenship"} <= set(
-        info.value.error_dict
-    )
+    assert {"family_name", "birth_date", "languages", "citizenship"} <= set(info.value.error_dict)
 
 
 def test_stateless_citizenship_is_accepted(actors):
