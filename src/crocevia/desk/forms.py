@@ -24,7 +24,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 class ContactForm(StyledFormMixin, forms.Form):
     """A contact with its services, outcome and the language need seen at the desk."""
 
-    desk = forms.ModelChoiceField(label=_("Desk"), queryset=None)
+    desk = forms.ModelChoiceField(label=_("Desk"), queryset=None, empty_label=_("Choose a desk"))
     date = forms.DateField(label=_("Date"), widget=DateInput())
     services = forms.ModelMultipleChoiceField(
         label=_("Services given"),
