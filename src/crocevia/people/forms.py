@@ -18,11 +18,10 @@ FORM_FIELDS = [f for f in PERSON_FIELDS if f != "external_id"]
 class LanguagesField(forms.MultipleChoiceField):
     """A multiple select of ISO 639-1 languages, named in the active language."""
 
-    widget = forms.SelectMultiple
-
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", language_choices)
         kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 8}))
         super().__init__(**kwargs)
 
 

@@ -127,7 +127,15 @@ def search_persons(user, query: str, *, limit: int = 50) -> list[Person]:
     folded = fold(parsed.name_text)
     rank = Value(0, output_field=IntegerField())
     if folded:
-        for word in folded.split():
+        words = folded.split()
+        only_short_words = all(len(w) < 3 for w in words) and not (
+            parsed.codice_fiscale or parsed.birth_date or parsed.birth_year
+        )
+        if only_short_words:
+            # "Li", "Wu": a trigram index cannot serve one- or two-letter fragments, and
+            # they would match most of the registry; take them as a whole leading word.
+            rows = rows.filter(Q(search_name=folded) | Q(search_name__startswith=f"{folded} "))
+        for word in [] if only_short_words else words:
             # search_name is folded to lower case already: plain LIKE, which the
             # PostgreSQL trigram index serves (icontains would wrap it in UPPER()).
             rows = rows.filter(search_name__contains=word)

@@ -77,3 +77,14 @@ def test_query_parsing_understands_each_kind_of_token():
 def test_empty_query_finds_nothing(actors):
     register(actors.desk_operator)
     assert search_persons(actors.desk_operator, "   ") == []
+
+
+def test_short_fragment_alone_matches_a_whole_leading_name_only(actors):
+    op = actors.desk_operator
+    register(op, family_name="Li", given_names="Wei", sex="M")
+    register(
+        op, family_name="Alì", given_names="Omar", sex="M", birth_date=datetime.date(1970, 1, 1)
+    )
+    assert _names(search_persons(op, "li")) == ["Li Wei"]
+    assert _names(search_persons(op, "li wei")) == ["Li Wei"]
+    assert _names(search_persons(op, "omar li")) == ["Alì Omar"]
