@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from crocevia.core import views as core_views
 
@@ -14,5 +16,6 @@ urlpatterns = [
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
+    path("lingua/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

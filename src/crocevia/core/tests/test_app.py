@@ -76,3 +76,20 @@ def test_static_files_come_from_our_own_server(client, actors):
         assert path in body
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+@pytest.mark.django_db
+def test_italian_is_the_default_even_for_an_english_browser(client, actors):
+    client.force_login(actors.desk_operator)
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="it">' in response.content.decode()
+    assert "Cerca o registra una persona" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_operator_can_switch_to_english_and_back(client, actors):
+    client.force_login(actors.desk_operator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Find or register a person" in client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "it", "next": "/"})
+    assert "Cerca o registra una persona" in client.get(reverse("home")).content.decode()
