@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "crocevia.people",
     "crocevia.desk",
     "crocevia.audit",
+    "crocevia.cases",
+    "crocevia.assessments",
+    "crocevia.plans",
+    "crocevia.interventions",
 ]
 
 MIDDLEWARE = [

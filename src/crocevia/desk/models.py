@@ -153,3 +153,65 @@ class LanguageNeed(models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.get_italian_level_display()}"
+
+
+class Referral(models.Model):
+    """A person sent from one service to another, accepted or refused by the receiver."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiver")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("person"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("contact"),
+    )
+    from_organisation = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        related_name="referrals_sent",
+        verbose_name=_("from"),
+    )
+    to_organisation = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        related_name="referrals_to",
+        verbose_name=_("to"),
+    )
+    sent_on = models.DateField(_("sent on"))
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self):
+        return f"{self.person} → {self.to_organisation}"

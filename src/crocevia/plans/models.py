@@ -1,0 +1,125 @@
+"""The personalised plan (PAP / pact) and its versions.
+
+A plan has versions; the latest unsigned version is the draft being edited. Recording
+the signature date freezes that version; a later change copies it into a new draft, and
+earlier versions stay readable.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crocevia.assessments.models import Dimension
+from crocevia.cases.models import PlanKind
+
+
+class Plan(models.Model):
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="plan", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PlanKind.choices)
+    validated_on = models.DateField(_("validated on"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validated by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.case}"
+
+
+class PlanVersion(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    person_commitments = models.TextField(_("commitments of the person"), blank=True)
+    service_commitments = models.TextField(_("commitments of the services"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_by_operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("signed by")
+    )
+    # Optimistic locking: the second of two concurrent saves is refused.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "number"]
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")
+        ]
+
+    def __str__(self):
+        return _("Version %(n)s") % {"n": self.number}
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.signed_on is not None
+
+
+class Objective(models.Model):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="objectives")
+    dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
+    text = models.TextField(_("objective"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Action(models.Model):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
+    objective = models.ForeignKey(
+        Objective,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("objective"),
+    )
+    description = models.TextField(_("action"))
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible operator"),
+    )
+    responsible_organisation = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible organisation"),
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+
+    def __str__(self):
+        return self.description[:60]
