@@ -1,0 +1,60 @@
+"""Reads of cases, always scoped to what the acting user may see (PATHWAY.md, who sees what)."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from crocevia.accounts.models import Membership, Profile
+from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+
+from .models import Case, TeamMember
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Cases the user may see.
+
+    - administrators: all; monitoring officers: none (aggregates only);
+    - zone coordinators: every case of their zones;
+    - the case manager, active team members and whoever opened the case;
+    - social workers of the case's organisation (the service that owns it).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if user.is_superuser:
+        return Case.objects.all()
+    if is_monitoring_only(user):
+        return Case.objects.none()
+    on_team = Exists(
+        TeamMember.objects.filter(case_id=OuterRef("pk"), user=user, removed_on__isnull=True)
+    )
+    owning_service = Exists(
+        Membership.objects.filter(
+            user=user,
+            active=True,
+            profile=Profile.SOCIAL_WORKER,
+            organisation_id=OuterRef("organisation_id"),
+        )
+    )
+    scope = Q(case_manager=user) | Q(created_by=user) | on_team | owning_service
+    zones = coordinated_zone_ids(user)
+    if zones:
+        scope |= Q(zone_id__in=zones)
+    return Case.objects.filter(scope)
+
+
+def cases_editable_by(user) -> QuerySet[Case]:
+    """Open cases the user may change: the same people, minus closed (read-only) cases."""
+    return cases_visible_to(user).exclude(stage="closed")
+
+
+def can_read_health(user, case: Case) -> bool:
+    """Health information: only the case manager and health-profile team members."""
+    if not user.is_authenticated:
+        return False
+    if case.case_manager_id == user.pk:
+        return True
+    return TeamMember.objects.filter(
+        case=case, user=user, removed_on__isnull=True, health_access=True
+    ).exists()
+
+
+def is_zone_coordinator_of(user, case: Case) -> bool:
+    return user.is_superuser or case.zone_id in coordinated_zone_ids(user)
