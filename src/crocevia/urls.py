@@ -16,6 +16,10 @@ urlpatterns = [
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
+    path("casi/", include("crocevia.cases.urls")),
+    path("valutazioni/", include("crocevia.assessments.urls")),
+    path("piani/", include("crocevia.plans.urls")),
+    path("interventi/", include("crocevia.interventions.urls")),
     path("lingua/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

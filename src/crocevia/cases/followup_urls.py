@@ -1,0 +1,3 @@
+"""Reviews, meetings, case lists (included in the "cases" namespace by cases/urls.py)."""
+
+urlpatterns: list = []
