@@ -20,8 +20,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# gettext compiles the Italian catalogue; Pango is what WeasyPrint draws PDFs with.
 system-deps:
-	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext)
+	@command -v msgfmt >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 || \
+	  ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext libpango-1.0-0 libpangoft2-1.0-0)
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 
