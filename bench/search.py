@@ -44,7 +44,7 @@ def parse_args(argv=None):
         help="keep the persons already in the database (top up to --persons if fewer)",
     )
     parser.add_argument(
-        "--explain", action="store_true", help="print EXPLAIN ANALYZE of a name-fragment query"
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of a name-fragment search"
     )
     parser.add_argument("--slowest", type=int, default=0, help="list the N slowest queries")
     parser.add_argument("--seed", type=int, default=2026)
@@ -455,11 +455,12 @@ def explain_query(user, names) -> None:
     search_persons(user, query)  # memberships cached now: capture only the search
     with CaptureQueriesContext(connection) as captured:
         search_persons(user, query)
-    sql = [q["sql"] for q in captured.captured_queries if "people_person" in q["sql"]][-1]
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        plan = "\n".join(r[0] for r in cur.fetchall())
-    print(f"\nEXPLAIN ANALYZE of the search for {query!r}:\n{sql}\n\n{plan}")
+    # The search runs up to three queries (prefix tier, contains tier, fetch): plan each.
+    for sql in [q["sql"] for q in captured.captured_queries if "people_person" in q["sql"]]:
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+        print(f"\nEXPLAIN ANALYZE of the search for {query!r}:\n{sql}\n\n{plan}")
 
 
 def main(argv=None) -> None:

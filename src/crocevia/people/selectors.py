@@ -4,7 +4,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import StrIndex
 
 from crocevia.accounts.selectors import (
     coordinated_zone_ids,
@@ -102,17 +103,36 @@ def parse_person_query(query: str) -> PersonQuery:
     return parsed
 
 
-def search_persons(user, query: str, *, limit: int = 50) -> list[Person]:
+class SearchResults(list):
+    """The persons found, best first; `truncated` when more persons match than shown."""
+
+    truncated: bool = False
+
+
+# Tier 2 of search_persons reads at most this many contains-matches before ranking them.
+CONTAINS_CANDIDATES = 1000
+
+
+def search_persons(user, query: str, *, limit: int = 50) -> SearchResults:
     """Persons the user may see matching `query`, best first.
 
     The query may hold a codice fiscale (16 characters or 11 digits: exact match), a
     birth date (dd/mm/yyyy or yyyy-mm-dd), a birth year, and name fragments: every word
-    must appear in the folded name. Ranking: exact family name, then names starting with
-    the words, then names containing them; then alphabetical.
+    must appear in the folded name. Ranking: names starting with the words ("family
+    given", folded), in alphabetical order of the folded name, so the exact family name
+    comes first; then names containing them.
+
+    Two tiers keep it fast on a large registry. Tier 1 reads the prefix matches in the
+    order of the search_name b-tree ("C" collation on PostgreSQL, migration 0003), so
+    it stops after `limit` rows. Only when it finds fewer does tier 2 look for names
+    containing every word, through the trigram index, and rank at most
+    CONTAINS_CANDIDATES of them. `truncated` on the result says that more persons match
+    than it holds (or that tier 2 stopped at its cap): the search should be narrowed.
     """
+    found = SearchResults()
     parsed = parse_person_query(query)
     if parsed.is_empty or parsed.invalid_date:
-        return []
+        return found
     rows = persons_visible_to(user)
     if parsed.codice_fiscale:
         rows = rows.filter(codice_fiscale=parsed.codice_fiscale)
@@ -125,27 +145,52 @@ def search_persons(user, query: str, *, limit: int = 50) -> list[Person]:
             birth_date__lt=datetime.date(parsed.birth_year + 1, 1, 1),
         )
     folded = fold(parsed.name_text)
-    rank = Value(0, output_field=IntegerField())
-    if folded:
-        words = folded.split()
-        only_short_words = all(len(w) < 3 for w in words) and not (
-            parsed.codice_fiscale or parsed.birth_date or parsed.birth_year
+    if not folded:
+        persons = list(
+            rows.select_related("comune").order_by(
+                "family_name", "given_names", "birth_date", "pk"
+            )[: limit + 1]
         )
-        if only_short_words:
-            # "Li", "Wu": a trigram index cannot serve one- or two-letter fragments, and
-            # they would match most of the registry; take them as a whole leading word.
-            rows = rows.filter(Q(search_name=folded) | Q(search_name__startswith=f"{folded} "))
-        for word in [] if only_short_words else words:
-            # search_name is folded to lower case already: plain LIKE, which the
-            # PostgreSQL trigram index serves (icontains would wrap it in UPPER()).
-            rows = rows.filter(search_name__contains=word)
-        rank = Case(
-            When(family_name__iexact=parsed.name_text, then=Value(0)),
-            When(search_name=folded, then=Value(0)),
-            When(search_name__startswith=f"{folded} ", then=Value(1)),
-            When(search_name__startswith=folded, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
-        )
-    rows = rows.annotate(rank=rank).select_related("comune")
-    return list(rows.order_by("rank", "family_name", "given_names", "birth_date", "pk")[:limit])
+        found.extend(persons[:limit])
+        found.truncated = len(persons) > limit
+        return found
+
+    words = folded.split()
+    narrowed = bool(parsed.codice_fiscale or parsed.birth_date or parsed.birth_year)
+    only_short_words = all(len(w) < 3 for w in words) and not narrowed
+    if only_short_words:
+        # "Li", "Wu": a trigram index cannot serve one- or two-letter fragments, and
+        # they would match most of the registry; take them as a whole leading word.
+        prefix = Q(search_name=folded) | Q(search_name__startswith=f"{folded} ")
+    else:
+        prefix = Q(search_name__startswith=folded)
+    # Tier 1: in byte order "diop" < "diop awa" < "diopp", i.e. exact name, then the
+    # query as whole leading words, then as the start of a longer word.
+    ids = list(
+        rows.filter(prefix)
+        .order_by("search_name", "birth_date", "pk")
+        .values_list("pk", flat=True)[: limit + 1]
+    )
+    if len(ids) > limit:
+        ids = ids[:limit]
+        found.truncated = True
+    elif not only_short_words:
+        # Tier 2: every word contained, prefix matches excluded. search_name is folded
+        # to lower case already: plain LIKE, which the trigram index serves.
+        more = rows.exclude(prefix)
+        for word in words:
+            if len(word) >= 3:
+                more = more.filter(search_name__contains=word)
+        for n, word in enumerate(w for w in words if len(w) < 3):
+            # Too short for trigrams: checked with position() on the rows the other
+            # criteria found, so the planner does not scan the whole trigram index.
+            more = more.annotate(**{f"_pos{n}": StrIndex("search_name", Value(word))})
+            more = more.filter(**{f"_pos{n}__gt": 0})
+        candidates = list(more.values_list("pk", "search_name", "birth_date")[:CONTAINS_CANDIDATES])
+        candidates.sort(key=lambda r: (r[1], r[2], r[0]))
+        room = limit - len(ids)
+        ids += [r[0] for r in candidates[:room]]
+        found.truncated = len(candidates) > room
+    by_pk = Person.objects.select_related("comune").in_bulk(ids)
+    found.extend(by_pk[pk] for pk in ids)
+    return found

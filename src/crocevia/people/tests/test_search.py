@@ -88,3 +88,55 @@ def test_short_fragment_alone_matches_a_whole_leading_name_only(actors):
     assert _names(search_persons(op, "li")) == ["Li Wei"]
     assert _names(search_persons(op, "li wei")) == ["Li Wei"]
     assert _names(search_persons(op, "omar li")) == ["Alì Omar"]
+
+
+def test_prefix_matches_come_before_contains_matches_in_folded_order(actors):
+    op = actors.desk_operator
+    register(op, family_name="Abdiop", given_names="Awa", birth_date=datetime.date(1980, 1, 1))
+    register(op, family_name="Diopp", given_names="Ali", birth_date=datetime.date(1981, 1, 1))
+    register(op, family_name="Diop", given_names="Zeinab", birth_date=datetime.date(1982, 1, 1))
+    register(op, family_name="Diop", given_names="Awa", birth_date=datetime.date(1983, 1, 1))
+    assert _names(search_persons(op, "diop")) == [
+        "Diop Awa",
+        "Diop Zeinab",
+        "Diopp Ali",
+        "Abdiop Awa",
+    ]
+
+
+def test_more_matches_than_the_limit_are_flagged_truncated(actors):
+    op = actors.desk_operator
+    for day in range(1, 5):
+        register(op, given_names="Awa", birth_date=datetime.date(1990, 1, day))
+    register(op, family_name="Mbaye", given_names="Diop", birth_date=datetime.date(1990, 2, 1))
+    # Tier 1 alone fills the page.
+    found = search_persons(op, "diop", limit=3)
+    assert len(found) == 3 and found.truncated
+    # Tier 1 gives 4, tier 2 the fifth: exactly the limit, nothing left out.
+    found = search_persons(op, "diop", limit=5)
+    assert _names(found)[-1] == "Mbaye Diop" and not found.truncated
+    found = search_persons(op, "diop", limit=4)
+    assert len(found) == 4 and found.truncated
+    assert not search_persons(op, "mbaye").truncated
+    found = search_persons(op, "1990", limit=2)
+    assert len(found) == 2 and found.truncated
+
+
+def test_search_name_sorts_by_bytes_for_the_prefix_tier(actors):
+    """Tier 1 relies on "diop zeinab" < "diopp ali" and on a b-tree serving LIKE 'x%'."""
+    from django.db import connection
+
+    from crocevia.people.models import Person
+
+    op = actors.desk_operator
+    register(op, family_name="Diopp", given_names="Ali")
+    register(op, family_name="Diop", given_names="Zeinab")
+    names = list(Person.objects.order_by("search_name").values_list("search_name", flat=True))
+    assert names == ["diop zeinab", "diopp ali"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_name = 'people_person' AND column_name = 'search_name'"
+            )
+            assert cursor.fetchone() == ("C",)

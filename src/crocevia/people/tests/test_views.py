@@ -91,6 +91,22 @@ def test_search_never_shows_persons_of_other_organisations(actors, awa, login):
     assert "Diop Awa" not in response.content.decode()
 
 
+def test_search_page_asks_to_narrow_a_truncated_search(actors, awa, login, monkeypatch):
+    from crocevia.people import views
+    from crocevia.people.selectors import SearchResults
+
+    found = SearchResults([awa])
+    found.truncated = True
+    monkeypatch.setattr(views, "search_persons", lambda user, query, **kw: found)
+    response = login(actors.desk_operator).get(reverse("people:search"), {"q": "diop"})
+    assert "Narrow the search" in response.content.decode()
+
+
+def test_search_page_does_not_ask_to_narrow_a_complete_search(actors, awa, login):
+    response = login(actors.desk_operator).get(reverse("people:search"), {"q": "diop"})
+    assert "Narrow the search" not in response.content.decode()
+
+
 # --- registration ---------------------------------------------------------------------------
 
 
