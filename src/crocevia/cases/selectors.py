@@ -58,3 +58,25 @@ def can_read_health(user, case: Case) -> bool:
 
 def is_zone_coordinator_of(user, case: Case) -> bool:
     return user.is_superuser or case.zone_id in coordinated_zone_ids(user)
+
+
+def person_cases(user, person) -> QuerySet[Case]:
+    """The person's cases the user may see, newest first (the history stays)."""
+    return (
+        cases_visible_to(user)
+        .filter(person=person)
+        .select_related("organisation", "case_manager", "previous_case")
+        .order_by("-referred_on", "-pk")
+    )
+
+
+def preassessed_complex_waiting(user) -> QuerySet[Case]:
+    """The coordinator's queue: pre-assessed complex cases of their zones waiting for a team."""
+    from crocevia.accounts.selectors import coordinated_zone_ids
+
+    qs = Case.objects.filter(stage="preassessed", need_class="complex")
+    if not user.is_superuser:
+        qs = qs.filter(zone_id__in=coordinated_zone_ids(user))
+    return qs.select_related("person", "organisation", "case_manager").order_by(
+        "preassessed_on", "pk"
+    )

@@ -1,0 +1,550 @@
+"""Every write of a case: opening, pre-assessment, team, closure. Atomic, validated, audited.
+
+Stages change only through workflow.case_transition. Validation errors are ValidationError
+dicts keyed by the form fields' names; a user who may not make a change gets
+PermissionDenied. A closed case is read-only.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.models import Membership, Profile
+from crocevia.accounts.selectors import active_memberships, organisation_ids
+from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.desk.models import Contact, ItalianLevel
+from crocevia.desk.referrals import (
+    has_network_sharing_consent,
+    no_consent_message,
+    referral_decide,
+    referral_send,
+)
+from crocevia.network.models import Organisation
+from crocevia.people.selectors import persons_visible_to
+
+from .models import Case, NeedClass, Origin, Stage, TeamMember
+from .selectors import is_zone_coordinator_of
+from .workflow import case_transition, check_milestone_date
+
+__all__ = [
+    "SECTION_A_FIELDS",
+    "can_manage_case",
+    "case_access_record",
+    "case_close",
+    "case_form_team",
+    "case_open_direct",
+    "case_open_from_contact",
+    "case_open_from_referral",
+    "case_preassess",
+    "case_set_manager",
+    "open_case_with_plan_for_household",
+    "referral_decide",
+    "referral_send",
+    "team_member_add",
+    "team_member_remove",
+]
+
+SECTION_A_FIELDS = (
+    "household_composition",
+    "income_and_benefits",
+    "work_history",
+    "skills",
+    "italian_level",
+    "housing",
+    "housing_notes",
+    "health_declared",
+    "legal_status",
+    "services_involved",
+)
+CASE_AUDIT_FIELDS = [
+    "person",
+    "household",
+    "organisation",
+    "zone",
+    "origin",
+    "source_contact",
+    "referred_on",
+    "stage",
+    "previous_case",
+    "case_manager",
+]
+TEAM_AUDIT_FIELDS = ["case", "user", "organisation", "role", "health_access", "added_on"]
+INTAKE_AUDIT_FIELDS = [
+    *SECTION_A_FIELDS,
+    "social_worker",
+    "cpi_consultant",
+    "need_class",
+    "completed_on",
+]
+
+
+def _format(day: datetime.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def _has_profile_in(user, organisation_id, profile) -> bool:
+    return any(
+        m.organisation_id == organisation_id and m.profile == profile
+        for m in active_memberships(user)
+    )
+
+
+def can_manage_case(user, case: Case) -> bool:
+    """Who steers a case: its zone coordinators, its case manager, the social workers of
+    the organisation that owns it; for a work-only case also the CPI consultants on its
+    team (the case is the CPI's)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or case.case_manager_id == user.pk:
+        return True
+    if is_zone_coordinator_of(user, case):
+        return True
+    if _has_profile_in(user, case.organisation_id, Profile.SOCIAL_WORKER):
+        return True
+    if case.need_class == NeedClass.WORK:
+        return TeamMember.objects.filter(
+            case=case, user=user, removed_on__isnull=True, role=Profile.CPI_CONSULTANT
+        ).exists()
+    return False
+
+
+def _require_open(case: Case) -> None:
+    if case.is_closed:
+        raise PermissionDenied(_("This case is closed: it can be read but not changed."))
+
+
+def _require_manager(actor, case: Case) -> None:
+    _require_open(case)
+    if not can_manage_case(actor, case):
+        raise PermissionDenied(_("You may not change this case."))
+
+
+def _check_day(errors: dict, field: str, day, *, not_before=None, label="") -> None:
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        errors[field] = _("Enter a valid date.")
+    elif day > timezone.localdate():
+        errors[field] = _("The date (%(day)s) cannot be in the future.") % {"day": _format(day)}
+    elif not_before is not None and day < not_before:
+        errors[field] = _("The date (%(day)s) cannot be before %(what)s (%(previous)s).") % {
+            "day": _format(day),
+            "what": label,
+            "previous": _format(not_before),
+        }
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def _open_case_of(person) -> Case | None:
+    return Case.objects.filter(person=person).exclude(stage=Stage.CLOSED).first()
+
+
+def _create_case(*, actor, person, organisation, referred_on, origin, household=None, **extra):
+    """Validate and create a case; the person's latest closed case becomes previous_case."""
+    errors: dict[str, str] = {}
+    if organisation.zone_id is None:
+        errors["organisation"] = _("The organisation belongs to no zone: it cannot own a case.")
+    _check_day(errors, "referred_on", referred_on)
+    existing = _open_case_of(person)
+    if existing is not None:
+        errors["__all__"] = _(
+            "%(person)s already has an open case (n. %(number)s): continue that one instead of "
+            "opening another."
+        ) % {"person": person, "number": existing.pk}
+    if household is not None and person.household_id != household.pk:
+        errors["household"] = _("The person is not a member of this household.")
+    if errors:
+        raise ValidationError(errors)
+    previous = (
+        Case.objects.filter(person=person, stage=Stage.CLOSED).order_by("-closed_on", "-pk").first()
+    )
+    case = Case.objects.create(
+        person=person,
+        household=household if household is not None else person.household,
+        organisation=organisation,
+        zone_id=organisation.zone_id,
+        origin=origin,
+        referred_on=referred_on,
+        previous_case=previous,
+        created_by=actor,
+        **extra,
+    )
+    audit_change(
+        actor=actor,
+        action="create",
+        instance=case,
+        changes=diff({}, snapshot(case, CASE_AUDIT_FIELDS)),
+        person=person,
+    )
+    return case
+
+
+@transaction.atomic
+def case_open_from_contact(*, actor, contact, on=None) -> Case:
+    """Open the case of a desk contact sent to level 2; the contact's data carries over.
+
+    Person, organisation (the desk's), zone and referred_on (the contact's date, or `on`)
+    come from the contact. Only an operator of the desk's organisation (or a coordinator
+    of its zone) opens it.
+    """
+    contact = Contact.objects.select_related("person", "desk__organisation").get(pk=contact.pk)
+    organisation = contact.desk.organisation
+    allowed = (
+        actor.is_superuser
+        or organisation.pk in organisation_ids(actor)
+        or (
+            organisation.zone_id is not None
+            and any(
+                m.profile == Profile.COORDINATOR and m.organisation.zone_id == organisation.zone_id
+                for m in active_memberships(actor)
+            )
+        )
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not open a case from this contact."))
+    errors: dict[str, str] = {}
+    if contact.outcome != Contact.Outcome.SECOND_LEVEL:
+        errors["__all__"] = _("Only a contact sent to level 2 opens a case.")
+    elif Case.objects.filter(source_contact=contact).exists():
+        errors["__all__"] = _("A case has already been opened from this contact.")
+    if errors:
+        raise ValidationError(errors)
+    referred_on = on if on is not None else contact.date
+    if isinstance(referred_on, datetime.date) and referred_on < contact.date:
+        raise ValidationError(
+            {
+                "referred_on": _("The case cannot open before the contact (%(day)s).")
+                % {"day": _format(contact.date)}
+            }
+        )
+    return _create_case(
+        actor=actor,
+        person=contact.person,
+        organisation=organisation,
+        referred_on=referred_on,
+        origin=Origin.DESK_CONTACT,
+        source_contact=contact,
+    )
+
+
+def case_open_from_referral(*, actor, referral) -> Case:
+    """The case a social worker opens by accepting a referral (called by referral_decide)."""
+    return _create_case(
+        actor=actor,
+        person=referral.person,
+        organisation=referral.to_organisation,
+        referred_on=referral.sent_on,
+        origin=Origin.REFERRAL,
+    )
+
+
+@transaction.atomic
+def case_open_direct(*, actor, person, organisation, referred_on, household=None) -> Case:
+    """A social worker opens a case directly for a person their organisation knows."""
+    if not (actor.is_superuser or _has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)):
+        raise PermissionDenied(_("Only a social worker of the organisation opens a case."))
+    if not actor.is_superuser and not persons_visible_to(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied(_("You may not open a case for this person."))
+    return _create_case(
+        actor=actor,
+        person=person,
+        organisation=organisation,
+        referred_on=referred_on,
+        origin=Origin.DIRECT,
+        household=household,
+    )
+
+
+def open_case_with_plan_for_household(case: Case) -> Case | None:
+    """Another open case of the same household that already has a plan (to extend it
+    instead of writing a duplicate), or None."""
+    if not case.household_id:
+        return None
+    return (
+        Case.objects.filter(household_id=case.household_id, plan__isnull=False)
+        .exclude(stage=Stage.CLOSED)
+        .exclude(pk=case.pk)
+        .select_related("person", "organisation")
+        .order_by("-referred_on", "-pk")
+        .first()
+    )
+
+
+# --- team -----------------------------------------------------------------------------------
+
+
+def _memberships_in(user, organisation) -> list[Membership]:
+    return [m for m in Membership.objects.filter(user=user, organisation=organisation, active=True)]
+
+
+def _team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember:
+    """team_member_add without the check on who the actor is (callers check it)."""
+    errors: dict[str, str] = {}
+    memberships = _memberships_in(user, organisation)
+    if not user.is_active or not memberships:
+        errors["user"] = _("%(user)s does not work for %(organisation)s.") % {
+            "user": user,
+            "organisation": organisation,
+        }
+    if role not in Profile.values:
+        errors["role"] = _("Choose the member's role.")
+    _check_day(errors, "on", on, not_before=case.referred_on, label=_("the referral"))
+    if TeamMember.objects.filter(case=case, user=user, removed_on__isnull=True).exists():
+        errors["user"] = _("%(user)s is already on the team.") % {"user": user}
+    if (
+        "user" not in errors
+        and organisation.pk != case.organisation_id
+        and not has_network_sharing_consent(case.person)
+    ):
+        errors["organisation"] = no_consent_message(case.person, organisation)
+    if errors:
+        raise ValidationError(errors)
+    health = organisation.kind == Organisation.Kind.ASL_SERVICE or any(
+        m.profile == Profile.PHYSICIAN for m in memberships
+    )
+    member = TeamMember.objects.create(
+        case=case,
+        user=user,
+        organisation=organisation,
+        role=role,
+        health_access=health,
+        added_on=on,
+        added_by=actor,
+    )
+    audit_change(
+        actor=actor,
+        action="team_add",
+        instance=member,
+        changes=diff({}, snapshot(member, TEAM_AUDIT_FIELDS)),
+        person=case.person,
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember:
+    """Add an operator of `organisation` to the case's team.
+
+    An operator of another organisation than the case's joins only when the person has
+    an active consent to sharing within the network: otherwise ValidationError, and
+    nothing is written. Physicians and ASL services' operators read health information.
+    """
+    _require_manager(actor, case)
+    return _team_member_add(
+        actor=actor, case=case, user=user, organisation=organisation, role=role, on=on
+    )
+
+
+@transaction.atomic
+def team_member_remove(*, actor, member, on) -> TeamMember:
+    member = TeamMember.objects.select_for_update().select_related("case__person").get(pk=member.pk)
+    case = member.case
+    _require_manager(actor, case)
+    errors: dict[str, str] = {}
+    if member.removed_on is not None:
+        errors["__all__"] = _("This operator has already left the team.")
+    elif case.case_manager_id == member.user_id:
+        errors["__all__"] = _("Name another case manager before removing this one from the team.")
+    _check_day(errors, "on", on, not_before=member.added_on, label=_("joining the team"))
+    if errors:
+        raise ValidationError(errors)
+    member.removed_on = on
+    member.save(update_fields=["removed_on"])
+    audit_change(
+        actor=actor,
+        action="team_remove",
+        instance=member,
+        changes={"removed_on": [None, on.isoformat()]},
+        person=case.person,
+    )
+    return member
+
+
+def membership_for_team(user, case: Case) -> Membership | None:
+    """The membership through which `user` joins a case's team: the case's organisation
+    first, else their first active one."""
+    memberships = sorted(
+        Membership.objects.filter(user=user, active=True).select_related("organisation"),
+        key=lambda m: (m.organisation_id != case.organisation_id, m.pk),
+    )
+    return memberships[0] if memberships else None
+
+
+@transaction.atomic
+def case_set_manager(*, actor, case, user) -> Case:
+    """The coordination group (a zone coordinator) names the case manager, who joins the
+    team (through the consent gate when from another organisation)."""
+    _require_open(case)
+    if not is_zone_coordinator_of(actor, case):
+        raise PermissionDenied(_("Only a coordinator of the zone names the case manager."))
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    membership = membership_for_team(user, locked) if user.is_active else None
+    if membership is None:
+        raise ValidationError({"user": _("%(user)s is not an active operator.") % {"user": user}})
+    if not TeamMember.objects.filter(case=locked, user=user, removed_on__isnull=True).exists():
+        _team_member_add(
+            actor=actor,
+            case=locked,
+            user=user,
+            organisation=membership.organisation,
+            role=membership.profile,
+            on=timezone.localdate(),
+        )
+    old = locked.case_manager_id
+    locked.case_manager = user
+    locked.version += 1
+    locked.save(update_fields=["case_manager", "version", "updated_at"])
+    audit_change(
+        actor=actor,
+        action="set_manager",
+        instance=locked,
+        changes={"case_manager": [str(old) if old else None, str(user.pk)]},
+        person=locked.person,
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_form_team(*, actor, case, on) -> Case:
+    """The coordinator (or the case manager) declares the team formed."""
+    _require_open(case)
+    if not (is_zone_coordinator_of(actor, case) or case.case_manager_id == actor.pk):
+        raise PermissionDenied(
+            _("Only a coordinator of the zone or the case manager forms the team.")
+        )
+    return case_transition(case=case, actor=actor, to_stage=Stage.TEAM_FORMED, on=on)
+
+
+# --- pre-assessment -------------------------------------------------------------------------
+
+
+def _mini_team_membership(user, case, profile) -> Membership | None:
+    options = sorted(
+        (
+            m
+            for m in Membership.objects.filter(
+                user=user, active=True, profile=profile
+            ).select_related("organisation")
+        ),
+        key=lambda m: (m.organisation_id != case.organisation_id, m.pk),
+    )
+    return options[0] if options else None
+
+
+@transaction.atomic
+def case_preassess(*, actor, case, on, need_class, social_worker, cpi_consultant, **section_a):
+    """Record section A (the mini-team's pre-assessment) and classify the need.
+
+    The social worker and the CPI consultant join the team (consent gate included), then
+    the case moves to "pre-assessed" with the need class and the date. All or nothing.
+    """
+    from crocevia.assessments.models import Housing, Intake
+
+    unknown = set(section_a) - set(SECTION_A_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown section A fields: {', '.join(sorted(unknown))}")
+    _require_manager(actor, case)
+    errors: dict[str, str] = {}
+    values = {name: (section_a.get(name) or "") for name in SECTION_A_FIELDS}
+    for name, value in values.items():
+        if isinstance(value, str):
+            values[name] = value.strip()
+    if values["italian_level"] and values["italian_level"] not in ItalianLevel.values:
+        errors["italian_level"] = _("Choose a valid level of Italian.")
+    if values["housing"] and values["housing"] not in Housing.values:
+        errors["housing"] = _("Choose a valid housing situation.")
+    if need_class not in NeedClass.values:
+        errors["need_class"] = _("Choose the need class (work, social or complex).")
+    sw = (
+        _mini_team_membership(social_worker, case, Profile.SOCIAL_WORKER) if social_worker else None
+    )
+    if sw is None:
+        errors["social_worker"] = _("Choose a social worker.")
+    cpi = (
+        _mini_team_membership(cpi_consultant, case, Profile.CPI_CONSULTANT)
+        if cpi_consultant
+        else None
+    )
+    if cpi is None:
+        errors["cpi_consultant"] = _("Choose a CPI consultant.")
+    if case.stage != Stage.REFERRED:
+        errors["__all__"] = _("This case has already been pre-assessed.")
+    try:
+        check_milestone_date(case, "preassessed_on", on)
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+
+    intake = Intake.objects.filter(case=case).first()
+    before = snapshot(intake, INTAKE_AUDIT_FIELDS) if intake else {}
+    if intake is None:
+        intake = Intake(case=case)
+    else:
+        intake.version += 1
+    for name, value in values.items():
+        setattr(intake, name, value)
+    intake.social_worker = social_worker
+    intake.cpi_consultant = cpi_consultant
+    intake.need_class = need_class
+    intake.completed_on = on
+    intake.save()
+    audit_change(
+        actor=actor,
+        action="update" if before else "create",
+        instance=intake,
+        changes=diff(before, snapshot(intake, INTAKE_AUDIT_FIELDS)),
+        person=case.person,
+    )
+    active = set(
+        TeamMember.objects.filter(case=case, removed_on__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    for field, membership in (("social_worker", sw), ("cpi_consultant", cpi)):
+        if membership.user_id in active:
+            continue
+        try:
+            _team_member_add(
+                actor=actor,
+                case=case,
+                user=membership.user,
+                organisation=membership.organisation,
+                role=membership.profile,
+                on=on,
+            )
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+        active.add(membership.user_id)
+    return case_transition(
+        case=case, actor=actor, to_stage=Stage.PREASSESSED, on=on, need_class=need_class
+    )
+
+
+# --- closure and access ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_close(*, actor, case, on, outcome, closing_note="") -> Case:
+    """Close the case with its outcome; it becomes read-only. A new need opens a new case."""
+    _require_manager(actor, case)
+    return case_transition(
+        case=case,
+        actor=actor,
+        to_stage=Stage.CLOSED,
+        on=on,
+        outcome=outcome or "",
+        closing_note=(closing_note or "").strip(),
+    )
+
+
+def case_access_record(*, actor, case) -> None:
+    """One access event per view of a case page."""
+    audit_access(actor=actor, instance=case, person=case.person)
