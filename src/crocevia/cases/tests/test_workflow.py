@@ -1,0 +1,136 @@
+"""The pathway table: every allowed and every forbidden transition, and milestone dates."""
+
+import datetime
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from crocevia.audit.models import AuditEvent
+from crocevia.cases import services
+from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, Stage
+from crocevia.cases.workflow import TRANSITION_TABLE, case_transition
+
+from .factories import days_ago, make_case
+
+pytestmark = pytest.mark.django_db
+
+ALL_PAIRS = list(itertools.product(Stage.values, Stage.values))
+ALLOWED = sorted(TRANSITION_TABLE)
+FORBIDDEN = [pair for pair in ALL_PAIRS if pair not in TRANSITION_TABLE]
+
+
+def _case_at(actors, source, target) -> Case:
+    # Signing straight after the pre-assessment is the path of a work-only case.
+    need = NeedClass.WORK if (source, target) == (Stage.PREASSESSED, Stage.PLAN_SIGNED) else None
+    case = make_case(actors, stage=source, need_class=need or NeedClass.COMPLEX)
+    if target == Stage.TEAM_FORMED and source == Stage.PREASSESSED:
+        case = services.case_set_manager(
+            actor=actors.coordinator, case=case, user=actors.social_worker
+        )
+    return case
+
+
+def _values_for(case, target) -> dict:
+    if target == Stage.PREASSESSED:
+        return {"need_class": NeedClass.SOCIAL}
+    if target == Stage.PLAN_SIGNED:
+        kind = (
+            PlanKind.SERVICE_PACT
+            if case.need_class == NeedClass.WORK
+            else PlanKind.INCLUSION_PROJECT
+        )
+        return {"plan_kind": kind}
+    if target == Stage.CLOSED:
+        return {"outcome": Outcome.AUTONOMOUS, "closing_note": "Autonoma"}
+    return {}
+
+
+def test_the_table_covers_every_pair():
+    assert len(ALLOWED) + len(FORBIDDEN) == len(Stage.values) ** 2
+    assert len(ALLOWED) == 12
+
+
+@pytest.mark.parametrize(("source", "target"), ALLOWED, ids=[f"{s}->{t}" for s, t in ALLOWED])
+def test_allowed_transition_moves_the_case_and_records_the_milestone(actors, source, target):
+    case = _case_at(actors, source, target)
+    today = timezone.localdate()
+    moved = case_transition(
+        case=case, actor=actors.coordinator, to_stage=target, on=today, **_values_for(case, target)
+    )
+    assert moved.stage == target
+    assert getattr(moved, TRANSITION_TABLE[(source, target)].milestone) == today
+    assert AuditEvent.objects.filter(
+        object_id=str(case.pk), action=f"transition:{target}", person=case.person
+    ).exists()
+
+
+@pytest.mark.parametrize(("source", "target"), FORBIDDEN, ids=[f"{s}->{t}" for s, t in FORBIDDEN])
+def test_forbidden_transition_is_refused_and_changes_nothing(actors, source, target):
+    case = _case_at(actors, source, target)
+    before = model_to_dict(Case.objects.get(pk=case.pk))
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as error:
+        case_transition(
+            case=case, actor=actors.coordinator, to_stage=target, on=timezone.localdate()
+        )
+    assert "cannot move" in " ".join(error.value.messages) or "non può passare" in " ".join(
+        error.value.messages
+    )
+    assert model_to_dict(Case.objects.get(pk=case.pk)) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_milestone_in_the_future_is_refused(actors):
+    case = make_case(actors, stage=Stage.REFERRED)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        case_transition(
+            case=case,
+            actor=actors.social_worker,
+            to_stage=Stage.PREASSESSED,
+            on=tomorrow,
+            need_class=NeedClass.WORK,
+        )
+    assert "preassessed_on" in error.value.message_dict
+    assert Case.objects.get(pk=case.pk).stage == Stage.REFERRED
+
+
+def test_milestone_before_the_previous_one_is_refused_naming_both_dates(actors):
+    case = make_case(actors, stage=Stage.REFERRED)
+    early = case.referred_on - datetime.timedelta(days=3)
+    with pytest.raises(ValidationError) as error:
+        case_transition(
+            case=case,
+            actor=actors.social_worker,
+            to_stage=Stage.PREASSESSED,
+            on=early,
+            need_class=NeedClass.WORK,
+        )
+    message = " ".join(error.value.message_dict["preassessed_on"])
+    assert early.strftime("%d/%m/%Y") in message
+    assert case.referred_on.strftime("%d/%m/%Y") in message
+    assert Case.objects.get(pk=case.pk).preassessed_on is None
+
+
+def test_closing_without_an_outcome_is_refused(actors):
+    case = make_case(actors, stage=Stage.IN_PROGRESS)
+    with pytest.raises(ValidationError) as error:
+        services.case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome="")
+    assert "outcome" in error.value.message_dict
+    assert Case.objects.get(pk=case.pk).stage == Stage.IN_PROGRESS
+
+
+def test_signing_a_plan_of_a_complex_case_before_its_assessment_is_refused(actors):
+    case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.COMPLEX)
+    with pytest.raises(ValidationError):
+        case_transition(
+            case=case,
+            actor=actors.social_worker,
+            to_stage=Stage.PLAN_SIGNED,
+            on=days_ago(0),
+            plan_kind=PlanKind.INCLUSION_PROJECT,
+        )
+    assert Case.objects.get(pk=case.pk).stage == Stage.PREASSESSED
