@@ -1,6 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -11,4 +13,9 @@ def navigation(request):
         (_("Persons"), reverse("people:search")),
         (_("Daily register"), reverse("desk:register")),
     ]
+    if not is_monitoring_only(user):
+        items.append((_("My cases"), reverse("cases:followup_my_cases")))
+    if user.is_superuser or coordinated_zone_ids(user):
+        items.append((_("Zone cases"), reverse("cases:followup_zone_cases")))
+        items.append((_("Meetings"), reverse("cases:followup_meetings")))
     return {"nav_items": items}

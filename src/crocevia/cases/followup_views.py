@@ -1,0 +1,362 @@
+"""Thin views of the follow-up: case lists, reviews and meetings (access → form → service)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crocevia.accounts.models import Membership, User
+from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.network.models import Zone
+
+from . import followup, lists
+from .access import get_case_for
+from .models import Meeting, NeedClass, Review, Stage
+from .selectors import cases_visible_to
+
+PAGE_SIZE = 50
+
+
+# --- Forms ---------------------------------------------------------------------------
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the form's fields (the rest on top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, msgs in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, msgs)
+
+
+class CaseFilterForm(StyledFormMixin, forms.Form):
+    stage = forms.ChoiceField(
+        label=gettext_lazy("Stage"),
+        required=False,
+        choices=[("", gettext_lazy("Any stage"))] + Stage.choices,
+    )
+    need_class = forms.ChoiceField(
+        label=gettext_lazy("Need class"),
+        required=False,
+        choices=[("", gettext_lazy("Any need class"))] + NeedClass.choices,
+    )
+    case_manager = forms.ModelChoiceField(
+        label=gettext_lazy("Case manager"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=gettext_lazy("Any case manager"),
+    )
+    overdue = forms.BooleanField(label=gettext_lazy("Only with overdue items"), required=False)
+
+    def __init__(self, *args, managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_manager"].queryset = managers
+        self.fields["case_manager"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ReviewScheduleForm(StyledFormMixin, forms.Form):
+    scheduled_on = forms.DateField(label=gettext_lazy("Review on"), widget=DateInput())
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of review"), choices=Review.Kind.choices, initial="in_itinere"
+    )
+
+
+class ReviewRecordForm(StyledFormMixin, forms.Form):
+    review = forms.ModelChoiceField(
+        label=gettext_lazy("Review"), queryset=Review.objects.none(), empty_label=None
+    )
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=DateInput())
+    notes = forms.CharField(
+        label=gettext_lazy("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_on = forms.DateField(
+        label=gettext_lazy("Next review on"),
+        required=False,
+        widget=DateInput(),
+        help_text=gettext_lazy("Leave empty if no further review is planned."),
+    )
+
+    def __init__(self, *args, case=None, pending=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pending is not None:
+            # The case page passes the pending reviews it already loaded (no extra query).
+            self.fields["review"].queryset = Review.objects.filter(pk__in=[r.pk for r in pending])
+            self.fields["review"].choices = [(r.pk, str(r)) for r in pending]
+        elif case is not None:
+            self.fields["review"].queryset = case.reviews.filter(held_on__isnull=True)
+        self.fields["held_on"].initial = timezone.localdate()
+
+
+class MeetingForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of meeting"), choices=Meeting.Kind.choices)
+    held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    zone = forms.ModelChoiceField(label=gettext_lazy("Zone"), queryset=Zone.objects.none())
+    attendees = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Attendees"), queryset=User.objects.none()
+    )
+    cases = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Cases discussed"), queryset=None, required=False
+    )
+    minutes = forms.CharField(
+        label=gettext_lazy("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    decisions = forms.CharField(
+        label=gettext_lazy("Decisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Decisions that may become actions of the plans."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = followup.meeting_zone_ids(user)
+        self.fields["zone"].queryset = Zone.objects.filter(pk__in=zones).order_by("name")
+        members = Membership.objects.filter(
+            user_id=OuterRef("pk"), active=True, organisation__zone_id__in=zones
+        )
+        self.fields["attendees"].queryset = User.objects.filter(
+            Exists(members), is_active=True
+        ).order_by("last_name", "first_name", "username")
+        self.fields["attendees"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["cases"].queryset = (
+            cases_visible_to(user).filter(zone_id__in=zones).select_related("person")
+        )
+        self.fields["cases"].label_from_instance = lambda c: (
+            _("Case %(id)s – %(person)s")
+            % {
+                "id": c.pk,
+                "person": c.person.full_name,
+            }
+        )
+        if len(zones) == 1:
+            self.fields["zone"].initial = next(iter(zones))
+
+
+# --- Case lists ----------------------------------------------------------------------
+
+
+def _case_list(request, *, title, base, select, url_name, intro):
+    form = CaseFilterForm(request.GET or None, managers=lists.case_managers_of(base))
+    queryset = select(request.user, **form.filters())
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/followup/case_list.html",
+        {
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "page": page,
+            "cases": page.object_list,
+            "list_url": reverse(f"cases:{url_name}"),
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def my_cases(request):
+    return _case_list(
+        request,
+        title=_("My cases"),
+        base=lists.my_cases_base(request.user),
+        select=lists.my_cases,
+        url_name="followup_my_cases",
+        intro=_("Cases you manage or whose team you are on."),
+    )
+
+
+@require_GET
+def zone_cases(request):
+    if not lists.is_coordinator(request.user):
+        raise PermissionDenied(_("Only zone coordinators see every case of the zone."))
+    return _case_list(
+        request,
+        title=_("Zone cases"),
+        base=lists.zone_cases_base(request.user),
+        select=lists.zone_cases,
+        url_name="followup_zone_cases",
+        intro=_("Every case of the zones you coordinate."),
+    )
+
+
+# --- Reviews -------------------------------------------------------------------------
+
+
+def _case_url(case) -> str:
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:  # the case page is not mounted (yet): the review page instead
+        return reverse("cases:followup_review_schedule", args=[case.pk])
+
+
+def _review_form_page(request, case, *, schedule_form=None, record_form=None):
+    return render(
+        request,
+        "cases/followup/review_form.html",
+        {
+            "case": case,
+            "schedule_form": schedule_form,
+            "record_form": record_form,
+            "case_url": _case_url(case),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review_schedule(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    form = ReviewScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            followup.review_schedule(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Review scheduled."))
+            return redirect(_case_url(case))
+    return _review_form_page(request, case, schedule_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def review_record(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    form = ReviewRecordForm(request.POST or None, case=case, prefix="record")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        review = data.pop("review")
+        try:
+            followup.review_record(actor=request.user, review=review, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Review recorded."))
+            return redirect(_case_url(case))
+    return _review_form_page(request, case, record_form=form)
+
+
+# --- Meetings ------------------------------------------------------------------------
+
+
+def _get_meeting_for(user, pk) -> Meeting:
+    try:
+        return followup.meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404(_("Meeting not found.")) from None
+
+
+def _require_meeting_zone(user) -> None:
+    if not followup.meeting_zone_ids(user):
+        raise PermissionDenied(_("You do not work in any zone."))
+
+
+class MeetingFilterForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of meeting"),
+        required=False,
+        choices=[("", gettext_lazy("Any kind"))] + Meeting.Kind.choices,
+    )
+
+
+@require_GET
+def meeting_list(request):
+    _require_meeting_zone(request.user)
+    form = MeetingFilterForm(request.GET or None)
+    meetings = (
+        followup.meetings_visible_to(request.user)
+        .select_related("zone")
+        .annotate(
+            n_attendees=Count("attendees", distinct=True),
+            n_cases=Count("cases", distinct=True),
+        )
+        .order_by("-held_on", "-pk")
+    )
+    if form.is_valid() and form.cleaned_data["kind"]:
+        meetings = meetings.filter(kind=form.cleaned_data["kind"])
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/followup/meeting_list.html",
+        {"form": form, "page": page, "meetings": page.object_list, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    _require_meeting_zone(request.user)
+    form = MeetingForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = followup.meeting_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Meeting recorded."))
+            return redirect("cases:followup_meeting_detail", meeting.pk)
+    return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": None})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk):
+    meeting = _get_meeting_for(request.user, pk)
+    if not followup.can_edit_meeting(request.user, meeting):
+        raise PermissionDenied(_("Only the author or a coordinator of the zone can change it."))
+    initial = {
+        "kind": meeting.kind,
+        "held_on": meeting.held_on,
+        "zone": meeting.zone_id,
+        "attendees": list(meeting.attendees.values_list("pk", flat=True)),
+        "cases": list(meeting.cases.values_list("pk", flat=True)),
+        "minutes": meeting.minutes,
+        "decisions": meeting.decisions,
+    }
+    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            followup.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Meeting updated."))
+            return redirect("cases:followup_meeting_detail", meeting.pk)
+    return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@require_GET
+def meeting_detail(request, pk):
+    meeting = _get_meeting_for(request.user, pk)
+    discussed = list(meeting.cases.select_related("person").order_by("pk"))
+    visible = set(
+        cases_visible_to(request.user)
+        .filter(pk__in=[c.pk for c in discussed])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "cases/followup/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attendees": list(meeting.attendees.order_by("last_name", "first_name")),
+            "cases": [c for c in discussed if c.pk in visible],
+            "hidden_cases": len([c for c in discussed if c.pk not in visible]),
+            "can_edit": followup.can_edit_meeting(request.user, meeting),
+        },
+    )

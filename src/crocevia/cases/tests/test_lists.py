@@ -1,0 +1,211 @@
+"""Case lists, overdue flags, home alerts and navigation."""
+
+import pytest
+from django.urls import reverse
+
+from crocevia.cases.lists import home_alerts, my_cases, zone_cases
+from crocevia.cases.models import Stage
+from crocevia.core.testing import PersonFactory, make_member
+
+from .test_followup_support import (
+    add_member,
+    add_plan_actions,
+    add_review,
+    days_ago,
+    days_ahead,
+    make_case,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _pks(queryset):
+    return {c.pk for c in queryset}
+
+
+def test_my_cases_are_those_managed_or_on_the_team(actors):
+    managed = make_case(actors)
+    on_team = make_case(actors, case_manager=actors.coordinator)
+    add_member(on_team, actors.social_worker, actors.sds, by=actors.coordinator)
+    left_team = make_case(actors, case_manager=actors.coordinator)
+    add_member(
+        left_team, actors.social_worker, actors.sds, by=actors.coordinator, removed_on=days_ago(1)
+    )
+    assert _pks(my_cases(actors.social_worker)) == {managed.pk, on_team.pk}
+    assert _pks(my_cases(actors.outsider)) == set()
+
+
+def test_my_cases_filters_by_stage_need_class_case_manager_and_overdue(actors):
+    sw = actors.social_worker
+    referred = make_case(actors, stage=Stage.REFERRED)
+    work = make_case(actors, need_class="work")
+    social = make_case(actors, need_class="social")
+    other_manager = make_case(actors, case_manager=actors.coordinator)
+    add_member(other_manager, sw, actors.sds, by=actors.coordinator)
+    add_review(social, days_ago(1))
+
+    assert _pks(my_cases(sw, stage=Stage.REFERRED)) == {referred.pk}
+    assert _pks(my_cases(sw, need_class="work")) == {work.pk}
+    assert _pks(my_cases(sw, case_manager=actors.coordinator)) == {other_manager.pk}
+    assert _pks(my_cases(sw, overdue=True)) == {social.pk}
+    assert _pks(my_cases(sw, need_class="social", overdue=True)) == {social.pk}
+
+
+def test_filters_over_http(actors, login):
+    work = make_case(actors, need_class="work")
+    make_case(actors, need_class="social")
+    client = login(actors.social_worker)
+    response = client.get(reverse("cases:followup_my_cases"), {"need_class": "work"})
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["cases"]] == [work.pk]
+    response = client.get(
+        reverse("cases:followup_my_cases"), {"case_manager": actors.social_worker.pk}
+    )
+    assert len(response.context["cases"]) == 2
+    response = client.get(reverse("cases:followup_my_cases"), {"overdue": "on"})
+    assert list(response.context["cases"]) == []
+
+
+def test_overdue_review_flagged(actors):
+    late = make_case(actors)
+    add_review(late, days_ago(1))
+    held = make_case(actors)
+    add_review(held, days_ago(5), held_on=days_ago(4))
+    today = make_case(actors)
+    add_review(today, days_ahead(0))
+    closed = make_case(actors, stage=Stage.CLOSED)
+    add_review(closed, days_ago(10))
+    flags = {c.pk: (c.review_overdue, c.overdue) for c in my_cases(actors.social_worker)}
+    assert flags[late.pk] == (True, True)
+    assert flags[held.pk] == (False, False)
+    assert flags[today.pk] == (False, False)
+    assert flags[closed.pk] == (False, False)
+
+
+def test_overdue_action_of_the_latest_plan_version_flagged(actors):
+    sw = actors.social_worker
+    late = make_case(actors)
+    add_plan_actions(late, sw, [(days_ahead(5), None)], [(days_ago(1), None)])
+    superseded = make_case(actors)  # the late action belongs to an older version
+    add_plan_actions(superseded, sw, [(days_ago(3), None)], [(days_ahead(5), None)])
+    done = make_case(actors)
+    add_plan_actions(done, sw, [(days_ago(3), days_ago(2))])
+    flags = {c.pk: (c.action_overdue, c.overdue) for c in my_cases(sw)}
+    assert flags[late.pk] == (True, True)
+    assert flags[superseded.pk] == (False, False)
+    assert flags[done.pk] == (False, False)
+
+
+def test_coordinator_sees_zone_cases_and_desk_operator_gets_nothing(actors, login):
+    ours = make_case(actors, case_manager=actors.cpi_consultant)
+    make_case(
+        actors,
+        organisation=actors.other_org,
+        zone=actors.other_zone,
+        case_manager=actors.outsider,
+        created_by=actors.outsider,
+    )
+    assert _pks(zone_cases(actors.coordinator)) == {ours.pk}
+    assert _pks(zone_cases(actors.desk_operator)) == set()
+    response = login(actors.coordinator).get(reverse("cases:followup_zone_cases"))
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["cases"]] == [ours.pk]
+    assert login(actors.desk_operator).get(reverse("cases:followup_zone_cases")).status_code == 403
+
+
+def test_zone_list_filters_by_case_manager(actors, login):
+    mine = make_case(actors, case_manager=actors.cpi_consultant)
+    make_case(actors)
+    response = login(actors.coordinator).get(
+        reverse("cases:followup_zone_cases"), {"case_manager": actors.cpi_consultant.pk}
+    )
+    assert [c.pk for c in response.context["cases"]] == [mine.pk]
+
+
+@pytest.mark.parametrize("url_name", ["followup_my_cases", "followup_zone_cases"])
+def test_list_page_query_count_is_constant(actors, login, django_assert_max_num_queries, url_name):
+    client = login(actors.coordinator)
+    url = reverse(f"cases:{url_name}")
+
+    def build(n):
+        for i in range(n):
+            case = make_case(actors, case_manager=actors.coordinator)
+            add_review(case, days_ago(1 + i % 3))
+            add_plan_actions(case, actors.coordinator, [(days_ago(2), None)])
+
+    build(1)
+    with django_assert_max_num_queries(12) as one:
+        assert client.get(url).status_code == 200
+    build(29)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url, {"overdue": "on"})
+    assert response.status_code == 200
+    assert len(response.context["cases"]) == 30
+
+
+def test_alerts_count_preassessments_waiting(actors):
+    make_case(actors, stage=Stage.REFERRED)
+    make_case(actors, stage=Stage.REFERRED)
+    make_case(actors)
+    make_case(
+        actors,
+        stage=Stage.REFERRED,
+        organisation=actors.other_org,
+        zone=actors.other_zone,
+        case_manager=actors.outsider,
+        created_by=actors.outsider,
+    )
+    assert home_alerts(actors.social_worker)["preassessments_waiting"] == 2
+    assert home_alerts(actors.coordinator)["preassessments_waiting"] == 2
+    assert home_alerts(actors.outsider)["preassessments_waiting"] == 1
+    assert home_alerts(actors.monitoring_officer)["preassessments_waiting"] == 0
+
+
+def test_alerts_count_overdue_reviews_and_actions(actors):
+    case = make_case(actors)
+    add_review(case, days_ago(2))
+    add_plan_actions(case, actors.social_worker, [(days_ago(1), None), (days_ahead(1), None)])
+    alerts = home_alerts(actors.social_worker)
+    assert alerts["reviews_overdue"] == 1 and alerts["actions_overdue"] == 1
+    assert home_alerts(actors.outsider)["reviews_overdue"] == 0
+
+
+def test_alerts_count_permits_expiring_in_60_days_not_the_61st(actors):
+    def person(expires_on, org=actors.sds):
+        return PersonFactory(created_by_organisation=org, permit_expires_on=expires_on)
+
+    person(days_ahead(0))
+    person(days_ahead(60))
+    person(days_ahead(61))
+    person(days_ago(1))
+    person(days_ahead(10), org=actors.other_org)
+    alerts = home_alerts(actors.desk_operator)
+    assert alerts["permits_expiring"] == 2
+    assert [p.permit_expires_on for p in alerts["permits"]] == [days_ahead(0), days_ahead(60)]
+    assert home_alerts(actors.outsider)["permits_expiring"] == 1
+
+
+def test_home_page_shows_alerts(actors, login, django_assert_max_num_queries):
+    make_case(actors, stage=Stage.REFERRED)
+    PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(3))
+    client = login(actors.social_worker)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="home-alerts"' in html
+    assert response.context["alerts"]["preassessments_waiting"] == 1
+    assert response.context["alerts"]["permits_expiring"] == 1
+
+
+def test_navigation_shows_case_lists_by_role(actors, login):
+    nav = dict(login(actors.coordinator).get(reverse("home")).context["nav_items"])
+    assert {"My cases", "Zone cases", "Meetings"} <= {str(k) for k in nav}
+    nav = dict(login(actors.desk_operator).get(reverse("home")).context["nav_items"])
+    labels = {str(k) for k in nav}
+    assert "My cases" in labels and "Zone cases" not in labels and "Meetings" not in labels
+
+
+def test_monitoring_officer_has_no_case_list_items(actors, login):
+    make_member("monit2", actors.sds, "monitoring_officer")
+    assert list(my_cases(actors.monitoring_officer)) == []
+    assert login(actors.monitoring_officer).get(reverse("home")).status_code == 200
