@@ -222,7 +222,7 @@ def _review_form_page(request, case, *, schedule_form=None, record_form=None):
 @require_http_methods(["GET", "POST"])
 def review_schedule(request, case_pk):
     case = get_case_for(request.user, case_pk, write=True)
-    form = ReviewScheduleForm(request.POST or None)
+    form = ReviewScheduleForm(request.POST or None, prefix="schedule")
     if request.method == "POST" and form.is_valid():
         try:
             followup.review_schedule(actor=request.user, case=case, **form.cleaned_data)

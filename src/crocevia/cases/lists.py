@@ -234,7 +234,9 @@ def case_followup_context(user, case: Case) -> dict:
         "followup_pending_reviews": pending,
         "followup_meetings": meetings,
         "followup_can_edit": can_edit,
-        "followup_schedule_form": ReviewScheduleForm() if can_edit else None,
-        "followup_record_form": ReviewRecordForm(prefix="record") if can_edit else None,
+        "followup_schedule_form": ReviewScheduleForm(prefix="schedule") if can_edit else None,
+        "followup_record_form": (
+            ReviewRecordForm(prefix="record", pending=pending) if can_edit and pending else None
+        ),
         "followup_overdue": any(r.is_overdue for r in reviews),
     }

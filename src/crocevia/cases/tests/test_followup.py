@@ -102,7 +102,7 @@ def test_closed_case_refuses_review_changes(actors, login):
     client = login(actors.social_worker)
     response = client.post(
         reverse("cases:followup_review_schedule", args=[case.pk]),
-        {"scheduled_on": days_ahead(5).isoformat(), "kind": "in_itinere"},
+        {"schedule-scheduled_on": days_ahead(5).isoformat(), "schedule-kind": "in_itinere"},
     )
     assert response.status_code == 403
     assert case.reviews.count() == 1
@@ -154,12 +154,16 @@ def test_review_schedule_over_http_redirects_and_bad_input_is_reshown(actors, lo
     case = make_case(actors)
     client = login(actors.social_worker)
     url = reverse("cases:followup_review_schedule", args=[case.pk])
-    response = client.post(url, {"scheduled_on": days_ahead(7).isoformat(), "kind": "in_itinere"})
+    response = client.post(
+        url, {"schedule-scheduled_on": days_ahead(7).isoformat(), "schedule-kind": "in_itinere"}
+    )
     assert response.status_code == 302
     assert case.reviews.get().scheduled_on == days_ahead(7)
 
     too_early = case.referred_on - datetime.timedelta(days=1)
-    response = client.post(url, {"scheduled_on": too_early.isoformat(), "kind": "exit"})
+    response = client.post(
+        url, {"schedule-scheduled_on": too_early.isoformat(), "schedule-kind": "exit"}
+    )
     assert response.status_code == 200
     assert response.context["schedule_form"].errors["scheduled_on"]
     assert too_early.isoformat() in response.content.decode()
@@ -188,7 +192,7 @@ def test_case_followup_section_renders(actors, rf):
     from django.template.loader import render_to_string
 
     case = make_case(actors)
-    add_review(case, days_ago(2))
+    review = add_review(case, days_ago(2))
     request = rf.get("/")
     request.user = actors.social_worker
     ctx = case_followup_context(actors.social_worker, case)
@@ -198,6 +202,7 @@ def test_case_followup_section_renders(actors, rf):
         request=request,
     )
     assert "review-overdue" in html and "review-record-form" in html
+    assert f'<option value="{review.pk}"' in html
 
 
 # --- Meetings ------------------------------------------------------------------------
