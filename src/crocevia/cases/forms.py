@@ -1,0 +1,182 @@
+"""Forms of the case pages: the input's shape; the rules live in services and workflow."""
+
+from itertools import groupby
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crocevia.accounts.models import Membership, Profile, User
+from crocevia.assessments.models import Intake
+from crocevia.core.forms import DateInput, StyledFormMixin
+
+from .models import NeedClass, Outcome
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the form's fields (the rest on top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def network_memberships():
+    """Every active membership of the network, for the team selects (one query)."""
+    return (
+        Membership.objects.filter(active=True, user__is_active=True)
+        .exclude(profile=Profile.MONITORING_OFFICER)
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__first_name", "pk")
+    )
+
+
+def membership_choices(memberships) -> list:
+    """Operators grouped by organisation: "Rossi Anna (Social worker)"."""
+    choices: list = [("", _("Choose an operator"))]
+    for organisation, rows in groupby(memberships, key=lambda m: m.organisation):
+        choices.append(
+            (
+                organisation.name,
+                [(str(m.pk), f"{m.user} ({m.get_profile_display()})") for m in rows],
+            )
+        )
+    return choices
+
+
+class MembershipChoiceField(forms.TypedChoiceField):
+    def __init__(self, *, memberships, **kwargs):
+        self.memberships = {m.pk: m for m in memberships}
+        super().__init__(
+            choices=membership_choices(self.memberships.values()), coerce=int, **kwargs
+        )
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return self.memberships[pk] if pk not in (None, "") else None
+
+
+def _today():
+    return timezone.localdate()
+
+
+class OpenDirectForm(StyledFormMixin, forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    referred_on = forms.DateField(label=_("Referred on"), widget=DateInput(), initial=_today)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        only = list(organisations[:2])
+        if len(only) == 1:
+            self.fields["organisation"].initial = only[0].pk
+
+
+class PreassessForm(StyledFormMixin, forms.ModelForm):
+    need_class = forms.ChoiceField(
+        label=_("Need class"), choices=NeedClass.choices, widget=forms.RadioSelect
+    )
+    preassessed_on = forms.DateField(label=_("Pre-assessed on"), widget=DateInput(), initial=_today)
+    social_worker = forms.ModelChoiceField(label=_("Social worker of the mini-team"), queryset=None)
+    cpi_consultant = forms.ModelChoiceField(
+        label=_("CPI consultant of the mini-team"), queryset=None
+    )
+
+    class Meta:
+        model = Intake
+        fields = [
+            "household_composition",
+            "income_and_benefits",
+            "work_history",
+            "skills",
+            "italian_level",
+            "housing",
+            "housing_notes",
+            "health_declared",
+            "legal_status",
+            "services_involved",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in [
+                "household_composition",
+                "income_and_benefits",
+                "work_history",
+                "skills",
+                "housing_notes",
+                "health_declared",
+                "legal_status",
+                "services_involved",
+            ]
+        }
+        help_texts = {
+            "health_declared": _(
+                "Restricted: only the case manager and health professionals of the team read it."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["social_worker"].queryset = _operators_with(Profile.SOCIAL_WORKER)
+        self.fields["cpi_consultant"].queryset = _operators_with(Profile.CPI_CONSULTANT)
+
+    def _post_clean(self):
+        # The rules are the service's.
+        pass
+
+    def section_a(self) -> dict:
+        return {name: self.cleaned_data.get(name) or "" for name in self.Meta.fields}
+
+
+def _operators_with(profile):
+    return (
+        User.objects.filter(is_active=True, memberships__active=True, memberships__profile=profile)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+class MemberForm(StyledFormMixin, forms.Form):
+    membership = MembershipChoiceField(label=_("Operator"), memberships=[])
+    on = forms.DateField(label=_("Joins on"), widget=DateInput(), initial=_today)
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"] = MembershipChoiceField(
+            label=_("Operator"),
+            memberships=memberships,
+            help_text=_("Any operator of the network, grouped by organisation."),
+        )
+        self.fields["membership"].widget.attrs["class"] = "form-select"
+        self.fields["membership"].widget.attrs["aria-describedby"] = "membership-help"
+
+
+class ManagerForm(StyledFormMixin, forms.Form):
+    manager = MembershipChoiceField(label=_("Case manager"), memberships=[])
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"] = MembershipChoiceField(
+            label=_("Case manager"), memberships=memberships
+        )
+        self.fields["manager"].widget.attrs["class"] = "form-select"
+
+
+class DayForm(StyledFormMixin, forms.Form):
+    """One date (team formed on, member removed on)."""
+
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=_today)
+
+
+class CloseForm(StyledFormMixin, forms.Form):
+    closed_on = forms.DateField(label=_("Closed on"), widget=DateInput(), initial=_today)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Choose the outcome"))] + list(Outcome.choices),
+        required=False,
+    )
+    closing_note = forms.CharField(
+        label=_("Closing note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,231 @@
+import pytest
+from django.urls import reverse
+
+from crocevia.accounts.models import Profile
+from crocevia.audit.models import AuditEvent
+from crocevia.cases import services
+from crocevia.cases.models import Case, NeedClass, Stage, TeamMember
+from crocevia.core.testing import make_member
+from crocevia.desk.models import Contact
+from crocevia.desk.services import contact_record
+
+from .factories import days_ago, make_case, make_person, make_physician
+
+pytestmark = pytest.mark.django_db
+
+HEALTH = "Diabete di tipo 2"
+
+
+def case_urls(case, member_pk=0):
+    return [
+        ("get", reverse("cases:detail", args=[case.pk])),
+        ("get", reverse("cases:preassess", args=[case.pk])),
+        ("get", reverse("cases:close", args=[case.pk])),
+        ("post", reverse("cases:close", args=[case.pk])),
+        ("post", reverse("cases:set_manager", args=[case.pk])),
+        ("post", reverse("cases:team_add", args=[case.pk])),
+        ("post", reverse("cases:team_remove", args=[case.pk, member_pk])),
+        ("post", reverse("cases:form_team", args=[case.pk])),
+    ]
+
+
+def test_case_page_shows_stage_team_and_records_one_access_event(actors, login):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    client = login(actors.social_worker)
+    before = AuditEvent.objects.filter(kind="access", object_id=str(case.pk)).count()
+    response = client.get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'aria-current="step"' in body
+    assert str(actors.cpi_consultant) in body
+    assert AuditEvent.objects.filter(kind="access", object_id=str(case.pk)).count() == before + 1
+
+
+def test_cpi_consultant_on_the_team_cannot_read_declared_health(actors, login):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    response = login(actors.cpi_consultant).get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert HEALTH not in body
+    assert 'id="health-declared"' in body
+
+
+def test_case_manager_and_physician_member_read_declared_health(actors, client):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    services.case_set_manager(actor=actors.coordinator, case=case, user=actors.social_worker)
+    physician, asl = make_physician(actors)
+    services.team_member_add(
+        actor=actors.coordinator,
+        case=case,
+        user=physician,
+        organisation=asl,
+        role=Profile.PHYSICIAN,
+        on=days_ago(0),
+    )
+    for user in (actors.social_worker, physician):
+        client.force_login(user)
+        response = client.get(reverse("cases:detail", args=[case.pk]))
+        assert HEALTH in response.content.decode(), user
+
+
+def test_coordinator_of_the_zone_sees_the_case(actors, login):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    assert login(actors.coordinator).get(reverse("cases:detail", args=[case.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["outsider", "monitoring_officer", "desk_operator"])
+def test_people_off_the_case_get_404_on_every_case_url(actors, login, who):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    member = case.team.first()
+    client = login(getattr(actors, who))
+    for method, url in case_urls(case, member.pk):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (method, url)
+
+
+def test_anonymous_is_sent_to_login(actors, client):
+    case = make_case(actors)
+    response = client.get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_closed_case_refuses_changes_with_403(actors, login):
+    case = make_case(actors, stage=Stage.CLOSED)
+    client = login(actors.coordinator)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+    for method, url in case_urls(case, case.team.first().pk)[1:]:
+        assert getattr(client, method)(url).status_code == 403, url
+
+
+def test_case_page_queries_do_not_grow_with_the_team(actors, login, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    client = login(actors.coordinator)
+    url = reverse("cases:detail", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for n in range(6):
+        user = make_member(f"educatore{n}", actors.sds, Profile.EDUCATOR)
+        services.team_member_add(
+            actor=actors.coordinator,
+            case=case,
+            user=user,
+            organisation=actors.sds,
+            role=Profile.EDUCATOR,
+            on=days_ago(0),
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_open_a_case_from_a_level_2_contact(actors, login):
+    person = make_person(actors)
+    contact = contact_record(
+        actor=actors.desk_operator,
+        person=person,
+        desk=actors.desk,
+        date=days_ago(1),
+        services=["information"],
+        outcome=Contact.Outcome.SECOND_LEVEL,
+    )
+    client = login(actors.desk_operator)
+    page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    url = reverse("cases:open_from_contact", args=[contact.pk])
+    assert url in page
+    assert client.get(url).status_code == 200
+    response = client.post(url)
+    case = Case.objects.get(source_contact=contact)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "cases:detail", args=[case.pk]
+    )
+    assert client.get(url)["Location"] == reverse("cases:detail", args=[case.pk])
+
+
+def test_social_worker_opens_a_case_directly_and_preassesses_it(actors, login):
+    person = make_person(actors)
+    client = login(actors.social_worker)
+    response = client.post(
+        reverse("cases:open_direct", args=[person.pk]),
+        {"organisation": actors.sds.pk, "referred_on": days_ago(3).isoformat()},
+    )
+    case = Case.objects.get(person=person)
+    assert response.status_code == 302
+    data = {
+        "social_worker": actors.social_worker.pk,
+        "cpi_consultant": actors.cpi_consultant.pk,
+        "preassessed_on": days_ago(5).isoformat(),  # before the referral: refused
+        "need_class": NeedClass.COMPLEX,
+        "work_history": "Muratore",
+        "health_declared": HEALTH,
+    }
+    url = reverse("cases:preassess", args=[case.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert 'id="preassessed_on-error"' in response.content.decode()
+    assert "Muratore" in response.content.decode()
+    data["preassessed_on"] = days_ago(1).isoformat()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.PREASSESSED and case.need_class == NeedClass.COMPLEX
+    assert TeamMember.objects.filter(case=case).count() == 2
+
+
+def test_coordinator_queue_names_manager_adds_member_and_forms_team(actors, login):
+    case = make_case(actors, stage=Stage.PREASSESSED)
+    client = login(actors.coordinator)
+    queue = client.get(reverse("cases:coordination"))
+    assert case.person.full_name in queue.content.decode()
+    sw_membership = actors.social_worker.memberships.get()
+    response = client.post(
+        reverse("cases:set_manager", args=[case.pk]), {"manager": sw_membership.pk}
+    )
+    assert response.status_code == 302
+    tutor = make_member("tutor", actors.other_org, Profile.TUTOR)
+    response = client.post(
+        reverse("cases:team_add", args=[case.pk]),
+        {"membership": tutor.memberships.get().pk, "on": days_ago(0).isoformat()},
+    )
+    assert response.status_code == 302
+    assert case.team.filter(user=tutor).exists()
+    response = client.post(
+        reverse("cases:form_team", args=[case.pk]), {"team-on": days_ago(0).isoformat()}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.TEAM_FORMED
+    assert case.person.full_name not in client.get(reverse("cases:coordination")).content.decode()
+
+
+def test_coordination_queue_is_not_for_social_workers(actors, login):
+    assert login(actors.social_worker).get(reverse("cases:coordination")).status_code == 404
+
+
+def test_adding_a_member_without_consent_shows_why_and_adds_nobody(actors, login):
+    case = make_case(actors, stage=Stage.REFERRED, consent=False)
+    tutor = make_member("tutor", actors.other_org, Profile.TUTOR)
+    response = login(actors.coordinator).post(
+        reverse("cases:team_add", args=[case.pk]),
+        {"membership": tutor.memberships.get().pk, "on": days_ago(0).isoformat()},
+    )
+    assert response.status_code == 200
+    assert 'id="membership-error"' in response.content.decode()
+    assert not case.team.exists()
+
+
+def test_closing_without_outcome_shows_the_error_then_closes(actors, login):
+    case = make_case(actors, stage=Stage.IN_PROGRESS)
+    client = login(actors.social_worker)
+    url = reverse("cases:close", args=[case.pk])
+    response = client.post(url, {"closed_on": days_ago(0).isoformat(), "outcome": ""})
+    assert 'id="outcome-error"' in response.content.decode()
+    response = client.post(url, {"closed_on": days_ago(0).isoformat(), "outcome": "employed"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.is_closed
+    history = client.get(reverse("cases:person_cases", args=[case.person.pk])).content.decode()
+    assert reverse("cases:detail", args=[case.pk]) in history

@@ -1,0 +1,410 @@
+"""Thin views of a case: access -> form -> service -> redirect or page."""
+
+import importlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crocevia.accounts.models import Profile
+from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
+from crocevia.assessments.models import Intake
+from crocevia.desk.access import get_contact_for
+from crocevia.network.models import Organisation
+from crocevia.people.access import get_person_for
+
+from . import services
+from .access import get_case_for
+from .forms import (
+    CloseForm,
+    DayForm,
+    ManagerForm,
+    MemberForm,
+    OpenDirectForm,
+    PreassessForm,
+    add_service_errors,
+    network_memberships,
+)
+from .models import Case, NeedClass, Stage, TeamMember
+from .selectors import (
+    can_read_health,
+    cases_visible_to,
+    is_zone_coordinator_of,
+    person_cases,
+    preassessed_complex_waiting,
+)
+
+# The sections other parts of the pathway add to the case page: (module, function, template).
+CASE_SECTIONS = [
+    ("crocevia.assessments.selectors", "case_section_context", "assessments/_case_section.html"),
+    ("crocevia.plans.selectors", "case_section_context", "plans/_case_section.html"),
+    (
+        "crocevia.interventions.selectors",
+        "case_section_context",
+        "interventions/_case_section.html",
+    ),
+    ("crocevia.cases.lists", "case_followup_context", "cases/_followup_section.html"),
+]
+
+# The steps shown on the case page, with the milestone that dates each.
+STEPS = [
+    (Stage.REFERRED, "referred_on"),
+    (Stage.PREASSESSED, "preassessed_on"),
+    (Stage.TEAM_FORMED, "team_formed_on"),
+    (Stage.ASSESSED, "assessed_on"),
+    (Stage.PLAN_SIGNED, "plan_signed_on"),
+    (Stage.IN_PROGRESS, "plan_started_on"),
+    (Stage.CLOSED, "closed_on"),
+]
+
+
+def _case_url(case) -> str:
+    return reverse("cases:detail", args=[case.pk])
+
+
+def _render_sections(request, case) -> list[str]:
+    """Each available section rendered with its context; a part not built yet is skipped."""
+    rendered = []
+    for module_name, function_name, template in CASE_SECTIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        function = getattr(module, function_name, None)
+        if function is None:
+            continue
+        try:
+            get_template(template)
+        except TemplateDoesNotExist:
+            continue
+        context = {**function(request.user, case), "case": case, "user": request.user}
+        rendered.append(mark_safe(render_to_string(template, context, request=request)))  # noqa: S308
+    return rendered
+
+
+def _steps(case) -> list[dict]:
+    steps = []
+    reached = True
+    for stage, milestone in STEPS:
+        day = getattr(case, milestone)
+        if stage == case.stage:
+            state = "current"
+            reached = False
+        elif reached:
+            state = "done"
+        else:
+            state = "todo"
+        if (
+            case.need_class
+            and case.need_class != NeedClass.COMPLEX
+            and stage
+            in (
+                Stage.TEAM_FORMED,
+                Stage.ASSESSED,
+            )
+        ):
+            continue
+        steps.append(
+            {"label": Stage(stage).label, "day": day, "state": state, "milestone": milestone}
+        )
+    return steps
+
+
+def _detail_context(request, case, **forms) -> dict:
+    user = request.user
+    team = list(
+        TeamMember.objects.filter(case=case)
+        .select_related("user", "organisation")
+        .order_by("removed_on", "added_on", "pk")
+    )
+    intake = (
+        Intake.objects.filter(case=case).select_related("social_worker", "cpi_consultant").first()
+    )
+    manage = not case.is_closed and services.can_manage_case(user, case)
+    coordinator = not case.is_closed and is_zone_coordinator_of(user, case)
+    memberships = list(network_memberships()) if (manage or coordinator) else []
+    return {
+        "case": case,
+        "person": case.person,
+        "intake": intake,
+        "health_readable": can_read_health(user, case),
+        "team": [m for m in team if m.removed_on is None],
+        "former_team": [m for m in team if m.removed_on is not None],
+        "steps": _steps(case),
+        "can_manage": manage,
+        "is_coordinator": coordinator,
+        "member_form": forms.get("member_form") or MemberForm(memberships=memberships),
+        "manager_form": forms.get("manager_form") or ManagerForm(memberships=memberships),
+        "team_form": forms.get("team_form") or DayForm(prefix="team"),
+        "remove_form": DayForm(prefix="remove"),
+        "sections": _render_sections(request, case),
+        "role_labels": dict(Profile.choices),
+    }
+
+
+@require_GET
+def case_detail(request, pk):
+    case = get_case_for(request.user, pk)
+    services.case_access_record(actor=request.user, case=case)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+def _rerender(request, case, **forms):
+    services.case_access_record(actor=request.user, case=case)
+    return render(request, "cases/detail.html", _detail_context(request, case, **forms))
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def open_from_contact(request, contact_pk):
+    contact = get_contact_for(request.user, contact_pk)
+    existing = Case.objects.filter(source_contact=contact).first()
+    if existing is not None:
+        # The link shows on every contact sent to level 2: lead to its case when it exists.
+        return redirect(_case_url(get_case_for(request.user, existing.pk)))
+    error = None
+    if request.method == "POST":
+        try:
+            case = services.case_open_from_contact(actor=request.user, contact=contact)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return redirect(_case_url(case))
+    return render(
+        request,
+        "cases/open_from_contact.html",
+        {"contact": contact, "person": contact.person, "error": error},
+    )
+
+
+def _social_work_organisations(user):
+    if user.is_superuser:
+        return Organisation.objects.filter(zone__isnull=False).order_by("name")
+    ids = [
+        m.organisation_id for m in active_memberships(user) if m.profile == Profile.SOCIAL_WORKER
+    ]
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+@require_http_methods(["GET", "POST"])
+def open_direct(request, person_pk):
+    person = get_person_for(request.user, person_pk)
+    organisations = _social_work_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied(_("Only a social worker opens a case directly."))
+    form = OpenDirectForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open_direct(
+                actor=request.user,
+                person=person,
+                organisation=form.cleaned_data["organisation"],
+                referred_on=form.cleaned_data["referred_on"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return redirect(_case_url(case))
+    return render(request, "cases/open_direct.html", {"form": form, "person": person})
+
+
+@require_GET
+def person_case_list(request, person_pk):
+    person = get_person_for(request.user, person_pk)
+    cases = list(person_cases(request.user, person))
+    can_open = bool(_social_work_organisations(request.user).exists()) and not any(
+        not c.is_closed for c in cases
+    )
+    return render(
+        request,
+        "cases/person_cases.html",
+        {"person": person, "cases": cases, "can_open": can_open},
+    )
+
+
+# --- pre-assessment -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def preassess(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not services.can_manage_case(request.user, case):
+        raise PermissionDenied(_("You may not change this case."))
+    if case.stage != Stage.REFERRED:
+        messages.info(request, _("This case has already been pre-assessed."))
+        return redirect(_case_url(case))
+    extend = services.open_case_with_plan_for_household(case)
+    extend_visible = (
+        extend is not None and cases_visible_to(request.user).filter(pk=extend.pk).exists()
+        if extend
+        else False
+    )
+    initial = {}
+    if request.user.memberships.filter(active=True, profile=Profile.SOCIAL_WORKER).exists():
+        initial["social_worker"] = request.user.pk
+    form = PreassessForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_preassess(
+                actor=request.user,
+                case=case,
+                on=data["preassessed_on"],
+                need_class=data["need_class"],
+                social_worker=data["social_worker"],
+                cpi_consultant=data["cpi_consultant"],
+                **form.section_a(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The pre-assessment has been recorded."))
+            return redirect(_case_url(case))
+    return render(
+        request,
+        "cases/preassess.html",
+        {
+            "case": case,
+            "person": case.person,
+            "form": form,
+            "extend": extend,
+            "extend_visible": extend_visible,
+        },
+    )
+
+
+# --- coordination and team ------------------------------------------------------------------
+
+
+@require_GET
+def coordination(request):
+    if not (request.user.is_superuser or coordinated_zone_ids(request.user)):
+        raise Http404(_("Page not found."))
+    cases = list(preassessed_complex_waiting(request.user))
+    return render(request, "cases/coordination.html", {"cases": cases})
+
+
+@require_POST
+def set_manager(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not is_zone_coordinator_of(request.user, case):
+        raise PermissionDenied(_("Only a coordinator of the zone names the case manager."))
+    form = ManagerForm(request.POST, memberships=network_memberships())
+    if form.is_valid():
+        membership = form.cleaned_data["manager"]
+        try:
+            services.case_set_manager(actor=request.user, case=case, user=membership.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            if "user" in exc.message_dict or "organisation" in exc.message_dict:
+                form.add_error("manager", exc.messages)
+        else:
+            messages.success(request, _("The case manager has been named."))
+            return redirect(_case_url(case) + "#team")
+    return _rerender(request, case, manager_form=form)
+
+
+@require_POST
+def team_add(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not services.can_manage_case(request.user, case):
+        raise PermissionDenied(_("You may not change this case."))
+    form = MemberForm(request.POST, memberships=network_memberships())
+    if form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            services.team_member_add(
+                actor=request.user,
+                case=case,
+                user=membership.user,
+                organisation=membership.organisation,
+                role=membership.profile,
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                name = "on" if field == "on" else "membership"
+                form.add_error(name, errors)
+        else:
+            messages.success(
+                request, _("%(user)s has joined the team.") % {"user": membership.user}
+            )
+            return redirect(_case_url(case) + "#team")
+    return _rerender(request, case, member_form=form)
+
+
+@require_POST
+def team_remove(request, pk, member_pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not services.can_manage_case(request.user, case):
+        raise PermissionDenied(_("You may not change this case."))
+    member = TeamMember.objects.filter(case=case, pk=member_pk).select_related("user").first()
+    if member is None:
+        raise Http404(_("Team member not found."))
+    form = DayForm(request.POST, prefix="remove")
+    if form.is_valid():
+        try:
+            services.team_member_remove(
+                actor=request.user, member=member, on=form.cleaned_data["on"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(user)s has left the team.") % {"user": member.user})
+    else:
+        messages.error(request, _("Enter the date the operator leaves the team."))
+    return redirect(_case_url(case) + "#team")
+
+
+@require_POST
+def form_team(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    form = DayForm(request.POST, prefix="team")
+    if form.is_valid():
+        try:
+            services.case_form_team(actor=request.user, case=case, on=form.cleaned_data["on"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            if "team_formed_on" in exc.message_dict:
+                form.add_error("on", exc.message_dict["team_formed_on"])
+        else:
+            messages.success(request, _("The team has been formed."))
+            return redirect(_case_url(case))
+    return _rerender(request, case, team_form=form)
+
+
+# --- closure --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def close(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not services.can_manage_case(request.user, case):
+        raise PermissionDenied(_("You may not change this case."))
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_close(
+                actor=request.user,
+                case=case,
+                on=form.cleaned_data["closed_on"],
+                outcome=form.cleaned_data["outcome"],
+                closing_note=form.cleaned_data["closing_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case has been closed."))
+            return redirect(_case_url(case))
+    return render(request, "cases/close.html", {"case": case, "person": case.person, "form": form})
