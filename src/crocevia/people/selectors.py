@@ -113,7 +113,11 @@ class SearchResults(list):
 CONTAINS_CANDIDATES = 1000
 
 
-def search_persons(user, query: str, *, limit: int = 50) -> SearchResults:
+# Rows shown by a search; more matches than this ask the operator to narrow it.
+SEARCH_LIMIT = 50
+
+
+def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
     """Persons the user may see matching `query`, best first.
 
     The query may hold a codice fiscale (16 characters or 11 digits: exact match), a

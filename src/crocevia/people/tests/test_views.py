@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from crocevia.audit.models import AuditEvent
 from crocevia.people import services
@@ -91,20 +93,32 @@ def test_search_never_shows_persons_of_other_organisations(actors, awa, login):
     assert "Diop Awa" not in response.content.decode()
 
 
-def test_search_page_asks_to_narrow_a_truncated_search(actors, awa, login, monkeypatch):
-    from crocevia.people import views
-    from crocevia.people.selectors import SearchResults
+NARROW = (
+    "Many persons match: only the first ones are shown. Narrow the search, for example "
+    "with the given name, the birth year or the birth date."
+)
 
-    found = SearchResults([awa])
-    found.truncated = True
-    monkeypatch.setattr(views, "search_persons", lambda user, query, **kw: found)
+
+def test_search_page_asks_to_narrow_a_truncated_search(actors, login):
+    from crocevia.core.testing import PersonFactory
+    from crocevia.people.selectors import SEARCH_LIMIT
+
+    for n in range(SEARCH_LIMIT + 5):
+        PersonFactory(
+            family_name="Diop", given_names=f"Awa{n:03d}", created_by_organisation=actors.sds
+        )
     response = login(actors.desk_operator).get(reverse("people:search"), {"q": "diop"})
-    assert "Narrow the search" in response.content.decode()
+    assert len(response.context["persons"]) == SEARCH_LIMIT
+    with translation.override("it"):
+        message = gettext(NARROW)
+    assert message != NARROW
+    assert message in response.content.decode()
 
 
 def test_search_page_does_not_ask_to_narrow_a_complete_search(actors, awa, login):
     response = login(actors.desk_operator).get(reverse("people:search"), {"q": "diop"})
-    assert "Narrow the search" not in response.content.decode()
+    with translation.override("it"):
+        assert gettext(NARROW) not in response.content.decode()
 
 
 # --- registration ---------------------------------------------------------------------------
