@@ -5,6 +5,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.network.models import Organisation
+
 
 class InterventionType(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -12,6 +14,7 @@ class InterventionType(models.Model):
     provider_kind = models.CharField(
         _("provider kind"),
         max_length=20,
+        choices=Organisation.Kind.choices,
         help_text=_("The kind of organisation that usually provides it."),
     )
     active = models.BooleanField(_("active"), default=True)

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "interventions"
-urlpatterns: list = []
+urlpatterns = [
+    path("casi/<int:case_pk>/", views.case_interventions, name="case"),
+    path("casi/<int:case_pk>/nuovo/", views.intervention_create, name="create"),
+    path("<int:pk>/avvio/", views.intervention_start, name="start"),
+]

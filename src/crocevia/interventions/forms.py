@@ -1,0 +1,64 @@
+"""Input shape of the interventions' forms; the rules live in interventions.services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.network.models import Organisation
+
+from .models import InterventionType
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the form's fields (the rest on top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+class InterventionTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_provider_kind_display()})"
+
+
+class InterventionForm(StyledFormMixin, forms.Form):
+    type = InterventionTypeChoiceField(
+        label=_("Intervention"),
+        queryset=InterventionType.objects.filter(active=True),
+        empty_label=_("Choose an intervention"),
+    )
+    provider = forms.ModelChoiceField(
+        label=_("Provider"),
+        queryset=Organisation.objects.order_by("name"),
+        empty_label=_("Choose the provider"),
+    )
+    starts_on = forms.DateField(
+        label=_("Planned start"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Record the actual start from the case page once it begins."),
+    )
+    ends_on = forms.DateField(label=_("Planned end"), required=False, widget=DateInput())
+    hours = forms.DecimalField(label=_("Hours"), required=False, min_value=0, decimal_places=1)
+    cost = forms.DecimalField(label=_("Cost (€)"), required=False, min_value=0, decimal_places=2)
+    funding = forms.CharField(
+        label=_("Funding"),
+        required=False,
+        max_length=120,
+        help_text=_("The programme paying for it, e.g. PON Inclusione, Fondo Povertà."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StartForm(StyledFormMixin, forms.Form):
+    on = forms.DateField(label=_("Started on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate

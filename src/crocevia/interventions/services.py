@@ -1,0 +1,152 @@
+"""Every write of the interventions activated in a plan: validated and audited.
+
+Errors are ValidationError dicts keyed by the intervention form's fields (``type``,
+``provider``, ``starts_on``, ``ends_on``, ``hours``, ``cost``, ``funding``, ``on``).
+"""
+
+import datetime
+import decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.audit.services import audit_change, snapshot
+from crocevia.cases.models import Case, Stage
+from crocevia.cases.workflow import case_transition
+
+from .models import Intervention, InterventionType
+
+AUDIT_FIELDS = [
+    "type",
+    "provider",
+    "status",
+    "starts_on",
+    "ends_on",
+    "hours",
+    "cost",
+    "funding",
+    "notes",
+]
+
+
+def _is_date(day) -> bool:
+    return isinstance(day, datetime.date) and not isinstance(day, datetime.datetime)
+
+
+def intervention_add(
+    *,
+    actor,
+    case: Case,
+    type: InterventionType,
+    provider,
+    starts_on=None,
+    ends_on=None,
+    hours=None,
+    cost=None,
+    funding: str = "",
+    notes: str = "",
+) -> Intervention:
+    """Plan an intervention for the case (status ``planned``; ``intervention_start`` starts it)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+        if case.is_closed:
+            raise ValidationError(_("This case is closed: it can be read but not changed."))
+        if not hasattr(case, "plan"):
+            raise ValidationError(_("Write the plan before adding the interventions it activates."))
+        errors: dict[str, str] = {}
+        if not isinstance(type, InterventionType):
+            errors["type"] = _("Choose the kind of intervention.")
+        elif not type.active:
+            errors["type"] = _("This kind of intervention is no longer offered.")
+        if provider is None:
+            errors["provider"] = _("Choose the provider.")
+        for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+            if day is not None and not _is_date(day):
+                errors[name] = _("Enter a valid date.")
+        if _is_date(starts_on) and _is_date(ends_on) and ends_on < starts_on:
+            errors["ends_on"] = _("The end date cannot be before the start date.")
+        for name, value in (("hours", hours), ("cost", cost)):
+            if value is not None:
+                try:
+                    if decimal.Decimal(value) < 0:
+                        errors[name] = _("Enter a number not below zero.")
+                except (decimal.InvalidOperation, TypeError, ValueError):
+                    errors[name] = _("Enter a number.")
+        if errors:
+            raise ValidationError(errors)
+        intervention = Intervention.objects.create(
+            case=case,
+            type=type,
+            provider=provider,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            hours=hours,
+            cost=cost,
+            funding=(funding or "").strip(),
+            notes=(notes or "").strip(),
+            created_by=actor,
+        )
+        audit_change(
+            actor=actor,
+            action="intervention_add",
+            instance=intervention,
+            changes={k: [None, v] for k, v in snapshot(intervention, AUDIT_FIELDS).items()},
+            person=case.person,
+        )
+    return intervention
+
+
+def intervention_start(*, actor, intervention: Intervention, on) -> Intervention:
+    """Record that the intervention started on ``on``.
+
+    The first start on a case whose plan is signed puts the plan in progress
+    (``plan_started_on`` = ``on``).
+    """
+    with transaction.atomic():
+        intervention = (
+            Intervention.objects.select_for_update()
+            .select_related("case__person")
+            .get(pk=intervention.pk)
+        )
+        case = intervention.case
+        if case.is_closed:
+            raise ValidationError(_("This case is closed: it can be read but not changed."))
+        if intervention.status != Intervention.Status.PLANNED:
+            raise ValidationError(_("This intervention has already started."))
+        if case.stage not in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS):
+            raise ValidationError({"on": _("An intervention starts once the plan is signed.")})
+        errors: dict[str, str] = {}
+        if not _is_date(on):
+            errors["on"] = _("Enter the start date.")
+        elif on > timezone.localdate():
+            errors["on"] = _("The start date cannot be in the future.")
+        elif case.plan_signed_on and on < case.plan_signed_on:
+            errors["on"] = _(
+                "The start date cannot be before the signature of the plan (%(date)s)."
+            ) % {"date": case.plan_signed_on.strftime("%d/%m/%Y")}
+        elif intervention.ends_on and on > intervention.ends_on:
+            errors["on"] = _("The start date cannot be after the planned end date.")
+        if errors:
+            raise ValidationError(errors)
+        before = snapshot(intervention, AUDIT_FIELDS)
+        intervention.status = Intervention.Status.ACTIVE
+        intervention.starts_on = on
+        intervention.save(update_fields=["status", "starts_on"])
+        after = snapshot(intervention, AUDIT_FIELDS)
+        audit_change(
+            actor=actor,
+            action="intervention_start",
+            instance=intervention,
+            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            person=case.person,
+        )
+        if case.stage == Stage.PLAN_SIGNED:
+            try:
+                case_transition(case=case, actor=actor, to_stage=Stage.IN_PROGRESS, on=on)
+            except ValidationError as error:
+                if hasattr(error, "error_dict") and "plan_started_on" in error.error_dict:
+                    raise ValidationError({"on": error.error_dict["plan_started_on"]}) from None
+                raise
+    return intervention

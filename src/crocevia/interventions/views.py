@@ -1,0 +1,72 @@
+"""Thin views of the interventions: access → form → service → redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crocevia.cases.access import get_case_for
+
+from . import services
+from .access import get_intervention_for
+from .forms import InterventionForm, StartForm, add_service_errors
+from .selectors import case_section_context
+
+
+def case_url(case) -> str:
+    """The case page; this app's own section page until the case page exists."""
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:
+        return reverse("interventions:case", args=[case.pk])
+
+
+@require_GET
+def case_interventions(request, case_pk):
+    case = get_case_for(request.user, case_pk)
+    context = {"case": case, "case_url": case_url(case)}
+    context.update(case_section_context(request.user, case))
+    return render(request, "interventions/case.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def intervention_create(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    form = InterventionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervention_add(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Intervention added."))
+            return redirect(case_url(case))
+    return render(
+        request,
+        "interventions/form.html",
+        {"case": case, "form": form, "case_url": case_url(case)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def intervention_start(request, pk):
+    intervention = get_intervention_for(request.user, pk, write=True)
+    case = intervention.case
+    form = StartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervention_start(
+                actor=request.user, intervention=intervention, on=form.cleaned_data["on"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Start of the intervention recorded."))
+            return redirect(case_url(case))
+    return render(
+        request,
+        "interventions/start.html",
+        {"case": case, "intervention": intervention, "form": form, "case_url": case_url(case)},
+    )

@@ -1,0 +1,322 @@
+"""Every write of the plan: drafts with optimistic locking, signature, validation. Audited.
+
+Versions: the latest unsigned version is the draft. Signing freezes a version; the next
+save after a signature creates version n+1, a copy of the signed one with the changes.
+``PlanVersion.revision`` counts every save and signature across the plan's versions, so
+a form loaded at revision r is stale as soon as anyone else saved or signed.
+
+Validation errors are keyed by the plan form's fields (``person_commitments``,
+``service_commitments``, ``objectives``, ``actions``, ``signed_on``, ``operators``, ``on``).
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.assessments.models import Dimension
+from crocevia.audit.services import audit_change
+from crocevia.cases.models import Case, Stage
+from crocevia.cases.selectors import is_zone_coordinator_of
+from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
+
+from .models import Action, Objective, Plan, PlanVersion
+
+
+class ConflictError(Exception):
+    """The plan changed since the operator opened it; their save is refused."""
+
+    def __init__(self, current: PlanVersion):
+        super().__init__(_("This plan was changed by someone else in the meantime."))
+        self.current = current
+
+
+def latest_version(plan: Plan) -> PlanVersion | None:
+    return plan.versions.order_by("-number").first()
+
+
+def _check_open(case: Case) -> None:
+    if case.is_closed:
+        raise ValidationError(_("This case is closed: it can be read but not changed."))
+
+
+def _check_day(errors: dict, key: str, day, *, not_before=None, what="") -> None:
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        errors[key] = _("Enter a valid date.")
+    elif day > timezone.localdate():
+        errors[key] = _("The date cannot be in the future.")
+    elif not_before and day < not_before:
+        errors[key] = _("The date cannot be before %(date)s (%(what)s).") % {
+            "date": not_before.strftime("%d/%m/%Y"),
+            "what": what,
+        }
+
+
+def plan_get_or_create(*, actor, case: Case) -> Plan:
+    """The case's plan, created with an empty draft (version 1) the first time."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+        existing = Plan.objects.filter(case=case).first()
+        if existing is not None:
+            return existing
+        _check_open(case)
+        kind = PLAN_KIND_FOR_NEED.get(case.need_class)
+        if kind is None:
+            raise ValidationError(
+                _("Classify the need in the pre-assessment before writing the plan.")
+            )
+        plan = Plan.objects.create(case=case, kind=kind)
+        PlanVersion.objects.create(plan=plan, number=1, updated_by=actor)
+        audit_change(
+            actor=actor,
+            action="plan_create",
+            instance=plan,
+            changes={"kind": [None, kind]},
+            person=case.person,
+        )
+    return plan
+
+
+def _clean_objectives(errors: dict, objectives: list[dict]) -> list[dict]:
+    clean, messages = [], []
+    for number, item in enumerate(objectives or [], start=1):
+        dimension = item.get("dimension") or ""
+        text = (item.get("text") or "").strip()
+        if dimension not in Dimension.values:
+            messages.append(_("Objective %(n)s: choose a dimension.") % {"n": number})
+        if not text:
+            messages.append(_("Objective %(n)s: write the objective.") % {"n": number})
+        clean.append({"dimension": dimension, "text": text})
+    if messages:
+        errors["objectives"] = messages
+    return clean
+
+
+def _clean_actions(errors: dict, actions: list[dict], n_objectives: int) -> list[dict]:
+    clean, messages = [], []
+    for number, item in enumerate(actions or [], start=1):
+        description = (item.get("description") or "").strip()
+        user = item.get("responsible_user")
+        organisation = item.get("responsible_organisation")
+        due_on = item.get("due_on")
+        objective = item.get("objective")  # 1-based index into objectives, or None
+        if not description:
+            messages.append(_("Action %(n)s: describe the action.") % {"n": number})
+        if user is None and organisation is None:
+            messages.append(
+                _("Action %(n)s: name the responsible operator or organisation.") % {"n": number}
+            )
+        if due_on is not None and not isinstance(due_on, datetime.date):
+            messages.append(_("Action %(n)s: enter a valid due date.") % {"n": number})
+        if objective is not None and not (
+            isinstance(objective, int) and 1 <= objective <= n_objectives
+        ):
+            messages.append(_("Action %(n)s: choose one of the objectives.") % {"n": number})
+        clean.append(
+            {
+                "description": description,
+                "responsible_user": user,
+                "responsible_organisation": organisation,
+                "due_on": due_on,
+                "done_on": item.get("done_on"),
+                "objective": objective,
+            }
+        )
+    if messages:
+        errors["actions"] = messages
+    return clean
+
+
+def _content(version: PlanVersion) -> dict:
+    """A plain picture of a version's content, for the audit trail."""
+    return {
+        "person_commitments": version.person_commitments,
+        "service_commitments": version.service_commitments,
+        "objectives": [[o.dimension, o.text] for o in version.objectives.all()],
+        "actions": [
+            [
+                a.description,
+                a.responsible_user_id,
+                a.responsible_organisation_id,
+                a.due_on.isoformat() if a.due_on else None,
+            ]
+            for a in version.actions.all()
+        ],
+    }
+
+
+def _write_items(version: PlanVersion, objectives: list[dict], actions: list[dict]) -> None:
+    version.actions.all().delete()
+    version.objectives.all().delete()
+    created = [
+        Objective.objects.create(version=version, position=i, **item)
+        for i, item in enumerate(objectives)
+    ]
+    for i, item in enumerate(actions):
+        index = item.pop("objective")
+        Action.objects.create(
+            version=version,
+            position=i,
+            objective=created[index - 1] if index else None,
+            **item,
+        )
+
+
+def plan_draft_save(
+    *,
+    actor,
+    plan: Plan,
+    expected_revision: int,
+    person_commitments: str,
+    service_commitments: str,
+    objectives: list[dict],
+    actions: list[dict],
+) -> PlanVersion:
+    """Save the draft; if the latest version is signed, create version n+1 with the content.
+
+    ``objectives``: [{dimension, text}]; ``actions``: [{description, responsible_user,
+    responsible_organisation, due_on, objective (1-based index of an objective or None)}].
+    Raises ConflictError (carrying the current version) when ``expected_revision`` is not
+    the plan's current revision: someone else saved or signed in the meantime.
+    """
+    with transaction.atomic():
+        # Locking the plan row serialises concurrent saves of its versions.
+        plan = Plan.objects.select_for_update().select_related("case__person").get(pk=plan.pk)
+        _check_open(plan.case)
+        current = latest_version(plan)
+        if current.revision != expected_revision:
+            raise ConflictError(current)
+        errors: dict = {}
+        objectives = _clean_objectives(errors, objectives)
+        actions = _clean_actions(errors, actions, len(objectives))
+        if errors:
+            raise ValidationError(errors)
+        before = _content(current)
+        if current.is_frozen:
+            version = PlanVersion.objects.create(
+                plan=plan,
+                number=current.number + 1,
+                revision=current.revision + 1,
+                notes=current.notes,
+                updated_by=actor,
+                person_commitments=(person_commitments or "").strip(),
+                service_commitments=(service_commitments or "").strip(),
+            )
+            action_name = "plan_version_create"
+        else:
+            version = current
+            version.person_commitments = (person_commitments or "").strip()
+            version.service_commitments = (service_commitments or "").strip()
+            version.revision += 1
+            version.updated_by = actor
+            version.save()
+            action_name = "plan_draft_save"
+        _write_items(version, objectives, actions)
+        after = _content(version)
+        audit_change(
+            actor=actor,
+            action=action_name,
+            instance=version,
+            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            person=plan.case.person,
+        )
+    return version
+
+
+def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersion:
+    """Record the signature of the draft: it is frozen from now on.
+
+    The first signature of the case's plan moves the case to ``plan_signed``.
+    """
+    with transaction.atomic():
+        plan = (
+            Plan.objects.select_for_update().select_related("case__person").get(pk=version.plan_id)
+        )
+        case = plan.case
+        _check_open(case)
+        version = PlanVersion.objects.get(pk=version.pk)
+        current = latest_version(plan)
+        errors: dict = {}
+        if version.is_frozen:
+            raise ValidationError(_("This version is already signed."))
+        if current.pk != version.pk:
+            raise ValidationError(_("Only the latest version of the plan can be signed."))
+        if not version.objectives.exists():
+            errors["__all__"] = _("Write at least one objective before the plan is signed.")
+        operators = list(operators or [])
+        if not operators:
+            errors["operators"] = _("Choose the operators who signed the plan.")
+        _check_day(
+            errors,
+            "signed_on",
+            signed_on,
+            not_before=case.assessed_on or case.preassessed_on,
+            what=_("the assessment of the case"),
+        )
+        if errors:
+            raise ValidationError(errors)
+        version.signed_on = signed_on
+        version.revision += 1
+        version.updated_by = actor
+        version.save()
+        version.signed_by_operators.set(operators)
+        audit_change(
+            actor=actor,
+            action="plan_sign",
+            instance=version,
+            changes={
+                "signed_on": [None, signed_on.isoformat()],
+                "signed_by_operators": [None, sorted(u.pk for u in operators)],
+            },
+            person=case.person,
+        )
+        if case.plan_signed_on is None:
+            try:
+                case_transition(
+                    case=case,
+                    actor=actor,
+                    to_stage=Stage.PLAN_SIGNED,
+                    on=signed_on,
+                    plan_kind=plan.kind,
+                )
+            except ValidationError as error:
+                # The milestone's messages belong to the signature date field.
+                if hasattr(error, "error_dict") and "plan_signed_on" in error.error_dict:
+                    raise ValidationError(
+                        {"signed_on": error.error_dict["plan_signed_on"]}
+                    ) from None
+                raise
+    return version
+
+
+def plan_validate(*, actor, plan: Plan, on) -> Plan:
+    """The zone coordinator checks the signed plan (equal needs, equal offers)."""
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().select_related("case__person").get(pk=plan.pk)
+        case = plan.case
+        if not is_zone_coordinator_of(actor, case):
+            raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
+        _check_open(case)
+        errors: dict = {}
+        if plan.validated_on is not None:
+            raise ValidationError(_("This plan is already validated."))
+        if case.plan_signed_on is None:
+            raise ValidationError(_("The plan can be validated once it is signed."))
+        _check_day(
+            errors, "on", on, not_before=case.plan_signed_on, what=_("the signature of the plan")
+        )
+        if errors:
+            raise ValidationError(errors)
+        plan.validated_on = on
+        plan.validated_by = actor
+        plan.save(update_fields=["validated_on", "validated_by"])
+        audit_change(
+            actor=actor,
+            action="plan_validate",
+            instance=plan,
+            changes={"validated_on": [None, on.isoformat()]},
+            person=case.person,
+        )
+    return plan

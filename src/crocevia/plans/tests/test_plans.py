@@ -1,0 +1,350 @@
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from crocevia.assessments.tests.factories import days_ago, make_case
+from crocevia.audit.models import AuditEvent
+from crocevia.cases.models import NeedClass, PlanKind, Stage
+from crocevia.plans.models import PlanVersion
+from crocevia.plans.pdf import plan_pdf
+from crocevia.plans.selectors import case_section_context
+from crocevia.plans.services import (
+    ConflictError,
+    plan_draft_save,
+    plan_get_or_create,
+    plan_sign,
+    plan_validate,
+)
+
+pytestmark = pytest.mark.django_db
+
+OBJECTIVES = [
+    {"dimension": "work", "text": "Trovare un tirocinio nel settore della ristorazione"},
+    {"dimension": "italian", "text": "Raggiungere il livello A2 di italiano"},
+    {"dimension": "housing", "text": "Cercare un alloggio in affitto a canone concordato"},
+]
+
+
+def _actions(actors):
+    return [
+        {
+            "description": "Iscrizione al corso CPIA",
+            "responsible_user": None,
+            "responsible_organisation": actors.cpi,
+            "due_on": days_ago(-30),
+            "objective": 2,
+        },
+        {
+            "description": "Colloquio di orientamento",
+            "responsible_user": actors.cpi_consultant,
+            "responsible_organisation": None,
+            "due_on": None,
+            "objective": None,
+        },
+    ]
+
+
+def _save(actors, plan, revision, objectives=OBJECTIVES, user=None, person="Frequentare"):
+    return plan_draft_save(
+        actor=user or actors.social_worker,
+        plan=plan,
+        expected_revision=revision,
+        person_commitments=person,
+        service_commitments="Attivare il tirocinio",
+        objectives=objectives,
+        actions=_actions(actors),
+    )
+
+
+def _plan(actors, stage=Stage.ASSESSED, need_class=NeedClass.COMPLEX):
+    case = make_case(actors, stage=stage, need_class=need_class)
+    plan = plan_get_or_create(actor=actors.social_worker, case=case)
+    return case, plan
+
+
+def test_plan_kind_follows_the_need_class_and_starts_with_an_empty_draft(actors):
+    case, plan = _plan(actors, stage=Stage.PREASSESSED, need_class=NeedClass.WORK)
+    assert plan.kind == PlanKind.SERVICE_PACT
+    assert plan_get_or_create(actor=actors.social_worker, case=case) == plan
+    assert list(plan.versions.values_list("number", "signed_on")) == [(1, None)]
+
+
+def test_draft_save_writes_objectives_actions_and_commitments(actors):
+    _case, plan = _plan(actors)
+    version = _save(actors, plan, 1)
+    assert version.number == 1 and version.revision == 2
+    assert [o.text for o in version.objectives.all()] == [o["text"] for o in OBJECTIVES]
+    first = version.actions.get(position=0)
+    assert first.objective.text == OBJECTIVES[1]["text"]
+    assert first.responsible_organisation == actors.cpi
+    assert AuditEvent.objects.filter(action="plan_draft_save").exists()
+
+
+def test_action_without_responsible_is_refused(actors):
+    _case, plan = _plan(actors)
+    with pytest.raises(ValidationError) as info:
+        plan_draft_save(
+            actor=actors.social_worker,
+            plan=plan,
+            expected_revision=1,
+            person_commitments="",
+            service_commitments="",
+            objectives=OBJECTIVES,
+            actions=[
+                {
+                    "description": "x",
+                    "responsible_user": None,
+                    "responsible_organisation": None,
+                    "due_on": None,
+                    "objective": None,
+                }
+            ],
+        )
+    assert "actions" in info.value.message_dict
+
+
+def test_concurrent_edit_is_refused_for_the_second_writer(actors):
+    _case, plan = _plan(actors)
+    # Both operators open the draft at revision 1.
+    _save(actors, plan, 1, user=actors.social_worker, person="Versione di Anna")
+    with pytest.raises(ConflictError) as info:
+        _save(actors, plan, 1, user=actors.cpi_consultant, person="Versione del CPI")
+    assert info.value.current.person_commitments == "Versione di Anna"
+    assert PlanVersion.objects.get(plan=plan).person_commitments == "Versione di Anna"
+
+
+def _post_data(version, objectives, person="", revision=None):
+    data = {
+        "person_commitments": person,
+        "service_commitments": "",
+        "expected_revision": str(revision if revision is not None else version.revision),
+        "obj-TOTAL_FORMS": str(len(objectives) + 1),
+        "obj-INITIAL_FORMS": "0",
+        "act-TOTAL_FORMS": "1",
+        "act-INITIAL_FORMS": "0",
+    }
+    for i, objective in enumerate(objectives):
+        data[f"obj-{i}-dimension"] = objective["dimension"]
+        data[f"obj-{i}-text"] = objective["text"]
+    return data
+
+
+def test_concurrent_edit_over_http_shows_the_other_change_and_keeps_the_input(actors, login):
+    _case, plan = _plan(actors)
+    url = reverse("plans:edit", args=[plan.pk])
+    first = login(actors.social_worker)
+    assert first.get(url).status_code == 200
+    response = first.post(url, _post_data(plan.versions.get(), OBJECTIVES[:1], "Di Anna", 1))
+    assert response.status_code == 302
+
+    second = login(actors.cpi_consultant)
+    mine = [{"dimension": "income", "text": "Richiedere l'assegno di inclusione"}]
+    response = second.post(url, _post_data(None, mine, "Del CPI", revision=1))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Richiedere l&#x27;assegno di inclusione" in html  # my input, kept
+    assert OBJECTIVES[0]["text"] in html  # the other's change, shown
+    assert 'id="conflict"' in html
+    version = plan.versions.get()
+    assert version.person_commitments == "Di Anna"
+    assert f'name="expected_revision" value="{version.revision}"' in html
+
+
+def test_signing_freezes_the_version_and_a_later_edit_creates_version_2(actors, login):
+    case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    plan_sign(
+        actor=actors.social_worker,
+        version=v1,
+        signed_on=days_ago(15),
+        operators=[actors.social_worker, actors.cpi_consultant],
+    )
+    case.refresh_from_db()
+    assert case.stage == Stage.PLAN_SIGNED
+    assert case.plan_signed_on == days_ago(15)
+    assert case.plan_kind == PlanKind.INCLUSION_PROJECT
+    v1.refresh_from_db()
+    assert v1.is_frozen and v1.revision == 3
+
+    v2 = _save(
+        actors,
+        plan,
+        3,
+        objectives=OBJECTIVES[:1]
+        + [{"dimension": "family", "text": "Iscrivere i figli al centro estivo"}],
+    )
+    assert v2.number == 2 and not v2.is_frozen
+    assert [o.text for o in v1.objectives.all()] == [o["text"] for o in OBJECTIVES]
+    with pytest.raises(ValidationError):
+        plan_sign(
+            actor=actors.social_worker,
+            version=v1,
+            signed_on=days_ago(1),
+            operators=[actors.social_worker],
+        )
+
+    client = login(actors.cpi_consultant)
+    page = client.get(reverse("plans:version", args=[plan.pk, 1])).content.decode()
+    assert OBJECTIVES[2]["text"] in page and "centro estivo" not in page
+    page = client.get(reverse("plans:version", args=[plan.pk, 2])).content.decode()
+    assert "centro estivo" in page
+
+    # A second signature does not move the case again.
+    plan_sign(
+        actor=actors.social_worker,
+        version=v2,
+        signed_on=days_ago(1),
+        operators=[actors.social_worker],
+    )
+    case.refresh_from_db()
+    assert case.plan_signed_on == days_ago(15)
+
+
+def test_a_save_started_before_the_signature_is_refused(actors):
+    _case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    plan_sign(
+        actor=actors.social_worker,
+        version=v1,
+        signed_on=days_ago(2),
+        operators=[actors.social_worker],
+    )
+    with pytest.raises(ConflictError):
+        _save(actors, plan, 2)
+
+
+def test_complex_case_plan_cannot_be_signed_before_the_assessment(actors):
+    _case, plan = _plan(actors, stage=Stage.TEAM_FORMED)
+    v1 = _save(actors, plan, 1)
+    with pytest.raises(ValidationError):
+        plan_sign(
+            actor=actors.social_worker,
+            version=v1,
+            signed_on=days_ago(2),
+            operators=[actors.social_worker],
+        )
+    v1.refresh_from_db()
+    assert not v1.is_frozen
+
+
+def test_the_plan_pdf_contains_the_person_and_every_objective(actors, login):
+    _case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(plan_pdf(v1, user=actors.admin))).pages
+    )
+    flat = " ".join(text.split())
+    assert "Diallo" in flat and "Aminata" in flat
+    for objective in OBJECTIVES:
+        assert objective["text"] in flat
+
+    response = login(actors.cpi_consultant).get(reverse("plans:pdf", args=[plan.pk, 1]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_only_the_zone_coordinator_validates_a_signed_plan(actors, login):
+    case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    plan_sign(
+        actor=actors.social_worker,
+        version=v1,
+        signed_on=days_ago(10),
+        operators=[actors.social_worker],
+    )
+    with pytest.raises(PermissionDenied):
+        plan_validate(actor=actors.social_worker, plan=plan, on=days_ago(5))
+    url = reverse("plans:validate", args=[plan.pk])
+    assert login(actors.social_worker).post(url, {"on": days_ago(5).isoformat()}).status_code == 403
+    response = login(actors.coordinator).post(url, {"on": days_ago(5).isoformat()})
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.validated_on == days_ago(5) and plan.validated_by == actors.coordinator
+
+
+def test_sign_view_records_the_signature(actors, login):
+    case, plan = _plan(actors)
+    _save(actors, plan, 1)
+    url = reverse("plans:sign", args=[plan.pk, 1])
+    client = login(actors.social_worker)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"signed_on": days_ago(3).isoformat()})
+    assert "operators-error" in response.content.decode()
+    response = client.post(
+        url, {"signed_on": days_ago(3).isoformat(), "operators": [actors.social_worker.pk]}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.PLAN_SIGNED
+
+
+def test_case_section_context_runs_a_constant_number_of_queries(
+    actors, django_assert_max_num_queries
+):
+    _c1, small = _plan(actors)
+    _save(actors, small, 1)
+    c2, large = _plan(actors)
+    revision = 1
+    for n in range(4):
+        version = _save(actors, large, revision, objectives=OBJECTIVES * 3)
+        plan_sign(
+            actor=actors.social_worker,
+            version=version,
+            signed_on=days_ago(10 - n),
+            operators=[actors.social_worker, actors.cpi_consultant],
+        )
+        revision = version.revision + 1
+    for plan in (small, large):
+        case = plan.case
+        with django_assert_max_num_queries(8):
+            context = case_section_context(actors.coordinator, case)
+            for v in context["plan_versions"]:
+                [a.responsible_user for a in v.actions.all()]
+                [a.responsible_organisation for a in v.actions.all()]
+                list(v.objectives.all())
+                list(v.signed_by_operators.all())
+
+
+def test_plan_pages_render(actors, login):
+    case, plan = _plan(actors)
+    _save(actors, plan, 1)
+    client = login(actors.social_worker)
+    assert client.get(reverse("plans:case", args=[case.pk])).status_code == 200
+    assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 200
+
+
+def test_closed_case_plan_is_read_only(actors, login):
+    case, plan = _plan(actors)
+    _save(actors, plan, 1)
+    case.stage = Stage.CLOSED
+    case.save()
+    client = login(actors.social_worker)
+    assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 403
+    assert client.get(reverse("plans:version", args=[plan.pk, 1])).status_code == 200
+
+
+def test_outsider_gets_404_on_every_plan_url(actors, login):
+    case, plan = _plan(actors)
+    _save(actors, plan, 1)
+    client = login(actors.outsider)
+    gets = [
+        reverse("plans:case", args=[case.pk]),
+        reverse("plans:edit", args=[plan.pk]),
+        reverse("plans:version", args=[plan.pk, 1]),
+        reverse("plans:pdf", args=[plan.pk, 1]),
+        reverse("plans:sign", args=[plan.pk, 1]),
+    ]
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+    posts = [
+        reverse("plans:create", args=[case.pk]),
+        reverse("plans:edit", args=[plan.pk]),
+        reverse("plans:sign", args=[plan.pk, 1]),
+        reverse("plans:validate", args=[plan.pk]),
+    ]
+    for url in posts:
+        assert client.post(url, {"on": days_ago(1).isoformat()}).status_code == 404, url

@@ -1,0 +1,257 @@
+"""Thin views of the plan: access → form → service → redirect (or the conflict view)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crocevia.cases.access import get_case_for
+from crocevia.cases.selectors import is_zone_coordinator_of
+
+from . import services
+from .access import get_plan_for
+from .forms import (
+    ActionFormSet,
+    ObjectiveFormSet,
+    PlanForm,
+    SignForm,
+    ValidateForm,
+    actions_initial,
+    add_service_errors,
+    objectives_initial,
+)
+from .pdf import plan_pdf
+from .selectors import (
+    case_section_context,
+    objectives_by_dimension,
+    operators_for_plan,
+    version_with_content,
+)
+
+
+def case_url(case) -> str:
+    """The case page; this app's own section page until the case page exists."""
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:
+        return reverse("plans:case", args=[case.pk])
+
+
+def _operators(case, user):
+    return operators_for_plan(case, also=user)
+
+
+@require_GET
+def case_plan(request, case_pk):
+    case = get_case_for(request.user, case_pk)
+    context = {"case": case, "case_url": case_url(case)}
+    context.update(case_section_context(request.user, case))
+    return render(request, "plans/case.html", context)
+
+
+@require_POST
+def plan_create(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    try:
+        plan = services.plan_get_or_create(actor=request.user, case=case)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(case_url(case))
+    return redirect("plans:edit", plan.pk)
+
+
+def _build_forms(data, case, user, version):
+    operators = _operators(case, user)
+    if data is None:
+        plan_form = PlanForm(
+            initial={
+                "person_commitments": version.person_commitments,
+                "service_commitments": version.service_commitments,
+                "expected_revision": version.revision,
+            }
+        )
+        objective_formset = ObjectiveFormSet(prefix="obj", initial=objectives_initial(version))
+        n_objectives = len(objective_formset.forms)
+        action_formset = ActionFormSet(
+            prefix="act",
+            initial=actions_initial(version),
+            form_kwargs={"operators": operators, "n_objectives": n_objectives},
+        )
+    else:
+        plan_form = PlanForm(data)
+        objective_formset = ObjectiveFormSet(data, prefix="obj")
+        n_objectives = len(objective_formset.forms)
+        action_formset = ActionFormSet(
+            data,
+            prefix="act",
+            form_kwargs={"operators": operators, "n_objectives": n_objectives},
+        )
+    return plan_form, objective_formset, action_formset
+
+
+def _items(objective_formset, action_formset) -> tuple[list[dict], list[dict]]:
+    """Objectives and actions for the service; action→objective numbers follow the rows kept."""
+    objectives, renumber = [], {}
+    for index, form in enumerate(objective_formset.forms, start=1):
+        if not form.has_changed() or objective_formset._should_delete_form(form):
+            continue
+        objectives.append(
+            {"dimension": form.cleaned_data["dimension"], "text": form.cleaned_data["text"]}
+        )
+        renumber[index] = len(objectives)
+    actions = []
+    for row in action_formset.items():
+        row["objective"] = renumber.get(row.get("objective"))
+        actions.append(row)
+    return objectives, actions
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk):
+    plan = get_plan_for(request.user, pk, write=True)
+    case = plan.case
+    version = version_with_content(plan)
+    data = request.POST if request.method == "POST" else None
+    plan_form, objective_formset, action_formset = _build_forms(data, case, request.user, version)
+    conflict = None
+    status = 200
+    if data is not None and all(
+        [plan_form.is_valid(), objective_formset.is_valid(), action_formset.is_valid()]
+    ):
+        objectives, actions = _items(objective_formset, action_formset)
+        try:
+            saved = services.plan_draft_save(
+                actor=request.user,
+                plan=plan,
+                expected_revision=plan_form.cleaned_data["expected_revision"],
+                person_commitments=plan_form.cleaned_data["person_commitments"],
+                service_commitments=plan_form.cleaned_data["service_commitments"],
+                objectives=objectives,
+                actions=actions,
+            )
+        except services.ConflictError as error:
+            # Keep what was typed; show what the other person saved; the next save,
+            # after checking, is based on the version now current.
+            conflict = version_with_content(plan, error.current.number)
+            post = request.POST.copy()
+            post["expected_revision"] = conflict.revision
+            plan_form = PlanForm(post)
+            plan_form.is_valid()
+            plan_form.add_error(
+                None,
+                _(
+                    "Someone else changed this plan while you were editing it: your changes "
+                    "were not saved. Compare them with the current version shown below; "
+                    "saving again will replace it with what you see in the form."
+                ),
+            )
+            status = 200  # the page re-shown, as every form of the project does
+        except ValidationError as error:
+            add_service_errors(plan_form, error)
+        else:
+            messages.success(request, _("Plan saved (version %(n)s).") % {"n": saved.number})
+            return redirect(case_url(case))
+    return render(
+        request,
+        "plans/edit.html",
+        {
+            "case": case,
+            "plan": plan,
+            "version": version,
+            "form": plan_form,
+            "objective_formset": objective_formset,
+            "action_formset": action_formset,
+            "conflict": conflict,
+            "conflict_groups": objectives_by_dimension(conflict) if conflict else [],
+            "case_url": case_url(case),
+        },
+        status=status,
+    )
+
+
+def _version(request, pk, number):
+    plan = get_plan_for(request.user, pk)
+    version = version_with_content(plan, number)
+    if version is None:
+        raise Http404(_("Plan version not found."))
+    version.plan = plan
+    return plan, version
+
+
+@require_GET
+def version_detail(request, pk, number):
+    plan, version = _version(request, pk, number)
+    return render(
+        request,
+        "plans/version.html",
+        {
+            "case": plan.case,
+            "plan": plan,
+            "version": version,
+            "objective_groups": objectives_by_dimension(version),
+            "later_versions": plan.versions.filter(number__gt=number).exists(),
+            "case_url": case_url(plan.case),
+        },
+    )
+
+
+@require_GET
+def version_pdf(request, pk, number):
+    _plan, version = _version(request, pk, number)
+    response = HttpResponse(plan_pdf(version, user=request.user), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="piano-{version.plan_id}-v{version.number}.pdf"'
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def version_sign(request, pk, number):
+    plan = get_plan_for(request.user, pk, write=True)
+    version = version_with_content(plan, number)
+    if version is None:
+        raise Http404(_("Plan version not found."))
+    version.plan = plan
+    form = SignForm(request.POST or None, operators=_operators(plan.case, request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_sign(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Signature recorded: version %(n)s is frozen.") % {"n": number}
+            )
+            return redirect(case_url(plan.case))
+    return render(
+        request,
+        "plans/sign.html",
+        {
+            "case": plan.case,
+            "plan": plan,
+            "version": version,
+            "form": form,
+            "case_url": case_url(plan.case),
+        },
+    )
+
+
+@require_POST
+def plan_validate(request, pk):
+    plan = get_plan_for(request.user, pk, write=True)
+    if not is_zone_coordinator_of(request.user, plan.case):
+        raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
+    form = ValidateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_validate(actor=request.user, plan=plan, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Plan validated."))
+    else:
+        messages.error(request, _("Enter a valid date of validation."))
+    return redirect(case_url(plan.case))
