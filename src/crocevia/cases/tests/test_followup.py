@@ -145,6 +145,7 @@ def test_team_member_records_a_review_over_http_and_returns_to_the_case(actors, 
         },
     )
     assert response.status_code == 302
+    assert response.url == reverse("cases:detail", args=[case.pk])
     review.refresh_from_db()
     assert review.held_by == actors.cpi_consultant
     assert case.reviews.count() == 2

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from crocevia.cases.lists import home_alerts, my_cases, zone_cases
 from crocevia.cases.models import Stage
-from crocevia.core.testing import PersonFactory, make_member
+from crocevia.core.testing import PersonFactory
 
 from .test_followup_support import (
     add_member,
@@ -205,7 +205,35 @@ def test_navigation_shows_case_lists_by_role(actors, login):
     assert "My cases" in labels and "Zone cases" not in labels and "Meetings" not in labels
 
 
-def test_monitoring_officer_has_no_case_list_items(actors, login):
-    make_member("monit2", actors.sds, "monitoring_officer")
+def test_monitoring_officer_gets_no_case_list_and_no_alerts(actors, login):
+    make_case(actors, stage=Stage.REFERRED)
     assert list(my_cases(actors.monitoring_officer)) == []
-    assert login(actors.monitoring_officer).get(reverse("home")).status_code == 200
+    response = login(actors.monitoring_officer).get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["alerts"]["any"] is False
+    labels = {str(k) for k, _url in response.context["nav_items"]}
+    assert "My cases" not in labels
+
+
+def test_home_page_query_count_is_constant(actors, login, django_assert_max_num_queries):
+    client = login(actors.coordinator)
+
+    def build(n):
+        for _ in range(n):
+            waiting = make_case(actors, stage=Stage.REFERRED)
+            late = make_case(actors)
+            add_review(late, days_ago(1))
+            add_plan_actions(late, actors.coordinator, [(days_ago(2), None)])
+            PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(5))
+            assert waiting.pk
+
+    build(1)
+    with django_assert_max_num_queries(20) as one:
+        assert client.get(reverse("home")).status_code == 200
+    build(10)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("home"))
+    alerts = response.context["alerts"]
+    assert alerts["preassessments_waiting"] == 11 and len(alerts["preassessments"]) == 5
+    assert alerts["reviews_overdue"] == 11 and alerts["actions_overdue"] == 11
+    assert alerts["permits_expiring"] == 11
