@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crocevia.accounts.models import Membership, User
 from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Zone
 
 from . import followup, lists
@@ -154,9 +155,10 @@ def _case_list(request, *, title, base, select, url_name, intro):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    return render_page_or_partial(
         request,
         "cases/followup/case_list.html",
+        "cases/followup/_case_list_results.html",
         {
             "title": title,
             "intro": intro,
@@ -302,7 +304,11 @@ def meeting_list(request):
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
     _require_meeting_zone(request.user)
-    form = MeetingForm(request.POST or None, user=request.user)
+    initial = {}
+    if request.GET.get("case", "").isdigit():
+        # "Record a meeting about this case", from the case page.
+        initial["cases"] = [int(request.GET["case"])]
+    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = followup.meeting_record(actor=request.user, **form.cleaned_data)

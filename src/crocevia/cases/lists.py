@@ -239,4 +239,5 @@ def case_followup_context(user, case: Case) -> dict:
             ReviewRecordForm(prefix="record", pending=pending) if can_edit and pending else None
         ),
         "followup_overdue": any(r.is_overdue for r in reviews),
+        "followup_can_record_meeting": user.is_superuser or case.zone_id in zones,
     }

@@ -338,3 +338,15 @@ def test_meetings_with_minutes_counted_by_kind(actors):
         "coordination": 0,
         "steering": 0,
     }
+
+
+def test_meeting_form_from_the_case_page_preselects_the_case(actors, login):
+    case = make_case(actors)
+    response = login(actors.coordinator).get(
+        reverse("cases:followup_meeting_create"), {"case": case.pk}
+    )
+    assert response.status_code == 200
+    assert response.context["form"]["cases"].value() == [case.pk]
+    ctx = case_followup_context(actors.coordinator, case)
+    assert ctx["followup_can_record_meeting"]
+    assert not case_followup_context(actors.outsider, case)["followup_can_record_meeting"]

@@ -237,3 +237,13 @@ def test_home_page_query_count_is_constant(actors, login, django_assert_max_num_
     assert alerts["preassessments_waiting"] == 11 and len(alerts["preassessments"]) == 5
     assert alerts["reviews_overdue"] == 11 and alerts["actions_overdue"] == 11
     assert alerts["permits_expiring"] == 11
+
+
+def test_htmx_filter_returns_only_the_results(actors, login):
+    make_case(actors, need_class="work")
+    response = login(actors.social_worker).get(
+        reverse("cases:followup_my_cases"), {"need_class": "work"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="case-list"' in html and "<html" not in html
