@@ -38,6 +38,11 @@ def plan_pdf(version: PlanVersion, *, user) -> bytes:
                 "version": version,
                 "objective_groups": objectives_by_dimension(version),
                 "actions": list(version.actions.all()),
+                "interventions": list(
+                    case.interventions.select_related("type", "provider").order_by(
+                        "starts_on", "id"
+                    )
+                ),
                 "signers": signers,
                 "printed_by": user,
                 "printed_at": timezone.localtime(),

@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crocevia.audit.services import audit_access
 from crocevia.cases.access import get_case_for
 from crocevia.cases.selectors import is_zone_coordinator_of
 
@@ -47,6 +48,7 @@ def _operators(case, user):
 @require_GET
 def case_plan(request, case_pk):
     case = get_case_for(request.user, case_pk)
+    audit_access(actor=request.user, instance=case, person=case.person)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "plans/case.html", context)
@@ -184,6 +186,7 @@ def _version(request, pk, number):
 @require_GET
 def version_detail(request, pk, number):
     plan, version = _version(request, pk, number)
+    audit_access(actor=request.user, instance=version, person=plan.case.person)
     return render(
         request,
         "plans/version.html",
@@ -200,7 +203,8 @@ def version_detail(request, pk, number):
 
 @require_GET
 def version_pdf(request, pk, number):
-    _plan, version = _version(request, pk, number)
+    plan, version = _version(request, pk, number)
+    audit_access(actor=request.user, instance=version, person=plan.case.person, note="pdf")
     response = HttpResponse(plan_pdf(version, user=request.user), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="piano-{version.plan_id}-v{version.number}.pdf"'
