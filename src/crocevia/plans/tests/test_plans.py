@@ -348,3 +348,45 @@ def test_outsider_gets_404_on_every_plan_url(actors, login):
     ]
     for url in posts:
         assert client.post(url, {"on": days_ago(1).isoformat()}).status_code == 404, url
+
+
+def _resubmit(response) -> dict:
+    """The data a browser sends back for the edit page as rendered (nothing changed)."""
+    data = {}
+    forms = [response.context["form"]]
+    for formset in (response.context["objective_formset"], response.context["action_formset"]):
+        mf = formset.management_form
+        for name in mf.fields:
+            data[mf.add_prefix(name)] = mf[name].value()
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value in (None, False):
+                continue
+            if hasattr(value, "isoformat"):
+                value = value.isoformat()
+            data[form.add_prefix(name)] = value
+    return data
+
+
+def test_saving_the_edit_page_unchanged_keeps_objectives_and_actions(actors, login):
+    _case, plan = _plan(actors)
+    _save(actors, plan, 1)
+    client = login(actors.social_worker)
+    url = reverse("plans:edit", args=[plan.pk])
+    data = _resubmit(client.get(url))
+    data["obj-1-DELETE"] = "on"  # remove the Italian objective; its action loses the link
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    version = plan.versions.get()
+    assert [o.text for o in version.objectives.all()] == [
+        OBJECTIVES[0]["text"],
+        OBJECTIVES[2]["text"],
+    ]
+    assert [a.description for a in version.actions.all()] == [
+        "Iscrizione al corso CPIA",
+        "Colloquio di orientamento",
+    ]
+    assert version.actions.get(position=0).objective is None
+    assert version.actions.get(position=0).responsible_organisation == actors.cpi
