@@ -14,6 +14,7 @@ def navigation(request):
         (_("Daily register"), reverse("desk:register")),
     ]
     if not is_monitoring_only(user):
+        items.append((_("Referrals received"), reverse("desk:referral_inbox")))
         items.append((_("My cases"), reverse("cases:followup_my_cases")))
     if user.is_superuser or coordinated_zone_ids(user):
         items.append((_("Zone cases"), reverse("cases:followup_zone_cases")))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crocevia.audit.models import AuditEvent
 from crocevia.core.htmx import render_page_or_partial
+from crocevia.desk.referral_selectors import referrals_for_person
 from crocevia.desk.selectors import contacts_for_person
 
 from . import services
@@ -140,6 +141,7 @@ def _detail_context(request, person: Person, **forms) -> dict:
         "languages": person_languages(person),
         "consents": list(person.consents.select_related("collected_by")),
         "contacts": contacts_for_person(request.user, person),
+        "referrals": referrals_for_person(request.user, person),
         "consent_form": forms.get("consent_form") or ConsentForm(),
         "withdraw_form": ConsentWithdrawForm(),
     }

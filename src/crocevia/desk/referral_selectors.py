@@ -1,0 +1,102 @@
+"""Reads of referrals (invii), scoped to the organisations that sent or received them.
+
+A referral is visible to the operators of its sending and of its receiving organisation;
+only the receiving organisation decides on it. Monitoring officers see none by name;
+administrators see all.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.selectors import is_monitoring_only, organisation_ids
+
+from .models import Referral
+
+_TABLE_RELATED = ("person", "from_organisation", "to_organisation", "sent_by", "decided_by")
+
+
+def _no_names(user) -> bool:
+    return not user.is_authenticated or not user.is_active or is_monitoring_only(user)
+
+
+def referrals_visible_to(user) -> QuerySet[Referral]:
+    """Referrals sent or received by one of the user's organisations."""
+    if _no_names(user):
+        return Referral.objects.none()
+    if user.is_superuser:
+        return Referral.objects.all()
+    orgs = organisation_ids(user)
+    return Referral.objects.filter(
+        Q(from_organisation_id__in=orgs) | Q(to_organisation_id__in=orgs)
+    )
+
+
+def referral_is_decidable_by(user, referral: Referral) -> bool:
+    """True when the user works for the receiving organisation (memberships are cached)."""
+    if _no_names(user):
+        return False
+    return user.is_superuser or referral.to_organisation_id in organisation_ids(user)
+
+
+def get_referral_for(user, pk, *, write: bool = False) -> Referral:
+    """The referral `pk` if the user's organisation sent or received it (404 otherwise).
+
+    With `write`, 403 unless the user may decide on it (the receiving organisation).
+    """
+    try:
+        referral = referrals_visible_to(user).select_related(*_TABLE_RELATED).get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Referral not found.")) from None
+    if write and not referral_is_decidable_by(user, referral):
+        raise PermissionDenied(_("Only the receiving organisation decides on a referral."))
+    return referral
+
+
+def _pending_first(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    waiting = Case(
+        When(status=Referral.Status.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.select_related(*_TABLE_RELATED)
+        .annotate(waiting_last=waiting)
+        .order_by("waiting_last", "-sent_on", "-id")
+    )
+
+
+def referrals_received(user) -> QuerySet[Referral]:
+    """Referrals to the user's organisations (all, for administrators): pending first."""
+    queryset = referrals_visible_to(user)
+    if not user.is_superuser:
+        queryset = queryset.filter(to_organisation_id__in=organisation_ids(user))
+    return _pending_first(queryset)
+
+
+def referrals_sent(user) -> QuerySet[Referral]:
+    """Referrals from the user's organisations (all, for administrators): pending first."""
+    queryset = referrals_visible_to(user)
+    if not user.is_superuser:
+        queryset = queryset.filter(from_organisation_id__in=organisation_ids(user))
+    return _pending_first(queryset)
+
+
+def referral_counts(queryset: QuerySet[Referral]) -> dict[str, int]:
+    """How many referrals of `queryset` per status, plus "total", in one aggregate query."""
+    counts = queryset.order_by().aggregate(
+        total=Count("pk"),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Referral.Status},
+    )
+    return counts
+
+
+def referrals_for_person(user, person) -> QuerySet[Referral]:
+    """The person's referrals the user may see, newest first, ready for a table (one query)."""
+    return (
+        referrals_visible_to(user)
+        .filter(person=person)
+        .select_related("from_organisation", "to_organisation")
+        .order_by("-sent_on", "-id")
+    )
