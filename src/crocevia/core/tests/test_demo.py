@@ -11,18 +11,24 @@ from django.utils import timezone
 from stdnum.it import codicefiscale
 
 from crocevia.accounts.models import Membership, Profile, User
+from crocevia.assessments.models import Assessment
 from crocevia.audit.models import AuditEvent
+from crocevia.cases.models import Case, Meeting, Outcome, Review, Stage, TeamMember
 from crocevia.core.management.commands.demo import (
     DEFAULT_PASSWORD,
     DEFAULT_PERSONS,
     DESKS,
     PlanBuilder,
 )
+from crocevia.core.management.demo_cases import CaseBuilder
 from crocevia.desk.models import Contact
+from crocevia.interventions.models import Intervention
 from crocevia.network.models import Comune, Desk, Organisation
 from crocevia.people.models import Consent, Household, Person
+from crocevia.plans.models import Plan
 
 SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
+SMALL_CASES = 14  # enough for every stage
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +36,9 @@ def fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def run_demo(persons=SMALL) -> str:
+def run_demo(persons=SMALL, cases=SMALL_CASES) -> str:
     out = StringIO()
-    call_command("demo", "--persons", str(persons), stdout=out)
+    call_command("demo", "--persons", str(persons), "--cases", str(cases), stdout=out)
     return out.getvalue()
 
 
@@ -40,7 +46,18 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"accounts", "network", "people", "desk", "audit"}
+        if m._meta.app_label
+        in {
+            "accounts",
+            "network",
+            "people",
+            "desk",
+            "audit",
+            "cases",
+            "assessments",
+            "plans",
+            "interventions",
+        }
     }
 
 
@@ -58,7 +75,7 @@ def test_demo_loads_the_zona_pisana_network():
     assert sum(c.population for c in comuni) == 203644  # the zone's total in the seed
 
     kinds = set(Organisation.objects.values_list("kind", flat=True))
-    assert {"sds", "comune", "cpi", "cpia", "third_sector"} <= kinds
+    assert {"sds", "comune", "cpi", "cpia", "third_sector", "asl_service"} <= kinds
 
     level1 = Desk.objects.filter(level=1)
     assert sorted(d.comune.name for d in level1) == [
@@ -136,6 +153,117 @@ def test_second_run_of_the_demo_adds_and_changes_nothing():
     assert row_counts() == before
     assert list(Person.objects.order_by("pk").values_list("updated_at", flat=True)) == updated
     assert f"0 new ({SMALL} already there)" in output
+    assert f"Cases: 0 new ({SMALL_CASES} already there)" in output
+    assert "meetings: 0 new" in output
+
+
+def _milestones(case) -> list:
+    names = [
+        "referred_on",
+        "preassessed_on",
+        "team_formed_on",
+        "assessed_on",
+        "plan_signed_on",
+        "plan_started_on",
+        "closed_on",
+    ]
+    return [getattr(case, n) for n in names if getattr(case, n)]
+
+
+@pytest.mark.django_db
+def test_demo_opens_cases_at_every_stage_through_the_services():
+    run_demo()
+    today = timezone.localdate()
+
+    cases = Case.objects.filter(external_id__startswith="demo-case-")
+    assert cases.count() == SMALL_CASES
+    assert set(cases.values_list("stage", flat=True)) == set(Stage.values)
+    assert {"work", "social", "complex"} <= set(cases.values_list("need_class", flat=True))
+    # Written through the services: opened, moved and audited like any case.
+    assert AuditEvent.objects.filter(object_type="cases.case", action="create").count() == (
+        SMALL_CASES
+    )
+    for case in cases:
+        days = _milestones(case)
+        assert days == sorted(days), case.external_id
+        assert today - datetime.timedelta(days=305) <= case.referred_on and max(days) <= today
+        if case.stage != Stage.REFERRED:
+            assert case.intake.household_composition and case.intake.housing
+            assert case.intake.social_worker.username == "assistente"
+        if case.stage == Stage.CLOSED:
+            assert case.outcome in Outcome.values and case.closing_note
+
+    # A team across organisations, with an ASL physician who reads health information.
+    teams = [c for c in cases if c.team_formed_on]
+    assert teams and all(c.case_manager_id for c in teams)
+    assert (
+        max(
+            TeamMember.objects.filter(case=c).values("organisation").distinct().count()
+            for c in teams
+        )
+        >= 3
+    )
+    physician = TeamMember.objects.filter(organisation__kind="asl_service").first()
+    assert physician is not None and physician.health_access
+    assert physician.case.intake.health_declared
+
+
+@pytest.mark.django_db
+def test_demo_cases_have_plans_in_versions_interventions_reviews_and_meetings():
+    run_demo()
+    today = timezone.localdate()
+
+    twice = Plan.objects.filter(versions__number=2).distinct()
+    assert twice.exists()
+    for plan in twice:
+        assert [v.signed_on is not None for v in plan.versions.all()] == [True, True]
+        first, second = plan.versions.all()
+        assert second.objectives.count() == first.objectives.count() + 1
+    signed = Plan.objects.filter(case__plan_signed_on__isnull=False)
+    assert all(p.versions.first().actions.exists() for p in signed)
+
+    started = Intervention.objects.filter(status="active").select_related("type", "provider")
+    assert started.exists()
+    for item in started:
+        assert item.provider.kind == item.type.provider_kind
+        assert item.funding in {"TEAMS", "PON Inclusione", "Fondo Povertà", "POR FSE"}
+        assert item.starts_on >= item.case.plan_signed_on and item.starts_on <= today
+
+    # The scores improve between the entry and the later assessments.
+    later = Assessment.objects.exclude(phase="entry").select_related("case")
+    assert later.exists()
+    for assessment in later:
+        entry = assessment.case.assessments.get(phase="entry")
+        assert sum(s.score for s in assessment.scores.all()) >= sum(
+            s.score for s in entry.scores.all()
+        )
+    assert Review.objects.filter(held_on__isnull=False).exists()
+
+    meetings = Meeting.objects.all()
+    assert {"team", "coordination"} <= set(meetings.values_list("kind", flat=True))
+    assert all(m.has_minutes and m.cases.exists() and m.held_on <= today for m in meetings)
+
+
+def test_default_demo_cases_cover_the_pathway():
+    """The full-size plan (no database): ~60 cases at every stage over ten months."""
+    today = datetime.date(2026, 11, 22)
+    units = PlanBuilder(DEFAULT_PERSONS, today).build()
+    specs = CaseBuilder(units, today, 60).build()
+
+    assert len(specs) == 60
+    stages = Counter(s.target for s in specs)
+    assert set(stages) == set(Stage.values) and stages["in_progress"] >= 10
+    assert len({s.person for s in specs}) == 60
+    assert sum(1 for s in specs if s.contact) >= 15  # opened from desk contacts
+    assert sum(1 for s in specs if s.v2_on) >= 2
+    assert sum(1 for s in specs if ("medico.ufsma", "physician") in s.members) >= 1
+    assert any(r.held_on is None and r.scheduled_on < today for s in specs for r in s.reviews)
+    assert any(a["due_on"] < today and not a["done_on"] for s in specs for a in s.actions)
+    assert len({s.outcome for s in specs if s.outcome}) >= 5
+    for spec in specs:
+        days = list(spec.milestones.values())
+        assert days == sorted(days) and days[-1] <= today
+        assert (today - days[0]).days <= 300
 
 
 def test_default_demo_plan_follows_the_seed():

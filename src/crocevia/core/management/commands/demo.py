@@ -27,6 +27,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale as cf_check
 
 from crocevia.accounts.models import Membership, Profile, User
+from crocevia.core.management.demo_cases import DEFAULT_CASES, CaseBuilder, CaseLoader
 from crocevia.core.management.demo_names import (
     CF_BIRTHPLACE,
     CITIZENSHIP_WEIGHTS,
@@ -60,6 +61,7 @@ COMUNI: list[tuple[str, str, int, int]] = [
 PISA = "050026"
 
 SDS, COMUNE_PISA, CPI, CPIA, COOP = "SDS-PI", "COM-PISA", "CPI-PI", "CPIA1-PI", "COOP-APPRODO"
+UFSMA = "UFSMA-ZPI"
 # Code, name, kind, Comune of the seat.
 ORGANISATIONS: list[tuple[str, str, str, str]] = [
     (SDS, "Società della Salute Zona Pisana", Organisation.Kind.SDS, PISA),
@@ -67,6 +69,8 @@ ORGANISATIONS: list[tuple[str, str, str, str]] = [
     (CPI, "Centro per l'Impiego di Pisa", Organisation.Kind.CPI, PISA),
     (CPIA, "CPIA 1 Pisa", Organisation.Kind.CPIA, PISA),
     (COOP, "Cooperativa sociale L'Approdo", Organisation.Kind.THIRD_SECTOR, PISA),
+    # The ASL mental health service for adults: its physician joins teams (health access).
+    (UFSMA, "UFSMA Zona Pisana", Organisation.Kind.ASL_SERVICE, PISA),
 ]
 
 WEEKDAYS_IT = ("Lunedì", "Martedì", "Mercoledì", "Giovedì", "Venerdì", "Sabato", "Domenica")
@@ -157,8 +161,10 @@ USERS: list[UserSpec] = [
     UserSpec("mediatrice", "Elena", "Niccolai", SDS, Profile.CULTURAL_MEDIATOR, ("SPI-PISA",)),
     UserSpec("educatore", "Matteo", "Fontana", COOP, Profile.EDUCATOR),
     UserSpec("tutor", "Sara", "Lenzi", CPIA, Profile.TUTOR),
+    UserSpec("tutor.coop", "Irene", "Bacci", COOP, Profile.TUTOR),
     UserSpec("esperto.lavoro", "Andrea", "Bertini", CPI, Profile.LABOUR_POLICY_EXPERT),
     UserSpec("medico", "Francesca", "Del Corso", SDS, Profile.PHYSICIAN),
+    UserSpec("medico.ufsma", "Lorenzo", "Cecchi", UFSMA, Profile.PHYSICIAN),
     UserSpec("program.manager", "Stefano", "Baldacci", SDS, Profile.PROGRAM_MANAGER),
     UserSpec("amministrativo", "Paola", "Menichetti", COMUNE_PISA, Profile.ADMINISTRATIVE),
     UserSpec("coordinatore", "Roberta", "Giannini", SDS, Profile.COORDINATOR),
@@ -624,16 +630,23 @@ class Command(BaseCommand):
             default=DEFAULT_PERSONS,
             help=f"How many persons to register (default {DEFAULT_PERSONS}).",
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=DEFAULT_CASES,
+            help=f"How many level-2 cases to open for them (default {DEFAULT_CASES}).",
+        )
 
-    def handle(self, *args, persons, **options):
-        if persons < 0:
-            raise CommandError("--persons cannot be negative.")
+    def handle(self, *args, persons, cases, **options):
+        if persons < 0 or cases < 0:
+            raise CommandError("--persons and --cases cannot be negative.")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         started = time.monotonic()
         with transaction.atomic():
             network = self._load_network()
             users, new_users = self._load_users(password, network)
-            self._load_people(persons, users, network)
+            units = self._load_people(persons, users, network)
+            self._load_cases(units, cases, users, network)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_logins(users, new_users, password)
 
@@ -821,6 +834,22 @@ class Command(BaseCommand):
         self._log(
             "Persons: {persons} new ({skipped} already there), households: {households}, "
             "consents: {consents}, contacts: {contacts}.".format(**counts)
+        )
+        return units
+
+    # -- cases: the pathway at every stage (services) -----------------------------------------
+
+    def _load_cases(self, units, count: int, users: dict, network: dict) -> None:
+        today = timezone.localdate()
+        specs = CaseBuilder(units, today, count).build()
+        loader = CaseLoader(users, network, self._log, today)
+        loader.load(specs)
+        meetings = loader.meetings(specs)
+        self._log(
+            "Cases: {cases} new ({skipped} already there), assessments: {assessments}, "
+            "plans: {plans} ({versions} signed versions), interventions: {interventions}, "
+            "reviews: {reviews}, ".format(**loader.counts)
+            + f"meetings: {meetings} new."
         )
 
     # -- the logins -------------------------------------------------------------------------
