@@ -3,6 +3,7 @@ import decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from crocevia.assessments.tests.factories import days_ago, make_case
 from crocevia.audit.models import AuditEvent
@@ -93,7 +94,7 @@ def test_first_start_on_a_signed_plan_sets_plan_started_on(actors):
 def test_bad_start_dates_are_refused(actors, on, message):
     case = _case(actors)
     intervention = _add(actors, case)
-    with pytest.raises(ValidationError) as info:
+    with translation.override("en"), pytest.raises(ValidationError) as info:
         intervention_start(actor=actors.social_worker, intervention=intervention, on=on)
     assert message in " ".join(info.value.message_dict["on"])
     case.refresh_from_db()
