@@ -3,7 +3,9 @@
 Idempotent: rows are recognised by their codes, usernames and external ids, so a second
 run adds nothing and changes nothing. The network and the operators are written with the
 ORM; persons, households, consents and contacts go through the services of people and
-desk, so the rules hold and the audit trail is written, as for any operator.
+desk, so the rules hold and the audit trail is written, as for any operator. The cases
+(demo_cases.py: ~60 over ten months, at every stage of the pathway, with teams, plans,
+interventions, reviews, meetings and closures) go through the services of their apps too.
 
 Everything comes from seed 000 (the TEAMS local plan of the SdS Zona Pisana): the nine
 Comuni with their population, the immigration desks with their opening hours, the 2018
