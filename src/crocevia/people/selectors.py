@@ -21,9 +21,11 @@ def persons_visible_to(user) -> QuerySet[Person]:
     """Persons the user may see.
 
     A desk operator (and any operator) sees the persons who had a contact at a desk of
-    their organisations, or whom they or their organisation registered; a zone
-    coordinator sees those of every organisation of the zone; monitoring officers see
-    no one by name; administrators see everyone.
+    their organisations, or whom they or their organisation registered; an organisation
+    also sees the persons referred to it (a referral shares the person's data, with
+    consent) unless it refused them; a case team member sees the person of that case;
+    a zone coordinator sees those of every organisation of the zone; monitoring officers
+    see no one by name; administrators see everyone.
     """
     if not user.is_authenticated or not user.is_active:
         return Person.objects.none()
@@ -31,7 +33,8 @@ def persons_visible_to(user) -> QuerySet[Person]:
         return Person.objects.all()
     if is_monitoring_only(user):
         return Person.objects.none()
-    from crocevia.desk.models import Contact
+    from crocevia.cases.models import TeamMember
+    from crocevia.desk.models import Contact, Referral
 
     orgs = organisation_ids(user)
     zones = coordinated_zone_ids(user)
@@ -41,7 +44,17 @@ def persons_visible_to(user) -> QuerySet[Person]:
         contact_scope |= Q(desk__organisation__zone_id__in=zones)
         registered |= Q(created_by_organisation__zone_id__in=zones)
     seen_at_desk = Exists(Contact.objects.filter(contact_scope, person_id=OuterRef("pk")))
-    return Person.objects.filter(registered | seen_at_desk)
+    referred_to_us = Exists(
+        Referral.objects.filter(person_id=OuterRef("pk"), to_organisation_id__in=orgs).exclude(
+            status=Referral.Status.REFUSED
+        )
+    )
+    on_a_team = Exists(
+        TeamMember.objects.filter(
+            case__person_id=OuterRef("pk"), user=user, removed_on__isnull=True
+        )
+    )
+    return Person.objects.filter(registered | seen_at_desk | referred_to_us | on_a_team)
 
 
 def persons_editable_by(user) -> QuerySet[Person]:
