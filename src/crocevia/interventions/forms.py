@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from crocevia.core.forms import DateInput, StyledFormMixin
 from crocevia.network.models import Organisation
 
-from .models import InterventionType
+from .models import Intervention, InterventionType
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -58,6 +58,23 @@ class InterventionForm(StyledFormMixin, forms.Form):
 
 class StartForm(StyledFormMixin, forms.Form):
     on = forms.DateField(label=_("Started on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate
+
+
+class EndForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Outcome of the intervention"),
+        choices=[
+            (Intervention.Status.COMPLETED, Intervention.Status.COMPLETED.label),
+            (Intervention.Status.INTERRUPTED, Intervention.Status.INTERRUPTED.label),
+        ],
+        widget=forms.RadioSelect,
+        initial=Intervention.Status.COMPLETED,
+    )
+    on = forms.DateField(label=_("Ended on"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -150,3 +150,44 @@ def intervention_start(*, actor, intervention: Intervention, on) -> Intervention
                     raise ValidationError({"on": error.error_dict["plan_started_on"]}) from None
                 raise
     return intervention
+
+
+def intervention_end(*, actor, intervention: Intervention, on, status: str) -> Intervention:
+    """Record that a started intervention ended on ``on``, completed or interrupted."""
+    with transaction.atomic():
+        intervention = (
+            Intervention.objects.select_for_update()
+            .select_related("case__person")
+            .get(pk=intervention.pk)
+        )
+        case = intervention.case
+        if case.is_closed:
+            raise ValidationError(_("This case is closed: it can be read but not changed."))
+        if intervention.status != Intervention.Status.ACTIVE:
+            raise ValidationError(_("Only an intervention in progress can end."))
+        errors: dict[str, str] = {}
+        if status not in (Intervention.Status.COMPLETED, Intervention.Status.INTERRUPTED):
+            errors["status"] = _("Choose whether the intervention was completed or interrupted.")
+        if not _is_date(on):
+            errors["on"] = _("Enter the end date.")
+        elif on > timezone.localdate():
+            errors["on"] = _("The end date cannot be in the future.")
+        elif intervention.starts_on and on < intervention.starts_on:
+            errors["on"] = _("The end date cannot be before the start (%(date)s).") % {
+                "date": intervention.starts_on.strftime("%d/%m/%Y")
+            }
+        if errors:
+            raise ValidationError(errors)
+        before = snapshot(intervention, AUDIT_FIELDS)
+        intervention.status = status
+        intervention.ends_on = on
+        intervention.save(update_fields=["status", "ends_on"])
+        after = snapshot(intervention, AUDIT_FIELDS)
+        audit_change(
+            actor=actor,
+            action="intervention_end",
+            instance=intervention,
+            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            person=case.person,
+        )
+    return intervention

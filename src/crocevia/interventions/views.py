@@ -12,7 +12,7 @@ from crocevia.cases.access import get_case_for
 
 from . import services
 from .access import get_intervention_for
-from .forms import InterventionForm, StartForm, add_service_errors
+from .forms import EndForm, InterventionForm, StartForm, add_service_errors
 from .selectors import case_section_context
 
 
@@ -70,5 +70,30 @@ def intervention_start(request, pk):
     return render(
         request,
         "interventions/start.html",
+        {"case": case, "intervention": intervention, "form": form, "case_url": case_url(case)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def intervention_end(request, pk):
+    intervention = get_intervention_for(request.user, pk, write=True)
+    case = intervention.case
+    form = EndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervention_end(
+                actor=request.user,
+                intervention=intervention,
+                on=form.cleaned_data["on"],
+                status=form.cleaned_data["status"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("End of the intervention recorded."))
+            return redirect(case_url(case))
+    return render(
+        request,
+        "interventions/end.html",
         {"case": case, "intervention": intervention, "form": form, "case_url": case_url(case)},
     )

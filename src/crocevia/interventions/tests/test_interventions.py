@@ -10,7 +10,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Stage
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.interventions.selectors import case_section_context
-from crocevia.interventions.services import intervention_add, intervention_start
+from crocevia.interventions.services import intervention_add, intervention_end, intervention_start
 from crocevia.plans.services import plan_get_or_create
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,37 @@ def test_closed_case_interventions_are_read_only(actors, login):
     assert client.get(reverse("interventions:create", args=[case.pk])).status_code == 403
     assert client.get(reverse("interventions:start", args=[intervention.pk])).status_code == 403
     assert client.get(reverse("interventions:case", args=[case.pk])).status_code == 200
+
+
+def test_a_started_intervention_ends_completed_or_interrupted_and_is_audited(actors, login):
+    case = _case(actors)
+    intervention = _add(actors, case)
+    intervention_start(actor=actors.social_worker, intervention=intervention, on=days_ago(10))
+    client = login(actors.social_worker)
+    url = reverse("interventions:end", args=[intervention.pk])
+    # An end before the start is refused beside the date, nothing changes.
+    response = client.post(url, {"on": days_ago(12).isoformat(), "status": "completed"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["on"]
+    intervention.refresh_from_db()
+    assert intervention.status == Intervention.Status.ACTIVE
+    response = client.post(url, {"on": days_ago(2).isoformat(), "status": "interrupted"})
+    assert response.status_code == 302
+    intervention.refresh_from_db()
+    assert intervention.status == Intervention.Status.INTERRUPTED
+    assert intervention.ends_on == days_ago(2)
+    event = AuditEvent.objects.get(action="intervention_end", object_id=str(intervention.pk))
+    assert event.changes["status"] == ["active", "interrupted"]
+    assert login(actors.outsider).get(url).status_code == 404
+
+
+def test_an_intervention_that_has_not_started_cannot_end(actors):
+    case = _case(actors)
+    intervention = _add(actors, case)
+    with pytest.raises(ValidationError):
+        intervention_end(
+            actor=actors.social_worker,
+            intervention=intervention,
+            on=days_ago(1),
+            status=Intervention.Status.COMPLETED,
+        )
