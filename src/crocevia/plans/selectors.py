@@ -68,6 +68,8 @@ def case_section_context(user, case: Case) -> dict:
         plan_current=current,
         plan_signed=signed[-1] if signed else None,
         plan_objective_groups=objectives_by_dimension(current) if current else [],
+        # Actions are marked done on a signed current version, by those who may change the case.
+        plan_can_mark_done=bool(current and current.is_frozen) and not case.is_closed,
         plan_can_validate=bool(signed)
         and plan.validated_on is None
         and not case.is_closed

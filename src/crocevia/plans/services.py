@@ -320,3 +320,38 @@ def plan_validate(*, actor, plan: Plan, on) -> Plan:
             person=case.person,
         )
     return plan
+
+
+def action_mark_done(*, actor, action: Action, on) -> Action:
+    """Record that an action of the current plan version was carried out on ``on``.
+
+    Progress is monitoring data, not plan content: it is recorded on the signed version
+    without making a new one.
+    """
+    with transaction.atomic():
+        action = (
+            Action.objects.select_for_update()
+            .select_related("version__plan__case__person")
+            .get(pk=action.pk)
+        )
+        version = action.version
+        case = version.plan.case
+        _check_open(case)
+        if latest_version(version.plan).pk != version.pk:
+            raise ValidationError(_("Only the actions of the current version can be marked done."))
+        if action.done_on is not None:
+            raise ValidationError(_("This action was already marked done."))
+        errors: dict = {}
+        _check_day(errors, "on", on, not_before=case.referred_on, what=_("referral"))
+        if errors:
+            raise ValidationError(errors)
+        action.done_on = on
+        action.save(update_fields=["done_on"])
+        audit_change(
+            actor=actor,
+            action="plan_action_done",
+            instance=action,
+            changes={"done_on": [None, on.isoformat()]},
+            person=case.person,
+        )
+    return action

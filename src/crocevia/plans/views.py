@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +24,7 @@ from .forms import (
     add_service_errors,
     objectives_initial,
 )
+from .models import Action
 from .pdf import plan_pdf
 from .selectors import (
     case_section_context,
@@ -258,4 +259,21 @@ def plan_validate(request, pk):
             messages.success(request, _("Plan validated."))
     else:
         messages.error(request, _("Enter a valid date of validation."))
+    return redirect(case_url(plan.case))
+
+
+@require_POST
+def action_done(request, pk, action_pk):
+    plan = get_plan_for(request.user, pk, write=True)
+    action = get_object_or_404(Action, pk=action_pk, version__plan=plan)
+    form = ValidateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_mark_done(actor=request.user, action=action, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Action marked done."))
+    else:
+        messages.error(request, _("Enter a valid date."))
     return redirect(case_url(plan.case))

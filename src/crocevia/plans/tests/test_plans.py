@@ -13,6 +13,7 @@ from crocevia.plans.pdf import plan_pdf
 from crocevia.plans.selectors import case_section_context
 from crocevia.plans.services import (
     ConflictError,
+    action_mark_done,
     plan_draft_save,
     plan_get_or_create,
     plan_sign,
@@ -390,3 +391,31 @@ def test_saving_the_edit_page_unchanged_keeps_objectives_and_actions(actors, log
     ]
     assert version.actions.get(position=0).objective is None
     assert version.actions.get(position=0).responsible_organisation == actors.cpi
+
+
+def test_an_action_of_the_signed_plan_is_marked_done_without_a_new_version(actors, login):
+    case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    plan_sign(
+        actor=actors.social_worker,
+        version=v1,
+        signed_on=days_ago(15),
+        operators=[actors.social_worker],
+    )
+    action = v1.actions.get(description="Colloquio di orientamento")
+    url = reverse("plans:action_done", args=[plan.pk, action.pk])
+    assert login(actors.outsider).post(url, {"on": days_ago(1).isoformat()}).status_code == 404
+    response = login(actors.social_worker).post(url, {"on": days_ago(1).isoformat()})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.done_on == days_ago(1)
+    assert plan.versions.count() == 1
+    assert AuditEvent.objects.filter(action="plan_action_done", object_id=str(action.pk)).exists()
+    # A second time, or a future date, is refused and changes nothing.
+    with pytest.raises(ValidationError):
+        action_mark_done(actor=actors.social_worker, action=action, on=days_ago(0))
+    other = v1.actions.get(description="Iscrizione al corso CPIA")
+    with pytest.raises(ValidationError):
+        action_mark_done(actor=actors.social_worker, action=other, on=days_ago(-2))
+    other.refresh_from_db()
+    assert other.done_on is None
