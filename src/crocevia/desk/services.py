@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import desks_of
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.people.selectors import persons_visible_to
 
 from .models import Contact, DeskService, ItalianLevel, LanguageNeed, WorkSector
@@ -44,12 +45,11 @@ LANGUAGE_NEED_AUDIT_FIELDS = [
 _UNSET = object()
 
 
-class ConflictError(Exception):
+class ConflictError(BaseConflictError):
     """The contact changed since the operator opened it; their edit is refused."""
 
     def __init__(self, current: Contact):
-        super().__init__(_("This contact was changed by someone else in the meantime."))
-        self.current = current
+        super().__init__(current, _("This contact was changed by someone else in the meantime."))
 
 
 class _Errors:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import fold, names_similar
 
 from .models import Consent, Household, Person, Relationship
@@ -39,12 +40,11 @@ AUDITED_PERSON_FIELDS = (*PERSON_FIELDS, "household", "household_relationship")
 OLDEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 
-class ConflictError(Exception):
+class ConflictError(BaseConflictError):
     """The record changed since the caller read it (optimistic locking)."""
 
     def __init__(self, current):
-        super().__init__(_("This record was changed by someone else in the meantime."))
-        self.current = current
+        super().__init__(current, _("This record was changed by someone else in the meantime."))
 
 
 class DuplicateSuspected(Exception):

@@ -21,16 +21,16 @@ from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import is_zone_coordinator_of
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
+from crocevia.core.errors import ConflictError as BaseConflictError
 
 from .models import Action, Objective, Plan, PlanVersion
 
 
-class ConflictError(Exception):
+class ConflictError(BaseConflictError):
     """The plan changed since the operator opened it; their save is refused."""
 
     def __init__(self, current: PlanVersion):
-        super().__init__(_("This plan was changed by someone else in the meantime."))
-        self.current = current
+        super().__init__(current, _("This plan was changed by someone else in the meantime."))
 
 
 def latest_version(plan: Plan) -> PlanVersion | None:
