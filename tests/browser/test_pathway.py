@@ -294,6 +294,15 @@ def test_the_whole_pathway(session_as, actors):
         s.page.fill("input[name=closed_on]", iso)
         s.page.select_option("select[name=outcome]", Outcome.EMPLOYED)
         s.submit(close_url, expect_path=case_url)
+        # The pathway on the case page: every step done and dated, the current one marked
+        # by more than colour (its own border, app.css).
+        steps = s.page.locator("#pathway + ol li")
+        assert steps.count() == 7
+        current = s.page.locator("#pathway + ol li[aria-current=step]")
+        assert current.get_attribute("class") == "case-step case-step-current"
+        assert current.evaluate("e => getComputedStyle(e).borderTopWidth") == "3px"
+        assert s.page.locator("#pathway + ol li.case-step-done").count() == 6
+        assert s.page.locator("#pathway + ol li time").count() == 7
 
     case.refresh_from_db()
     assert case.stage == Stage.CLOSED

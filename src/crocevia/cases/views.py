@@ -94,6 +94,9 @@ def _steps(case) -> list[dict]:
     reached = True
     for stage, milestone in STEPS:
         day = getattr(case, milestone)
+        if case.stage == Stage.CLOSED and stage != Stage.CLOSED and day is None:
+            # Closed before reaching this step: it was never done and never will be.
+            continue
         if stage == case.stage:
             state = "current"
             reached = False

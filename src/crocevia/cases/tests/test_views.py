@@ -229,3 +229,16 @@ def test_closing_without_outcome_shows_the_error_then_closes(actors, login):
     assert case.is_closed
     history = client.get(reverse("cases:person_cases", args=[case.person.pk])).content.decode()
     assert reverse("cases:detail", args=[case.pk]) in history
+
+
+def test_case_closed_early_shows_only_the_steps_it_reached(actors, login):
+    case = make_case(actors, stage=Stage.REFERRED)
+    services.case_close(
+        actor=actors.social_worker, case=case, on=case.referred_on, outcome="moved_away"
+    )
+    body = login(actors.social_worker).get(reverse("cases:detail", args=[case.pk])).content
+    body = body.decode()
+    assert body.count('class="case-step case-step-') == 2
+    assert body.count('class="case-step case-step-done"') == 1
+    assert 'class="case-step case-step-current" aria-current="step"' in body
+    assert "case-step-todo" not in body
