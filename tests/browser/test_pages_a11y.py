@@ -1,0 +1,80 @@
+"""Every page an operator reaches outside the pathway test, checked with axe-core."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from crocevia.cases.followup import meeting_record
+from crocevia.cases.models import Meeting, Stage
+from crocevia.cases.tests.factories import make_case
+from crocevia.core.testing import PASSWORD
+from crocevia.desk.referrals import referral_send
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, username):
+    page.goto("/accesso/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accedi").click()
+    assert "/accesso/" not in page.url
+
+
+def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_check, actors):
+    case = make_case(actors, stage=Stage.IN_PROGRESS)
+    person = case.person
+    referral = referral_send(
+        actor=actors.social_worker,
+        person=person,
+        from_organisation=actors.sds,
+        to_organisation=actors.cpi,
+        sent_on=datetime.date.today(),
+        reason="Orientamento al lavoro",
+    )
+    meeting = meeting_record(
+        actor=actors.coordinator,
+        zone=actors.zone,
+        kind=Meeting.Kind.COORDINATION,
+        held_on=datetime.date.today(),
+        attendees=[actors.coordinator, actors.social_worker],
+        cases=[case],
+        minutes="Verbale della riunione",
+        decisions="Attivare un tirocinio",
+    )
+
+    _login(page, "coordinatore")
+    for url in [
+        reverse("home"),
+        reverse("cases:followup_my_cases"),
+        reverse("cases:followup_zone_cases"),
+        reverse("cases:coordination"),
+        reverse("cases:followup_meetings"),
+        reverse("cases:followup_meeting_create"),
+        reverse("cases:followup_meeting_detail", args=[meeting.pk]),
+        reverse("cases:detail", args=[case.pk]),
+        reverse("cases:person_cases", args=[person.pk]),
+        reverse("people:detail", args=[person.pk]),
+        reverse("people:edit", args=[person.pk]),
+        reverse("people:household", args=[person.pk]),
+        reverse("people:search") + "?q=" + person.family_name,
+        reverse("people:create"),
+        reverse("desk:referral_create", args=[person.pk]),
+        reverse("desk:referral_sent"),
+        reverse("desk:register"),
+    ]:
+        response = page.goto(url)
+        assert response.status == 200, url
+        axe_check(page)
+
+    page.context.clear_cookies()
+    _login(page, "consulente")
+    for url in [
+        reverse("desk:referral_inbox"),
+        reverse("desk:referral_detail", args=[referral.pk]),
+    ]:
+        response = page.goto(url)
+        assert response.status == 200, url
+        axe_check(page)
