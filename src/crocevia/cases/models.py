@@ -86,6 +86,16 @@ class Case(models.Model):
     # Milestones (PATHWAY.md): days, each on or after the one before.
     referred_on = models.DateField(_("referred on"))
     benefit_outcome_on = models.DateField(_("INPS outcome on"), null=True, blank=True)
+    # The household's accepted application the case was opened from (origin "benefit");
+    # its INPS outcome date is benefit_outcome_on.
+    benefit_application = models.ForeignKey(
+        "benefits.BenefitApplication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("income-support application"),
+    )
     preassessed_on = models.DateField(_("pre-assessed on"), null=True, blank=True)
     need_class = models.CharField(
         _("need class"), max_length=10, choices=NeedClass.choices, blank=True

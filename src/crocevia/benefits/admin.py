@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import BenefitApplication
+
+
+@admin.register(BenefitApplication)
+class BenefitApplicationAdmin(admin.ModelAdmin):
+    """Administrators may look; every write goes through benefits.services (rules and audit)."""
+
+    list_display = [
+        "external_id",
+        "measure",
+        "status",
+        "submitted_on",
+        "outcome_on",
+        "comune",
+        "applicant",
+    ]
+    list_filter = ["measure", "status"]
+    list_select_related = ["comune", "applicant"]
+    search_fields = ["=external_id", "applicant__search_name"]
+    raw_id_fields = ["household", "applicant"]
+    date_hierarchy = "submitted_on"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
