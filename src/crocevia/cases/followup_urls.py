@@ -21,4 +21,9 @@ urlpatterns: list = [
     path("riunioni/nuova/", views.meeting_create, name="followup_meeting_create"),
     path("riunioni/<int:pk>/", views.meeting_detail, name="followup_meeting_detail"),
     path("riunioni/<int:pk>/modifica/", views.meeting_edit, name="followup_meeting_edit"),
+    path(
+        "riunioni/<int:pk>/casi/<int:case_pk>/azione/",
+        views.meeting_action_add,
+        name="followup_meeting_action_add",
+    ),
 ]

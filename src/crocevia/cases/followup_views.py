@@ -11,16 +11,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.models import Membership, User
 from crocevia.core.forms import DateInput, StyledFormMixin
 from crocevia.core.htmx import render_page_or_partial
-from crocevia.network.models import Zone
+from crocevia.network.models import Organisation, Zone
 
 from . import followup, lists
 from .access import get_case_for
-from .models import Meeting, NeedClass, Review, Stage
+from .models import Meeting, NeedClass, Review, Stage, TeamMember
 from .selectors import cases_visible_to
 
 PAGE_SIZE = 50
@@ -144,6 +144,36 @@ class MeetingForm(StyledFormMixin, forms.Form):
         )
         if len(zones) == 1:
             self.fields["zone"].initial = next(iter(zones))
+
+
+class MeetingActionForm(StyledFormMixin, forms.Form):
+    """A decision of the meeting as an action of one case's plan (rules in plans.services)."""
+
+    description = forms.CharField(
+        label=gettext_lazy("Action"),
+        required=False,  # the service says what is missing, beside the field
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Keep only the part of the decisions that concerns this case."),
+    )
+    responsible_user = forms.ModelChoiceField(
+        label=gettext_lazy("Responsible operator"), queryset=User.objects.none(), required=False
+    )
+    responsible_organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Responsible organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+    )
+    due_on = forms.DateField(label=gettext_lazy("Due on"), required=False, widget=DateInput())
+
+    def __init__(self, *args, operators, operator_choices=None, organisation_choices=None, **kw):
+        super().__init__(*args, **kw)
+        self.fields["responsible_user"].queryset = operators
+        # The meeting page passes choices it loaded once for every case (constant queries).
+        empty = [("", self.fields["responsible_user"].empty_label)]
+        if operator_choices is not None:
+            self.fields["responsible_user"].choices = empty + operator_choices
+        if organisation_choices is not None:
+            self.fields["responsible_organisation"].choices = empty + organisation_choices
 
 
 # --- Case lists ----------------------------------------------------------------------
@@ -346,23 +376,134 @@ def meeting_edit(request, pk):
     return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": meeting})
 
 
-@require_GET
-def meeting_detail(request, pk):
-    meeting = _get_meeting_for(request.user, pk)
-    discussed = list(meeting.cases.select_related("person").order_by("pk"))
+def _meeting_action_forms(user, meeting: Meeting, cases: list, bound=None) -> list[dict]:
+    """One "decision as plan action" form per open case discussed that has a plan.
+
+    ``cases`` are the discussed cases the user sees (hence may change, unless closed);
+    ``bound`` is (case pk, bound form) when a submitted form comes back with errors.
+    A fixed number of queries whatever the number of cases.
+    """
+    from crocevia.plans.models import Action, Plan, PlanVersion
+    from crocevia.plans.selectors import operators_for_plan
+
+    open_cases = {c.pk: c for c in cases if not c.is_closed}
+    plans = {p.case_id: p for p in Plan.objects.filter(case_id__in=open_cases)}
+    if not plans:
+        return []
+    latest: dict[int, PlanVersion] = {}
+    for version in PlanVersion.objects.filter(plan__in=plans.values()).order_by("number"):
+        latest[version.plan_id] = version
+    already: dict[int, list] = {}
+    for action in Action.objects.filter(
+        from_meeting=meeting, version__in=[v.pk for v in latest.values()]
+    ).select_related("version"):
+        already.setdefault(action.version.plan_id, []).append(action)
+    members: dict[int, list] = {}
+    for member in TeamMember.objects.filter(
+        case_id__in=plans, removed_on__isnull=True
+    ).select_related("user"):
+        members.setdefault(member.case_id, []).append(member.user)
+    organisation_choices = [(o.pk, str(o)) for o in Organisation.objects.order_by("name")]
+    rows = []
+    for case_pk, plan in plans.items():
+        case = open_cases[case_pk]
+        people = {u.pk: u for u in members.get(case_pk, [])}
+        if case.case_manager is not None:
+            people[case.case_manager.pk] = case.case_manager
+        people[user.pk] = user
+        ordered = sorted(people.values(), key=lambda u: (u.last_name, u.first_name, u.pk))
+        if bound is not None and bound[0] == case_pk:
+            form = bound[1]
+        else:
+            form = MeetingActionForm(
+                prefix=f"case{case_pk}",
+                initial={"description": meeting.decisions},
+                operators=operators_for_plan(case, also=user),
+                operator_choices=[(u.pk, str(u)) for u in ordered],
+                organisation_choices=organisation_choices,
+            )
+        rows.append(
+            {
+                "case": case,
+                "plan": plan,
+                "version": latest.get(plan.pk),
+                "already": already.get(plan.pk, []),
+                "form": form,
+            }
+        )
+    rows.sort(key=lambda row: row["case"].pk)
+    return rows
+
+
+def _meeting_detail_page(request, meeting: Meeting, *, bound=None):
+    discussed = list(meeting.cases.select_related("person", "case_manager").order_by("pk"))
     visible = set(
         cases_visible_to(request.user)
         .filter(pk__in=[c.pk for c in discussed])
         .values_list("pk", flat=True)
     )
+    cases = [c for c in discussed if c.pk in visible]
     return render(
         request,
         "cases/followup/meeting_detail.html",
         {
             "meeting": meeting,
             "attendees": list(meeting.attendees.order_by("last_name", "first_name")),
-            "cases": [c for c in discussed if c.pk in visible],
+            "cases": cases,
             "hidden_cases": len([c for c in discussed if c.pk not in visible]),
             "can_edit": followup.can_edit_meeting(request.user, meeting),
+            "action_forms": _meeting_action_forms(request.user, meeting, cases, bound),
         },
     )
+
+
+@require_GET
+def meeting_detail(request, pk):
+    meeting = _get_meeting_for(request.user, pk)
+    return _meeting_detail_page(request, meeting)
+
+
+def _mark_invalid(form: forms.Form) -> None:
+    """Mark the fields a service refused as StyledFormMixin marks the form's own errors."""
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        attrs = form.fields[name].widget.attrs
+        error_id = f"{form.add_prefix(name)}-error"
+        attrs["aria-invalid"] = "true"
+        described = attrs.get("aria-describedby", "").split()
+        if error_id not in described:
+            attrs["aria-describedby"] = " ".join([*described, error_id])
+        if "is-invalid" not in attrs.get("class", "").split():
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+@require_POST
+def meeting_action_add(request, pk, case_pk):
+    """A decision of the meeting becomes an action of the plan of a case discussed there."""
+    from crocevia.plans.selectors import operators_for_plan
+    from crocevia.plans.services import plan_action_add_from_meeting
+
+    meeting = _get_meeting_for(request.user, pk)
+    if not meeting.cases.filter(pk=case_pk).exists():
+        raise Http404(_("Case not found."))
+    case = get_case_for(request.user, case_pk, write=True)
+    form = MeetingActionForm(
+        request.POST, prefix=f"case{case.pk}", operators=operators_for_plan(case, also=request.user)
+    )
+    if form.is_valid():
+        try:
+            version = plan_action_add_from_meeting(
+                actor=request.user, meeting=meeting, case=case, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            _mark_invalid(form)
+        else:
+            messages.success(
+                request,
+                _("Action added to the plan of case %(id)s (version %(n)s).")
+                % {"id": case.pk, "n": version.number},
+            )
+            return redirect("cases:followup_meeting_detail", meeting.pk)
+    return _meeting_detail_page(request, meeting, bound=(case.pk, form))

@@ -114,6 +114,15 @@ class Action(models.Model):
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # The meeting whose decision this action comes from (plans.services, from a meeting).
+    from_meeting = models.ForeignKey(
+        "cases.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name=_("from the meeting"),
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -355,3 +355,139 @@ def action_mark_done(*, actor, action: Action, on) -> Action:
             person=case.person,
         )
     return action
+
+
+# --- Decisions of a meeting as plan actions -------------------------------------------
+
+
+def _copy_version(plan: Plan, current: PlanVersion, *, actor) -> PlanVersion:
+    """Version n+1, a copy of the signed ``current`` (objectives, actions and their progress)."""
+    version = PlanVersion.objects.create(
+        plan=plan,
+        number=current.number + 1,
+        revision=current.revision + 1,
+        notes=current.notes,
+        person_commitments=current.person_commitments,
+        service_commitments=current.service_commitments,
+        updated_by=actor,
+    )
+    copies = {}
+    for objective in current.objectives.all():
+        copies[objective.pk] = Objective.objects.create(
+            version=version,
+            dimension=objective.dimension,
+            text=objective.text,
+            position=objective.position,
+        )
+    for action in current.actions.all():
+        Action.objects.create(
+            version=version,
+            objective=copies.get(action.objective_id),
+            description=action.description,
+            responsible_user_id=action.responsible_user_id,
+            responsible_organisation_id=action.responsible_organisation_id,
+            due_on=action.due_on,
+            done_on=action.done_on,
+            from_meeting_id=action.from_meeting_id,
+            position=action.position,
+        )
+    return version
+
+
+def plan_action_add_from_meeting(
+    *,
+    actor,
+    meeting,
+    case: Case,
+    description: str,
+    responsible_user=None,
+    responsible_organisation=None,
+    due_on=None,
+) -> PlanVersion:
+    """Add a decision of ``meeting`` about ``case`` as an action of the case's plan.
+
+    The action goes at the end of the current draft; when the latest version is signed,
+    version n+1 is created first, a copy of it (as ``plan_draft_save`` does). The plan row
+    is locked and the revision bumped, so an operator editing the plan meanwhile is refused
+    on saving instead of silently dropping the action. The action keeps the meeting
+    (``Action.from_meeting``); the audit event names it too. Returns the version written.
+
+    Refused (PermissionDenied) unless the actor sees the meeting, the case was discussed
+    there and the actor may change the case; a closed case or a case without a plan is a
+    ValidationError. Field errors are keyed ``description``, ``responsible_user``,
+    ``responsible_organisation`` and ``due_on``.
+    """
+    from crocevia.cases.followup import meetings_visible_to
+    from crocevia.cases.selectors import cases_visible_to
+
+    from .selectors import operators_for_plan
+
+    if not meetings_visible_to(actor).filter(pk=meeting.pk, cases=case).exists():
+        raise PermissionDenied(_("This case was not discussed in a meeting you can see."))
+    if not cases_visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("You cannot change this case."))
+
+    errors: dict = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = _("Describe the action.")
+    if responsible_user is None and responsible_organisation is None:
+        errors["responsible_user"] = _("Name the responsible operator or organisation.")
+    elif (
+        responsible_user is not None
+        and not operators_for_plan(case, also=actor).filter(pk=responsible_user.pk).exists()
+    ):
+        errors["responsible_user"] = _(
+            "The responsible operator must be on the case's team or manage the case."
+        )
+    if due_on is not None and (
+        not isinstance(due_on, datetime.date) or isinstance(due_on, datetime.datetime)
+    ):
+        errors["due_on"] = _("Enter a valid date.")
+
+    with transaction.atomic():
+        # The same lock as plan_draft_save: saves and signatures of the plan take turns.
+        plan = (
+            Plan.objects.select_for_update()
+            .select_related("case__person")
+            .filter(case=case)
+            .first()
+        )
+        if plan is None:
+            raise ValidationError(_("This case has no plan yet: write the plan first."))
+        _check_open(plan.case)
+        if errors:
+            raise ValidationError(errors)
+        current = latest_version(plan)
+        before = _content(current)
+        if current.is_frozen:
+            version = _copy_version(plan, current, actor=actor)
+        else:
+            version = current
+            version.revision += 1
+            version.updated_by = actor
+            version.save(update_fields=["revision", "updated_by", "updated_at"])
+        last = version.actions.order_by("-position").values_list("position", flat=True).first()
+        action = Action.objects.create(
+            version=version,
+            description=description,
+            responsible_user=responsible_user,
+            responsible_organisation=responsible_organisation,
+            due_on=due_on,
+            from_meeting=meeting,
+            position=0 if last is None else last + 1,
+        )
+        after = _content(version)
+        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        changes["action"] = [None, action.pk]
+        changes["from_meeting"] = [None, meeting.pk]
+        if version.pk != current.pk:
+            changes["version"] = [current.number, version.number]
+        audit_change(
+            actor=actor,
+            action="plan_action_from_meeting",
+            instance=version,
+            changes=changes,
+            person=plan.case.person,
+        )
+    return version
