@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crocevia.assessments",
     "crocevia.plans",
     "crocevia.interventions",
+    "crocevia.interchange",
     "crocevia.benefits",
 ]
 

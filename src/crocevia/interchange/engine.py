@@ -1,0 +1,194 @@
+"""Import and export of one kind: two streaming passes, all or nothing.
+
+Pass 1 reads the whole file, parses every row and resolves its references chunk by
+chunk (one query per chunk, not per row), collecting every error. Any error, and nothing
+is written. Pass 2 reads the file again and writes it chunk by chunk inside one
+transaction, through the kind's bulk services (which skip unchanged rows and audit the
+rest). A dry run does pass 2 too, then rolls back, so its counts are exact.
+"""
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .errors import FileError, RowError
+from .kinds import Counts, Kind, Row, get_kind
+from .pseudonym import Pseudonymiser
+from .reader import open_table
+
+CHUNK_SIZE = 2000
+
+
+@dataclass
+class Report:
+    kind: str
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_error: FileError | None = None
+    counts: Counts = field(default_factory=Counts)
+    dry_run: bool = False
+    written: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not self.errors
+
+    def error_rows(self) -> list[list[str]]:
+        """The report as CSV rows: line, column, value, reason (a file error as line 0)."""
+        header = [_("line"), _("column"), _("value"), _("reason")]
+        rows = [header]
+        if self.file_error is not None:
+            rows.append(["0", "", "", self.file_error.message])
+        rows.extend(e.as_row() for e in self.errors)
+        return rows
+
+
+class ImportAborted(Exception):
+    """Pass 2 met an error pass 1 had not seen (the data changed meanwhile)."""
+
+
+Progress = Callable[[str, int, float], None]  # (phase, rows so far, fraction of file read)
+
+
+def _chunks(iterator: Iterator, size: int):
+    while True:
+        chunk = list(islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _pass(kind: Kind, path, sheet, errors: list, progress, phase, chunk_size, on_chunk=None):
+    """Read, parse and check every row; call on_chunk(datas) for chunks without errors."""
+    table = open_table(path, kind.columns, sheet=sheet)
+    ctx = kind.new_context()
+    seen: set[str] = set()
+    rows = 0
+    try:
+        for chunk in _chunks(table.rows(), chunk_size):
+            items = []
+            for line, raw in chunk:
+                row = Row(line, raw, table.list_separator, errors)
+                key = raw.get(kind.key, "")
+                if key:
+                    if key in seen:
+                        row.error(
+                            kind.key,
+                            _("This %(column)s appears on an earlier line of the file.")
+                            % {"column": kind.key},
+                            "duplicate_key",
+                        )
+                    else:
+                        seen.add(key)
+                data = kind.parse(row, ctx)
+                if row.ok:
+                    items.append((row, data))
+            kind.check(items, ctx)
+            rows += len(chunk)
+            if on_chunk is not None:
+                datas = [data for row, data in items if row.ok]
+                if len(datas) != len(chunk):
+                    raise ImportAborted
+                on_chunk(datas, ctx)
+            if progress:
+                progress(phase, rows, table.fraction_read)
+        for line in table.extra_cells:
+            errors.append(
+                RowError(
+                    line,
+                    "",
+                    "",
+                    _("This row has more cells than the header has columns."),
+                    "extra_cells",
+                )
+            )
+    finally:
+        table.close()
+    return rows
+
+
+def run_import(
+    kind_name: str,
+    path,
+    *,
+    dry_run: bool = False,
+    sheet: str | None = None,
+    actor=None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Report:
+    """Validate the whole file, then (unless invalid or dry_run) write it; a Report back."""
+    kind = get_kind(kind_name)
+    report = Report(kind=kind.name, dry_run=dry_run)
+    started = time.monotonic()
+    try:
+        report.rows = _pass(kind, path, sheet, report.errors, progress, "check", chunk_size)
+    except FileError as exc:
+        report.file_error = exc
+    if not report.ok:
+        report.errors.sort(key=lambda e: (e.line, e.column))
+        report.seconds = time.monotonic() - started
+        return report
+
+    def write(datas, ctx):
+        report.counts.add(kind.write(datas, ctx, actor=actor))
+
+    scratch: list[RowError] = []
+    try:
+        with transaction.atomic():
+            _pass(kind, path, sheet, scratch, progress, "write", chunk_size, on_chunk=write)
+            if dry_run:
+                transaction.set_rollback(True)
+    except ImportAborted:
+        report.errors = scratch
+        report.counts = Counts()
+    report.written = report.ok and not dry_run
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def export_rows(kind_name: str, *, pseudonymise: bool = False, list_separator: str = ";"):
+    """Header (column codes) and an iterator of rows as lists of strings."""
+    kind = get_kind(kind_name)
+    pseudonymiser = Pseudonymiser() if pseudonymise else None
+    header = kind.codes
+
+    def rows():
+        for record in kind.export_rows(list_separator=list_separator):
+            if pseudonymiser is not None:
+                record = pseudonymiser.apply(record, kind.pseudonymised)
+            yield [record.get(code, "") for code in header]
+
+    return header, rows()
+
+
+def write_export(kind_name: str, stream, *, fmt: str = "csv", pseudonymise: bool = False):
+    """Write the export of a kind to a binary stream: CSV (UTF-8, comma) or XLSX."""
+    header, rows = export_rows(kind_name, pseudonymise=pseudonymise)
+    if fmt == "csv":
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+        text.flush()
+        text.detach()
+        return
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet(kind_name)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(stream)
+        return
+    raise ValueError(fmt)

@@ -1,0 +1,241 @@
+"""The registry of interchange kinds, and the pieces a kind is made of.
+
+A kind (territory, persons, contacts, ...) is a subclass of `Kind` registered with
+`register(MyKind())`. See ../README.md for how to add one. The engine (engine.py) does
+everything else: reading, header matching, duplicate keys inside the file, the two
+passes, the transaction, dry runs, the report, the export file and pseudonyms.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from .. import parsers
+from ..errors import CellError, RowError
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the contract: its code, Italian header aliases, and whether required."""
+
+    code: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: "Counts") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class Row:
+    """One row being parsed: typed getters that record a RowError instead of raising.
+
+    Each getter returns the value, or None/"" when the cell is empty or wrong; `ok` says
+    whether the row has no error so far.
+    """
+
+    __slots__ = ("line", "raw", "list_separator", "_errors", "error_count")
+
+    def __init__(self, line: int, raw: dict, list_separator: str, errors: list):
+        self.line = line
+        self.raw = raw
+        self.list_separator = list_separator
+        self._errors = errors
+        self.error_count = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def error(self, column: str, reason: str, code: str, value: str | None = None) -> None:
+        if value is None:
+            value = self.raw.get(column, "")
+        self._errors.append(RowError(self.line, column, value, reason, code))
+        self.error_count += 1
+
+    def _get(self, column, required, parse, *args, **kwargs):
+        value = self.raw.get(column, "")
+        if not value:
+            if required:
+                self.error(column, _("This cell is required and is empty."), "required")
+            return None
+        try:
+            return parse(value, *args, **kwargs)
+        except CellError as exc:
+            self.error(column, exc.reason, exc.code)
+            return None
+
+    def text(self, column, *, required=False, max_length=None) -> str:
+        value = self._get(column, required, parsers.parse_text, max_length=max_length)
+        return value or ""
+
+    def date(self, column, *, required=False, allow_future=False, earliest=None):
+        return self._get(
+            column, required, parsers.parse_date, allow_future=allow_future, earliest=earliest
+        )
+
+    def boolean(self, column, *, default=False) -> bool:
+        value = self._get(column, False, parsers.parse_boolean)
+        return default if value is None else value
+
+    def choice(self, column, choices, *, required=False, default=""):
+        value = self._get(column, required, parsers.parse_choice, choices)
+        return default if value is None else value
+
+    def integer(self, column, *, required=False, minimum=None, maximum=None):
+        return self._get(column, required, parsers.parse_integer, minimum=minimum, maximum=maximum)
+
+    def country(self, column, *, required=False) -> str:
+        return self._get(column, required, parsers.parse_country) or ""
+
+    def sex(self, column, *, required=False) -> str:
+        return self._get(column, required, parsers.parse_sex) or ""
+
+    def istat(self, column, *, required=False) -> str:
+        return self._get(column, required, parsers.parse_istat) or ""
+
+    def items(self, column, *, required=False) -> list[str]:
+        value = self._get(column, required, parsers.split_list, self.list_separator)
+        if required and value == []:
+            self.error(column, _("This cell is required and is empty."), "required")
+        return value or []
+
+    def unknown(self, column: str, value: str | None = None) -> None:
+        """Record 'unknown code' for a reference that does not resolve."""
+        self.error(
+            column,
+            _("Unknown code: %(value)s.") % {"value": value or self.raw.get(column, "")},
+            "unknown_code",
+            value,
+        )
+
+
+class Kind:
+    """Base of every kind. Subclasses set the class attributes and implement the methods.
+
+    - `parse(row, ctx)`: one row's cells to a dict of typed values, through the Row
+      getters (which record errors). Cheap and per row: no queries.
+    - `check(items, ctx)`: a chunk of parsed rows [(row, data)]: resolve references with
+      one query per chunk (or from maps cached in ctx), add ids to `data`, and record
+      errors with row.error(...). Called in both passes, so it must not write.
+    - `write(datas, ctx, actor)`: write a chunk of checked rows through the owning app's
+      services (bulk, audited, skipping unchanged rows); return Counts.
+    - `export_rows(list_separator)`: every record as {column code: string}, in key order.
+    """
+
+    name: str = ""
+    label: str = ""
+    columns: tuple[Column, ...] = ()
+    key: str = "external_id"
+    # Column code -> pseudonym domain (see pseudonym.py): "year" keeps the year of a date.
+    pseudonymised: dict[str, str] = {}
+    position: int = 100  # load order in the documentation: references before referrers
+
+    def new_context(self) -> dict:
+        return {}
+
+    def parse(self, row: Row, ctx: dict) -> dict:
+        raise NotImplementedError
+
+    def check(self, items: list[tuple[Row, dict]], ctx: dict) -> None:
+        pass
+
+    def write(self, datas: list[dict], ctx: dict, *, actor) -> Counts:
+        raise NotImplementedError
+
+    def export_rows(self, *, list_separator: str = ";") -> Iterable[dict[str, str]]:
+        raise NotImplementedError
+
+    @property
+    def codes(self) -> list[str]:
+        return [c.code for c in self.columns]
+
+
+_REGISTRY: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind (an instance of a Kind subclass) under `kind.name`."""
+    if not kind.name or not kind.columns:
+        raise ValueError("A kind needs a name and columns.")
+    if not any(c.code == kind.key for c in kind.columns):
+        raise ValueError(f"The key {kind.key} of {kind.name} is not one of its columns.")
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> Kind:
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(name) from None
+
+
+def kind_names() -> list[str]:
+    _load()
+    return [k.name for k in sorted(_REGISTRY.values(), key=lambda k: (k.position, k.name))]
+
+
+_loaded = False
+
+
+def _load() -> None:
+    """Import the built-in kinds and every installed app's `interchange_kinds` module."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from django.utils.module_loading import autodiscover_modules
+
+    from . import contacts, desks, organisations, persons, territory  # noqa: F401
+
+    autodiscover_modules("interchange_kinds")
+
+
+# --- small helpers shared by kinds ----------------------------------------------------------
+
+
+def fmt_date(value) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else ""
+
+
+def fmt_bool(value) -> str:
+    return "true" if value else "false"
+
+
+@dataclass
+class RefMap:
+    """A code -> id map of a small reference table, loaded once per import."""
+
+    ids: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, queryset, code_field: str) -> "RefMap":
+        return cls(dict(queryset.values_list(code_field, "pk")))
+
+    def get(self, code):
+        return self.ids.get(code)
+
+
+def in_key_order(queryset, key_field: str, fallback_prefix: str, batch: int = 2000):
+    """(key, object) for every row, sorted by key in Python (the same order on every
+    database), fetched in batches. A row without a key gets `fallback_prefix` + its id."""
+    pairs = sorted(
+        (key or f"{fallback_prefix}{pk}", pk) for key, pk in queryset.values_list(key_field, "pk")
+    )
+    for start in range(0, len(pairs), batch):
+        part = pairs[start : start + batch]
+        objects = queryset.in_bulk([pk for _key, pk in part])
+        for key, pk in part:
+            yield key, objects[pk]

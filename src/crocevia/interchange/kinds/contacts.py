@@ -1,0 +1,111 @@
+"""contacts: visits at a desk with the services given (keyed by external_id)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crocevia.desk.models import Contact, DeskService
+from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
+from crocevia.network.models import Desk, Organisation
+from crocevia.people.models import Person
+
+from . import Column, Counts, Kind, RefMap, in_key_order, register
+from .persons import PERSON_PREFIX
+
+CONTACT_PREFIX = "crocevia-contact-"
+
+
+class Contacts(Kind):
+    name = "contacts"
+    label = gettext_lazy("Desk contacts")
+    key = "external_id"
+    position = 50
+    columns = (
+        Column("external_id", ("id",), required=True),
+        Column("person_external_id", ("persona", "id persona"), required=True),
+        Column("desk_code", ("sportello", "codice sportello"), required=True),
+        Column("date", ("data",), required=True),
+        Column("services", ("prestazioni",), required=True),
+        Column("outcome", ("esito",)),
+        Column("referred_to", ("inviato a",)),
+    )
+    pseudonymised = {"external_id": "contact", "person_external_id": "person"}
+
+    def new_context(self):
+        return {
+            "desks": RefMap.of(Desk.objects.all(), "code"),
+            "organisations": RefMap.of(Organisation.objects.all(), "code"),
+            "services": set(DeskService.objects.values_list("code", flat=True)),
+        }
+
+    def parse(self, row, ctx):
+        data = {
+            "external_id": row.text("external_id", required=True, max_length=64),
+            "person_external_id": row.text("person_external_id", required=True, max_length=64),
+            "person_id": None,
+            "desk_id": None,
+            "date": row.date("date", required=True, earliest=EARLIEST_DATE),
+            "services": row.items("services", required=True),
+            "outcome": row.choice("outcome", Contact.Outcome.values, default="solved"),
+            "referred_to_id": None,
+        }
+        desk = row.raw.get("desk_code", "")
+        if desk:
+            data["desk_id"] = ctx["desks"].get(desk)
+            if data["desk_id"] is None:
+                row.unknown("desk_code")
+        else:
+            row.text("desk_code", required=True)
+        for code in data["services"]:
+            if code not in ctx["services"]:
+                row.unknown("services", code)
+        referred_to = row.raw.get("referred_to", "")
+        if referred_to:
+            data["referred_to_id"] = ctx["organisations"].get(referred_to)
+            if data["referred_to_id"] is None:
+                row.unknown("referred_to")
+            elif data["outcome"] != Contact.Outcome.REFERRED:
+                row.error(
+                    "referred_to",
+                    _("An organisation is given only when the person was referred to it."),
+                    "contradiction",
+                )
+        elif data["outcome"] == Contact.Outcome.REFERRED and row.raw.get("outcome"):
+            row.error(
+                "referred_to",
+                _("Choose the organisation the person was referred to."),
+                "required",
+            )
+        return data
+
+    def check(self, items, ctx):
+        keys = {data["person_external_id"] for _row, data in items}
+        persons = dict(Person.objects.filter(external_id__in=keys).values_list("external_id", "pk"))
+        for row, data in items:
+            data["person_id"] = persons.get(data["person_external_id"])
+            if data["person_id"] is None:
+                row.error(
+                    "person_external_id",
+                    _("No person with this external id, in the database or loaded before."),
+                    "unknown_person",
+                )
+
+    def write(self, datas, ctx, *, actor):
+        created, updated, unchanged = contacts_import_bulk(actor=actor, rows=datas)
+        return Counts(created, updated, unchanged)
+
+    def export_rows(self, *, list_separator=";"):
+        contacts = Contact.objects.select_related("person", "desk", "referred_to")
+        contacts = contacts.prefetch_related("services")
+        for key, c in in_key_order(contacts, "external_id", CONTACT_PREFIX):
+            yield {
+                "external_id": key,
+                "person_external_id": c.person.external_id or f"{PERSON_PREFIX}{c.person_id}",
+                "desk_code": c.desk.code,
+                "date": c.date.isoformat(),
+                "services": list_separator.join(sorted(s.code for s in c.services.all())),
+                "outcome": c.outcome,
+                "referred_to": c.referred_to.code if c.referred_to_id else "",
+            }
+
+
+register(Contacts())

@@ -1,0 +1,123 @@
+"""persons: the registry (anagrafica), households by household_id (keyed by external_id)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+
+from crocevia.network.models import Comune
+from crocevia.people.models import PermitType, Person
+from crocevia.people.services import OLDEST_BIRTH_DATE, persons_import_bulk
+from crocevia.people.validators import check_codice_fiscale, check_languages
+
+from . import Column, Counts, Kind, RefMap, fmt_bool, fmt_date, in_key_order, register
+
+PERMIT_TYPES = [v for v in PermitType.values if v]
+PERSON_PREFIX = "crocevia-person-"
+HOUSEHOLD_PREFIX = "crocevia-household-"
+
+
+def _message(exc: ValidationError) -> str:
+    return exc.messages[0] if exc.messages else str(exc)
+
+
+class Persons(Kind):
+    name = "persons"
+    label = gettext_lazy("Persons")
+    key = "external_id"
+    position = 40
+    columns = (
+        Column("external_id", ("id",), required=True),
+        Column("family_name", ("cognome",), required=True),
+        Column("given_names", ("nome",), required=True),
+        Column("sex", ("sesso",), required=True),
+        Column("birth_date", ("data di nascita",), required=True),
+        Column("citizenship", ("cittadinanza",), required=True),
+        Column("birth_country", ("stato di nascita",)),
+        Column("codice_fiscale", ("codice fiscale",)),
+        Column("comune_istat", ("residenza", "comune di residenza")),
+        Column("household_id", ("nucleo",)),
+        Column("languages", ("lingue",)),
+        Column("needs_mediator", ("mediatore",)),
+        Column("permit_type", ("permesso",)),
+        Column("permit_expires_on", ("scadenza permesso",)),
+    )
+    pseudonymised = {
+        "external_id": "person",
+        "family_name": "family_name",
+        "given_names": "given_names",
+        "codice_fiscale": "codice_fiscale",
+        "birth_date": "year",
+        "household_id": "household",
+    }
+
+    def new_context(self):
+        return {"comuni": RefMap.of(Comune.objects.all(), "istat_code")}
+
+    def parse(self, row, ctx):
+        sex = row.sex("sex", required=True)
+        birth_date = row.date("birth_date", required=True, earliest=OLDEST_BIRTH_DATE)
+        data = {
+            "external_id": row.text("external_id", required=True, max_length=64),
+            "family_name": row.text("family_name", required=True, max_length=120),
+            "given_names": row.text("given_names", required=True, max_length=120),
+            "sex": sex,
+            "birth_date": birth_date,
+            "citizenship": row.country("citizenship", required=True),
+            "birth_country": row.country("birth_country"),
+            "codice_fiscale": "",
+            "comune_id": None,
+            "household_id": row.text("household_id", max_length=64),
+            "languages": [],
+            "needs_mediator": row.boolean("needs_mediator"),
+            "permit_type": row.choice("permit_type", PERMIT_TYPES),
+            "permit_expires_on": row.date("permit_expires_on", allow_future=True),
+        }
+        cf = row.raw.get("codice_fiscale", "")
+        if cf:
+            try:
+                data["codice_fiscale"] = check_codice_fiscale(
+                    cf, birth_date=birth_date, sex=sex or None
+                )
+            except ValidationError as exc:
+                row.error("codice_fiscale", _message(exc), exc.code or "bad_codice_fiscale")
+        languages = row.items("languages")
+        if languages:
+            try:
+                data["languages"] = check_languages(languages)
+            except ValidationError as exc:
+                row.error("languages", _message(exc), "bad_language")
+        istat = row.istat("comune_istat")
+        if istat:
+            data["comune_id"] = ctx["comuni"].get(istat)
+            if data["comune_id"] is None:
+                row.unknown("comune_istat")
+        return data
+
+    def write(self, datas, ctx, *, actor):
+        created, updated, unchanged = persons_import_bulk(actor=actor, rows=datas)
+        return Counts(created, updated, unchanged)
+
+    def export_rows(self, *, list_separator=";"):
+        persons = Person.objects.select_related("comune", "household")
+        for key, p in in_key_order(persons, "external_id", PERSON_PREFIX):
+            household = ""
+            if p.household_id:
+                household = p.household.external_id or f"{HOUSEHOLD_PREFIX}{p.household_id}"
+            yield {
+                "external_id": key,
+                "family_name": p.family_name,
+                "given_names": p.given_names,
+                "sex": p.sex,
+                "birth_date": fmt_date(p.birth_date),
+                "citizenship": p.citizenship.code or "",
+                "birth_country": p.birth_country.code or "",
+                "codice_fiscale": p.codice_fiscale,
+                "comune_istat": p.comune.istat_code if p.comune_id else "",
+                "household_id": household,
+                "languages": list_separator.join(p.languages or []),
+                "needs_mediator": fmt_bool(p.needs_mediator),
+                "permit_type": p.permit_type,
+                "permit_expires_on": fmt_date(p.permit_expires_on),
+            }
+
+
+register(Persons())

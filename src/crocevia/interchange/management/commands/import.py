@@ -1,0 +1,105 @@
+"""`crocevia import KIND FILE`: load a file of the interchange format, all or nothing.
+
+Every bad row is printed (line, column, value, reason, in Italian) and nothing is written;
+the exit status is then 1. `--errors FILE` writes the full report as CSV. On a terminal a
+progress bar shows rows per second and time left; otherwise plain log lines.
+"""
+
+import csv
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from crocevia.interchange.engine import run_import
+from crocevia.interchange.kinds import kind_names
+
+
+class ProgressPrinter:
+    """A progress bar on a TTY; a log line every few seconds otherwise (stdlib only)."""
+
+    def __init__(self, stream, tty: bool):
+        self.stream = stream
+        self.tty = tty
+        self.phase = None
+        self.started = 0.0
+        self.last = 0.0
+
+    def __call__(self, phase: str, rows: int, fraction: float) -> None:
+        now = time.monotonic()
+        if phase != self.phase:
+            if self.phase is not None and self.tty:
+                self.stream.write("\n")
+            self.phase, self.started, self.last = phase, now, 0.0
+        elapsed = max(now - self.started, 1e-6)
+        rate = rows / elapsed
+        left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
+        label = _("checking") if phase == "check" else _("writing")
+        if self.tty:
+            width = 30
+            done = int(width * min(fraction, 1.0))
+            self.stream.write(
+                f"\r{label:<10} [{'#' * done}{'.' * (width - done)}] {fraction:4.0%} "
+                f"{rows:>9,} {_('rows')} {rate:>8,.0f}/s  ~{left:4.0f}s "
+            )
+            self.stream.flush()
+        elif now - self.last >= 5 or fraction >= 1.0:
+            self.last = now
+            self.stream.write(f"{label}: {rows} {_('rows')}, {rate:.0f}/s, {fraction:.0%}\n")
+
+    def end(self):
+        if self.tty and self.phase is not None:
+            self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Import a file of the interchange format (CSV or XLSX), all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=kind_names())
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
+        parser.add_argument("--sheet", help="XLSX sheet (default: the first)")
+        parser.add_argument("--errors", metavar="FILE", help="write the error report as CSV")
+
+    def handle(self, *args, **options):
+        translation.activate("it")
+        progress = ProgressPrinter(self.stderr._out, tty=self.stderr.isatty())
+        report = run_import(
+            options["kind"],
+            options["file"],
+            dry_run=options["dry_run"],
+            sheet=options["sheet"],
+            progress=progress,
+        )
+        progress.end()
+        if options["errors"]:
+            with open(options["errors"], "w", encoding="utf-8", newline="") as f:
+                csv.writer(f).writerows(report.error_rows())
+        if report.file_error is not None:
+            raise CommandError(report.file_error.message)
+        if report.errors:
+            for e in report.errors:
+                self.stdout.write(
+                    _("line %(line)d, column %(column)s, value %(value)r: %(reason)s")
+                    % {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason}
+                )
+            raise CommandError(
+                _("%(count)d errors in %(rows)d rows: nothing was written.")
+                % {"count": len(report.errors), "rows": report.rows}
+            )
+        c = report.counts
+        summary = _(
+            "%(rows)d rows in %(seconds).1f s: %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged."
+        ) % {
+            "rows": report.rows,
+            "seconds": report.seconds,
+            "created": c.created,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+        }
+        if report.dry_run:
+            summary += " " + _("Dry run: nothing was written.")
+        self.stdout.write(summary)

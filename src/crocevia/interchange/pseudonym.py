@@ -1,0 +1,44 @@
+"""Stable keyed pseudonyms for statistical exports (HMAC-SHA256, key from the environment).
+
+The same value in the same domain always gives the same pseudonym under the same key, so
+a person keeps their pseudonym across exports and a contact still points at its person.
+Without the key the pseudonyms cannot be reversed or recomputed.
+"""
+
+import hashlib
+import hmac
+import os
+
+from django.utils.translation import gettext as _
+
+ENV_KEY = "CROCEVIA_PSEUDONYM_KEY"
+
+
+class MissingKey(Exception):
+    pass
+
+
+class Pseudonymiser:
+    def __init__(self, key: str | None = None):
+        key = key if key is not None else os.environ.get(ENV_KEY, "")
+        if not key:
+            raise MissingKey(
+                _("Set the environment variable %(name)s to the pseudonym secret.")
+                % {"name": ENV_KEY}
+            )
+        self._key = key.encode()
+
+    def pseudonym(self, domain: str, value: str) -> str:
+        """'<DOMAIN PREFIX>-<16 hex>'; empty stays empty; 'year' keeps a date's year."""
+        if not value:
+            return ""
+        if domain == "year":
+            return value[:4]
+        digest = hmac.new(self._key, f"{domain}\x00{value}".encode(), hashlib.sha256)
+        return f"{domain[:2].upper()}-{digest.hexdigest()[:16]}"
+
+    def apply(self, row: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
+        return {
+            code: self.pseudonym(columns[code], value) if code in columns else value
+            for code, value in row.items()
+        }

@@ -1,0 +1,240 @@
+"""Streaming readers: CSV (comma or semicolon, UTF-8 with or without BOM) and XLSX.
+
+`open_table(path, columns, sheet=None)` returns a Table whose `rows()` yields
+(line_number, {column_code: raw_string}) one row at a time; the file is never held in
+memory. The header is matched against the kind's column codes and Italian aliases,
+case, accents, spaces and underscores ignored; a missing required column, an unknown
+or a repeated one is a FileError naming it.
+"""
+
+import codecs
+import csv
+import datetime
+import os
+import re
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+from unidecode import unidecode
+
+from .errors import FileError
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_SPACES = re.compile(r"[\s_\-]+")
+
+
+def header_key(name: str) -> str:
+    """'Data di nascita' / 'data_di_nascita' / 'DATA DI NASCITA' -> 'data di nascita'."""
+    return _SPACES.sub(" ", unidecode(str(name or "")).strip().lower()).strip()
+
+
+def map_header(header: list[str], columns) -> list[str | None]:
+    """The column code of each header cell (None for a blank trailing cell)."""
+    known = {}
+    for column in columns:
+        known[header_key(column.code)] = column.code
+        for alias in column.aliases:
+            known[header_key(alias)] = column.code
+    codes: list[str | None] = []
+    seen = set()
+    for cell in header:
+        key = header_key(cell)
+        if not key:
+            codes.append(None)
+            continue
+        code = known.get(key)
+        if code is None:
+            raise FileError(
+                _("Unknown column %(name)s: the columns of this kind are %(codes)s.")
+                % {"name": cell, "codes": ", ".join(c.code for c in columns)},
+                code="unknown_column",
+            )
+        if code in seen:
+            raise FileError(
+                _("The column %(name)s appears twice.") % {"name": code}, code="repeated_column"
+            )
+        seen.add(code)
+        codes.append(code)
+    missing = [c.code for c in columns if c.required and c.code not in seen]
+    if missing:
+        raise FileError(
+            _("Required column missing: %(names)s.") % {"names": ", ".join(missing)},
+            code="missing_column",
+        )
+    return codes
+
+
+class Table:
+    """An open file of rows. `list_separator` is `|` for semicolon CSV, `;` otherwise."""
+
+    delimiter = ","
+    list_separator = ";"
+    fraction_read = 0.0  # 0..1, for the progress bar
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def _cells_to_dict(line, cells, codes, extra_cell_error):
+    if len(cells) > len(codes) and any(str(c).strip() for c in cells[len(codes) :]):
+        extra_cell_error(line)
+    row = {}
+    for index, code in enumerate(codes):
+        if code is not None:
+            row[code] = cells[index].strip() if index < len(cells) else ""
+    return row
+
+
+class CsvTable(Table):
+    def __init__(self, path, columns):
+        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._size = max(os.fstat(self._file.fileno()).st_size, 1)
+        self._read = 0
+        self._line = 0
+        first = self._next_line()
+        if first is None:
+            raise FileError(_("The file is empty."), code="empty")
+        first = first.removeprefix("\ufeff")
+        header_line = first.rstrip("\r\n")
+        self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        self.list_separator = "|" if self.delimiter == ";" else ";"
+        header = next(csv.reader([header_line], delimiter=self.delimiter))
+        self.codes = map_header(header, columns)
+        self.extra_cells: list[int] = []
+
+    def _next_line(self):
+        raw = self._file.readline()
+        if not raw:
+            return None
+        self._read += len(raw)
+        self._line += 1
+        if b"\x00" in raw:
+            raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileError(
+                _("Line %(line)d is not UTF-8 text: save the file as CSV UTF-8.")
+                % {"line": self._line},
+                code="encoding",
+            ) from None
+
+    def _lines(self):
+        while True:
+            line = self._next_line()
+            if line is None:
+                return
+            yield line
+
+    def rows(self):
+        reader = csv.reader(self._lines(), delimiter=self.delimiter)
+        try:
+            # line_num counts the physical lines read after the header; a record may span
+            # several (a quoted newline): it is named by its first line.
+            line = 2
+            for cells in reader:
+                self.fraction_read = self._read / self._size
+                start, line = line, reader.line_num + 2
+                if not any(c.strip() for c in cells):
+                    continue
+                line_of_record = start
+                yield (
+                    line_of_record,
+                    _cells_to_dict(line_of_record, cells, self.codes, self.extra_cells.append),
+                )
+        except csv.Error as exc:
+            raise FileError(
+                _("Line %(line)d cannot be read as CSV: %(error)s")
+                % {"line": reader.line_num + 1, "error": exc},
+                code="bad_csv",
+            ) from None
+        self.fraction_read = 1.0
+
+    def close(self):
+        self._file.close()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class XlsxTable(Table):
+    def __init__(self, path, columns, sheet=None):
+        import openpyxl
+
+        try:
+            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # a corrupt zip or not a workbook: openpyxl raises many kinds
+            raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table") from None
+        if sheet:
+            if sheet not in self._book.sheetnames:
+                raise FileError(
+                    _("No sheet named %(name)s; the workbook has %(names)s.")
+                    % {"name": sheet, "names": ", ".join(self._book.sheetnames)},
+                    code="no_sheet",
+                )
+            self._sheet = self._book[sheet]
+        else:
+            self._sheet = self._book.worksheets[0]
+        self._iter = self._sheet.iter_rows(values_only=True)
+        header = next(self._iter, None)
+        if header is None:
+            raise FileError(_("The file is empty."), code="empty")
+        header = [_cell_text(c) for c in header]
+        while header and not header[-1].strip():
+            header.pop()
+        self.codes = map_header(header, columns)
+        self._total = max(self._sheet.max_row or 1, 1)
+        self.extra_cells: list[int] = []
+
+    def rows(self):
+        line = 1
+        for values in self._iter:
+            line += 1
+            self.fraction_read = min(line / self._total, 1.0)
+            cells = [_cell_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            yield line, _cells_to_dict(line, cells, self.codes, self.extra_cells.append)
+        self.fraction_read = 1.0
+
+    def close(self):
+        self._book.close()
+
+
+def open_table(path, columns, sheet=None) -> Table:
+    """A CSV or XLSX table, told apart by content (an XLSX is a zip), not by name."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise FileError(
+            _("The file cannot be opened: %(error)s") % {"error": exc.strerror}, code="open"
+        ) from None
+    if head[:4] == _ZIP_MAGIC:
+        return XlsxTable(path, columns, sheet=sheet)
+    try:
+        # A binary file (an image, an old .xls, UTF-16) shows itself in its first bytes.
+        if b"\x00" in head:
+            raise UnicodeDecodeError("utf-8", head, 0, 1, "NUL")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table") from None
+    if sheet:
+        raise FileError(_("--sheet applies only to XLSX files."), code="sheet_on_csv")
+    return CsvTable(path, columns)

@@ -1,0 +1,360 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from crocevia.audit.models import AuditEvent
+from crocevia.desk.models import Contact
+from crocevia.interchange.engine import run_import
+from crocevia.network.models import Comune, Desk, Organisation, Zone
+from crocevia.people.models import Household, Person
+
+from .helpers import CONTACTS, DESKS, PERSONS, TERRITORY, load, load_all, write, xlsx
+
+pytestmark = pytest.mark.django_db
+
+PERSON_HEADER = PERSONS.splitlines()[0]
+CONTACT_HEADER = CONTACTS.splitlines()[0]
+GOOD_PERSON = "P9,Verdi,Luca,M,1970-01-01,IT,,,,,,,,"
+GOOD_CONTACT = "C9,P1,D-PISA,2024-01-01,information,,"
+
+
+def _counts():
+    return tuple(
+        m.objects.count()
+        for m in (Zone, Comune, Organisation, Desk, Person, Household, Contact, AuditEvent)
+    )
+
+
+def assert_rejected(tmp_path, kind, text, expected):
+    """The import fails with exactly the `expected` (line, column, code) and writes nothing."""
+    before = _counts()
+    report = run_import(kind, write(tmp_path, text, "bad.csv"))
+    assert not report.ok
+    assert report.file_error is None, report.file_error
+    assert {(e.line, e.column, e.code) for e in report.errors} == set(expected), report.errors
+    assert all(e.reason for e in report.errors)
+    assert _counts() == before
+    return report
+
+
+def persons_file(*lines):
+    return "\n".join([PERSON_HEADER, GOOD_PERSON, *lines]) + "\n"
+
+
+def contacts_file(*lines):
+    return "\n".join([CONTACT_HEADER, GOOD_CONTACT, *lines]) + "\n"
+
+
+@pytest.fixture
+def network(tmp_path):
+    load_all(tmp_path, upto="desks")
+
+
+@pytest.fixture
+def people(tmp_path):
+    load_all(tmp_path, upto="persons")
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def test_every_kind_loads_and_counts_what_it_created(tmp_path):
+    load_all(tmp_path)
+    assert Comune.objects.get(istat_code="050008").zone.code == "ZPI"
+    assert Organisation.objects.get(code="RT").zone is None
+    assert Desk.objects.get(code="D-PISA").opening_hours == "Lunedì 9-12\nGiovedì 15-18"
+    mario = Person.objects.get(external_id="P1")
+    assert mario.languages == ["it", "en"]
+    assert mario.household.external_id == "H1"
+    assert Person.objects.get(external_id="P2").household == mario.household
+    youssef = Person.objects.get(external_id="P3")
+    assert youssef.needs_mediator and youssef.permit_type == "work"
+    assert youssef.permit_expires_on == datetime.date(2030, 1, 31)
+    c2 = Contact.objects.get(external_id="C2")
+    assert sorted(s.code for s in c2.services.all()) == ["cv_writing", "job_search"]
+    assert c2.referred_to.code == "CPI-PI"
+    assert Contact.objects.get(external_id="C3").date == datetime.date(2025, 1, 10)
+    event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(c2.pk))
+    assert event.action == "create" and event.person_id == c2.person_id
+    assert event.changes["services"] == [None, ["cv_writing", "job_search"]]
+
+
+def test_second_load_writes_nothing_and_adds_no_audit_event(tmp_path):
+    load_all(tmp_path)
+    events = AuditEvent.objects.count()
+    for kind, text in (("territory", TERRITORY), ("desks", DESKS), ("persons", PERSONS)):
+        report = load(tmp_path, kind, text)
+        assert report.counts.created == report.counts.updated == 0
+    report = load(tmp_path, "contacts", CONTACTS)
+    assert (report.counts.created, report.counts.updated, report.counts.unchanged) == (0, 0, 3)
+    assert AuditEvent.objects.count() == events
+
+
+def test_changed_row_updates_its_record_with_an_audit_event(tmp_path):
+    load_all(tmp_path)
+    changed = PERSONS.replace("P3,El Amrani,Youssef", "P3,El Amrany,Youssef")
+    report = load(tmp_path, "persons", changed)
+    assert (report.counts.created, report.counts.updated, report.counts.unchanged) == (0, 1, 2)
+    person = Person.objects.get(external_id="P3")
+    assert person.family_name == "El Amrany" and person.version == 2
+    event = AuditEvent.objects.filter(object_id=str(person.pk), action="update").get()
+    assert event.changes == {"family_name": ["El Amrani", "El Amrany"]}
+
+    contacts = CONTACTS.replace("job_search;cv_writing,referred,CPI-PI", "job_search,solved,")
+    report = load(tmp_path, "contacts", contacts)
+    assert report.counts.updated == 1
+    c2 = Contact.objects.get(external_id="C2")
+    assert [s.code for s in c2.services.all()] == ["job_search"]
+    event = AuditEvent.objects.filter(object_id=str(c2.pk), action="update").get()
+    assert event.changes["services"] == [["cv_writing", "job_search"], ["job_search"]]
+    assert event.changes["outcome"] == ["referred", "solved"]
+
+
+def test_dry_run_counts_but_writes_nothing(tmp_path, network):
+    before = _counts()
+    report = run_import("persons", write(tmp_path, PERSONS), dry_run=True)
+    assert report.ok and report.counts.created == 3 and not report.written
+    assert _counts() == before
+
+
+# --- file shapes -----------------------------------------------------------------------------
+
+
+def test_semicolon_csv_with_bom_and_italian_headers(tmp_path, network):
+    text = (
+        "ID;Cognome;NOME;Sesso;Data di nascita;Cittadinanza;Stato di nascita;"
+        "Codice fiscale;Residenza;Nucleo;Lingue;Mediatore;Permesso;Scadenza permesso\n"
+        "P1;Rossi;Mario;M;15/03/1980;IT;IT;RSSMRA80C15G702U;050026;H1;it|en;SÌ;;\n"
+    )
+    path = write(tmp_path, "\ufeff" + text)
+    assert run_import("persons", path).ok
+    mario = Person.objects.get(external_id="P1")
+    assert mario.languages == ["it", "en"] and mario.needs_mediator
+
+
+def test_header_accents_and_case_are_ignored(tmp_path, network):
+    text = "id,COGNOME,nome,sesso,data_di_nascita,cittadinanzà\nP1,Rossi,Mario,M,1980-03-15,IT\n"
+    assert run_import("persons", write(tmp_path, text)).ok
+
+
+def test_xlsx_first_sheet_and_named_sheet(tmp_path, network):
+    assert run_import("persons", xlsx(tmp_path, PERSONS)).ok
+    assert Person.objects.count() == 3
+    path = xlsx(tmp_path, PERSONS.replace("Rossi", "Rossini"), "Persone", extra_first=True)
+    assert run_import("persons", path, sheet="Persone").ok
+    assert Person.objects.get(external_id="P1").family_name == "Rossini"
+    report = run_import("persons", path, sheet="Altro")
+    assert report.file_error.code == "no_sheet"
+
+
+def test_file_that_is_not_csv_or_xlsx_is_refused(tmp_path):
+    path = tmp_path / "picture.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert run_import("territory", path).file_error.code == "not_a_table"
+    path.write_bytes(b"PK\x03\x04 broken zip")
+    assert run_import("territory", path).file_error.code == "not_a_table"
+    path.write_bytes("zone_code\n".encode("utf-16"))
+    assert run_import("territory", path).file_error.code in ("not_a_table", "encoding")
+
+
+def test_missing_required_column_is_named(tmp_path):
+    text = "zone_code,zone_name,comune_istat,comune_name,province\nZ,Z,050026,Pisa,PI\n"
+    report = run_import("territory", write(tmp_path, text))
+    assert report.file_error.code == "missing_column"
+    assert "population" in report.file_error.message
+    assert Zone.objects.count() == 0
+
+
+def test_unknown_column_is_named(tmp_path):
+    text = TERRITORY.replace("population", "abitanti")
+    report = run_import("territory", write(tmp_path, text))
+    assert report.file_error.code == "unknown_column" and "abitanti" in report.file_error.message
+
+
+# --- bad rows: each names line, column and reason, and nothing is written ---------------------
+
+
+def test_unknown_codes_are_row_errors(tmp_path, people):
+    assert_rejected(
+        tmp_path,
+        "desks",
+        DESKS + "D-X,NOPE,Sportello,1,999999,\n",
+        {(5, "organisation_code", "unknown_code"), (5, "comune_istat", "unknown_code")},
+    )
+    assert_rejected(
+        tmp_path,
+        "organisations",
+        "code,name,kind,zone_code\nX,X,cpi,NOZONE\n",
+        {(2, "zone_code", "unknown_code")},
+    )
+    assert_rejected(
+        tmp_path,
+        "contacts",
+        contacts_file(
+            "C10,P1,NODESK,2024-01-01,information,,",
+            "C11,P1,D-PISA,2024-01-01,information;teleport,,",
+            "C12,P1,D-PISA,2024-01-01,information,referred,NOORG",
+        ),
+        {
+            (3, "desk_code", "unknown_code"),
+            (4, "services", "unknown_code"),
+            (5, "referred_to", "unknown_code"),
+        },
+    )
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file("P10,Neri,Ugo,M,1970-01-01,IT,,,123456,,,,,"),
+        {(3, "comune_istat", "unknown_code")},
+    )
+
+
+def test_person_referenced_but_absent(tmp_path, people):
+    assert_rejected(
+        tmp_path,
+        "contacts",
+        contacts_file("C10,NOBODY,D-PISA,2024-01-01,information,,"),
+        {(3, "person_external_id", "unknown_person")},
+    )
+
+
+def test_bad_impossible_and_future_dates(tmp_path, people):
+    future = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P10,Neri,Ugo,M,31/02/2018,IT,,,,,,,,",
+            "P11,Neri,Eva,F,2018-13-01,IT,,,,,,,,",
+            "P12,Neri,Ada,F,yesterday,IT,,,,,,,,",
+            f"P13,Neri,Ivo,M,{future},IT,,,,,,,,",
+            "P14,Neri,Ivo,M,1970-01-01,IT,,,,,,,,30/02/2030",
+        ),
+        {
+            (3, "birth_date", "impossible_date"),
+            (4, "birth_date", "impossible_date"),
+            (5, "birth_date", "bad_date"),
+            (6, "birth_date", "future_date"),
+            (7, "permit_expires_on", "impossible_date"),
+        },
+    )
+    assert_rejected(
+        tmp_path,
+        "contacts",
+        contacts_file(f"C10,P1,D-PISA,{future},information,,"),
+        {(3, "date", "future_date")},
+    )
+
+
+def test_bad_codice_fiscale_and_contradictions(tmp_path, network):
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P10,Rossi,Mario,M,1980-03-15,IT,,RSSMRA80C15G702X,,,,,,",
+            "P11,Rossi,Mario,M,1981-03-15,IT,,RSSMRA80C15G702U,,,,,,",
+            "P12,Rossi,Maria,F,1980-03-15,IT,,RSSMRA80C15G702U,,,,,,",
+            "P13,Rossi,Mario,M,1980-03-15,IT,,RSSMRA80C1,,,,,,",
+        ),
+        {
+            (3, "codice_fiscale", "cf_checksum"),
+            (4, "codice_fiscale", "cf_birth_date"),
+            (5, "codice_fiscale", "cf_sex"),
+            (6, "codice_fiscale", "cf_length"),
+        },
+    )
+
+
+def test_sex_citizenship_boolean_and_choices(tmp_path, network):
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P10,Neri,Ugo,X,1970-01-01,IT,,,,,,,,",
+            "P11,Neri,Ugo,M,1970-01-01,Italia,,,,,,,,",
+            "P12,Neri,Ugo,M,1970-01-01,IT,ZZ,,,,,forse,,",
+            "P13,Neri,Ugo,M,1970-01-01,IT,,,,,xx,,marziano,",
+        ),
+        {
+            (3, "sex", "bad_sex"),
+            (4, "citizenship", "bad_country"),
+            (5, "birth_country", "bad_country"),
+            (5, "needs_mediator", "bad_boolean"),
+            (6, "languages", "bad_language"),
+            (6, "permit_type", "bad_choice"),
+        },
+    )
+
+
+def test_duplicate_external_id_inside_the_file(tmp_path, network):
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P10,Neri,Ugo,M,1970-01-01,IT,,,,,,,,", "P10,Neri,Eva,F,1971-01-01,IT,,,,,,,,"
+        ),
+        {(4, "external_id", "duplicate_key")},
+    )
+
+
+def test_empty_required_cell_and_too_long_value(tmp_path, people):
+    long_name = "A" * 121
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P10,,Ugo,M,1970-01-01,IT,,,,,,,,",
+            f"P11,{long_name},Ugo,M,1970-01-01,IT,,,,,,,,",
+            ",Neri,Ugo,M,1970-01-01,,,,,,,,,",
+        ),
+        {
+            (3, "family_name", "required"),
+            (4, "family_name", "too_long"),
+            (5, "external_id", "required"),
+            (5, "citizenship", "required"),
+        },
+    )
+    assert_rejected(
+        tmp_path,
+        "contacts",
+        contacts_file(
+            "C10,P1,D-PISA,2024-01-01,,,", "C11,P1,D-PISA,2024-01-01,information,referred,"
+        ),
+        {(3, "services", "required"), (4, "referred_to", "required")},
+    )
+
+
+def test_territory_rejects_contradicting_zone_names_and_bad_numbers(tmp_path):
+    assert_rejected(
+        tmp_path,
+        "territory",
+        TERRITORY + "ZPI,Zona Pisa,050031,San Giuliano,PI,-3\nZPI,Zona Pisana,50037,V,pisa,1\n",
+        {
+            (4, "zone_name", "contradiction"),
+            (4, "population", "out_of_range"),
+            (5, "comune_istat", "bad_istat"),
+            (5, "province", "too_long"),
+        },
+    )
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def test_command_prints_every_bad_row_and_writes_the_error_csv(tmp_path, capsys):
+    path = write(tmp_path, TERRITORY + "ZPI,Zona Pisana,05003,X,PI,1\n")
+    errors = tmp_path / "errors.csv"
+    with pytest.raises(CommandError):
+        call_command("import", "territory", str(path), "--errors", str(errors))
+    out = capsys.readouterr().out
+    assert "05003" in out and "comune_istat" in out
+    assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("4,comune_istat,05003,")
+    assert Zone.objects.count() == 0
+
+
+def test_command_summary(tmp_path, capsys):
+    call_command("import", "territory", str(write(tmp_path, TERRITORY)))
+    assert "2" in capsys.readouterr().out
+    assert Comune.objects.count() == 2

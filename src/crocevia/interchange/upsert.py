@@ -1,0 +1,75 @@
+"""Bulk create-or-update of reference data keyed by a code, with audit events.
+
+The network app (zones, Comuni, organisations, desks) has no services module: its rows
+are reference data kept by administrators. This is the one way the interchange writes
+them: new rows bulk-created, changed rows bulk-updated, unchanged rows left alone, and an
+audit event (old and new values) for each created or changed row.
+"""
+
+from django.db import models
+
+from crocevia.audit.models import AuditEvent
+from crocevia.audit.services import _plain
+
+from .kinds import Counts
+
+
+def change_events(model, actor, entries, note="import") -> list[AuditEvent]:
+    """AuditEvent rows for [(action, pk, changes, person_id)]."""
+    label = model._meta.label_lower
+    return [
+        AuditEvent(
+            kind=AuditEvent.Kind.CHANGE,
+            action=action,
+            actor=actor,
+            object_type=label,
+            object_id=str(pk),
+            person_id=person_id,
+            changes=changes,
+            note=note,
+        )
+        for action, pk, changes, person_id in entries
+    ]
+
+
+def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -> Counts:
+    """Write `records` ({field attname: value}, each with `key`) keyed by `key`."""
+    counts = Counts()
+    if not records:
+        return counts
+    fields = list(records[0])
+    names = {f.attname: f.name for f in model._meta.concrete_fields}
+    existing = {
+        getattr(obj, key): obj
+        for obj in model.objects.filter(**{f"{key}__in": [r[key] for r in records]})
+    }
+    new, changed, events = [], [], []
+    changed_fields: set[str] = set()
+    for record in records:
+        obj = existing.get(record[key])
+        if obj is None:
+            new.append(model(**record))
+            continue
+        changes = {}
+        for attname in fields:
+            old = getattr(obj, attname)
+            if old != record[attname]:
+                changes[names[attname]] = [_plain(old), _plain(record[attname])]
+                setattr(obj, attname, record[attname])
+                changed_fields.add(attname)
+        if changes:
+            changed.append(obj)
+            events.append(("update", obj.pk, changes, None))
+        else:
+            counts.unchanged += 1
+    if new:
+        model.objects.bulk_create(new)
+        for obj in new:
+            changes = {names[a]: [None, _plain(getattr(obj, a))] for a in fields}
+            events.append(("create", obj.pk, changes, None))
+    if changed:
+        model.objects.bulk_update(changed, sorted(changed_fields))
+    AuditEvent.objects.bulk_create(change_events(model, actor, events))
+    counts.created += len(new)
+    counts.updated += len(changed)
+    return counts
