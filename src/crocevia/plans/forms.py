@@ -57,6 +57,9 @@ class ActionForm(StyledFormMixin, forms.Form):
         required=False,
     )
     due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput())
+    # Carried through an edit so a new version keeps progress and provenance.
+    done_on = forms.DateField(required=False, widget=forms.HiddenInput())
+    from_meeting = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args, operators=None, n_objectives=0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +106,8 @@ def actions_initial(version: PlanVersion) -> list[dict]:
             "responsible_user": a.responsible_user_id,
             "responsible_organisation": a.responsible_organisation_id,
             "due_on": a.due_on,
+            "done_on": a.done_on,
+            "from_meeting": a.from_meeting_id,
         }
         for a in version.actions.all()
     ]

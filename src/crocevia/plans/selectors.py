@@ -13,7 +13,7 @@ VERSION_PREFETCH = (
     Prefetch(
         "actions",
         queryset=Action.objects.select_related(
-            "responsible_user", "responsible_organisation", "objective"
+            "responsible_user", "responsible_organisation", "objective", "from_meeting"
         ),
     ),
     "signed_by_operators",

@@ -121,6 +121,7 @@ def _clean_actions(errors: dict, actions: list[dict], n_objectives: int) -> list
                 "responsible_organisation": organisation,
                 "due_on": due_on,
                 "done_on": item.get("done_on"),
+                "from_meeting": item.get("from_meeting"),
                 "objective": objective,
             }
         )
@@ -154,8 +155,13 @@ def _write_items(version: PlanVersion, objectives: list[dict], actions: list[dic
         Objective.objects.create(version=version, position=i, **item)
         for i, item in enumerate(objectives)
     ]
+    # Only meetings that discussed this case may be named as an action's origin.
+    meeting_ids = set(version.plan.case.meetings.values_list("pk", flat=True))
     for i, item in enumerate(actions):
         index = item.pop("objective")
+        meeting = item.pop("from_meeting", None)
+        meeting_id = getattr(meeting, "pk", meeting)
+        item["from_meeting_id"] = meeting_id if meeting_id in meeting_ids else None
         Action.objects.create(
             version=version,
             position=i,

@@ -419,3 +419,25 @@ def test_an_action_of_the_signed_plan_is_marked_done_without_a_new_version(actor
         action_mark_done(actor=actors.social_worker, action=other, on=days_ago(-2))
     other.refresh_from_db()
     assert other.done_on is None
+
+
+def test_editing_a_signed_plan_keeps_the_done_dates_of_its_actions(actors, login):
+    _case, plan = _plan(actors)
+    v1 = _save(actors, plan, 1)
+    plan_sign(
+        actor=actors.social_worker,
+        version=v1,
+        signed_on=days_ago(15),
+        operators=[actors.social_worker],
+    )
+    done = v1.actions.get(description="Colloquio di orientamento")
+    action_mark_done(actor=actors.social_worker, action=done, on=days_ago(3))
+    client = login(actors.social_worker)
+    url = reverse("plans:edit", args=[plan.pk])
+    data = _resubmit(client.get(url))
+    data["person_commitments"] = "Frequentare il corso e il tirocinio"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    v2 = plan.versions.get(number=2)
+    assert v2.actions.get(description="Colloquio di orientamento").done_on == days_ago(3)
+    assert v2.actions.get(description="Iscrizione al corso CPIA").done_on is None
