@@ -151,6 +151,10 @@ def can_record_benefit_applications(user, comune: Comune) -> bool:
 
 
 def _require_may_record(actor, comune) -> None:
+    # No actor: the system itself (the `crocevia import` command run by the operator of
+    # the installation), as for the other imports.
+    if actor is None:
+        return
     if isinstance(comune, Comune) and not can_record_benefit_applications(actor, comune):
         raise PermissionDenied(_("You may not record applications for this Comune."))
 

@@ -847,30 +847,59 @@ def _compare_existing(case: Case, values: dict) -> None:
 def _name_import_case_manager(*, actor, case: Case) -> Case:
     """Team formation needs a case manager; an imported row does not name one.
 
-    The importing actor (a coordinator of the zone, or an administrator) stands in as
-    case manager, audited with a note, so the imported case walks the same guard as any
-    other; the coordination group names the real one with case_set_manager. No team
-    membership is created: the register does not say who the team was.
+    A stand-in is named, audited with a note, so the imported case passes the same guard
+    as any other: the importing user, or (an import by the system, actor None) the first
+    active coordinator of the case's zone. The coordination group names the real one
+    with case_set_manager. No team membership is created: the register does not say who
+    the team was.
     """
+    manager = actor
+    if manager is None:
+        membership = (
+            Membership.objects.filter(
+                active=True,
+                profile=Profile.COORDINATOR,
+                organisation__zone_id=case.zone_id,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        manager = membership.user if membership is not None else None
+    if manager is None:
+        raise ValidationError(
+            {
+                "team_formed_on": _(
+                    "A team is formed around a case manager: the zone has no coordinator to "
+                    "stand in for the one this row does not name."
+                )
+            }
+        )
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    locked.case_manager = actor
+    locked.case_manager = manager
     locked.version += 1
     locked.save(update_fields=["case_manager", "version", "updated_at"])
     audit_change(
         actor=actor,
         action="set_manager",
         instance=locked,
-        changes={"case_manager": [None, str(actor.pk)]},
+        changes={"case_manager": [None, str(manager.pk)]},
         person=case.person,
-        note=_("Imported case: the importer stands in until the coordination group names one."),
+        note=_("Imported case: a stand-in until the coordination group names the case manager."),
     )
     case.refresh_from_db()
     return case
 
 
 def _may_import_case(actor, organisation) -> bool:
-    return actor.is_superuser or (
-        organisation.zone_id is not None and organisation.zone_id in coordinated_zone_ids(actor)
+    # No actor: the system itself (the `crocevia import` command), as for the other imports.
+    return (
+        actor is None
+        or actor.is_superuser
+        or (
+            organisation.zone_id is not None and organisation.zone_id in coordinated_zone_ids(actor)
+        )
     )
 
 

@@ -1,0 +1,130 @@
+"""benefit_applications: a household's REI/RdC/ADI application and its INPS outcome
+(keyed by external_id). The rules are benefits.services'; this module maps the columns."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crocevia.benefits.models import BenefitApplication, Measure, Status
+from crocevia.benefits.services import benefit_applications_import_bulk
+from crocevia.network.models import Comune
+from crocevia.people.models import Household, Person
+
+from . import Column, Counts, Kind, fmt_date, in_key_order, register
+from .persons import HOUSEHOLD_PREFIX, PERSON_PREFIX
+
+APPLICATION_PREFIX = "crocevia-application-"
+
+
+class ImportRefused(Exception):
+    """The services refused a chunk the check had accepted (the data changed meanwhile)."""
+
+
+def report_service_errors(items, result) -> None:
+    """Copy the RowErrors of a services' import result onto the rows they belong to."""
+    for error in result.errors:
+        row = items[error.index][0]
+        row.error(error.column, error.message, "rule")
+
+
+class BenefitApplications(Kind):
+    name = "benefit_applications"
+    label = gettext_lazy("Income-support applications")
+    key = "external_id"
+    position = 60
+    columns = (
+        Column("external_id", ("id", "id domanda"), required=True),
+        Column("household_id", ("nucleo",), required=True),
+        Column("applicant_external_id", ("richiedente",), required=True),
+        Column("comune_istat", ("codice istat", "comune"), required=True),
+        Column("measure", ("misura",), required=True),
+        Column("submitted_on", ("data domanda",), required=True),
+        Column("status", ("stato",), required=True),
+        Column("outcome_on", ("data esito inps", "data esito")),
+    )
+    pseudonymised = {
+        "external_id": "benefit_application",
+        "household_id": "household",
+        "applicant_external_id": "person",
+    }
+
+    def parse(self, row, ctx):
+        return {
+            "external_id": row.text("external_id", required=True, max_length=64),
+            "household_id": row.text("household_id", required=True, max_length=64),
+            "applicant_external_id": row.text(
+                "applicant_external_id", required=True, max_length=64
+            ),
+            "comune_istat": row.istat("comune_istat", required=True),
+            "measure": row.choice("measure", Measure.values, required=True),
+            "submitted_on": row.date("submitted_on", required=True),
+            "status": row.choice("status", Status.values, required=True),
+            "outcome_on": row.date("outcome_on"),
+        }
+
+    def check(self, items, ctx):
+        def keys(column):
+            return {data[column] for _row, data in items}
+
+        households = set(
+            Household.objects.filter(external_id__in=keys("household_id")).values_list(
+                "external_id", flat=True
+            )
+        )
+        persons = set(
+            Person.objects.filter(external_id__in=keys("applicant_external_id")).values_list(
+                "external_id", flat=True
+            )
+        )
+        comuni = set(
+            Comune.objects.filter(istat_code__in=keys("comune_istat")).values_list(
+                "istat_code", flat=True
+            )
+        )
+        resolved = []
+        for row, data in items:
+            if data["household_id"] not in households:
+                row.error(
+                    "household_id",
+                    _("No household with this id, in the database or loaded before."),
+                    "unknown_household",
+                )
+            if data["applicant_external_id"] not in persons:
+                row.error(
+                    "applicant_external_id",
+                    _("No person with this external id, in the database or loaded before."),
+                    "unknown_person",
+                )
+            if data["comune_istat"] not in comuni:
+                row.unknown("comune_istat")
+            if row.ok:
+                resolved.append((row, data))
+        # The services' own rules (dates, outcome, applicant in the household), on a
+        # write that is rolled back: the check writes nothing.
+        result = benefit_applications_import_bulk(
+            [data for _row, data in resolved], None, dry_run=True
+        )
+        report_service_errors(resolved, result)
+
+    def write(self, datas, ctx, *, actor):
+        result = benefit_applications_import_bulk(datas, actor)
+        if not result.ok:
+            raise ImportRefused(result.errors)
+        return Counts(result.created, result.updated, result.unchanged)
+
+    def export_rows(self, *, list_separator=";"):
+        applications = BenefitApplication.objects.select_related("household", "applicant", "comune")
+        for key, a in in_key_order(applications, "external_id", APPLICATION_PREFIX):
+            yield {
+                "external_id": key,
+                "household_id": a.household.external_id or f"{HOUSEHOLD_PREFIX}{a.household_id}",
+                "applicant_external_id": a.applicant.external_id
+                or f"{PERSON_PREFIX}{a.applicant_id}",
+                "comune_istat": a.comune.istat_code,
+                "measure": a.measure,
+                "submitted_on": fmt_date(a.submitted_on),
+                "status": a.status,
+                "outcome_on": fmt_date(a.outcome_on),
+            }
+
+
+register(BenefitApplications())

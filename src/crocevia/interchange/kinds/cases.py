@@ -1,0 +1,141 @@
+"""cases: a case with its milestone dates (keyed by external_id), walked through the same
+workflow as on screen by cases.services.cases_import_bulk; this module maps the columns."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crocevia.benefits.models import BenefitApplication
+from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind
+from crocevia.cases.services import cases_import_bulk
+from crocevia.network.models import Organisation
+from crocevia.people.models import Person
+
+from . import Column, Counts, Kind, fmt_date, in_key_order, register
+from .benefit_applications import APPLICATION_PREFIX, ImportRefused, report_service_errors
+from .persons import PERSON_PREFIX
+
+CASE_PREFIX = "crocevia-case-"
+DATE_COLUMNS = (
+    "referred_on",
+    "preassessed_on",
+    "team_formed_on",
+    "assessed_on",
+    "plan_signed_on",
+    "plan_started_on",
+    "closed_on",
+)
+
+
+class Cases(Kind):
+    name = "cases"
+    label = gettext_lazy("Cases")
+    key = "external_id"
+    position = 70
+    columns = (
+        Column("external_id", ("id",), required=True),
+        Column("person_external_id", ("persona", "id persona"), required=True),
+        Column("organisation_code", ("ente", "codice ente"), required=True),
+        Column("referred_on", ("data invio", "data segnalazione"), required=True),
+        Column("benefit_application_id", ("domanda", "id domanda")),
+        Column("preassessed_on", ("data preassessment", "data pre-valutazione")),
+        Column("need_class", ("bisogno", "classe di bisogno")),
+        Column("team_formed_on", ("data equipe",)),
+        Column("assessed_on", ("data valutazione",)),
+        Column("plan_kind", ("tipo progetto",)),
+        Column("plan_signed_on", ("data firma progetto",)),
+        Column("plan_started_on", ("data avvio progetto",)),
+        Column("closed_on", ("data chiusura",)),
+        Column("outcome", ("esito",)),
+    )
+    pseudonymised = {
+        "external_id": "case",
+        "person_external_id": "person",
+        "benefit_application_id": "benefit_application",
+    }
+
+    def parse(self, row, ctx):
+        data = {
+            "external_id": row.text("external_id", required=True, max_length=64),
+            "person_external_id": row.text("person_external_id", required=True, max_length=64),
+            "organisation_code": row.text("organisation_code", required=True, max_length=30),
+            "benefit_application_id": row.text("benefit_application_id", max_length=64),
+            "need_class": row.choice("need_class", NeedClass.values),
+            "plan_kind": row.choice("plan_kind", PlanKind.values),
+            "outcome": row.choice("outcome", Outcome.values),
+        }
+        for column in DATE_COLUMNS:
+            data[column] = row.date(column, required=column == "referred_on")
+        return data
+
+    def check(self, items, ctx):
+        def keys(column):
+            return {data[column] for _row, data in items} - {""}
+
+        persons = set(
+            Person.objects.filter(external_id__in=keys("person_external_id")).values_list(
+                "external_id", flat=True
+            )
+        )
+        organisations = set(
+            Organisation.objects.filter(code__in=keys("organisation_code")).values_list(
+                "code", flat=True
+            )
+        )
+        applications = set(
+            BenefitApplication.objects.filter(
+                external_id__in=keys("benefit_application_id")
+            ).values_list("external_id", flat=True)
+        )
+        resolved = []
+        for row, data in items:
+            if data["person_external_id"] not in persons:
+                row.error(
+                    "person_external_id",
+                    _("No person with this external id, in the database or loaded before."),
+                    "unknown_person",
+                )
+            if data["organisation_code"] not in organisations:
+                row.unknown("organisation_code")
+            application = data["benefit_application_id"]
+            if application and application not in applications:
+                row.error(
+                    "benefit_application_id",
+                    _("No application with this id, in the database or loaded before."),
+                    "unknown_application",
+                )
+            if row.ok:
+                resolved.append((row, data))
+        # Every rule of the pathway, by walking the workflow on a write that is rolled
+        # back: the check writes nothing.
+        result = cases_import_bulk([data for _row, data in resolved], None, dry_run=True)
+        report_service_errors(resolved, result)
+
+    def write(self, datas, ctx, *, actor):
+        result = cases_import_bulk(datas, actor)
+        if not result.ok:
+            raise ImportRefused(result.errors)
+        return Counts(result.created, result.updated, result.unchanged)
+
+    def export_rows(self, *, list_separator=";"):
+        cases = Case.objects.select_related("person", "organisation", "benefit_application")
+        for key, c in in_key_order(cases, "external_id", CASE_PREFIX):
+            application = ""
+            if c.benefit_application_id:
+                application = c.benefit_application.external_id or (
+                    f"{APPLICATION_PREFIX}{c.benefit_application_id}"
+                )
+            record = {
+                "external_id": key,
+                "person_external_id": c.person.external_id or f"{PERSON_PREFIX}{c.person_id}",
+                "organisation_code": c.organisation.code,
+                "benefit_application_id": application,
+                "need_class": c.need_class,
+                "plan_kind": c.plan_kind,
+                "outcome": c.outcome,
+            }
+            for column in DATE_COLUMNS:
+                record[column] = fmt_date(getattr(c, column))
+            yield record
+
+
+register(Cases())
