@@ -261,3 +261,23 @@ def test_bulk_import_by_a_coordinator_of_another_zone_is_refused_per_row(actors)
     other = make_member("coord-li", actors.other_org, "coordinator")
     result = benefit_applications_import_bulk([_row()], other)
     assert [(e.index, e.column) for e in result.errors] == [(0, "comune_istat")]
+
+
+def test_admin_lists_applications_but_offers_no_change(
+    actors, login, django_assert_max_num_queries
+):
+    make_application(actors)
+    make_application(
+        actors,
+        household=BenefitApplication.objects.get().household,
+        applicant=BenefitApplication.objects.get().applicant,
+        external_id="INPS-2",
+        status=Status.PROCESSING,
+        outcome_on=None,
+    )
+    client = login(actors.admin)
+    with django_assert_max_num_queries(12):
+        response = client.get("/admin/benefits/benefitapplication/")
+    assert response.status_code == 200
+    assert b"INPS-2" in response.content
+    assert client.get("/admin/benefits/benefitapplication/add/").status_code == 403

@@ -63,10 +63,13 @@ def person(actors):
     return person
 
 
-def import_errors(actors, row, actor=None) -> dict:
+COORDINATOR = object()
+
+
+def import_errors(actors, row, actor=COORDINATOR) -> dict:
     cases, events = Case.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
-        case_import(actor=actor or actors.coordinator, row=row)
+        case_import(actor=actors.coordinator if actor is COORDINATOR else actor, row=row)
     # All or nothing: a refused row leaves no case and no audit event behind.
     assert (Case.objects.count(), AuditEvent.objects.count()) == (cases, events)
     return error.value.message_dict
@@ -452,3 +455,21 @@ def test_bulk_dry_run_writes_nothing(actors, person):
     result = cases_import_bulk([work_row()], actors.coordinator, dry_run=True)
     assert result.ok and result.created == 1
     assert not Case.objects.exists()
+
+
+# --- imports by the system (the command line: no actor) -------------------------------------
+
+
+def test_system_import_names_a_zone_coordinator_as_stand_in_case_manager(actors, person):
+    case = case_import(actor=None, row=complex_row(closed_on="", outcome=""))
+    assert case.case_manager == actors.coordinator
+    event = AuditEvent.objects.get(object_id=str(case.pk), action="set_manager")
+    assert event.actor is None and event.changes["case_manager"][1] == str(actors.coordinator.pk)
+
+
+def test_system_import_of_a_team_without_any_coordinator_names_team_formed_on(actors, person):
+    from crocevia.accounts.models import Membership
+
+    Membership.objects.filter(profile="coordinator").update(active=False)
+    errors = import_errors(actors, complex_row(), actor=None)
+    assert list(errors) == ["team_formed_on"]

@@ -258,3 +258,77 @@ def test_pseudonymised_export_hides_the_ids(tmp_path, coordinator, monkeypatch):
 
 
 assert NETWORK and PERSONS  # the shared files these tests build on
+
+
+# --- random rows (hypothesis) ---------------------------------------------------------------
+
+CASE_SAMPLES = [
+    "",
+    "K1",
+    "K9",
+    "P1",
+    "P2",
+    "P3",
+    "H1",
+    "SDS-PI",
+    "CPI-PI",
+    "050026",
+    "INPS-1",
+    "INPS-3",
+    "2019-04-01",
+    "2024-01-20",
+    "2024-02-01",
+    "2024-03-01",
+    "01/06/2024",
+    "31/02/2018",
+    "2999-01-01",
+    "ADI",
+    "rei",
+    "accepted",
+    "processing",
+    "work",
+    "social",
+    "complex",
+    "service_pact",
+    "social_project",
+    "inclusion_project",
+    "employed",
+    "dropped_out",
+    "x" * 100,
+]
+
+
+@pytest.mark.parametrize("kind_name", ["benefit_applications", "cases"])
+def test_random_rows_load_or_yield_row_errors(kind_name, tmp_path, coordinator):
+    import csv
+    import io
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from crocevia.interchange.kinds import get_kind
+
+    load(tmp_path, "benefit_applications", APPLICATIONS)
+    header = get_kind(kind_name).codes
+    cell = st.one_of(st.sampled_from(CASE_SAMPLES), st.text(max_size=8))
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(rows=st.lists(st.lists(cell, min_size=len(header), max_size=len(header)), max_size=4))
+    def check(rows):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        path = tmp_path / "random.csv"
+        path.write_bytes(out.getvalue().encode("utf-8", "surrogatepass"))
+        report = run_import(kind_name, path)
+        if not report.ok:
+            assert report.file_error is not None or report.errors
+            for error in report.errors:
+                assert error.reason and error.line >= 2
+
+    check()
