@@ -434,7 +434,8 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
     contact gets an audit event with old and new values, services included. Notes,
     operator and language needs are not part of the format and are left as they are.
     """
-    from crocevia.audit.models import AuditEvent
+    # COPY on PostgreSQL (see interchange/bulkdb.py): the import's speed is in these.
+    from crocevia.interchange.bulkdb import bulk_insert, bulk_insert_rows, insert_change_events
 
     service_ids = dict(DeskService.objects.values_list("code", "pk"))
     through = Contact.services.through
@@ -469,11 +470,15 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
                 relink.append((contact.pk, codes))
             entries.append(("update", contact, changes))
     if new:
-        Contact.objects.bulk_create(new)
-        through.objects.bulk_create(
-            through(contact_id=c.pk, deskservice_id=service_ids[code])
-            for c, codes in zip(new, new_codes, strict=True)
-            for code in codes
+        bulk_insert(Contact, new)
+        bulk_insert_rows(
+            through,
+            ["contact_id", "deskservice_id"],
+            [
+                (c.pk, service_ids[code])
+                for c, codes in zip(new, new_codes, strict=True)
+                for code in codes
+            ],
         )
         entries.extend(
             ("create", c, diff({}, _import_snapshot(c, codes)))
@@ -483,22 +488,14 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
         Contact.objects.bulk_update(changed, [*fields, "version"])
     if relink:
         through.objects.filter(contact_id__in=[pk for pk, _codes in relink]).delete()
-        through.objects.bulk_create(
-            through(contact_id=pk, deskservice_id=service_ids[code])
-            for pk, codes in relink
-            for code in codes
+        bulk_insert_rows(
+            through,
+            ["contact_id", "deskservice_id"],
+            [(pk, service_ids[code]) for pk, codes in relink for code in codes],
         )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            kind=AuditEvent.Kind.CHANGE,
-            action=action,
-            actor=actor,
-            object_type=Contact._meta.label_lower,
-            object_id=str(contact.pk),
-            person_id=contact.person_id,
-            changes=changes,
-            note="import",
-        )
-        for action, contact, changes in entries
+    insert_change_events(
+        Contact._meta.label_lower,
+        actor,
+        [(action, c.pk, changes, c.person_id) for action, c, changes in entries],
     )
     return len(new), len(changed), len(rows) - len(new) - len(changed)

@@ -7,6 +7,8 @@ guess: a value they do not understand is an error.
 
 import datetime
 import re
+import time
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +38,17 @@ def parse_text(value: str, *, max_length: int | None = None) -> str:
     return value
 
 
+_today_cache = [0.0, None]
+
+
+def today() -> datetime.date:
+    """The local date, read at most once a second (an import parses it per row)."""
+    now = time.monotonic()
+    if _today_cache[1] is None or now - _today_cache[0] > 1.0:
+        _today_cache[:] = [now, timezone.localdate()]
+    return _today_cache[1]
+
+
 def parse_date(value: str, *, allow_future: bool = False, earliest=None) -> datetime.date:
     """YYYY-MM-DD or DD/MM/YYYY; an impossible date (31/02/2018) is an error, not a guess."""
     match = _ISO_DATE.match(value)
@@ -50,7 +63,7 @@ def parse_date(value: str, *, allow_future: bool = False, earliest=None) -> date
         result = datetime.date(year, month, day)
     except ValueError:
         raise CellError(_("This date does not exist."), "impossible_date") from None
-    if not allow_future and result > timezone.localdate():
+    if not allow_future and result > today():
         raise CellError(_("The date is in the future."), "future_date")
     if earliest is not None and result < earliest:
         raise CellError(
@@ -69,10 +82,14 @@ def parse_boolean(value: str) -> bool:
     raise CellError(_("Not a yes/no value: write true/false, sì/no or 1/0."), "bad_boolean")
 
 
+@lru_cache(maxsize=64)
+def _folded_choices(choices: tuple) -> dict:
+    return {fold_word(str(c)): str(c) for c in choices}
+
+
 def parse_choice(value: str, choices) -> str:
     """One of `choices` (compared case-blind; the canonical spelling is returned)."""
-    folded = {fold_word(str(c)): str(c) for c in choices}
-    found = folded.get(fold_word(value))
+    found = _folded_choices(tuple(choices)).get(fold_word(value))
     if found is None:
         raise CellError(
             _("Unknown value: use one of %(choices)s.") % {"choices": ", ".join(map(str, choices))},

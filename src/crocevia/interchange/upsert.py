@@ -11,6 +11,7 @@ from django.db import models
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import _plain
 
+from .bulkdb import bulk_insert, insert_change_events
 from .kinds import Counts
 
 
@@ -63,13 +64,13 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
         else:
             counts.unchanged += 1
     if new:
-        model.objects.bulk_create(new)
+        bulk_insert(model, new)
         for obj in new:
             changes = {names[a]: [None, _plain(getattr(obj, a))] for a in fields}
             events.append(("create", obj.pk, changes, None))
     if changed:
         model.objects.bulk_update(changed, sorted(changed_fields))
-    AuditEvent.objects.bulk_create(change_events(model, actor, events))
+    insert_change_events(model._meta.label_lower, actor, events)
     counts.created += len(new)
     counts.updated += len(changed)
     return counts

@@ -409,21 +409,9 @@ IMPORT_PERSON_FIELDS = (
 
 
 def _import_audit(actor, label, entries):
-    from crocevia.audit.models import AuditEvent
+    from crocevia.interchange.bulkdb import insert_change_events
 
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            kind=AuditEvent.Kind.CHANGE,
-            action=action,
-            actor=actor,
-            object_type=label,
-            object_id=str(pk),
-            person_id=person_id,
-            changes=changes,
-            note="import",
-        )
-        for action, pk, changes, person_id in entries
-    )
+    insert_change_events(label, actor, entries)
 
 
 @transaction.atomic
@@ -437,14 +425,16 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
     event with old and new values. A person moved to another household loses their
     relationship (to be set again on the household page); new members have none.
     """
+    from crocevia.interchange.bulkdb import bulk_insert  # COPY on PostgreSQL
+
     household_keys = {r["household_id"] for r in rows if r["household_id"]}
     households = {
         h.external_id: h.pk for h in Household.objects.filter(external_id__in=household_keys)
     }
     missing = sorted(household_keys - set(households))
     if missing:
-        made = Household.objects.bulk_create(
-            [Household(external_id=key, created_by=actor) for key in missing]
+        made = bulk_insert(
+            Household, [Household(external_id=key, created_by=actor) for key in missing]
         )
         _import_audit(
             actor,
@@ -487,7 +477,7 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             update_fields.update(changes)
             entries.append(("update", person.pk, changes, person.pk))
     if new:
-        Person.objects.bulk_create(new)
+        bulk_insert(Person, new)
         entries.extend(
             ("create", p.pk, diff({}, snapshot(p, AUDITED_PERSON_FIELDS)), p.pk) for p in new
         )

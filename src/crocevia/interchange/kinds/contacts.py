@@ -12,6 +12,7 @@ from . import Column, Counts, Kind, RefMap, in_key_order, register
 from .persons import PERSON_PREFIX
 
 CONTACT_PREFIX = "crocevia-contact-"
+OUTCOMES = tuple(Contact.Outcome.values)
 
 
 class Contacts(Kind):
@@ -45,7 +46,7 @@ class Contacts(Kind):
             "desk_id": None,
             "date": row.date("date", required=True, earliest=EARLIEST_DATE),
             "services": row.items("services", required=True),
-            "outcome": row.choice("outcome", Contact.Outcome.values, default="solved"),
+            "outcome": row.choice("outcome", OUTCOMES, default="solved"),
             "referred_to_id": None,
         }
         desk = row.raw.get("desk_code", "")

@@ -9,6 +9,7 @@ from ..upsert import upsert
 from . import Column, Kind, RefMap, register
 
 # Bodies above the zones: the only ones whose zone may be empty.
+KINDS = tuple(Organisation.Kind.values)
 _ZONELESS = {Organisation.Kind.REGION, Organisation.Kind.OTHER}
 
 
@@ -35,7 +36,7 @@ class Organisations(Kind):
         data = {
             "code": row.text("code", required=True, max_length=30),
             "name": row.text("name", required=True, max_length=200),
-            "kind": row.choice("kind", Organisation.Kind.values, required=True),
+            "kind": row.choice("kind", KINDS, required=True),
             "zone_id": None,
             "comune_id": None,
         }

@@ -10,7 +10,7 @@ from crocevia.people.validators import check_codice_fiscale, check_languages
 
 from . import Column, Counts, Kind, RefMap, fmt_bool, fmt_date, in_key_order, register
 
-PERMIT_TYPES = [v for v in PermitType.values if v]
+PERMIT_TYPES = tuple(v for v in PermitType.values if v)
 PERSON_PREFIX = "crocevia-person-"
 HOUSEHOLD_PREFIX = "crocevia-household-"
 
