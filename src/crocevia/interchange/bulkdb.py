@@ -24,11 +24,7 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objects)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = _allocate_ids(meta, len(objects))
         json_fields = {f for f in fields if isinstance(f, models.JSONField)}
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, new_id in zip(objects, ids, strict=True):
@@ -45,21 +41,31 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
     return objects
 
 
-def bulk_insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple]) -> None:
-    """Insert plain tuples (values in `attnames` order, pk left to the database).
+def bulk_insert_rows(
+    model: type[models.Model], attnames: list[str], rows: list[tuple], *, return_ids=False
+) -> list[int] | None:
+    """Insert plain tuples (values in `attnames` order); the ids, if asked for.
 
     No model instances on PostgreSQL (they are most of the cost of a large insert), so
     every NOT NULL column without a database default must be among `attnames`.
     """
     if not rows:
-        return
+        return [] if return_ids else None
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(attnames, r, strict=True))) for r in rows])
-        return
+        made = model.objects.bulk_create(
+            [model(**dict(zip(attnames, r, strict=True))) for r in rows], batch_size=500
+        )
+        return [obj.pk for obj in made] if return_ids else None
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     fields = [by_attname[a] for a in attnames]
     json_positions = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    ids = None
+    if return_ids:
+        ids = _allocate_ids(meta, len(rows))
+        fields = [meta.pk, *fields]
+        json_positions = [i + 1 for i in json_positions]
+        rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {table} ({columns}) FROM STDIN"
@@ -70,6 +76,16 @@ def bulk_insert_rows(model: type[models.Model], attnames: list[str], rows: list[
                 for i in json_positions:
                     row[i] = json.dumps(row[i], cls=fields[i].encoder)
             copy.write_row(row)
+    return ids
+
+
+def _allocate_ids(meta, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def insert_change_events(object_type: str, actor, entries, note: str = "import") -> None:
