@@ -35,7 +35,7 @@ class ProgressPrinter:
         elapsed = max(now - self.started, 1e-6)
         rate = rows / elapsed
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
-        label = _("checking") if phase == "check" else _("writing")
+        label = _("import")
         if self.tty:
             width = 30
             done = int(width * min(fraction, 1.0))
