@@ -14,6 +14,17 @@ from django.utils.translation import gettext as _
 ENV_KEY = "CROCEVIA_PSEUDONYM_KEY"
 
 
+# The prefix tells what a pseudonym stands for; other domains use their first letters.
+PREFIXES = {
+    "person": "PE",
+    "family_name": "FN",
+    "given_names": "GN",
+    "codice_fiscale": "CF",
+    "household": "HH",
+    "contact": "CT",
+}
+
+
 class MissingKey(Exception):
     pass
 
@@ -35,7 +46,8 @@ class Pseudonymiser:
         if domain == "year":
             return value[:4]
         digest = hmac.new(self._key, f"{domain}\x00{value}".encode(), hashlib.sha256)
-        return f"{domain[:2].upper()}-{digest.hexdigest()[:16]}"
+        prefix = PREFIXES.get(domain, domain[:2].upper())
+        return f"{prefix}-{digest.hexdigest()[:16]}"
 
     def apply(self, row: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
         return {

@@ -2,8 +2,8 @@
 
 A kind (territory, persons, contacts, ...) is a subclass of `Kind` registered with
 `register(MyKind())`. See ../README.md for how to add one. The engine (engine.py) does
-everything else: reading, header matching, duplicate keys inside the file, the two
-passes, the transaction, dry runs, the report, the export file and pseudonyms.
+everything else: reading, header matching, duplicate keys inside the file, the
+transaction, dry runs, the report, the export file and pseudonyms.
 """
 
 import datetime
@@ -127,7 +127,7 @@ class Kind:
       getters (which record errors). Cheap and per row: no queries.
     - `check(items, ctx)`: a chunk of parsed rows [(row, data)]: resolve references with
       one query per chunk (or from maps cached in ctx), add ids to `data`, and record
-      errors with row.error(...). Called in both passes, so it must not write.
+      errors with row.error(...). It must not write: writing is `write`'s job.
     - `write(datas, ctx, actor)`: write a chunk of checked rows through the owning app's
       services (bulk, audited, skipping unchanged rows); return Counts.
     - `export_rows(list_separator)`: every record as {column code: string}, in key order.
