@@ -407,17 +407,32 @@ def _language_need_replace(*, actor, contact: Contact, values: dict | None) -> N
 # --- bulk import (interchange) ---------------------------------------------------------------
 
 
-def _import_snapshot(contact: Contact, codes: list[str]) -> dict:
-    # The same shape as _contact_snapshot, built without per-field lookups (bulk speed).
+# The columns an import compares, in the order select_any returns them.
+_IMPORT_COLUMNS = (
+    "id",
+    "external_id",
+    "person_id",
+    "desk_id",
+    "date",
+    "outcome",
+    "referred_to_id",
+    "notes",
+    "operator_id",
+    "version",
+)
+
+
+def _import_snapshot(values: dict, codes: list[str]) -> dict:
+    # The same shape as _contact_snapshot, built from plain values (bulk speed).
     return {
-        "person": contact.person_id,
-        "desk": contact.desk_id,
-        "date": contact.date.isoformat(),
-        "outcome": contact.outcome,
-        "referred_to": contact.referred_to_id,
-        "notes": contact.notes,
-        "operator": contact.operator_id,
-        "external_id": contact.external_id,
+        "person": values["person_id"],
+        "desk": values["desk_id"],
+        "date": values["date"].isoformat(),
+        "outcome": values["outcome"],
+        "referred_to": values["referred_to_id"],
+        "notes": values["notes"],
+        "operator": values["operator_id"],
+        "external_id": values["external_id"],
         "services": codes,
     }
 
@@ -435,36 +450,44 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
     operator and language needs are not part of the format and are left as they are.
     """
     # COPY on PostgreSQL (see interchange/bulkdb.py): the import's speed is in these.
-    from crocevia.interchange.bulkdb import bulk_insert_rows, insert_change_events
+    from crocevia.interchange.bulkdb import bulk_insert_rows, insert_change_events, select_any
 
     service_ids = dict(DeskService.objects.values_list("code", "pk"))
+    service_codes = {pk: code for code, pk in service_ids.items()}
     through = Contact.services.through
     existing = {
-        c.external_id: c
-        for c in Contact.objects.filter(external_id__in=[r["external_id"] for r in rows])
-    }
-    old_codes: dict[int, list[str]] = {c.pk: [] for c in existing.values()}
-    if existing:
-        links = through.objects.filter(contact_id__in=list(old_codes)).values_list(
-            "contact_id", "deskservice__code"
+        values["external_id"]: values
+        for values in (
+            dict(zip(_IMPORT_COLUMNS, row, strict=True))
+            for row in select_any(
+                Contact, list(_IMPORT_COLUMNS), "external_id", [r["external_id"] for r in rows]
+            )
         )
-        for contact_id, code in links:
-            old_codes[contact_id].append(code)
+    }
+    old_codes: dict[int, list[str]] = {v["id"]: [] for v in existing.values()}
+    for contact_id, service_id in select_any(
+        through, ["contact_id", "deskservice_id"], "contact_id", old_codes
+    ):
+        old_codes[contact_id].append(service_codes[service_id])
     new, new_codes, changed, relink, entries = [], [], [], [], []
     fields = ("person_id", "desk_id", "date", "outcome", "referred_to_id")
     for row in rows:
         codes = sorted(set(row["services"]))
-        contact = existing.get(row["external_id"])
-        if contact is None:
+        old = existing.get(row["external_id"])
+        if old is None:
             new.append(row)
             new_codes.append(codes)
             continue
-        before = _import_snapshot(contact, sorted(old_codes[contact.pk]))
-        for name in fields:
-            setattr(contact, name, row[name])
-        changes = diff(before, _import_snapshot(contact, codes))
+        current = {**old, **{name: row[name] for name in fields}}
+        changes = diff(
+            _import_snapshot(old, sorted(old_codes[old["id"]])), _import_snapshot(current, codes)
+        )
         if changes:
-            contact.version += 1
+            contact = Contact(
+                pk=old["id"],
+                version=old["version"] + 1,
+                **{name: row[name] for name in fields},
+            )
             changed.append(contact)
             if "services" in changes:
                 relink.append((contact.pk, codes))

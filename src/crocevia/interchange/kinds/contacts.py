@@ -8,6 +8,7 @@ from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
 
+from ..bulkdb import select_any
 from . import Column, Counts, Kind, RefMap, in_key_order, register
 from .persons import PERSON_PREFIX
 
@@ -80,7 +81,7 @@ class Contacts(Kind):
 
     def check(self, items, ctx):
         keys = {data["person_external_id"] for _row, data in items}
-        persons = dict(Person.objects.filter(external_id__in=keys).values_list("external_id", "pk"))
+        persons = dict(select_any(Person, ["external_id", "id"], "external_id", keys))
         for row, data in items:
             data["person_id"] = persons.get(data["person_external_id"])
             if data["person_id"] is None:
