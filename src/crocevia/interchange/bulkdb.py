@@ -122,11 +122,21 @@ def select_any(model: type[models.Model], columns: list[str], column: str, value
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     quote = connection.ops.quote_name
-    sql = "SELECT {} FROM {} WHERE {} = ANY(%s)".format(
+    sql = "SELECT {} FROM {} WHERE {} = ANY(%s::{}[])".format(
         ", ".join(quote(by_attname[c].column) for c in columns),
         quote(meta.db_table),
         quote(by_attname[column].column),
+        "bigint" if all(isinstance(v, int) for v in values) else "text",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values])
+        cursor.execute(sql, [_array_literal(values)])
         return cursor.fetchall()
+
+
+def _array_literal(values) -> str:
+    """A PostgreSQL array literal: psycopg adapts a long list element by element, slowly."""
+    items = (
+        str(v) if isinstance(v, int) else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    )
+    return "{" + ",".join(items) + "}"

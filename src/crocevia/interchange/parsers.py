@@ -17,8 +17,8 @@ from unidecode import unidecode
 
 from .errors import CellError
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_IT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_IT_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _TRUE = {"true", "si", "1", "vero", "yes"}
 _FALSE = {"false", "no", "0", "falso"}
 
@@ -51,18 +51,21 @@ def today() -> datetime.date:
 
 def parse_date(value: str, *, allow_future: bool = False, earliest=None) -> datetime.date:
     """YYYY-MM-DD or DD/MM/YYYY; an impossible date (31/02/2018) is an error, not a guess."""
-    match = _ISO_DATE.match(value)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = _IT_DATE.match(value)
-        if not match:
-            raise CellError(_("Not a date: write YYYY-MM-DD or DD/MM/YYYY."), "bad_date")
-        day, month, year = (int(g) for g in match.groups())
     try:
-        result = datetime.date(year, month, day)
+        if _ISO_DATE.fullmatch(value):
+            result = datetime.date.fromisoformat(value)
+        else:
+            match = _IT_DATE.fullmatch(value)
+            if not match:
+                raise CellError(_("Not a date: write YYYY-MM-DD or DD/MM/YYYY."), "bad_date")
+            day, month, year = (int(g) for g in match.groups())
+            result = datetime.date(year, month, day)
     except ValueError:
         raise CellError(_("This date does not exist."), "impossible_date") from None
+    return _check_date_range(result, allow_future, earliest)
+
+
+def _check_date_range(result, allow_future, earliest) -> datetime.date:
     if not allow_future and result > today():
         raise CellError(_("The date is in the future."), "future_date")
     if earliest is not None and result < earliest:
@@ -99,7 +102,7 @@ def parse_choice(value: str, choices) -> str:
 
 
 def parse_integer(value: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    if not re.fullmatch(r"[+-]?\d{1,18}", value):
+    if not re.fullmatch(r"[+-]?\d{1,18}", value, re.ASCII):
         raise CellError(_("Not a whole number."), "bad_integer")
     number = int(value)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
@@ -132,7 +135,7 @@ def parse_sex(value: str) -> str:
 
 
 def parse_istat(value: str) -> str:
-    if not re.fullmatch(r"\d{6}", value):
+    if not re.fullmatch(r"\d{6}", value, re.ASCII):
         raise CellError(_("An ISTAT code has 6 digits."), "bad_istat")
     return value
 

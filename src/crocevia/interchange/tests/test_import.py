@@ -358,3 +358,21 @@ def test_command_summary(tmp_path, capsys):
     call_command("import", "territory", str(write(tmp_path, TERRITORY)))
     assert "2" in capsys.readouterr().out
     assert Comune.objects.count() == 2
+
+
+def test_keys_with_quotes_commas_and_backslashes_resolve(tmp_path, network):
+    key = 'P "x", \\y {z}'
+    person = (
+        PERSON_HEADER
+        + "\n"
+        + f'"{key.replace(chr(34), chr(34) * 2)}",Neri,Ugo,M,1970-01-01,IT,,,,,,,,\n'
+    )
+    load(tmp_path, "persons", person)
+    contact = (
+        CONTACT_HEADER
+        + "\n"
+        + f'C1,"{key.replace(chr(34), chr(34) * 2)}",D-PISA,2024-01-01,information,,\n'
+    )
+    load(tmp_path, "contacts", contact)
+    assert Contact.objects.get(external_id="C1").person.external_id == key
+    assert load(tmp_path, "contacts", contact).counts.unchanged == 1
