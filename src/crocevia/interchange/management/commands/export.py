@@ -5,6 +5,7 @@ export imported into an empty database exports again byte for byte. `--pseudonym
 needs CROCEVIA_PSEUDONYM_KEY (see interchange/README.md).
 """
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -46,3 +47,6 @@ class Command(BaseCommand):
                 sys.stdout.buffer.flush()
         except MissingKey as exc:
             raise CommandError(str(exc)) from None
+        except BrokenPipeError:
+            # Piped into `head`: the reader has gone; that is not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

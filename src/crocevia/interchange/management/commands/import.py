@@ -23,7 +23,7 @@ class ProgressPrinter:
         self.stream = stream
         self.tty = tty
         self.phase = None
-        self.started = 0.0
+        self.started = time.monotonic()  # the rate counts from the start of the import
         self.last = 0.0
 
     def __call__(self, phase: str, rows: int, fraction: float) -> None:
@@ -31,7 +31,7 @@ class ProgressPrinter:
         if phase != self.phase:
             if self.phase is not None and self.tty:
                 self.stream.write("\n")
-            self.phase, self.started, self.last = phase, now, 0.0
+            self.phase, self.last = phase, 0.0
         elapsed = max(now - self.started, 1e-6)
         rate = rows / elapsed
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
