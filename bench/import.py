@@ -3,7 +3,7 @@
 
 Not a test: it prints rows per second, peak memory and the re-import time (nothing to
 change) beside the targets of issue 4: at least 10,000 contact rows/s on PostgreSQL,
-peak memory under 500 MB, re-import at least as fast. See bench/README.md.
+peak memory under 500 MB, re-import at least as fast.
 
     .venv/bin/python bench/import.py [--persons 50000] [--contacts 200000]
                                      [--backends postgres,sqlite] [--url URL]
@@ -13,7 +13,11 @@ codici fiscali and households, contacts with one to three services) into a tempo
 directory. Each backend runs in its own process on a fresh database (PostgreSQL:
 crocevia_import_bench, dropped and created; SQLite: a new file), migrated, then loaded
 through `run_import` exactly as `crocevia import` does; peak memory is that process's
-maximum resident set size.
+maximum resident set size (resource.getrusage), for the whole run of that backend.
+
+Where the time goes on PostgreSQL (200,000 new contacts, measured): COPY into contacts,
+their services and the audit events about 10 s, the deferred foreign-key checks at
+commit about 7 s, reading and checking the file about 6 s, the rest key lookups.
 """
 
 import argparse

@@ -414,6 +414,31 @@ def _import_audit(actor, label, entries):
     insert_change_events(label, actor, entries)
 
 
+def _import_snapshot(person: Person) -> dict:
+    """snapshot(person, AUDITED_PERSON_FIELDS) without per-field lookups (bulk speed)."""
+    return {
+        "family_name": person.family_name,
+        "given_names": person.given_names,
+        "sex": person.sex,
+        "birth_date": person.birth_date.isoformat(),
+        "citizenship": person.citizenship.code,
+        "birth_country": person.birth_country.code,
+        "codice_fiscale": person.codice_fiscale,
+        "comune": person.comune_id,
+        "phone": person.phone,
+        "email": person.email,
+        "languages": list(person.languages),
+        "needs_mediator": person.needs_mediator,
+        "permit_type": person.permit_type,
+        "permit_expires_on": person.permit_expires_on.isoformat()
+        if person.permit_expires_on
+        else None,
+        "external_id": person.external_id,
+        "household": person.household_id,
+        "household_relationship": person.household_relationship,
+    }
+
+
 @transaction.atomic
 def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[int, int, int]:
     """Create or update persons keyed by external_id; returns (created, updated, unchanged).
@@ -478,9 +503,7 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             entries.append(("update", person.pk, changes, person.pk))
     if new:
         bulk_insert(Person, new)
-        entries.extend(
-            ("create", p.pk, diff({}, snapshot(p, AUDITED_PERSON_FIELDS)), p.pk) for p in new
-        )
+        entries.extend(("create", p.pk, diff({}, _import_snapshot(p)), p.pk) for p in new)
     if changed:
         now = timezone.now()
         for person in changed:
