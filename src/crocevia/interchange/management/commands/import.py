@@ -36,17 +36,19 @@ class ProgressPrinter:
         rate = rows / elapsed
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
         label = _("import")
+        # Translated outside the f-strings: makemessages does not read inside them.
+        rows_word = _("rows")
         if self.tty:
             width = 30
             done = int(width * min(fraction, 1.0))
             self.stream.write(
                 f"\r{label:<10} [{'#' * done}{'.' * (width - done)}] {fraction:4.0%} "
-                f"{rows:>9,} {_('rows')} {rate:>8,.0f}/s  ~{left:4.0f}s "
+                f"{rows:>9,} {rows_word} {rate:>8,.0f}/s  ~{left:4.0f}s "
             )
             self.stream.flush()
         elif now - self.last >= 5 or fraction >= 1.0:
             self.last = now
-            self.stream.write(f"{label}: {rows} {_('rows')}, {rate:.0f}/s, {fraction:.0%}\n")
+            self.stream.write(f"{label}: {rows} {rows_word}, {rate:.0f}/s, {fraction:.0%}\n")
 
     def end(self):
         if self.tty and self.phase is not None:
