@@ -26,6 +26,7 @@ from .errors import FileError, RowError
 from .kinds import Counts, Kind, Row, get_kind
 from .pseudonym import Pseudonymiser
 from .reader import open_table
+from .scope import Scope
 
 CHUNK_SIZE = 2000
 
@@ -66,10 +67,11 @@ def _chunks(iterator: Iterator, size: int):
         yield chunk
 
 
-def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor) -> None:
+def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, scope) -> None:
     """Read, parse and check every row; write each chunk while the file has no error."""
     table = open_table(path, kind.columns, sheet=sheet)
     ctx = kind.new_context()
+    ctx["scope"] = scope
     seen: set[str] = set()
     errors = report.errors
     try:
@@ -92,6 +94,7 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor) 
                 if row.ok:
                     items.append((row, data))
             kind.check(items, ctx)
+            kind.check_scope(items, ctx)
             report.rows += len(chunk)
             if not errors:
                 report.counts.add(kind.write([data for _row, data in items], ctx, actor=actor))
@@ -120,14 +123,18 @@ def run_import(
     actor=None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    scope: Scope | None = None,
 ) -> Report:
-    """Check and write the whole file in one transaction, undone on any error or dry_run."""
+    """Check and write the whole file in one transaction, undone on any error or dry_run.
+
+    With a limited `scope` (a coordinator's zones), a row reaching outside it is a row
+    error (`out_of_scope`); None (the command line) imports everything."""
     kind = get_kind(kind_name)
     report = Report(kind=kind.name, dry_run=dry_run)
     started = time.monotonic()
     try:
         with transaction.atomic():
-            _pass(kind, path, sheet, report, progress, chunk_size, actor)
+            _pass(kind, path, sheet, report, progress, chunk_size, actor, scope)
             if dry_run or report.errors:
                 transaction.set_rollback(True)
     except FileError as exc:
@@ -140,14 +147,21 @@ def run_import(
     return report
 
 
-def export_rows(kind_name: str, *, pseudonymise: bool = False, list_separator: str = ";"):
-    """Header (column codes) and an iterator of rows as lists of strings."""
+def export_rows(
+    kind_name: str,
+    *,
+    pseudonymise: bool = False,
+    list_separator: str = ";",
+    scope: Scope | None = None,
+):
+    """Header (column codes) and an iterator of the rows within `scope` (None: all) as
+    lists of strings."""
     kind = get_kind(kind_name)
     pseudonymiser = Pseudonymiser() if pseudonymise else None
     header = kind.codes
 
     def rows():
-        for record in kind.export_rows(list_separator=list_separator):
+        for record in kind.export_rows(list_separator=list_separator, scope=scope):
             if pseudonymiser is not None:
                 record = pseudonymiser.apply(record, kind.pseudonymised)
             yield [record.get(code, "") for code in header]
@@ -155,9 +169,16 @@ def export_rows(kind_name: str, *, pseudonymise: bool = False, list_separator: s
     return header, rows()
 
 
-def write_export(kind_name: str, stream, *, fmt: str = "csv", pseudonymise: bool = False):
+def write_export(
+    kind_name: str,
+    stream,
+    *,
+    fmt: str = "csv",
+    pseudonymise: bool = False,
+    scope: Scope | None = None,
+):
     """Write the export of a kind to a binary stream: CSV (UTF-8, comma) or XLSX."""
-    header, rows = export_rows(kind_name, pseudonymise=pseudonymise)
+    header, rows = export_rows(kind_name, pseudonymise=pseudonymise, scope=scope)
     if fmt == "csv":
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
         writer = csv.writer(text, lineterminator="\n")

@@ -130,7 +130,11 @@ class Kind:
       errors with row.error(...). It must not write: writing is `write`'s job.
     - `write(datas, ctx, actor)`: write a chunk of checked rows through the owning app's
       services (bulk, audited, skipping unchanged rows); return Counts.
-    - `export_rows(list_separator)`: every record as {column code: string}, in key order.
+    - `check_scope(items, ctx)`: record `out_of_scope` errors for rows outside the acting
+      user's zones (`ctx["scope"]`, see scope.py); nothing to do without a limited scope.
+      Called right after `check`, so references are resolved.
+    - `export_rows(list_separator, scope)`: every record within `scope` (None: every
+      record) as {column code: string}, in key order.
     """
 
     name: str = ""
@@ -150,10 +154,13 @@ class Kind:
     def check(self, items: list[tuple[Row, dict]], ctx: dict) -> None:
         pass
 
+    def check_scope(self, items: list[tuple[Row, dict]], ctx: dict) -> None:
+        pass
+
     def write(self, datas: list[dict], ctx: dict, *, actor) -> Counts:
         raise NotImplementedError
 
-    def export_rows(self, *, list_separator: str = ";") -> Iterable[dict[str, str]]:
+    def export_rows(self, *, list_separator: str = ";", scope=None) -> Iterable[dict[str, str]]:
         raise NotImplementedError
 
     @property
@@ -204,6 +211,20 @@ def _load() -> None:
 
 
 # --- small helpers shared by kinds ----------------------------------------------------------
+
+
+def out_of_scope(row: Row, column: str, reason: str | None = None) -> None:
+    """Record that this row reaches outside the zones of the acting user."""
+    row.error(
+        column,
+        reason or _("This code belongs to a record outside your zone."),
+        "out_of_scope",
+    )
+
+
+def scoped(queryset, scope, zone_field: str):
+    """An export's queryset limited to the scope's zones (None: everything)."""
+    return queryset if scope is None else scope.limit(queryset, zone_field)
 
 
 def fmt_date(value) -> str:

@@ -9,7 +9,8 @@ from crocevia.benefits.services import benefit_applications_import_bulk
 from crocevia.network.models import Comune
 from crocevia.people.models import Household, Person
 
-from . import Column, Counts, Kind, fmt_date, in_key_order, register
+from ..scope import limited_scope
+from . import Column, Counts, Kind, fmt_date, in_key_order, out_of_scope, register, scoped
 from .persons import HOUSEHOLD_PREFIX, PERSON_PREFIX
 
 APPLICATION_PREFIX = "crocevia-application-"
@@ -111,8 +112,55 @@ class BenefitApplications(Kind):
             raise ImportRefused(result.errors)
         return Counts(result.created, result.updated, result.unchanged)
 
-    def export_rows(self, *, list_separator=";"):
+    def check_scope(self, items, ctx):
+        """A coordinator records applications made in a Comune of their zone, by
+        applicants they may see, and changes only applications of their zone."""
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+
+        def keys(column):
+            return {data[column] for _row, data in items} - {""}
+
+        comune_zones = dict(
+            Comune.objects.filter(istat_code__in=keys("comune_istat")).values_list(
+                "istat_code", "zone_id"
+            )
+        )
+        applicants = keys("applicant_external_id")
+        visible = set(
+            scope.persons().filter(external_id__in=applicants).values_list("external_id", flat=True)
+        )
+        known = set(
+            Person.objects.filter(external_id__in=applicants).values_list("external_id", flat=True)
+        )
+        existing = dict(
+            BenefitApplication.objects.filter(external_id__in=keys("external_id")).values_list(
+                "external_id", "comune__zone_id"
+            )
+        )
+        for row, data in items:
+            comune = data["comune_istat"]
+            if comune in comune_zones and not scope.has_zone(comune_zones[comune]):
+                out_of_scope(row, "comune_istat", _("This Comune is outside your zone."))
+            applicant = data["applicant_external_id"]
+            if applicant in known and applicant not in visible:
+                out_of_scope(
+                    row,
+                    "applicant_external_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+            key = data["external_id"]
+            if key in existing and not scope.has_zone(existing[key]):
+                out_of_scope(
+                    row,
+                    "external_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+
+    def export_rows(self, *, list_separator=";", scope=None):
         applications = BenefitApplication.objects.select_related("household", "applicant", "comune")
+        applications = scoped(applications, scope, "comune__zone_id")
         for key, a in in_key_order(applications, "external_id", APPLICATION_PREFIX):
             yield {
                 "external_id": key,

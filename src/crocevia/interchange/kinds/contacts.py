@@ -9,7 +9,8 @@ from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
 
 from ..bulkdb import select_any
-from . import Column, Counts, Kind, RefMap, in_key_order, register
+from ..scope import limited_scope
+from . import Column, Counts, Kind, RefMap, in_key_order, out_of_scope, register, scoped
 from .persons import PERSON_PREFIX
 
 CONTACT_PREFIX = "crocevia-contact-"
@@ -95,8 +96,44 @@ class Contacts(Kind):
         created, updated, unchanged = contacts_import_bulk(actor=actor, rows=datas)
         return Counts(created, updated, unchanged)
 
-    def export_rows(self, *, list_separator=";"):
+    def check_scope(self, items, ctx):
+        """A coordinator records contacts at desks of their zone, for persons they may
+        see, and changes only contacts of their zone's desks."""
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+        if "desk_zones" not in ctx:
+            ctx["desk_zones"] = dict(Desk.objects.values_list("pk", "organisation__zone_id"))
+        desk_zones = ctx["desk_zones"]
+        person_ids = {data["person_id"] for _row, data in items} - {None}
+        visible = set(scope.persons().filter(pk__in=person_ids).values_list("pk", flat=True))
+        existing = dict(
+            Contact.objects.filter(
+                external_id__in=[data["external_id"] for _row, data in items]
+            ).values_list("external_id", "desk__organisation__zone_id")
+        )
+        for row, data in items:
+            desk = data["desk_id"]
+            if desk is not None and not scope.has_zone(desk_zones.get(desk)):
+                out_of_scope(row, "desk_code", _("This desk is outside your zone."))
+            person = data["person_id"]
+            if person is not None and person not in visible:
+                out_of_scope(
+                    row,
+                    "person_external_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+            key = data["external_id"]
+            if key in existing and not scope.has_zone(existing[key]):
+                out_of_scope(
+                    row,
+                    "external_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+
+    def export_rows(self, *, list_separator=";", scope=None):
         contacts = Contact.objects.select_related("person", "desk", "referred_to")
+        contacts = scoped(contacts, scope, "desk__organisation__zone_id")
         contacts = contacts.prefetch_related("services")
         for key, c in in_key_order(contacts, "external_id", CONTACT_PREFIX):
             yield {

@@ -1,11 +1,13 @@
 """desks: the desks of the organisations (keyed by code)."""
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune, Desk, Organisation
 
+from ..scope import limited_scope
 from ..upsert import upsert
-from . import Column, Kind, RefMap, register
+from . import Column, Kind, RefMap, out_of_scope, register, scoped
 
 
 class Desks(Kind):
@@ -49,11 +51,33 @@ class Desks(Kind):
                 row.unknown("comune_istat")
         return data
 
+    def check_scope(self, items, ctx):
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+        if "organisation_zones" not in ctx:
+            ctx["organisation_zones"] = dict(Organisation.objects.values_list("pk", "zone_id"))
+        organisation_zones = ctx["organisation_zones"]
+        existing = dict(
+            Desk.objects.filter(code__in=[data["code"] for _row, data in items]).values_list(
+                "code", "organisation__zone_id"
+            )
+        )
+        for row, data in items:
+            organisation = data["organisation_id"]
+            if organisation is not None and not scope.has_zone(
+                organisation_zones.get(organisation)
+            ):
+                out_of_scope(row, "organisation_code", _("This organisation is outside your zone."))
+            if data["code"] in existing and not scope.has_zone(existing[data["code"]]):
+                out_of_scope(row, "code")
+
     def write(self, datas, ctx, *, actor):
         return upsert(Desk, "code", datas, actor=actor)
 
-    def export_rows(self, *, list_separator=";"):
+    def export_rows(self, *, list_separator=";", scope=None):
         rows = Desk.objects.select_related("organisation", "comune").order_by("code")
+        rows = scoped(rows, scope, "organisation__zone_id")
         for desk in rows.iterator():
             yield {
                 "code": desk.code,

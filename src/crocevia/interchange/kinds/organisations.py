@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune, Organisation, Zone
 
+from ..scope import limited_scope
 from ..upsert import upsert
-from . import Column, Kind, RefMap, register
+from . import Column, Kind, RefMap, out_of_scope, register, scoped
 
 # Bodies above the zones: the only ones whose zone may be empty.
 KINDS = tuple(Organisation.Kind.values)
@@ -54,11 +55,29 @@ class Organisations(Kind):
                 row.unknown("comune_istat")
         return data
 
+    def check_scope(self, items, ctx):
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+        existing = dict(
+            Organisation.objects.filter(
+                code__in=[data["code"] for _row, data in items]
+            ).values_list("code", "zone_id")
+        )
+        for row, data in items:
+            # (An unknown zone code is already an error of its own.)
+            unknown_zone = data["zone_id"] is None and row.raw.get("zone_code")
+            if not unknown_zone and not scope.has_zone(data["zone_id"]):
+                out_of_scope(row, "zone_code", _("This zone is not one you coordinate."))
+            if data["code"] in existing and not scope.has_zone(existing[data["code"]]):
+                out_of_scope(row, "code")
+
     def write(self, datas, ctx, *, actor):
         return upsert(Organisation, "code", datas, actor=actor)
 
-    def export_rows(self, *, list_separator=";"):
+    def export_rows(self, *, list_separator=";", scope=None):
         rows = Organisation.objects.select_related("zone", "comune").order_by("code")
+        rows = scoped(rows, scope, "zone_id")
         for org in rows.iterator():
             yield {
                 "code": org.code,

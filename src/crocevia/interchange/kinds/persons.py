@@ -1,14 +1,27 @@
 """persons: the registry (anagrafica), households by household_id (keyed by external_id)."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune
-from crocevia.people.models import PermitType, Person
+from crocevia.people.models import Household, PermitType, Person
 from crocevia.people.services import OLDEST_BIRTH_DATE, persons_import_bulk
 from crocevia.people.validators import check_codice_fiscale, check_languages
 
-from . import Column, Counts, Kind, RefMap, fmt_bool, fmt_date, in_key_order, register
+from ..scope import limited_scope
+from . import (
+    Column,
+    Counts,
+    Kind,
+    RefMap,
+    fmt_bool,
+    fmt_date,
+    in_key_order,
+    out_of_scope,
+    register,
+)
 
 PERMIT_TYPES = tuple(v for v in PermitType.values if v)
 PERSON_PREFIX = "crocevia-person-"
@@ -93,11 +106,56 @@ class Persons(Kind):
         return data
 
     def write(self, datas, ctx, *, actor):
-        created, updated, unchanged = persons_import_bulk(actor=actor, rows=datas)
+        scope = ctx.get("scope")
+        organisation = scope.organisation if scope is not None else None
+        created, updated, unchanged = persons_import_bulk(
+            actor=actor, rows=datas, organisation=organisation
+        )
         return Counts(created, updated, unchanged)
 
-    def export_rows(self, *, list_separator=";"):
+    def check_scope(self, items, ctx):
+        """A coordinator changes only persons they may see, and puts persons only into
+        households of persons they may see (or that they created)."""
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+        existing = dict(
+            Person.objects.filter(
+                external_id__in=[data["external_id"] for _row, data in items]
+            ).values_list("external_id", "pk")
+        )
+        visible = set(scope.persons().filter(pk__in=existing.values()).values_list("pk", flat=True))
+        household_keys = {data["household_id"] for _row, data in items} - {""}
+        households = set(
+            Household.objects.filter(external_id__in=household_keys).values_list(
+                "external_id", flat=True
+            )
+        )
+        own_households = set(
+            Household.objects.filter(external_id__in=households)
+            .filter(Q(members__in=scope.persons()) | Q(created_by=scope.user))
+            .values_list("external_id", flat=True)
+        )
+        for row, data in items:
+            pk = existing.get(data["external_id"])
+            if pk is not None and pk not in visible:
+                out_of_scope(
+                    row,
+                    "external_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+            household = data["household_id"]
+            if household in households and household not in own_households:
+                out_of_scope(
+                    row,
+                    "household_id",
+                    _("This household id belongs to a record outside your zone."),
+                )
+
+    def export_rows(self, *, list_separator=";", scope=None):
         persons = Person.objects.select_related("comune", "household")
+        if scope is not None and scope.limited:
+            persons = persons.filter(pk__in=scope.persons().values("pk"))
         for key, p in in_key_order(persons, "external_id", PERSON_PREFIX):
             household = ""
             if p.household_id:

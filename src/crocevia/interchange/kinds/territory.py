@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune, Zone
 
+from ..scope import limited_scope
 from ..upsert import upsert
-from . import Column, Counts, Kind, register
+from . import Column, Counts, Kind, out_of_scope, register, scoped
 
 
 class Territory(Kind):
@@ -51,6 +52,23 @@ class Territory(Kind):
                 )
         return data
 
+    def check_scope(self, items, ctx):
+        scope = limited_scope(ctx)
+        if scope is None:
+            return
+        own_codes = set(Zone.objects.filter(pk__in=scope.zone_ids).values_list("code", flat=True))
+        comune_zones = dict(
+            Comune.objects.filter(
+                istat_code__in=[data["istat_code"] for _row, data in items]
+            ).values_list("istat_code", "zone_id")
+        )
+        for row, data in items:
+            if data["zone_code"] not in own_codes:
+                out_of_scope(row, "zone_code", _("This zone is not one you coordinate."))
+            zone_id = comune_zones.get(data["istat_code"])
+            if zone_id is not None and not scope.has_zone(zone_id):
+                out_of_scope(row, "comune_istat")
+
     def write(self, datas, ctx, *, actor):
         zones = {d["zone_code"]: {"code": d["zone_code"], "name": d["zone_name"]} for d in datas}
         counts = Counts()
@@ -69,8 +87,9 @@ class Territory(Kind):
         counts.add(upsert(Comune, "istat_code", records, actor=actor))
         return counts
 
-    def export_rows(self, *, list_separator=";"):
-        for comune in Comune.objects.select_related("zone").order_by("istat_code").iterator():
+    def export_rows(self, *, list_separator=";", scope=None):
+        comuni = scoped(Comune.objects.select_related("zone"), scope, "zone_id")
+        for comune in comuni.order_by("istat_code").iterator():
             yield {
                 "zone_code": comune.zone.code,
                 "zone_name": comune.zone.name,

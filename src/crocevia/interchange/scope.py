@@ -1,0 +1,84 @@
+"""Who may import and export what: everything (administrators, the command line) or the
+zones a coordinator coordinates.
+
+A `Scope` travels with an import (into the kinds' context, for `Kind.check_scope`) and
+with an export (to filter the rows). `zone_ids` None means everything; the command line
+passes no scope at all, which means the same.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from crocevia.accounts.models import Profile
+from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
+
+
+@dataclass(frozen=True)
+class Scope:
+    zone_ids: frozenset[int] | None  # None = every zone
+    user: object = None  # the acting user (persons are scoped by what they may see)
+    # New persons imported through this scope are registered by this organisation, so
+    # the coordinator who imported them keeps seeing them (None: no organisation).
+    organisation: object = None
+
+    @property
+    def limited(self) -> bool:
+        return self.zone_ids is not None
+
+    @classmethod
+    def everything(cls, user=None, organisation=None) -> "Scope":
+        return cls(zone_ids=None, user=user, organisation=organisation)
+
+    @classmethod
+    def for_user(cls, user) -> "Scope | None":
+        """The user's scope, or None when they may not import or export at all."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        memberships = active_memberships(user)
+        if user.is_superuser:
+            organisations = {m.organisation_id: m.organisation for m in memberships}
+            only = next(iter(organisations.values())) if len(organisations) == 1 else None
+            return cls.everything(user, only)
+        zones = coordinated_zone_ids(user)
+        if not zones:
+            return None
+        coordinating = sorted(
+            (
+                m
+                for m in memberships
+                if m.organisation.zone_id in zones and m.profile == Profile.COORDINATOR
+            ),
+            key=lambda m: (m.organisation.zone_id, m.organisation_id),
+        )
+        organisation = coordinating[0].organisation if coordinating else None
+        return cls(zone_ids=frozenset(zones), user=user, organisation=organisation)
+
+    def has_zone(self, zone_id) -> bool:
+        return self.zone_ids is None or zone_id in self.zone_ids
+
+    def limit(self, queryset: QuerySet, zone_field: str) -> QuerySet:
+        """`queryset` limited to rows whose `zone_field` is one of the scope's zones."""
+        if self.zone_ids is None:
+            return queryset
+        return queryset.filter(**{f"{zone_field}__in": self.zone_ids})
+
+    def persons(self) -> QuerySet:
+        """Persons within the scope: every person, or those the user may see."""
+        from crocevia.people.models import Person
+        from crocevia.people.selectors import persons_visible_to
+
+        if self.zone_ids is None:
+            return Person.objects.all()
+        return persons_visible_to(self.user)
+
+
+def may_interchange(user) -> bool:
+    """Administrators and zone coordinators import and export (within their scope)."""
+    return Scope.for_user(user) is not None
+
+
+def limited_scope(ctx: dict) -> Scope | None:
+    """The import's scope when it is limited to some zones, else None (nothing to check)."""
+    scope = ctx.get("scope")
+    return scope if scope is not None and scope.limited else None
