@@ -153,6 +153,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Imports from the browser (interchange/services.py): the largest file accepted, the size
+# above which a file is checked and imported in a background thread with a progress bar,
+# and how long a running import may go without a heartbeat before it counts as failed.
+CROCEVIA_IMPORT_MAX_BYTES = int(os.environ.get("CROCEVIA_IMPORT_MAX_MB", "50")) * 1024 * 1024
+CROCEVIA_IMPORT_BACKGROUND_BYTES = int(
+    os.environ.get("CROCEVIA_IMPORT_BACKGROUND_BYTES", str(1024 * 1024))
+)
+CROCEVIA_IMPORT_STALE_SECONDS = int(os.environ.get("CROCEVIA_IMPORT_STALE_SECONDS", "120"))
+
 COUNTRIES_FIRST = ["IT"]
 COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("valutazioni/", include("crocevia.assessments.urls")),
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),
+    path("scambio/", include("crocevia.interchange.urls")),
     path("lingua/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

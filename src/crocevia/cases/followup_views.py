@@ -179,7 +179,7 @@ class MeetingActionForm(StyledFormMixin, forms.Form):
 # --- Case lists ----------------------------------------------------------------------
 
 
-def _case_list(request, *, title, base, select, url_name, intro):
+def _case_list(request, *, title, base, select, url_name, intro, export_cases=False):
     form = CaseFilterForm(request.GET or None, managers=lists.case_managers_of(base))
     queryset = select(request.user, **form.filters())
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -198,6 +198,7 @@ def _case_list(request, *, title, base, select, url_name, intro):
             "list_url": reverse(f"cases:{url_name}"),
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            "export_cases": export_cases,
         },
     )
 
@@ -225,6 +226,7 @@ def zone_cases(request):
         select=lists.zone_cases,
         url_name="followup_zone_cases",
         intro=_("Every case of the zones you coordinate."),
+        export_cases=True,
     )
 
 

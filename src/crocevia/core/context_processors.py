@@ -16,7 +16,10 @@ def navigation(request):
     if not is_monitoring_only(user):
         items.append((_("Referrals received"), reverse("desk:referral_inbox")))
         items.append((_("My cases"), reverse("cases:followup_my_cases")))
-    if user.is_superuser or coordinated_zone_ids(user):
+    may_interchange = user.is_superuser or bool(coordinated_zone_ids(user))
+    if may_interchange:
         items.append((_("Zone cases"), reverse("cases:followup_zone_cases")))
         items.append((_("Meetings"), reverse("cases:followup_meetings")))
-    return {"nav_items": items}
+        items.append((_("Import and export"), reverse("interchange:index")))
+    # Export buttons on the lists are shown to those who may export (interchange.scope).
+    return {"nav_items": items, "may_interchange": may_interchange}

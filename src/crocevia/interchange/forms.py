@@ -1,0 +1,47 @@
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crocevia.core.forms import StyledFormMixin
+
+from .kinds import get_kind, kind_names
+from .services import max_upload_bytes
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(name, get_kind(name).label or name) for name in kind_names()]
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=())
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    sheet = forms.CharField(
+        label=gettext_lazy("Sheet (XLSX only)"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Leave empty to read the first sheet of the workbook."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices()
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8, comma or semicolon separated) or XLSX, at most %(size)s."
+        ) % {"size": filesizeformat(max_upload_bytes())}
+        self.fields["file"].widget.attrs["aria-describedby"] = "file-help"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s: split it into smaller files.")
+                % {"size": filesizeformat(max_upload_bytes())},
+                code="too_large",
+            )
+        if not upload.size:
+            raise forms.ValidationError(_("The file is empty."), code="empty")
+        return upload

@@ -1,0 +1,230 @@
+"""The import/export page: upload → check (report) → confirm → summary; exports.
+
+Views are thin: the scope and the job come from access.py, every write from services.py.
+"""
+
+import csv
+import os
+import tempfile
+
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crocevia.core.htmx import is_htmx
+
+from . import services
+from .access import get_job_for, get_scope_for
+from .engine import export_rows, write_export
+from .forms import ImportForm
+from .kinds import get_kind, kind_names
+from .models import ImportJob
+from .pseudonym import ENV_KEY, MissingKey
+
+# Italian file names of the exports: persone-2026-11-22.csv
+FILE_NAMES = {
+    "territory": "territorio",
+    "organisations": "enti",
+    "desks": "sportelli",
+    "persons": "persone",
+    "contacts": "accessi",
+    "benefit_applications": "domande-sostegno-reddito",
+    "cases": "casi",
+}
+RECENT_JOBS = 10
+
+
+def pseudonym_available() -> bool:
+    return bool(os.environ.get(ENV_KEY))
+
+
+def _kinds_table():
+    return [
+        {
+            "name": name,
+            "label": get_kind(name).label or name,
+            "columns": get_kind(name).columns,
+        }
+        for name in kind_names()
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def index(request):
+    """Kinds, the upload form, exports and the user's recent imports."""
+    scope = get_scope_for(request.user)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
+    )
+    if request.method == "POST" and form.is_valid():
+        job = services.import_job_create(
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            sheet=form.cleaned_data["sheet"],
+        )
+        services.import_job_start(job)
+        return redirect("interchange:job", pk=job.pk)
+    services.import_jobs_expire()
+    jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
+    return render(
+        request,
+        "interchange/index.html",
+        {
+            "form": form,
+            "scope": scope,
+            "zones": _zone_names(scope),
+            "kinds": _kinds_table(),
+            "jobs": jobs,
+            "pseudonym_available": pseudonym_available(),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _zone_names(scope) -> list[str]:
+    from crocevia.network.models import Zone
+
+    if not scope.limited:
+        return []
+    return list(
+        Zone.objects.filter(pk__in=scope.zone_ids).order_by("name").values_list("name", flat=True)
+    )
+
+
+def _job_context(job) -> dict:
+    context = {"job": job, "kind_label": _kind_label(job.kind)}
+    if job.running:
+        context["progress"] = services.job_progress(job)
+    if job.error_count:
+        context["errors"] = services.first_errors(job)
+        context["errors_shown"] = min(job.error_count, services.ERRORS_SHOWN)
+        context["errors_file"] = services.errors_path(job).exists()
+    return context
+
+
+def _kind_label(name):
+    try:
+        return get_kind(name).label or name
+    except KeyError:
+        return name
+
+
+@require_GET
+def job_detail(request, pk):
+    get_scope_for(request.user)
+    job = services.import_job_refresh(get_job_for(request.user, pk))
+    return render(request, "interchange/job.html", _job_context(job))
+
+
+@require_GET
+def job_progress(request, pk):
+    """The progress bar, polled by htmx while the job runs; then the whole page again."""
+    get_scope_for(request.user)
+    job = services.import_job_refresh(get_job_for(request.user, pk))
+    url = reverse("interchange:job", args=[job.pk])
+    if not job.running:
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    return render(request, "interchange/_progress.html", _job_context(job))
+
+
+@require_POST
+def job_confirm(request, pk):
+    get_scope_for(request.user)
+    job = get_job_for(request.user, pk)
+    if not services.import_job_confirm(job=job, user=request.user):
+        messages.error(request, _("This import cannot be confirmed any more."))
+    return redirect("interchange:job", pk=job.pk)
+
+
+@require_POST
+def job_cancel(request, pk):
+    get_scope_for(request.user)
+    job = get_job_for(request.user, pk)
+    if services.import_job_cancel(job=job, user=request.user):
+        messages.info(request, _("The import was cancelled: nothing was written."))
+    else:
+        messages.error(request, _("This import cannot be cancelled any more."))
+    return redirect("interchange:job", pk=job.pk)
+
+
+@require_GET
+def job_errors(request, pk):
+    """The full error report of one of the user's own imports, as CSV."""
+    get_scope_for(request.user)
+    job = get_job_for(request.user, pk)
+    path = services.errors_path(job)
+    if not path.exists():
+        messages.error(request, _("The error report of this import is no longer kept."))
+        return redirect("interchange:job", pk=job.pk)
+    name = f"errori-{FILE_NAMES.get(job.kind, job.kind)}-{job.created_at:%Y-%m-%d}.csv"
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_lines(header, rows, batch=500):
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    lines = [writer.writerow(header)]
+    for row in rows:
+        lines.append(writer.writerow(row))
+        if len(lines) >= batch:
+            yield "".join(lines).encode()
+            lines = []
+    if lines:
+        yield "".join(lines).encode()
+
+
+@require_GET
+def export(request, kind):
+    """Every record of a kind within the user's scope: CSV (streamed) or XLSX."""
+    scope = get_scope_for(request.user)
+    if kind not in kind_names():
+        return HttpResponse(_("Unknown kind."), status=404, content_type="text/plain")
+    fmt = request.GET.get("formato", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(_("Unknown format."), status=400, content_type="text/plain")
+    pseudonymise = request.GET.get("pseudonimi") in ("1", "on", "true")
+    base = FILE_NAMES.get(kind, kind)
+    if pseudonymise:
+        base += "-pseudonimi"
+    name = f"{base}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    try:
+        header, rows = export_rows(kind, pseudonymise=pseudonymise, scope=scope)
+    except MissingKey:
+        return HttpResponse(
+            _("Pseudonymised exports are not configured on this server."),
+            status=400,
+            content_type="text/plain",
+        )
+    services.export_audit(
+        user=request.user, kind=kind, fmt=fmt, pseudonymise=pseudonymise, scope=scope
+    )
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            _csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    write_export(kind, spool, fmt="xlsx", pseudonymise=pseudonymise, scope=scope)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
