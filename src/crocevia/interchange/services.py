@@ -21,6 +21,7 @@ the job's user to download until the job expires.
 
 import csv
 import datetime
+import io
 import json
 import logging
 import os
@@ -100,10 +101,11 @@ def _delete_upload(job: ImportJob) -> None:
 
 def _write_errors(job: ImportJob, report: Report) -> None:
     """The full report as CSV for office spreadsheets: UTF-8 with BOM, semicolons."""
-    with _private_file(errors_path(job)) as raw:
-        raw.write(b"\xef\xbb\xbf")
-        with open(raw.fileno(), "w", encoding="utf-8", newline="", closefd=False) as text:
-            csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(report.error_rows())
+    with (
+        _private_file(errors_path(job)) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+    ):
+        csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(report.error_rows())
 
 
 def first_errors(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[list[str]]:

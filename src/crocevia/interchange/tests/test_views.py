@@ -1,0 +1,435 @@
+"""The import/export page: permissions, check → report → confirm, jobs, files, exports."""
+
+import csv
+import io
+import json
+import time
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from crocevia.audit.models import AuditEvent
+from crocevia.desk.models import Contact
+from crocevia.interchange import services
+from crocevia.interchange.models import ImportJob
+from crocevia.network.models import Desk
+from crocevia.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+DESK_HEADER = "code,organisation_code,name,level,comune_istat,opening_hours"
+GOOD_DESKS = DESK_HEADER + "\nSPI-CPI,CPI-PI,Sportello CPI,1,050026,\n"
+OTHER_ZONE_DESKS = (
+    DESK_HEADER + "\nSPI-CPI,CPI-PI,Sportello CPI,1,050026,\nSPI-LI2,COM-LI,Sportello 2,1,049009,\n"
+)
+PERSON_HEADER = (
+    "external_id,family_name,given_names,sex,birth_date,citizenship,birth_country,"
+    "codice_fiscale,comune_istat,household_id,languages,needs_mediator,permit_type,"
+    "permit_expires_on"
+)
+
+
+def it(msgid: str) -> str:
+    with translation.override("it"):
+        return gettext(msgid)
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+
+
+def upload(client, kind, text, name="file.csv", **extra):
+    data = {"kind": kind, "file": SimpleUploadedFile(name, text.encode("utf-8")), **extra}
+    return client.post(reverse("interchange:index"), data)
+
+
+def only_job():
+    return ImportJob.objects.get()
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    for url in (reverse("interchange:index"), reverse("interchange:export", args=["persons"])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    "who", ["desk_operator", "social_worker", "cpi_consultant", "monitoring_officer", "outsider"]
+)
+def test_operators_who_do_not_coordinate_get_403(actors, login, who):
+    client = login(getattr(actors, who))
+    assert client.get(reverse("interchange:index")).status_code == 403
+    assert upload(client, "desks", GOOD_DESKS).status_code == 403
+    assert client.get(reverse("interchange:export", args=["persons"])).status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "admin"])
+def test_coordinator_and_administrator_see_the_page(actors, login, who):
+    response = login(getattr(actors, who)).get(reverse("interchange:index"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'enctype="multipart/form-data"' in content
+    assert reverse("interchange:export", args=["cases"]) + "?formato=xlsx" in content
+
+
+def test_link_and_export_buttons_only_for_those_who_may_export(actors, login):
+    index = reverse("interchange:index")
+    export = reverse("interchange:export", args=["persons"])
+    content = login(actors.coordinator).get(reverse("people:search")).content.decode()
+    assert f'href="{index}"' in content and export in content
+    content = login(actors.desk_operator).get(reverse("people:search")).content.decode()
+    assert f'href="{index}"' not in content and export not in content
+
+
+@pytest.mark.parametrize(
+    ("url_name", "kind"),
+    [
+        ("people:search", "persons"),
+        ("desk:register", "contacts"),
+        ("cases:coordination", "cases"),
+        ("cases:followup_zone_cases", "cases"),
+    ],
+)
+def test_lists_carry_their_export_buttons(actors, login, url_name, kind):
+    content = login(actors.coordinator).get(reverse(url_name)).content.decode()
+    assert reverse("interchange:export", args=[kind]) + "?formato=csv" in content
+
+
+# --- check, report, confirm -----------------------------------------------------------------
+
+
+def test_check_writes_nothing_and_confirm_writes(actors, login):
+    client = login(actors.coordinator)
+    response = upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    assert response.status_code == 302
+    assert response.url == reverse("interchange:job", args=[job.pk])
+    assert job.status == ImportJob.Status.VALID
+    assert (job.rows, job.created_count) == (1, 1)
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    page = client.get(response.url).content.decode()
+    assert it("Confirm and import") in page
+    assert 'id="import-counts"' in page
+
+    response = client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.finished_at is not None
+    desk = Desk.objects.get(code="SPI-CPI")
+    assert desk.organisation == actors.cpi
+    assert AuditEvent.objects.filter(
+        actor=actors.coordinator, object_type="network.desk", object_id=str(desk.pk)
+    ).exists()
+    actions = set(
+        AuditEvent.objects.filter(object_type="interchange.importjob").values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == {"import_check", "import"}
+    assert it("Imported") in client.get(response.url).content.decode()
+    # The upload is deleted once the job has ended.
+    assert not services.upload_path(job).exists()
+    # A second confirm does nothing.
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    assert Desk.objects.filter(code="SPI-CPI").count() == 1
+
+
+def test_row_of_another_zone_is_refused_and_nothing_is_written(actors, login):
+    client = login(actors.coordinator)
+    response = upload(client, "desks", OTHER_ZONE_DESKS)
+    job = only_job()
+    assert job.status == ImportJob.Status.INVALID
+    assert job.error_count == 1
+    page = client.get(response.url).content.decode()
+    assert it("This organisation is outside your zone.") in page
+    assert it("Confirm and import") not in page
+    assert not Desk.objects.filter(code__in=["SPI-CPI", "SPI-LI2"]).exists()
+    # Nothing to confirm.
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    assert not services.upload_path(job).exists()
+
+
+def test_error_table_shows_200_rows_and_the_csv_holds_them_all(actors, login):
+    lines = [PERSON_HEADER] + [f"E{i},Rossi,Mario,X,1980-03-15,IT,,,,,,,," for i in range(250)]
+    client = login(actors.admin)
+    response = upload(client, "persons", "\n".join(lines) + "\n")
+    job = only_job()
+    assert (job.status, job.error_count) == (ImportJob.Status.INVALID, 250)
+    page = client.get(response.url).content.decode()
+    body = page.split('id="import-errors"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr>") == 200
+    assert "250" in page
+    download = client.get(reverse("interchange:job_errors", args=[job.pk]))
+    assert download.status_code == 200
+    assert 'filename="errori-persone-' in download["Content-Disposition"]
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 251
+    assert rows[1][:3] == ["2", "sex", "X"]
+    assert not Person.objects.exists()
+
+
+def test_file_that_is_not_a_table_gets_a_clear_message(actors, login):
+    client = login(actors.admin)
+    response = client.post(
+        reverse("interchange:index"),
+        {"kind": "persons", "file": SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n\0\0")},
+    )
+    job = only_job()
+    assert job.status == ImportJob.Status.INVALID and job.file_error
+    page = client.get(response.url).content.decode()
+    assert it("The file cannot be read, so nothing was written.") in page
+
+
+def test_missing_column_is_a_file_error(actors, login):
+    client = login(actors.admin)
+    upload(client, "desks", "code,name\nX,Y\n")
+    assert "organisation_code" in only_job().file_error
+
+
+def test_too_large_or_empty_file_is_refused_by_the_form(actors, login, settings):
+    settings.CROCEVIA_IMPORT_MAX_BYTES = 10
+    client = login(actors.admin)
+    response = upload(client, "desks", GOOD_DESKS)
+    assert response.status_code == 400
+    assert not ImportJob.objects.exists()
+    response = client.post(
+        reverse("interchange:index"), {"kind": "desks", "file": SimpleUploadedFile("e.csv", b"")}
+    )
+    assert response.status_code == 400
+
+
+def test_cancel_deletes_the_upload_and_writes_nothing(actors, login):
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    assert services.upload_path(job).exists()
+    client.post(reverse("interchange:job_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not services.upload_path(job).exists()
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+
+
+def test_uploads_are_private_files_outside_static_and_media(actors, login, settings):
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    path = services.upload_path(job)
+    assert path.is_relative_to(settings.VAR_DIR)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_another_user_cannot_see_confirm_cancel_or_download_a_job(actors, login, django_user_model):
+    client = login(actors.coordinator)
+    upload(client, "desks", OTHER_ZONE_DESKS)
+    invalid = only_job()
+    upload(client, "desks", GOOD_DESKS)
+    valid = ImportJob.objects.get(status=ImportJob.Status.VALID)
+    other = login(actors.admin)
+    assert other.get(reverse("interchange:job", args=[valid.pk])).status_code == 404
+    assert other.get(reverse("interchange:job_errors", args=[invalid.pk])).status_code == 404
+    assert other.post(reverse("interchange:job_confirm", args=[valid.pk])).status_code == 404
+    assert other.post(reverse("interchange:job_cancel", args=[valid.pk])).status_code == 404
+    valid.refresh_from_db()
+    assert valid.status == ImportJob.Status.VALID
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    # A desk operator cannot reach it either.
+    operator = login(actors.desk_operator)
+    assert operator.get(reverse("interchange:job_errors", args=[invalid.pk])).status_code == 403
+
+
+def test_recent_imports_are_listed_for_their_user_only(actors, login):
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS, name="sportelli-cpi.csv")
+    assert "sportelli-cpi.csv" in client.get(reverse("interchange:index")).content.decode()
+    assert (
+        "sportelli-cpi.csv"
+        not in login(actors.admin).get(reverse("interchange:index")).content.decode()
+    )
+
+
+# --- background jobs ------------------------------------------------------------------------
+
+
+def test_running_job_shows_its_progress(actors, login):
+    job = ImportJob.objects.create(
+        kind="persons",
+        user=actors.coordinator,
+        status=ImportJob.Status.IMPORTING,
+        file_name="big.csv",
+        background=True,
+        started_at=timezone.now(),
+    )
+    progress = services.ProgressFile(services._private_dir(services.job_dir(job)) / "progress.json")
+    progress.update(phase="import", rows=12000, fraction=0.4)
+    client = login(actors.coordinator)
+    page = client.get(reverse("interchange:job", args=[job.pk])).content.decode()
+    assert '<progress class="import-progress" max="100" value="40"' in page
+    assert "12000" in page
+    partial = client.get(
+        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert partial.status_code == 200
+    assert 'hx-trigger="every 1s"' in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+
+
+def test_job_whose_worker_died_shows_as_failed(actors, login, settings):
+    settings.CROCEVIA_IMPORT_STALE_SECONDS = 60
+    job = ImportJob.objects.create(
+        kind="persons",
+        user=actors.coordinator,
+        status=ImportJob.Status.CHECKING,
+        file_name="big.csv",
+        background=True,
+        started_at=timezone.now(),
+    )
+    directory = services._private_dir(services.job_dir(job))
+    (directory / "upload").write_text("x")
+    (directory / "progress.json").write_text(
+        json.dumps({"phase": "check", "rows": 2000, "fraction": 0.1, "beat": time.time() - 600})
+    )
+    client = login(actors.coordinator)
+    response = client.get(
+        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert response["HX-Redirect"] == reverse("interchange:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert not (directory / "upload").exists()
+    page = client.get(reverse("interchange:job", args=[job.pk])).content.decode()
+    assert it("Upload a corrected file") in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_file_is_checked_and_imported_in_a_background_thread(actors, login, settings):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    client = login(actors.coordinator)
+    response = upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    assert job.background
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.VALID
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    # The progress poll now sends the browser back to the job page.
+    poll = client.get(
+        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert poll["HX-Redirect"] == response.url
+
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Desk.objects.filter(code="SPI-CPI").exists()
+    assert not services.upload_path(job).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_job_can_be_stopped(actors, login, settings):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    client = login(actors.coordinator)
+    job = ImportJob.objects.create(
+        kind="desks",
+        user=actors.coordinator,
+        status=ImportJob.Status.IMPORTING,
+        file_name="d.csv",
+        background=True,
+        started_at=timezone.now(),
+    )
+    directory = services._private_dir(services.job_dir(job))
+    (directory / "upload").write_text(GOOD_DESKS)
+    client.post(reverse("interchange:job_cancel", args=[job.pk]))  # the stop marker
+    services.import_job_start(job)
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_zones(actors):
+    from crocevia.core.testing import PersonFactory
+
+    pisa_person = PersonFactory(external_id="P-PI")
+    livorno_person = PersonFactory(external_id="P-LI")
+    for external_id, person, desk in (
+        ("C-PI", pisa_person, actors.desk),
+        ("C-LI", livorno_person, actors.other_desk),
+    ):
+        Contact.objects.create(
+            external_id=external_id, person=person, desk=desk, date=timezone.localdate()
+        )
+    return actors
+
+
+def test_coordinator_exports_only_their_zone(two_zones, login):
+    client = login(two_zones.coordinator)
+    response = client.get(reverse("interchange:export", args=["persons"]) + "?formato=csv")
+    assert response.status_code == 200
+    assert response.streaming
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="persone-{today}.csv"'
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("external_id,family_name,")
+    assert "P-PI" in text and "P-LI" not in text
+    text = b"".join(
+        client.get(reverse("interchange:export", args=["contacts"])).streaming_content
+    ).decode()
+    assert "C-PI" in text and "C-LI" not in text
+    event = AuditEvent.objects.get(
+        action="export", actor=two_zones.coordinator, object_id="persons"
+    )
+    assert event.kind == AuditEvent.Kind.ACCESS
+    assert event.changes["zones"] == [two_zones.zone.pk]
+
+
+def test_administrator_exports_everything_as_xlsx(two_zones, login):
+    response = login(two_zones.admin).get(
+        reverse("interchange:export", args=["contacts"]) + "?formato=xlsx"
+    )
+    assert response.status_code == 200
+    assert "accessi-" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    keys = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert keys == ["C-LI", "C-PI"]
+
+
+def test_pseudonymised_export_needs_the_key(two_zones, login, monkeypatch):
+    client = login(two_zones.admin)
+    url = reverse("interchange:export", args=["persons"]) + "?formato=csv&pseudonimi=1"
+    monkeypatch.delenv("CROCEVIA_PSEUDONYM_KEY", raising=False)
+    assert "pseudonimi=1" not in client.get(reverse("interchange:index")).content.decode()
+    assert client.get(url).status_code == 400
+    monkeypatch.setenv("CROCEVIA_PSEUDONYM_KEY", "test-key")
+    assert "pseudonimi=1" in client.get(reverse("interchange:index")).content.decode()
+    response = client.get(url)
+    assert "persone-pseudonimi-" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode()
+    assert "P-PI" not in text and "PE-" in text
+
+
+def test_unknown_kind_or_format(actors, login):
+    client = login(actors.admin)
+    assert client.get(reverse("interchange:export", args=["nope"])).status_code == 404
+    url = reverse("interchange:export", args=["persons"]) + "?formato=pdf"
+    assert client.get(url).status_code == 400
