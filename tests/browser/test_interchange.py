@@ -1,0 +1,74 @@
+"""A coordinator imports a register from the browser: a file with an error, the error
+table, the corrected file, the confirmation and the summary; axe-core on every page."""
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from crocevia.core.testing import PASSWORD
+from crocevia.interchange.models import ImportJob
+from crocevia.network.models import Desk
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HEADER = "codice;ente;denominazione;livello;codice ISTAT;orari\n"
+WITH_ERROR = HEADER + (
+    "SPI-CPI;CPI-PI;Sportello CPI Pisa;1;050026;Martedì 9-12\n"
+    "SPI-LI2;COM-LI;Sportello Livorno nord;1;049009;\n"
+)
+FIXED = HEADER + "SPI-CPI;CPI-PI;Sportello CPI Pisa;1;050026;Martedì 9-12\n"
+
+
+def italian(msgid: str) -> str:
+    with translation.override("it"):
+        text = gettext(msgid)
+    assert text != msgid, f"missing Italian translation for {msgid!r}"
+    return text
+
+
+def _upload(page, name, text):
+    page.select_option("select[name=kind]", "desks")
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}],
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Check the file")).click()
+
+
+def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    page.goto("/accesso/")
+    page.fill("input[name=username]", "coordinatore")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accedi").click()
+
+    page.get_by_role("link", name=italian("Import and export")).first.click()
+    page.wait_for_url("**/scambio/")
+    axe_check(page)
+
+    _upload(page, "sportelli.csv", WITH_ERROR)
+    page.wait_for_url("**/scambio/importazioni/*/")
+    rows = page.locator("#import-errors tbody tr")
+    assert rows.count() == 1
+    assert "3" == rows.first.locator("td").nth(0).inner_text().strip()
+    assert italian("This organisation is outside your zone.") in rows.first.inner_text()
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    axe_check(page)
+
+    page.get_by_role("link", name=italian("Upload a corrected file")).click()
+    page.wait_for_url("**/scambio/?kind=desks")
+    _upload(page, "sportelli-corretto.csv", FIXED)
+    page.wait_for_url("**/scambio/importazioni/*/")
+    assert page.locator("#import-counts").is_visible()
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    axe_check(page)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Confirm and import")).click()
+    assert italian("Imported") in page.locator("#job-status").inner_text()
+    desk = Desk.objects.get(code="SPI-CPI")
+    assert desk.opening_hours == "Martedì 9-12"
+    assert ImportJob.objects.filter(status=ImportJob.Status.DONE).count() == 1
+    axe_check(page)
