@@ -52,7 +52,7 @@ def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, set
     page.wait_for_url("**/scambio/importazioni/*/")
     rows = page.locator("#import-errors tbody tr")
     assert rows.count() == 1
-    assert "3" == rows.first.locator("td").nth(0).inner_text().strip()
+    assert rows.first.locator("td").nth(0).inner_text().strip() == "3"
     assert italian("This organisation is outside your zone.") in rows.first.inner_text()
     assert not Desk.objects.filter(code="SPI-CPI").exists()
     axe_check(page)

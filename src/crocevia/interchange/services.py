@@ -299,11 +299,16 @@ def import_jobs_expire(*, older_than: datetime.timedelta = datetime.timedelta(da
             status=ImportJob.Status.CANCELLED, finished_at=now
         ):
             _delete_upload(job)
-    old = ImportJob.objects.filter(
-        status__in=ImportJob.ENDED, finished_at__lt=now - datetime.timedelta(days=7)
-    ).values_list("pk", flat=True)
-    for pk in old:
-        shutil.rmtree(jobs_root() / str(pk), ignore_errors=True)
+    # Only directories still on disk are looked at, so this stays cheap as jobs pile up.
+    root = jobs_root()
+    on_disk = [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.exists() else []
+    kept = set(
+        ImportJob.objects.filter(pk__in=on_disk)
+        .exclude(status__in=ImportJob.ENDED, finished_at__lt=now - datetime.timedelta(days=7))
+        .values_list("pk", flat=True)
+    )
+    for pk in set(on_disk) - kept:
+        shutil.rmtree(root / str(pk), ignore_errors=True)
     return len(stale)
 
 
@@ -425,6 +430,18 @@ def _audit_job(job: ImportJob, action: str) -> None:
             "errors": job.error_count,
         },
         note=f"{job.kind}: {job.file_name}"[:250],
+    )
+
+
+def errors_download_audit(*, user, job: ImportJob) -> None:
+    """The error report repeats the file's values (names, codici fiscali): an access."""
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.ACCESS,
+        action="view",
+        actor=user,
+        object_type=ImportJob._meta.label_lower,
+        object_id=str(job.pk),
+        note="error report",
     )
 
 

@@ -166,6 +166,7 @@ def job_errors(request, pk):
         messages.error(request, _("The error report of this import is no longer kept."))
         return redirect("interchange:job", pk=job.pk)
     name = f"errori-{FILE_NAMES.get(job.kind, job.kind)}-{job.created_at:%Y-%m-%d}.csv"
+    services.errors_download_audit(user=request.user, job=job)
     return FileResponse(
         open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
     )

@@ -2,6 +2,7 @@
 (and the command line, with no scope) everything. Engine level, one section per kind."""
 
 import pytest
+from django.utils.translation import gettext
 
 from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication
@@ -272,7 +273,8 @@ def test_coordinator_cannot_change_a_person_outside_their_zone(tmp_path, world, 
     )
     assert Person.objects.get(external_id="P-LI").given_names == "Luca"
     assert not Person.objects.filter(external_id="P-NEW").exists()
-    assert "outside your zone" in next(e.reason for e in report.errors if e.line == 3)
+    reason = next(e.reason for e in report.errors if e.line == 3)
+    assert reason == gettext("This external id belongs to a record outside your zone.")
 
 
 def test_persons_imported_by_a_coordinator_are_theirs_to_see(tmp_path, world, coordinator_scope):

@@ -1,6 +1,7 @@
 """The import/export page: permissions, check → report → confirm, jobs, files, exports."""
 
 import csv
+import datetime
 import io
 import json
 import time
@@ -433,3 +434,32 @@ def test_unknown_kind_or_format(actors, login):
     assert client.get(reverse("interchange:export", args=["nope"])).status_code == 404
     url = reverse("interchange:export", args=["persons"]) + "?formato=pdf"
     assert client.get(url).status_code == 400
+
+
+def test_unconfirmed_jobs_expire_and_old_reports_are_removed(actors, login):
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS)
+    upload(client, "desks", OTHER_ZONE_DESKS)
+    waiting = ImportJob.objects.get(status=ImportJob.Status.VALID)
+    invalid = ImportJob.objects.get(status=ImportJob.Status.INVALID)
+    assert services.errors_path(invalid).exists()
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    ImportJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    ImportJob.objects.filter(pk=invalid.pk).update(finished_at=long_ago)
+    assert services.import_jobs_expire() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == ImportJob.Status.CANCELLED
+    assert not services.upload_path(waiting).exists()
+    assert not services.job_dir(invalid).exists()
+    page = client.get(reverse("interchange:job", args=[invalid.pk])).content.decode()
+    assert str(invalid.error_count) in page
+
+
+def test_downloading_the_error_report_is_audited(actors, login):
+    client = login(actors.coordinator)
+    upload(client, "desks", OTHER_ZONE_DESKS)
+    job = only_job()
+    client.get(reverse("interchange:job_errors", args=[job.pk]))
+    assert AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.ACCESS, actor=actors.coordinator, object_id=str(job.pk)
+    ).exists()
