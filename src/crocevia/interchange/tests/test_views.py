@@ -463,3 +463,16 @@ def test_downloading_the_error_report_is_audited(actors, login):
     assert AuditEvent.objects.filter(
         kind=AuditEvent.Kind.ACCESS, actor=actors.coordinator, object_id=str(job.pk)
     ).exists()
+
+
+def test_page_and_job_page_queries_do_not_grow_with_jobs(
+    actors, login, django_assert_max_num_queries
+):
+    client = login(actors.coordinator)
+    for _ in range(3):
+        upload(client, "desks", OTHER_ZONE_DESKS)
+    job = ImportJob.objects.first()
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("interchange:index")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("interchange:job", args=[job.pk])).status_code == 200
