@@ -265,6 +265,7 @@ def test_recent_imports_are_listed_for_their_user_only(actors, login):
 
 
 # --- background jobs ------------------------------------------------------------------------
+# The tests that run a real worker thread are in tests/test_interchange_background.py.
 
 
 def test_running_job_shows_its_progress(actors, login):
@@ -315,53 +316,6 @@ def test_job_whose_worker_died_shows_as_failed(actors, login, settings):
     assert not (directory / "upload").exists()
     page = client.get(reverse("interchange:job", args=[job.pk])).content.decode()
     assert it("Upload a corrected file") in page
-
-
-@pytest.mark.django_db(transaction=True)
-def test_large_file_is_checked_and_imported_in_a_background_thread(actors, login, settings):
-    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
-    client = login(actors.coordinator)
-    response = upload(client, "desks", GOOD_DESKS)
-    job = only_job()
-    assert job.background
-    services.wait_for_workers(timeout=30)
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.VALID
-    assert not Desk.objects.filter(code="SPI-CPI").exists()
-    # The progress poll now sends the browser back to the job page.
-    poll = client.get(
-        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
-    )
-    assert poll["HX-Redirect"] == response.url
-
-    client.post(reverse("interchange:job_confirm", args=[job.pk]))
-    services.wait_for_workers(timeout=30)
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE
-    assert Desk.objects.filter(code="SPI-CPI").exists()
-    assert not services.upload_path(job).exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_background_job_can_be_stopped(actors, login, settings):
-    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
-    client = login(actors.coordinator)
-    job = ImportJob.objects.create(
-        kind="desks",
-        user=actors.coordinator,
-        status=ImportJob.Status.IMPORTING,
-        file_name="d.csv",
-        background=True,
-        started_at=timezone.now(),
-    )
-    directory = services._private_dir(services.job_dir(job))
-    (directory / "upload").write_text(GOOD_DESKS)
-    client.post(reverse("interchange:job_cancel", args=[job.pk]))  # the stop marker
-    services.import_job_start(job)
-    services.wait_for_workers(timeout=30)
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.CANCELLED
-    assert not Desk.objects.filter(code="SPI-CPI").exists()
 
 
 # --- exports --------------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""Browser imports in a real background thread: check, confirm, stop.
+
+The worker thread has its own database connection, so these tests commit
+(transaction=True), and the flush after them removes the rows of the data migrations
+(desk services, ...). pytest-django runs transactional tests after the others, in
+collection order; this file sits after tests/browser/ so that no test needing those
+rows runs after it.
+"""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from crocevia.interchange import services
+from crocevia.interchange.models import ImportJob
+from crocevia.network.models import Desk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GOOD_DESKS = (
+    "code,organisation_code,name,level,comune_istat,opening_hours\n"
+    "SPI-CPI,CPI-PI,Sportello CPI,1,050026,\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+
+
+def upload(client, kind, text, name="file.csv"):
+    data = {"kind": kind, "file": SimpleUploadedFile(name, text.encode("utf-8"))}
+    return client.post(reverse("interchange:index"), data)
+
+
+def only_job():
+    return ImportJob.objects.get()
+
+
+def test_large_file_is_checked_and_imported_in_a_background_thread(actors, login, settings):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    client = login(actors.coordinator)
+    response = upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    assert job.background
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.VALID
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    # The progress poll now sends the browser back to the job page.
+    poll = client.get(
+        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert poll["HX-Redirect"] == response.url
+
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Desk.objects.filter(code="SPI-CPI").exists()
+    assert not services.upload_path(job).exists()
+
+
+def test_background_job_can_be_stopped(actors, login, settings):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    client = login(actors.coordinator)
+    job = ImportJob.objects.create(
+        kind="desks",
+        user=actors.coordinator,
+        status=ImportJob.Status.IMPORTING,
+        file_name="d.csv",
+        background=True,
+        started_at=timezone.now(),
+    )
+    directory = services._private_dir(services.job_dir(job))
+    (directory / "upload").write_text(GOOD_DESKS)
+    client.post(reverse("interchange:job_cancel", args=[job.pk]))  # the stop marker
+    services.import_job_start(job)
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
