@@ -72,3 +72,34 @@ def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, set
     assert desk.opening_hours == "Martedì 9-12"
     assert ImportJob.objects.filter(status=ImportJob.Status.DONE).count() == 1
     axe_check(page)
+
+
+def test_progress_of_a_running_import_is_accessible(page, axe_check, actors, settings, tmp_path):
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from crocevia.interchange import services
+
+    settings.VAR_DIR = tmp_path
+    job = ImportJob.objects.create(
+        kind="persons",
+        user=actors.coordinator,
+        status=ImportJob.Status.IMPORTING,
+        file_name="persone.csv",
+        background=True,
+        started_at=timezone.now(),
+    )
+    progress = services.ProgressFile(services._private_dir(services.job_dir(job)) / "progress.json")
+    progress.update(phase="import", rows=6000, fraction=0.25)
+    page.goto("/accesso/")
+    page.fill("input[name=username]", "coordinatore")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accedi").click()
+    page.goto(f"/scambio/importazioni/{job.pk}/")
+    assert page.locator("progress.import-progress").get_attribute("value") == "25"
+    # The page polls: the next figures appear without a reload.
+    progress.update(rows=12000, fraction=0.5)
+    expect(page.locator("progress.import-progress")).to_have_attribute("value", "50")
+    assert "12000" in page.locator("#job-progress-text").inner_text()
+    axe_check(page)
