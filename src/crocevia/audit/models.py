@@ -23,6 +23,9 @@ class AuditEvent(models.Model):
     )
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=40)
+    # The person the event is about, by id. No database constraint: the trail is
+    # append-only evidence that refers to persons and never holds them (the application
+    # still refuses to delete a person with events: PROTECT). Indexed by (person, at).
     person = models.ForeignKey(
         "people.Person",
         on_delete=models.PROTECT,
@@ -30,6 +33,8 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         verbose_name=_("person"),
+        db_index=False,
+        db_constraint=False,
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)

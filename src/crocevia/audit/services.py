@@ -39,6 +39,11 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
+def creation_changes(after: dict) -> dict:
+    """diff({}, after), faster: {field: [None, value]} for every value that is not None."""
+    return {k: [None, v] for k, v in after.items() if v is not None}
+
+
 def audit_change(
     *,
     actor,

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import desks_of
-from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.audit.models import AuditEvent
+from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.people.selectors import persons_visible_to
 
@@ -450,7 +451,14 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
     operator and language needs are not part of the format and are left as they are.
     """
     # COPY on PostgreSQL (see interchange/bulkdb.py): the import's speed is in these.
-    from crocevia.interchange.bulkdb import bulk_insert_rows, insert_change_events, select_any
+    from crocevia.interchange.bulkdb import (
+        CHANGE_EVENT_COLUMNS,
+        allocate_ids,
+        bulk_insert_rows,
+        change_event_rows,
+        pending_checks_meanwhile,
+        select_any,
+    )
 
     service_ids = dict(DeskService.objects.values_list("code", "pk"))
     service_codes = {pk: code for code, pk in service_ids.items()}
@@ -492,24 +500,20 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
             if "services" in changes:
                 relink.append((contact.pk, codes))
             entries.append(("update", contact.pk, contact.person_id, changes))
-    if new:
-        # Plain rows, not Contact objects: this is the hot path of a large import.
+    # From here to the COPY, plain Python: the server meanwhile checks the foreign keys
+    # of the previous chunk (see pending_checks_meanwhile).
+    ids = allocate_ids(Contact, len(new))
+    with pending_checks_meanwhile():
         now = timezone.now()
-        ids = bulk_insert_rows(
-            Contact,
-            ["external_id", *fields, "notes", "operator_id", "created_at", "version"],
-            [(r["external_id"], *(r[f] for f in fields), "", None, now, 1) for r in new],
-            return_ids=True,
-        )
-        bulk_insert_rows(
-            through,
-            ["contact_id", "deskservice_id"],
-            [
-                (pk, service_ids[code])
-                for pk, codes in zip(ids, new_codes, strict=True)
-                for code in codes
-            ],
-        )
+        contact_rows = [
+            (pk, r["external_id"], *(r[f] for f in fields), "", None, now, 1)
+            for pk, r in zip(ids, new, strict=True)
+        ]
+        service_rows = [
+            (pk, service_ids[code])
+            for pk, codes in zip(ids, new_codes, strict=True)
+            for code in codes
+        ]
         for pk, r, codes in zip(ids, new, new_codes, strict=True):
             after = {
                 "person": r["person_id"],
@@ -522,7 +526,19 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
                 "external_id": r["external_id"],
                 "services": codes,
             }
-            entries.append(("create", pk, r["person_id"], diff({}, after)))
+            entries.append(("create", pk, r["person_id"], creation_changes(after)))
+        events = change_event_rows(
+            Contact._meta.label_lower,
+            actor,
+            [(action, pk, changes, person_id) for action, pk, person_id, changes in entries],
+        )
+    # Plain rows, not Contact objects: this is the hot path of a large import.
+    bulk_insert_rows(
+        Contact,
+        ["id", "external_id", *fields, "notes", "operator_id", "created_at", "version"],
+        contact_rows,
+    )
+    bulk_insert_rows(through, ["contact_id", "deskservice_id"], service_rows)
     if changed:
         Contact.objects.bulk_update(changed, [*fields, "version"])
     if relink:
@@ -532,9 +548,5 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
             ["contact_id", "deskservice_id"],
             [(pk, service_ids[code]) for pk, codes in relink for code in codes],
         )
-    insert_change_events(
-        Contact._meta.label_lower,
-        actor,
-        [(action, pk, changes, person_id) for action, pk, person_id, changes in entries],
-    )
+    bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, events)
     return len(new), len(changed), len(rows) - len(new) - len(changed)

@@ -14,12 +14,15 @@ The file is read and parsed once instead of twice, which is half the cost of an 
 
 import csv
 import io
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .errors import FileError, RowError
@@ -67,35 +70,91 @@ def _chunks(iterator: Iterator, size: int):
         yield chunk
 
 
+def _parsed_chunks(kind: Kind, table, ctx, errors, chunk_size):
+    """(rows read, [(row, data)] of the rows parsed without error), chunk by chunk."""
+    seen: set[str] = set()
+    for chunk in _chunks(table.rows(), chunk_size):
+        items = []
+        for line, raw in chunk:
+            row = Row(line, raw, table.list_separator, errors)
+            key = raw.get(kind.key, "")
+            if key:
+                if key in seen:
+                    row.error(
+                        kind.key,
+                        _("This %(column)s appears on an earlier line of the file.")
+                        % {"column": kind.key},
+                        "duplicate_key",
+                    )
+                else:
+                    seen.add(key)
+            data = kind.parse(row, ctx)
+            if row.ok:
+                items.append((row, data))
+        yield len(chunk), items
+
+
+_DONE = object()
+
+
+def _ahead(iterator: Iterator, depth: int = 2) -> Iterator:
+    """Iterate `iterator` in a thread, at most `depth` items ahead of the consumer.
+
+    Reading and parsing (pure Python, no queries: see Kind.parse) then overlap with the
+    database work of the previous chunk, during which psycopg releases the GIL. An
+    exception in the thread is raised in the consumer; when the consumer stops early the
+    thread stops too. The thread runs in the caller's language, so its messages match.
+    """
+    results: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        with translation.override(language):
+            try:
+                for item in iterator:
+                    if not put((item, None)):
+                        return
+            except BaseException as exc:  # handed to the consumer, which raises it
+                put((_DONE, exc))
+                return
+            put((_DONE, None))
+
+    thread = threading.Thread(target=produce, name="interchange-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = results.get()
+            if item is _DONE:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, scope) -> None:
     """Read, parse and check every row; write each chunk while the file has no error."""
     table = open_table(path, kind.columns, sheet=sheet)
     ctx = kind.new_context()
     ctx["scope"] = scope
-    seen: set[str] = set()
     errors = report.errors
     try:
-        for chunk in _chunks(table.rows(), chunk_size):
-            items = []
-            for line, raw in chunk:
-                row = Row(line, raw, table.list_separator, errors)
-                key = raw.get(kind.key, "")
-                if key:
-                    if key in seen:
-                        row.error(
-                            kind.key,
-                            _("This %(column)s appears on an earlier line of the file.")
-                            % {"column": kind.key},
-                            "duplicate_key",
-                        )
-                    else:
-                        seen.add(key)
-                data = kind.parse(row, ctx)
-                if row.ok:
-                    items.append((row, data))
+        for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
             kind.check(items, ctx)
             kind.check_scope(items, ctx)
-            report.rows += len(chunk)
+            report.rows += count
             if not errors:
                 report.counts.add(kind.write([data for _row, data in items], ctx, actor=actor))
             if progress:
