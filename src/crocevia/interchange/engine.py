@@ -15,13 +15,15 @@ The file is read and parsed once instead of twice, which is half the cost of an 
 import csv
 import io
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -144,6 +146,34 @@ def _ahead(iterator: Iterator, depth: int = 2) -> Iterator:
         thread.join()
 
 
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+@contextmanager
+def _quick_thread_switches(interval: float = 0.0005):
+    """Shorter GIL hand-overs while an import runs (restored by the last import to end).
+
+    When a query returns, the writing thread waits for the reading thread to give back
+    the GIL, up to the switch interval (5 ms by default), hundreds of times per import:
+    0.5 ms took 200,000 contacts from 19.2 s to 18.4 s.
+    """
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(interval, _switch_saved))
+        _switch_users += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_saved)
+
+
 def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, scope) -> None:
     """Read, parse and check every row; write each chunk while the file has no error."""
     table = open_table(path, kind.columns, sheet=sheet)
@@ -192,7 +222,7 @@ def run_import(
     report = Report(kind=kind.name, dry_run=dry_run)
     started = time.monotonic()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _quick_thread_switches():
             _pass(kind, path, sheet, report, progress, chunk_size, actor, scope)
             if dry_run or report.errors:
                 transaction.set_rollback(True)
@@ -202,8 +232,30 @@ def run_import(
         report.counts = Counts()
         report.errors.sort(key=lambda e: (e.line, e.column))
     report.written = report.ok and not dry_run
+    if report.written and report.counts.created + report.counts.updated >= ANALYZE_AFTER:
+        _refresh_statistics(kind)
     report.seconds = time.monotonic() - started
     return report
+
+
+ANALYZE_AFTER = 1000  # rows created or changed
+
+
+def _refresh_statistics(kind: Kind) -> None:
+    """ANALYZE the tables a large import filled (PostgreSQL).
+
+    Until autovacuum comes by, the planner would plan with the statistics of the tables
+    before the import (empty, for a first load): the next import's lookups on them took
+    twice as long (200,000 contacts re-imported: 13.1 s before, 6.6 s after ANALYZE).
+    """
+    if connection.vendor != "postgresql":
+        return
+    from crocevia.audit.models import AuditEvent
+
+    models = [*kind.written_models, AuditEvent]
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def export_rows(

@@ -144,6 +144,8 @@ class Kind:
     # Column code -> pseudonym domain (see pseudonym.py): "year" keeps the year of a date.
     pseudonymised: dict[str, str] = {}
     position: int = 100  # load order in the documentation: references before referrers
+    # The models a write fills (for the planner statistics refreshed after a large import).
+    written_models: tuple = ()
 
     def new_context(self) -> dict:
         return {}

@@ -31,6 +31,7 @@ class BenefitApplications(Kind):
     name = "benefit_applications"
     label = gettext_lazy("Income-support applications")
     key = "external_id"
+    written_models = (BenefitApplication,)
     position = 60
     columns = (
         Column("external_id", ("id", "id domanda"), required=True),

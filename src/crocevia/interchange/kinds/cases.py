@@ -31,6 +31,7 @@ class Cases(Kind):
     name = "cases"
     label = gettext_lazy("Cases")
     key = "external_id"
+    written_models = (Case,)
     position = 70
     columns = (
         Column("external_id", ("id",), required=True),

@@ -21,6 +21,7 @@ class Contacts(Kind):
     name = "contacts"
     label = gettext_lazy("Desk contacts")
     key = "external_id"
+    written_models = (Contact, Contact.services.through)
     position = 50
     columns = (
         Column("external_id", ("id",), required=True),

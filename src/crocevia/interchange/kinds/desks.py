@@ -14,6 +14,7 @@ class Desks(Kind):
     name = "desks"
     label = gettext_lazy("Desks")
     key = "code"
+    written_models = (Desk,)
     position = 30
     columns = (
         Column("code", ("codice",), required=True),

@@ -18,6 +18,7 @@ class Organisations(Kind):
     name = "organisations"
     label = gettext_lazy("Organisations")
     key = "code"
+    written_models = (Organisation,)
     position = 20
     columns = (
         Column("code", ("codice",), required=True),

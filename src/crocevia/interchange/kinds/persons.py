@@ -36,6 +36,7 @@ class Persons(Kind):
     name = "persons"
     label = gettext_lazy("Persons")
     key = "external_id"
+    written_models = (Person, Household)
     position = 40
     columns = (
         Column("external_id", ("id",), required=True),

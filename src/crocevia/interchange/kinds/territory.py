@@ -14,6 +14,7 @@ class Territory(Kind):
     name = "territory"
     label = gettext_lazy("Zones and Comuni")
     key = "comune_istat"
+    written_models = (Zone, Comune)
     position = 10
     columns = (
         Column("zone_code", ("codice zona",), required=True),

@@ -91,3 +91,35 @@ def test_a_caller_that_stops_early_stops_the_reader():
             break
     assert len(produced) < 20
     assert not any(t.name == "interchange-reader" for t in threading.enumerate())
+
+
+def test_a_large_import_refreshes_the_planner_statistics(tmp_path, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from crocevia.interchange import engine
+
+    from .helpers import PERSONS, load_all, write
+
+    load_all(tmp_path, upto="desks")
+    monkeypatch.setattr(engine, "ANALYZE_AFTER", 2)
+    with CaptureQueriesContext(connection) as queries:
+        report = engine.run_import("persons", write(tmp_path, PERSONS, "persons.csv"))
+    assert report.ok and report.counts.created >= 2
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyzed == ['ANALYZE "people_person", "people_household", "audit_auditevent"']
+    else:
+        assert analyzed == []
+
+
+def test_thread_switches_are_quicker_during_imports_and_restored_after():
+    import sys
+
+    from crocevia.interchange.engine import _quick_thread_switches
+
+    before = sys.getswitchinterval()
+    with _quick_thread_switches(0.0005):
+        with _quick_thread_switches(0.0005):
+            assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)  # the outer import still runs
+    assert sys.getswitchinterval() == before
