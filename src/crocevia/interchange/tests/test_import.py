@@ -360,6 +360,21 @@ def test_command_summary(tmp_path, capsys):
     assert Comune.objects.count() == 2
 
 
+def test_command_records_the_import_as_the_named_user(tmp_path, actors):
+    call_command("import", "territory", str(write(tmp_path, TERRITORY)), "--user", "admin")
+    # Pisa is already there as it is in the file; Cascina is new.
+    events = AuditEvent.objects.filter(object_type="network.comune", note="import")
+    assert events.count() == 1
+    assert set(events.values_list("actor__username", flat=True)) == {"admin"}
+
+
+def test_command_refuses_an_unknown_user_and_writes_nothing(tmp_path, actors):
+    before = Comune.objects.count()
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("import", "territory", str(write(tmp_path, TERRITORY)), "--user", "nobody")
+    assert Comune.objects.count() == before
+
+
 def test_keys_with_quotes_commas_and_backslashes_resolve(tmp_path, network):
     key = 'P "x", \\y {z}'
     person = (

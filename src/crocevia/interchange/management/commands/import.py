@@ -64,9 +64,27 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
         parser.add_argument("--sheet", help="XLSX sheet (default: the first)")
         parser.add_argument("--errors", metavar="FILE", help="write the error report as CSV")
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="the operator the import is recorded as: author of its audit events, "
+            "registrant of its new records, stand-in case manager of imported cases "
+            "(default: none, the system)",
+        )
 
     def handle(self, *args, **options):
         translation.activate("it")
+        actor = None
+        if options["user"]:
+            from django.contrib.auth import get_user_model
+
+            actor = (
+                get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            )
+            if actor is None:
+                raise CommandError(
+                    _("No active user is called %(username)s.") % {"username": options["user"]}
+                )
         progress = ProgressPrinter(self.stderr._out, tty=self.stderr.isatty())
         report = run_import(
             options["kind"],
@@ -74,6 +92,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             sheet=options["sheet"],
             progress=progress,
+            actor=actor,
         )
         progress.end()
         if options["errors"]:
