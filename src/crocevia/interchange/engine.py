@@ -182,6 +182,7 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
     errors = report.errors
     try:
         for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
+            kind.claim_exchange_keys(items, actor=actor)
             kind.check(items, ctx)
             kind.check_scope(items, ctx)
             report.rows += count

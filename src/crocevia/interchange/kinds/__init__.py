@@ -146,6 +146,9 @@ class Kind:
     position: int = 100  # load order in the documentation: references before referrers
     # The models a write fills (for the planner statistics refreshed after a large import).
     written_models: tuple = ()
+    # Column -> (model, fallback prefix, attname of the person the record is about): keys
+    # an export gives records without an external id (see claim_exchange_keys).
+    fallback_keys: dict = {}
 
     def new_context(self) -> dict:
         return {}
@@ -158,6 +161,65 @@ class Kind:
 
     def check_scope(self, items: list[tuple[Row, dict]], ctx: dict) -> None:
         pass
+
+    def claim_exchange_keys(self, items: list[tuple[Row, dict]], *, actor) -> int:
+        """Give the records a file names by their fallback key that key as external id.
+
+        An export names a record created in the application, which has no external id,
+        `crocevia-person-12` (prefix and id). Imported back into the same database, such a
+        key would find nothing and make a second person. So before a chunk is checked,
+        each such key of `fallback_keys` columns that points to an existing record
+        without an external id becomes that record's external id (audited), and the rest
+        of the import finds the record by it: the file updates it, or leaves it alone.
+        A key another record already holds (a round trip through another database) is
+        that record's. Returns how many records were given their key.
+        """
+        from ..bulkdb import insert_change_events
+
+        claimed = 0
+        for column, (model, prefix, person_attname) in self.fallback_keys.items():
+            wanted: dict[int, str] = {}
+            for row, data in items:
+                key = data.get(column) if column in data else row.raw.get(column, "")
+                if isinstance(key, str) and key.startswith(prefix):
+                    number = key[len(prefix) :]
+                    if number.isdigit() and len(number) < 19:
+                        wanted[int(number)] = key
+            if not wanted:
+                continue
+            candidates = dict(
+                model.objects.filter(pk__in=wanted, external_id__isnull=True).values_list(
+                    "pk", person_attname or "pk"
+                )
+            )
+            taken = set(
+                model.objects.filter(external_id__in=[wanted[pk] for pk in candidates]).values_list(
+                    "external_id", flat=True
+                )
+            )
+            claims = {pk: wanted[pk] for pk in candidates if wanted[pk] not in taken}
+            if not claims:
+                continue
+            model.objects.bulk_update(
+                [model(pk=pk, external_id=key) for pk, key in claims.items()],
+                ["external_id"],
+                batch_size=500,
+            )
+            insert_change_events(
+                model._meta.label_lower,
+                actor,
+                [
+                    (
+                        "update",
+                        pk,
+                        {"external_id": [None, key]},
+                        candidates[pk] if person_attname else None,
+                    )
+                    for pk, key in claims.items()
+                ],
+            )
+            claimed += len(claims)
+        return claimed
 
     def write(self, datas: list[dict], ctx: dict, *, actor) -> Counts:
         raise NotImplementedError

@@ -32,6 +32,10 @@ class BenefitApplications(Kind):
     label = gettext_lazy("Income-support applications")
     key = "external_id"
     written_models = (BenefitApplication,)
+    fallback_keys = {
+        "household_id": (Household, HOUSEHOLD_PREFIX, None),
+        "applicant_external_id": (Person, PERSON_PREFIX, "pk"),
+    }
     position = 60
     columns = (
         Column("external_id", ("id", "id domanda"), required=True),

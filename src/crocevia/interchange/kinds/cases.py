@@ -32,6 +32,10 @@ class Cases(Kind):
     label = gettext_lazy("Cases")
     key = "external_id"
     written_models = (Case,)
+    fallback_keys = {
+        "external_id": (Case, CASE_PREFIX, "person_id"),
+        "person_external_id": (Person, PERSON_PREFIX, "pk"),
+    }
     position = 70
     columns = (
         Column("external_id", ("id",), required=True),

@@ -22,6 +22,10 @@ class Contacts(Kind):
     label = gettext_lazy("Desk contacts")
     key = "external_id"
     written_models = (Contact, Contact.services.through)
+    fallback_keys = {
+        "external_id": (Contact, CONTACT_PREFIX, "person_id"),
+        "person_external_id": (Person, PERSON_PREFIX, "pk"),
+    }
     position = 50
     columns = (
         Column("external_id", ("id",), required=True),

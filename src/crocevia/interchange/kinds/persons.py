@@ -37,6 +37,10 @@ class Persons(Kind):
     label = gettext_lazy("Persons")
     key = "external_id"
     written_models = (Person, Household)
+    fallback_keys = {
+        "external_id": (Person, PERSON_PREFIX, "pk"),
+        "household_id": (Household, HOUSEHOLD_PREFIX, None),
+    }
     position = 40
     columns = (
         Column("external_id", ("id",), required=True),

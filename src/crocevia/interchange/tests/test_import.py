@@ -413,3 +413,58 @@ def test_created_contact_audit_event_is_that_of_contact_record(tmp_path):
         event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(contact.pk))
         services = sorted(contact.services.all(), key=lambda s: s.code)
         assert event.changes == diff({}, _contact_snapshot(contact, services))
+
+
+def test_records_made_in_the_application_come_back_to_themselves(tmp_path, actors):
+    """Exported under their fallback keys, re-imported into the same database: the same
+    records, given those keys as external ids, and no second person or contact."""
+    from crocevia.core.testing import PersonFactory
+    from crocevia.desk.models import DeskService
+
+    from .helpers import export_text
+
+    household = Household.objects.create()
+    person = PersonFactory(household=household)
+    contact = Contact.objects.create(
+        person=person, desk=actors.desk, date=datetime.date(2024, 3, 1)
+    )
+    contact.services.set(DeskService.objects.filter(code="information"))
+    persons_file = export_text("persons")
+    contacts_file = export_text("contacts")
+    assert f"crocevia-person-{person.pk}" in persons_file
+    assert f"crocevia-household-{household.pk}" in persons_file
+
+    counts = (Person.objects.count(), Household.objects.count(), Contact.objects.count())
+    first = load(tmp_path, "persons", persons_file).counts
+    assert (first.created, first.updated) == (0, 0)
+    assert load(tmp_path, "contacts", contacts_file).counts.created == 0
+    assert (Person.objects.count(), Household.objects.count(), Contact.objects.count()) == counts
+    person.refresh_from_db()
+    household.refresh_from_db()
+    contact.refresh_from_db()
+    assert person.external_id == f"crocevia-person-{person.pk}"
+    assert household.external_id == f"crocevia-household-{household.pk}"
+    assert contact.external_id == f"crocevia-contact-{contact.pk}"
+    claim = AuditEvent.objects.get(object_type="people.person", object_id=str(person.pk))
+    assert claim.changes == {"external_id": [None, person.external_id]}
+    assert claim.person_id == person.pk
+
+    # The same files again: nothing to give, nothing to change, no new event.
+    events = AuditEvent.objects.count()
+    load(tmp_path, "persons", persons_file)
+    load(tmp_path, "contacts", contacts_file)
+    assert AuditEvent.objects.count() == events
+    assert export_text("persons") == persons_file
+    assert export_text("contacts") == contacts_file
+
+
+def test_a_fallback_key_held_by_another_record_stays_that_records(tmp_path, actors):
+    from crocevia.core.testing import PersonFactory
+
+    made_here = PersonFactory()
+    key = f"crocevia-person-{made_here.pk}"
+    # A person imported from another database that named its own person with this key.
+    PersonFactory(external_id=key, family_name="Altrove")
+    load(tmp_path, "persons", PERSON_HEADER + f"\n{key},Altrove,Amina,F,1990-05-17,SN,,,,,,,,\n")
+    made_here.refresh_from_db()
+    assert made_here.external_id is None
