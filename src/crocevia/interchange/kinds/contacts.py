@@ -14,6 +14,7 @@ from . import Column, Counts, Kind, RefMap, in_key_order, out_of_scope, register
 from .persons import PERSON_PREFIX
 
 CONTACT_PREFIX = "crocevia-contact-"
+PERSON_CACHE_SIZE = 200_000  # about 40 MB
 OUTCOMES = tuple(Contact.Outcome.values)
 
 
@@ -43,6 +44,9 @@ class Contacts(Kind):
             "desks": RefMap.of(Desk.objects.all(), "code"),
             "organisations": RefMap.of(Organisation.objects.all(), "code"),
             "services": set(DeskService.objects.values_list("code", flat=True)),
+            # external id -> person id, of persons found in earlier chunks: a person has
+            # several contacts, so most lookups after the first chunks are answered here.
+            "person_ids": {},
         }
 
     def parse(self, row, ctx):
@@ -86,8 +90,11 @@ class Contacts(Kind):
         return data
 
     def check(self, items, ctx):
-        keys = {data["person_external_id"] for _row, data in items}
-        persons = dict(select_any(Person, ["external_id", "id"], "external_id", keys))
+        persons = ctx["person_ids"]
+        keys = {data["person_external_id"] for _row, data in items} - persons.keys()
+        if len(persons) + len(keys) > PERSON_CACHE_SIZE:
+            persons.clear()
+        persons.update(select_any(Person, ["external_id", "id"], "external_id", keys))
         for row, data in items:
             data["person_id"] = persons.get(data["person_external_id"])
             if data["person_id"] is None:

@@ -468,3 +468,15 @@ def test_a_fallback_key_held_by_another_record_stays_that_records(tmp_path, acto
     load(tmp_path, "persons", PERSON_HEADER + f"\n{key},Altrove,Amina,F,1990-05-17,SN,,,,,,,,\n")
     made_here.refresh_from_db()
     assert made_here.external_id is None
+
+
+def test_a_person_found_in_an_earlier_chunk_is_found_again(tmp_path, network):
+    load(tmp_path, "persons", PERSONS)
+    report = run_import("contacts", write(tmp_path, CONTACTS), chunk_size=1)
+    assert report.ok, report.errors
+    assert report.counts.created == 3
+    p3 = Person.objects.get(external_id="P3")
+    assert set(Contact.objects.filter(person=p3).values_list("external_id", flat=True)) == {
+        "C2",
+        "C3",
+    }
