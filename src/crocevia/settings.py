@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crocevia.interventions",
     "crocevia.interchange",
     "crocevia.benefits",
+    "crocevia.programmes",
 ]
 
 MIDDLEWARE = [

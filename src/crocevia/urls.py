@@ -21,6 +21,8 @@ urlpatterns = [
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),
     path("scambio/", include("crocevia.interchange.urls")),
+    path("programmi/", include("crocevia.programmes.urls")),
+    path("rete/", include("crocevia.network.urls")),
     path("lingua/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
