@@ -1,0 +1,311 @@
+"""Reads of programmes, scoped to who may see budgets; money summed in the database.
+
+Who sees what:
+- administrators: every programme;
+- coordinators: programmes with a participating organisation in their zone(s), which
+  they also manage (actions, targets, enrolments, over-budget justifications);
+- program managers and administrative staff of a participating organisation: the
+  programme, and they record expenditure on their organisation's actions;
+- everyone else: nothing (404), and no budget anywhere.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
+
+from crocevia.accounts.models import Profile
+from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
+from crocevia.cases.models import Case
+
+from .models import MONEY, BudgetAction, Expenditure, Participation, Programme, Target
+
+BUDGET_PROFILES = {Profile.PROGRAM_MANAGER, Profile.ADMINISTRATIVE}
+ZERO = Decimal("0.00")
+MONEY_FIELD = DecimalField(**MONEY)
+
+
+def budget_organisation_ids(user) -> set[int]:
+    """Organisations where the user keeps the accounts (program manager, administrative)."""
+    return {m.organisation_id for m in active_memberships(user) if m.profile in BUDGET_PROFILES}
+
+
+def programmes_visible_to(user) -> QuerySet[Programme]:
+    if not user.is_authenticated or not user.is_active:
+        return Programme.objects.none()
+    if user.is_superuser:
+        return Programme.objects.all()
+    zones = coordinated_zone_ids(user)
+    orgs = budget_organisation_ids(user)
+    if not zones and not orgs:
+        return Programme.objects.none()
+    visible = Participation.objects.filter(
+        Q(organisation__zone_id__in=zones) | Q(organisation_id__in=orgs)
+    ).values("programme_id")
+    return Programme.objects.filter(pk__in=visible)
+
+
+def can_create_programmes(user) -> bool:
+    return user.is_superuser or bool(coordinated_zone_ids(user))
+
+
+def can_manage(user, programme: Programme) -> bool:
+    """Coordinators of a participating organisation's zone, and administrators."""
+    if user.is_superuser:
+        return True
+    zones = coordinated_zone_ids(user)
+    return bool(zones) and programme.participations.filter(organisation__zone_id__in=zones).exists()
+
+
+def can_record_expenditure(user, action: BudgetAction, *, manager: bool | None = None) -> bool:
+    if manager is None:
+        manager = can_manage(user, action.programme)
+    return manager or action.responsible_organisation_id in budget_organisation_ids(user)
+
+
+def recordable_actions(user, programme: Programme, *, manager: bool) -> QuerySet[BudgetAction]:
+    actions = programme.actions.select_related("responsible_organisation")
+    if manager:
+        return actions
+    return actions.filter(responsible_organisation_id__in=budget_organisation_ids(user))
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """part / whole as a percentage with one decimal, rounded half up (0 when whole is 0)."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _spent_subquery():
+    return Coalesce(
+        Subquery(
+            Expenditure.objects.filter(action_id=OuterRef("pk"))
+            .values("action_id")
+            .annotate(total=Sum("amount"))
+            .values("total"),
+            output_field=MONEY_FIELD,
+        ),
+        Value(ZERO),
+        output_field=MONEY_FIELD,
+    )
+
+
+@dataclass
+class Line:
+    """Budget, spent and remaining of an action, an organisation or a programme."""
+
+    budget: Decimal = ZERO
+    spent: Decimal = ZERO
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.spent
+
+    @property
+    def pct(self) -> Decimal:
+        return percent(self.spent, self.budget)
+
+    @property
+    def bar_value(self) -> Decimal:
+        """The progress bar's value, capped at 100 (the text shows the real figure)."""
+        return min(self.pct, Decimal(100))
+
+    @property
+    def over_budget(self) -> bool:
+        return self.spent > self.budget
+
+
+def actions_with_spending(programme: Programme) -> list[BudgetAction]:
+    """The programme's actions, each with .line (budget, spent, remaining, pct)."""
+    actions = list(
+        programme.actions.select_related("responsible_organisation").annotate(
+            spent=_spent_subquery()
+        )
+    )
+    for action in actions:
+        action.line = Line(budget=action.amount, spent=action.spent)
+    return actions
+
+
+def spent_of(action: BudgetAction) -> Decimal:
+    total = action.expenditures.aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else ZERO
+
+
+@dataclass
+class OrganisationLine:
+    organisation: object
+    role: str
+    line: Line = field(default_factory=Line)
+
+
+def organisation_totals(programme: Programme) -> list[OrganisationLine]:
+    """Budget and spent per participating organisation (of the actions it is responsible for)."""
+    budgets = dict(
+        programme.actions.values_list("responsible_organisation_id")
+        .annotate(total=Sum("amount"))
+        .values_list("responsible_organisation_id", "total")
+    )
+    spent = dict(
+        Expenditure.objects.filter(action__programme=programme)
+        .values_list("action__responsible_organisation_id")
+        .annotate(total=Sum("amount"))
+        .values_list("action__responsible_organisation_id", "total")
+    )
+    rows = []
+    for participation in programme.participations.select_related("organisation"):
+        org_id = participation.organisation_id
+        rows.append(
+            OrganisationLine(
+                organisation=participation.organisation,
+                role=participation.get_role_display(),
+                line=Line(budget=budgets.get(org_id) or ZERO, spent=spent.get(org_id) or ZERO),
+            )
+        )
+    return rows
+
+
+def programme_total(programme: Programme) -> Line:
+    budget = programme.actions.aggregate(total=Sum("amount"))["total"] or ZERO
+    spent = (
+        Expenditure.objects.filter(action__programme=programme).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or ZERO
+    )
+    return Line(budget=budget, spent=spent)
+
+
+def target_progress(programme: Programme) -> list[Target]:
+    """Targets, each with .achieved and .pct: distinct persons whose case, enrolled in the
+    programme and belonging to the target's organisation, was pre-assessed in the
+    programme's period (INDICATORS.md cases.taken_in_charge). Cases not enrolled never count.
+    """
+    achieved = dict(
+        Case.objects.filter(
+            programme_enrolments__programme=programme,
+            preassessed_on__gte=programme.start_date,
+            preassessed_on__lte=programme.end_date,
+        )
+        .values_list("organisation_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("organisation_id", "n")
+    )
+    targets = list(programme.targets.select_related("organisation"))
+    for target in targets:
+        target.achieved = achieved.get(target.organisation_id, 0)
+        target.pct = percent(Decimal(target.achieved), Decimal(target.target_number))
+        target.bar_value = min(target.pct, Decimal(100))
+    return targets
+
+
+@dataclass
+class TimelineRow:
+    action: BudgetAction
+    cells: list[dict]
+
+
+def timeline(
+    programme: Programme, actions: list[BudgetAction]
+) -> tuple[list[str], list[TimelineRow]]:
+    """The cronoprogramma: per action and quarter, planned (in its planned quarters) and done
+    (an expenditure dated in that quarter)."""
+    quarters = programme.quarters
+    done = {
+        (row["action_id"], f"{row['y']}-Q{row['q']}")
+        for row in Expenditure.objects.filter(action__programme=programme)
+        .annotate(y=ExtractYear("spent_on"), q=ExtractQuarter("spent_on"))
+        .values("action_id", "y", "q")
+        .distinct()
+    }
+    rows = []
+    for action in actions:
+        planned = set(action.planned_quarters or [])
+        cells = [
+            {"quarter": q, "planned": q in planned, "done": (action.pk, q) in done}
+            for q in quarters
+        ]
+        rows.append(TimelineRow(action=action, cells=cells))
+    return quarters, rows
+
+
+def programme_page_context(user, programme: Programme) -> dict:
+    manager = can_manage(user, programme)
+    actions = actions_with_spending(programme)
+    quarters, rows = timeline(programme, actions)
+    return {
+        "programme": programme,
+        "participations": list(programme.participations.select_related("organisation")),
+        "actions": actions,
+        "organisation_totals": organisation_totals(programme),
+        "total": programme_total(programme),
+        "targets": target_progress(programme),
+        "quarters": quarters,
+        "timeline_rows": rows,
+        "can_manage": manager,
+        "enrolled_count": programme.enrolments.count(),
+    }
+
+
+def programmes_with_totals(qs: QuerySet[Programme]) -> list[Programme]:
+    """Programmes with .line: total budget and spent, summed in the database."""
+    budget_sq = Subquery(
+        BudgetAction.objects.filter(programme_id=OuterRef("pk"))
+        .values("programme_id")
+        .annotate(t=Sum("amount"))
+        .values("t"),
+        output_field=MONEY_FIELD,
+    )
+    spent_sq = Subquery(
+        Expenditure.objects.filter(action__programme_id=OuterRef("pk"))
+        .values("action__programme_id")
+        .annotate(t=Sum("amount"))
+        .values("t"),
+        output_field=MONEY_FIELD,
+    )
+    programmes = list(
+        qs.select_related("lead_organisation").annotate(
+            budget_total=Coalesce(budget_sq, Value(ZERO), output_field=MONEY_FIELD),
+            spent_total=Coalesce(spent_sq, Value(ZERO), output_field=MONEY_FIELD),
+        )
+    )
+    for programme in programmes:
+        programme.line = Line(budget=programme.budget_total, spent=programme.spent_total)
+    return programmes
+
+
+def programmes_of_organisation(user, organisation) -> list[Programme]:
+    """The programmes `organisation` takes part in that `user` may see, with its role and
+    its own budget line (for the organisation page)."""
+    qs = programmes_visible_to(user).filter(participations__organisation=organisation)
+    programmes = programmes_with_totals(qs.order_by("-start_date", "code"))
+    roles = dict(
+        Participation.objects.filter(
+            organisation=organisation, programme_id__in=[p.pk for p in programmes]
+        ).values_list("programme_id", "role")
+    )
+    budgets = dict(
+        BudgetAction.objects.filter(
+            responsible_organisation=organisation, programme_id__in=[p.pk for p in programmes]
+        )
+        .values_list("programme_id")
+        .annotate(t=Sum("amount"))
+        .values_list("programme_id", "t")
+    )
+    spent = dict(
+        Expenditure.objects.filter(
+            action__responsible_organisation=organisation,
+            action__programme_id__in=[p.pk for p in programmes],
+        )
+        .values_list("action__programme_id")
+        .annotate(t=Sum("amount"))
+        .values_list("action__programme_id", "t")
+    )
+    for programme in programmes:
+        programme.organisation_role = Participation.Role(roles[programme.pk]).label
+        programme.organisation_line = Line(
+            budget=budgets.get(programme.pk) or ZERO, spent=spent.get(programme.pk) or ZERO
+        )
+    return programmes
