@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Comune, Desk, Organisation, Zone
+from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone
 
 
 class ComuneInline(admin.TabularInline):
@@ -43,3 +43,42 @@ class DeskAdmin(admin.ModelAdmin):
     list_filter = ["level", "active", "organisation__zone"]
     search_fields = ["code", "name", "organisation__name"]
     autocomplete_fields = ["organisation", "comune"]
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    fields = ["organisation", "role", "amount", "shared_parts"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """Read-only: agreements are written through the network pages (validated, audited)."""
+
+    list_display = ["title", "kind", "signed_on", "valid_from", "valid_until", "renewable"]
+    list_filter = ["kind", "renewable"]
+    search_fields = ["title", "reference", "parties__organisation__name"]
+    date_hierarchy = "valid_from"
+    inlines = [AgreementPartyInline]
+    exclude = ["document"]
+    readonly_fields = [
+        "title",
+        "kind",
+        "reference",
+        "signed_on",
+        "valid_from",
+        "valid_until",
+        "renewable",
+        "renewal_terms",
+        "document_name",
+        "notes",
+        "created_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

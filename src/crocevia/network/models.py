@@ -112,3 +112,155 @@ class Desk(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- agreements between organisations ---------------------------------------------------------
+
+
+class CasePart(models.TextChoices):
+    """The parts of a shared case an agreement's data-sharing clause can open to a party."""
+
+    REGISTRY = "registry", _("Registry data")
+    CONTACTS = "contacts", _("Desk contacts")
+    INTAKE = "intake", _("Intake form, section A")
+    ASSESSMENT = "assessment", _("Assessment, section B")
+    PLAN = "plan", _("Personalised plan")
+    INTERVENTIONS = "interventions", _("Interventions")
+    BENEFITS = "benefits", _("Income-support applications")
+    HEALTH = "health", _("Health information")
+
+
+def agreement_document_path(instance, filename) -> str:
+    """A random name on disk: the operator's file name is kept in `document_name` only."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()
+    return f"{uuid.uuid4().hex}{suffix}"
+
+
+def _agreement_storage():
+    from .storage import agreement_storage
+
+    return agreement_storage
+
+
+class Agreement(models.Model):
+    """A signed agreement between organisations (convenzione, protocollo d'intesa)."""
+
+    class Kind(models.TextChoices):
+        CONVENTION = "convention", _("Convention")
+        PROTOCOL = "protocol", _("Protocol of understanding")
+        OTHER = "other", _("Other agreement")
+
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reference = models.CharField(
+        _("reference number"),
+        max_length=100,
+        blank=True,
+        help_text=_("Register or protocol number of the signed act, if any."),
+    )
+    signed_on = models.DateField(_("signed on"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty when open-ended.")
+    )
+    renewable = models.BooleanField(_("renewable"), default=False)
+    renewal_terms = models.TextField(_("renewal terms"), blank=True)
+    document = models.FileField(
+        _("signed document"),
+        storage=_agreement_storage,
+        upload_to=agreement_document_path,
+        max_length=255,
+        blank=True,
+    )
+    document_name = models.CharField(_("document file name"), max_length=255, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Raised by every saved change: an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-valid_from", "title"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="agreement_valid_until_after_from",
+            )
+        ]
+        indexes = [models.Index(fields=["valid_until"], name="agreement_valid_until_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def days_left(self, today) -> int | None:
+        """Days from `today` to the last day of validity (0 = last day); None if open-ended."""
+        if self.valid_until is None:
+            return None
+        return (self.valid_until - today).days
+
+    def is_expired(self, today) -> bool:
+        return self.valid_until is not None and self.valid_until < today
+
+    def is_started(self, today) -> bool:
+        return self.valid_from <= today
+
+    def expires_within(self, days: int, today) -> bool:
+        left = self.days_left(today)
+        return left is not None and 0 <= left <= days
+
+
+class AgreementParty(models.Model):
+    """One signatory of an agreement: money transferred to it and what it may see."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="parties", verbose_name=_("agreement")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="agreement_parties",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("E.g. lead body, partner.")
+    )
+    amount = models.DecimalField(
+        _("money transferred (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # Codes of CasePart this party may see of a case shared under the agreement.
+    shared_parts = models.JSONField(_("case parts it may see"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("party to an agreement")
+        verbose_name_plural = _("parties to agreements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organisation"], name="unique_agreement_party"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="agreement_party_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agreement} – {self.organisation}"
+
+    def may_see(self, part: str) -> bool:
+        return part in (self.shared_parts or [])

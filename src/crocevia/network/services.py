@@ -1,0 +1,428 @@
+"""Every write of the network's agreements: validated and audited in one transaction.
+
+Errors are ValidationError dicts keyed by the agreement form's fields (``title``,
+``kind``, ``signed_on``, ``valid_from``, ``valid_until``, ``parties``, ``document``...).
+Parties are given as `PartySpec`s; a save replaces the agreement's parties with them.
+"""
+
+import datetime
+import os
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.core.errors import ConflictError as BaseConflictError
+
+from .models import Agreement, AgreementParty, CasePart, Organisation
+
+AUDIT_FIELDS = [
+    "title",
+    "kind",
+    "reference",
+    "signed_on",
+    "valid_from",
+    "valid_until",
+    "renewable",
+    "renewal_terms",
+    "document_name",
+    "notes",
+]
+# Money in euro: up to 12 digits before the decimal point (DecimalField(14, 2)).
+MAX_AMOUNT = Decimal("999999999999.99")
+DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+DEFAULT_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def document_max_bytes() -> int:
+    return getattr(settings, "CROCEVIA_AGREEMENT_MAX_BYTES", DEFAULT_DOCUMENT_MAX_BYTES)
+
+
+class ConflictError(BaseConflictError):
+    """The agreement changed since the operator opened it; their save is refused."""
+
+    def __init__(self, current: Agreement):
+        super().__init__(current, _("This agreement was changed by someone else in the meantime."))
+
+
+@dataclass(frozen=True)
+class PartySpec:
+    organisation: Organisation
+    role: str = ""
+    amount: Decimal | None = None
+    shared_parts: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _is_date(day) -> bool:
+    return isinstance(day, datetime.date) and not isinstance(day, datetime.datetime)
+
+
+def _amount(value) -> Decimal | None:
+    """The amount as an exact Decimal; ValueError with the message when it is not valid."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise ValueError(_("Enter the amount as an exact number of euro and cents."))
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("Enter the amount as a number.")) from None
+    if not amount.is_finite():
+        raise ValueError(_("Enter the amount as a number."))
+    if amount < 0:
+        raise ValueError(_("The money transferred cannot be negative."))
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        # Never rounded silently: a third decimal is an input error.
+        raise ValueError(_("Enter the amount in euro with at most two decimals."))
+    if amount > MAX_AMOUNT:
+        raise ValueError(_("The amount is too large."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _check_parties(parties, actor) -> tuple[list[PartySpec], list[str]]:
+    errors: list[str] = []
+    clean: list[PartySpec] = []
+    seen: set[int] = set()
+    valid_parts = set(CasePart.values)
+    for spec in parties or []:
+        org = spec.organisation
+        if not isinstance(org, Organisation):
+            errors.append(_("Choose the organisation of each party."))
+            continue
+        if org.pk in seen:
+            errors.append(
+                _("%(organisation)s is listed twice: each organisation is a party only once.")
+                % {"organisation": org.name}
+            )
+            continue
+        seen.add(org.pk)
+        try:
+            amount = _amount(spec.amount)
+        except ValueError as error:
+            errors.append(f"{org.name}: {error}")
+            amount = None
+        parts = list(dict.fromkeys(spec.shared_parts or ()))
+        unknown = [p for p in parts if p not in valid_parts]
+        if unknown:
+            errors.append(
+                _("%(organisation)s: unknown part of a case %(parts)s.")
+                % {"organisation": org.name, "parts": ", ".join(map(str, unknown))}
+            )
+        # Kept in the order of the code list, so the table reads the same everywhere.
+        parts = [p for p in CasePart.values if p in parts]
+        clean.append(
+            PartySpec(
+                organisation=org,
+                role=(spec.role or "").strip()[:100],
+                amount=amount,
+                shared_parts=tuple(parts),
+            )
+        )
+    if len(seen) < 2:
+        errors.insert(0, _("An agreement needs at least two parties."))
+    elif actor is not None and not actor.is_superuser:
+        zones = coordinated_zone_ids(actor)
+        if not any(s.organisation.zone_id in zones for s in clean):
+            errors.append(_("At least one party must be an organisation of a zone you coordinate."))
+    return clean, errors
+
+
+def _sniff_document(upload, suffix: str) -> bool:
+    """Whether the file's content is what its extension says (not only its name)."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if suffix == ".pdf":
+        return head.startswith(b"%PDF-")
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if suffix == ".odt":
+                return (
+                    "mimetype" in names
+                    and archive.read("mimetype").strip() == DOCUMENT_TYPES[".odt"].encode()
+                )
+            return "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+def validate_document(upload) -> None:
+    """PDF, ODT or DOCX only, not empty, not larger than the limit; raises ValidationError."""
+    name = os.path.basename(getattr(upload, "name", "") or "")
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in DOCUMENT_TYPES:
+        raise ValidationError(
+            {"document": _("Attach the signed document as a PDF, ODT or DOCX file.")},
+            code="document_type",
+        )
+    size = upload.size or 0
+    if not size:
+        raise ValidationError({"document": _("The file is empty.")}, code="document_empty")
+    if size > document_max_bytes():
+        raise ValidationError(
+            {
+                "document": _("The document is larger than %(size)s.")
+                % {"size": filesizeformat(document_max_bytes())}
+            },
+            code="document_size",
+        )
+    if not _sniff_document(upload, suffix):
+        raise ValidationError(
+            {
+                "document": _("The file's content is not a %(kind)s document.")
+                % {"kind": suffix[1:].upper()}
+            },
+            code="document_content",
+        )
+
+
+def _validate(
+    *,
+    actor,
+    title,
+    kind,
+    signed_on,
+    valid_from,
+    valid_until,
+    parties,
+    today: datetime.date,
+) -> list[PartySpec]:
+    errors: dict[str, list[str]] = {}
+
+    def add(name, message):
+        errors.setdefault(name, []).append(message)
+
+    if not (title or "").strip():
+        add("title", _("Enter the title of the agreement."))
+    if kind not in Agreement.Kind.values:
+        add("kind", _("Choose the kind of agreement."))
+    for name, day, required in (
+        ("signed_on", signed_on, True),
+        ("valid_from", valid_from, True),
+        ("valid_until", valid_until, False),
+    ):
+        if day is None:
+            if required:
+                add(name, _("Enter the date."))
+        elif not _is_date(day):
+            add(name, _("Enter a valid date."))
+    if _is_date(signed_on) and signed_on > today:
+        add("signed_on", _("The signature date cannot be in the future."))
+    if _is_date(valid_from) and _is_date(valid_until) and valid_until < valid_from:
+        add("valid_until", _("The end of validity cannot be before its start."))
+    clean, party_errors = _check_parties(parties, actor)
+    for message in party_errors:
+        add("parties", message)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _parties_audit(agreement: Agreement) -> list[dict]:
+    return [
+        {
+            "organisation": str(p.organisation_id),
+            "role": p.role,
+            "amount": None if p.amount is None else str(p.amount),
+            "shared_parts": list(p.shared_parts),
+        }
+        for p in agreement.parties.order_by("position", "pk")
+    ]
+
+
+def _save_parties(agreement: Agreement, parties: list[PartySpec]) -> None:
+    agreement.parties.all().delete()
+    AgreementParty.objects.bulk_create(
+        AgreementParty(
+            agreement=agreement,
+            organisation=spec.organisation,
+            role=spec.role,
+            amount=spec.amount,
+            shared_parts=list(spec.shared_parts),
+            position=index,
+        )
+        for index, spec in enumerate(parties)
+    )
+
+
+def _delete_file(name: str | None) -> None:
+    if name:
+        from .storage import agreement_storage
+
+        agreement_storage.delete(name)
+
+
+def _check_document(document) -> None:
+    if document is not None:
+        validate_document(document)
+
+
+def _store(agreement: Agreement, document) -> str:
+    """Write the upload under a random name; the operator's file name is kept apart."""
+    agreement.document_name = os.path.basename(document.name)[:255]
+    agreement.document.save(document.name, document, save=False)
+    return agreement.document.name
+
+
+def agreement_create(
+    *,
+    actor,
+    title: str,
+    kind: str,
+    signed_on,
+    valid_from,
+    valid_until=None,
+    renewable: bool = False,
+    renewal_terms: str = "",
+    reference: str = "",
+    notes: str = "",
+    parties,
+    document=None,
+    today: datetime.date | None = None,
+) -> Agreement:
+    """Record a signed agreement with its parties, sharing clause and document."""
+    today = today or timezone.localdate()
+    clean = _validate(
+        actor=actor,
+        title=title,
+        kind=kind,
+        signed_on=signed_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        parties=parties,
+        today=today,
+    )
+    _check_document(document)
+    agreement = Agreement(
+        title=title.strip(),
+        kind=kind,
+        reference=(reference or "").strip(),
+        signed_on=signed_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        renewable=bool(renewable),
+        renewal_terms=(renewal_terms or "").strip(),
+        notes=(notes or "").strip(),
+        created_by=actor,
+    )
+    stored = _store(agreement, document) if document is not None else None
+    try:
+        with transaction.atomic():
+            agreement.save()
+            _save_parties(agreement, clean)
+            changes = {k: [None, v] for k, v in snapshot(agreement, AUDIT_FIELDS).items()}
+            changes["parties"] = [None, _parties_audit(agreement)]
+            audit_change(
+                actor=actor, action="agreement_create", instance=agreement, changes=changes
+            )
+    except BaseException:
+        _delete_file(stored)  # nothing was recorded: the file must not stay behind
+        raise
+    return agreement
+
+
+def agreement_update(
+    *,
+    actor,
+    agreement: Agreement,
+    expected_version: int | None = None,
+    title: str,
+    kind: str,
+    signed_on,
+    valid_from,
+    valid_until=None,
+    renewable: bool = False,
+    renewal_terms: str = "",
+    reference: str = "",
+    notes: str = "",
+    parties,
+    document=None,
+    remove_document: bool = False,
+    today: datetime.date | None = None,
+) -> Agreement:
+    """Change an agreement; its parties become `parties`. A new `document` replaces the old
+    one; `remove_document` detaches it. ConflictError if it changed since
+    `expected_version`."""
+    today = today or timezone.localdate()
+    clean = _validate(
+        actor=actor,
+        title=title,
+        kind=kind,
+        signed_on=signed_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        parties=parties,
+        today=today,
+    )
+    _check_document(document)
+    stored = None
+    try:
+        with transaction.atomic():
+            current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+            if expected_version is not None and current.version != expected_version:
+                raise ConflictError(current)
+            before = snapshot(current, AUDIT_FIELDS)
+            before["parties"] = _parties_audit(current)
+            old_file = current.document.name or None
+            current.title = title.strip()
+            current.kind = kind
+            current.reference = (reference or "").strip()
+            current.signed_on = signed_on
+            current.valid_from = valid_from
+            current.valid_until = valid_until
+            current.renewable = bool(renewable)
+            current.renewal_terms = (renewal_terms or "").strip()
+            current.notes = (notes or "").strip()
+            if document is not None:
+                stored = _store(current, document)
+            elif remove_document:
+                current.document = ""
+                current.document_name = ""
+            _save_parties(current, clean)
+            after = snapshot(current, AUDIT_FIELDS)
+            after["parties"] = _parties_audit(current)
+            changes = diff(before, after)
+            if document is not None:
+                changes["document"] = [old_file, stored]
+            if changes:
+                current.version += 1
+                current.save()
+                audit_change(
+                    actor=actor, action="agreement_update", instance=current, changes=changes
+                )
+            if old_file and old_file != (current.document.name or None):
+                transaction.on_commit(lambda: _delete_file(old_file))
+    except BaseException:
+        _delete_file(stored)
+        raise
+    if agreement is not current:
+        agreement.refresh_from_db()
+    return current
+
+
+def agreement_document_record_download(*, actor, agreement: Agreement) -> None:
+    """An access event for each download of the signed document."""
+    audit_access(actor=actor, instance=agreement, note="document")

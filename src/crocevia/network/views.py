@@ -1,0 +1,311 @@
+"""Thin views of the network pages: zones, organisations, agreements (/rete/)."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .access import get_agreement_for, get_organisation_for, get_zone_for
+from .forms import AgreementForm, add_service_errors, party_formset
+from .models import Agreement, CasePart, Comune, Desk, Organisation
+from .selectors import (
+    ACCESS_POINT_NORM,
+    EXPIRY_ALERT_DAYS,
+    SOCIAL_WORKER_NORM,
+    agreement_editable_by,
+    agreements_visible_to,
+    lep_by_zone,
+    may_create_agreements,
+    may_see_agreements,
+    may_see_network,
+    organisation_lep,
+    staff_counts,
+    with_parties,
+    zone_lep,
+    zones_visible_to,
+)
+
+# The organisation page shows the organisation's programmes (programmes app) when on.
+ORGANISATION_PROGRAMMES_ENABLED = False
+
+AGREEMENTS_PER_PAGE = 50
+
+
+def _norms() -> dict:
+    return {"social_worker_norm": SOCIAL_WORKER_NORM, "access_point_norm": ACCESS_POINT_NORM}
+
+
+def _agreement_rows(agreements, today) -> list[Agreement]:
+    """Agreements with what a list shows: days left, expired, about to expire."""
+    rows = list(agreements)
+    for agreement in rows:
+        agreement.left = agreement.days_left(today)
+        agreement.expired = agreement.is_expired(today)
+        agreement.expiring = agreement.expires_within(EXPIRY_ALERT_DAYS, today)
+        agreement.not_started = not agreement.is_started(today)
+    return rows
+
+
+@require_GET
+def index(request):
+    if not may_see_network(request.user):
+        raise Http404(_("Page not found."))
+    zones = list(zones_visible_to(request.user))
+    figures = lep_by_zone([z.pk for z in zones])
+    for zone in zones:
+        zone.lep = figures[zone.pk]
+    return render(
+        request,
+        "network/index.html",
+        {
+            "zones": zones,
+            "may_see_agreements": may_see_agreements(request.user),
+            **_norms(),
+        },
+    )
+
+
+@require_GET
+def zone_detail(request, pk):
+    zone = get_zone_for(request.user, pk)
+    today = timezone.localdate()
+    agreements = []
+    show_agreements = may_see_agreements(request.user)
+    if show_agreements:
+        agreements = _agreement_rows(
+            with_parties(
+                agreements_visible_to(request.user)
+                .filter(parties__organisation__zone=zone)
+                .distinct()
+            ),
+            today,
+        )
+    comuni = list(Comune.objects.filter(zone=zone).order_by("name"))
+    return render(
+        request,
+        "network/zone.html",
+        {
+            "zone": zone,
+            "comuni": comuni,
+            "organisations": Organisation.objects.filter(zone=zone).order_by("name"),
+            "lep": zone_lep(zone),
+            "show_agreements": show_agreements,
+            "agreements": agreements,
+            "today": today,
+            **_norms(),
+        },
+    )
+
+
+@require_GET
+def organisation_detail(request, pk):
+    organisation = get_organisation_for(request.user, pk)
+    today = timezone.localdate()
+    show_agreements = may_see_agreements(request.user)
+    agreements = []
+    if show_agreements:
+        agreements = _agreement_rows(
+            with_parties(
+                agreements_visible_to(request.user).filter(parties__organisation=organisation)
+            ),
+            today,
+        )
+    context = {
+        "organisation": organisation,
+        "desks": Desk.objects.filter(organisation=organisation).select_related("comune"),
+        "staff": staff_counts(organisation),
+        "lep": organisation_lep(organisation),
+        "show_agreements": show_agreements,
+        "agreements": agreements,
+        "may_see_zone": organisation.zone_id is not None
+        and zones_visible_to(request.user).filter(pk=organisation.zone_id).exists(),
+        "organisation_programmes_enabled": ORGANISATION_PROGRAMMES_ENABLED,
+        **_norms(),
+    }
+    if ORGANISATION_PROGRAMMES_ENABLED:
+        from crocevia.programmes.selectors import programmes_of_organisation
+
+        context["organisation_programmes"] = programmes_of_organisation(request.user, organisation)
+    return render(request, "network/organisation.html", context)
+
+
+@require_GET
+def agreement_list(request):
+    if not may_see_agreements(request.user):
+        raise Http404(_("Page not found."))
+    today = timezone.localdate()
+    queryset = agreements_visible_to(request.user)
+    status = request.GET.get("status", "")
+    q = (request.GET.get("q") or "").strip()
+    if status == "in_force":
+        queryset = queryset.filter(valid_from__lte=today).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+    elif status == "expiring":
+        queryset = queryset.filter(
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=EXPIRY_ALERT_DAYS),
+        )
+    elif status == "expired":
+        queryset = queryset.filter(valid_until__lt=today)
+    else:
+        status = ""
+    if q:
+        queryset = queryset.filter(
+            Q(title__icontains=q)
+            | Q(reference__icontains=q)
+            | Q(parties__organisation__name__icontains=q)
+        ).distinct()
+    page = Paginator(with_parties(queryset.order_by("-valid_from", "title")), AGREEMENTS_PER_PAGE)
+    page_obj = page.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "network/agreement_list.html",
+        {
+            "agreements": _agreement_rows(page_obj.object_list, today),
+            "page_obj": page_obj,
+            "status": status,
+            "q": q,
+            "may_create": may_create_agreements(request.user),
+            "alert_days": EXPIRY_ALERT_DAYS,
+        },
+    )
+
+
+def _sharing_table(agreement: Agreement) -> list[dict]:
+    return [
+        {"party": party, "parts": [(value, party.may_see(value)) for value in CasePart.values]}
+        for party in agreement.parties.all()
+    ]
+
+
+@require_GET
+def agreement_detail(request, pk):
+    agreement = get_agreement_for(request.user, pk)
+    today = timezone.localdate()
+    _agreement_rows([agreement], today)
+    total = sum((p.amount for p in agreement.parties.all() if p.amount is not None), start=None)
+    return render(
+        request,
+        "network/agreement.html",
+        {
+            "agreement": agreement,
+            "parts": CasePart.choices,
+            "sharing": _sharing_table(agreement),
+            "total_amount": total,
+            "may_edit": agreement_editable_by(request.user, agreement),
+            "alert_days": EXPIRY_ALERT_DAYS,
+        },
+    )
+
+
+def _render_form(request, form, formset, agreement=None, status=200):
+    return render(
+        request,
+        "network/agreement_form.html",
+        {"form": form, "formset": formset, "agreement": agreement},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_create(request):
+    if not may_create_agreements(request.user):
+        raise Http404(_("Page not found."))
+    data = request.POST if request.method == "POST" else None
+    form = AgreementForm(data, request.FILES or None)
+    formset = party_formset(data)
+    if data is not None and form.is_valid() & formset.is_valid():
+        try:
+            agreement = services.agreement_create(
+                actor=request.user, parties=formset.parties(), **form.service_data()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, formset)
+        else:
+            messages.success(request, _("Agreement recorded."))
+            return redirect("network:agreement_detail", pk=agreement.pk)
+    return _render_form(request, form, formset)
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_edit(request, pk):
+    agreement = get_agreement_for(request.user, pk, write=True)
+    has_document = bool(agreement.document)
+    if request.method == "POST":
+        form = AgreementForm(request.POST, request.FILES or None, has_document=has_document)
+        formset = party_formset(request.POST, agreement=agreement)
+        if form.is_valid() & formset.is_valid():
+            data = form.service_data()
+            expected = form.cleaned_data.get("version")
+            try:
+                services.agreement_update(
+                    actor=request.user,
+                    agreement=agreement,
+                    expected_version=expected,
+                    parties=formset.parties(),
+                    **data,
+                )
+            except services.ConflictError as error:
+                post = request.POST.copy()
+                post["version"] = error.current.version
+                form = AgreementForm(post, has_document=has_document)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this agreement while you were editing it, so "
+                        "your changes were not saved. Check the agreement's page, then save "
+                        "again."
+                    ),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, formset)
+            else:
+                messages.success(request, _("The changes have been saved."))
+                return redirect("network:agreement_detail", pk=agreement.pk)
+    else:
+        form = AgreementForm(
+            initial={
+                "title": agreement.title,
+                "kind": agreement.kind,
+                "reference": agreement.reference,
+                "signed_on": agreement.signed_on,
+                "valid_from": agreement.valid_from,
+                "valid_until": agreement.valid_until,
+                "renewable": agreement.renewable,
+                "renewal_terms": agreement.renewal_terms,
+                "notes": agreement.notes,
+                "version": agreement.version,
+            },
+            has_document=has_document,
+        )
+        formset = party_formset(agreement=agreement)
+    return _render_form(request, form, formset, agreement)
+
+
+@require_GET
+def agreement_document(request, pk):
+    agreement = get_agreement_for(request.user, pk)
+    if not agreement.document:
+        raise Http404(_("This agreement has no document attached."))
+    try:
+        handle = agreement.document.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The document file is missing.")) from None
+    services.agreement_document_record_download(actor=request.user, agreement=agreement)
+    suffix = "." + agreement.document.name.rsplit(".", 1)[-1].lower()
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=agreement.document_name or f"agreement-{agreement.pk}{suffix}",
+        content_type=services.DOCUMENT_TYPES.get(suffix, "application/octet-stream"),
+    )
