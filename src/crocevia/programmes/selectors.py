@@ -246,6 +246,11 @@ def programme_page_context(user, programme: Programme) -> dict:
         "timeline_rows": rows,
         "can_manage": manager,
         "enrolled_count": programme.enrolments.count(),
+        "expenditures": list(
+            Expenditure.objects.filter(action__programme=programme)
+            .select_related("action", "recorded_by")
+            .order_by("-spent_on", "-id")
+        ),
     }
 
 
