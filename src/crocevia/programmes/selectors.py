@@ -23,6 +23,7 @@ from .models import MONEY, BudgetAction, Expenditure, Participation, Programme, 
 
 BUDGET_PROFILES = {Profile.PROGRAM_MANAGER, Profile.ADMINISTRATIVE}
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 MONEY_FIELD = DecimalField(**MONEY)
 
 
@@ -99,6 +100,12 @@ class Line:
     budget: Decimal = ZERO
     spent: Decimal = ZERO
 
+    def __post_init__(self):
+        # SQLite sums decimals in floating point (PostgreSQL exactly); every amount has at
+        # most two decimals, so the exact total is the sum quantized to the cent.
+        self.budget = Decimal(self.budget or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+        self.spent = Decimal(self.spent or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
     @property
     def remaining(self) -> Decimal:
         return self.budget - self.spent
@@ -131,7 +138,7 @@ def actions_with_spending(programme: Programme) -> list[BudgetAction]:
 
 def spent_of(action: BudgetAction) -> Decimal:
     total = action.expenditures.aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else ZERO
+    return ZERO if total is None else Decimal(total).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -446,3 +446,14 @@ def test_coordinator_of_another_zone_cannot_change_the_programme(actors):
             responsible_organisation=actors.sds,
             amount=Decimal("1"),
         )
+
+
+def test_large_amounts_keep_their_cents(actors):
+    programme = make_programme(actors)
+    action = make_action(actors, programme, amount="999999999.99")
+    spend(actors.coordinator, action, "999999999.98")
+    spend(actors.coordinator, action, "0.01")
+    [row] = selectors.actions_with_spending(programme)
+    assert row.line.spent == Decimal("999999999.99")
+    assert row.line.remaining == Decimal("0.00")
+    assert selectors.programme_total(programme).spent == Decimal("999999999.99")
