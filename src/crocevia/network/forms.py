@@ -200,4 +200,6 @@ def party_formset(data=None, *, agreement: Agreement | None = None, empty_rows: 
     formset_class = forms.formset_factory(
         PartyForm, formset=BasePartyFormSet, extra=extra, max_num=40, validate_max=True
     )
-    return formset_class(data, initial=initial, prefix="parties")
+    # Bound rows are read from the data alone: with an initial, an unchanged extra row
+    # would count as empty and be skipped.
+    return formset_class(data, initial=initial if data is None else None, prefix="parties")

@@ -1,6 +1,7 @@
 """Thin views of the network pages: zones, organisations, agreements (/rete/)."""
 
 import datetime
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -192,7 +193,8 @@ def agreement_detail(request, pk):
     agreement = get_agreement_for(request.user, pk)
     today = timezone.localdate()
     _agreement_rows([agreement], today)
-    total = sum((p.amount for p in agreement.parties.all() if p.amount is not None), start=None)
+    amounts = [p.amount for p in agreement.parties.all() if p.amount is not None]
+    total = sum(amounts, Decimal(0)) if amounts else None
     return render(
         request,
         "network/agreement.html",
