@@ -54,7 +54,7 @@ def programme_workbook(programme: Programme) -> bytes:
             _("Budget"),
             _("Spent"),
             _("Remaining"),
-            _("% spent"),
+            _("Share spent"),
         ],
     )
     row = header_row
