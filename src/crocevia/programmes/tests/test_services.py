@@ -457,3 +457,42 @@ def test_large_amounts_keep_their_cents(actors):
     assert row.line.spent == Decimal("999999999.99")
     assert row.line.remaining == Decimal("0.00")
     assert selectors.programme_total(programme).spent == Decimal("999999999.99")
+
+
+def _update(actors, programme, **changes):
+    fields = {
+        "code": programme.code,
+        "name": programme.name,
+        "fund": programme.fund,
+        "start_date": programme.start_date,
+        "end_date": programme.end_date,
+        "lead_organisation": programme.lead_organisation,
+        "partners": list(programme.organisations.exclude(pk=programme.lead_organisation_id)),
+        **changes,
+    }
+    return services.programme_update(actor=actors.coordinator, programme=programme, **fields)
+
+
+def test_programme_period_cannot_leave_out_recorded_expenditure(actors):
+    programme = make_programme(actors)
+    action = make_action(actors, programme)
+    spend(actors.coordinator, action, "5.00", on=datetime.date(2019, 2, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        _update(actors, programme, start_date=datetime.date(2019, 3, 1))
+    assert "start_date" in _errors(excinfo)
+    _update(actors, programme, end_date=datetime.date(2021, 6, 30), name="TEAMS prorogato")
+    programme.refresh_from_db()
+    assert programme.end_date == datetime.date(2021, 6, 30)
+    event = AuditEvent.objects.get(action="programme.update")
+    assert event.changes["end_date"] == ["2020-12-31", "2021-06-30"]
+
+
+def test_partner_responsible_for_an_action_cannot_leave_the_programme(actors):
+    programme = make_programme(actors)
+    make_action(actors, programme, code="li", organisation=actors.other_org)
+    with pytest.raises(ValidationError) as excinfo:
+        _update(actors, programme, partners=[])
+    assert "partners" in _errors(excinfo)
+    _update(actors, programme, partners=[actors.other_org, actors.cpi])
+    roles = dict(programme.participations.values_list("organisation__code", "role"))
+    assert roles == {"SDS-PI": "lead", "COM-LI": "partner", "CPI-PI": "partner"}
