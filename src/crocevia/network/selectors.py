@@ -251,9 +251,12 @@ class LepFigures:
         if norm.met is None:
             return _("No resident population is recorded for the Comuni of this zone.")
         if not norm.count:
-            return _(
+            return ngettext(
+                "No active social worker is recorded: at least %(needed)s is needed for "
+                "%(population)s inhabitants.",
                 "No active social worker is recorded: at least %(needed)s are needed for "
-                "%(population)s inhabitants."
+                "%(population)s inhabitants.",
+                norm.needed,
             ) % {"needed": _n(norm.needed), "population": _n(self.population)}
         values = {
             "per": _n(norm.per),
@@ -284,9 +287,12 @@ class LepFigures:
         if norm.met is None:
             return _("No resident population is recorded for the Comuni of this zone.")
         if not norm.count:
-            return _(
+            return ngettext(
+                "No active level-1 access point is recorded: at least %(needed)s is needed "
+                "for %(population)s inhabitants.",
                 "No active level-1 access point is recorded: at least %(needed)s are needed "
-                "for %(population)s inhabitants."
+                "for %(population)s inhabitants.",
+                norm.needed,
             ) % {"needed": _n(norm.needed), "population": _n(self.population)}
         values = {
             "per": _n(norm.per),
