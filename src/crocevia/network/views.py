@@ -35,7 +35,7 @@ from .selectors import (
 )
 
 # The organisation page shows the organisation's programmes (programmes app) when on.
-ORGANISATION_PROGRAMMES_ENABLED = False
+ORGANISATION_PROGRAMMES_ENABLED = True
 
 AGREEMENTS_PER_PAGE = 50
 

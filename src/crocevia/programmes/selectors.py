@@ -47,6 +47,11 @@ def programmes_visible_to(user) -> QuerySet[Programme]:
     return Programme.objects.filter(pk__in=visible)
 
 
+def may_see_programmes(user) -> bool:
+    """Whether programme pages may list anything for the user (no query: memberships)."""
+    return bool(user.is_superuser or coordinated_zone_ids(user) or budget_organisation_ids(user))
+
+
 def can_create_programmes(user) -> bool:
     return user.is_superuser or bool(coordinated_zone_ids(user))
 

@@ -649,8 +649,20 @@ class Command(BaseCommand):
             users, new_users = self._load_users(password, network)
             units = self._load_people(persons, users, network)
             self._load_cases(units, cases, users, network)
+            self._load_programmes_and_agreements(users, network)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_logins(users, new_users, password)
+
+    def _load_programmes_and_agreements(self, users: dict, network: dict) -> None:
+        """TEAMS (seed 000) and the Pistoia Poverty Fund plan (seed 002), the TEAMS
+        convention and the Livorno protocol (seed 004), through their services."""
+        from crocevia.network.demo import seed_demo as seed_agreements
+        from crocevia.programmes.demo import seed_demo as seed_programmes
+
+        coordinator = users["coordinatore"]
+        seed_programmes(coordinator=coordinator, zone=network["zone"])
+        seed_agreements(coordinator=coordinator)
+        self._log("Programmes, budgets, targets and agreements: loaded.")
 
     def _log(self, message: str) -> None:
         self.stdout.write(message)
