@@ -1,31 +1,36 @@
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 from crocevia.network.selectors import may_see_network
 from crocevia.programmes.selectors import may_see_programmes
 
 
+def _nav(label, url_name: str) -> tuple:
+    return (label, reverse(url_name))
+
+
 def navigation(request):
+    # Short labels in their own context ("navigation"): the pages keep longer titles.
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     items = [
-        (_("Home"), reverse("home")),
-        (_("Persons"), reverse("people:search")),
-        (_("Daily register"), reverse("desk:register")),
+        _nav(pgettext_lazy("navigation", "Home"), "home"),
+        _nav(pgettext_lazy("navigation", "Persons"), "people:search"),
+        _nav(pgettext_lazy("navigation", "Register"), "desk:register"),
     ]
     if not is_monitoring_only(user):
-        items.append((_("Referrals received"), reverse("desk:referral_inbox")))
-        items.append((_("My cases"), reverse("cases:followup_my_cases")))
+        items.append(_nav(pgettext_lazy("navigation", "Referrals"), "desk:referral_inbox"))
+        items.append(_nav(pgettext_lazy("navigation", "My cases"), "cases:followup_my_cases"))
     may_interchange = user.is_superuser or bool(coordinated_zone_ids(user))
     if may_interchange:
-        items.append((_("Zone cases"), reverse("cases:followup_zone_cases")))
-        items.append((_("Meetings"), reverse("cases:followup_meetings")))
-        items.append((_("Import and export"), reverse("interchange:index")))
+        items.append(_nav(pgettext_lazy("navigation", "Zone cases"), "cases:followup_zone_cases"))
+        items.append(_nav(pgettext_lazy("navigation", "Meetings"), "cases:followup_meetings"))
+        items.append(_nav(pgettext_lazy("navigation", "Import/export"), "interchange:index"))
     if not is_monitoring_only(user) and may_see_programmes(user):
-        items.append((_("Programmes"), reverse("programmes:list")))
+        items.append(_nav(pgettext_lazy("navigation", "Programmes"), "programmes:list"))
     if may_see_network(user):
-        items.append((_("Network"), reverse("network:index")))
+        items.append(_nav(pgettext_lazy("navigation", "Network"), "network:index"))
     # Export buttons on the lists are shown to those who may export (interchange.scope).
     return {"nav_items": items, "may_interchange": may_interchange}

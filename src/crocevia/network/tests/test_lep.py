@@ -106,7 +106,7 @@ def test_whole_network_and_grouped_figures_agree(small_network, django_assert_ma
 
 
 def test_zone_page_shows_the_figures_with_the_norms_and_a_verdict(small_network, client):
-    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     coordinator = make_member("coord.a", small_network["sds"], Profile.COORDINATOR)
     client.force_login(coordinator)
@@ -119,9 +119,12 @@ def test_zone_page_shows_the_figures_with_the_norms_and_a_verdict(small_network,
     assert figures.social_worker_verdict() in body
     assert figures.access_point_verdict() in body
     assert (
-        _(
+        ngettext(
             "The norm is not met: one social worker every %(per)s inhabitants, above the "
-            "norm of %(norm)s; %(missing)s more social workers are needed."
+            "norm of %(norm)s; %(missing)s more social worker is needed.",
+            "The norm is not met: one social worker every %(per)s inhabitants, above the "
+            "norm of %(norm)s; %(missing)s more social workers are needed.",
+            3,
         )
         % {"per": "11.251", "norm": "5.000", "missing": "3"}
         in body
