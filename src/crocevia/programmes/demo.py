@@ -343,11 +343,12 @@ def seed_teams(*, coordinator, zone) -> Programme:
                 target_number=number,
             )
     _expenditures(coordinator, actions, TEAMS_EXPENDITURES)
-    # Some of the demo's cases count toward TEAMS (the pre-assessed ones of the SdS).
+    # Cases of the SdS pre-assessed while TEAMS ran count toward it (the demo's own cases
+    # are recent: they go to the current plan below).
     if not Enrolment.objects.filter(programme=programme).exists():
-        cases = Case.objects.filter(organisation=sds, preassessed_on__isnull=False).order_by("pk")[
-            :40
-        ]
+        cases = Case.objects.filter(
+            organisation=sds, preassessed_on__range=(TEAMS_START, TEAMS_END)
+        ).order_by("pk")[:40]
         for case in cases:
             services.case_enrol(actor=coordinator, programme=programme, case=case)
     return programme
@@ -393,10 +394,91 @@ def seed_poverty_plan(*, actor) -> Programme:
     return programme
 
 
+CURRENT_CODE = "FP-QS-2024-ZPI"
+CURRENT_START, CURRENT_END = datetime.date(2025, 1, 1), datetime.date(2026, 12, 31)
+CURRENT_QUARTERS = [f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)]
+CURRENT_ACTIONS = [
+    # code, title, organisation, amount, funding priority, planned quarters
+    ("A.1", "Rafforzamento del servizio sociale professionale", SDS_PISANA, "184500.00",
+     "A.1.a", CURRENT_QUARTERS),
+    ("A.2", "Mediazione linguistico-culturale nei punti d'accesso", SDS_PISANA, "42000.00",
+     "A.1.c.5", CURRENT_QUARTERS),
+    ("B.1", "Tirocini di inclusione sociale", "CPI-PI", "96000.00", "B.2.b",
+     CURRENT_QUARTERS[2:]),
+    ("C.1", "Sostegno socio-educativo domiciliare", "COM-PISA", "61250.50", "A.1.c.2",
+     CURRENT_QUARTERS),
+]  # fmt: skip
+CURRENT_TARGETS = {SDS_PISANA: 120, "CPI-PI": 40}
+CURRENT_EXPENDITURES = [
+    ("A.1", datetime.date(2025, 3, 31), "23062.50", "Assistenti sociali, I trimestre 2025",
+     "DEMO-ZPI-001"),
+    ("A.1", datetime.date(2025, 6, 30), "23062.50", "Assistenti sociali, II trimestre 2025",
+     "DEMO-ZPI-002"),
+    ("A.2", datetime.date(2025, 6, 30), "5250.00", "Mediatori, I semestre 2025",
+     "DEMO-ZPI-003"),
+    ("B.1", datetime.date(2025, 9, 30), "12000.00", "Indennità tirocini, III trimestre 2025",
+     "DEMO-ZPI-004"),
+    ("C.1", datetime.date(2025, 12, 31), "7656.31", "Educatori domiciliari, II semestre 2025",
+     "DEMO-ZPI-005"),
+]  # fmt: skip
+
+
+def seed_current_plan(*, coordinator) -> Programme:
+    """A plan running now (the seeds' programmes ended in 2020), so that the demo's own
+    cases, pre-assessed in the last months, show targets being reached."""
+    codes = {SDS_PISANA, "CPI-PI", "COM-PISA"}
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
+    if set(organisations) != codes:
+        return None
+    programme = _programme(
+        coordinator,
+        code=CURRENT_CODE,
+        lead=organisations[SDS_PISANA],
+        partners=[organisations["CPI-PI"], organisations["COM-PISA"]],
+        defaults={
+            "name": "Fondo Povertà – Quota servizi 2024, Zona Pisana",
+            "fund": Fund.POVERTY_FUND,
+            "start_date": CURRENT_START,
+            "end_date": CURRENT_END,
+            "description": (
+                "Piano di zona per l'attuazione dei livelli essenziali (servizio sociale "
+                "professionale, sostegni del progetto personalizzato) con la quota servizi del "
+                "Fondo Povertà; i casi presi in carico nel periodo sono iscritti al piano."
+            ),
+        },
+    )
+    actions = _actions(
+        coordinator,
+        programme,
+        [(c, t, organisations[o], a, p, q) for c, t, o, a, p, q in CURRENT_ACTIONS],
+    )
+    existing_targets = set(programme.targets.values_list("organisation__code", flat=True))
+    for code, number in CURRENT_TARGETS.items():
+        if code not in existing_targets:
+            services.target_set(
+                actor=coordinator,
+                programme=programme,
+                organisation=organisations[code],
+                target_number=number,
+            )
+    _expenditures(coordinator, actions, CURRENT_EXPENDITURES)
+    if not Enrolment.objects.filter(programme=programme).exists():
+        cases = Case.objects.filter(
+            organisation__in=organisations.values(),
+            preassessed_on__range=(CURRENT_START, CURRENT_END),
+        ).order_by("pk")
+        for case in cases:
+            services.case_enrol(actor=coordinator, programme=programme, case=case)
+    return programme
+
+
 def seed_demo(*, coordinator, zone) -> list[Programme]:
     """Create TEAMS (managed by the demo's coordinator) and the Pistoia plan (created by the
     demo's administrator: the Pistoia zone has no coordinator in the demo). Idempotent."""
     programmes = [seed_teams(coordinator=coordinator, zone=zone)]
+    current = seed_current_plan(coordinator=coordinator)
+    if current is not None:
+        programmes.append(current)
     administrator = _administrator()
     if administrator is not None:
         programmes.append(seed_poverty_plan(actor=administrator))

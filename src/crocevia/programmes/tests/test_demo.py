@@ -85,3 +85,25 @@ def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
     assert plan.actions.get(code="c2").planned_quarters == ["2018-Q4", "2019-Q1"]
     assert plan.actions.get(code="a4").priority_code == "A.1.c.2"
     assert plan.lead_organisation.zone.code == "ZPT"
+
+
+def test_demo_current_plan_counts_the_recent_cases_of_its_organisations(actors):
+    from crocevia.core.testing import OrganisationFactory
+
+    from ..demo import CURRENT_CODE
+
+    OrganisationFactory(code="COM-PISA", name="Comune di Pisa", kind="comune", zone=actors.zone)
+    recent = make_case(actors, preassessed_on=datetime.date(2025, 9, 15))
+    old = make_case(actors, preassessed_on=datetime.date(2019, 5, 2))
+    seed_demo(coordinator=actors.coordinator, zone=actors.zone)
+    current = Programme.objects.get(code=CURRENT_CODE)
+    assert Enrolment.objects.filter(programme=current, case=recent).exists()
+    assert not Enrolment.objects.filter(programme=current, case=old).exists()
+    targets = {t.organisation.code: t for t in target_progress(current)}
+    assert targets[recent.organisation.code].achieved == 1
+    assert programme_total(current).budget == Decimal("383750.50")
+    # The seed's TEAMS took the old case only.
+    teams = Programme.objects.get(code=TEAMS_CODE)
+    assert list(Enrolment.objects.filter(programme=teams).values_list("case", flat=True)) == [
+        old.pk
+    ]
