@@ -162,6 +162,10 @@ CROCEVIA_IMPORT_BACKGROUND_BYTES = int(
     os.environ.get("CROCEVIA_IMPORT_BACKGROUND_BYTES", str(1024 * 1024))
 )
 CROCEVIA_IMPORT_STALE_SECONDS = int(os.environ.get("CROCEVIA_IMPORT_STALE_SECONDS", "120"))
+# Largest signed agreement document accepted (network app).
+CROCEVIA_AGREEMENT_MAX_BYTES = int(
+    os.environ.get("CROCEVIA_AGREEMENT_MAX_BYTES", str(20 * 1024 * 1024))
+)
 
 COUNTRIES_FIRST = ["IT"]
 COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
