@@ -3,7 +3,7 @@ table, the corrected file, the confirmation and the summary; axe-core on every p
 
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from crocevia.core.testing import PASSWORD
 from crocevia.interchange.models import ImportJob
@@ -44,7 +44,9 @@ def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, set
     with page.expect_navigation():
         page.get_by_role("button", name="Accedi").click()
 
-    page.get_by_role("link", name=italian("Import and export")).first.click()
+    with translation.override("it"):
+        nav_label = str(pgettext("navigation", "Import/export"))
+    page.get_by_role("link", name=nav_label, exact=True).first.click()
     page.wait_for_url("**/scambio/")
     axe_check(page)
 
