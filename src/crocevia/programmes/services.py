@@ -439,6 +439,8 @@ def expenditure_record(
     value = _money(amount, "amount", errors)
     if spent_on is None:
         errors["spent_on"] = _("Enter the date of the expenditure.")
+    elif spent_on > timezone.localdate():
+        errors["spent_on"] = _("An expenditure cannot be dated in the future.")
     elif not programme.contains(spent_on):
         errors["spent_on"] = _(
             "The date is outside the programme's period (%(start)s – %(end)s)."

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from crocevia.accounts.models import Profile
@@ -187,6 +188,21 @@ def test_expenditure_outside_the_programme_period_is_refused(actors, day):
             gettext("The date is outside the programme's period (%(start)s – %(end)s).")
             % {"start": "01/01/2019", "end": "31/12/2020"}
         ]
+
+
+def test_expenditure_dated_in_the_future_is_refused(actors):
+    today = timezone.localdate()
+    programme = make_programme(
+        actors, start=today - datetime.timedelta(days=30), end=today + datetime.timedelta(365)
+    )
+    action = make_action(actors, programme)
+    with pytest.raises(ValidationError) as excinfo:
+        spend(actors.coordinator, action, "10.00", on=today + datetime.timedelta(days=1))
+    assert _errors(excinfo)["spent_on"] == [
+        gettext("An expenditure cannot be dated in the future.")
+    ]
+    spend(actors.coordinator, action, "10.00", on=today)
+    assert selectors.spent_of(action) == Decimal("10.00")
 
 
 def test_expenditure_on_the_first_and_last_day_is_accepted(actors):
