@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -23,6 +23,7 @@ from crocevia.audit.services import audit_access, audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 
 from .models import Agreement, AgreementParty, CasePart, Organisation
+from .selectors import agreement_editable_by
 
 AUDIT_FIELDS = [
     "title",
@@ -382,6 +383,8 @@ def agreement_update(
     try:
         with transaction.atomic():
             current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+            if not agreement_editable_by(actor, current):
+                raise PermissionDenied(_("You cannot change this agreement."))
             if expected_version is not None and current.version != expected_version:
                 raise ConflictError(current)
             before = snapshot(current, AUDIT_FIELDS)

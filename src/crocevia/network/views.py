@@ -30,6 +30,7 @@ from .selectors import (
     organisation_lep,
     staff_counts,
     with_parties,
+    zone_ids_visible_to,
     zone_lep,
     zones_visible_to,
 )
@@ -119,15 +120,20 @@ def organisation_detail(request, pk):
             ),
             today,
         )
+    visible_zones = zone_ids_visible_to(request.user)
+    may_see_zone = organisation.zone_id is not None and (
+        visible_zones is None or organisation.zone_id in visible_zones
+    )
     context = {
         "organisation": organisation,
         "desks": Desk.objects.filter(organisation=organisation).select_related("comune"),
         "staff": staff_counts(organisation),
-        "lep": organisation_lep(organisation),
+        # A zone's staffing figures are for those who see the zone, not for every party
+        # to an agreement with one of its organisations.
+        "lep": organisation_lep(organisation) if may_see_zone else None,
         "show_agreements": show_agreements,
         "agreements": agreements,
-        "may_see_zone": organisation.zone_id is not None
-        and zones_visible_to(request.user).filter(pk=organisation.zone_id).exists(),
+        "may_see_zone": may_see_zone,
         "organisation_programmes_enabled": ORGANISATION_PROGRAMMES_ENABLED,
         **_norms(),
     }

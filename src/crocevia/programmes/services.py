@@ -207,6 +207,17 @@ def programme_update(
         fund=fund,
         lead_organisation=lead_organisation,
     )
+    if (
+        lead_organisation is not None
+        and not actor.is_superuser
+        and lead_organisation.zone_id not in _coordinated(actor)
+        and not any(p.zone_id in _coordinated(actor) for p in partners)
+    ):
+        # As on creation: a coordinator keeps an organisation of their zone in it (they
+        # could otherwise hand the budget over to other zones and lose it themselves).
+        errors["lead_organisation"] = _(
+            "A participating organisation must be in a zone you coordinate."
+        )
     if not errors:
         # The period may not leave out what is already recorded or planned.
         outside = programme.actions.filter(expenditures__spent_on__lt=start_date).exists() or (

@@ -201,6 +201,31 @@ def test_update_replaces_parties_raises_the_version_and_audits_the_difference(ac
 
 
 @pytest.mark.django_db
+def test_another_zones_coordinator_cannot_rewrite_an_agreement_to_join_it(actors):
+    from django.core.exceptions import PermissionDenied
+
+    from crocevia.accounts.models import Profile
+    from crocevia.core.testing import make_member
+
+    agreement = _create(actors, parties=[PartySpec(actors.sds), PartySpec(actors.cpi)])
+    livorno = make_member("coord.livorno", actors.other_org, Profile.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        agreement_update(
+            actor=livorno,
+            agreement=agreement,
+            title="Convenzione riscritta",
+            kind=Agreement.Kind.CONVENTION,
+            signed_on=agreement.signed_on,
+            valid_from=agreement.valid_from,
+            parties=[PartySpec(actors.sds), PartySpec(actors.other_org)],
+            today=TODAY,
+        )
+    agreement.refresh_from_db()
+    assert agreement.title != "Convenzione riscritta"
+    assert [p.organisation for p in agreement.parties.all()] == [actors.sds, actors.cpi]
+
+
+@pytest.mark.django_db
 def test_an_edit_based_on_an_old_version_is_refused(actors):
     agreement = _create(actors)
     common = {

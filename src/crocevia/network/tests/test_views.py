@@ -336,6 +336,13 @@ def test_organisation_page_shows_details_desks_staff_and_agreements(actors, netw
         reverse("network:organisation_detail", args=[actors.other_org.pk])
     )
     assert partner.status_code == 200
+    # ... but not the staffing figures of a zone they do not coordinate.
+    assert partner.context["lep"] is None
+    assert not partner.context["may_see_zone"]
+    own = login(actors.coordinator).get(
+        reverse("network:organisation_detail", args=[actors.sds.pk])
+    )
+    assert own.context["lep"] is not None
 
 
 def test_query_counts_stay_bounded(actors, network, login, django_assert_max_num_queries):

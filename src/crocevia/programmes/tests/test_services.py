@@ -489,6 +489,17 @@ def _update(actors, programme, **changes):
     return services.programme_update(actor=actors.coordinator, programme=programme, **fields)
 
 
+def test_a_coordinator_cannot_hand_a_programme_over_to_other_zones(actors):
+    programme = make_programme(actors)  # SdS Pisana (their zone) leads, Livorno partners
+    with pytest.raises(ValidationError) as excinfo:
+        _update(actors, programme, lead_organisation=actors.other_org, partners=[])
+    assert _errors(excinfo)["lead_organisation"] == [
+        gettext("A participating organisation must be in a zone you coordinate.")
+    ]
+    programme.refresh_from_db()
+    assert programme.lead_organisation == actors.sds
+
+
 def test_programme_period_cannot_leave_out_recorded_expenditure(actors):
     programme = make_programme(actors)
     action = make_action(actors, programme)
