@@ -61,6 +61,8 @@ def index(request):
         request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
     )
     if request.method == "POST" and form.is_valid():
+        # Housekeeping on a write, never on a read: stale jobs and old reports go.
+        services.import_jobs_expire()
         job = services.import_job_create(
             user=request.user,
             kind=form.cleaned_data["kind"],
@@ -69,7 +71,6 @@ def index(request):
         )
         services.import_job_start(job)
         return redirect("interchange:job", pk=job.pk)
-    services.import_jobs_expire()
     jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
     return render(
         request,

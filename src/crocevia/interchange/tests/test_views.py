@@ -430,3 +430,27 @@ def test_page_and_job_page_queries_do_not_grow_with_jobs(
         assert client.get(reverse("interchange:index")).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("interchange:job", args=[job.pk])).status_code == 200
+
+
+def test_reading_the_page_expires_nothing_an_upload_and_the_command_do(actors, login, capsys):
+    from django.core.management import call_command
+
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS)
+    waiting = ImportJob.objects.get(status=ImportJob.Status.VALID)
+    long_ago = timezone.now() - datetime.timedelta(days=2)
+    ImportJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    assert client.get(reverse("interchange:index")).status_code == 200
+    waiting.refresh_from_db()
+    assert waiting.status == ImportJob.Status.VALID  # a GET writes nothing
+    call_command("import_jobs_expire")
+    assert "1" in capsys.readouterr().out
+    waiting.refresh_from_db()
+    assert waiting.status == ImportJob.Status.CANCELLED
+    # A new upload expires the stale jobs of everyone as it goes.
+    upload(client, "desks", GOOD_DESKS)
+    second = ImportJob.objects.filter(status=ImportJob.Status.VALID).get()
+    ImportJob.objects.filter(pk=second.pk).update(created_at=long_ago)
+    upload(client, "desks", GOOD_DESKS)
+    second.refresh_from_db()
+    assert second.status == ImportJob.Status.CANCELLED
