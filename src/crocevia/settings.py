@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "crocevia.interchange",
     "crocevia.benefits",
     "crocevia.programmes",
+    "crocevia.reporting",
 ]
 
 MIDDLEWARE = [

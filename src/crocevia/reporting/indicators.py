@@ -1,0 +1,507 @@
+"""The indicators of ../shared/domain/INDICATORS.md, computed in the database.
+
+`build_report(start, end, scope)` returns the report object of INDICATORS.md "The report":
+{"period": {"from", "to"}, "scope": {...}, "indicators": {key: value}} with every key of
+KEYS. Counts, distinct persons and breakdowns are SQL aggregations; only the working-day
+counts are computed in Python, from the date pairs the database returns (holidays are
+calendar logic). A report issues a bounded number of queries, whatever the data.
+
+Scope (the issue's rules): a zone report counts only the organisations of the zone; an
+organisation report only its desks and its cases; a contact at another organisation's
+desk never counts. For the figures that belong to a territory rather than to desks and
+cases (population, staffing, meetings, income-support applications):
+- an organisation report uses its zone for `network.*` and meetings (the zone is where
+  the LEP norms and the coordination meetings live), and the applications of its Comune
+  for `benefit.*` (an organisation without a Comune has none);
+- a zone report uses the zone's Comuni.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Trim
+from django.utils.translation import gettext as _
+
+from crocevia.benefits.models import BenefitApplication
+from crocevia.benefits.models import Status as ApplicationStatus
+from crocevia.cases.followup import meetings_with_minutes
+from crocevia.cases.models import Case, Meeting, NeedClass, Outcome, PlanKind
+from crocevia.desk.models import Contact, DeskService, LanguageNeed, WorkSector
+from crocevia.network.models import Organisation, Zone
+from crocevia.network.selectors import lep_figures
+from crocevia.people.models import Household, Person, Sex
+from crocevia.programmes.models import MONEY, BudgetAction, Expenditure, Target
+
+from .workdays import Calendar, half_up, percentage, statistics
+
+# Every key of INDICATORS.md, in the order of its tables.
+KEYS = (
+    "desk.contacts",
+    "desk.persons",
+    "desk.persons_by_sex",
+    "desk.persons_by_citizenship_group",
+    "desk.top_citizenships",
+    "desk.services",
+    "desk.outcomes",
+    "cases.opened",
+    "cases.taken_in_charge",
+    "cases.by_need_class",
+    "cases.by_citizenship_group",
+    "cases.targets",
+    "cases.wd_preassessment_to_assessment",
+    "cases.wd_plan_to_start",
+    "cases.plans_by_kind",
+    "cases.closed_by_outcome",
+    "benefit.applications_by_comune",
+    "benefit.households_accepted",
+    "benefit.pct_preassessed",
+    "benefit.wd_outcome_to_preassessment",
+    "benefit.pct_with_project",
+    "benefit.service_pacts",
+    "benefit.household_profile",
+    "network.population",
+    "network.inhabitants_per_social_worker",
+    "network.inhabitants_per_access_point",
+    "network.meetings_with_minutes",
+    "budget.by_action",
+    "language.needs_by_sector",
+)
+
+# The other 26 member states of the European Union (ISO 3166-1 alpha-2).
+EU_COUNTRIES = frozenset(
+    ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR")
+    + ("HU", "IE", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
+)
+CITIZENSHIP_GROUPS = ("IT", "EU", "non_EU", "unknown")
+APPLICATION_STATUSES = ("accepted", "lapsed", "suspended", "processing", "rejected")
+HOUSEHOLD_SIZES = ("1", "2", "3", "4", "5", "6+")
+TOP_CITIZENSHIPS = 5
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The whole installation (both None), one zone or one organisation."""
+
+    zone: Zone | None = None
+    organisation: Organisation | None = None
+
+    def __post_init__(self):
+        if self.zone is not None and self.organisation is not None:
+            raise ValueError("A scope is a zone or an organisation, not both.")
+
+    def as_json(self) -> dict:
+        if self.organisation is not None:
+            return {
+                "kind": "organisation",
+                "code": self.organisation.code,
+                "name": self.organisation.name,
+            }
+        if self.zone is not None:
+            return {"kind": "zone", "code": self.zone.code, "name": self.zone.name}
+        return {"kind": "installation", "code": None, "name": _("Whole installation")}
+
+    def organisation_q(self, prefix: str) -> Q:
+        """Q restricting `<prefix>` (a path to an Organisation) to the scope."""
+        if self.organisation is not None:
+            return Q(**{f"{prefix}_id": self.organisation.pk})
+        if self.zone is not None:
+            return Q(**{f"{prefix}__zone_id": self.zone.pk})
+        return Q()
+
+    def comune_q(self, prefix: str) -> Q:
+        """Q restricting `<prefix>` (a path to a Comune) to the scope's territory."""
+        if self.organisation is not None:
+            return Q(**{f"{prefix}_id": self.organisation.comune_id})
+        if self.zone is not None:
+            return Q(**{f"{prefix}__zone_id": self.zone.pk})
+        return Q()
+
+    @property
+    def zone_ids(self) -> list[int] | None:
+        """The zones of the territorial figures (None: every zone)."""
+        if self.organisation is not None:
+            zone_id = self.organisation.zone_id
+            return [] if zone_id is None else [zone_id]
+        if self.zone is not None:
+            return [self.zone.pk]
+        return None
+
+
+def _citizenship_group(field: str = "citizenship") -> CaseWhen:
+    return CaseWhen(
+        When(**{field: "IT"}, then=Value("IT")),
+        When(**{f"{field}__in": sorted(EU_COUNTRIES)}, then=Value("EU")),
+        When(Q(**{field: ""}) | Q(**{f"{field}__isnull": True}), then=Value("unknown")),
+        default=Value("non_EU"),
+        output_field=CharField(),
+    )
+
+
+def _counts(queryset, field: str, keys) -> dict:
+    """{key: n} for every key (0 when absent), counting rows of `queryset` by `field`."""
+    result = {key: 0 for key in keys}
+    for value, n in queryset.values_list(field).annotate(n=Count("pk")).order_by():
+        if value in result:
+            result[value] = n
+    return result
+
+
+def _groups(persons) -> dict:
+    return _counts(persons.annotate(_group=_citizenship_group()), "_group", CITIZENSHIP_GROUPS)
+
+
+# --- desk activity ---------------------------------------------------------------------------
+
+
+def desk_indicators(start, end, scope: Scope, *, top: int = TOP_CITIZENSHIPS) -> dict:
+    contacts = Contact.objects.filter(date__gte=start, date__lte=end).filter(
+        scope.organisation_q("desk__organisation")
+    )
+    totals = contacts.aggregate(n=Count("pk"), persons=Count("person_id", distinct=True))
+    persons = Person.objects.filter(pk__in=contacts.values("person_id"))
+    top_rows = (
+        persons.exclude(citizenship="")
+        .values_list("citizenship")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "citizenship")[:top]
+    )
+    services = dict.fromkeys(DeskService.objects.order_by("code").values_list("code", flat=True), 0)
+    through = Contact.services.through.objects.filter(contact__in=contacts)
+    for code, n in (
+        through.values_list("deskservice__code")
+        .annotate(n=Count("contact_id", distinct=True))
+        .order_by()
+    ):
+        services[code] = n
+    return {
+        "desk.contacts": totals["n"],
+        "desk.persons": totals["persons"],
+        "desk.persons_by_sex": _counts(persons, "sex", Sex.values),
+        "desk.persons_by_citizenship_group": _groups(persons),
+        "desk.top_citizenships": [[code, n] for code, n in top_rows],
+        "desk.services": services,
+        "desk.outcomes": _counts(contacts, "outcome", Contact.Outcome.values),
+    }
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+class _Delays:
+    """Working-day statistics from (d1, d2, comune id) rows; national holidays are computed
+    once per report, patron days loaded once per statistic (two queries)."""
+
+    def __init__(self):
+        self._national = {}
+
+    def stats(self, rows) -> dict:
+        rows = list(rows)
+        calendar = Calendar.for_comuni({comune for _d1, _d2, comune in rows})
+        calendar._national = self._national
+        return statistics(
+            calendar.working_days(d1, d2, comune)
+            for d1, d2, comune in rows
+            if d1 is not None and d2 is not None and d1 <= d2
+        )
+
+
+def _delay_rows(queryset, first: str, second: str):
+    return queryset.filter(**{f"{first}__isnull": False}).values_list(
+        first, second, "organisation__comune_id"
+    )
+
+
+def case_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
+    cases = Case.objects.filter(scope.organisation_q("organisation"))
+    preassessed = cases.filter(preassessed_on__gte=start, preassessed_on__lte=end)
+    taken = Person.objects.filter(pk__in=preassessed.values("person_id"))
+    assessed = cases.filter(assessed_on__gte=start, assessed_on__lte=end)
+    started = cases.filter(plan_started_on__gte=start, plan_started_on__lte=end)
+    return {
+        "cases.opened": cases.filter(referred_on__gte=start, referred_on__lte=end).count(),
+        "cases.taken_in_charge": preassessed.aggregate(n=Count("person_id", distinct=True))["n"],
+        "cases.by_need_class": _counts(preassessed, "need_class", NeedClass.values),
+        "cases.by_citizenship_group": _groups(taken),
+        "cases.targets": _targets(start, end, scope),
+        "cases.wd_preassessment_to_assessment": delays.stats(
+            _delay_rows(assessed, "preassessed_on", "assessed_on")
+        ),
+        "cases.wd_plan_to_start": delays.stats(
+            _delay_rows(started, "plan_signed_on", "plan_started_on")
+        ),
+        "cases.plans_by_kind": _counts(
+            cases.filter(plan_signed_on__gte=start, plan_signed_on__lte=end),
+            "plan_kind",
+            PlanKind.values,
+        ),
+        "cases.closed_by_outcome": _counts(
+            cases.filter(closed_on__gte=start, closed_on__lte=end), "outcome", Outcome.values
+        ),
+    }
+
+
+def _targets(start, end, scope: Scope) -> dict:
+    """{organisation code: {"target", "achieved", "pct"}} for the organisations of the scope
+    with a target in a programme active in the period (targets of several programmes add up);
+    achieved = the organisation's cases.taken_in_charge in the period."""
+    targets = list(
+        Target.objects.filter(
+            scope.organisation_q("organisation"),
+            indicator=Target.Indicator.TAKEN_IN_CHARGE,
+            programme__start_date__lte=end,
+            programme__end_date__gte=start,
+        )
+        .values_list("organisation_id", "organisation__code")
+        .annotate(total=Sum("target_number"))
+        .order_by("organisation__code")
+    )
+    if not targets:
+        return {}
+    achieved = dict(
+        Case.objects.filter(
+            organisation_id__in=[org_id for org_id, _code, _total in targets],
+            preassessed_on__gte=start,
+            preassessed_on__lte=end,
+        )
+        .values_list("organisation_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    result = {}
+    for org_id, code, total in targets:
+        done = achieved.get(org_id, 0)
+        result[code] = {"target": total, "achieved": done, "pct": percentage(done, total)}
+    return result
+
+
+# --- income-support measures -----------------------------------------------------------------
+
+
+def _adult_limit(day: datetime.date, years: int) -> datetime.date:
+    """The latest birth date of someone at least `years` old on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February → born on 1 March is not yet of age on 28 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def benefit_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
+    applications = BenefitApplication.objects.filter(scope.comune_q("comune"))
+    by_comune = {}
+    total = dict.fromkeys((*APPLICATION_STATUSES, "total"), 0)
+    rows = (
+        applications.filter(submitted_on__lte=end)
+        .values_list("comune__name", "status")
+        .annotate(n=Count("pk"))
+        .order_by("comune__name", "status")
+    )
+    for name, status, n in rows:
+        line = by_comune.setdefault(name, dict.fromkeys((*APPLICATION_STATUSES, "total"), 0))
+        if status in line:
+            line[status] += n
+            total[status] += n
+        line["total"] += n
+        total["total"] += n
+    by_comune["TOTAL"] = total
+
+    households = Household.objects.filter(
+        pk__in=applications.filter(
+            status=ApplicationStatus.ACCEPTED, outcome_on__gte=start, outcome_on__lte=end
+        ).values("household_id")
+    )
+    scope_cases = Case.objects.filter(scope.organisation_q("organisation")).annotate(
+        _household=Coalesce("household_id", "person__household_id")
+    )
+
+    def having(**filters):
+        return Exists(scope_cases.filter(_household=OuterRef("pk"), **filters))
+
+    adult = _adult_limit(end, 18)
+    toddler = _adult_limit(end, 4)
+    sized = households.annotate(
+        _size=Count("members", distinct=True),
+        _adults=Count("members", filter=Q(members__birth_date__lte=adult), distinct=True),
+        _minors=Count("members", filter=Q(members__birth_date__gt=adult), distinct=True),
+        _toddlers=Count("members", filter=Q(members__birth_date__gt=toddler), distinct=True),
+    )
+    profile = sized.aggregate(
+        households=Count("pk"),
+        s1=Count("pk", filter=Q(_size__lte=1)),
+        s2=Count("pk", filter=Q(_size=2)),
+        s3=Count("pk", filter=Q(_size=3)),
+        s4=Count("pk", filter=Q(_size=4)),
+        s5=Count("pk", filter=Q(_size=5)),
+        s6=Count("pk", filter=Q(_size__gte=6)),
+        single_parent=Count("pk", filter=Q(_adults=1, _minors__gte=1)),
+        toddlers=Count("pk", filter=Q(_toddlers__gte=1)),
+    )
+    flags = households.aggregate(
+        preassessed=Count("pk", filter=having(preassessed_on__lte=end)),
+        project=Count(
+            "pk",
+            filter=Q(
+                having(
+                    plan_signed_on__lte=end,
+                    plan_kind__in=[PlanKind.SOCIAL_PROJECT, PlanKind.INCLUSION_PROJECT],
+                )
+            ),
+        ),
+        pact=Count("pk", filter=having(plan_signed_on__lte=end, plan_kind=PlanKind.SERVICE_PACT)),
+    )
+    n = profile["households"]
+    sizes = ("s1", "s2", "s3", "s4", "s5", "s6")
+    preassessed = Case.objects.filter(
+        scope.organisation_q("organisation"),
+        preassessed_on__gte=start,
+        preassessed_on__lte=end,
+    )
+    return {
+        "benefit.applications_by_comune": by_comune,
+        "benefit.households_accepted": n,
+        "benefit.pct_preassessed": percentage(flags["preassessed"], n),
+        "benefit.wd_outcome_to_preassessment": delays.stats(
+            _delay_rows(preassessed, "benefit_outcome_on", "preassessed_on")
+        ),
+        "benefit.pct_with_project": percentage(flags["project"], n),
+        "benefit.service_pacts": flags["pact"],
+        "benefit.household_profile": {
+            "households": n,
+            "size_pct": {
+                label: percentage(profile[key], n)
+                for label, key in zip(HOUSEHOLD_SIZES, sizes, strict=True)
+            },
+            "single_parent_pct": percentage(profile["single_parent"], n),
+            "with_children_0_3": profile["toddlers"],
+        },
+    }
+
+
+# --- network, staffing and money -------------------------------------------------------------
+
+
+def network_indicators(start, end, scope: Scope) -> dict:
+    zone_ids = scope.zone_ids
+    if zone_ids == []:  # an organisation above the zones (the Region)
+        figures = {
+            "network.population": None,
+            "network.inhabitants_per_social_worker": None,
+            "network.inhabitants_per_access_point": None,
+        }
+        meetings = dict.fromkeys(Meeting.Kind.values, 0)
+    else:
+        figures = lep_figures(zone_ids=zone_ids).as_indicators()
+        if zone_ids is not None and len(zone_ids) == 1:
+            meetings = meetings_with_minutes(Zone(pk=zone_ids[0]), start, end)
+        else:
+            meetings = _counts(
+                Meeting.objects.filter(held_on__gte=start, held_on__lte=end)
+                .annotate(_minutes=Trim("minutes"))
+                .exclude(_minutes=""),
+                "kind",
+                Meeting.Kind.values,
+            )
+    return {**figures, "network.meetings_with_minutes": meetings}
+
+
+def _cents(amount) -> int:
+    return int(Decimal(amount or 0).quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def budget_indicators(start, end, scope: Scope) -> dict:
+    """{action code: {"budget", "spent", "pct"}} in cents, for the actions of the scope's
+    organisations in programmes active in the period; spent = expenditure dated on or
+    before `to`. An action code used by two programmes is qualified as "PROGRAMME/ACTION"."""
+    money = DecimalField(**MONEY)
+    spent = Subquery(
+        Expenditure.objects.filter(action_id=OuterRef("pk"), spent_on__lte=end)
+        .values("action_id")
+        .annotate(total=Sum("amount"))
+        .values("total"),
+        output_field=money,
+    )
+    rows = list(
+        BudgetAction.objects.filter(
+            scope.organisation_q("responsible_organisation"),
+            programme__start_date__lte=end,
+            programme__end_date__gte=start,
+        )
+        .annotate(_spent=Coalesce(spent, Value(Decimal("0.00")), output_field=money))
+        .values_list("programme__code", "code", "amount", "_spent")
+        .order_by("programme__code", "position", "code")
+    )
+    codes = [code for _programme, code, _amount, _spent in rows]
+    result = {}
+    for programme, code, amount, spent_amount in rows:
+        key = code if codes.count(code) == 1 else f"{programme}/{code}"
+        budget, used = _cents(amount), _cents(spent_amount)
+        result[key] = {"budget": budget, "spent": used, "pct": percentage(used, budget)}
+    return result
+
+
+def language_indicators(start, end, scope: Scope) -> dict:
+    """{work sector: distinct persons} with a job-specific Italian need recorded in the period
+    at a desk of the scope (through the contact it was recorded in)."""
+    needs = LanguageNeed.objects.filter(
+        needs_job_italian=True, recorded_on__gte=start, recorded_on__lte=end
+    )
+    if scope.zone is not None or scope.organisation is not None:
+        needs = needs.filter(scope.organisation_q("contact__desk__organisation"))
+    result = dict.fromkeys(WorkSector.values, 0)
+    for sector, n in (
+        needs.values_list("work_sector").annotate(n=Count("person_id", distinct=True)).order_by()
+    ):
+        if sector in result:
+            result[sector] = n
+    return {"language.needs_by_sector": result}
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def indicators(start: datetime.date, end: datetime.date, scope: Scope | None = None) -> dict:
+    """{key: value} for every key of KEYS, over [start, end] and the scope."""
+    scope = scope or Scope()
+    delays = _Delays()
+    values = {}
+    values.update(desk_indicators(start, end, scope))
+    values.update(case_indicators(start, end, scope, delays))
+    values.update(benefit_indicators(start, end, scope, delays))
+    values.update(network_indicators(start, end, scope))
+    values["budget.by_action"] = budget_indicators(start, end, scope)
+    values.update(language_indicators(start, end, scope))
+    return {key: values[key] for key in KEYS}
+
+
+def build_report(start: datetime.date, end: datetime.date, scope: Scope | None = None) -> dict:
+    """The report object of INDICATORS.md "The report"."""
+    scope = scope or Scope()
+    return {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "scope": scope.as_json(),
+        "indicators": indicators(start, end, scope),
+    }
+
+
+def to_json_value(value):
+    """json.dumps default: a Decimal (a percentage, a median, a mean) → a number."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+__all__ = ["KEYS", "Scope", "build_report", "half_up", "indicators"]
