@@ -211,8 +211,9 @@ class _Delays:
 
     def stats(self, rows) -> dict:
         rows = list(rows)
-        calendar = Calendar.for_comuni({comune for _d1, _d2, comune in rows})
-        calendar._national = self._national
+        calendar = Calendar.for_comuni(
+            {comune for _d1, _d2, comune in rows}, national=self._national
+        )
         return statistics(
             calendar.working_days(d1, d2, comune)
             for d1, d2, comune in rows

@@ -43,13 +43,22 @@ def _weekdays_through(day: datetime.date) -> int:
 class Calendar:
     """Counts working days for many Comuni at once; holidays are computed once per year."""
 
-    def __init__(self, patron_days: dict[int | None, set[tuple[int, int]]] | None = None):
+    def __init__(
+        self,
+        patron_days: dict[int | None, set[tuple[int, int]]] | None = None,
+        national: dict[int, list[datetime.date]] | None = None,
+    ):
         self._patron = patron_days or {}
-        self._national: dict[int, list[datetime.date]] = {}
+        # {year: national holidays}; may be shared between calendars (it never changes).
+        self._national: dict[int, list[datetime.date]] = {} if national is None else national
         self._closed: dict[tuple[int | None, int], list[int]] = {}
 
     @classmethod
-    def for_comuni(cls, comune_ids: Iterable[int | None]) -> "Calendar":
+    def for_comuni(
+        cls,
+        comune_ids: Iterable[int | None],
+        national: dict[int, list[datetime.date]] | None = None,
+    ) -> "Calendar":
         """Loads the patron days of the given Comuni (two queries at most)."""
         from crocevia.network.models import Comune
 
@@ -77,7 +86,7 @@ class Calendar:
                 "comune_id", "month", "day"
             ):
                 patron[pk].add((month, day))
-        return cls(patron)
+        return cls(patron, national)
 
     def _national_days(self, year: int) -> list[datetime.date]:
         if year not in self._national:
