@@ -474,12 +474,19 @@ def language_indicators(start, end, scope: Scope) -> dict:
 # --- the report ------------------------------------------------------------------------------
 
 
-def indicators(start: datetime.date, end: datetime.date, scope: Scope | None = None) -> dict:
-    """{key: value} for every key of KEYS, over [start, end] and the scope."""
+def indicators(
+    start: datetime.date,
+    end: datetime.date,
+    scope: Scope | None = None,
+    *,
+    top: int = TOP_CITIZENSHIPS,
+) -> dict:
+    """{key: value} for every key of KEYS, over [start, end] and the scope; `top` is the
+    length of desk.top_citizenships."""
     scope = scope or Scope()
     delays = _Delays()
     values = {}
-    values.update(desk_indicators(start, end, scope))
+    values.update(desk_indicators(start, end, scope, top=top))
     values.update(case_indicators(start, end, scope, delays))
     values.update(benefit_indicators(start, end, scope, delays))
     values.update(network_indicators(start, end, scope))
@@ -488,13 +495,19 @@ def indicators(start: datetime.date, end: datetime.date, scope: Scope | None = N
     return {key: values[key] for key in KEYS}
 
 
-def build_report(start: datetime.date, end: datetime.date, scope: Scope | None = None) -> dict:
+def build_report(
+    start: datetime.date,
+    end: datetime.date,
+    scope: Scope | None = None,
+    *,
+    top: int = TOP_CITIZENSHIPS,
+) -> dict:
     """The report object of INDICATORS.md "The report"."""
     scope = scope or Scope()
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "scope": scope.as_json(),
-        "indicators": indicators(start, end, scope),
+        "indicators": indicators(start, end, scope, top=top),
     }
 
 

@@ -60,6 +60,12 @@ def test_json_report_of_an_organisation_to_a_file(net, tmp_path):  # noqa: F811
 
 
 @pytest.mark.django_db
+def test_top_citizenships_length(net):  # noqa: F811
+    report = _run("--from", "2025-01-01", "--to", "2025-12-31", "--top", "2")
+    assert report["indicators"]["desk.top_citizenships"] == [["SN", 2], ["IT", 1]]
+
+
+@pytest.mark.django_db
 def test_whole_installation_and_empty_denominator_is_null(actors):
     report = _run("--from", "2025-01-01", "--to", "2025-01-01")
     assert report["scope"]["kind"] == "installation"
@@ -95,6 +101,9 @@ def test_bad_input_is_refused_in_italian(actors):
         assert _error("--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx") == gettext(
             "The %(format)s export is not available yet: use --format json."
         ) % {"format": "xlsx"}
+        assert _error("--from", "2025-01-01", "--to", "2025-12-31", "--top", "0") == gettext(
+            "--top: “%(value)s” is not a whole number of at least 1."
+        ) % {"value": "0"}
         assert _error("--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv") == gettext(
             "Unknown format “%(format)s”: use json, xlsx or pdf."
         ) % {"format": "csv"}

@@ -40,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", metavar="CODE")
         parser.add_argument("--format", default="json", metavar="|".join(FORMATS))
         parser.add_argument("--output", metavar="FILE", help="default: standard output")
+        parser.add_argument(
+            "--top",
+            default="5",
+            metavar="N",
+            help="length of desk.top_citizenships (default 5)",
+        )
 
     def handle(self, *args, **options):
         translation.activate("it")
@@ -60,8 +66,13 @@ class Command(BaseCommand):
                 _("The %(format)s export is not available yet: use --format json.")
                 % {"format": fmt}
             )
+        top = options["top"]
+        if not top.isdigit() or int(top) < 1:
+            raise CommandError(
+                _("--top: “%(value)s” is not a whole number of at least 1.") % {"value": top}
+            )
         scope = self._scope(options["zone"], options["organisation"])
-        report = build_report(start, end, scope)
+        report = build_report(start, end, scope, top=int(top))
         text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
         if options["output"]:
             try:
