@@ -142,15 +142,7 @@ def programme_create(
         fund=fund,
         lead_organisation=lead_organisation,
     )
-    if (
-        lead_organisation is not None
-        and not actor.is_superuser
-        and lead_organisation.zone_id not in _coordinated(actor)
-        and not any(p.zone_id in _coordinated(actor) for p in partners)
-    ):
-        errors["lead_organisation"] = _(
-            "A participating organisation must be in a zone you coordinate."
-        )
+    _check_own_zone(actor, lead_organisation, partners, errors)
     if errors:
         raise ValidationError(errors)
     programme = Programme.objects.create(
@@ -182,6 +174,20 @@ def _coordinated(actor) -> set[int]:
     return coordinated_zone_ids(actor)
 
 
+def _check_own_zone(actor, lead_organisation, partners, errors: dict) -> None:
+    """A coordinator keeps an organisation of their zone in the programmes they create or
+    edit: otherwise they could hand a budget over to other zones (and lose it)."""
+    if (
+        lead_organisation is not None
+        and not actor.is_superuser
+        and lead_organisation.zone_id not in _coordinated(actor)
+        and not any(p.zone_id in _coordinated(actor) for p in partners)
+    ):
+        errors["lead_organisation"] = _(
+            "A participating organisation must be in a zone you coordinate."
+        )
+
+
 @transaction.atomic
 def programme_update(
     *,
@@ -207,17 +213,7 @@ def programme_update(
         fund=fund,
         lead_organisation=lead_organisation,
     )
-    if (
-        lead_organisation is not None
-        and not actor.is_superuser
-        and lead_organisation.zone_id not in _coordinated(actor)
-        and not any(p.zone_id in _coordinated(actor) for p in partners)
-    ):
-        # As on creation: a coordinator keeps an organisation of their zone in it (they
-        # could otherwise hand the budget over to other zones and lose it themselves).
-        errors["lead_organisation"] = _(
-            "A participating organisation must be in a zone you coordinate."
-        )
+    _check_own_zone(actor, lead_organisation, partners, errors)
     if not errors:
         # The period may not leave out what is already recorded or planned.
         outside = programme.actions.filter(expenditures__spent_on__lt=start_date).exists() or (
