@@ -286,6 +286,42 @@ def out_of_scope(row: Row, column: str, reason: str | None = None) -> None:
     )
 
 
+def column_values(items, column: str) -> set:
+    """The distinct non-empty values of one parsed column in a chunk."""
+    return {data[column] for _row, data in items} - {"", None}
+
+
+def refuse_hidden_persons(items, scope, column: str) -> None:
+    """Rows naming (by external id) an existing person the scope's user may not see."""
+    keys = column_values(items, column)
+    if not keys:
+        return
+    from crocevia.people.models import Person
+
+    known = set(Person.objects.filter(external_id__in=keys).values_list("external_id", flat=True))
+    visible = set(
+        scope.persons().filter(external_id__in=known).values_list("external_id", flat=True)
+    )
+    for row, data in items:
+        if data[column] in known and data[column] not in visible:
+            out_of_scope(row, column, _("This external id belongs to a record outside your zone."))
+
+
+def refuse_records_of_other_zones(items, scope, model, zone_field: str) -> None:
+    """Rows that would change an existing record (by external_id) of another zone."""
+    existing = dict(
+        model.objects.filter(external_id__in=column_values(items, "external_id")).values_list(
+            "external_id", zone_field
+        )
+    )
+    for row, data in items:
+        key = data["external_id"]
+        if key in existing and not scope.has_zone(existing[key]):
+            out_of_scope(
+                row, "external_id", _("This external id belongs to a record outside your zone.")
+            )
+
+
 def scoped(queryset, scope, zone_field: str):
     """An export's queryset limited to the scope's zones (None: everything)."""
     return queryset if scope is None else scope.limit(queryset, zone_field)

@@ -10,7 +10,19 @@ from crocevia.network.models import Comune
 from crocevia.people.models import Household, Person
 
 from ..scope import limited_scope
-from . import Column, Counts, Kind, fmt_date, in_key_order, out_of_scope, register, scoped
+from . import (
+    Column,
+    Counts,
+    Kind,
+    column_values,
+    fmt_date,
+    in_key_order,
+    out_of_scope,
+    refuse_hidden_persons,
+    refuse_records_of_other_zones,
+    register,
+    scoped,
+)
 from .persons import HOUSEHOLD_PREFIX, PERSON_PREFIX
 
 APPLICATION_PREFIX = "crocevia-application-"
@@ -123,45 +135,17 @@ class BenefitApplications(Kind):
         scope = limited_scope(ctx)
         if scope is None:
             return
-
-        def keys(column):
-            return {data[column] for _row, data in items} - {""}
-
         comune_zones = dict(
-            Comune.objects.filter(istat_code__in=keys("comune_istat")).values_list(
+            Comune.objects.filter(istat_code__in=column_values(items, "comune_istat")).values_list(
                 "istat_code", "zone_id"
-            )
-        )
-        applicants = keys("applicant_external_id")
-        visible = set(
-            scope.persons().filter(external_id__in=applicants).values_list("external_id", flat=True)
-        )
-        known = set(
-            Person.objects.filter(external_id__in=applicants).values_list("external_id", flat=True)
-        )
-        existing = dict(
-            BenefitApplication.objects.filter(external_id__in=keys("external_id")).values_list(
-                "external_id", "comune__zone_id"
             )
         )
         for row, data in items:
             comune = data["comune_istat"]
             if comune in comune_zones and not scope.has_zone(comune_zones[comune]):
                 out_of_scope(row, "comune_istat", _("This Comune is outside your zone."))
-            applicant = data["applicant_external_id"]
-            if applicant in known and applicant not in visible:
-                out_of_scope(
-                    row,
-                    "applicant_external_id",
-                    _("This external id belongs to a record outside your zone."),
-                )
-            key = data["external_id"]
-            if key in existing and not scope.has_zone(existing[key]):
-                out_of_scope(
-                    row,
-                    "external_id",
-                    _("This external id belongs to a record outside your zone."),
-                )
+        refuse_hidden_persons(items, scope, "applicant_external_id")
+        refuse_records_of_other_zones(items, scope, BenefitApplication, "comune__zone_id")
 
     def export_rows(self, *, list_separator=";", scope=None):
         applications = BenefitApplication.objects.select_related("household", "applicant", "comune")

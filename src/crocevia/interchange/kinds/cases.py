@@ -11,7 +11,19 @@ from crocevia.network.models import Organisation
 from crocevia.people.models import Person
 
 from ..scope import limited_scope
-from . import Column, Counts, Kind, fmt_date, in_key_order, out_of_scope, register, scoped
+from . import (
+    Column,
+    Counts,
+    Kind,
+    column_values,
+    fmt_date,
+    in_key_order,
+    out_of_scope,
+    refuse_hidden_persons,
+    refuse_records_of_other_zones,
+    register,
+    scoped,
+)
 from .benefit_applications import APPLICATION_PREFIX, ImportRefused, report_service_errors
 from .persons import PERSON_PREFIX
 
@@ -128,50 +140,33 @@ class Cases(Kind):
         scope = limited_scope(ctx)
         if scope is None:
             return
-
-        def keys(column):
-            return {data[column] for _row, data in items} - {""}
-
         organisation_zones = dict(
-            Organisation.objects.filter(code__in=keys("organisation_code")).values_list(
-                "code", "zone_id"
-            )
-        )
-        persons = keys("person_external_id")
-        visible = set(
-            scope.persons().filter(external_id__in=persons).values_list("external_id", flat=True)
-        )
-        known = set(
-            Person.objects.filter(external_id__in=persons).values_list("external_id", flat=True)
+            Organisation.objects.filter(
+                code__in=column_values(items, "organisation_code")
+            ).values_list("code", "zone_id")
         )
         application_zones = dict(
             BenefitApplication.objects.filter(
-                external_id__in=keys("benefit_application_id")
+                external_id__in=column_values(items, "benefit_application_id")
             ).values_list("external_id", "comune__zone_id")
         )
-        existing = dict(
-            Case.objects.filter(external_id__in=keys("external_id")).values_list(
-                "external_id", "zone_id"
-            )
-        )
-        outside = _("This external id belongs to a record outside your zone.")
         for row, data in items:
             organisation = data["organisation_code"]
             if organisation in organisation_zones and not scope.has_zone(
                 organisation_zones[organisation]
             ):
                 out_of_scope(row, "organisation_code", _("This organisation is outside your zone."))
-            person = data["person_external_id"]
-            if person in known and person not in visible:
-                out_of_scope(row, "person_external_id", outside)
             application = data["benefit_application_id"]
             if application in application_zones and not scope.has_zone(
                 application_zones[application]
             ):
-                out_of_scope(row, "benefit_application_id", outside)
-            key = data["external_id"]
-            if key in existing and not scope.has_zone(existing[key]):
-                out_of_scope(row, "external_id", outside)
+                out_of_scope(
+                    row,
+                    "benefit_application_id",
+                    _("This external id belongs to a record outside your zone."),
+                )
+        refuse_hidden_persons(items, scope, "person_external_id")
+        refuse_records_of_other_zones(items, scope, Case, "zone_id")
 
     def export_rows(self, *, list_separator=";", scope=None):
         cases = Case.objects.select_related("person", "organisation", "benefit_application")

@@ -10,7 +10,17 @@ from crocevia.people.models import Person
 
 from ..bulkdb import select_any
 from ..scope import limited_scope
-from . import Column, Counts, Kind, RefMap, in_key_order, out_of_scope, register, scoped
+from . import (
+    Column,
+    Counts,
+    Kind,
+    RefMap,
+    in_key_order,
+    out_of_scope,
+    refuse_records_of_other_zones,
+    register,
+    scoped,
+)
 from .persons import PERSON_PREFIX
 
 CONTACT_PREFIX = "crocevia-contact-"
@@ -119,11 +129,6 @@ class Contacts(Kind):
         desk_zones = ctx["desk_zones"]
         person_ids = {data["person_id"] for _row, data in items} - {None}
         visible = set(scope.persons().filter(pk__in=person_ids).values_list("pk", flat=True))
-        existing = dict(
-            Contact.objects.filter(
-                external_id__in=[data["external_id"] for _row, data in items]
-            ).values_list("external_id", "desk__organisation__zone_id")
-        )
         for row, data in items:
             desk = data["desk_id"]
             if desk is not None and not scope.has_zone(desk_zones.get(desk)):
@@ -135,13 +140,7 @@ class Contacts(Kind):
                     "person_external_id",
                     _("This external id belongs to a record outside your zone."),
                 )
-            key = data["external_id"]
-            if key in existing and not scope.has_zone(existing[key]):
-                out_of_scope(
-                    row,
-                    "external_id",
-                    _("This external id belongs to a record outside your zone."),
-                )
+        refuse_records_of_other_zones(items, scope, Contact, "desk__organisation__zone_id")
 
     def export_rows(self, *, list_separator=";", scope=None):
         contacts = Contact.objects.select_related("person", "desk", "referred_to")
