@@ -10,8 +10,6 @@ from django.utils.translation import gettext
 
 from crocevia.reporting.indicators import KEYS
 
-from .test_indicators import net  # noqa: F401  (the fixture network)
-
 REPO = Path(__file__).resolve().parents[4]
 CONTRACT = REPO.parent / "shared" / "domain" / "INDICATORS.md"
 

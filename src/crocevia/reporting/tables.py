@@ -1,0 +1,562 @@
+"""The report laid out as sections of tables: one layout for the page, the XLSX and the PDF.
+
+`report_sections(report, mask=...)` turns the object of `indicators.build_report` into
+`Section`s of `Table`s. Every number shown anywhere comes from the report object through
+this layout, so the page, the spreadsheet and the PDF cannot disagree with the JSON; they
+differ only in how a cell is drawn (`format_cell` for text, raw values for XLSX).
+
+Masking (issue 6): for monitoring officers a count below `MASK_BELOW` persons in a
+breakdown by citizenship is replaced by `MASKED` ("<3"); the JSON of administrators is
+never masked. Zero is a count below three too and is masked as well: showing zeros beside
+"<3" would tell a reader which small groups are empty and which are not.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from crocevia.benefits.models import Status as ApplicationStatus
+from crocevia.cases.models import Meeting, NeedClass, Outcome, PlanKind
+from crocevia.desk.models import Contact, DeskService, WorkSector
+from crocevia.network.models import Organisation
+from crocevia.people.models import Sex
+from crocevia.programmes.models import BudgetAction
+
+from .indicators import APPLICATION_STATUSES, CITIZENSHIP_GROUPS, HOUSEHOLD_SIZES
+
+MASK_BELOW = 3
+# The breakdowns by citizenship whose small cells are masked for monitoring officers.
+MASKED_KEYS = frozenset(
+    {"desk.persons_by_citizenship_group", "desk.top_citizenships", "cases.by_citizenship_group"}
+)
+
+
+class Masked:
+    """A count hidden from monitoring officers: fewer than MASK_BELOW persons."""
+
+    def __str__(self):
+        return f"<{MASK_BELOW}"
+
+    def __repr__(self):
+        return "MASKED"
+
+    def __eq__(self, other):
+        return isinstance(other, Masked)
+
+    def __hash__(self):
+        return hash(Masked)
+
+
+MASKED = Masked()
+
+# Column kinds: how a cell is drawn and which number format it gets in a spreadsheet.
+# DECIMAL: a Decimal with one decimal (a median, a percentage in a mixed column); an int in
+# such a column is still drawn as a count.
+TEXT, COUNT, PCT, DECIMAL, CENTS = "text", "count", "pct", "decimal", "cents"
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = COUNT
+
+
+@dataclass
+class Table:
+    """One table of the report. `key` is the indicator key it shows (or a section's key
+    figures); rows are lists of cells, the first one a label."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    sheet: str
+    # "bar": a bar per row of `chart_column`; "range": min–max with median (working days);
+    # "progress": achieved against target; "budget": spent against budget.
+    chart: str | None = None
+    chart_column: int = 1
+    total_label: str | None = None  # a last row that is a total, drawn in bold
+    note: str = ""
+    masked: bool = False  # some cells were masked for this reader
+
+    @property
+    def anchor(self) -> str:
+        return "t-" + self.key.replace(".", "-").replace("_", "-")
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[Table] = field(default_factory=list)
+
+
+def mask_count(value, mask: bool):
+    if mask and isinstance(value, int) and value < MASK_BELOW:
+        return MASKED
+    return value
+
+
+def format_cell(value, kind: str) -> str:
+    """A cell as text for the page and the PDF, in the active language's number format."""
+    if value is None:
+        return "—"
+    if isinstance(value, Masked):
+        return str(value)
+    if kind == TEXT:
+        return str(value)
+    if kind == CENTS:
+        return "€ " + number_format(Decimal(value) / 100, 2, force_grouping=True)
+    if kind == PCT:
+        return number_format(value, 1, force_grouping=True) + " %"
+    if kind == DECIMAL and not isinstance(value, int):
+        return number_format(value, 1, force_grouping=True)
+    return number_format(value, 0, force_grouping=True)
+
+
+def spreadsheet_value(value, kind: str):
+    """A cell for openpyxl: numbers stay numbers (euros, not cents), masks and nulls text."""
+    if value is None:
+        return None
+    if isinstance(value, Masked):
+        return str(value)
+    if kind == CENTS:
+        return Decimal(value) / 100
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def _group_labels() -> dict:
+    return {
+        "IT": _("Italy"),
+        "EU": _("Other EU countries"),
+        "non_EU": _("Non-EU countries and stateless"),
+        "unknown": _("Not known"),
+    }
+
+
+def _country(code: str) -> str:
+    name = countries.name(code)
+    return f"{name} ({code})" if name else code
+
+
+def _choice_rows(values: dict, choices, mask: bool = False) -> list[list]:
+    labels = dict(choices.choices)
+    return [[str(labels.get(k, k)), mask_count(n, mask)] for k, n in values.items()]
+
+
+def _stats_rows(pairs) -> list[list]:
+    return [[label, s["n"], s["min"], s["median"], s["mean"], s["max"]] for label, s in pairs]
+
+
+def _stats_columns() -> list[Column]:
+    return [
+        Column(_("Interval"), TEXT),
+        Column(_("Cases"), COUNT),
+        Column(_("Minimum"), COUNT),
+        Column(_("Median"), DECIMAL),
+        Column(_("Mean"), DECIMAL),
+        Column(_("Maximum"), COUNT),
+    ]
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def report_sections(report: dict, *, mask: bool = False) -> list[Section]:
+    """The report as sections of tables; `mask` hides small citizenship counts."""
+    values = report["indicators"]
+    return [
+        _desk_section(values, mask),
+        _cases_section(values, mask),
+        _benefit_section(values),
+        _network_section(values),
+    ]
+
+
+def _count_table(key, title, rows, sheet, *, chart="bar", total=None, first=None, note=""):
+    first = first or _("Item")
+    columns = [Column(first, TEXT), Column(_("Number"), COUNT)]
+    if total is not None:
+        rows = [*rows, [_("Total"), total]]
+    return Table(
+        key=key,
+        title=title,
+        columns=columns,
+        rows=rows,
+        sheet=sheet,
+        chart=chart,
+        total_label=_("Total") if total is not None else None,
+        note=note,
+    )
+
+
+def _flag_masked(table: Table) -> Table:
+    table.masked = any(isinstance(cell, Masked) for row in table.rows for cell in row)
+    return table
+
+
+def _desk_section(values: dict, mask: bool) -> Section:
+    section = Section("desk", _("Desk activity (level 1)"))
+    section.tables.append(
+        Table(
+            key="desk",
+            title=_("Desk activity: key figures"),
+            columns=[Column(_("Indicator"), TEXT), Column(_("Value"), COUNT)],
+            rows=[
+                [_("Contacts"), values["desk.contacts"]],
+                [_("Persons served"), values["desk.persons"]],
+            ],
+            sheet=_("Desk key figures"),
+        )
+    )
+    sex_labels = dict(Sex.choices)
+    section.tables.append(
+        _count_table(
+            "desk.persons_by_sex",
+            _("Persons served by sex"),
+            [[str(sex_labels.get(k, k)), n] for k, n in values["desk.persons_by_sex"].items()],
+            _("Persons by sex"),
+            total=values["desk.persons"],
+            first=_("Sex"),
+        )
+    )
+    groups = values["desk.persons_by_citizenship_group"]
+    labels = _group_labels()
+    section.tables.append(
+        _flag_masked(
+            _count_table(
+                "desk.persons_by_citizenship_group",
+                _("Persons served by citizenship"),
+                [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
+                _("Persons by citizenship"),
+                first=_("Citizenship"),
+            )
+        )
+    )
+    section.tables.append(
+        _flag_masked(
+            _count_table(
+                "desk.top_citizenships",
+                _("Most frequent citizenships"),
+                [
+                    [_country(code), mask_count(n, mask)]
+                    for code, n in values["desk.top_citizenships"]
+                ],
+                _("Top citizenships"),
+                first=_("Citizenship"),
+                note=_("Persons served, by citizenship, most persons first."),
+            )
+        )
+    )
+    services = values["desk.services"]
+    names = dict(DeskService.objects.filter(code__in=list(services)).values_list("code", "name"))
+    section.tables.append(
+        _count_table(
+            "desk.services",
+            _("Services given, by type"),
+            [[names.get(code, code), n] for code, n in services.items()],
+            _("Services by type"),
+            first=_("Service"),
+            note=_("Number of contacts in which each service was given."),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "desk.outcomes",
+            _("Outcome of the contacts"),
+            _choice_rows(values["desk.outcomes"], Contact.Outcome),
+            _("Contact outcomes"),
+            total=values["desk.contacts"],
+            first=_("Outcome"),
+        )
+    )
+    return section
+
+
+def _cases_section(values: dict, mask: bool) -> Section:
+    section = Section("cases", _("Cases (level 2)"))
+    section.tables.append(
+        Table(
+            key="cases",
+            title=_("Cases: key figures"),
+            columns=[Column(_("Indicator"), TEXT), Column(_("Value"), COUNT)],
+            rows=[
+                [_("Cases opened"), values["cases.opened"]],
+                [_("Persons taken in charge"), values["cases.taken_in_charge"]],
+            ],
+            sheet=_("Cases key figures"),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "cases.by_need_class",
+            _("Cases pre-assessed, by need class"),
+            _choice_rows(values["cases.by_need_class"], NeedClass),
+            _("Cases by need class"),
+            first=_("Need class"),
+        )
+    )
+    groups = values["cases.by_citizenship_group"]
+    labels = _group_labels()
+    section.tables.append(
+        _flag_masked(
+            _count_table(
+                "cases.by_citizenship_group",
+                _("Persons taken in charge, by citizenship"),
+                [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
+                _("Taken in charge by citizenship"),
+                first=_("Citizenship"),
+            )
+        )
+    )
+    targets = values["cases.targets"]
+    names = dict(Organisation.objects.filter(code__in=list(targets)).values_list("code", "name"))
+    section.tables.append(
+        Table(
+            key="cases.targets",
+            title=_("Targets: persons taken in charge per organisation"),
+            columns=[
+                Column(_("Organisation"), TEXT),
+                Column(_("Target"), COUNT),
+                Column(_("Achieved"), COUNT),
+                Column(_("% achieved"), PCT),
+            ],
+            rows=[
+                [names.get(code, code), t["target"], t["achieved"], t["pct"]]
+                for code, t in targets.items()
+            ],
+            sheet=_("Targets"),
+            chart="progress",
+            chart_column=3,
+        )
+    )
+    section.tables.append(
+        Table(
+            key="cases.wd",
+            title=_("Working days between milestones"),
+            columns=_stats_columns(),
+            rows=_stats_rows(
+                [
+                    (
+                        _("From pre-assessment to assessment"),
+                        values["cases.wd_preassessment_to_assessment"],
+                    ),
+                    (_("From plan signature to start"), values["cases.wd_plan_to_start"]),
+                ]
+            ),
+            sheet=_("Case working days"),
+            chart="range",
+            note=_(
+                "Working days: Monday to Friday, except national holidays and the patron "
+                "day of the Comune of the case's organisation."
+            ),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "cases.plans_by_kind",
+            _("Plans signed, by kind"),
+            _choice_rows(values["cases.plans_by_kind"], PlanKind),
+            _("Plans by kind"),
+            first=_("Kind of plan"),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "cases.closed_by_outcome",
+            _("Cases closed, by outcome"),
+            _choice_rows(values["cases.closed_by_outcome"], Outcome),
+            _("Closed by outcome"),
+            first=_("Outcome"),
+        )
+    )
+    return section
+
+
+def _benefit_section(values: dict) -> Section:
+    section = Section("benefit", _("Income-support measures (REI / RdC / ADI)"))
+    status_labels = dict(ApplicationStatus.choices)
+    rows = []
+    total = None
+    for comune, line in values["benefit.applications_by_comune"].items():
+        cells = [line[s] for s in APPLICATION_STATUSES] + [line["total"]]
+        if comune == "TOTAL":
+            total = [_("Total"), *cells]
+        else:
+            rows.append([comune, *cells])
+    if total is not None:
+        rows.append(total)
+    section.tables.append(
+        Table(
+            key="benefit.applications_by_comune",
+            title=_("Applications by Comune and status"),
+            columns=[
+                Column(_("Comune"), TEXT),
+                *[Column(str(status_labels[s])) for s in APPLICATION_STATUSES],
+                Column(_("Total")),
+            ],
+            rows=rows,
+            sheet=_("Applications by Comune"),
+            total_label=_("Total"),
+            chart="bar",
+            chart_column=len(APPLICATION_STATUSES) + 1,
+            note=_("Applications submitted on or before the end of the period."),
+        )
+    )
+    section.tables.append(
+        Table(
+            key="benefit",
+            title=_("Households accepted in the period"),
+            columns=[Column(_("Indicator"), TEXT), Column(_("Value"), DECIMAL)],
+            rows=[
+                [
+                    _("Households with an accepted application"),
+                    values["benefit.households_accepted"],
+                ],
+                [_("% pre-assessed"), values["benefit.pct_preassessed"]],
+                [
+                    _("% with a social or inclusion project"),
+                    values["benefit.pct_with_project"],
+                ],
+                [_("Households with a service pact"), values["benefit.service_pacts"]],
+            ],
+            sheet=_("Households accepted"),
+        )
+    )
+    section.tables.append(
+        Table(
+            key="benefit.wd_outcome_to_preassessment",
+            title=_("Working days from the INPS outcome to the pre-assessment"),
+            columns=_stats_columns(),
+            rows=_stats_rows(
+                [
+                    (
+                        _("From INPS outcome to pre-assessment"),
+                        values["benefit.wd_outcome_to_preassessment"],
+                    )
+                ]
+            ),
+            sheet=_("Benefit working days"),
+            chart="range",
+        )
+    )
+    profile = values["benefit.household_profile"]
+    profile_rows = [[_("Households"), profile["households"]]]
+    for size in HOUSEHOLD_SIZES:
+        if size == "1":
+            label = _("1 member (%)")
+        elif size == "6+":
+            label = _("More than 5 members (%)")
+        else:
+            label = _("%(n)s members (%%)") % {"n": size}
+        profile_rows.append([label, profile["size_pct"][size]])
+    profile_rows.append([_("Single-parent households (%)"), profile["single_parent_pct"]])
+    profile_rows.append([_("Households with children aged 0–3"), profile["with_children_0_3"]])
+    section.tables.append(
+        Table(
+            key="benefit.household_profile",
+            title=_("Profile of the households accepted"),
+            columns=[Column(_("Household composition"), TEXT), Column(_("Value"), DECIMAL)],
+            rows=profile_rows,
+            sheet=_("Household profile"),
+            note=_(
+                "Sizes and single parents in % of the households; ages at the end of the period."
+            ),
+        )
+    )
+    return section
+
+
+def _network_section(values: dict) -> Section:
+    section = Section("network", _("Network, staffing and money"))
+    section.tables.append(
+        Table(
+            key="network",
+            title=_("Population and staffing"),
+            columns=[
+                Column(_("Indicator"), TEXT),
+                Column(_("Value"), COUNT),
+                Column(_("LEP norm (at most)"), COUNT),
+            ],
+            rows=[
+                [_("Resident population"), values["network.population"], None],
+                [
+                    _("Inhabitants per social worker"),
+                    values["network.inhabitants_per_social_worker"],
+                    5000,
+                ],
+                [
+                    _("Inhabitants per level-1 access point"),
+                    values["network.inhabitants_per_access_point"],
+                    20000,
+                ],
+            ],
+            sheet=_("Population and staffing"),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "network.meetings_with_minutes",
+            _("Meetings held with minutes"),
+            _choice_rows(values["network.meetings_with_minutes"], Meeting.Kind),
+            _("Meetings"),
+            first=_("Meeting"),
+            chart=None,
+        )
+    )
+    budget = values["budget.by_action"]
+    codes = [key.rsplit("/", 1)[-1] for key in budget]
+    titles = dict(BudgetAction.objects.filter(code__in=codes).values_list("code", "title"))
+    section.tables.append(
+        Table(
+            key="budget.by_action",
+            title=_("Budget and expenditure by action"),
+            columns=[
+                Column(_("Action"), TEXT),
+                Column(_("Budget"), CENTS),
+                Column(_("Spent"), CENTS),
+                Column(_("% spent"), PCT),
+            ],
+            rows=[
+                [_action_label(key, titles), line["budget"], line["spent"], line["pct"]]
+                for key, line in budget.items()
+            ],
+            sheet=_("Budget"),
+            chart="budget",
+            note=_("Programmes active in the period; expenditure up to the end of the period."),
+        )
+    )
+    section.tables.append(
+        _count_table(
+            "language.needs_by_sector",
+            _("Persons needing job-specific Italian, by work sector"),
+            _choice_rows(values["language.needs_by_sector"], WorkSector),
+            _("Italian by work sector"),
+            first=_("Work sector"),
+        )
+    )
+    return section
+
+
+def _action_label(key: str, titles: dict) -> str:
+    code = key.rsplit("/", 1)[-1]
+    title = titles.get(code)
+    return f"{key} – {title}" if title else key
+
+
+def period_label(report: dict) -> str:
+    start = datetime.date.fromisoformat(report["period"]["from"])
+    end = datetime.date.fromisoformat(report["period"]["to"])
+    return _("from %(start)s to %(end)s") % {
+        "start": start.strftime("%d/%m/%Y"),
+        "end": end.strftime("%d/%m/%Y"),
+    }

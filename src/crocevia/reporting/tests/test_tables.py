@@ -1,0 +1,80 @@
+"""The layout shared by the page, the XLSX and the PDF: every number comes from the report."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from crocevia.reporting.indicators import KEYS, Scope, build_report
+from crocevia.reporting.tables import (
+    CENTS,
+    COUNT,
+    DECIMAL,
+    MASKED,
+    PCT,
+    format_cell,
+    report_sections,
+    spreadsheet_value,
+)
+
+from .conftest import END, START
+
+
+def _table(sections, key):
+    return next(t for s in sections for t in s.tables if t.key == key)
+
+
+def _cells(table):
+    return {row[0]: row[1:] for row in table.rows}
+
+
+@pytest.mark.django_db
+def test_every_indicator_key_is_laid_out_in_some_table(net):
+    report = build_report(START, END, Scope(zone=net.a.zone))
+    shown = {t.key for s in report_sections(report) for t in s.tables}
+    families = {key.split(".")[0] for key in KEYS}
+    # Single figures are grouped in a family's key-figures table ("desk", "cases", ...).
+    for key in KEYS:
+        assert key in shown or key.split(".")[0] in shown or key.startswith("cases.wd_"), key
+    assert families <= {s.key for s in report_sections(report)} | {"budget", "language"}
+
+
+@pytest.mark.django_db
+def test_monitoring_officers_see_small_citizenship_counts_masked(net):
+    report = build_report(START, END, Scope(zone=net.a.zone))
+    values = report["indicators"]
+    with translation.override("it"):
+        plain = report_sections(report, mask=False)
+        masked = report_sections(report, mask=True)
+    groups = values["desk.persons_by_citizenship_group"]
+    plain_cells = _cells(_table(plain, "desk.persons_by_citizenship_group"))
+    masked_cells = _cells(_table(masked, "desk.persons_by_citizenship_group"))
+    for (label, [n]), [shown] in zip(plain_cells.items(), masked_cells.values(), strict=True):
+        assert n in groups.values()
+        assert shown == (MASKED if n < 3 else n), label
+    assert _table(masked, "desk.persons_by_citizenship_group").masked
+    assert not _table(plain, "desk.persons_by_citizenship_group").masked
+    # Counts that are not a breakdown by citizenship are never masked.
+    assert _table(masked, "desk.persons_by_sex").rows == _table(plain, "desk.persons_by_sex").rows
+    top = _table(masked, "desk.top_citizenships")
+    assert [row[1] for row in top.rows] == [
+        MASKED if n < 3 else n for _code, n in values["desk.top_citizenships"]
+    ]
+
+
+def test_cells_are_drawn_in_italian():
+    with translation.override("it"):
+        assert format_cell(12345, COUNT) == "12.345"
+        assert format_cell(Decimal("12.5"), PCT) == "12,5 %"
+        assert format_cell(Decimal("3.0"), DECIMAL) == "3,0"
+        assert format_cell(7, DECIMAL) == "7"
+        assert format_cell(123456, CENTS) == "€ 1.234,56"
+        assert format_cell(None, PCT) == "—"
+        assert format_cell(MASKED, COUNT) == "<3"
+
+
+def test_spreadsheet_cells_stay_numbers():
+    assert spreadsheet_value(123456, CENTS) == Decimal("1234.56")
+    assert spreadsheet_value(Decimal("12.5"), PCT) == 12.5
+    assert spreadsheet_value(MASKED, COUNT) == "<3"
+    assert spreadsheet_value(None, COUNT) is None
