@@ -3,6 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.core.archive import MIN_PASSWORD_LENGTH, WeakPassword, check_archive_password
 from crocevia.core.forms import StyledFormMixin
 
 from .kinds import get_kind, kind_names
@@ -45,3 +46,53 @@ class ImportForm(StyledFormMixin, forms.Form):
         if not upload.size:
             raise forms.ValidationError(_("The file is empty."), code="empty")
         return upload
+
+
+class ProtectedExportForm(StyledFormMixin, forms.Form):
+    """An export as a password-protected archive (AES-256 ZIP)."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("What to export"), choices=())
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=(("csv", "CSV"), ("xlsx", "Excel (XLSX)")),
+        initial="csv",
+    )
+    pseudonymise = forms.BooleanField(label=gettext_lazy("Pseudonymised"), required=False)
+    password = forms.CharField(
+        label=gettext_lazy("Archive password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=gettext_lazy("Archive password, again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, pseudonym_available: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices()
+        self.fields["password"].help_text = _(
+            "At least %(n)d characters. Give it to the recipient by another channel "
+            "(by telephone, not in the same e-mail)."
+        ) % {"n": MIN_PASSWORD_LENGTH}
+        if not pseudonym_available:
+            del self.fields["pseudonymise"]
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            check_archive_password(password)
+        except WeakPassword as exc:
+            raise forms.ValidationError(str(exc), code="weak") from None
+        return password
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password")
+            and data.get("password_again") is not None
+            and data["password"] != data["password_again"]
+        ):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

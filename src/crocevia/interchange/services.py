@@ -445,8 +445,18 @@ def errors_download_audit(*, user, job: ImportJob) -> None:
     )
 
 
-def export_audit(*, user, kind: str, fmt: str, pseudonymise: bool, scope: Scope) -> None:
-    """An export from the browser is an access to personal data: one event per file."""
+def export_audit(
+    *,
+    user,
+    kind: str,
+    fmt: str,
+    pseudonymise: bool,
+    scope: Scope,
+    protected: bool = False,
+    channel: str = "browser",
+) -> None:
+    """An export is an access to personal data: one event per file, from the browser or
+    the command line (`user` None when the command was not given --user)."""
     AuditEvent.objects.create(
         kind=AuditEvent.Kind.ACCESS,
         action="export",
@@ -458,6 +468,8 @@ def export_audit(*, user, kind: str, fmt: str, pseudonymise: bool, scope: Scope)
             "format": fmt,
             "pseudonymised": pseudonymise,
             "zones": sorted(scope.zone_ids) if scope.limited else "all",
+            "password_protected": protected,
+            "channel": channel,
         },
         note="export",
     )

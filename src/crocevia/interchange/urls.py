@@ -11,4 +11,5 @@ urlpatterns = [
     path("importazioni/<int:pk>/annulla/", views.job_cancel, name="job_cancel"),
     path("importazioni/<int:pk>/errori.csv", views.job_errors, name="job_errors"),
     path("esporta/<str:kind>/", views.export, name="export"),
+    path("esporta-protetta/", views.export_protected, name="export_protected"),
 ]

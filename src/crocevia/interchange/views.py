@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
 
 from . import services
 from .access import get_job_for, get_scope_for
 from .engine import export_rows, write_export
-from .forms import ImportForm
+from .forms import ImportForm, ProtectedExportForm
 from .kinds import get_kind, kind_names
 from .models import ImportJob
 from .pseudonym import ENV_KEY, MissingKey
@@ -36,6 +37,8 @@ FILE_NAMES = {
     "cases": "casi",
 }
 RECENT_JOBS = 10
+# The protected-export form shares the page with the import form: its own field ids.
+PROTECTED_PREFIX = "protetto"
 
 
 def pseudonym_available() -> bool:
@@ -71,19 +74,27 @@ def index(request):
         )
         services.import_job_start(job)
         return redirect("interchange:job", pk=job.pk)
+    return _render_index(request, scope, form=form, status=400 if form.is_bound else 200)
+
+
+def _render_index(request, scope, *, form=None, protected_form=None, status=200):
     jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
     return render(
         request,
         "interchange/index.html",
         {
-            "form": form,
+            "form": form or ImportForm(),
             "scope": scope,
             "zones": _zone_names(scope),
             "kinds": _kinds_table(),
             "jobs": jobs,
             "pseudonym_available": pseudonym_available(),
+            "protected_form": protected_form
+            or ProtectedExportForm(
+                prefix=PROTECTED_PREFIX, pseudonym_available=pseudonym_available()
+            ),
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 
@@ -230,3 +241,49 @@ def export(request, kind):
         filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@require_POST
+def export_protected(request):
+    """Every record of a kind within the user's scope, in an AES-256 ZIP with the password
+    the user chose (POST: a password never goes in a URL or a server log)."""
+    scope = get_scope_for(request.user)
+    form = ProtectedExportForm(
+        request.POST, prefix=PROTECTED_PREFIX, pseudonym_available=pseudonym_available()
+    )
+    if not form.is_valid():
+        return _render_index(request, scope, protected_form=form, status=400)
+    kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
+    pseudonymise = form.cleaned_data.get("pseudonymise", False)
+    base = FILE_NAMES.get(kind, kind) + ("-pseudonimi" if pseudonymise else "")
+    day = f"{timezone.localdate():%Y-%m-%d}"
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+    archive = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    try:
+        with spool:
+            write_export(kind, spool, fmt=fmt, pseudonymise=pseudonymise, scope=scope)
+            spool.seek(0)
+            write_protected_zip(
+                archive, [(f"{base}-{day}.{fmt}", spool)], form.cleaned_data["password"]
+            )
+    except MissingKey:
+        archive.close()
+        return HttpResponse(
+            _("Pseudonymised exports are not configured on this server."),
+            status=400,
+            content_type="text/plain",
+        )
+    services.export_audit(
+        user=request.user,
+        kind=kind,
+        fmt=fmt,
+        pseudonymise=pseudonymise,
+        scope=scope,
+        protected=True,
+    )
+    archive.seek(0)
+    response = FileResponse(
+        archive, as_attachment=True, filename=f"{base}-{day}.zip", content_type="application/zip"
+    )
+    response["Cache-Control"] = "no-store"
+    return response

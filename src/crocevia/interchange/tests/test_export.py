@@ -106,3 +106,58 @@ def test_export_command_writes_csv_and_xlsx(tmp_path):
     assert out.read_text(encoding="utf-8") == export_text("desks")
     call_command("export", "desks", "--format", "xlsx", "--output", str(tmp_path / "d.xlsx"))
     assert run_import("desks", tmp_path / "d.xlsx").counts.unchanged == 2
+
+
+def test_export_command_records_an_audit_event_as_the_user(tmp_path):
+    from crocevia.core.testing import UserFactory
+
+    admin = UserFactory(username="amministratore", is_superuser=True)
+    load_all(tmp_path)
+    call_command("export", "persons", "--output", str(tmp_path / "p.csv"), "--user", admin.username)
+    event = AuditEvent.objects.get(action="export", object_id="persons")
+    assert event.actor == admin
+    assert event.kind == AuditEvent.Kind.ACCESS
+    assert event.changes["channel"] == "command"
+    assert event.changes["password_protected"] is False
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("export", "persons", "--output", str(tmp_path / "q.csv"), "--user", "nobody")
+    assert not (tmp_path / "q.csv").exists()
+
+
+def test_export_command_writes_a_password_protected_archive(tmp_path):
+    import io
+
+    from crocevia.core.archive import read_protected_zip
+
+    load_all(tmp_path)
+    secret = tmp_path / "password.txt"
+    secret.write_text("una-password-robusta\n", encoding="utf-8")
+    out = tmp_path / "persone.zip"
+    call_command("export", "persons", "--output", str(out), "--password-file", str(secret))
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    data = out.read_bytes()
+    assert b"external_id" not in data
+    [(name, content)] = read_protected_zip(io.BytesIO(data), "una-password-robusta").items()
+    assert name.startswith("persone-") and name.endswith(".csv")
+    assert content.decode("utf-8") == export_text("persons")
+
+
+def test_export_command_refuses_a_weak_or_missing_password_file(tmp_path):
+    weak = tmp_path / "weak.txt"
+    weak.write_text("corta\n", encoding="utf-8")
+    out = tmp_path / "x.zip"
+    with pytest.raises(CommandError, match="12"):
+        call_command("export", "persons", "--output", str(out), "--password-file", str(weak))
+    with pytest.raises(CommandError, match="missing.txt"):
+        call_command(
+            "export",
+            "persons",
+            "--output",
+            str(out),
+            "--password-file",
+            str(tmp_path / "missing.txt"),
+        )
+    with pytest.raises(CommandError, match="--output"):
+        call_command("export", "persons", "--password-file", str(weak))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [weak]

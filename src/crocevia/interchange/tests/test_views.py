@@ -383,6 +383,66 @@ def test_pseudonymised_export_needs_the_key(two_zones, login, monkeypatch):
     assert "P-PI" not in text and "PE-" in text
 
 
+def _protected(client, **fields):
+    data = {
+        "protetto-kind": "persons",
+        "protetto-format": "csv",
+        "protetto-password": "archivio-di-prova-2026",
+        "protetto-password_again": "archivio-di-prova-2026",
+    }
+    data.update({f"protetto-{k}": v for k, v in fields.items()})
+    return client.post(reverse("interchange:export_protected"), data)
+
+
+def test_coordinator_downloads_a_password_protected_archive_of_their_zone(two_zones, login):
+    import pyzipper
+
+    from crocevia.core.archive import read_protected_zip
+
+    client = login(two_zones.coordinator)
+    response = _protected(client)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Cache-Control"] == "no-store"
+    today = timezone.localdate().isoformat()
+    assert f'filename="persone-{today}.zip"' in response["Content-Disposition"]
+    data = b"".join(response.streaming_content)
+    # Encrypted: the names are not in the archive's bytes, and no password opens nothing.
+    assert b"P-PI" not in data
+    with pyzipper.AESZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+        assert info.filename == f"persone-{today}.csv"
+        assert info.flag_bits & 0x1  # encrypted entry
+        with pytest.raises(RuntimeError):
+            archive.read(info.filename)
+    content = read_protected_zip(io.BytesIO(data), "archivio-di-prova-2026")
+    text = content[f"persone-{today}.csv"].decode("utf-8")
+    assert "P-PI" in text and "P-LI" not in text
+    with pytest.raises(RuntimeError):
+        read_protected_zip(io.BytesIO(data), "un-altra-password-x")
+    event = AuditEvent.objects.get(action="export", actor=two_zones.coordinator)
+    assert event.changes["password_protected"] is True
+    assert event.changes["zones"] == [two_zones.zone.pk]
+
+
+def test_protected_archive_refuses_a_weak_or_mismatched_password(two_zones, login):
+    client = login(two_zones.coordinator)
+    response = _protected(client, password="corta", password_again="corta")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert it("The archive password must be at least %(n)d characters long.") % {"n": 12} in page
+    response = _protected(client, password_again="archivio-di-prova-2027")
+    assert response.status_code == 400
+    assert it("The two passwords differ.") in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_protected_archive_is_refused_to_those_who_may_not_export(two_zones, login):
+    for user in (two_zones.desk_operator, two_zones.monitoring_officer, two_zones.outsider):
+        assert _protected(login(user)).status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
 def test_unknown_kind_or_format(actors, login):
     client = login(actors.admin)
     assert client.get(reverse("interchange:export", args=["nope"])).status_code == 404
