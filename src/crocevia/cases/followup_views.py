@@ -42,7 +42,9 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
     stage = forms.ChoiceField(
         label=gettext_lazy("Stage"),
         required=False,
-        choices=[("", gettext_lazy("Any stage"))] + Stage.choices,
+        choices=[("", gettext_lazy("Any open stage"))]
+        + [c for c in Stage.choices if c[0] != Stage.CLOSED]
+        + [(Stage.CLOSED, gettext_lazy("Closed (archive)"))],
     )
     need_class = forms.ChoiceField(
         label=gettext_lazy("Need class"),
@@ -63,9 +65,11 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
         self.fields["case_manager"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def filters(self) -> dict:
+        """Closed cases are archived: the lists leave them out unless the archive is asked."""
         if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v}
+            return {"open_only": True}
+        filters = {k: v for k, v in self.cleaned_data.items() if v}
+        return {**filters, "open_only": not filters.get("stage")}
 
 
 class ReviewScheduleForm(StyledFormMixin, forms.Form):

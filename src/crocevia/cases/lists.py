@@ -75,13 +75,21 @@ def with_followup(queryset: QuerySet[Case], today: datetime.date | None = None) 
 
 
 def _filter(
-    queryset: QuerySet[Case], *, stage=None, need_class=None, case_manager=None, overdue=False
+    queryset: QuerySet[Case],
+    *,
+    stage=None,
+    need_class=None,
+    case_manager=None,
+    overdue=False,
+    open_only=False,
 ) -> QuerySet[Case]:
     queryset = with_followup(queryset).select_related(
         "person", "organisation", "zone", "case_manager"
     )
     if stage:
         queryset = queryset.filter(stage=stage)
+    elif open_only:  # closed cases are archived: out of the daily lists, a filter away
+        queryset = queryset.exclude(stage=Stage.CLOSED)
     if need_class:
         queryset = queryset.filter(need_class=need_class)
     if case_manager:
@@ -115,7 +123,7 @@ def is_coordinator(user) -> bool:
     return user.is_authenticated and (user.is_superuser or bool(coordinated_zone_ids(user)))
 
 
-def my_cases(user, stage=None, need_class=None, case_manager=None, overdue=False):
+def my_cases(user, stage=None, need_class=None, case_manager=None, overdue=False, open_only=False):
     """Cases where the user is the case manager or an active team member."""
     return _filter(
         my_cases_base(user),
@@ -123,10 +131,13 @@ def my_cases(user, stage=None, need_class=None, case_manager=None, overdue=False
         need_class=need_class,
         case_manager=case_manager,
         overdue=overdue,
+        open_only=open_only,
     )
 
 
-def zone_cases(user, stage=None, need_class=None, case_manager=None, overdue=False):
+def zone_cases(
+    user, stage=None, need_class=None, case_manager=None, overdue=False, open_only=False
+):
     """Every case of the zones the user coordinates (nothing for anyone else)."""
     return _filter(
         zone_cases_base(user),
@@ -134,6 +145,7 @@ def zone_cases(user, stage=None, need_class=None, case_manager=None, overdue=Fal
         need_class=need_class,
         case_manager=case_manager,
         overdue=overdue,
+        open_only=open_only,
     )
 
 

@@ -255,3 +255,22 @@ def test_htmx_filter_returns_only_the_results(actors, login):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="case-list"' in html and "<html" not in html
+
+
+def test_closed_cases_are_archived_out_of_the_daily_lists(actors, login):
+    open_case = make_case(actors)
+    closed = make_case(actors, stage=Stage.CLOSED)
+    client = login(actors.social_worker)
+    listed = client.get(reverse("cases:followup_my_cases")).context["cases"]
+    assert [c.pk for c in listed] == [open_case.pk]
+    archive = client.get(reverse("cases:followup_my_cases"), {"stage": "closed"})
+    assert [c.pk for c in archive.context["cases"]] == [closed.pk]
+    assert "?stage=closed" in client.get(reverse("cases:followup_my_cases")).content.decode()
+    coordinator = login(actors.coordinator)
+    zone = coordinator.get(reverse("cases:followup_zone_cases")).context["cases"]
+    assert closed.pk not in {c.pk for c in zone}
+    zone_archive = coordinator.get(reverse("cases:followup_zone_cases"), {"stage": "closed"})
+    assert [c.pk for c in zone_archive.context["cases"]] == [closed.pk]
+    # Archived, never deleted: the case and its page are still there, read-only.
+    page = client.get(reverse("cases:detail", args=[closed.pk]))
+    assert page.status_code == 200
