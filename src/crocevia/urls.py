@@ -4,16 +4,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from crocevia.accounts import views as accounts_views
 from crocevia.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path(
-        "accesso/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
-        name="login",
-    ),
+    path("accesso/", accounts_views.SignInView.as_view(), name="login"),
+    path("accesso/verifica/", accounts_views.login_verify, name="login_verify"),
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
+    path("utente/", include("crocevia.accounts.urls")),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
     path("casi/", include("crocevia.cases.urls")),
@@ -24,5 +23,7 @@ urlpatterns = [
     path("programmi/", include("crocevia.programmes.urls")),
     path("rete/", include("crocevia.network.urls")),
     path("lingua/", login_not_required(set_language), name="set_language"),
+    # Before the admin's own login, which would skip the lockout and the second step.
+    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
 ]
