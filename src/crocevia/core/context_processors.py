@@ -4,6 +4,7 @@ from django.utils.translation import pgettext_lazy
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 from crocevia.network.selectors import may_see_network
 from crocevia.programmes.selectors import may_see_programmes
+from crocevia.reporting.selectors import may_see_reports
 
 
 def _nav(label, url_name: str) -> tuple:
@@ -32,5 +33,7 @@ def navigation(request):
         items.append(_nav(pgettext_lazy("navigation", "Programmes"), "programmes:list"))
     if may_see_network(user):
         items.append(_nav(pgettext_lazy("navigation", "Network"), "network:index"))
+    if may_see_reports(user):
+        items.append(_nav(pgettext_lazy("navigation", "Monitoring"), "reporting:report"))
     # Export buttons on the lists are shown to those who may export (interchange.scope).
     return {"nav_items": items, "may_interchange": may_interchange}

@@ -25,7 +25,6 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
-    Exists,
     OuterRef,
     Q,
     Subquery,
@@ -168,34 +167,64 @@ def _groups(persons) -> dict:
 # --- desk activity ---------------------------------------------------------------------------
 
 
+def citizenship_group(code: str | None) -> str:
+    """The citizenship group of an ISO alpha-2 code (INDICATORS.md "Conventions")."""
+    if code == "IT":
+        return "IT"
+    if code in EU_COUNTRIES:
+        return "EU"
+    return "non_EU" if code else "unknown"
+
+
 def desk_indicators(start, end, scope: Scope, *, top: int = TOP_CITIZENSHIPS) -> dict:
+    """Three scans of the period's contacts (speed: bench/README.md "Monitoring report"):
+    by outcome (their sum is desk.contacts), their distinct persons by (sex, citizenship)
+    (their sum is desk.persons; sexes, groups and the top citizenships follow in Python)
+    and the services given."""
     contacts = Contact.objects.filter(date__gte=start, date__lte=end).filter(
         scope.organisation_q("desk__organisation")
     )
-    totals = contacts.aggregate(n=Count("pk"), persons=Count("person_id", distinct=True))
-    persons = Person.objects.filter(pk__in=contacts.values("person_id"))
-    top_rows = (
-        persons.exclude(citizenship="")
-        .values_list("citizenship")
+    outcomes = dict.fromkeys(Contact.Outcome.values, 0)
+    total = 0
+    for outcome, n in contacts.values_list("outcome").annotate(n=Count("pk")).order_by():
+        total += n
+        if outcome in outcomes:
+            outcomes[outcome] = n
+
+    sexes = dict.fromkeys(Sex.values, 0)
+    groups = dict.fromkeys(CITIZENSHIP_GROUPS, 0)
+    by_country: dict[str, int] = {}
+    persons = 0
+    rows = (
+        Person.objects.filter(pk__in=contacts.values("person_id"))
+        .values_list("sex", "citizenship")
         .annotate(n=Count("pk"))
-        .order_by("-n", "citizenship")[:top]
-    )
-    services = dict.fromkeys(DeskService.objects.order_by("code").values_list("code", flat=True), 0)
-    through = Contact.services.through.objects.filter(contact__in=contacts)
-    for code, n in (
-        through.values_list("deskservice__code")
-        .annotate(n=Count("contact_id", distinct=True))
         .order_by()
-    ):
-        services[code] = n
+    )
+    for sex, citizenship, n in rows:
+        persons += n
+        if sex in sexes:
+            sexes[sex] += n
+        groups[citizenship_group(citizenship)] += n
+        if citizenship:
+            by_country[citizenship] = by_country.get(citizenship, 0) + n
+    top_rows = sorted(by_country.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+    codes = dict(DeskService.objects.order_by("code").values_list("pk", "code"))
+    services = dict.fromkeys(codes.values(), 0)
+    through = Contact.services.through.objects.filter(contact__in=contacts)
+    # A service is given at most once per contact (the through table's unique pair), so
+    # counting rows counts contacts.
+    for service_id, n in through.values_list("deskservice_id").annotate(n=Count("pk")).order_by():
+        services[codes[service_id]] = n
     return {
-        "desk.contacts": totals["n"],
-        "desk.persons": totals["persons"],
-        "desk.persons_by_sex": _counts(persons, "sex", Sex.values),
-        "desk.persons_by_citizenship_group": _groups(persons),
+        "desk.contacts": total,
+        "desk.persons": persons,
+        "desk.persons_by_sex": sexes,
+        "desk.persons_by_citizenship_group": groups,
         "desk.top_citizenships": [[code, n] for code, n in top_rows],
         "desk.services": services,
-        "desk.outcomes": _counts(contacts, "outcome", Contact.Outcome.values),
+        "desk.outcomes": outcomes,
     }
 
 
@@ -229,14 +258,34 @@ def _delay_rows(queryset, first: str, second: str):
 
 def case_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
     cases = Case.objects.filter(scope.organisation_q("organisation"))
-    preassessed = cases.filter(preassessed_on__gte=start, preassessed_on__lte=end)
+    preassessed_q = Q(preassessed_on__gte=start, preassessed_on__lte=end)
+    signed_q = Q(plan_signed_on__gte=start, plan_signed_on__lte=end)
+    closed_q = Q(closed_on__gte=start, closed_on__lte=end)
+    # Every count in one scan of the scope's cases.
+    counts = cases.aggregate(
+        opened=Count("pk", filter=Q(referred_on__gte=start, referred_on__lte=end)),
+        taken=Count("person_id", distinct=True, filter=preassessed_q),
+        **{
+            f"need_{value}": Count("pk", filter=preassessed_q & Q(need_class=value))
+            for value in NeedClass.values
+        },
+        **{
+            f"plan_{value}": Count("pk", filter=signed_q & Q(plan_kind=value))
+            for value in PlanKind.values
+        },
+        **{
+            f"closed_{value}": Count("pk", filter=closed_q & Q(outcome=value))
+            for value in Outcome.values
+        },
+    )
+    preassessed = cases.filter(preassessed_q)
     taken = Person.objects.filter(pk__in=preassessed.values("person_id"))
     assessed = cases.filter(assessed_on__gte=start, assessed_on__lte=end)
     started = cases.filter(plan_started_on__gte=start, plan_started_on__lte=end)
     return {
-        "cases.opened": cases.filter(referred_on__gte=start, referred_on__lte=end).count(),
-        "cases.taken_in_charge": preassessed.aggregate(n=Count("person_id", distinct=True))["n"],
-        "cases.by_need_class": _counts(preassessed, "need_class", NeedClass.values),
+        "cases.opened": counts["opened"],
+        "cases.taken_in_charge": counts["taken"],
+        "cases.by_need_class": {v: counts[f"need_{v}"] for v in NeedClass.values},
         "cases.by_citizenship_group": _groups(taken),
         "cases.targets": _targets(start, end, scope),
         "cases.wd_preassessment_to_assessment": delays.stats(
@@ -245,14 +294,8 @@ def case_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
         "cases.wd_plan_to_start": delays.stats(
             _delay_rows(started, "plan_signed_on", "plan_started_on")
         ),
-        "cases.plans_by_kind": _counts(
-            cases.filter(plan_signed_on__gte=start, plan_signed_on__lte=end),
-            "plan_kind",
-            PlanKind.values,
-        ),
-        "cases.closed_by_outcome": _counts(
-            cases.filter(closed_on__gte=start, closed_on__lte=end), "outcome", Outcome.values
-        ),
+        "cases.plans_by_kind": {v: counts[f"plan_{v}"] for v in PlanKind.values},
+        "cases.closed_by_outcome": {v: counts[f"closed_{v}"] for v in Outcome.values},
     }
 
 
@@ -329,8 +372,11 @@ def benefit_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
         _household=Coalesce("household_id", "person__household_id")
     )
 
-    def having(**filters):
-        return Exists(scope_cases.filter(_household=OuterRef("pk"), **filters))
+    def having(**filters) -> Q:
+        # An IN over the cases' households, not a correlated EXISTS: the household is
+        # COALESCE(case, person) which no index serves, so EXISTS would scan the cases
+        # once per household; the IN reads them once (a hashed subplan on PostgreSQL).
+        return Q(pk__in=scope_cases.filter(**filters).values("_household"))
 
     adult = _adult_limit(end, 18)
     toddler = _adult_limit(end, 4)
@@ -355,11 +401,9 @@ def benefit_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
         preassessed=Count("pk", filter=having(preassessed_on__lte=end)),
         project=Count(
             "pk",
-            filter=Q(
-                having(
-                    plan_signed_on__lte=end,
-                    plan_kind__in=[PlanKind.SOCIAL_PROJECT, PlanKind.INCLUSION_PROJECT],
-                )
+            filter=having(
+                plan_signed_on__lte=end,
+                plan_kind__in=[PlanKind.SOCIAL_PROJECT, PlanKind.INCLUSION_PROJECT],
             ),
         ),
         pact=Count("pk", filter=having(plan_signed_on__lte=end, plan_kind=PlanKind.SERVICE_PACT)),

@@ -75,6 +75,10 @@ ORGANISATIONS: list[tuple[str, str, str, str]] = [
     (UFSMA, "UFSMA Zona Pisana", Organisation.Kind.ASL_SERVICE, PISA),
 ]
 
+# The Region: above the zones (no zone, no seat Comune); its monitoring officer reports on
+# the whole installation (issue 6).
+REGION, REGION_NAME = "RT", "Regione Toscana"
+
 WEEKDAYS_IT = ("Lunedì", "Martedì", "Mercoledì", "Giovedì", "Venerdì", "Sabato", "Domenica")
 
 
@@ -171,6 +175,7 @@ USERS: list[UserSpec] = [
     UserSpec("amministrativo", "Paola", "Menichetti", COMUNE_PISA, Profile.ADMINISTRATIVE),
     UserSpec("coordinatore", "Roberta", "Giannini", SDS, Profile.COORDINATOR),
     UserSpec("monitoraggio", "Davide", "Orsini", SDS, Profile.MONITORING_OFFICER),
+    UserSpec("monitoraggio.regione", "Giovanna", "Mariani", REGION, Profile.MONITORING_OFFICER),
 ]
 DESK_OPERATOR_OF = {
     code: u.username for u in USERS for code in u.desks if u.profile == "desk_operator"
@@ -684,6 +689,10 @@ class Command(BaseCommand):
                 code=code,
                 defaults={"name": name, "kind": kind, "zone": zone, "comune": comuni[seat]},
             )
+        organisations[REGION], _ = Organisation.objects.get_or_create(
+            code=REGION,
+            defaults={"name": REGION_NAME, "kind": Organisation.Kind.REGION, "zone": None},
+        )
         desks = {}
         for spec in DESKS:
             desks[spec.code], _ = Desk.objects.get_or_create(
@@ -903,5 +912,5 @@ class Command(BaseCommand):
             )
 
 
-ORG_NAMES = {code: name for code, name, _kind, _seat in ORGANISATIONS}
+ORG_NAMES = {code: name for code, name, _kind, _seat in ORGANISATIONS} | {REGION: REGION_NAME}
 DESK_NAMES = {d.code: d.name for d in DESKS}

@@ -1,13 +1,20 @@
-"""`crocevia report --from --to [--zone CODE | --organisation CODE] --format json`.
+"""`crocevia report --from --to [--zone CODE | --organisation CODE] --format json|xlsx|pdf`.
 
 Prints the report of ../shared/domain/INDICATORS.md "The report": one JSON object with
-the period, the scope and every indicator key. Messages are in Italian.
+the period, the scope and every indicator key; or the same report as an XLSX workbook or
+a PDF (binary: to --output, or to standard output only when it is not a terminal).
+`--masked` gives the version for monitoring officers ("<3" for small counts by
+citizenship) and exists only for XLSX and PDF: the JSON is the unmasked contract.
+A file given with --output is written whole or not at all (temporary file, then rename).
+Messages are in Italian.
 """
 
 import datetime
+import errno
 import json
 import os
 import sys
+import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -17,7 +24,7 @@ from crocevia.network.models import Organisation, Zone
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
 
 FORMATS = ("json", "xlsx", "pdf")
-AVAILABLE_FORMATS = ("json",)
+BINARY_FORMATS = ("xlsx", "pdf")
 
 
 def _date(value: str, option: str) -> datetime.date:
@@ -41,6 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", metavar="|".join(FORMATS))
         parser.add_argument("--output", metavar="FILE", help="default: standard output")
         parser.add_argument(
+            "--masked",
+            action="store_true",
+            help='xlsx/pdf for monitoring officers: counts below 3 by citizenship as "<3"',
+        )
+        parser.add_argument(
             "--top",
             default="5",
             metavar="N",
@@ -61,9 +73,19 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Unknown format “%(format)s”: use json, xlsx or pdf.") % {"format": fmt}
             )
-        if fmt not in AVAILABLE_FORMATS:
+        if options["masked"] and fmt not in BINARY_FORMATS:
             raise CommandError(
-                _("The %(format)s export is not available yet: use --format json.")
+                _("--masked is for the xlsx and pdf exports: the JSON report is never masked.")
+            )
+        output = options["output"]
+        if output:
+            _check_output(output)
+        elif fmt in BINARY_FORMATS and self._stdout_is_terminal():
+            raise CommandError(
+                _(
+                    "The %(format)s export is binary: give --output FILE, or redirect "
+                    "the standard output to a file."
+                )
                 % {"format": fmt}
             )
         top = options["top"]
@@ -73,23 +95,40 @@ class Command(BaseCommand):
             )
         scope = self._scope(options["zone"], options["organisation"])
         report = build_report(start, end, scope, top=int(top))
-        text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
-        if options["output"]:
-            try:
-                with open(options["output"], "w", encoding="utf-8") as stream:
-                    stream.write(text)
-            except OSError as exc:
-                raise CommandError(
-                    _("Cannot write %(file)s: %(error)s")
-                    % {"file": options["output"], "error": exc.strerror}
-                ) from None
+        if fmt == "json":
+            text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2)
+            data = (text + "\n").encode("utf-8")
+        elif fmt == "xlsx":
+            from crocevia.reporting.xlsx import report_xlsx
+
+            data = report_xlsx(report, mask=options["masked"])
+        else:
+            from crocevia.reporting.pdf import report_pdf
+
+            data = report_pdf(report, mask=options["masked"])
+        if output:
+            _write_atomically(output, data)
             return
         try:
-            self.stdout.write(text, ending="")
+            if fmt == "json":
+                self.stdout.write(data.decode("utf-8"), ending="")
+            else:
+                self.stdout.flush()
+                self.stdout.buffer.write(data)
+                self.stdout.buffer.flush()
             self.stdout.flush()
         except BrokenPipeError:
             # Piped into `head`: the reader has gone; that is not an error of ours.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    def _stdout_is_terminal(self) -> bool:
+        """True when binary bytes would go to a terminal, or the stream takes no bytes."""
+        if not hasattr(self.stdout, "buffer"):
+            return True
+        try:
+            return self.stdout.isatty()
+        except ValueError:  # a closed stream
+            return True
 
     def _scope(self, zone_code, organisation_code) -> Scope:
         if zone_code and organisation_code:
@@ -110,3 +149,44 @@ class Command(BaseCommand):
                 )
             return Scope(organisation=organisation)
         return Scope()
+
+
+def _cannot_write(path: str, error: str) -> CommandError:
+    return CommandError(_("Cannot write %(file)s: %(error)s") % {"file": path, "error": error})
+
+
+def _check_output(path: str) -> None:
+    """Refuse an --output that cannot be written before computing the report (which may
+    take seconds); `_write_atomically` still handles what changes in between."""
+    if os.path.isdir(path):
+        raise _cannot_write(path, os.strerror(errno.EISDIR))
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise _cannot_write(path, os.strerror(errno.ENOENT))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise _cannot_write(path, os.strerror(errno.EACCES))
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then a rename,
+    so a failed write never leaves a partial report where a reader would find it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+        )
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        # mkstemp creates the file readable by its owner only; give it the mode `open`
+        # would have given it.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        raise _cannot_write(path, exc.strerror or str(exc)) from None
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)

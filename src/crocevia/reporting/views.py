@@ -1,0 +1,156 @@
+"""The monitoring report page and its exports (/monitoraggio/), issue 6.
+
+Thin views: who may see (selectors) → the period form → one `build_report` per request
+→ the shared layout (`tables.report_sections`, drawn by `charts.draw_sections`).
+"""
+
+import json
+import re
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .charts import any_masked, draw_sections
+from .forms import ReportForm, default_period, preset_choices, preset_period
+from .indicators import Scope, build_report, to_json_value
+from .selectors import (
+    may_see_reports,
+    must_mask,
+    report_scopes,
+    resolve_scope,
+    scope_file_code,
+    scope_query,
+    scope_value,
+)
+from .tables import MASK_BELOW, MASKED, period_label, report_sections
+
+EXPORTS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+
+
+def _forbidden(request, message: str):
+    return render(request, "reporting/forbidden.html", {"message": message}, status=403)
+
+
+def _refused(request):
+    if not may_see_reports(request.user):
+        return _forbidden(
+            request,
+            _("The monitoring report is for administrators, coordinators and monitoring officers."),
+        )
+    return None
+
+
+def canonical_query(start, end, scope: Scope) -> str:
+    return urlencode({"from": start.isoformat(), "to": end.isoformat(), **scope_query(scope)})
+
+
+def _form_data(query, scope: Scope) -> dict | None:
+    """The form's data, or None when no period was asked for (the default period)."""
+    if "from" not in query and "to" not in query:
+        return None
+    return {"from": query.get("from", ""), "to": query.get("to", ""), "scope": scope_value(scope)}
+
+
+@require_GET
+def report(request):
+    refused = _refused(request)
+    if refused:
+        return refused
+    scopes = report_scopes(request.user)
+    if not scopes:
+        return _forbidden(request, _("No zone is assigned to your profile."))
+    scope = resolve_scope(scopes, request.GET)
+    preset = preset_period(request.GET.get("preset", ""))
+    if preset is not None:
+        # A preset button: the same page for that period, at its canonical address.
+        return redirect(reverse("reporting:report") + "?" + canonical_query(*preset, scope))
+    data = _form_data(request.GET, scope)
+    if data is None:
+        start, end = default_period()
+        form = ReportForm(
+            initial={"start": start, "end": end, "scope": scope_value(scope)}, scopes=scopes
+        )
+    else:
+        form = ReportForm(data, scopes=scopes)
+        if not form.is_valid():
+            context = {"form": form, "presets": preset_choices(), "report": None}
+            return render(request, "reporting/report.html", context)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        if "scope" in request.GET:
+            # Sent by the form's select: move to the canonical address (zone=/organisation=)
+            # so that it can be bookmarked and the export links carry the same query.
+            return redirect(reverse("reporting:report") + "?" + canonical_query(start, end, scope))
+    mask = must_mask(request.user)
+    result = build_report(start, end, scope)
+    sections = report_sections(result, mask=mask)
+    query = canonical_query(start, end, scope)
+    exports = [("xlsx", _("Excel")), ("pdf", _("PDF"))]
+    if not mask:
+        exports.append(("json", _("JSON")))
+    context = {
+        "form": form,
+        "presets": preset_choices(),
+        "report": result,
+        "scope": result["scope"],
+        "period": period_label(result),
+        "sections": draw_sections(sections),
+        "masked": any_masked(sections),
+        "mask_below": MASK_BELOW,
+        "masked_text": str(MASKED),
+        "exports": [
+            (label, fmt, reverse("reporting:export", args=[fmt]) + "?" + query)
+            for fmt, label in exports
+        ],
+    }
+    return render(request, "reporting/report.html", context)
+
+
+@require_GET
+def export(request, fmt):
+    if fmt not in EXPORTS:
+        raise Http404(_("Page not found."))
+    refused = _refused(request)
+    if refused:
+        return refused
+    scopes = report_scopes(request.user)
+    if not scopes:
+        return _forbidden(request, _("No zone is assigned to your profile."))
+    mask = must_mask(request.user)
+    if fmt == "json" and mask:
+        # The JSON is never masked: it is not for monitoring officers.
+        raise Http404(_("Page not found."))
+    scope = resolve_scope(scopes, request.GET)
+    data = _form_data(request.GET, scope)
+    if data is None:
+        start, end = default_period()
+    else:
+        form = ReportForm(data, scopes=scopes)
+        if not form.is_valid():
+            errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+            return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    result = build_report(start, end, scope)
+    if fmt == "json":
+        body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "pdf":
+        from .pdf import report_pdf
+
+        body = report_pdf(result, mask=mask)
+    else:
+        from .xlsx import report_xlsx  # written with the report command (helper B)
+
+        body = report_xlsx(result, mask=mask)
+    response = HttpResponse(body, content_type=EXPORTS[fmt])
+    code = re.sub(r"[^A-Za-z0-9_-]+", "-", scope_file_code(scope)).strip("-") or "ambito"
+    filename = f"monitoraggio-{code}-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
