@@ -42,7 +42,7 @@ from crocevia.cases.models import Case, Meeting, NeedClass, Outcome, PlanKind
 from crocevia.desk.models import Contact, DeskService, LanguageNeed, WorkSector
 from crocevia.network.models import Organisation, Zone
 from crocevia.network.selectors import lep_figures
-from crocevia.people.models import Household, Person, Sex
+from crocevia.people.models import Person, Sex
 from crocevia.programmes.models import MONEY, BudgetAction, Expenditure, Target
 
 from .workdays import Calendar, half_up, percentage, statistics
@@ -363,51 +363,58 @@ def benefit_indicators(start, end, scope: Scope, delays: _Delays) -> dict:
         total["total"] += n
     by_comune["TOTAL"] = total
 
-    households = Household.objects.filter(
-        pk__in=applications.filter(
-            status=ApplicationStatus.ACCEPTED, outcome_on__gte=start, outcome_on__lte=end
-        ).values("household_id")
+    # The accepted households, their members and the scope's cases linked to them are
+    # read once (three queries, a few rows per household); the profile and the flags
+    # follow in Python. A case's household is its own, else its person's.
+    accepted = applications.filter(
+        status=ApplicationStatus.ACCEPTED, outcome_on__gte=start, outcome_on__lte=end
+    ).values("household_id")
+    households = set(accepted.values_list("household_id", flat=True))
+    members = Person.objects.filter(household_id__in=accepted)
+    births: dict[int, list[datetime.date]] = {}
+    household_of: dict[int, int] = {}
+    for pk, household_id, born in members.values_list("pk", "household_id", "birth_date"):
+        births.setdefault(household_id, []).append(born)
+        household_of[pk] = household_id
+    linked = (
+        Case.objects.filter(scope.organisation_q("organisation"))
+        .filter(
+            Q(household_id__in=accepted)
+            | Q(household_id__isnull=True, person_id__in=members.values("pk"))
+        )
+        .values_list("household_id", "person_id", "preassessed_on", "plan_signed_on", "plan_kind")
+        .order_by()
     )
-    scope_cases = Case.objects.filter(scope.organisation_q("organisation")).annotate(
-        _household=Coalesce("household_id", "person__household_id")
-    )
-
-    def having(**filters) -> Q:
-        # An IN over the cases' households, not a correlated EXISTS: the household is
-        # COALESCE(case, person) which no index serves, so EXISTS would scan the cases
-        # once per household; the IN reads them once (a hashed subplan on PostgreSQL).
-        return Q(pk__in=scope_cases.filter(**filters).values("_household"))
+    projects = (PlanKind.SOCIAL_PROJECT, PlanKind.INCLUSION_PROJECT)
+    with_preassessment, with_project, with_pact = set(), set(), set()
+    for household_id, person_id, preassessed_on, signed_on, kind in linked:
+        household = household_id if household_id is not None else household_of[person_id]
+        if preassessed_on is not None and preassessed_on <= end:
+            with_preassessment.add(household)
+        if signed_on is not None and signed_on <= end:
+            if kind in projects:
+                with_project.add(household)
+            elif kind == PlanKind.SERVICE_PACT:
+                with_pact.add(household)
 
     adult = _adult_limit(end, 18)
     toddler = _adult_limit(end, 4)
-    sized = households.annotate(
-        _size=Count("members", distinct=True),
-        _adults=Count("members", filter=Q(members__birth_date__lte=adult), distinct=True),
-        _minors=Count("members", filter=Q(members__birth_date__gt=adult), distinct=True),
-        _toddlers=Count("members", filter=Q(members__birth_date__gt=toddler), distinct=True),
-    )
-    profile = sized.aggregate(
-        households=Count("pk"),
-        s1=Count("pk", filter=Q(_size__lte=1)),
-        s2=Count("pk", filter=Q(_size=2)),
-        s3=Count("pk", filter=Q(_size=3)),
-        s4=Count("pk", filter=Q(_size=4)),
-        s5=Count("pk", filter=Q(_size=5)),
-        s6=Count("pk", filter=Q(_size__gte=6)),
-        single_parent=Count("pk", filter=Q(_adults=1, _minors__gte=1)),
-        toddlers=Count("pk", filter=Q(_toddlers__gte=1)),
-    )
-    flags = households.aggregate(
-        preassessed=Count("pk", filter=having(preassessed_on__lte=end)),
-        project=Count(
-            "pk",
-            filter=having(
-                plan_signed_on__lte=end,
-                plan_kind__in=[PlanKind.SOCIAL_PROJECT, PlanKind.INCLUSION_PROJECT],
-            ),
-        ),
-        pact=Count("pk", filter=having(plan_signed_on__lte=end, plan_kind=PlanKind.SERVICE_PACT)),
-    )
+    profile = dict.fromkeys(("s1", "s2", "s3", "s4", "s5", "s6", "single_parent", "toddlers"), 0)
+    for household in households:
+        born = births.get(household, ())
+        size = len(born)
+        profile[f"s{min(max(size, 1), 6)}"] += 1
+        adults = sum(1 for day in born if day <= adult)
+        if adults == 1 and adults < size:
+            profile["single_parent"] += 1
+        if any(day > toddler for day in born):
+            profile["toddlers"] += 1
+    profile["households"] = len(households)
+    flags = {
+        "preassessed": len(with_preassessment),
+        "project": len(with_project),
+        "pact": len(with_pact),
+    }
     n = profile["households"]
     sizes = ("s1", "s2", "s3", "s4", "s5", "s6")
     preassessed = Case.objects.filter(
@@ -505,7 +512,13 @@ def language_indicators(start, end, scope: Scope) -> dict:
         needs_job_italian=True, recorded_on__gte=start, recorded_on__lte=end
     )
     if scope.zone is not None or scope.organisation is not None:
-        needs = needs.filter(scope.organisation_q("contact__desk__organisation"))
+        # A subquery on the scope's contacts (their desk index), not a join with every
+        # contact.
+        needs = needs.filter(
+            contact_id__in=Contact.objects.filter(
+                scope.organisation_q("desk__organisation")
+            ).values("pk")
+        )
     result = dict.fromkeys(WorkSector.values, 0)
     for sector, n in (
         needs.values_list("work_sector").annotate(n=Count("person_id", distinct=True)).order_by()

@@ -105,7 +105,7 @@ def test_operators_without_a_monitoring_role_are_refused_with_a_message(actors, 
         for url in (PAGE, export_url("pdf"), export_url("xlsx"), export_url("json")):
             response = client.get(url, YEAR_2025)
             assert response.status_code == 403, (user.username, url)
-            assert escape(REFUSED) in response.content.decode()
+            assert escape(it(REFUSED)) in response.content.decode()
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client, actors):
