@@ -7,11 +7,15 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is evidence, never edited through the application."""
 
-    list_display = ["at", "kind", "action", "actor", "object_type", "object_id", "person"]
+    list_display = [
+        "at", "kind", "action", "actor", "actor_organisations", "object_type", "object_id",
+        "person", "chain_position",
+    ]  # fmt: skip
     list_filter = ["kind", "action", "object_type"]
     search_fields = ["object_id", "actor__username"]
     raw_id_fields = ["person", "actor"]
     date_hierarchy = "at"
+    readonly_fields = ["chain_position", "chain_prev", "chain_hash"]
 
     def has_add_permission(self, request):
         return False

@@ -3,8 +3,50 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit event: the trail is append-only."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Inserts only: the trail is evidence, so the application never updates or deletes it.
+
+    The one update the trail ever receives, the sealing of new events into the hash chain,
+    is done by crocevia.audit.chain with SQL of its own (and, on PostgreSQL, is the only
+    update the table's trigger lets through).
+    """
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: update() is refused.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit events are append-only: bulk_update() is refused.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are append-only: delete() is refused.")
+
+    delete.queryset_only = True
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: update_or_create() is refused.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .chain import schedule_seal
+
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_actor_organisations()
+        made = super().bulk_create(objs, *args, **kwargs)
+        ids = [obj.pk for obj in made]
+        schedule_seal(min(ids) if ids and None not in ids else None)
+        return made
+
+
 class AuditEvent(models.Model):
-    """A change to, or a view of, personal data. Written by services, never edited."""
+    """A change to, or a view of, personal data. Written by services, never edited.
+
+    Every event is sealed into one hash chain shortly after its transaction commits
+    (crocevia.audit.chain): the chain columns are empty until then.
+    """
 
     class Kind(models.TextChoices):
         CHANGE = "change", _("Change")
@@ -20,6 +62,12 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("who"),
+    )
+    # The actor's active organisations when the event was written, by name: an operator
+    # may change organisation later, and a data-subject report must say where the
+    # access came from at the time.
+    actor_organisations = models.CharField(
+        _("organisations of the actor at the time"), max_length=500, blank=True, default=""
     )
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=40)
@@ -38,12 +86,63 @@ class AuditEvent(models.Model):
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
+    # The hash chain (crocevia.audit.chain). Empty until sealed; set once, never changed.
+    chain_position = models.PositiveBigIntegerField(
+        _("position in the chain"), null=True, blank=True, editable=False
+    )
+    chain_prev = models.CharField(
+        _("hash of the previous event"), max_length=64, null=True, blank=True, editable=False
+    )
+    chain_hash = models.CharField(_("hash"), max_length=64, null=True, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["person", "at"], name="audit_person_at_idx")]
+        indexes = [
+            models.Index(fields=["person", "at"], name="audit_person_at_idx"),
+            # The sealer's queue: only the few events not sealed yet are in it.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(chain_position__isnull=True),
+                name="audit_unsealed_idx",
+            ),
+        ]
+        constraints = [
+            # One event per position; also the index verify walks the chain by.
+            models.UniqueConstraint(
+                fields=["chain_position"],
+                condition=models.Q(chain_position__isnull=False),
+                name="audit_chain_position_unique",
+            )
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        # Not business logic: the trail's own integrity (append-only, sealed after commit).
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only: an event is never saved again.")
+        from .chain import schedule_seal
+
+        self.fill_actor_organisations()
+        super().save(*args, **kwargs)
+        schedule_seal(self.pk)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: an event is never deleted.")
+
+    def fill_actor_organisations(self) -> None:
+        """Record the actor's active organisations, unless the writer already did."""
+        if self.actor_id is None or self.actor_organisations:
+            return
+        from .services import organisations_label
+
+        self.actor_organisations = organisations_label(self.actor)
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.chain_position is not None

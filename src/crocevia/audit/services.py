@@ -1,4 +1,8 @@
-"""Writing audit events. Called by every service inside its own transaction."""
+"""Writing audit events. Called by every service inside its own transaction.
+
+Every event is sealed into the hash chain after its transaction commits
+(crocevia.audit.chain); seal_pending and verify_chain are re-exported here.
+"""
 
 import datetime
 import decimal
@@ -6,7 +10,35 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from .chain import seal_pending, verify_chain
 from .models import AuditEvent
+
+__all__ = [
+    "audit_access",
+    "audit_change",
+    "creation_changes",
+    "diff",
+    "organisations_label",
+    "seal_pending",
+    "snapshot",
+    "verify_chain",
+]
+
+ORGANISATIONS_MAX = AuditEvent._meta.get_field("actor_organisations").max_length
+
+
+def organisations_label(actor) -> str:
+    """The names of `actor`'s active organisations, as recorded on their events.
+
+    Uses the memberships cached on the user object (accounts.selectors), which a view
+    has usually loaded already to decide what the user may see.
+    """
+    if actor is None:
+        return ""
+    from crocevia.accounts.selectors import active_memberships
+
+    names = sorted({m.organisation.name for m in active_memberships(actor)})
+    return "; ".join(names)[:ORGANISATIONS_MAX]
 
 
 def _plain(value):

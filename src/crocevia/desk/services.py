@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import desks_of
+from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -549,4 +550,5 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
             [(pk, service_ids[code]) for pk, codes in relink for code in codes],
         )
     bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, events)
+    schedule_seal()  # into the audit chain, after the import's transaction commits
     return len(new), len(changed), len(rows) - len(new) - len(changed)

@@ -103,7 +103,8 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     if connection.vendor == "postgresql":
         return _allocate_ids(meta, count)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX({meta.pk.column}), 0) FROM {meta.db_table}")
+        # Identifiers from the model's own metadata, never from input.
+        cursor.execute(f"SELECT COALESCE(MAX({meta.pk.column}), 0) FROM {meta.db_table}")  # noqa: S608
         top = cursor.fetchone()[0]
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
         row = cursor.fetchone()
@@ -138,27 +139,36 @@ def change_event_rows(object_type: str, actor, entries, note: str = "import") ->
     from django.utils import timezone
 
     from crocevia.audit.models import AuditEvent
+    from crocevia.audit.services import organisations_label
 
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
+    organisations = organisations_label(actor)
     kind = AuditEvent.Kind.CHANGE.value
     return [
-        (now, kind, action, actor_id, object_type, str(object_id), person_id, changes, note)
+        (
+            now, kind, action, actor_id, organisations, object_type, str(object_id),
+            person_id, changes, note,
+        )
         for action, object_id, changes, person_id in entries
-    ]
+    ]  # fmt: skip
 
 
 CHANGE_EVENT_COLUMNS = [
-    "at", "kind", "action", "actor_id", "object_type", "object_id", "person_id", "changes", "note"
+    "at", "kind", "action", "actor_id", "actor_organisations", "object_type", "object_id",
+    "person_id", "changes", "note",
 ]  # fmt: skip
 
 
 def insert_change_events(object_type: str, actor, entries, note: str = "import") -> None:
-    """Audit events of kind 'change' for [(action, object_id, changes, person_id)]."""
+    """Audit events of kind 'change' for [(action, object_id, changes, person_id)], sealed
+    into the audit chain after the transaction commits."""
+    from crocevia.audit.chain import schedule_seal
     from crocevia.audit.models import AuditEvent
 
     rows = change_event_rows(object_type, actor, entries, note)
     bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
+    schedule_seal()
 
 
 def select_any(model: type[models.Model], columns: list[str], column: str, values) -> list:
@@ -175,7 +185,8 @@ def select_any(model: type[models.Model], columns: list[str], column: str, value
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     quote = connection.ops.quote_name
-    sql = "SELECT {} FROM {} WHERE {} = ANY(%s::{}[])".format(
+    # Quoted identifiers from the model's metadata; the values go as a parameter.
+    sql = "SELECT {} FROM {} WHERE {} = ANY(%s::{}[])".format(  # noqa: S608
         ", ".join(quote(by_attname[c].column) for c in columns),
         quote(meta.db_table),
         quote(by_attname[column].column),

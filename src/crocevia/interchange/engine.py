@@ -179,6 +179,7 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
     table = open_table(path, kind.columns, sheet=sheet)
     ctx = kind.new_context()
     ctx["scope"] = scope
+    ctx["actor"] = actor  # the check walks the same rules as the write, as the same user
     errors = report.errors
     try:
         for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):

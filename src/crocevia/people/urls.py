@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/modifica/", views.person_edit, name="edit"),
     path("<int:pk>/registro-accessi/", views.person_audit, name="audit"),
+    path("<int:pk>/registro-accessi/pdf/", views.person_audit_pdf, name="audit_pdf"),
     path("<int:pk>/nucleo/", views.household, name="household"),
     path("<int:pk>/nucleo/nuovo/", views.household_create, name="household_create"),
     path("<int:pk>/nucleo/aggiungi/", views.household_add_member, name="household_add"),

@@ -1,19 +1,19 @@
 """Views of the registry: access -> form -> service -> redirect or partial."""
 
-import contextlib
-
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.audit.models import AuditEvent
+from crocevia.accounts.selectors import is_monitoring_only
+from crocevia.audit import report as audit_report
+from crocevia.audit.forms import PeriodForm
+from crocevia.audit.services import audit_access
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.desk.referral_selectors import referrals_for_person
 from crocevia.desk.selectors import contacts_for_person
@@ -77,6 +77,10 @@ def _split_candidates(user, candidates: list[Person]) -> tuple[list[Person], int
 
 @require_http_methods(["GET", "POST"])
 def person_create(request):
+    if is_monitoring_only(request.user):
+        # Aggregates only: registering would write personal data, and the duplicate
+        # check would tell whether someone with that name and birth date is known.
+        raise Http404(_("Page not found."))
     query = request.GET.get("q", "").strip()
     visible_duplicates, hidden_duplicates, suspected = [], 0, False
     if request.method == "POST":
@@ -195,33 +199,50 @@ def person_edit(request, pk):
     return render(request, "people/edit.html", {"person": person, "form": form})
 
 
-@require_GET
-def person_audit(request, pk):
+def _audit_report_access(request, pk):
+    """The person whose access report `request.user` may read, and the period asked for.
+
+    Administrators only (the report names every operator who saw the person); anyone
+    else gets 404, as for a person they cannot see.
+    """
     if not request.user.is_superuser:
         raise Http404(_("Person not found."))
     person = get_person_for(request.user, pk)
-    events = AuditEvent.objects.filter(person=person).select_related("actor").order_by("-at", "-id")
+    form = PeriodForm(request.GET or None)
+    return person, form, *form.period()
+
+
+@require_GET
+def person_audit(request, pk):
+    """Who viewed or changed the person's data, when, from which organisation."""
+    person, form, start, end = _audit_report_access(request, pk)
+    events = audit_report.events_for_person(person, start=start, end=end)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    rows = [(event, _describe_changes(event)) for event in page.object_list]
-    return render(request, "people/audit.html", {"person": person, "page": page, "rows": rows})
+    context = {
+        "person": person,
+        "form": form,
+        "start": start,
+        "end": end,
+        "page": page,
+        "rows": audit_report.rows(page.object_list),
+        "summary": audit_report.summary(events),
+        "period_query": urlencode({k: v for k in ("dal", "al") if (v := request.GET.get(k))}),
+    }
+    response = render(request, "people/audit.html", context)
+    # Reading who accessed a person is itself an access to that person's data.
+    audit_access(actor=request.user, instance=person, person=person, note="access report")
+    return response
 
 
-def _describe_changes(event: AuditEvent) -> list[tuple[str, object, object]]:
-    """(label, old, new) for each changed field, labelled with the model's field names."""
-    model = None
-    with contextlib.suppress(LookupError, ValueError):
-        model = apps.get_model(event.object_type)
-    result = []
-    for name, values in (event.changes or {}).items():
-        label = name
-        if model is not None:
-            try:
-                label = str(model._meta.get_field(name).verbose_name)
-            except Exception:  # noqa: BLE001 - a field renamed since; show the raw name
-                label = name
-        old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
-        result.append((label, old, new))
-    return result
+@require_GET
+def person_audit_pdf(request, pk):
+    """The access report as a PDF, for a data-subject request."""
+    person, _form, start, end = _audit_report_access(request, pk)
+    pdf = audit_report.report_pdf(person, start=start, end=end, user=request.user)
+    audit_access(actor=request.user, instance=person, person=person, note="access report pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="registro-accessi-{person.pk}.pdf"'
+    return response
 
 
 # --- household -----------------------------------------------------------------------------

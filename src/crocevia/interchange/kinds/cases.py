@@ -125,7 +125,9 @@ class Cases(Kind):
                 resolved.append((row, data))
         # Every rule of the pathway, by walking the workflow on a write that is rolled
         # back: the check writes nothing.
-        result = cases_import_bulk([data for _row, data in resolved], None, dry_run=True)
+        result = cases_import_bulk(
+            [data for _row, data in resolved], ctx.get("actor"), dry_run=True
+        )
         report_service_errors(resolved, result)
 
     def write(self, datas, ctx, *, actor):

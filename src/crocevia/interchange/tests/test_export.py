@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.tests.helpers import wipe_trail
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import
@@ -20,7 +21,8 @@ KINDS = ("territory", "organisations", "desks", "persons", "contacts")
 
 
 def _wipe():
-    for model in (AuditEvent, Contact, Person, Household, Desk, Organisation, Comune, Zone):
+    wipe_trail()  # append-only for the application
+    for model in (Contact, Person, Household, Desk, Organisation, Comune, Zone):
         model.objects.all().delete()
 
 

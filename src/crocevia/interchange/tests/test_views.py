@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from crocevia.audit.models import AuditEvent
@@ -430,10 +431,11 @@ def test_protected_archive_refuses_a_weak_or_mismatched_password(two_zones, logi
     response = _protected(client, password="corta", password_again="corta")
     assert response.status_code == 400
     page = response.content.decode()
-    assert it("The archive password must be at least %(n)d characters long.") % {"n": 12} in page
+    message = it("The archive password must be at least %(n)d characters long.") % {"n": 12}
+    assert escape(message) in page
     response = _protected(client, password_again="archivio-di-prova-2027")
     assert response.status_code == 400
-    assert it("The two passwords differ.") in response.content.decode()
+    assert escape(it("The two passwords differ.")) in response.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()
 
 

@@ -1,0 +1,196 @@
+"""A person's access report: who viewed or changed their data, when, from where.
+
+For a data-subject request (GDPR art. 15): every event about the person in a period,
+and a summary per operator. "From which organisation" is the actor's active
+organisations when the event was written (recorded on the event since the hash chain
+was introduced); for older events, which lack it, the actor's organisations today,
+marked as such.
+"""
+
+import contextlib
+import datetime
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crocevia.accounts.models import Membership, User
+
+from .models import AuditEvent
+
+PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
+
+
+def period_bounds(start: datetime.date | None, end: datetime.date | None):
+    """Aware datetimes [from, to) for local days start..end (both included)."""
+    tz = timezone.get_current_timezone()
+    low = datetime.datetime.combine(start, datetime.time.min, tz) if start else None
+    high = (
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tz)
+        if end
+        else None
+    )
+    return low, high
+
+
+def events_for_person(person, *, start=None, end=None):
+    """The person's events in the period, newest first (a queryset)."""
+    events = AuditEvent.objects.filter(person=person)
+    low, high = period_bounds(start, end)
+    if low:
+        events = events.filter(at__gte=low)
+    if high:
+        events = events.filter(at__lt=high)
+    return events.select_related("actor").order_by("-at", "-id")
+
+
+def _current_organisations(actor_ids) -> dict[int, str]:
+    """Today's active organisations of each actor (for events that did not record them)."""
+    names: dict[int, set[str]] = {}
+    for user_id, name in Membership.objects.filter(user_id__in=actor_ids, active=True).values_list(
+        "user_id", "organisation__name"
+    ):
+        names.setdefault(user_id, set()).add(name)
+    return {user_id: "; ".join(sorted(n)) for user_id, n in names.items()}
+
+
+def _model(object_type: str):
+    with contextlib.suppress(LookupError, ValueError):
+        return apps.get_model(object_type)
+    return None
+
+
+def changed_fields(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """(label, old, new) for each changed field, labelled with the model's field names."""
+    model = _model(event.object_type)
+    result = []
+    for name, values in (event.changes or {}).items():
+        label = name
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except Exception:  # noqa: BLE001 - a field renamed since; show the raw name
+                label = name
+        old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        result.append((label, old, new))
+    return result
+
+
+def what(event: AuditEvent) -> str:
+    """What happened, in words: "Viewed: case 12", "Changed: person 3"."""
+    model = _model(event.object_type)
+    thing = str(model._meta.verbose_name) if model is not None else event.object_type
+    subject = f"{thing} {event.object_id}"
+    if event.kind == AuditEvent.Kind.ACCESS:
+        if event.action == "export":
+            return _("Exported: %(what)s") % {"what": thing}
+        if event.note == "pdf":
+            return _("Printed: %(what)s") % {"what": subject}
+        return _("Viewed: %(what)s") % {"what": subject}
+    if event.action == "create":
+        return _("Created: %(what)s") % {"what": subject}
+    return _("Changed: %(what)s") % {"what": subject}
+
+
+@dataclass
+class Row:
+    event: AuditEvent
+    what: str
+    organisations: str
+    organisations_today: bool  # not recorded on the event: the actor's organisations today
+    changes: list
+
+
+def rows(events) -> list[Row]:
+    """Report rows for `events` (with actor selected); one query for the older ones."""
+    events = list(events)
+    missing = {e.actor_id for e in events if e.actor_id and not e.actor_organisations}
+    today = _current_organisations(missing) if missing else {}
+    result = []
+    for event in events:
+        recorded = event.actor_organisations
+        fallback = not recorded and event.actor_id is not None
+        result.append(
+            Row(
+                event=event,
+                what=what(event),
+                organisations=recorded or today.get(event.actor_id, ""),
+                organisations_today=fallback and bool(today.get(event.actor_id)),
+                changes=changed_fields(event),
+            )
+        )
+    return result
+
+
+@dataclass
+class SummaryLine:
+    actor: User | None
+    organisations: str
+    organisations_today: bool
+    views: int
+    changes: int
+    first: datetime.datetime
+    last: datetime.datetime
+
+
+def summary(events) -> list[SummaryLine]:
+    """Per operator and organisation: how many views and changes, first and last time."""
+    grouped = (
+        events.order_by()
+        .values("actor_id", "actor_organisations")
+        .annotate(
+            views=Count("id", filter=Q(kind=AuditEvent.Kind.ACCESS)),
+            changes=Count("id", filter=Q(kind=AuditEvent.Kind.CHANGE)),
+            first=Min("at"),
+            last=Max("at"),
+        )
+    )
+    grouped = list(grouped)
+    actor_ids = {g["actor_id"] for g in grouped if g["actor_id"]}
+    users = User.objects.in_bulk(actor_ids)
+    missing = {g["actor_id"] for g in grouped if g["actor_id"] and not g["actor_organisations"]}
+    today = _current_organisations(missing) if missing else {}
+    lines = [
+        SummaryLine(
+            actor=users.get(g["actor_id"]),
+            organisations=g["actor_organisations"] or today.get(g["actor_id"], ""),
+            organisations_today=not g["actor_organisations"] and bool(today.get(g["actor_id"])),
+            views=g["views"],
+            changes=g["changes"],
+            first=g["first"],
+            last=g["last"],
+        )
+        for g in grouped
+    ]
+    lines.sort(key=lambda line: line.last, reverse=True)
+    return lines
+
+
+def report_pdf(person, *, start, end, user) -> bytes:
+    """The printable access report (PDF, WeasyPrint), in the site's language."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from weasyprint import HTML  # heavy import, only when printing
+
+    events = events_for_person(person, start=start, end=end)
+    with translation.override(settings.LANGUAGE_CODE):
+        listed = rows(events[:PRINT_LIMIT])
+        html = render_to_string(
+            "people/audit_report.html",
+            {
+                "person": person,
+                "start": start,
+                "end": end,
+                "summary": summary(events),
+                "rows": listed,
+                "total": events.count(),
+                "limit": PRINT_LIMIT,
+                "printed_by": user,
+                "printed_at": timezone.localtime(),
+                "any_today": any(r.organisations_today for r in listed),
+            },
+        )
+    return HTML(string=html, base_url=None).write_pdf()

@@ -1,0 +1,314 @@
+"""The world of the authorisation matrix: every role of the demo, and for every kind of
+object a URL names one "mine" (zone ZPI, the roles' own zone) and one "other" (zone ZLI,
+the outsider's zone).
+
+Both sides are built by the same code (`_build_side`), through the services wherever a
+service exists, so the two variants differ only in where they live. The objects' people
+carry distinctive names (NAMES), which no page may show to the monitoring officer.
+"""
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from crocevia.accounts.models import Profile
+from crocevia.assessments.models import Dimension
+from crocevia.assessments.services import assessment_record
+from crocevia.cases import followup
+from crocevia.cases import services as case_services
+from crocevia.cases.models import Meeting, NeedClass, Stage
+from crocevia.cases.tests.factories import make_case, make_person, make_physician
+from crocevia.core.testing import (
+    Actors,
+    DeskFactory,
+    OrganisationFactory,
+    build_actors,
+    make_member,
+)
+from crocevia.desk.models import DeskService
+from crocevia.desk.referrals import referral_send
+from crocevia.desk.services import contact_record
+from crocevia.interchange.models import ImportJob
+from crocevia.interventions.models import InterventionType
+from crocevia.interventions.services import intervention_add
+from crocevia.network.models import Agreement, CasePart
+from crocevia.network.services import PartySpec, agreement_create
+from crocevia.people import services as people_services
+from crocevia.people.models import Relationship
+from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
+from crocevia.programmes import services as programme_services
+
+# A minimal PDF: the agreement's signed document (the download view streams it back).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+# (family name, given names) of the persons of each side: [0] has the case, the contact,
+# the referral; [1] shares their household; [2] has a case waiting for pre-assessment.
+NAMES = {
+    "mine": [("Ndiaye", "Fatoumata"), ("Ndiaye", "Ousmane"), ("Balde", "Mariama")],
+    "other": [("Traore", "Kadiatou"), ("Traore", "Sekou"), ("Kouyate", "Binta")],
+}
+
+ROLES = [
+    "anonymous",
+    "desk_operator",
+    "social_worker",
+    "cpi_consultant",
+    "coordinator",
+    "health_member",
+    "monitoring_officer",
+    "admin",
+    "outsider",
+]
+
+
+def days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+@dataclasses.dataclass
+class Side:
+    """The objects of one zone that the URLs' keyword arguments name."""
+
+    zone: object
+    organisation: object
+    person: object
+    member: object  # the person's household member
+    consent: object
+    contact: object
+    case: object  # team formed, assessed, plan signed (open)
+    referred_case: object  # waiting for its pre-assessment
+    team_member: object  # the CPI consultant on `case`'s team
+    plan: object
+    version: object
+    action: object
+    intervention: object
+    referral: object
+    meeting: object
+    programme: object
+    budget_action: object
+    agreement: object
+    job: object
+
+
+@dataclasses.dataclass
+class World:
+    users: dict  # role -> User (anonymous: None)
+    mine: Side
+    other: Side
+    names: list  # every name of every person of the world
+
+    def side(self, variant: str) -> Side:
+        return self.mine if variant in ("mine", "-") else self.other
+
+
+def _livorno_cast(actors: Actors) -> Actors:
+    """The outsider's zone mirrors ours: the outsider is its desk operator."""
+    cpi_li = OrganisationFactory(
+        code="CPI-LI", name="CPI Livorno", kind="cpi", zone=actors.other_zone, comune=actors.livorno
+    )
+    DeskFactory(code="CPI-LI-DESK", organisation=cpi_li, comune=actors.livorno)
+    return dataclasses.replace(
+        actors,
+        zone=actors.other_zone,
+        other_zone=actors.zone,
+        pisa=actors.livorno,
+        livorno=actors.pisa,
+        sds=actors.other_org,
+        cpi=cpi_li,
+        other_org=actors.sds,
+        desk=actors.other_desk,
+        other_desk=actors.desk,
+        desk_operator=actors.outsider,
+        social_worker=make_member("assistente-li", actors.other_org, Profile.SOCIAL_WORKER),
+        cpi_consultant=make_member("consulente-li", cpi_li, Profile.CPI_CONSULTANT),
+        coordinator=make_member("coordinatore-li", actors.other_org, Profile.COORDINATOR),
+        outsider=actors.desk_operator,
+    )
+
+
+def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code="") -> Side:
+    person = make_person(cast, family_name=names[0][0], given_names=names[0][1])
+    member = make_person(cast, family_name=names[1][0], given_names=names[1][1])
+    waiting = make_person(cast, family_name=names[2][0], given_names=names[2][1])
+    consent = person.consents.get()
+    household = people_services.household_create(actor=cast.social_worker, reference_person=person)
+    people_services.household_add_member(
+        actor=cast.social_worker,
+        household=household,
+        person=member,
+        relationship=Relationship.CHILD,
+    )
+    service = DeskService.objects.filter(active=True).order_by("position").first()
+    contact = contact_record(
+        actor=cast.desk_operator,
+        person=person,
+        desk=cast.desk,
+        date=timezone.localdate(),  # on the desk register of today
+        services=[service],
+    )
+
+    # The case: pre-assessed complex, team formed (the CPI consultant on it), then the
+    # entry assessment, the plan drafted and signed, an intervention planned.
+    case = make_case(cast, stage=Stage.TEAM_FORMED, need_class=NeedClass.COMPLEX, person=person)
+    if physician is not None:
+        case_services.team_member_add(
+            actor=cast.social_worker,
+            case=case,
+            user=physician,
+            organisation=physician_org,
+            role=Profile.PHYSICIAN,
+            on=days_ago(35),
+        )
+    team_member = case.team.get(user=cast.cpi_consultant)
+    assessment_record(
+        actor=cast.social_worker,
+        case=case,
+        phase="entry",
+        assessed_on=days_ago(30),
+        scores={d.value: (3, "") for d in Dimension},
+    )
+    plan = plan_get_or_create(actor=cast.social_worker, case=case)
+    version = plan_draft_save(
+        actor=cast.social_worker,
+        plan=plan,
+        expected_revision=1,
+        person_commitments="Frequentare il corso",
+        service_commitments="Attivare il tirocinio",
+        objectives=[{"dimension": "work", "text": "Trovare un tirocinio"}],
+        actions=[
+            {
+                "description": "Colloquio di orientamento",
+                "responsible_user": cast.cpi_consultant,
+                "responsible_organisation": None,
+                "due_on": None,
+                "objective": 1,
+            }
+        ],
+    )
+    version = plan_sign(
+        actor=cast.social_worker,
+        version=version,
+        signed_on=days_ago(20),
+        operators=[cast.social_worker],
+    )
+    case.refresh_from_db()
+    intervention = intervention_add(
+        actor=cast.social_worker,
+        case=case,
+        type=InterventionType.objects.filter(active=True).order_by("position").first(),
+        provider=cast.cpi,
+    )
+    referred_case = make_case(cast, stage=Stage.REFERRED, person=waiting)
+
+    referral = referral_send(
+        actor=cast.desk_operator,
+        person=person,
+        from_organisation=cast.sds,
+        to_organisation=cast.cpi,
+        sent_on=days_ago(1),
+        reason="Ricerca di lavoro",
+    )
+    meeting = followup.meeting_record(
+        actor=cast.coordinator,
+        zone=cast.zone,
+        kind=Meeting.Kind.TEAM,
+        held_on=days_ago(5),
+        attendees=[cast.social_worker, cast.cpi_consultant],
+        cases=[case],
+        minutes="Verifica del progetto",
+        decisions="Proseguire il tirocinio",
+    )
+
+    programme = programme_services.programme_create(
+        actor=cast.coordinator,
+        code=f"PRG-{code}",
+        name=f"Programma {code}",
+        fund="fami",
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2027, 12, 31),
+        lead_organisation=cast.sds,
+        partners=[cast.cpi],
+    )
+    budget_action = programme_services.action_create(
+        actor=cast.coordinator,
+        programme=programme,
+        code="a1",
+        title="Azione a1",
+        responsible_organisation=cast.cpi,
+        amount=Decimal("1000.00"),
+    )
+    programme_services.expenditure_record(
+        actor=cast.coordinator,
+        action=budget_action,
+        spent_on=datetime.date(2025, 5, 10),
+        amount=Decimal("100.00"),
+        description="Fattura",
+    )
+    programme_services.target_set(
+        actor=cast.coordinator, programme=programme, organisation=cast.sds, target_number=10
+    )
+    programme_services.case_enrol(actor=cast.coordinator, programme=programme, case=case)
+
+    agreement = agreement_create(
+        actor=cast.coordinator,
+        title=f"Convenzione {code}",
+        kind=Agreement.Kind.CONVENTION,
+        signed_on=datetime.date(2025, 1, 1),
+        valid_from=datetime.date(2025, 1, 1),
+        parties=[
+            PartySpec(cast.sds, role="Capofila", shared_parts=(CasePart.REGISTRY,)),
+            PartySpec(cast.cpi, role="Partner", shared_parts=(CasePart.REGISTRY, CasePart.PLAN)),
+        ],
+        document=SimpleUploadedFile("convenzione.pdf", PDF_BYTES, "application/pdf"),
+    )
+    # A finished import of the side's coordinator (jobs are their owner's only).
+    job = ImportJob.objects.create(
+        kind="persons",
+        user=cast.coordinator,
+        status=ImportJob.Status.DONE,
+        file_name="persone.csv",
+    )
+    return Side(
+        zone=cast.zone,
+        organisation=cast.sds,
+        person=person,
+        member=member,
+        consent=consent,
+        contact=contact,
+        case=case,
+        referred_case=referred_case,
+        team_member=team_member,
+        plan=plan,
+        version=version,
+        action=version.actions.get(),
+        intervention=intervention,
+        referral=referral,
+        meeting=meeting,
+        programme=programme,
+        budget_action=budget_action,
+        agreement=agreement,
+        job=job,
+    )
+
+
+def build_world() -> World:
+    actors = build_actors()
+    physician, asl = make_physician(actors)
+    mine = _build_side(actors, NAMES["mine"], physician=physician, physician_org=asl, code="PI")
+    other = _build_side(_livorno_cast(actors), NAMES["other"], code="LI")
+    users = {
+        "anonymous": None,
+        "desk_operator": actors.desk_operator,
+        "social_worker": actors.social_worker,
+        "cpi_consultant": actors.cpi_consultant,
+        "coordinator": actors.coordinator,
+        "health_member": physician,
+        "monitoring_officer": actors.monitoring_officer,
+        "admin": actors.admin,
+        "outsider": actors.outsider,
+    }
+    names = sorted({n for pair in NAMES.values() for p in pair for n in p})
+    return World(users=users, mine=mine, other=other, names=names)
