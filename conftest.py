@@ -23,3 +23,27 @@ def login(client):
 def _fast_password_hashing(settings):
     # Production keeps Django's slow PBKDF2; tests create many users and need not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _rows_of_the_data_migrations(request):
+    """The catalogues seeded by data migrations, present in transactional tests too.
+
+    A transactional test (browser, background threads, audit sealing) ends with a flush
+    that empties every table, the seeded catalogues included; pytest-django runs those
+    tests last, so only they can find the catalogues gone. Each one seeds them again, with
+    the migrations' own idempotent functions. (serialized_rollback does not work here: the
+    flush re-creates the content types, which the restore then collides with.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    desk = importlib.import_module("crocevia.desk.migrations.0002_service_catalogue")
+    interventions = importlib.import_module("crocevia.interventions.migrations.0003_seed_catalogue")
+    desk.forwards(apps, None)
+    interventions.seed(apps, None)
