@@ -21,6 +21,12 @@ from crocevia.accounts.models import Membership, User
 from .models import AuditEvent
 
 PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
+# Changes whose old and new values the on-screen report shows: the registry record, which
+# the report's readers (administrators) see anyway. For every other record (intake and
+# assessment, with health, legal and family notes; plans; cases) the report names the
+# fields changed, not their content: who touched what is the question it answers, and an
+# access report must not become a way round need-to-know.
+VALUES_SHOWN = frozenset({"people.person", "people.household"})
 
 
 def period_bounds(start: datetime.date | None, end: datetime.date | None):
@@ -101,6 +107,7 @@ class Row:
     organisations: str
     organisations_today: bool  # not recorded on the event: the actor's organisations today
     changes: list
+    values_shown: bool = False  # old and new values, or only the names of the fields
 
 
 def rows(events) -> list[Row]:
@@ -119,6 +126,7 @@ def rows(events) -> list[Row]:
                 organisations=recorded or today.get(event.actor_id, ""),
                 organisations_today=fallback and bool(today.get(event.actor_id)),
                 changes=changed_fields(event),
+                values_shown=event.object_type in VALUES_SHOWN,
             )
         )
     return result

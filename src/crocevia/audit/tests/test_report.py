@@ -5,9 +5,11 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from crocevia.accounts.models import Membership
+from crocevia.assessments.models import Intake
 from crocevia.audit.models import AuditEvent
 from crocevia.people import services
 from crocevia.people.tests.helpers import AWA_CF, register
@@ -130,3 +132,22 @@ def test_report_page_queries_do_not_grow_with_events(
         response = report(client, awa)
     assert response.status_code == 200
     assert len(response.context["rows"]) == 17  # registration, 15 views, the report seen before
+
+
+def test_report_names_the_fields_of_other_records_without_their_content(actors, awa, login):
+    # A change to an intake (health notes) about the person: the report says which
+    # fields changed, never what they now hold.
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.CHANGE,
+        action="update",
+        actor=actors.social_worker,
+        object_type="assessments.intake",
+        object_id="1",
+        person=awa,
+        changes={"health_declared": ["", "Diabete di tipo 2"]},
+    )
+    content = report(login(actors.admin), awa).content.decode()
+    with translation.override("it"):
+        label = str(Intake._meta.get_field("health_declared").verbose_name)
+    assert label in content
+    assert "Diabete" not in content
