@@ -15,12 +15,19 @@ PRODUCTION_ENV = {
 }
 
 
+# Not inherited from the test process: its own settings, and the browser tests'
+# DJANGO_ALLOW_ASYNC_UNSAFE (set for Playwright), which no deployment has.
+NOT_INHERITED = {
+    "SECRET_KEY",
+    "DEBUG",
+    "CROCEVIA_INSECURE_DEV_KEY",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def crocevia(*args, **env):
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "CROCEVIA_INSECURE_DEV_KEY", "DATABASE_URL"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "crocevia", *args], env=base, capture_output=True, text=True
