@@ -104,19 +104,22 @@ class _SealAfterCommit:
 
     def __call__(self) -> None:
         since = None if self.whole_queue else self.first_id
+        # SQLite has one writer at a time: a sealing thread would only fight the next
+        # write for the lock ("database is locked"), so there the writer seals it all.
+        concurrent = connection.vendor == "postgresql"
         try:
             sealed = seal_pending(
                 since=since,
-                lock_timeout=CALLBACK_LOCK_TIMEOUT,
+                lock_timeout=CALLBACK_LOCK_TIMEOUT if concurrent else None,
                 batch_size=SEAL_AT_ONCE,
-                limit=SEAL_AT_ONCE,
+                limit=SEAL_AT_ONCE if concurrent else None,
             )
         except DatabaseError as exc:
             # The lock timeout (another sealer), or the database gone: the events wait
             # for the next sealing; verify warns when they wait for minutes.
             log.warning("audit sealing after commit did not complete: %s", exc)
             return
-        if sealed >= SEAL_AT_ONCE:
+        if concurrent and sealed >= SEAL_AT_ONCE:
             _seal_in_background(since)
 
 

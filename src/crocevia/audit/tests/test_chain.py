@@ -120,9 +120,12 @@ def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypa
                 for i in range(12)
             ]
         )
-    assert sealed_by_the_writer == [5]  # then a thread seals the others
-    for thread in chain._background:
-        thread.join(timeout=30)
+    if connection.vendor == "postgresql":
+        assert sealed_by_the_writer == [5]  # then a thread seals the others
+        for thread in chain._background:
+            thread.join(timeout=30)
+    else:  # one writer at a time: the writer seals everything, no thread to fight it
+        assert sealed_by_the_writer == []
     assert not AuditEvent.objects.filter(chain_position__isnull=True).exists()
     assert verify_chain(seal=False).events == 12
 
