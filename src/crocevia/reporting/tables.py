@@ -82,6 +82,12 @@ class Table:
     total_label: str | None = None  # a last row that is a total, drawn in bold
     note: str = ""
     masked: bool = False  # some cells were masked for this reader
+    # The indicator keys whose values the table shows (default: its own key).
+    shows: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not self.shows:
+            self.shows = (self.key,)
 
     @property
     def anchor(self) -> str:
@@ -204,18 +210,42 @@ def _flag_masked(table: Table) -> Table:
     return table
 
 
+def _figures_table(key, title, sheet, figures: list[tuple[str, str]], values: dict) -> Table:
+    """A family's single figures as one table: (label, indicator key) per row."""
+    return Table(
+        key=key,
+        title=title,
+        columns=[Column(_("Indicator"), TEXT), Column(_("Value"), COUNT)],
+        rows=[[label, values[indicator]] for label, indicator in figures],
+        sheet=sheet,
+        shows=tuple(indicator for _label, indicator in figures),
+    )
+
+
+def _groups_table(key, title, sheet, values: dict, mask: bool) -> Table:
+    """A breakdown by citizenship group, its small counts masked for monitoring officers."""
+    labels = _group_labels()
+    groups = values[key]
+    return _flag_masked(
+        _count_table(
+            key,
+            title,
+            [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
+            sheet,
+            first=_("Citizenship"),
+        )
+    )
+
+
 def _desk_section(values: dict, mask: bool) -> Section:
     section = Section("desk", _("Desk activity (level 1)"))
     section.tables.append(
-        Table(
-            key="desk",
-            title=_("Desk activity: key figures"),
-            columns=[Column(_("Indicator"), TEXT), Column(_("Value"), COUNT)],
-            rows=[
-                [_("Contacts"), values["desk.contacts"]],
-                [_("Persons served"), values["desk.persons"]],
-            ],
-            sheet=_("Desk key figures"),
+        _figures_table(
+            "desk",
+            _("Desk activity: key figures"),
+            _("Desk key figures"),
+            [(_("Contacts"), "desk.contacts"), (_("Persons served"), "desk.persons")],
+            values,
         )
     )
     sex_labels = dict(Sex.choices)
@@ -229,17 +259,13 @@ def _desk_section(values: dict, mask: bool) -> Section:
             first=_("Sex"),
         )
     )
-    groups = values["desk.persons_by_citizenship_group"]
-    labels = _group_labels()
     section.tables.append(
-        _flag_masked(
-            _count_table(
-                "desk.persons_by_citizenship_group",
-                _("Persons served by citizenship"),
-                [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
-                _("Persons by citizenship"),
-                first=_("Citizenship"),
-            )
+        _groups_table(
+            "desk.persons_by_citizenship_group",
+            _("Persons served by citizenship"),
+            _("Persons by citizenship"),
+            values,
+            mask,
         )
     )
     section.tables.append(
@@ -285,15 +311,15 @@ def _desk_section(values: dict, mask: bool) -> Section:
 def _cases_section(values: dict, mask: bool) -> Section:
     section = Section("cases", _("Cases (level 2)"))
     section.tables.append(
-        Table(
-            key="cases",
-            title=_("Cases: key figures"),
-            columns=[Column(_("Indicator"), TEXT), Column(_("Value"), COUNT)],
-            rows=[
-                [_("Cases opened"), values["cases.opened"]],
-                [_("Persons taken in charge"), values["cases.taken_in_charge"]],
+        _figures_table(
+            "cases",
+            _("Cases: key figures"),
+            _("Cases key figures"),
+            [
+                (_("Cases opened"), "cases.opened"),
+                (_("Persons taken in charge"), "cases.taken_in_charge"),
             ],
-            sheet=_("Cases key figures"),
+            values,
         )
     )
     section.tables.append(
@@ -305,17 +331,13 @@ def _cases_section(values: dict, mask: bool) -> Section:
             first=_("Need class"),
         )
     )
-    groups = values["cases.by_citizenship_group"]
-    labels = _group_labels()
     section.tables.append(
-        _flag_masked(
-            _count_table(
-                "cases.by_citizenship_group",
-                _("Persons taken in charge, by citizenship"),
-                [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
-                _("Taken in charge by citizenship"),
-                first=_("Citizenship"),
-            )
+        _groups_table(
+            "cases.by_citizenship_group",
+            _("Persons taken in charge, by citizenship"),
+            _("Taken in charge by citizenship"),
+            values,
+            mask,
         )
     )
     targets = values["cases.targets"]
@@ -342,6 +364,7 @@ def _cases_section(values: dict, mask: bool) -> Section:
     section.tables.append(
         Table(
             key="cases.wd",
+            shows=("cases.wd_preassessment_to_assessment", "cases.wd_plan_to_start"),
             title=_("Working days between milestones"),
             columns=_stats_columns(),
             rows=_stats_rows(
@@ -415,6 +438,12 @@ def _benefit_section(values: dict) -> Section:
     section.tables.append(
         Table(
             key="benefit",
+            shows=(
+                "benefit.households_accepted",
+                "benefit.pct_preassessed",
+                "benefit.pct_with_project",
+                "benefit.service_pacts",
+            ),
             title=_("Households accepted in the period"),
             columns=[Column(_("Indicator"), TEXT), Column(_("Value"), DECIMAL)],
             rows=[
@@ -481,6 +510,11 @@ def _network_section(values: dict) -> Section:
     section.tables.append(
         Table(
             key="network",
+            shows=(
+                "network.population",
+                "network.inhabitants_per_social_worker",
+                "network.inhabitants_per_access_point",
+            ),
             title=_("Population and staffing"),
             columns=[
                 Column(_("Indicator"), TEXT),

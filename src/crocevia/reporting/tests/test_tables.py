@@ -31,12 +31,11 @@ def _cells(table):
 @pytest.mark.django_db
 def test_every_indicator_key_is_laid_out_in_some_table(net):
     report = build_report(START, END, Scope(zone=net.a.zone))
-    shown = {t.key for s in report_sections(report) for t in s.tables}
-    families = {key.split(".")[0] for key in KEYS}
-    # Single figures are grouped in a family's key-figures table ("desk", "cases", ...).
-    for key in KEYS:
-        assert key in shown or key.split(".")[0] in shown or key.startswith("cases.wd_"), key
-    assert families <= {s.key for s in report_sections(report)} | {"budget", "language"}
+    tables = [t for s in report_sections(report) for t in s.tables]
+    shown = [key for t in tables for key in t.shows]
+    assert set(shown) == set(KEYS)  # every key, and nothing that is not one
+    assert len({t.sheet for t in tables}) == len(tables)  # one sheet per table
+    assert len({t.anchor for t in tables}) == len(tables)
 
 
 @pytest.mark.django_db

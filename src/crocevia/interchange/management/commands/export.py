@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crocevia.core.archive import WeakPassword, write_protected_zip
+from crocevia.core.files import atomic_output
 from crocevia.interchange import services
 from crocevia.interchange.engine import write_export
 from crocevia.interchange.kinds import kind_names
@@ -115,22 +116,15 @@ class Command(BaseCommand):
         return password
 
     def _write_file(self, output, write):
-        """Write through a temporary file beside `output`: no half-written file is left."""
-        target = Path(output)
+        """Whole or not at all, readable by its owner only: the export holds personal data."""
         try:
-            handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=".export-")
+            with atomic_output(output, private=True) as stream:
+                write(stream)
         except OSError as exc:
             raise CommandError(
-                _("Cannot write %(file)s: %(error)s") % {"file": output, "error": exc.strerror}
+                _("Cannot write %(file)s: %(error)s")
+                % {"file": output, "error": exc.strerror or exc}
             ) from None
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                write(stream)
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
     def _write_archive(self, kind, fmt, pseudonymise, output, password):
         base = FILE_NAMES.get(kind, kind) + ("-pseudonimi" if pseudonymise else "")

@@ -14,12 +14,12 @@ import errno
 import json
 import os
 import sys
-import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crocevia.core.files import atomic_output
 from crocevia.network.models import Organisation, Zone
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
 
@@ -168,25 +168,9 @@ def _check_output(path: str) -> None:
 
 
 def _write_atomically(path: str, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: a temporary file beside it, then a rename,
-    so a failed write never leaves a partial report where a reader would find it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    temporary = None
+    """Write `data` to `path` whole or not at all (core.files.atomic_output)."""
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_output(path) as stream:
             stream.write(data)
-        # mkstemp creates the file readable by its owner only; give it the mode `open`
-        # would have given it.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-        temporary = None
     except OSError as exc:
         raise _cannot_write(path, exc.strerror or str(exc)) from None
-    finally:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
