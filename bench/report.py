@@ -391,10 +391,11 @@ GENERATION = [
         "services given (1-3 per contact)",
         """
         -- information, form filling and job search lead; the other services follow.
-        INSERT INTO desk_contact_services (contact_id, deskservice_id)
-        SELECT c.id, s.id FROM (
-            SELECT c.id, (ARRAY[14,14,14,3,3,12,12,4,1,2,5,6,7,8,9,10,11,13,15,16,17,18,19,
-                                20,21])[1 + floor(random() * 25)::int] AS first,
+        INSERT INTO desk_contact_services (contact_id, deskservice_id, date, desk_id)
+        SELECT c.id, s.id, c.date, c.desk_id FROM (
+            SELECT c.id, c.date, c.desk_id,
+                   (ARRAY[14,14,14,3,3,12,12,4,1,2,5,6,7,8,9,10,11,13,15,16,17,18,19,
+                          20,21])[1 + floor(random() * 25)::int] AS first,
                    1 + floor(random() * random() * 3)::int AS k
               FROM desk_contact c) c
           CROSS JOIN LATERAL generate_series(0, k - 1) j
@@ -834,8 +835,8 @@ SELECT CASE WHEN p.citizenship = 'IT' THEN 'IT'
  GROUP BY grp;
 -- desk: services
 SELECT cs.deskservice_id, count(*) FROM desk_contact_services cs
-  JOIN desk_contact c ON c.id = cs.contact_id JOIN network_desk d ON d.id = c.desk_id
- WHERE c.date BETWEEN :'from' AND :'to' AND :scope_desk
+  JOIN network_desk d ON d.id = cs.desk_id
+ WHERE cs.date BETWEEN :'from' AND :'to' AND :scope_desk
  GROUP BY cs.deskservice_id;
 -- cases: by need class and taken in charge
 SELECT need_class, count(*), count(DISTINCT person_id) FROM cases_case k

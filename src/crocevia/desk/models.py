@@ -49,7 +49,10 @@ class Contact(models.Model):
     )
     date = models.DateField(_("date"))
     services = models.ManyToManyField(
-        DeskService, related_name="contacts", verbose_name=_("services given")
+        DeskService,
+        through="ContactService",
+        related_name="contacts",
+        verbose_name=_("services given"),
     )
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.SOLVED
@@ -101,6 +104,44 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.desk} – {self.date:%d/%m/%Y}"
+
+
+class ContactService(models.Model):
+    """A service given in a contact (the through table of `Contact.services`).
+
+    `date` and `desk` repeat the contact's, so that the monitoring report counts the
+    services of a period from this table alone, by its (date, service, desk) index, instead
+    of joining a year of contacts (bench/README.md "Monitoring report"). They are written
+    only by desk.services (record, update, import), which keep them equal to the contact's;
+    `test_contact_services.py` checks it.
+    """
+
+    # Indexed by the unique (contact, deskservice) pair, which serves lookups by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, db_index=False)
+    # Nobody looks services up by service alone: the report index leads with the date.
+    deskservice = models.ForeignKey(DeskService, on_delete=models.CASCADE, db_index=False)
+    date = models.DateField(_("date"))
+    # The contact's desk foreign key is checked; this copy needs no second check per row
+    # (an import writes a million of them).
+    desk = models.ForeignKey(
+        "network.Desk",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        db_table = "desk_contact_services"
+        verbose_name = _("service given")
+        verbose_name_plural = _("services given")
+        unique_together = [("contact", "deskservice")]
+        indexes = [
+            models.Index(fields=["date", "deskservice", "desk"], name="contact_service_report_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.contact_id} – {self.deskservice_id}"
 
 
 class ItalianLevel(models.TextChoices):

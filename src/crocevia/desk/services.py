@@ -20,7 +20,14 @@ from crocevia.audit.services import audit_change, creation_changes, diff, snapsh
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.people.selectors import persons_visible_to
 
-from .models import Contact, DeskService, ItalianLevel, LanguageNeed, WorkSector
+from .models import (
+    Contact,
+    ContactService,
+    DeskService,
+    ItalianLevel,
+    LanguageNeed,
+    WorkSector,
+)
 
 # Contacts before this date are typing mistakes, not history (the services are younger).
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -281,7 +288,7 @@ def contact_record(
         external_id=external_id or None,
     )
     _save_unique(contact, errors)
-    contact.services.set(resolved)
+    contact.services.set(resolved, through_defaults=_through_defaults(contact))
     audit_change(
         actor=actor,
         action="create",
@@ -294,6 +301,11 @@ def contact_record(
             actor=actor, person=person, recorded_on=date, contact=contact, **need_values
         )
     return contact
+
+
+def _through_defaults(contact: Contact) -> dict:
+    """What each service given in `contact` repeats of it (see ContactService)."""
+    return {"date": contact.date, "desk_id": contact.desk_id}
 
 
 @transaction.atomic
@@ -361,7 +373,10 @@ def contact_update(
         current.version += 1
         _save_unique(current, errors)
         if "services" in changes:
-            current.services.set(resolved)
+            current.services.set(resolved, through_defaults=_through_defaults(current))
+        if "date" in changes or "desk" in changes:
+            # The services given keep the contact's date and desk (ContactService).
+            ContactService.objects.filter(contact=current).update(**_through_defaults(current))
         audit_change(
             actor=actor, action="update", instance=current, changes=changes, person=current.person
         )
@@ -423,6 +438,9 @@ _IMPORT_COLUMNS = (
     "version",
 )
 
+# The columns of a service given (ContactService) as the import writes them.
+THROUGH_COLUMNS = ["contact_id", "deskservice_id", "date", "desk_id"]
+
 
 def _import_snapshot(values: dict, codes: list[str]) -> dict:
     # The same shape as _contact_snapshot, built from plain values (bulk speed).
@@ -463,7 +481,7 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
 
     service_ids = dict(DeskService.objects.values_list("code", "pk"))
     service_codes = {pk: code for code, pk in service_ids.items()}
-    through = Contact.services.through
+    through = ContactService
     existing = {
         values["external_id"]: values
         for values in (
@@ -498,8 +516,8 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
                 **{name: row[name] for name in fields},
             )
             changed.append(contact)
-            if "services" in changes:
-                relink.append((contact.pk, codes))
+            if {"services", "date", "desk"} & changes.keys():
+                relink.append((contact, codes))
             entries.append(("update", contact.pk, contact.person_id, changes))
     # From here to the COPY, plain Python: the server meanwhile checks the foreign keys
     # of the previous chunk (see pending_checks_meanwhile).
@@ -511,8 +529,8 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
             for pk, r in zip(ids, new, strict=True)
         ]
         service_rows = [
-            (pk, service_ids[code])
-            for pk, codes in zip(ids, new_codes, strict=True)
+            (pk, service_ids[code], r["date"], r["desk_id"])
+            for pk, r, codes in zip(ids, new, new_codes, strict=True)
             for code in codes
         ]
         for pk, r, codes in zip(ids, new, new_codes, strict=True):
@@ -539,15 +557,16 @@ def contacts_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
         ["id", "external_id", *fields, "notes", "operator_id", "created_at", "version"],
         contact_rows,
     )
-    bulk_insert_rows(through, ["contact_id", "deskservice_id"], service_rows)
+    bulk_insert_rows(through, THROUGH_COLUMNS, service_rows)
     if changed:
         Contact.objects.bulk_update(changed, [*fields, "version"])
     if relink:
-        through.objects.filter(contact_id__in=[pk for pk, _codes in relink]).delete()
+        # Services changed, or the date or desk they repeat: written again whole.
+        through.objects.filter(contact_id__in=[c.pk for c, _codes in relink]).delete()
         bulk_insert_rows(
             through,
-            ["contact_id", "deskservice_id"],
-            [(pk, service_ids[code]) for pk, codes in relink for code in codes],
+            THROUGH_COLUMNS,
+            [(c.pk, service_ids[code], c.date, c.desk_id) for c, codes in relink for code in codes],
         )
     bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, events)
     schedule_seal()  # into the audit chain, after the import's transaction commits

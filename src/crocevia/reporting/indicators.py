@@ -39,7 +39,7 @@ from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as ApplicationStatus
 from crocevia.cases.followup import meetings_with_minutes
 from crocevia.cases.models import Case, Meeting, NeedClass, Outcome, PlanKind
-from crocevia.desk.models import Contact, DeskService, LanguageNeed, WorkSector
+from crocevia.desk.models import Contact, ContactService, DeskService, LanguageNeed, WorkSector
 from crocevia.network.models import Organisation, Zone
 from crocevia.network.selectors import lep_figures
 from crocevia.people.models import Person, Sex
@@ -212,10 +212,12 @@ def desk_indicators(start, end, scope: Scope, *, top: int = TOP_CITIZENSHIPS) ->
 
     codes = dict(DeskService.objects.order_by("code").values_list("pk", "code"))
     services = dict.fromkeys(codes.values(), 0)
-    through = Contact.services.through.objects.filter(contact__in=contacts)
-    # A service is given at most once per contact (the through table's unique pair), so
-    # counting rows counts contacts.
-    for service_id, n in through.values_list("deskservice_id").annotate(n=Count("pk")).order_by():
+    # A service is given at most once per contact (the unique pair), so counting rows counts
+    # contacts. The rows repeat the contact's date and desk: no join with the contacts.
+    given = ContactService.objects.filter(date__gte=start, date__lte=end).filter(
+        scope.organisation_q("desk__organisation")
+    )
+    for service_id, n in given.values_list("deskservice_id").annotate(n=Count("*")).order_by():
         services[codes[service_id]] = n
     return {
         "desk.contacts": total,

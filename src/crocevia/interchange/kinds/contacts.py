@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crocevia.desk.models import Contact, DeskService
+from crocevia.desk.models import Contact, ContactService, DeskService
 from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
@@ -32,7 +32,7 @@ class Contacts(Kind):
     name = "contacts"
     label = gettext_lazy("Desk contacts")
     key = "external_id"
-    written_models = (Contact, Contact.services.through)
+    written_models = (Contact, ContactService)
     fallback_keys = {
         "external_id": (Contact, CONTACT_PREFIX, "person_id"),
         "person_external_id": (Person, PERSON_PREFIX, "pk"),

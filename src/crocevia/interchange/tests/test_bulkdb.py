@@ -39,7 +39,11 @@ def test_a_broken_reference_is_refused_and_nothing_of_the_block_stays(actors):
     missing_contact = 10**9
     reached_after_block = False
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulk_insert_rows(through, ["contact_id", "deskservice_id"], [(missing_contact, service.pk)])
+        bulk_insert_rows(
+            through,
+            ["contact_id", "deskservice_id", "date", "desk_id"],
+            [(missing_contact, service.pk, datetime.date(2024, 1, 2), actors.desk.pk)],
+        )
         with pending_checks_meanwhile():
             computed = sum(range(1000))  # plain Python while the server checks
         reached_after_block = True

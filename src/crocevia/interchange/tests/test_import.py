@@ -428,7 +428,10 @@ def test_records_made_in_the_application_come_back_to_themselves(tmp_path, actor
     contact = Contact.objects.create(
         person=person, desk=actors.desk, date=datetime.date(2024, 3, 1)
     )
-    contact.services.set(DeskService.objects.filter(code="information"))
+    contact.services.set(
+        DeskService.objects.filter(code="information"),
+        through_defaults={"date": contact.date, "desk": contact.desk},
+    )
     persons_file = export_text("persons")
     contacts_file = export_text("contacts")
     assert f"crocevia-person-{person.pk}" in persons_file

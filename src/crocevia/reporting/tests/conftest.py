@@ -26,7 +26,10 @@ def _contact(person, desk, day, services=(), outcome="solved", referred_to=None)
     contact = Contact.objects.create(
         person=person, desk=desk, date=day, outcome=outcome, referred_to=referred_to
     )
-    contact.services.set(DeskService.objects.filter(code__in=services))
+    contact.services.set(
+        DeskService.objects.filter(code__in=services),
+        through_defaults={"date": day, "desk": desk},
+    )
     return contact
 
 
