@@ -7,8 +7,11 @@ written in tests/authorisation_matrix.txt.
   for the next one; a refused request (login redirect, 403, 404, 405) must have written
   nothing: no audit event, no row of any table of ours.
 - Pages (GET and POST) taking a form get, besides the GET of the table, an empty POST:
-  refused exactly as the GET when the GET is refused, never a server error otherwise.
-- The monitoring officer sees aggregates only: no page it can open shows a person's name.
+  refused exactly as the GET when the GET is refused, never a server error otherwise,
+  and refused as the table says when a role may read the page but not send it
+  (`GET|POST` cells: the monitoring officer reads the interchange page, never uploads).
+- The monitoring officer sees aggregates only: no page it can open shows a person's name
+  (nor do its exports, pseudonymised: the sweep runs with a pseudonym key).
 
 To print the answers the application gives today, in the table's format (to add a row for
 a new URL, after checking each answer against the view):
@@ -19,7 +22,7 @@ import io
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from crocevia.audit.models import AuditEvent
+from crocevia.interchange.pseudonym import ENV_KEY
 
 from .authorisation_world import ROLES, World, build_world
 
@@ -100,6 +104,9 @@ class Row:
     objects: tuple[str, ...]  # one per URL keyword argument ("-" for none)
     method: str
     expected: dict  # (role, variant) -> status
+    # (role, variant) -> status of the empty POST of a FORM row, where the table gives
+    # one (a `GET|POST` cell); elsewhere the POST follows the GET (see _sweep).
+    posts: dict = field(default_factory=dict)
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -124,18 +131,25 @@ def read_table(path: Path = TABLE) -> dict[str, Row]:
         assert method in METHODS, f"line {number}: method {method!r}"
         assert name not in rows, f"line {number}: {name} twice"
         row_objects = tuple(objects.split(","))
-        expected = {}
+        expected, posts = {}, {}
         for column, cell in zip(ROLE_COLUMNS.values(), answers, strict=True):
-            parts = cell.split("/")
-            if row_objects == ("-",):
-                assert len(parts) == 1, f"line {number}: {cell!r} for a URL without object"
-                expected[(column, "-")] = int(parts[0])
-            else:
-                mine, other = (parts * 2)[:2] if len(parts) == 1 else parts
-                expected[(column, "mine")] = int(mine)
-                expected[(column, "other")] = int(other)
-        rows[name] = Row(name, row_objects, method, expected)
+            get_cell, bar, post_cell = cell.partition("|")
+            assert not bar or method == "FORM", f"line {number}: {cell!r} in a {method} row"
+            expected.update(_statuses(column, get_cell, row_objects, number))
+            if bar:
+                posts.update(_statuses(column, post_cell, row_objects, number))
+        rows[name] = Row(name, row_objects, method, expected, posts)
     return rows
+
+
+def _statuses(column: str, cell: str, row_objects: tuple, number: int) -> dict:
+    """{(role, variant): status} of one cell: one status, or mine/other."""
+    parts = cell.split("/")
+    if row_objects == ("-",):
+        assert len(parts) == 1, f"line {number}: {cell!r} for a URL without object"
+        return {(column, "-"): int(parts[0])}
+    mine, other = (parts * 2)[:2] if len(parts) == 1 else parts
+    return {(column, "mine"): int(mine), (column, "other"): int(other)}
 
 
 def url_for(route: Route, row: Row, world: World, variant: str) -> str:
@@ -336,7 +350,13 @@ def _sweep(world: World, rows: dict[str, Row], routes: dict[str, Route]) -> Swee
                     post = f"{name} empty POST {url} as {role} ({variant})"
                     if second.wrote:
                         writes.append(f"{post}: refused with {second.status}, wrote {second.wrote}")
-                    if expected in REFUSED or (role == "anonymous" and expected == 302):
+                    if (role, variant) in row.posts:
+                        if second.status != row.posts[(role, variant)]:
+                            mismatches.append(
+                                f"{post}: expected {row.posts[(role, variant)]}, "
+                                f"got {second.status}"
+                            )
+                    elif expected in REFUSED or (role == "anonymous" and expected == 302):
                         if second.status != expected:
                             mismatches.append(
                                 f"{post}: the GET is refused with {expected}, "
@@ -360,7 +380,15 @@ def _dump(path: str, rows: dict[str, Row], answers: dict) -> None:
         cells = []
         for role in ROLE_COLUMNS.values():
             values = [str(answers[(name, role, v, method)].status) for v in row.variants]
-            cells.append(values[0] if len(set(values)) == 1 else "/".join(values))
+            cell = values[0] if len(set(values)) == 1 else "/".join(values)
+            if row.method == "FORM":
+                # A page the role reads but may not send: GET|POST.
+                posts = [answers[(name, role, v, "POST")].status for v in row.variants]
+                gets = [int(v) for v in values]
+                if any(p in REFUSED and g not in REFUSED for g, p in zip(gets, posts, strict=True)):
+                    posts = [str(p) for p in posts]
+                    cell += "|" + (posts[0] if len(set(posts)) == 1 else "/".join(posts))
+            cells.append(cell)
         lines.append((name, ",".join(row.objects), row.method, *cells))
     widths = [max(len(str(c)) for c in column) for column in zip(*lines, strict=True)]
     text = "\n".join(
@@ -386,8 +414,12 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
         VAR_DIR=tmp_path_factory.mktemp("var"),  # the agreements' documents
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
+    # Exports of personal data reach monitoring officers pseudonymised: with a key they
+    # download them (200), and the name check reads what they download.
+    environment = pytest.MonkeyPatch.context()
     try:
-        with overrides, django_db_blocker.unblock(), transaction.atomic():
+        with environment as env, overrides, django_db_blocker.unblock(), transaction.atomic():
+            env.setenv(ENV_KEY, "the authorisation matrix's pseudonym key")
             result = _sweep(build_world(), rows, routes)
             if os.environ.get("CROCEVIA_MATRIX_DUMP"):
                 _dump(os.environ["CROCEVIA_MATRIX_DUMP"], rows, result.answers)

@@ -42,6 +42,25 @@ def is_monitoring_only(user) -> bool:
     return bool(p) and p <= {Profile.MONITORING_OFFICER}
 
 
+def monitoring_memberships(user) -> list[Membership]:
+    """The user's active memberships as a monitoring officer."""
+    return [m for m in active_memberships(user) if m.profile == Profile.MONITORING_OFFICER]
+
+
+def monitors_installation(user) -> bool:
+    """Monitoring officers of an organisation of kind `region` (the Region, usually above
+    the zones) monitor the whole installation."""
+    return any(
+        m.organisation.kind == Organisation.Kind.REGION for m in monitoring_memberships(user)
+    )
+
+
+def monitored_zone_ids(user) -> set[int]:
+    """Zones of the organisations where the user is a monitoring officer (a zone office's
+    officer monitors its zone; see `monitors_installation` for the Region's)."""
+    return {m.organisation.zone_id for m in monitoring_memberships(user) if m.organisation.zone_id}
+
+
 def desks_of(user) -> QuerySet[Desk]:
     """Desks the operator works at; if none are named, every desk of their organisations."""
     named = {d.pk for m in active_memberships(user) for d in m.desks.all()}

@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+from crocevia.interchange import scope as interchange_scope
 from crocevia.network.selectors import may_see_network
 from crocevia.programmes.selectors import may_see_programmes
 from crocevia.reporting.selectors import may_see_reports
@@ -29,11 +30,15 @@ def navigation(request):
         items.append(_nav(pgettext_lazy("navigation", "Zone cases"), "cases:followup_zone_cases"))
         items.append(_nav(pgettext_lazy("navigation", "Meetings"), "cases:followup_meetings"))
         items.append(_nav(pgettext_lazy("navigation", "Import/export"), "interchange:index"))
+    elif is_monitoring_only(user) and interchange_scope.may_interchange(user):
+        # Monitoring officers: the same page, for pseudonymised exports only.
+        items.append(_nav(pgettext_lazy("navigation", "Exports"), "interchange:index"))
     if not is_monitoring_only(user) and may_see_programmes(user):
         items.append(_nav(pgettext_lazy("navigation", "Programmes"), "programmes:list"))
     if may_see_network(user):
         items.append(_nav(pgettext_lazy("navigation", "Network"), "network:index"))
     if may_see_reports(user):
         items.append(_nav(pgettext_lazy("navigation", "Monitoring"), "reporting:report"))
-    # Export buttons on the lists are shown to those who may export (interchange.scope).
+    # Export buttons on the lists (not pseudonymised) are shown to administrators and
+    # coordinators only; monitoring officers export from the interchange page.
     return {"nav_items": items, "may_interchange": may_interchange}

@@ -9,10 +9,20 @@ from .scope import Scope
 
 
 def get_scope_for(user) -> Scope:
-    """The user's import/export scope, or 403 for anyone but administrators and coordinators."""
+    """The user's import/export scope, or 403 for anyone but administrators, coordinators
+    and monitoring officers (whose scope allows pseudonymised exports only)."""
     scope = Scope.for_user(user)
     if scope is None:
         raise PermissionDenied(_("Only administrators and zone coordinators import and export."))
+    return scope
+
+
+def get_import_scope_for(user) -> Scope:
+    """The user's scope for imports (the upload, the job pages), or 403: also for monitoring
+    officers, who may export (pseudonymised) but never import."""
+    scope = get_scope_for(user)
+    if not scope.may_import:
+        raise PermissionDenied(_("Monitoring officers may export pseudonymised data only."))
     return scope
 
 

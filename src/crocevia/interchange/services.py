@@ -339,7 +339,7 @@ def _work(job_id: int, dry_run: bool, language: str) -> None:
         report, status, message = None, None, ""
         try:
             scope = Scope.for_user(job.user)
-            if scope is None:
+            if scope is None or not scope.may_import:
                 status, message = ImportJob.Status.FAILED, _("You may no longer import.")
             else:
                 report = run_import(

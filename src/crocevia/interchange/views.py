@@ -19,7 +19,7 @@ from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
 
 from . import services
-from .access import get_job_for, get_scope_for
+from .access import get_import_scope_for, get_job_for, get_scope_for
 from .engine import export_rows, write_export
 from .forms import ImportForm, ProtectedExportForm
 from .kinds import get_kind, kind_names
@@ -51,6 +51,8 @@ def _kinds_table():
             "name": name,
             "label": get_kind(name).label or name,
             "columns": get_kind(name).columns,
+            # Holds personal data: a monitoring officer gets it pseudonymised only.
+            "personal": bool(get_kind(name).pseudonymised),
         }
         for name in kind_names()
     ]
@@ -58,8 +60,13 @@ def _kinds_table():
 
 @require_http_methods(["GET", "POST"])
 def index(request):
-    """Kinds, the upload form, exports and the user's recent imports."""
-    scope = get_scope_for(request.user)
+    """Kinds, the upload form, exports and the user's recent imports (for monitoring
+    officers: the pseudonymised exports only)."""
+    # Monitoring officers read the page (for their exports) but never upload.
+    if request.method == "POST":
+        scope = get_import_scope_for(request.user)
+    else:
+        scope = get_scope_for(request.user)
     form = ImportForm(
         request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
     )
@@ -77,8 +84,15 @@ def index(request):
     return _render_index(request, scope, form=form, status=400 if form.is_bound else 200)
 
 
+def _protected_form(scope, data=None) -> ProtectedExportForm:
+    # The pseudonymise box only where there is a choice: not for a scope always
+    # pseudonymised, nor without the key.
+    offered = pseudonym_available() and not scope.pseudonymised_only
+    return ProtectedExportForm(data, prefix=PROTECTED_PREFIX, pseudonym_available=offered)
+
+
 def _render_index(request, scope, *, form=None, protected_form=None, status=200):
-    jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
+    jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS] if scope.may_import else []
     return render(
         request,
         "interchange/index.html",
@@ -89,10 +103,7 @@ def _render_index(request, scope, *, form=None, protected_form=None, status=200)
             "kinds": _kinds_table(),
             "jobs": jobs,
             "pseudonym_available": pseudonym_available(),
-            "protected_form": protected_form
-            or ProtectedExportForm(
-                prefix=PROTECTED_PREFIX, pseudonym_available=pseudonym_available()
-            ),
+            "protected_form": protected_form or _protected_form(scope),
         },
         status=status,
     )
@@ -128,7 +139,7 @@ def _kind_label(name):
 
 @require_GET
 def job_detail(request, pk):
-    get_scope_for(request.user)
+    get_import_scope_for(request.user)
     job = services.import_job_refresh(get_job_for(request.user, pk))
     return render(request, "interchange/job.html", _job_context(job))
 
@@ -136,7 +147,7 @@ def job_detail(request, pk):
 @require_GET
 def job_progress(request, pk):
     """The progress bar, polled by htmx while the job runs; then the whole page again."""
-    get_scope_for(request.user)
+    get_import_scope_for(request.user)
     job = services.import_job_refresh(get_job_for(request.user, pk))
     url = reverse("interchange:job", args=[job.pk])
     if not job.running:
@@ -150,7 +161,7 @@ def job_progress(request, pk):
 
 @require_POST
 def job_confirm(request, pk):
-    get_scope_for(request.user)
+    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
     if not services.import_job_confirm(job=job, user=request.user):
         messages.error(request, _("This import cannot be confirmed any more."))
@@ -159,7 +170,7 @@ def job_confirm(request, pk):
 
 @require_POST
 def job_cancel(request, pk):
-    get_scope_for(request.user)
+    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
     if services.import_job_cancel(job=job, user=request.user):
         messages.info(request, _("The import was cancelled: nothing was written."))
@@ -171,7 +182,7 @@ def job_cancel(request, pk):
 @require_GET
 def job_errors(request, pk):
     """The full error report of one of the user's own imports, as CSV."""
-    get_scope_for(request.user)
+    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
     path = services.errors_path(job)
     if not path.exists():
@@ -210,7 +221,9 @@ def export(request, kind):
     fmt = request.GET.get("formato", "csv")
     if fmt not in ("csv", "xlsx"):
         return HttpResponse(_("Unknown format."), status=400, content_type="text/plain")
-    pseudonymise = request.GET.get("pseudonimi") in ("1", "on", "true")
+    pseudonymise = scope.must_pseudonymise(
+        get_kind(kind), request.GET.get("pseudonimi") in ("1", "on", "true")
+    )
     base = FILE_NAMES.get(kind, kind)
     if pseudonymise:
         base += "-pseudonimi"
@@ -248,13 +261,13 @@ def export_protected(request):
     """Every record of a kind within the user's scope, in an AES-256 ZIP with the password
     the user chose (POST: a password never goes in a URL or a server log)."""
     scope = get_scope_for(request.user)
-    form = ProtectedExportForm(
-        request.POST, prefix=PROTECTED_PREFIX, pseudonym_available=pseudonym_available()
-    )
+    form = _protected_form(scope, request.POST)
     if not form.is_valid():
         return _render_index(request, scope, protected_form=form, status=400)
     kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
-    pseudonymise = form.cleaned_data.get("pseudonymise", False)
+    pseudonymise = scope.must_pseudonymise(
+        get_kind(kind), form.cleaned_data.get("pseudonymise", False)
+    )
     base = FILE_NAMES.get(kind, kind) + ("-pseudonimi" if pseudonymise else "")
     day = f"{timezone.localdate():%Y-%m-%d}"
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)

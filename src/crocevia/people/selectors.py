@@ -57,6 +57,28 @@ def persons_visible_to(user) -> QuerySet[Person]:
     return Person.objects.filter(registered | seen_at_desk | referred_to_us | on_a_team)
 
 
+def persons_of_zones(zone_ids) -> QuerySet[Person]:
+    """Persons who belong to these zones, whoever is asking (not a visibility rule: for a
+    pseudonymised export of the zones, e.g. a monitoring officer's, who sees no one).
+
+    The zone part of a coordinator's view (`persons_visible_to`) plus the cases: persons
+    registered by an organisation of the zones, or with a contact at a desk of the zones,
+    or with a case of the zones. So the persons of the export are those its contacts and
+    cases point at, and those the zones' organisations registered.
+    """
+    from crocevia.cases.models import Case
+    from crocevia.desk.models import Contact
+
+    zone_ids = list(zone_ids)
+    contacted = Exists(
+        Contact.objects.filter(desk__organisation__zone_id__in=zone_ids, person_id=OuterRef("pk"))
+    )
+    with_a_case = Exists(Case.objects.filter(zone_id__in=zone_ids, person_id=OuterRef("pk")))
+    return Person.objects.filter(
+        Q(created_by_organisation__zone_id__in=zone_ids) | contacted | with_a_case
+    )
+
+
 def persons_editable_by(user) -> QuerySet[Person]:
     """Everyone an operator can see they can also correct (the registry is shared)."""
     return persons_visible_to(user)

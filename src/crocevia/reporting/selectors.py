@@ -22,8 +22,13 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids, is_monitoring_only
+from crocevia.accounts.selectors import (
+    coordinated_zone_ids,
+    is_monitoring_only,
+    monitored_zone_ids,
+    monitoring_memberships,
+    monitors_installation,
+)
 from crocevia.network.models import Organisation, Zone
 
 from .indicators import Scope
@@ -31,21 +36,15 @@ from .indicators import Scope
 INSTALLATION = "installation"
 
 
-def _monitoring_memberships(user) -> list:
-    return [m for m in active_memberships(user) if m.profile == Profile.MONITORING_OFFICER]
-
-
 def may_see_reports(user) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(user.is_superuser or coordinated_zone_ids(user) or _monitoring_memberships(user))
+    return bool(user.is_superuser or coordinated_zone_ids(user) or monitoring_memberships(user))
 
 
 def sees_installation(user) -> bool:
     """Administrators and the Region's monitoring officers report on everything."""
-    return user.is_superuser or any(
-        m.organisation.kind == Organisation.Kind.REGION for m in _monitoring_memberships(user)
-    )
+    return user.is_superuser or monitors_installation(user)
 
 
 def must_mask(user) -> bool:
@@ -111,10 +110,7 @@ def report_scopes(user) -> ReportScopes:
             zones=list(Zone.objects.order_by("name", "code")),
             organisations=list(Organisation.objects.order_by("name", "code")),
         )
-    zone_ids = set(coordinated_zone_ids(user))
-    zone_ids |= {
-        m.organisation.zone_id for m in _monitoring_memberships(user) if m.organisation.zone_id
-    }
+    zone_ids = coordinated_zone_ids(user) | monitored_zone_ids(user)
     if not zone_ids:
         return ReportScopes(installation=False)
     return ReportScopes(

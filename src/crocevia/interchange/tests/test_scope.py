@@ -125,15 +125,18 @@ def coordinator_scope(actors):
 # --- who has a scope ------------------------------------------------------------------------
 
 
-def test_only_administrators_and_coordinators_have_a_scope(actors):
+def test_only_administrators_coordinators_and_monitoring_officers_have_a_scope(actors):
     assert Scope.for_user(actors.admin).zone_ids is None
     assert Scope.for_user(actors.coordinator).organisation == actors.sds
+    assert not Scope.for_user(actors.coordinator).pseudonymised_only
+    monitoring = Scope.for_user(actors.monitoring_officer)
+    assert monitoring.pseudonymised_only and not monitoring.may_import
+    assert monitoring.zone_ids == {actors.zone.pk}
     for user in (
         actors.desk_operator,
         actors.social_worker,
         actors.cpi_consultant,
         actors.outsider,
-        actors.monitoring_officer,
     ):
         assert Scope.for_user(user) is None
         assert not may_interchange(user)
