@@ -83,7 +83,13 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
-            models.Index(fields=["desk", "date"], name="contact_desk_date_idx"),
+            # Covering like the date index below, for the report of one organisation or
+            # zone: its contacts, persons and outcomes are read from this index alone.
+            models.Index(
+                fields=["desk", "date"],
+                include=["id", "person", "outcome"],
+                name="contact_desk_date_idx",
+            ),
             models.Index(fields=["person", "date"], name="contact_person_date_idx"),
             # The monitoring report of a zone or the region reads a year of contacts by
             # date: the covered columns let PostgreSQL read this index alone, not the
@@ -110,7 +116,7 @@ class ContactService(models.Model):
     """A service given in a contact (the through table of `Contact.services`).
 
     `date` and `desk` repeat the contact's, so that the monitoring report counts the
-    services of a period from this table alone, by its (date, service, desk) index, instead
+    services of a period from this table alone, by its (desk, date, service) index, instead
     of joining a year of contacts (bench/README.md "Monitoring report"). They are written
     only by desk.services (record, update, import), which keep them equal to the contact's;
     `test_contact_services.py` checks it.
@@ -118,7 +124,7 @@ class ContactService(models.Model):
 
     # Indexed by the unique (contact, deskservice) pair, which serves lookups by contact.
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, db_index=False)
-    # Nobody looks services up by service alone: the report index leads with the date.
+    # Nobody looks services up by service alone (the report index ends with it).
     deskservice = models.ForeignKey(DeskService, on_delete=models.CASCADE, db_index=False)
     date = models.DateField(_("date"))
     # The contact's desk foreign key is checked; this copy needs no second check per row
@@ -137,7 +143,7 @@ class ContactService(models.Model):
         verbose_name_plural = _("services given")
         unique_together = [("contact", "deskservice")]
         indexes = [
-            models.Index(fields=["date", "deskservice", "desk"], name="contact_service_report_idx")
+            models.Index(fields=["desk", "date", "deskservice"], name="contact_service_report_idx")
         ]
 
     def __str__(self):

@@ -6,7 +6,7 @@ this table alone; see desk/models.py).
    same columns, same unique pair), and Contact.services names it.
 2. The date and desk columns are added, filled from the contact, then made required.
 3. The index on each foreign key goes (the unique pair leads with the contact; nobody looks
-   up by service alone) and the report's (date, service, desk) index comes.
+   up by service alone) and the report's (desk, date, service) index comes.
 """
 
 import django.db.models.deletion
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="contactservice",
             index=models.Index(
-                fields=["date", "deskservice", "desk"], name="contact_service_report_idx"
+                fields=["desk", "date", "deskservice"], name="contact_service_report_idx"
             ),
         ),
     ]
