@@ -99,9 +99,22 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
     parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn's worker class (gthread or sync)"
+    )
+    parser.add_argument(
         "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE of the server (seconds)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--gunicorn-config",
+        default=str(ROOT / "deploy" / "gunicorn.conf.py"),
+        help="gunicorn's configuration file (default deploy/gunicorn.conf.py)",
+    )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="keep gunicorn's access log in the server log and print the server-side times",
+    )
     parser.add_argument(
         "--server-log",
         default=str(ROOT / "var" / "load-gunicorn.log"),
@@ -377,8 +390,9 @@ class Server:
             GUNICORN_BIND=f"127.0.0.1:{self.args.port}",
             GUNICORN_WORKERS=str(self.args.workers),
             GUNICORN_THREADS=str(self.args.threads),
-            GUNICORN_LOG_LEVEL="warning",
-            GUNICORN_ACCESS_LOG="",
+            GUNICORN_WORKER_CLASS=self.args.worker_class,
+            GUNICORN_LOG_LEVEL="info" if self.args.access_log else "warning",
+            GUNICORN_ACCESS_LOG="-" if self.args.access_log else "",
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -394,7 +408,7 @@ class Server:
             [
                 str(BIN / "gunicorn"),
                 "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                self.args.gunicorn_config,
                 "crocevia.wsgi",
             ],
             env=self.env(),
@@ -561,6 +575,12 @@ class LoadError(Exception):
     pass
 
 
+class DayOver(Exception):
+    """The measured day ended during an operator's pause: the rest of the visit is not
+    done. (Cut short instead, every operator's pause would end at the same instant and all
+    fifty would fire at once: a burst no office makes, which once filled the p95.)"""
+
+
 class Stats:
     """Every request's page, latency and outcome, and the writes acknowledged."""
 
@@ -644,7 +664,10 @@ class Operator(threading.Thread):
             # request racing that close fails, and a browser would silently retry it on a
             # new connection. Drop the idle connection instead, as the server will.
             self.session.close()
-        time.sleep(max(0.0, min(pause, self.stop_at - time.monotonic())))
+        if time.monotonic() + pause >= self.stop_at:
+            time.sleep(max(0.0, self.stop_at - time.monotonic()))
+            raise DayOver
+        time.sleep(pause)
 
     def running(self) -> bool:
         return time.monotonic() < self.stop_at
@@ -664,19 +687,23 @@ class Operator(threading.Thread):
         self.stats = day_stats
         time.sleep(max(0.0, self.day_start - time.monotonic()))
         time.sleep(self.rng.uniform(0, self.think_max))
-        while self.running():
-            try:
-                if not self.signed_in:
-                    self.sign_in()  # the session was lost: counted in the day's figures
+        try:
+            while self.running():
+                try:
+                    if not self.signed_in:
+                        self.sign_in()  # the session was lost: counted in the day's figures
+                        self.think()
+                        continue
+                    {"desk": self.desk_visit, "social": self.social_visit}.get(
+                        self.role, self.coordinator_visit
+                    )()
+                except LoadError:
+                    # The page was an error (already counted); a real operator would go
+                    # back to the start of the task, or sign in again if the session was
+                    # lost.
                     self.think()
-                    continue
-                {"desk": self.desk_visit, "social": self.social_visit}.get(
-                    self.role, self.coordinator_visit
-                )()
-            except LoadError:
-                # The page was an error (already counted); a real operator would go back
-                # to the start of the task, or sign in again if the session was lost.
-                self.think()
+        except DayOver:
+            return
 
     def sign_in(self) -> None:
         response = self.request("login form", "GET", "/accesso/")
@@ -942,6 +969,28 @@ def print_table(stats: Stats, elapsed: float, *, throughput: bool = True) -> dic
     return {"pages": rows, "requests": total, "errors": errors, "seconds": elapsed}
 
 
+def print_server_times(log_path: str) -> None:
+    """Server-side request times from gunicorn's access log (its last field, %(D)s, in
+    microseconds): what the workers spent, apart from any wait in front of them."""
+    times = []
+    for line in Path(log_path).read_text(errors="replace").splitlines():
+        match = re.match(r'\S+ "(\S+) (\S+) [^"]*" (\d{3}) \S+ (\d+)$', line)
+        if match:
+            method, path, status, micros = match.groups()
+            times.append((int(micros) / 1000, method, re.sub(r"\d+", "N", path), status))
+    if not times:
+        print("\nServer-side times: no access log lines found.")
+        return
+    values = [t[0] for t in times]
+    print(
+        f"\nServer-side times (gunicorn access log, {len(values)} requests): "
+        f"p50 {percentile(values, 50):.0f} ms, p95 {percentile(values, 95):.0f} ms, "
+        f"p99 {percentile(values, 99):.0f} ms. Slowest:"
+    )
+    for ms, method, path, status in sorted(times, reverse=True)[:10]:
+        print(f"  {ms:7.0f} ms  {method} {path} {status}")
+
+
 def print_writes(report: dict) -> None:
     print()
     for kind, r in report.items():
@@ -1013,6 +1062,8 @@ def main(argv=None) -> int:
     print_table(signin, args.ramp, throughput=False)
     print("\nThe day:", end="")
     figures = print_table(stats, elapsed)
+    if args.access_log:
+        print_server_times(args.server_log)
     writes = write_report(stats, args.run_id)
     print_writes(writes)
     slow = [p for p, r in figures["pages"].items() if not r["p95"] <= TARGET_P95_MS]

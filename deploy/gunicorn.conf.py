@@ -14,7 +14,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Threads, not more processes: a request waits mostly on PostgreSQL and Redis, and each
 # process costs ~80 MB. About (2 x CPUs) - 1 processes is the usual starting point.
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A request longer than this is killed and its worker replaced; its database transaction
 # is rolled back by PostgreSQL (nothing half-written: bench/faults.py). Exports of a whole
@@ -41,3 +41,11 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)s'
 # The worker heartbeat in memory, not on a possibly slow disk (gunicorn's own advice).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 proc_name = "crocevia"
+
+
+def post_worker_init(worker):
+    """Before serving: load the views, templates and reference tables, then freeze them out
+    of the garbage collector's full scans (crocevia/core/warmup.py says why)."""
+    from crocevia.core.warmup import warm_up
+
+    warm_up()

@@ -11,7 +11,9 @@ event's hash and its own:
 
 The writer seals up to SEAL_AT_ONCE events after its commit and leaves the rest of a
 large import to a thread. Only one sealer runs at a time (a PostgreSQL advisory lock;
-SQLite's write lock), in batches that release the lock in between. The values hashed
+SQLite's write lock), in batches that release the lock in between. On PostgreSQL a writer
+never waits for that lock: if another process is sealing, its process's sealing thread
+(one per process) seals its events instead, off the request. The values hashed
 are the ones read back from the database, so sealing and verifying see the same bytes
 whatever Python objects the writers used.
 
@@ -104,53 +106,105 @@ class _SealAfterCommit:
 
     def __call__(self) -> None:
         since = None if self.whole_queue else self.first_id
-        # SQLite has one writer at a time: a sealing thread would only fight the next
-        # write for the lock ("database is locked"), so there the writer seals it all.
-        concurrent = connection.vendor == "postgresql"
+        if connection.vendor != "postgresql":
+            # SQLite has one writer at a time: a sealing thread would only fight the next
+            # write for the lock ("database is locked"), so there the writer seals it all.
+            try:
+                seal_pending(since=since)
+            except DatabaseError as exc:
+                log.warning("audit sealing after commit did not complete: %s", exc)
+            return
+        # PostgreSQL: the writer seals its own events if no one else is sealing, and never
+        # waits for the sealer's lock: when another process holds it, or the batch is
+        # large, this process's sealing thread does the rest. (Waiting made every request
+        # queue behind the others' sealing: bench/load.py measured waits of up to 340 ms.)
         try:
             sealed = seal_pending(
-                since=since,
-                lock_timeout=CALLBACK_LOCK_TIMEOUT if concurrent else None,
-                batch_size=SEAL_AT_ONCE,
-                limit=SEAL_AT_ONCE if concurrent else None,
+                since=since, batch_size=SEAL_AT_ONCE, limit=SEAL_AT_ONCE, wait=False
             )
+        except SealerBusy:
+            _seal_in_background(since)
+            return
         except DatabaseError as exc:
-            # The lock timeout (another sealer), or the database gone: the events wait
-            # for the next sealing; verify warns when they wait for minutes.
+            # The database gone: the events wait for the next sealing; verify warns when
+            # they wait for minutes.
             log.warning("audit sealing after commit did not complete: %s", exc)
             return
-        if concurrent and sealed >= SEAL_AT_ONCE:
+        if sealed >= SEAL_AT_ONCE:
             _seal_in_background(since)
 
 
-# How long a request waits for another sealer: a batch of SEAL_BATCH events at most,
-# since a large sealing releases the lock between batches.
-CALLBACK_LOCK_TIMEOUT = datetime.timedelta(seconds=5)
+class SealerBusy(Exception):
+    """Another process is sealing (raised only when not waiting for it)."""
+
+
 # Events sealed by the writer itself after its commit; beyond, a thread goes on, so
 # that a large import (200,000 events: about a minute of sealing) returns at once.
 SEAL_AT_ONCE = SEAL_BATCH
 _background: list[threading.Thread] = []  # the sealing threads started (tests join them)
 
 
-def _seal_in_background(since: int | None) -> threading.Thread:
-    """Seal the rest of the queue in a thread with its own database connection.
+class _Sealer:
+    """This process's sealing thread: what writers hand over, sealed off their path.
 
-    Not a daemon: a command-line import waits for it before the process ends. If the
-    process dies first, what is left is sealed by the next `crocevia audit seal`.
+    One thread at a time per process, started on demand and ending when nothing is left;
+    hand-overs that arrive meanwhile are merged (the lowest id wins, or the whole queue),
+    so a busy server runs one sealer per process, never one per request.
     """
 
-    def run():
+    def __init__(self):
+        self.mutex = threading.Lock()
+        self.since: int | None = None
+        self.whole = False
+        self.pending = False
+        self.thread: threading.Thread | None = None
+
+    def hand_over(self, since: int | None) -> threading.Thread:
+        with self.mutex:
+            if since is None:
+                self.whole = True
+            elif self.since is None or since < self.since:
+                self.since = since
+            self.pending = True
+            if self.thread is None:
+                # Not a daemon: a command-line import waits for it before the process
+                # ends. If the process dies first, the next `crocevia audit seal` (or
+                # verify) seals what is left.
+                self.thread = threading.Thread(target=self._run, name="audit-seal", daemon=False)
+                _background[:] = [t for t in _background if t.is_alive()] + [self.thread]
+                self.thread.start()
+            return self.thread
+
+    def _run(self) -> None:
         try:
-            seal_pending(since=since)
-        except Exception:  # noqa: BLE001 - logged; a later sealing does the work
-            log.exception("audit sealing in the background did not complete")
+            while True:
+                with self.mutex:
+                    if not self.pending:
+                        self.thread = None
+                        return
+                    since = None if self.whole else self.since
+                    self.since, self.whole, self.pending = None, False, False
+                try:
+                    seal_pending(since=since)
+                except Exception:  # noqa: BLE001 - logged; a later sealing does the work
+                    log.exception("audit sealing in the background did not complete")
+                    with self.mutex:
+                        # What was handed over is not lost: the next hand-over (or the
+                        # command) seals the whole queue.
+                        self.whole = True
+                        self.thread = None
+                    return
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run, name="audit-seal", daemon=False)
-    _background[:] = [t for t in _background if t.is_alive()] + [thread]
-    thread.start()
-    return thread
+
+_SEALER = _Sealer()
+
+
+def _seal_in_background(since: int | None) -> threading.Thread:
+    """Hand the sealing of events of id `since` and above (None: the whole queue) to this
+    process's sealing thread, with its own database connection."""
+    return _SEALER.hand_over(since)
 
 
 def seal_pending(
@@ -159,6 +213,7 @@ def seal_pending(
     lock_timeout: datetime.timedelta | None = None,
     batch_size: int = SEAL_BATCH,
     limit: int | None = None,
+    wait: bool = True,
 ) -> int:
     """Seal the events not sealed yet, in id order, in batches. Returns how many.
 
@@ -166,11 +221,12 @@ def seal_pending(
     above (a transaction's own and later ones), which avoids reading the part of the
     queue index other sealings have just emptied. lock_timeout: give up (OperationalError)
     rather than wait longer for another sealer. limit: stop after that many (at least).
+    wait=False: raise SealerBusy at once if another process is sealing (PostgreSQL).
     """
     sealed, after = 0, (since - 1 if since else 0)
     while True:
         with transaction.atomic():
-            _lock(lock_timeout)
+            _lock(lock_timeout, wait=wait)
             rows = list(
                 AuditEvent.objects.filter(chain_position__isnull=True, id__gt=after)
                 .order_by("id")
@@ -199,7 +255,7 @@ def seal_pending(
             after = 0
 
 
-def _lock(timeout: datetime.timedelta | None) -> None:
+def _lock(timeout: datetime.timedelta | None, *, wait: bool = True) -> None:
     """Be the only sealer until the transaction ends.
 
     PostgreSQL: an advisory lock, and a plain index scan for the queue of unsealed events:
@@ -212,6 +268,11 @@ def _lock(timeout: datetime.timedelta | None) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
+        if not wait:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise SealerBusy
+            return
         if timeout is not None:
             cursor.execute(f"SET LOCAL lock_timeout = {int(timeout.total_seconds() * 1000)}")
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])

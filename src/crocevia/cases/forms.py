@@ -36,22 +36,27 @@ def network_memberships():
 def membership_choices(memberships) -> list:
     """Operators grouped by organisation: "Rossi Anna (Social worker)"."""
     choices: list = [("", _("Choose an operator"))]
+    # Each profile's name translated once, not once per operator (a region has hundreds).
+    profiles = {value: str(label) for value, label in Profile.choices}
     for organisation, rows in groupby(memberships, key=lambda m: m.organisation):
         choices.append(
             (
                 organisation.name,
-                [(str(m.pk), f"{m.user} ({m.get_profile_display()})") for m in rows],
+                [(str(m.pk), f"{m.user} ({profiles.get(m.profile, m.profile)})") for m in rows],
             )
         )
     return choices
 
 
 class MembershipChoiceField(forms.TypedChoiceField):
-    def __init__(self, *, memberships, **kwargs):
+    """`choices`: membership_choices(memberships) when the caller has them already (the
+    case page draws two such selects from the same list)."""
+
+    def __init__(self, *, memberships, choices=None, **kwargs):
         self.memberships = {m.pk: m for m in memberships}
-        super().__init__(
-            choices=membership_choices(self.memberships.values()), coerce=int, **kwargs
-        )
+        if choices is None:
+            choices = membership_choices(self.memberships.values())
+        super().__init__(choices=choices, coerce=int, **kwargs)
 
     def clean(self, value):
         pk = super().clean(value)
@@ -142,11 +147,12 @@ class MemberForm(StyledFormMixin, forms.Form):
     membership = MembershipChoiceField(label=_("Operator"), memberships=[])
     on = forms.DateField(label=_("Joins on"), widget=DateInput(), initial=_today)
 
-    def __init__(self, *args, memberships, **kwargs):
+    def __init__(self, *args, memberships, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"] = MembershipChoiceField(
             label=_("Operator"),
             memberships=memberships,
+            choices=choices,
             help_text=_("Any operator of the network, grouped by organisation."),
         )
         self.fields["membership"].widget.attrs["class"] = "form-select"
@@ -156,10 +162,10 @@ class MemberForm(StyledFormMixin, forms.Form):
 class ManagerForm(StyledFormMixin, forms.Form):
     manager = MembershipChoiceField(label=_("Case manager"), memberships=[])
 
-    def __init__(self, *args, memberships, **kwargs):
+    def __init__(self, *args, memberships, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["manager"] = MembershipChoiceField(
-            label=_("Case manager"), memberships=memberships
+            label=_("Case manager"), memberships=memberships, choices=choices
         )
         self.fields["manager"].widget.attrs["class"] = "form-select"
 

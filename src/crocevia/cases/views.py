@@ -30,6 +30,7 @@ from .forms import (
     OpenDirectForm,
     PreassessForm,
     add_service_errors,
+    membership_choices,
     network_memberships,
 )
 from .models import Case, NeedClass, Stage, TeamMember
@@ -133,6 +134,7 @@ def _detail_context(request, case, **forms) -> dict:
     manage = not case.is_closed and services.can_manage_case(user, case)
     coordinator = not case.is_closed and is_zone_coordinator_of(user, case)
     memberships = list(network_memberships()) if (manage or coordinator) else []
+    choices = membership_choices(memberships)  # once for both selects
     return {
         "case": case,
         "person": case.person,
@@ -143,8 +145,10 @@ def _detail_context(request, case, **forms) -> dict:
         "steps": _steps(case),
         "can_manage": manage,
         "is_coordinator": coordinator,
-        "member_form": forms.get("member_form") or MemberForm(memberships=memberships),
-        "manager_form": forms.get("manager_form") or ManagerForm(memberships=memberships),
+        "member_form": forms.get("member_form")
+        or MemberForm(memberships=memberships, choices=choices),
+        "manager_form": forms.get("manager_form")
+        or ManagerForm(memberships=memberships, choices=choices),
         "team_form": forms.get("team_form") or DayForm(prefix="team"),
         "remove_form": DayForm(prefix="remove"),
         "sections": _render_sections(request, case),

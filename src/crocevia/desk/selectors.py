@@ -13,7 +13,7 @@ from crocevia.accounts.selectors import (
 )
 from crocevia.network.models import Desk
 
-from .models import Contact, DeskService
+from .models import Contact, ContactService, DeskService
 
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
@@ -94,9 +94,15 @@ def daily_register(
         .order_by("created_at", "id")
     )
     # Count only contacts the user may see; for one's own desk that is every contact there.
+    # The services given carry the desk and date (their report index): one small range,
+    # and a service is given once per contact, so counting rows counts contacts.
     visible = contacts_visible_to(user).filter(desk=desk, date=day).values("pk")
-    services = DeskService.objects.annotate(
-        n=Count("contacts", filter=Q(contacts__in=visible), distinct=True)
-    ).order_by("position", "name")
-    counts = [(s, s.n) for s in services if s.active or s.n]
+    given = dict(
+        ContactService.objects.filter(desk=desk, date=day, contact_id__in=visible)
+        .values_list("deskservice_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    services = DeskService.objects.order_by("position", "name")
+    counts = [(s, given.get(s.pk, 0)) for s in services if s.active or given.get(s.pk)]
     return contacts, counts

@@ -61,12 +61,27 @@ class ActionForm(StyledFormMixin, forms.Form):
     done_on = forms.DateField(required=False, widget=forms.HiddenInput())
     from_meeting = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
-    def __init__(self, *args, operators=None, n_objectives=0, **kwargs):
+    def __init__(self, *args, operators=None, n_objectives=0, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_user"].queryset = operators
+        if choices is not None:
+            # The lists of action_choices(), the same for every row of the formset: read
+            # once per page, not once per select (a plan of ten actions drew twenty).
+            for name, values in choices.items():
+                self.fields[name].choices = values
         self.fields["objective"].choices = [("", _("None in particular"))] + [
             (str(n), _("Objective %(n)s") % {"n": n}) for n in range(1, n_objectives + 1)
         ]
+
+
+def action_choices(operators) -> dict[str, list]:
+    """The operator and organisation choices of an action row, read once for a formset
+    (validation still checks a submitted value against the fields' querysets)."""
+    fields = ActionForm(operators=operators).fields
+    return {name: list(fields[name].choices) for name in ACTION_CHOICE_FIELDS}
+
+
+ACTION_CHOICE_FIELDS = ("responsible_user", "responsible_organisation")
 
 
 class _BaseFormSet(forms.BaseFormSet):

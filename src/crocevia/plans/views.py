@@ -20,6 +20,7 @@ from .forms import (
     PlanForm,
     SignForm,
     ValidateForm,
+    action_choices,
     actions_initial,
     add_service_errors,
     objectives_initial,
@@ -68,6 +69,7 @@ def plan_create(request, case_pk):
 
 def _build_forms(data, case, user, version):
     operators = _operators(case, user)
+    choices = action_choices(operators)
     if data is None:
         plan_form = PlanForm(
             initial={
@@ -81,7 +83,11 @@ def _build_forms(data, case, user, version):
         action_formset = ActionFormSet(
             prefix="act",
             initial=actions_initial(version),
-            form_kwargs={"operators": operators, "n_objectives": n_objectives},
+            form_kwargs={
+                "operators": operators,
+                "n_objectives": n_objectives,
+                "choices": choices,
+            },
         )
     else:
         plan_form = PlanForm(data)
@@ -90,7 +96,11 @@ def _build_forms(data, case, user, version):
         action_formset = ActionFormSet(
             data,
             prefix="act",
-            form_kwargs={"operators": operators, "n_objectives": n_objectives},
+            form_kwargs={
+                "operators": operators,
+                "n_objectives": n_objectives,
+                "choices": choices,
+            },
         )
     return plan_form, objective_formset, action_formset
 

@@ -6,6 +6,7 @@ PostgreSQL with the append-only trigger disabled first, as the table's owner can
 
 import datetime
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -128,6 +129,51 @@ def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypa
         assert sealed_by_the_writer == []
     assert not AuditEvent.objects.filter(chain_position__isnull=True).exists()
     assert verify_chain(seal=False).events == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_never_waits_for_another_sealer(postgresql):
+    """While another process holds the sealer's lock, a commit returns at once (it does not
+    queue behind it) and this process's sealing thread seals its event once the lock is
+    free."""
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        autocommit=True,
+    )
+    other.execute("SELECT pg_advisory_lock(%s)", [chain.SEAL_LOCK_KEY])
+    try:
+        committed = threading.Event()
+
+        def write():
+            try:
+                with transaction.atomic():
+                    AuditEvent.objects.create(
+                        kind="change", action="t", object_type="t", object_id="1"
+                    )
+            finally:
+                connection.close()
+                committed.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert committed.wait(timeout=20), "the commit waited for the other sealer"
+        writer.join()
+        # Committed, not sealed yet: the sealing thread waits for the lock, not the writer.
+        assert AuditEvent.objects.filter(chain_position__isnull=True).count() == 1
+        assert [t for t in chain._background if t.is_alive()]
+    finally:
+        other.execute("SELECT pg_advisory_unlock(%s)", [chain.SEAL_LOCK_KEY])
+        other.close()
+    for thread in list(chain._background):
+        thread.join(timeout=30)
+    assert not AuditEvent.objects.filter(chain_position__isnull=True).exists()
+    assert verify_chain(seal=False).ok
 
 
 def test_sealing_goes_on_from_the_head_of_the_chain(events, actors, person):

@@ -1,0 +1,27 @@
+"""The server worker's warm-up (deploy/gunicorn.conf.py post_worker_init)."""
+
+import gc
+import runpy
+from pathlib import Path
+
+from crocevia.core.warmup import warm_up
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def test_warm_up_compiles_the_templates_and_freezes_the_loaded_objects():
+    try:
+        figures = warm_up()
+        assert figures["templates"] >= 50
+        # What was loaded is out of the collector's full scans from now on.
+        assert figures["frozen_objects"] == gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
+def test_gunicorn_workers_warm_up_before_serving(monkeypatch):
+    calls = []
+    monkeypatch.setattr("crocevia.core.warmup.warm_up", lambda: calls.append("warm"))
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    config["post_worker_init"](worker=None)
+    assert calls == ["warm"]
