@@ -70,12 +70,14 @@ def bulk_insert_rows(
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {table} ({columns}) FROM STDIN"
+    # One encoder per JSON column, not one per value (what json.dumps(cls=...) builds).
+    encoders = [(i, (fields[i].encoder or json.JSONEncoder)().encode) for i in json_positions]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
-            if json_positions:
+            if encoders:
                 row = list(row)
-                for i in json_positions:
-                    row[i] = json.dumps(row[i], cls=fields[i].encoder)
+                for i, encode in encoders:
+                    row[i] = encode(row[i])
             copy.write_row(row)
     return ids
 
