@@ -166,7 +166,8 @@ class _Sealer:
             elif self.since is None or since < self.since:
                 self.since = since
             self.pending = True
-            if self.thread is None:
+            # (A thread recorded but not alive: one inherited through a fork.)
+            if self.thread is None or not self.thread.is_alive():
                 # Not a daemon: a command-line import waits for it before the process
                 # ends. If the process dies first, the next `crocevia audit seal` (or
                 # verify) seals what is left.
