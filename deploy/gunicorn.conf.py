@@ -47,6 +47,11 @@ proc_name = "crocevia"
 def post_worker_init(worker):
     """Before serving: load the views, templates and reference tables, then freeze them out
     of the garbage collector's full scans (crocevia/core/warmup.py says why)."""
+    import logging
+
     from crocevia.core.warmup import warm_up
 
-    warm_up()
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - an optimisation: a failure must not stop the server
+        logging.getLogger("crocevia.core.warmup").exception("worker warm-up failed")

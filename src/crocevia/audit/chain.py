@@ -29,7 +29,9 @@ import datetime
 import hashlib
 import json
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
@@ -168,15 +170,17 @@ class _Sealer:
             self.pending = True
             # (A thread recorded but not alive: one inherited through a fork.)
             if self.thread is None or not self.thread.is_alive():
-                # Not a daemon: a command-line import waits for it before the process
-                # ends. If the process dies first, the next `crocevia audit seal` (or
-                # verify) seals what is left.
-                self.thread = threading.Thread(target=self._run, name="audit-seal", daemon=False)
+                # A daemon, so that a server worker never waits for it to exit (it may
+                # be queued behind another process's long sealing); a command-line
+                # import waits for it with wait_for_sealing(). If the process ends
+                # first, `crocevia audit seal` (or verify, from cron) seals what is left.
+                self.thread = threading.Thread(target=self._run, name="audit-seal", daemon=True)
                 _background[:] = [t for t in _background if t.is_alive()] + [self.thread]
                 self.thread.start()
             return self.thread
 
     def _run(self) -> None:
+        failures = 0
         try:
             while True:
                 with self.mutex:
@@ -187,19 +191,40 @@ class _Sealer:
                     self.since, self.whole, self.pending = None, False, False
                 try:
                     seal_pending(since=since)
-                except Exception:  # noqa: BLE001 - logged; a later sealing does the work
+                    failures = 0
+                except Exception:  # noqa: BLE001 - logged; retried, then left to the command
+                    failures += 1
                     log.exception("audit sealing in the background did not complete")
+                    connection.close()  # a broken connection is not reused
                     with self.mutex:
-                        # What was handed over is not lost: the next hand-over (or the
-                        # command) seals the whole queue.
-                        self.whole = True
-                        self.thread = None
-                    return
+                        # Nothing handed over is dropped: the whole queue is sealed next.
+                        self.whole = self.pending = True
+                        if failures >= SEAL_RETRIES:
+                            # The database is gone for now: the next hand-over starts a
+                            # new thread (or the command seals it).
+                            self.thread = None
+                            return
+                    time.sleep(2**failures)
         finally:
             connection.close()
 
+    def reset(self) -> None:
+        """In a forked child: the parent's thread and mutex are not ours."""
+        self.__init__()
 
+
+SEAL_RETRIES = 3  # tries of the sealing thread before it leaves the queue to the next one
 _SEALER = _Sealer()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_SEALER.reset)
+
+
+def wait_for_sealing(timeout: float | None = None) -> bool:
+    """Wait for this process's sealing thread (a command-line import, before it exits).
+    True if nothing is left running."""
+    for thread in list(_background):
+        thread.join(timeout)
+    return not any(t.is_alive() for t in _background)
 
 
 def _seal_in_background(since: int | None) -> threading.Thread:

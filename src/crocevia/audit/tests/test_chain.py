@@ -404,3 +404,32 @@ def test_admin_shows_events_but_cannot_add_change_or_delete_them(events, login, 
     )
     assert AuditEvent.objects.count() == 6
     assert response.status_code in (200, 302)
+
+
+def test_the_sealing_thread_retries_and_never_drops_what_was_handed_over(monkeypatch):
+    """A failing sealing (the database restarting) is retried on the whole queue; after the
+    last try the work stays pending, and the next hand-over starts a thread for it."""
+    calls = []
+    outcomes = iter([DatabaseError("gone"), DatabaseError("gone"), None])
+
+    def flaky(since=None):
+        calls.append(since)
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+        return 0
+
+    monkeypatch.setattr(chain, "seal_pending", flaky)
+    monkeypatch.setattr(chain.time, "sleep", lambda seconds: None)
+    sealer = chain._Sealer()
+    sealer.hand_over(42).join(timeout=10)
+    assert calls == [42, None, None]  # then the whole queue, until it worked
+    assert not sealer.pending and sealer.thread is None
+
+    calls.clear()
+    outcomes = iter([DatabaseError("gone")] * chain.SEAL_RETRIES + [None])
+    sealer.hand_over(7).join(timeout=10)
+    assert len(calls) == chain.SEAL_RETRIES
+    assert sealer.pending and sealer.whole and sealer.thread is None  # left for the next
+    sealer.hand_over(99).join(timeout=10)
+    assert calls[-1] is None and not sealer.pending

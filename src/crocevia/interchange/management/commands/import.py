@@ -124,3 +124,8 @@ class Command(BaseCommand):
         if report.dry_run:
             summary += " " + _("Dry run: nothing was written.")
         self.stdout.write(summary)
+        # The audit events of a large import are sealed by a thread that would not outlive
+        # this command: wait for it (a later `crocevia audit seal` would do it otherwise).
+        from crocevia.audit.chain import wait_for_sealing
+
+        wait_for_sealing()
