@@ -178,8 +178,7 @@ def run_backend(directory: Path) -> None:
             # commit, by a thread on PostgreSQL: wait for it, so that the next step is not
             # measured while competing with it, and show its time apart.
             sealing = time.perf_counter()
-            for thread in list(chain._background):
-                thread.join()
+            chain.wait_for_sealing()
             sealed = time.perf_counter() - sealing
             if kind in ("persons", "contacts"):
                 print(

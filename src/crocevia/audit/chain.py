@@ -219,12 +219,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_SEALER.reset)
 
 
-def wait_for_sealing(timeout: float | None = None) -> bool:
-    """Wait for this process's sealing thread (a command-line import, before it exits).
-    True if nothing is left running."""
+def wait_for_sealing() -> None:
+    """Wait for this process's sealing thread (a command-line import, before it exits)."""
     for thread in list(_background):
-        thread.join(timeout)
-    return not any(t.is_alive() for t in _background)
+        thread.join()
 
 
 def _seal_in_background(since: int | None) -> threading.Thread:
@@ -236,7 +234,6 @@ def _seal_in_background(since: int | None) -> threading.Thread:
 def seal_pending(
     *,
     since: int | None = None,
-    lock_timeout: datetime.timedelta | None = None,
     batch_size: int = SEAL_BATCH,
     limit: int | None = None,
     wait: bool = True,
@@ -245,14 +242,13 @@ def seal_pending(
 
     since=None: the whole queue (the command, verify). since=N: the events of id N and
     above (a transaction's own and later ones), which avoids reading the part of the
-    queue index other sealings have just emptied. lock_timeout: give up (OperationalError)
-    rather than wait longer for another sealer. limit: stop after that many (at least).
+    queue index other sealings have just emptied. limit: stop after that many (at least).
     wait=False: raise SealerBusy at once if another process is sealing (PostgreSQL).
     """
     sealed, after = 0, (since - 1 if since else 0)
     while True:
         with transaction.atomic():
-            _lock(lock_timeout, wait=wait)
+            _lock(wait=wait)
             rows = list(
                 AuditEvent.objects.filter(chain_position__isnull=True, id__gt=after)
                 .order_by("id")
@@ -281,7 +277,7 @@ def seal_pending(
             after = 0
 
 
-def _lock(timeout: datetime.timedelta | None, *, wait: bool = True) -> None:
+def _lock(*, wait: bool = True) -> None:
     """Be the only sealer until the transaction ends.
 
     PostgreSQL: an advisory lock, and a plain index scan for the queue of unsealed events:
@@ -294,16 +290,12 @@ def _lock(timeout: datetime.timedelta | None, *, wait: bool = True) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        if not wait:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+        else:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
             if not cursor.fetchone()[0]:
                 raise SealerBusy
-            return
-        if timeout is not None:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(timeout.total_seconds() * 1000)}")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
-        if timeout is not None:
-            cursor.execute("SET LOCAL lock_timeout = 0")
 
 
 def _head() -> tuple[int, str]:

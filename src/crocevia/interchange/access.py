@@ -13,7 +13,12 @@ def get_scope_for(user) -> Scope:
     and monitoring officers (whose scope allows pseudonymised exports only)."""
     scope = Scope.for_user(user)
     if scope is None:
-        raise PermissionDenied(_("Only administrators and zone coordinators import and export."))
+        raise PermissionDenied(
+            _(
+                "Only administrators and zone coordinators import and export; monitoring "
+                "officers download pseudonymised exports. Ask your coordinator if you need data."
+            )
+        )
     return scope
 
 

@@ -93,3 +93,22 @@ def test_operator_can_switch_to_english_and_back(client, actors):
     assert "Find or register a person" in client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "it", "next": "/"})
     assert "Cerca o registra una persona" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refusal_says_why_in_italian_inside_the_layout(actors, login):
+    response = login(actors.desk_operator).get(reverse("interchange:index"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Accesso non consentito" in page
+    assert "Solo gli amministratori e i coordinatori di zona importano" in page
+    assert reverse("home") in page  # the way back, in the site's layout
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_explained_in_italian(actors, login):
+    response = login(actors.desk_operator).get("/persone/999999999/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Pagina non trovata" in page
+    assert "No Person matches" not in page  # no technical message

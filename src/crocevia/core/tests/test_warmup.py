@@ -25,3 +25,14 @@ def test_gunicorn_workers_warm_up_before_serving(monkeypatch):
     config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     config["post_worker_init"](worker=None)
     assert calls == ["warm"]
+
+
+def test_a_failed_warm_up_is_logged_and_the_worker_serves_anyway(monkeypatch, caplog):
+    def broken():
+        raise RuntimeError("template directory unreadable")
+
+    monkeypatch.setattr("crocevia.core.warmup.warm_up", broken)
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    with caplog.at_level("ERROR", logger="crocevia.core.warmup"):
+        config["post_worker_init"](worker=None)  # does not raise: gunicorn would halt
+    assert "worker warm-up failed" in caplog.text

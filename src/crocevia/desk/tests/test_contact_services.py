@@ -49,28 +49,16 @@ def rows_of(contact) -> set:
     )
 
 
-def test_recorded_services_carry_the_contacts_date_and_desk(actors, person):
-    contact = services.contact_record(
-        actor=actors.desk_operator,
-        person=person,
-        desk=actors.desk,
-        date=D(2025, 3, 4),
-        services=["information", "job_search"],
-    )
+def test_recorded_services_carry_the_contacts_date_and_desk(actors, person, record):
+    contact = record(person, date=D(2025, 3, 4), services=["information", "job_search"])
     assert rows_of(contact) == {
         ("information", D(2025, 3, 4), actors.desk.pk),
         ("job_search", D(2025, 3, 4), actors.desk.pk),
     }
 
 
-def test_a_new_date_or_desk_moves_the_services_given_with_it(actors, person):
-    contact = services.contact_record(
-        actor=actors.desk_operator,
-        person=person,
-        desk=actors.desk,
-        date=D(2025, 3, 4),
-        services=["information", "job_search"],
-    )
+def test_a_new_date_or_desk_moves_the_services_given_with_it(actors, person, record):
+    contact = record(person, date=D(2025, 3, 4), services=["information", "job_search"])
     contact = services.contact_update(
         actor=actors.desk_operator, contact=contact, date=D(2024, 12, 30)
     )
@@ -125,23 +113,20 @@ def test_an_import_that_changes_only_the_date_or_desk_moves_the_services(actors,
     assert out_of_step() == []
 
 
-def test_the_report_counts_what_the_join_through_the_contacts_counts(actors, person):
+def test_the_report_counts_what_the_join_through_the_contacts_counts(actors, person, record):
     """Contacts in and out of the period and the organisation, then moved across both: the
     report's count from the services table equals the count through the contacts."""
     start, end = D(2025, 1, 1), D(2025, 12, 31)
-    record = dict(actor=actors.desk_operator, person=person, check_actor_desk=False)
-    inside = services.contact_record(
-        **record, desk=actors.desk, date=D(2025, 6, 1), services=["information", "job_search"]
+    inside = record(person, date=D(2025, 6, 1), services=["information", "job_search"])
+    record(person, date=D(2024, 6, 1), services=["information"])
+    other = record(
+        person,
+        desk=actors.other_desk,
+        date=D(2025, 6, 2),
+        services=["permit_kit"],
+        check_actor_desk=False,
     )
-    services.contact_record(
-        **record, desk=actors.desk, date=D(2024, 6, 1), services=["information"]
-    )
-    other = services.contact_record(
-        **record, desk=actors.other_desk, date=D(2025, 6, 2), services=["permit_kit"]
-    )
-    late = services.contact_record(
-        **record, desk=actors.desk, date=D(2026, 1, 2), services=["job_search"]
-    )
+    late = record(person, date=D(2026, 1, 2), services=["job_search"])
     services.contact_update(actor=actors.desk_operator, contact=inside, date=D(2024, 12, 31))
     services.contact_update(
         actor=actors.desk_operator, contact=other, desk=actors.desk, check_actor_desk=False
@@ -153,6 +138,24 @@ def test_the_report_counts_what_the_join_through_the_contacts_counts(actors, per
     region = desk_indicators(start, end, Scope())["desk.services"]
     ours = desk_indicators(start, end, Scope(organisation=actors.sds))["desk.services"]
     theirs = desk_indicators(start, end, Scope(organisation=actors.other_org))["desk.services"]
-    assert non_zero(region) == counted_by_join(start, end) == {"job_search": 1, "permit_kit": 1}
-    assert non_zero(ours) == counted_by_join(start, end, actors.sds)
-    assert non_zero(theirs) == {}
+    moved_in = {"job_search": 1, "permit_kit": 1}
+    assert non_zero(region) == counted_by_join(start, end) == moved_in
+    assert non_zero(ours) == counted_by_join(start, end, actors.sds) == moved_in
+    assert non_zero(theirs) == counted_by_join(start, end, actors.other_org) == {}
+
+
+def test_the_daily_register_counts_follow_a_contact_moved_to_another_day(
+    actors, person, record, today, yesterday
+):
+    from crocevia.desk.selectors import daily_register
+
+    def counts(day) -> dict:
+        _contacts, rows = daily_register(actors.desk_operator, desk=actors.desk, day=day)
+        return non_zero({service.code: n for service, n in rows})
+
+    record(person, services=["information", "job_search"])
+    moved = record(person, services=["information"])
+    assert counts(today) == {"information": 2, "job_search": 1}
+    services.contact_update(actor=actors.desk_operator, contact=moved, date=yesterday)
+    assert counts(today) == {"information": 1, "job_search": 1}
+    assert counts(yesterday) == {"information": 1}

@@ -48,7 +48,9 @@ def _actions(actors):
     ]
 
 
-def _save(actors, plan, revision, objectives=OBJECTIVES, user=None, person="Frequentare"):
+def _save(
+    actors, plan, revision, objectives=OBJECTIVES, user=None, person="Frequentare", actions=None
+):
     return plan_draft_save(
         actor=user or actors.social_worker,
         plan=plan,
@@ -56,7 +58,7 @@ def _save(actors, plan, revision, objectives=OBJECTIVES, user=None, person="Freq
         person_commitments=person,
         service_commitments="Attivare il tirocinio",
         objectives=objectives,
-        actions=_actions(actors),
+        actions=_actions(actors) if actions is None else actions,
     )
 
 
@@ -327,15 +329,7 @@ def test_the_edit_page_reads_its_choices_once_however_many_actions(actors, login
     _c1, small = _plan(actors)
     _save(actors, small, 1)
     _c2, large = _plan(actors)
-    plan_draft_save(
-        actor=actors.social_worker,
-        plan=large,
-        expected_revision=1,
-        person_commitments="Frequentare",
-        service_commitments="",
-        objectives=OBJECTIVES,
-        actions=_actions(actors) * 4,
-    )
+    _save(actors, large, 1, actions=_actions(actors) * 4)
     assert edit_page_queries(large) == edit_page_queries(small)
 
 
