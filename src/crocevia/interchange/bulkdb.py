@@ -7,8 +7,10 @@ their pk, as bulk_create would give them), then the rows are streamed. The resul
 same rows with the same defaults (auto_now_add and friends go through pre_save).
 """
 
+import contextlib
 import json
-from contextlib import contextmanager
+import re
+import threading
 
 from django.db import connection, models
 
@@ -57,36 +59,31 @@ def bulk_insert_rows(
             [model(**dict(zip(attnames, r, strict=True))) for r in rows], batch_size=500
         )
         return [obj.pk for obj in made] if return_ids else None
-    meta = model._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields}
-    fields = [by_attname[a] for a in attnames]
-    json_positions = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     ids = None
     if return_ids:
-        ids = _allocate_ids(meta, len(rows))
-        fields = [meta.pk, *fields]
-        json_positions = [i + 1 for i in json_positions]
+        ids = _allocate_ids(model._meta, len(rows))
+        attnames = [model._meta.pk.attname, *attnames]
         rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
-    table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    # One encoder per JSON column, not one per value (what json.dumps(cls=...) builds).
-    encoders = [(i, (fields[i].encoder or json.JSONEncoder)().encode) for i in json_positions]
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            if encoders:
-                row = list(row)
-                for i, encode in encoders:
-                    row[i] = encode(row[i])
-            copy.write_row(row)
+    sql, encoders = _copy_statement(model, attnames)
+    with connection.cursor() as cursor:
+        _copy(cursor.cursor, sql, encoders, rows)
     return ids
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
 
 
 def _allocate_ids(meta, count: int) -> list[int]:
     with connection.cursor() as cursor:
+        # The sequence's name is looked up once: pg_get_serial_sequence() is evaluated per
+        # row of generate_series, which cost the server a second per 200,000 ids.
+        key = (meta.db_table, meta.pk.column)
+        sequence = _SEQUENCES.get(key)
+        if sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", list(key))
+            sequence = _SEQUENCES[key] = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -114,36 +111,174 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-@contextmanager
-def pending_checks_meanwhile():
-    """Run the deferred constraint checks of what was written so far while the block runs.
+def _copy_statement(model: type[models.Model], attnames: list[str]):
+    """COPY ... FROM STDIN for these columns, and an encoder for each JSON column."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[a] for a in attnames]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # One encoder per JSON column, not one per value (what json.dumps(cls=...) builds).
+    encoders = [
+        (i, (f.encoder or json.JSONEncoder)().encode)
+        for i, f in enumerate(fields)
+        if isinstance(f, models.JSONField)
+    ]
+    return f"COPY {table} ({columns}) FROM STDIN", encoders
 
-    PostgreSQL checks deferred foreign keys at commit: for a large import that is one
-    long wait at the end (7 s for 200,000 contacts). Sent in pipeline mode, the checks
-    run on the server while this process goes on with the block, which must be plain
-    Python (a query inside it would wait for them). A violation raises IntegrityError at
-    the end of the block. Elsewhere the checks stay at commit.
+
+def _copy(cursor, sql: str, encoders, rows) -> None:
+    """Stream `rows` with COPY on a psycopg cursor: tuples, or one str in COPY's text
+    format (see copy_text)."""
+    with cursor.copy(sql) as copy:
+        if isinstance(rows, str):
+            copy.write(rows)
+            return
+        for row in rows:
+            if encoders:
+                row = list(row)
+                for i, encode in encoders:
+                    row[i] = encode(row[i])
+            copy.write_row(row)
+
+
+# COPY's text format: a NULL, and the characters a text value must escape.
+COPY_NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_COPY_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+
+def copy_text(value: str) -> str:
+    """A str for a text column in COPY's text format (backslash, tab and line ends
+    escaped). JSON text needs it too: its escapes are backslashes."""
+    return value.translate(_COPY_ESCAPES) if _NEEDS_COPY_ESCAPE(value) else value
+
+
+_PLAIN_JSON_STRING = re.compile(r"[ !#-\[\]-~]*").fullmatch
+
+
+def json_string(value: str) -> str:
+    """json.dumps(value), quicker for the usual printable ASCII without quotes or
+    backslashes (the same text)."""
+    return f'"{value}"' if _PLAIN_JSON_STRING(value) else json.dumps(value)
+
+
+class BackgroundInserts:
+    """An import's inserts, sent while the next chunk is prepared (PostgreSQL).
+
+    An import alternates Python work (reading, checking, building rows) and server work
+    (COPY, then the deferred foreign-key checks, which PostgreSQL 15 runs row by row).
+    One after the other, each side waits for the other for much of the import. So the
+    rows of a chunk are queued (`add`), and `send()` hands them to a thread that COPYs
+    them and checks the constraints deferred so far, on the import's own connection and
+    inside its transaction, while the caller goes on with the next chunk. psycopg
+    serialises the connection between threads (a query of the caller waits for the
+    statement in progress), so the caller may query meanwhile, but only for what does
+    not depend on the batch in flight. `wait()` waits for the batch and raises its error
+    as Django's database error (a violated constraint: IntegrityError).
+
+    Elsewhere (SQLite) `add()` inserts at once, in the caller's thread, and the
+    constraints are checked at commit.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    pg = connection.connection
-    with connection.wrap_database_errors, pg.pipeline():
-        pg.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        pg.execute("SET CONSTRAINTS ALL DEFERRED")
-        yield
+
+    def __init__(self):
+        self._queued: list[tuple] = []
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def add(
+        self,
+        model: type[models.Model],
+        attnames: list[str],
+        rows: list[tuple],
+        *,
+        line=None,
+        json_text: bool = False,
+    ) -> None:
+        """Queue `rows` (values in `attnames` order) for insertion.
+
+        `line(row)`: the row as one line of COPY's text format, written by the caller,
+        who knows the columns' types (several times quicker than psycopg's value-by-value
+        adaptation, and done here, in the calling thread, so that the sending thread only
+        sends). `json_text`: the JSON columns of `rows` are JSON text already.
+        """
+        if not rows:
+            return
+        if connection.vendor != "postgresql":
+            # Inserted at once, in order: nothing to overlap with (and SQLite's ids are
+            # allocated after the largest id written, so nothing may wait).
+            if json_text:
+                positions = [
+                    i
+                    for i, f in enumerate(model._meta.get_field(a) for a in attnames)
+                    if isinstance(f, models.JSONField)
+                ]
+                rows = [
+                    tuple(json.loads(v) if i in positions else v for i, v in enumerate(row))
+                    for row in rows
+                ]
+            bulk_insert_rows(model, attnames, rows)
+            return
+        if line is not None:
+            rows = "".join(map(line, rows))
+        elif json_text:
+            raise ValueError("JSON text goes with a line formatter.")
+        self._queued.append((model, list(attnames), rows))
+
+    def send(self) -> None:
+        """Send what is queued to a thread that inserts it (PostgreSQL; elsewhere `add`
+        has inserted it already)."""
+        self.wait()
+        batch, self._queued = self._queued, []
+        if not batch:
+            return
+        connection.ensure_connection()
+        jobs = [(*_copy_statement(model, attnames), rows) for model, attnames, rows in batch]
+        self._thread = threading.Thread(
+            target=self._run, args=(connection.connection, jobs), name="interchange-writer"
+        )
+        self._thread.start()
+
+    def _run(self, pg, jobs) -> None:
+        try:
+            with pg.cursor() as cursor:
+                for sql, encoders, rows in jobs:
+                    _copy(cursor, sql, encoders, rows)
+                # The checks of what is written so far, here rather than all at commit.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        except BaseException as exc:  # raised in the caller by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the batch in flight; raise its error."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        error, self._error = self._error, None
+        if error is not None:
+            with connection.wrap_database_errors:
+                raise error
+
+    def discard(self) -> None:
+        """Drop what is queued and wait for the batch in flight, ignoring its error: the
+        import's transaction is being rolled back."""
+        self._queued = []
+        with contextlib.suppress(Exception):  # the rollback is what matters now
+            self.wait()
 
 
-def change_event_rows(object_type: str, actor, entries, note: str = "import") -> list[tuple]:
+def change_event_rows(
+    object_type: str, actor, entries, note: str = "import", *, at=None
+) -> list[tuple]:
     """Rows for bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, ...): one audit event
-    of kind 'change' per (action, object_id, changes, person_id) of `entries`."""
+    of kind 'change' per (action, object_id, changes, person_id) of `entries`, at `at`
+    (default: now)."""
     from django.utils import timezone
 
     from crocevia.audit.models import AuditEvent
     from crocevia.audit.services import organisations_label
 
-    now = timezone.now()
+    now = at or timezone.now()
     actor_id = actor.pk if actor is not None else None
     organisations = organisations_label(actor)
     kind = AuditEvent.Kind.CHANGE.value
@@ -154,6 +289,28 @@ def change_event_rows(object_type: str, actor, entries, note: str = "import") ->
         )
         for action, object_id, changes, person_id in entries
     ]  # fmt: skip
+
+
+def change_event_line(at, object_type: str, actor, note: str = "import"):
+    """The COPY line of a row of change_event_rows(object_type, actor, ..., note, at=at)
+    whose `changes` are JSON text: the columns shared by the rows are formatted once."""
+    from crocevia.audit.models import AuditEvent
+    from crocevia.audit.services import organisations_label
+
+    at_kind = f"{at}\t{AuditEvent.Kind.CHANGE.value}"
+    actor_id = COPY_NULL if actor is None else actor.pk
+    who_what = f"{actor_id}\t{copy_text(organisations_label(actor))}\t{copy_text(object_type)}"
+    tail = copy_text(note)
+
+    def line(row) -> str:
+        _at, _kind, action, _actor, _orgs, _type, object_id, person_id, changes, _note = row
+        person = COPY_NULL if person_id is None else person_id
+        return (
+            f"{at_kind}\t{action}\t{who_what}\t{object_id}\t{person}\t"
+            f"{copy_text(changes)}\t{tail}\n"
+        )
+
+    return line
 
 
 CHANGE_EVENT_COLUMNS = [

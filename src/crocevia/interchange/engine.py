@@ -181,6 +181,7 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
     ctx["scope"] = scope
     ctx["actor"] = actor  # the check walks the same rules as the write, as the same user
     errors = report.errors
+    completed = False
     try:
         for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
             kind.claim_exchange_keys(items, actor=actor)
@@ -201,8 +202,10 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
                     "extra_cells",
                 )
             )
+        completed = True
     finally:
         table.close()
+        kind.finish(ctx, write=completed and not errors)
 
 
 def run_import(

@@ -224,6 +224,11 @@ class Kind:
     def write(self, datas: list[dict], ctx: dict, *, actor) -> Counts:
         raise NotImplementedError
 
+    def finish(self, ctx: dict, *, write: bool) -> None:
+        """After the last chunk, in the import's transaction: write what `write` left
+        pending (`write` true), or drop it and wait for anything in flight (false: the
+        file had errors, or the import failed, and the transaction is rolled back)."""
+
     def export_rows(self, *, list_separator: str = ";", scope=None) -> Iterable[dict[str, str]]:
         raise NotImplementedError
 

@@ -8,7 +8,7 @@ from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
 
-from ..bulkdb import select_any
+from ..bulkdb import BackgroundInserts, select_any
 from ..scope import limited_scope
 from . import (
     Column,
@@ -57,6 +57,8 @@ class Contacts(Kind):
             # external id -> person id, of persons found in earlier chunks: a person has
             # several contacts, so most lookups after the first chunks are answered here.
             "person_ids": {},
+            # New rows are sent to the server while the next chunk is checked and built.
+            "inserts": BackgroundInserts(),
         }
 
     def parse(self, row, ctx):
@@ -115,8 +117,17 @@ class Contacts(Kind):
                 )
 
     def write(self, datas, ctx, *, actor):
-        created, updated, unchanged = contacts_import_bulk(actor=actor, rows=datas)
+        created, updated, unchanged = contacts_import_bulk(
+            actor=actor, rows=datas, inserts=ctx["inserts"]
+        )
         return Counts(created, updated, unchanged)
+
+    def finish(self, ctx, *, write):
+        if write:
+            ctx["inserts"].send()
+            ctx["inserts"].wait()
+        else:
+            ctx["inserts"].discard()
 
     def check_scope(self, items, ctx):
         """A coordinator records contacts at desks of their zone, for persons they may

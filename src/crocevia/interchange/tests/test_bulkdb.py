@@ -1,16 +1,17 @@
-"""The fast-write helpers behind imports: id allocation, early constraint checks, the
-reading thread."""
+"""The fast-write helpers behind imports: id allocation, inserts sent in the background
+with their constraint checks, COPY's text format, the reading thread."""
 
 import datetime
+import json
 import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact, DeskService
-from crocevia.interchange.bulkdb import allocate_ids, bulk_insert_rows, pending_checks_meanwhile
+from crocevia.interchange.bulkdb import BackgroundInserts, allocate_ids
 from crocevia.interchange.engine import _ahead
 
 pytestmark = pytest.mark.django_db
@@ -33,33 +34,94 @@ def test_allocated_ids_are_new_distinct_and_usable(actors):
     assert allocate_ids(Contact, 0) == []
 
 
-def test_a_broken_reference_is_refused_and_nothing_of_the_block_stays(actors):
+THROUGH_COLUMNS = ["contact_id", "deskservice_id", "date", "desk_id"]
+
+
+def test_a_broken_reference_in_a_batch_is_refused_before_the_commit(actors):
     through = Contact.services.through
     service = DeskService.objects.order_by("pk").first()
     missing_contact = 10**9
-    reached_after_block = False
+    inserts = BackgroundInserts()
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulk_insert_rows(
+        inserts.add(
             through,
-            ["contact_id", "deskservice_id", "date", "desk_id"],
+            THROUGH_COLUMNS,
             [(missing_contact, service.pk, datetime.date(2024, 1, 2), actors.desk.pk)],
         )
-        with pending_checks_meanwhile():
-            computed = sum(range(1000))  # plain Python while the server checks
-        reached_after_block = True
+        inserts.send()
+        computed = sum(range(1000))  # plain Python while the server writes and checks
+        inserts.wait()  # on PostgreSQL the batch's own checks raise here
         # SQLite checks its deferred constraints at commit, which a test never reaches.
         connection.check_constraints(table_names=[through._meta.db_table])
     assert computed == 499500
-    # On PostgreSQL the block itself raised: the checks ran during it, not at commit.
-    assert reached_after_block is (connection.vendor != "postgresql")
     assert not through.objects.filter(contact_id=missing_contact).exists()
 
 
-def test_the_connection_is_usable_after_the_checks(actors):
+def test_a_batch_is_written_in_the_callers_transaction_while_the_caller_queries(actors):
     contact = make_contact(actors.desk)
-    with pending_checks_meanwhile():
-        pass
-    assert Contact.objects.filter(pk=contact.pk).count() == 1
+    service = DeskService.objects.order_by("pk").first()
+    through = Contact.services.through
+    inserts = BackgroundInserts()
+    with transaction.atomic():
+        inserts.add(
+            through,
+            THROUGH_COLUMNS,
+            [(contact.pk, service.pk, contact.date, actors.desk.pk)],
+            line=lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\n",
+        )
+        inserts.send()
+        assert Contact.objects.filter(pk=contact.pk).count() == 1  # waits its turn
+        inserts.wait()
+        assert list(contact.services.values_list("pk", flat=True)) == [service.pk]
+        inserts.send()  # nothing queued: nothing sent
+        inserts.wait()
+    assert through.objects.filter(contact=contact).count() == 1
+
+
+def test_discarding_drops_the_queue_and_swallows_the_error_in_flight(actors):
+    through = Contact.services.through
+    service = DeskService.objects.order_by("pk").first()
+    inserts = BackgroundInserts()
+    contact = make_contact(actors.desk)
+    with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
+        inserts.add(through, THROUGH_COLUMNS, [(10**9, service.pk, contact.date, actors.desk.pk)])
+        inserts.send()
+        inserts.add(through, THROUGH_COLUMNS, [(contact.pk, service.pk, contact.date, 1)])
+        inserts.discard()
+        raise RuntimeError("rolled back")
+    assert not through.objects.filter(deskservice=service).exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["C-0001", "", "tab\there", "line\nend\r", "back\\slash", 'quote"d', "Niccolò", "\x7f", "{}"],
+)
+def test_copy_text_and_json_strings_keep_every_character(actors, value):
+    from crocevia.audit.models import AuditEvent
+    from crocevia.interchange.bulkdb import copy_text, json_string
+
+    assert json_string(value) == json.dumps(value)
+    assert "\t" not in copy_text(value) and "\n" not in copy_text(value)
+    inserts = BackgroundInserts()
+    inserts.add(
+        AuditEvent,
+        ["at", "kind", "action", "object_type", "object_id", "changes", "note",
+         "actor_organisations"],
+        [(timezone.now(), "change", "create", "test.row", "1", json.dumps({value: [None, value]}),
+          value, value)],
+        line=lambda r: "\t".join(
+            [str(r[0]), r[1], r[2], r[3], r[4], copy_text(r[5]), copy_text(r[6]), copy_text(r[7])]
+        ) + "\n",
+        json_text=True,
+    )  # fmt: skip
+    inserts.send()
+    inserts.wait()
+    event = AuditEvent.objects.get(object_type="test.row")
+    assert (event.changes, event.note, event.actor_organisations) == (
+        {value: [None, value]},
+        value,
+        value,
+    )
 
 
 def test_reading_ahead_gives_every_item_in_order_in_the_callers_language():
