@@ -15,9 +15,12 @@ crocevia_import_bench, dropped and created; SQLite: a new file), migrated, then 
 through `run_import` exactly as `crocevia import` does; peak memory is that process's
 maximum resident set size (resource.getrusage), for the whole run of that backend.
 
-Where the time goes on PostgreSQL (200,000 new contacts, measured): COPY into contacts,
-their services and the audit events about 10 s, the deferred foreign-key checks at
-commit about 7 s, reading and checking the file about 6 s, the rest key lookups.
+Where the time goes on PostgreSQL (200,000 new contacts, 2026-12-04, a slow moment of
+the host): the server is the bottleneck, busy 25 of the 27 s of the pass with COPY into
+contacts, their services and the audit events (15 s) and the foreign-key checks (10 s),
+while this process reads, checks and builds the next chunk (13 s of CPU); then 1.7 s of
+ANALYZE. The host line printed first (two reference workloads) tells how fast the
+machine was: compare figures only with it.
 """
 
 import argparse
@@ -150,6 +153,27 @@ def _fresh_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def host_speed() -> str:
+    """Two reference workloads, to compare figures taken on different hosts: the same
+    machine kind has run them from 1.2 to over 3 times slower from one day to the next."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    python_s = time.perf_counter() - started
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute("SELECT 1")
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT sum(i) FROM generate_series(1, 10000000) AS i")
+            server = f", PostgreSQL sum of 10 M integers {time.perf_counter() - started:.2f} s"
+        else:
+            server = ""
+    return f"host speed: Python loop of 10 M additions {python_s:.2f} s{server}"
+
+
 def run_backend(directory: Path) -> None:
     """In a child process whose DATABASE_URL names a fresh database: migrate, load, report."""
     import resource
@@ -166,7 +190,7 @@ def run_backend(directory: Path) -> None:
     from crocevia.interchange.engine import run_import
 
     call_command("migrate", verbosity=0)
-    print(f"  backend: {connection.vendor}")
+    print(f"  backend: {connection.vendor}; {host_speed()}", flush=True)
     for attempt in ("first load", "re-load"):
         for kind in ("territory", "organisations", "desks", "persons", "contacts"):
             started = time.perf_counter()

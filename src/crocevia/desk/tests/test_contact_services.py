@@ -159,3 +159,27 @@ def test_the_daily_register_counts_follow_a_contact_moved_to_another_day(
     services.contact_update(actor=actors.desk_operator, contact=moved, date=yesterday)
     assert counts(today) == {"information": 1, "job_search": 1}
     assert counts(yesterday) == {"information": 1}
+
+
+@pytest.mark.parametrize(
+    "external_id", ['sp-"1"', "back\\slash", "tab\tin", "Niccolò-2", "line\nend", "{x}"]
+)
+def test_an_imported_contact_keeps_its_key_and_its_creation_event_whatever_the_key(
+    actors, person, external_id
+):
+    """The import writes contacts and their creation events as COPY text and JSON it
+    formats itself: every character of the key survives both, and the event is the
+    one contact_record would write."""
+    from crocevia.audit.models import AuditEvent
+    from crocevia.audit.services import diff
+
+    row = _import_row(person, actors.desk, D(2025, 3, 4), ["job_search", "information"])
+    row.update(external_id=external_id, outcome="referred", referred_to_id=actors.cpi.pk)
+    assert services.contacts_import_bulk(actor=actors.admin, rows=[row]) == (1, 0, 0)
+    contact = Contact.objects.get(external_id=external_id)
+    assert (contact.outcome, contact.referred_to_id) == ("referred", actors.cpi.pk)
+    event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(contact.pk))
+    listed = sorted(contact.services.all(), key=lambda s: s.code)
+    assert event.changes == diff({}, services._contact_snapshot(contact, listed))
+    assert event.changes["external_id"] == [None, external_id]
+    assert (event.actor_id, event.person_id, event.note) == (actors.admin.pk, person.pk, "import")
