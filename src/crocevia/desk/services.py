@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -475,7 +475,6 @@ def _created_contact_json(row: dict, codes_json: str) -> str:
     )
 
 
-@transaction.atomic(savepoint=False)
 def contacts_import_bulk(*, actor, rows: list[dict], inserts=None) -> tuple[int, int, int]:
     """Create or update contacts keyed by external_id; returns (created, updated, unchanged).
 
@@ -494,6 +493,15 @@ def contacts_import_bulk(*, actor, rows: list[dict], inserts=None) -> tuple[int,
     transaction ends. Without it everything is written before returning. The rows of a
     file have distinct external ids, so a chunk never looks up a row still in flight.
     """
+    if inserts is not None and not connection.in_atomic_block:
+        # The rows queued by this call are sent by the next one: they belong to the
+        # caller's transaction, which a transaction of this function's own would not be.
+        raise RuntimeError("contacts_import_bulk(inserts=...) runs inside a transaction.")
+    with transaction.atomic(savepoint=False):
+        return _contacts_import_bulk(actor=actor, rows=rows, inserts=inserts)
+
+
+def _contacts_import_bulk(*, actor, rows, inserts):
     # COPY on PostgreSQL (see interchange/bulkdb.py): the import's speed is in these.
     from crocevia.interchange.bulkdb import (
         CHANGE_EVENT_COLUMNS,

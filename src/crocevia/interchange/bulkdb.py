@@ -7,12 +7,14 @@ their pk, as bulk_create would give them), then the rows are streamed. The resul
 same rows with the same defaults (auto_now_add and friends go through pre_save).
 """
 
-import contextlib
 import json
+import logging
 import re
 import threading
 
 from django.db import connection, models
+
+logger = logging.getLogger(__name__)
 
 
 def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[models.Model]:
@@ -226,11 +228,14 @@ class BackgroundInserts:
 
     def send(self) -> None:
         """Send what is queued to a thread that inserts it (PostgreSQL; elsewhere `add`
-        has inserted it already)."""
+        has inserted it already). Only inside the transaction the rows belong to, which
+        must not end before wait() or discard()."""
         self.wait()
         batch, self._queued = self._queued, []
         if not batch:
             return
+        if not connection.in_atomic_block:
+            raise RuntimeError("Background inserts belong inside a transaction.")
         connection.ensure_connection()
         jobs = [(*_copy_statement(model, attnames), rows) for model, attnames, rows in batch]
         self._thread = threading.Thread(
@@ -249,22 +254,49 @@ class BackgroundInserts:
         except BaseException as exc:  # raised in the caller by wait()
             self._error = exc
 
-    def wait(self) -> None:
-        """Wait for the batch in flight; raise its error."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+    def _join(self) -> None:
+        """Wait for the thread, even through an interruption (Ctrl-C): the transaction
+        must not end while it writes. An interruption is raised once it has ended."""
+        interrupted = None
+        thread = self._thread
+        while thread is not None and thread.is_alive():
+            try:
+                thread.join()
+            except BaseException as exc:  # noqa: BLE001 (raised below, once joined)
+                interrupted = exc
+        self._thread = None
+        if interrupted is not None:
+            raise interrupted
+
+    def _take_error(self) -> BaseException | None:
+        """The batch's error, as Django's database error, and forget it."""
         error, self._error = self._error, None
-        if error is not None:
+        if error is None:
+            return None
+        try:
             with connection.wrap_database_errors:
                 raise error
+        except BaseException as wrapped:  # noqa: BLE001 (returned to be raised)
+            return wrapped
 
-    def discard(self) -> None:
-        """Drop what is queued and wait for the batch in flight, ignoring its error: the
-        import's transaction is being rolled back."""
+    def wait(self) -> None:
+        """Wait for the batch in flight; raise its error."""
+        self._join()
+        error = self._take_error()
+        if error is not None:
+            raise error
+
+    def discard(self) -> BaseException | None:
+        """Drop what is queued and wait for the batch in flight: the import's transaction
+        is being rolled back. Returns the batch's error, if it had one (when the import
+        fails because of it, the caller's own next query fails first, with "current
+        transaction is aborted", and this error is the cause to report)."""
         self._queued = []
-        with contextlib.suppress(Exception):  # the rollback is what matters now
-            self.wait()
+        self._join()
+        error = self._take_error()
+        if error is not None:
+            logger.warning("Background insert of an import failed: %s", error)
+        return error
 
 
 def change_event_rows(

@@ -181,31 +181,42 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
     ctx["scope"] = scope
     ctx["actor"] = actor  # the check walks the same rules as the write, as the same user
     errors = report.errors
-    completed = False
     try:
-        for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
-            kind.claim_exchange_keys(items, actor=actor)
-            kind.check(items, ctx)
-            kind.check_scope(items, ctx)
-            report.rows += count
-            if not errors:
-                report.counts.add(kind.write([data for _row, data in items], ctx, actor=actor))
-            if progress:
-                progress("import", report.rows, table.fraction_read)
-        for line in table.extra_cells:
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    "",
-                    _("This row has more cells than the header has columns."),
-                    "extra_cells",
-                )
-            )
-        completed = True
+        try:
+            _chunks_pass(kind, table, ctx, report, progress, chunk_size, actor)
+        except BaseException as exc:
+            # Whatever failed, nothing may still be written when the transaction ends; a
+            # write that failed in the background is the cause to report.
+            cause = kind.finish(ctx, write=False)
+            if cause is not None:
+                raise cause from exc
+            raise
+        kind.finish(ctx, write=not errors)
     finally:
         table.close()
-        kind.finish(ctx, write=completed and not errors)
+
+
+def _chunks_pass(kind: Kind, table, ctx, report: Report, progress, chunk_size, actor):
+    errors = report.errors
+    for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
+        kind.claim_exchange_keys(items, actor=actor)
+        kind.check(items, ctx)
+        kind.check_scope(items, ctx)
+        report.rows += count
+        if not errors:
+            report.counts.add(kind.write([data for _row, data in items], ctx, actor=actor))
+        if progress:
+            progress("import", report.rows, table.fraction_read)
+    for line in table.extra_cells:
+        errors.append(
+            RowError(
+                line,
+                "",
+                "",
+                _("This row has more cells than the header has columns."),
+                "extra_cells",
+            )
+        )
 
 
 def run_import(

@@ -224,10 +224,13 @@ class Kind:
     def write(self, datas: list[dict], ctx: dict, *, actor) -> Counts:
         raise NotImplementedError
 
-    def finish(self, ctx: dict, *, write: bool) -> None:
+    def finish(self, ctx: dict, *, write: bool) -> BaseException | None:
         """After the last chunk, in the import's transaction: write what `write` left
         pending (`write` true), or drop it and wait for anything in flight (false: the
-        file had errors, or the import failed, and the transaction is rolled back)."""
+        file had errors, or the import failed, and the transaction is rolled back). With
+        `write` false, returns the error of a write that failed in the background, if
+        any: the cause of the import's failure."""
+        return None
 
     def export_rows(self, *, list_separator: str = ";", scope=None) -> Iterable[dict[str, str]]:
         raise NotImplementedError

@@ -126,8 +126,8 @@ class Contacts(Kind):
         if write:
             ctx["inserts"].send()
             ctx["inserts"].wait()
-        else:
-            ctx["inserts"].discard()
+            return None
+        return ctx["inserts"].discard()
 
     def check_scope(self, items, ctx):
         """A coordinator records contacts at desks of their zone, for persons they may

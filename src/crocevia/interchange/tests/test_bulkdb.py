@@ -50,11 +50,21 @@ def test_a_broken_reference_in_a_batch_is_refused_before_the_commit(actors):
         )
         inserts.send()
         computed = sum(range(1000))  # plain Python while the server writes and checks
-        inserts.wait()  # on PostgreSQL the batch's own checks raise here
+        if connection.vendor == "postgresql":
+            inserts.wait()  # the batch's own checks raise here, before any commit
+            pytest.fail("The batch's foreign keys were not checked.")
         # SQLite checks its deferred constraints at commit, which a test never reaches.
         connection.check_constraints(table_names=[through._meta.db_table])
     assert computed == 499500
     assert not through.objects.filter(contact_id=missing_contact).exists()
+
+
+def _service_row(contact, service):
+    return (contact.pk, service.pk, contact.date, contact.desk_id)
+
+
+def _writers_alive() -> list:
+    return [t for t in threading.enumerate() if t.name == "interchange-writer"]
 
 
 def test_a_batch_is_written_in_the_callers_transaction_while_the_caller_queries(actors):
@@ -66,7 +76,7 @@ def test_a_batch_is_written_in_the_callers_transaction_while_the_caller_queries(
         inserts.add(
             through,
             THROUGH_COLUMNS,
-            [(contact.pk, service.pk, contact.date, actors.desk.pk)],
+            [_service_row(contact, service)],
             line=lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\n",
         )
         inserts.send()
@@ -75,21 +85,61 @@ def test_a_batch_is_written_in_the_callers_transaction_while_the_caller_queries(
         assert list(contact.services.values_list("pk", flat=True)) == [service.pk]
         inserts.send()  # nothing queued: nothing sent
         inserts.wait()
-    assert through.objects.filter(contact=contact).count() == 1
+        transaction.set_rollback(True)
+    # Written in the caller's transaction: rolled back with it.
+    assert not through.objects.filter(contact=contact).exists()
 
 
-def test_discarding_drops_the_queue_and_swallows_the_error_in_flight(actors):
+def test_discarding_drops_the_queue_and_waits_for_the_batch_in_flight(actors):
+    through = Contact.services.through
+    first, second = DeskService.objects.order_by("pk")[:2]
+    contact = make_contact(actors.desk)
+    inserts = BackgroundInserts()
+    with transaction.atomic():
+        inserts.add(through, THROUGH_COLUMNS, [_service_row(contact, first)])
+        inserts.send()
+        inserts.add(through, THROUGH_COLUMNS, [_service_row(contact, second)])
+        assert inserts.discard() is None
+        assert _writers_alive() == []
+        written = set(through.objects.filter(contact=contact).values_list("deskservice_id"))
+        transaction.set_rollback(True)
+    if connection.vendor == "postgresql":
+        assert written == {(first.pk,)}  # the batch in flight ended; the queue was dropped
+    else:
+        assert written == {(first.pk,), (second.pk,)}  # SQLite inserts at once
+
+
+def test_discarding_returns_the_error_of_the_batch_in_flight(actors):
     through = Contact.services.through
     service = DeskService.objects.order_by("pk").first()
-    inserts = BackgroundInserts()
     contact = make_contact(actors.desk)
-    with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
-        inserts.add(through, THROUGH_COLUMNS, [(10**9, service.pk, contact.date, actors.desk.pk)])
+    inserts = BackgroundInserts()
+    with transaction.atomic():
+        inserts.add(through, THROUGH_COLUMNS, [(10**9, service.pk, contact.date, 1)])
         inserts.send()
-        inserts.add(through, THROUGH_COLUMNS, [(contact.pk, service.pk, contact.date, 1)])
-        inserts.discard()
-        raise RuntimeError("rolled back")
-    assert not through.objects.filter(deskservice=service).exists()
+        error = inserts.discard()
+        transaction.set_rollback(True)
+    if connection.vendor == "postgresql":
+        assert isinstance(error, IntegrityError)
+    else:
+        assert error is None  # nothing in flight: checked at commit
+    assert not through.objects.filter(contact_id=10**9).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_inserts_refuse_to_run_outside_a_transaction(actors):
+    from crocevia.desk.services import contacts_import_bulk
+
+    contact = make_contact(actors.desk)
+    service = DeskService.objects.order_by("pk").first()
+    inserts = BackgroundInserts()
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        contacts_import_bulk(actor=None, rows=[], inserts=inserts)
+    if connection.vendor == "postgresql":
+        inserts.add(Contact.services.through, THROUGH_COLUMNS, [_service_row(contact, service)])
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            inserts.send()
+    assert not Contact.services.through.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,9 @@ def test_changed_row_updates_its_record_with_an_audit_event(tmp_path):
     assert (report.counts.created, report.counts.updated, report.counts.unchanged) == (0, 1, 2)
     person = Person.objects.get(external_id="P3")
     assert person.family_name == "El Amrany" and person.version == 2
-    event = AuditEvent.objects.filter(object_id=str(person.pk), action="update").get()
+    event = AuditEvent.objects.filter(
+        object_type="people.person", object_id=str(person.pk), action="update"
+    ).get()
     assert event.changes == {"family_name": ["El Amrani", "El Amrany"]}
 
     contacts = CONTACTS.replace("job_search;cv_writing,referred,CPI-PI", "job_search,solved,")
@@ -107,7 +109,9 @@ def test_changed_row_updates_its_record_with_an_audit_event(tmp_path):
     assert report.counts.updated == 1
     c2 = Contact.objects.get(external_id="C2")
     assert [s.code for s in c2.services.all()] == ["job_search"]
-    event = AuditEvent.objects.filter(object_id=str(c2.pk), action="update").get()
+    event = AuditEvent.objects.filter(
+        object_type="desk.contact", object_id=str(c2.pk), action="update"
+    ).get()
     assert event.changes["services"] == [["cv_writing", "job_search"], ["job_search"]]
     assert event.changes["outcome"] == ["referred", "solved"]
 
@@ -483,3 +487,44 @@ def test_a_person_found_in_an_earlier_chunk_is_found_again(tmp_path, network):
         "C2",
         "C3",
     }
+
+
+@pytest.mark.parametrize(
+    "last_line, failure",
+    [
+        ("C9,P1,D-NOWHERE,2024-05-02,information,solved,\n", "row"),
+        ("C9,P1,D-PISA,2024-05-02,info\x00rmation,solved,\n", "file"),
+    ],
+)
+def test_a_contacts_file_failing_after_chunks_were_sent_writes_nothing(
+    tmp_path, last_line, failure
+):
+    """One row per chunk, so that earlier chunks are in the server's hands (PostgreSQL:
+    being written by the background thread) when the last line fails."""
+    import threading
+
+    load_all(tmp_path, upto="persons")
+    events = AuditEvent.objects.count()
+    report = run_import(
+        "contacts", write(tmp_path, CONTACTS + last_line, "contacts.csv"), chunk_size=1
+    )
+    assert not report.ok and not report.written
+    if failure == "row":
+        assert [(e.line, e.column, e.code) for e in report.errors] == [
+            (5, "desk_code", "unknown_code")
+        ]
+    else:
+        assert report.file_error.code == "not_a_table"
+    assert Contact.objects.count() == 0
+    assert Contact.services.through.objects.count() == 0
+    assert AuditEvent.objects.count() == events
+    assert not any(t.name == "interchange-writer" for t in threading.enumerate())
+
+
+def test_a_contacts_file_in_many_chunks_loads_whole(tmp_path):
+    load_all(tmp_path, upto="persons")
+    report = run_import("contacts", write(tmp_path, CONTACTS, "contacts.csv"), chunk_size=1)
+    assert report.ok and report.counts.created == 3
+    assert sorted(Contact.objects.values_list("external_id", flat=True)) == ["C1", "C2", "C3"]
+    assert Contact.services.through.objects.count() == 4
+    assert AuditEvent.objects.filter(object_type="desk.contact").count() == 3
