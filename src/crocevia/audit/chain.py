@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 SCHEME = "crocevia-audit-v1"
 GENESIS = "0" * 64
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 SEAL_BATCH = 5000
 # pg_advisory_xact_lock key of the sealer (any constant unique to this use).
 SEAL_LOCK_KEY = 0x63726F63_61756474 >> 1  # "crocaudt"
@@ -313,7 +315,15 @@ def _write_seals(updates: list[tuple[int, int, str, str]]) -> None:
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            ids, positions, prevs, hashes = zip(*updates, strict=True)
+            # Array literals written here: integers and hex digests need no quoting, and
+            # psycopg's element-by-element adaptation of four lists of 5,000 took a tenth
+            # of the sealing's time. Every digest is ours but the first previous hash,
+            # read from the table: checked, so that an altered row cannot break the
+            # literal (verify then names that row).
+            if not _HEX_DIGEST.fullmatch(updates[0][2]):
+                raise ValueError("the chain's head hash is not a SHA-256 hex digest")
+            columns = zip(*updates, strict=True)
+            arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
             # The table name is the model's; every value is a parameter.
             cursor.execute(
                 f"UPDATE {table} AS e SET chain_position = v.position, "  # noqa: S608
@@ -321,7 +331,7 @@ def _write_seals(updates: list[tuple[int, int, str, str]]) -> None:
                 "chain_hash = v.hash FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
                 "%s::text[]) AS v(id, position, prev, hash) "
                 "WHERE e.id = v.id AND e.chain_position IS NULL",
-                [list(ids), list(positions), list(prevs), list(hashes)],
+                arrays,
             )
         else:
             cursor.executemany(
