@@ -268,10 +268,20 @@ def _refresh_statistics(kind: Kind) -> None:
         return
     from crocevia.audit.models import AuditEvent
 
-    models = [*kind.written_models, AuditEvent]
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    quote = connection.ops.quote_name
+    tables = [quote(m._meta.db_table) for m in kind.written_models]
+    # The audit trail only for the columns queries filter or sort on: the statistics of
+    # its JSON changes and its hashes were half the time of its ANALYZE (0.35 of 0.65 s).
+    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in AUDIT_ANALYZED)
+    tables.append(f"{quote(AuditEvent._meta.db_table)} ({columns})")
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
+AUDIT_ANALYZED = (
+    "id", "at", "kind", "action", "actor", "object_type", "object_id", "person",
+    "chain_position",
+)  # fmt: skip
 
 
 def export_rows(
