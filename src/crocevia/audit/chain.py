@@ -318,12 +318,13 @@ def _write_seals(updates: list[tuple[int, int, str, str]]) -> None:
             # Array literals written here: integers and hex digests need no quoting, and
             # psycopg's element-by-element adaptation of four lists of 5,000 took a tenth
             # of the sealing's time. Every digest is ours but the first previous hash,
-            # read from the table: checked, so that an altered row cannot break the
-            # literal (verify then names that row).
-            if not _HEX_DIGEST.fullmatch(updates[0][2]):
-                raise ValueError("the chain's head hash is not a SHA-256 hex digest")
-            columns = zip(*updates, strict=True)
-            arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
+            # read from the table: if an altered row made it something else, psycopg
+            # adapts the lists as before (and verify names that row).
+            columns = [list(column) for column in zip(*updates, strict=True)]
+            if _HEX_DIGEST.fullmatch(updates[0][2]):
+                arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
+            else:
+                arrays = columns
             # The table name is the model's; every value is a parameter.
             cursor.execute(
                 f"UPDATE {table} AS e SET chain_position = v.position, "  # noqa: S608

@@ -214,6 +214,19 @@ def test_verify_names_an_altered_event(events):
     assert (problem.kind, problem.event_id, problem.position) == ("altered", target.pk, 3)
 
 
+def test_events_after_a_head_hash_altered_beyond_hex_are_still_sealed_and_it_is_named(
+    events, actors, person
+):
+    """The sealing writes its hashes as array literals; a head hash altered into
+    something that is not a hex digest must not break it."""
+    head = events[-1]
+    sql("UPDATE audit_auditevent SET chain_hash = %s WHERE id = %s", ['x","}{', head.pk])
+    audit_access(actor=actors.desk_operator, instance=person, person=person)
+    result = verify_chain()
+    assert AuditEvent.objects.get(chain_position=7).chain_prev == 'x","}{'
+    assert (result.first_problem.kind, result.first_problem.event_id) == ("altered", head.pk)
+
+
 def test_verify_names_an_altered_change_even_when_only_a_json_value_differs(events):
     target = events[4]
     sql(
