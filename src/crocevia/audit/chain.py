@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,13 +37,14 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from crocevia.core.sqlarrays import array_literal
+
 from .models import AuditEvent
 
 log = logging.getLogger(__name__)
 
 SCHEME = "crocevia-audit-v1"
 GENESIS = "0" * 64
-_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 SEAL_BATCH = 5000
 # pg_advisory_xact_lock key of the sealer (any constant unique to this use).
 SEAL_LOCK_KEY = 0x63726F63_61756474 >> 1  # "crocaudt"
@@ -315,16 +315,9 @@ def _write_seals(updates: list[tuple[int, int, str, str]]) -> None:
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Array literals written here: integers and hex digests need no quoting, and
-            # psycopg's element-by-element adaptation of four lists of 5,000 took a tenth
-            # of the sealing's time. Every digest is ours but the first previous hash,
-            # read from the table: if an altered row made it something else, psycopg
-            # adapts the lists as before (and verify names that row).
-            columns = [list(column) for column in zip(*updates, strict=True)]
-            if _HEX_DIGEST.fullmatch(updates[0][2]):
-                arrays = ["{" + ",".join(map(str, column)) + "}" for column in columns]
-            else:
-                arrays = columns
+            # Array literals: psycopg's element-by-element adaptation of four lists of
+            # 5,000 took a tenth of the sealing's time.
+            arrays = [array_literal(column) for column in zip(*updates, strict=True)]
             # The table name is the model's; every value is a parameter.
             cursor.execute(
                 f"UPDATE {table} AS e SET chain_position = v.position, "  # noqa: S608

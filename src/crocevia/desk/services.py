@@ -19,6 +19,19 @@ from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.interchange.bulkdb import (
+    CHANGE_EVENT_COLUMNS,
+    COPY_NULL,
+    BackgroundInserts,
+    allocate_ids,
+    bulk_insert_rows,
+    change_event_line,
+    change_event_rows,
+    copy_text,
+    copy_timestamp,
+    json_string,
+    select_any,
+)
 from crocevia.people.selectors import persons_visible_to
 
 from .models import (
@@ -462,8 +475,6 @@ def _created_contact_json(row: dict, codes_json: str) -> str:
     """json.dumps(creation_changes(after)) of a new contact (the `after` of
     _import_snapshot), written directly: the JSON encoder took a third of the Python
     time of a large import."""
-    from crocevia.interchange.bulkdb import json_string
-
     referred_to = row["referred_to_id"]
     return (
         f'{{"person": [null, {row["person_id"]}], "desk": [null, {row["desk_id"]}], '
@@ -472,6 +483,17 @@ def _created_contact_json(row: dict, codes_json: str) -> str:
         + ("" if referred_to is None else f'"referred_to": [null, {referred_to}], ')
         + f'"notes": [null, ""], "external_id": [null, {json_string(row["external_id"])}], '
         f'"services": [null, {codes_json}]}}'
+    )
+
+
+def _contact_copy_line(c: tuple) -> str:
+    """A row of contacts_import_bulk's new contacts as a COPY line (types known: no
+    adaptation value by value)."""
+    pk, external_id, person, desk, date, outcome, referred_to, notes, operator, at, version = c
+    return (
+        f"{pk}\t{copy_text(external_id)}\t{person}\t{desk}\t{date}\t{outcome}\t"
+        f"{COPY_NULL if referred_to is None else referred_to}\t{copy_text(notes)}\t"
+        f"{COPY_NULL if operator is None else operator}\t{copy_timestamp(at)}\t{version}\n"
     )
 
 
@@ -502,19 +524,6 @@ def contacts_import_bulk(*, actor, rows: list[dict], inserts=None) -> tuple[int,
 
 
 def _contacts_import_bulk(*, actor, rows, inserts):
-    # COPY on PostgreSQL (see interchange/bulkdb.py): the import's speed is in these.
-    from crocevia.interchange.bulkdb import (
-        CHANGE_EVENT_COLUMNS,
-        COPY_NULL,
-        BackgroundInserts,
-        allocate_ids,
-        bulk_insert_rows,
-        change_event_line,
-        change_event_rows,
-        copy_text,
-        select_any,
-    )
-
     own_inserts = inserts is None
     if own_inserts:
         inserts = BackgroundInserts()
@@ -584,7 +593,6 @@ def _contacts_import_bulk(*, actor, rows, inserts):
             (action, pk, changes if isinstance(changes, str) else json.dumps(changes), person)
             for action, pk, person, changes in entries
         ],
-        at=now,
     )
     if changed:
         Contact.objects.bulk_update(changed, [*fields, "version"])
@@ -597,26 +605,16 @@ def _contacts_import_bulk(*, actor, rows, inserts):
             [(c.pk, service_ids[code], c.date, c.desk_id) for c, codes in relink for code in codes],
         )
     # Plain rows, not Contact objects, written as COPY lines: the hot path of an import.
-    created_at = str(now)
     inserts.add(
         Contact,
         ["id", "external_id", *fields, "notes", "operator_id", "created_at", "version"],
         contact_rows,
-        line=lambda c: (
-            f"{c[0]}\t{copy_text(c[1])}\t{c[2]}\t{c[3]}\t{c[4]}\t{c[5]}\t"
-            f"{COPY_NULL if c[6] is None else c[6]}\t\t{COPY_NULL}\t{created_at}\t1\n"
-        ),
+        line=_contact_copy_line,
     )
     inserts.add(
         through, THROUGH_COLUMNS, service_rows, line=lambda s: f"{s[0]}\t{s[1]}\t{s[2]}\t{s[3]}\n"
     )
-    inserts.add(
-        AuditEvent,
-        CHANGE_EVENT_COLUMNS,
-        events,
-        line=change_event_line(now, Contact._meta.label_lower, actor),
-        json_text=True,
-    )
+    inserts.add(AuditEvent, CHANGE_EVENT_COLUMNS, events, line=change_event_line, json_text=True)
     schedule_seal()  # into the audit chain, after the import's transaction commits
     if own_inserts:
         inserts.send()

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact, DeskService
@@ -147,30 +147,30 @@ def test_background_inserts_refuse_to_run_outside_a_transaction(actors):
     ["C-0001", "", "tab\there", "line\nend\r", "back\\slash", 'quote"d', "Niccolò", "\x7f", "{}"],
 )
 def test_copy_text_and_json_strings_keep_every_character(actors, value):
+    """Audit events as an import writes them (change_event_rows, COPY lines by
+    change_event_line) keep every character of their text columns and JSON."""
     from crocevia.audit.models import AuditEvent
-    from crocevia.interchange.bulkdb import copy_text, json_string
+    from crocevia.interchange.bulkdb import (
+        CHANGE_EVENT_COLUMNS,
+        change_event_line,
+        change_event_rows,
+        json_string,
+    )
 
     assert json_string(value) == json.dumps(value)
-    assert "\t" not in copy_text(value) and "\n" not in copy_text(value)
+    rows = change_event_rows(
+        "test.row", actors.admin, [("create", 1, json.dumps({value: [None, value]}), None)], value
+    )
     inserts = BackgroundInserts()
-    inserts.add(
-        AuditEvent,
-        ["at", "kind", "action", "object_type", "object_id", "changes", "note",
-         "actor_organisations"],
-        [(timezone.now(), "change", "create", "test.row", "1", json.dumps({value: [None, value]}),
-          value, value)],
-        line=lambda r: "\t".join(
-            [str(r[0]), r[1], r[2], r[3], r[4], copy_text(r[5]), copy_text(r[6]), copy_text(r[7])]
-        ) + "\n",
-        json_text=True,
-    )  # fmt: skip
+    inserts.add(AuditEvent, CHANGE_EVENT_COLUMNS, rows, line=change_event_line, json_text=True)
     inserts.send()
     inserts.wait()
     event = AuditEvent.objects.get(object_type="test.row")
-    assert (event.changes, event.note, event.actor_organisations) == (
+    assert (event.changes, event.note, event.actor_id, event.person_id) == (
         {value: [None, value]},
         value,
-        value,
+        actors.admin.pk,
+        None,
     )
 
 
