@@ -528,3 +528,41 @@ def test_a_contacts_file_in_many_chunks_loads_whole(tmp_path):
     assert sorted(Contact.objects.values_list("external_id", flat=True)) == ["C1", "C2", "C3"]
     assert Contact.services.through.objects.count() == 4
     assert AuditEvent.objects.filter(object_type="desk.contact").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_after_its_check_fails_the_import_whole(tmp_path, monkeypatch):
+    """A person removed behind the import's back, after its row passed the check and before
+    the row reaches the database (PostgreSQL: in the background writer, while the next
+    chunk is prepared; SQLite: at commit). The database's own foreign key refuses it: the
+    import raises that IntegrityError, not a "transaction is aborted" in its place, and
+    nothing is written."""
+    import threading
+
+    from django.db import IntegrityError, connection
+
+    from crocevia.interchange.kinds.contacts import Contacts
+
+    load_all(tmp_path, upto="persons")
+    p1 = Person.objects.get(external_id="P1").pk
+    events = AuditEvent.objects.count()
+    check = Contacts.check
+    calls = []
+
+    def check_then_remove_p1(self, items, ctx):
+        calls.append(len(items))
+        if len(calls) == 2:  # C1 (person P1) was checked and queued by the first chunk
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM people_person WHERE id = %s", [p1])
+        return check(self, items, ctx)
+
+    monkeypatch.setattr(Contacts, "check", check_then_remove_p1)
+    with pytest.raises(IntegrityError) as failure:
+        run_import("contacts", write(tmp_path, CONTACTS, "contacts.csv"), chunk_size=1)
+    assert "foreign key" in str(failure.value).lower(), failure.value
+    assert len(calls) >= 2
+    assert Person.objects.filter(pk=p1).exists()  # the deletion was rolled back with the rest
+    assert Contact.objects.count() == 0
+    assert Contact.services.through.objects.count() == 0
+    assert AuditEvent.objects.count() == events
+    assert not any(t.name == "interchange-writer" for t in threading.enumerate())
