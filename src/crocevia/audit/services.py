@@ -16,6 +16,7 @@ from .models import AuditEvent
 __all__ = [
     "audit_access",
     "audit_change",
+    "country_code",
     "creation_changes",
     "diff",
     "organisations_label",
@@ -56,11 +57,33 @@ def _plain(value):
     return value
 
 
+def country_code(instance: models.Model, name: str):
+    """`getattr(instance, name).code` of a django-countries field, without building the
+    Country when the stored value already is that code: a Country looks its code up in the
+    translated catalogue, which took a fifth of the time of a persons import.
+
+    Country.code is the stored value itself when that is empty or two capital letters (the
+    form every path writes); anything else (an alpha-3 or numeric code, lower case, a
+    deferred field, NULL) goes through the descriptor as before."""
+    raw = instance.__dict__.get(name)
+    if isinstance(raw, str) and (raw == "" or (len(raw) == 2 and raw.isupper())):
+        return raw
+    value = getattr(instance, name)
+    return None if value is None else value.code
+
+
+def _is_country_field(field) -> bool:
+    return getattr(field, "countries", None) is not None and not getattr(field, "multiple", True)
+
+
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
     """Current values of `fields` (FKs by id), for a before/after comparison."""
     data = {}
     for name in fields:
         field = instance._meta.get_field(name)
+        if _is_country_field(field):
+            data[name] = country_code(instance, name)
+            continue
         attname = field.attname if field.is_relation else name
         data[name] = _plain(getattr(instance, attname))
     return data

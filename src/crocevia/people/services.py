@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
-from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.audit.services import audit_access, audit_change, country_code, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import fold, names_similar
 
@@ -421,8 +421,8 @@ def _import_snapshot(person: Person) -> dict:
         "given_names": person.given_names,
         "sex": person.sex,
         "birth_date": person.birth_date.isoformat(),
-        "citizenship": person.citizenship.code,
-        "birth_country": person.birth_country.code,
+        "citizenship": country_code(person, "citizenship"),
+        "birth_country": country_code(person, "birth_country"),
         "codice_fiscale": person.codice_fiscale,
         "comune": person.comune_id,
         "phone": person.phone,
