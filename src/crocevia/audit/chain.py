@@ -221,10 +221,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_SEALER.reset)
 
 
-def wait_for_sealing() -> None:
-    """Wait for this process's sealing thread (a command-line import, before it exits)."""
+def wait_for_sealing(timeout: float | None = None) -> bool:
+    """Wait for this process's sealing thread (a command-line import, before it exits), at
+    most `timeout` seconds if given. Returns whether the sealing is over."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     for thread in list(_background):
-        thread.join()
+        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+    return not any(thread.is_alive() for thread in list(_background))
 
 
 def _seal_in_background(since: int | None) -> threading.Thread:

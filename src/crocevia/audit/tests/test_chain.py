@@ -446,3 +446,16 @@ def test_the_sealing_thread_retries_and_never_drops_what_was_handed_over(monkeyp
     assert sealer.pending and sealer.whole and sealer.thread is None  # left for the next
     sealer.hand_over(99).join(timeout=10)
     assert calls[-1] is None and not sealer.pending
+
+
+def test_wait_for_sealing_with_a_timeout_says_whether_the_sealing_is_over(monkeypatch):
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    monkeypatch.setattr(chain, "_background", [thread])
+    thread.start()
+    assert chain.wait_for_sealing(timeout=0.05) is False
+    assert thread.is_alive()
+    release.set()
+    assert chain.wait_for_sealing() is True
+    assert not thread.is_alive()
+    assert chain.wait_for_sealing(timeout=0) is True

@@ -364,6 +364,24 @@ def test_command_summary(tmp_path, capsys):
     assert Comune.objects.count() == 2
 
 
+@pytest.mark.parametrize("quick", [True, False])
+def test_command_says_so_when_it_waits_for_the_audit_sealing(tmp_path, capsys, monkeypatch, quick):
+    from crocevia.audit import chain
+
+    waits = []
+
+    def wait_for_sealing(timeout=None):
+        waits.append(timeout)
+        return quick or timeout is None
+
+    monkeypatch.setattr(chain, "wait_for_sealing", wait_for_sealing)
+    call_command("import", "territory", str(write(tmp_path, TERRITORY)))
+    err = capsys.readouterr().err
+    assert waits == ([1.0] if quick else [1.0, None])
+    assert ("I dati sono salvati; sigillatura" in err) is not quick
+    assert ("Registro eventi sigillato in" in err) is not quick
+
+
 def test_command_records_the_import_as_the_named_user(tmp_path, actors):
     call_command("import", "territory", str(write(tmp_path, TERRITORY)), "--user", "admin")
     # Pisa is already there as it is in the file; Cascina is new.

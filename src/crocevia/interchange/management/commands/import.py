@@ -55,6 +55,9 @@ class ProgressPrinter:
             self.stream.write("\n")
 
 
+SEALING_QUIET_S = 1.0  # a sealing shorter than this goes unannounced
+
+
 class Command(BaseCommand):
     help = "Import a file of the interchange format (CSV or XLSX), all or nothing."
 
@@ -125,7 +128,15 @@ class Command(BaseCommand):
             summary += " " + _("Dry run: nothing was written.")
         self.stdout.write(summary)
         # The audit events of a large import are sealed by a thread that would not outlive
-        # this command: wait for it (a later `crocevia audit seal` would do it otherwise).
+        # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
+        # saying so, since the data are saved already (about 9 s per 200,000 contacts).
         from crocevia.audit.chain import wait_for_sealing
 
-        wait_for_sealing()
+        started = time.monotonic()
+        if not wait_for_sealing(timeout=SEALING_QUIET_S):
+            self.stderr.write(_("The data are saved; sealing the audit trail of the import..."))
+            wait_for_sealing()
+            self.stderr.write(
+                _("Audit trail sealed in %(seconds).1f s.")
+                % {"seconds": time.monotonic() - started}
+            )
