@@ -19,6 +19,7 @@ __all__ = [
     "country_code",
     "creation_changes",
     "diff",
+    "is_country_field",
     "organisations_label",
     "seal_pending",
     "snapshot",
@@ -72,7 +73,8 @@ def country_code(instance: models.Model, name: str):
     return None if value is None else value.code
 
 
-def _is_country_field(field) -> bool:
+def is_country_field(field) -> bool:
+    """A single-country django-countries field (whose values country_code reads)."""
     return getattr(field, "countries", None) is not None and not getattr(field, "multiple", True)
 
 
@@ -81,7 +83,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
     data = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        if _is_country_field(field):
+        if is_country_field(field):
             data[name] = country_code(instance, name)
             continue
         attname = field.attname if field.is_relation else name

@@ -26,6 +26,8 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
         return objects
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objects, batch_size=500)
+    from crocevia.audit.services import country_code, is_country_field
+
     meta = model._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if f is not pk]
@@ -34,10 +36,16 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
     with connection.cursor() as cursor:
         ids = _allocate_ids(meta, len(objects))
         json_fields = {f for f in fields if isinstance(f, models.JSONField)}
+        # A country field's pre_save builds a Country to save its code: the code is read
+        # directly when it is stored as such (audit.services.country_code).
+        country_fields = {f for f in fields if is_country_field(f)}
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, new_id in zip(objects, ids, strict=True):
                 row = [new_id]
                 for field in fields:
+                    if field in country_fields:
+                        row.append(country_code(obj, field.name))
+                        continue
                     value = field.pre_save(obj, True)
                     if field in json_fields:
                         value = json.dumps(value, cls=field.encoder)
@@ -354,7 +362,15 @@ def insert_change_events(object_type: str, actor, entries, note: str = "import")
     from crocevia.audit.models import AuditEvent
 
     rows = change_event_rows(object_type, actor, entries, note)
-    bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
+    if rows and connection.vendor == "postgresql":
+        # As COPY text lines (change_event_line), not adapted value by value by psycopg.
+        encode = (AuditEvent._meta.get_field("changes").encoder or json.JSONEncoder)().encode
+        sql, _encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
+        text = "".join(change_event_line((*row[:8], encode(row[8]), row[9])) for row in rows)
+        with connection.cursor() as cursor:
+            _copy(cursor.cursor, sql, None, text)
+    else:
+        bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
     schedule_seal()
 
 

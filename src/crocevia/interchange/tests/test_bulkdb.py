@@ -174,6 +174,59 @@ def test_copy_text_and_json_strings_keep_every_character(actors, value):
     )
 
 
+@pytest.mark.parametrize("value", ["", "tab\there", "line\nend\r", "back\\slash", 'quote"d',
+                                   "Niccolò", "😀", "{}"])  # fmt: skip
+def test_change_events_of_an_import_keep_every_character(actors, value):
+    """insert_change_events (persons, households, the network's kinds) writes COPY lines on
+    PostgreSQL: every character of the changes, the object id and the note survives."""
+    from crocevia.audit.models import AuditEvent
+    from crocevia.audit.services import organisations_label
+    from crocevia.interchange.bulkdb import insert_change_events
+
+    person = PersonFactory()
+    changes = {value: [None, value], "n": [1, 2.5], "list": [[value], None], "ok": [False, True]}
+    operator = actors.desk_operator  # recorded with the names of their organisations
+    insert_change_events(
+        "test.row", operator, [("update", f"X{value}", changes, person.pk)], note=value
+    )
+    event = AuditEvent.objects.get(object_type="test.row")
+    assert (event.action, event.object_id, event.changes, event.note) == (
+        "update",
+        f"X{value}",
+        changes,
+        value,
+    )
+    assert (event.actor_id, event.person_id, event.kind) == (operator.pk, person.pk, "change")
+    assert event.actor_organisations == organisations_label(operator) != ""
+    assert event.chain_position is None  # sealed after the commit
+
+
+@pytest.mark.parametrize("stored", ["MA", "", "ma", "mar", "504"])
+def test_bulk_insert_saves_a_country_fields_code_as_save_does(stored):
+    """bulk_insert reads a country field's code without building a Country when it can;
+    what it stores is what Model.save stores."""
+    from crocevia.interchange.bulkdb import bulk_insert
+    from crocevia.people.models import Person
+
+    def new():
+        return Person(
+            family_name="Rossi",
+            given_names="Anna",
+            sex="F",
+            birth_date=datetime.date(1980, 1, 1),
+            citizenship=stored,
+            birth_country=stored,
+        )
+
+    saved = new()
+    saved.save()
+    (inserted,) = bulk_insert(Person, [new()])
+    fields = ("citizenship", "birth_country")
+    assert Person.objects.values_list(*fields).get(pk=inserted.pk) == (
+        Person.objects.values_list(*fields).get(pk=saved.pk)
+    )
+
+
 def test_reading_ahead_gives_every_item_in_order_in_the_callers_language():
     def items():
         for i in range(50):
