@@ -60,8 +60,9 @@ def _plain(value):
 
 def country_code(instance: models.Model, name: str):
     """`getattr(instance, name).code` of a django-countries field, without building the
-    Country when the stored value already is that code: a Country looks its code up in the
-    translated catalogue, which took a fifth of the time of a persons import.
+    Country when the stored value already is that code: building one (its settings looked
+    up per thread, its code normalised against the countries list) costs about 5 µs
+    against 0.3 µs, and took a fifth of the Python time of a persons import.
 
     Country.code is the stored value itself when that is empty or two capital letters (the
     form every path writes); anything else (an alpha-3 or numeric code, lower case, a

@@ -363,10 +363,13 @@ def insert_change_events(object_type: str, actor, entries, note: str = "import")
 
     rows = change_event_rows(object_type, actor, entries, note)
     if rows and connection.vendor == "postgresql":
-        # As COPY text lines (change_event_line), not adapted value by value by psycopg.
-        encode = (AuditEvent._meta.get_field("changes").encoder or json.JSONEncoder)().encode
-        sql, _encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
-        text = "".join(change_event_line((*row[:8], encode(row[8]), row[9])) for row in rows)
+        # As COPY text lines (change_event_line), not adapted value by value by psycopg;
+        # the changes are encoded first, by the encoder of their column.
+        sql, encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
+        ((at, encode),) = encoders
+        text = "".join(
+            change_event_line((*row[:at], encode(row[at]), *row[at + 1 :])) for row in rows
+        )
         with connection.cursor() as cursor:
             _copy(cursor.cursor, sql, None, text)
     else:

@@ -185,15 +185,28 @@ def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, 
         try:
             _chunks_pass(kind, table, ctx, report, progress, chunk_size, actor)
         except BaseException as exc:
-            # Whatever failed, nothing may still be written when the transaction ends; a
-            # write that failed in the background is the cause to report.
+            # Whatever failed, nothing may still be written when the transaction ends. A
+            # write that failed in the background is the error to report when this thread
+            # failed only because of it, on the transaction it aborted.
             cause = kind.finish(ctx, write=False)
-            if cause is not None:
+            if cause is not None and _on_aborted_transaction(exc):
                 raise cause from exc
             raise
         kind.finish(ctx, write=not errors)
     finally:
         table.close()
+
+
+def _on_aborted_transaction(exc: BaseException | None) -> bool:
+    """Whether `exc` is (or wraps) PostgreSQL's refusal of a statement sent on a transaction
+    an earlier statement aborted (SQLSTATE 25P02, "current transaction is aborted")."""
+    for _depth in range(5):  # Django's error wraps the driver's, as its __cause__
+        if exc is None:
+            return False
+        if getattr(exc, "sqlstate", None) == "25P02":
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def _chunks_pass(kind: Kind, table, ctx, report: Report, progress, chunk_size, actor):

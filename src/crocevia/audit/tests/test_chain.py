@@ -450,12 +450,14 @@ def test_the_sealing_thread_retries_and_never_drops_what_was_handed_over(monkeyp
 
 def test_wait_for_sealing_with_a_timeout_says_whether_the_sealing_is_over(monkeypatch):
     release = threading.Event()
-    thread = threading.Thread(target=release.wait)
+    thread = threading.Thread(target=release.wait, daemon=True)
     monkeypatch.setattr(chain, "_background", [thread])
     thread.start()
-    assert chain.wait_for_sealing(timeout=0.05) is False
-    assert thread.is_alive()
-    release.set()
+    try:
+        assert chain.wait_for_sealing(timeout=0.05) is False
+        assert thread.is_alive()
+    finally:
+        release.set()
     assert chain.wait_for_sealing() is True
     assert not thread.is_alive()
     assert chain.wait_for_sealing(timeout=0) is True

@@ -364,22 +364,41 @@ def test_command_summary(tmp_path, capsys):
     assert Comune.objects.count() == 2
 
 
-@pytest.mark.parametrize("quick", [True, False])
-def test_command_says_so_when_it_waits_for_the_audit_sealing(tmp_path, capsys, monkeypatch, quick):
+@pytest.mark.parametrize(
+    "sealing, says",
+    [
+        ("quick", ()),
+        ("slow", ("I dati sono salvati; sigillatura", "Registro eventi sigillato in")),
+        ("gave up", ("I dati sono salvati; sigillatura", "ancora da sigillare")),
+    ],
+)
+def test_command_says_so_when_it_waits_for_the_audit_sealing(
+    tmp_path, capsys, monkeypatch, sealing, says
+):
     from crocevia.audit import chain
 
     waits = []
 
     def wait_for_sealing(timeout=None):
+        """The sealing thread: done within the second, after it, or never."""
         waits.append(timeout)
-        return quick or timeout is None
+        if sealing == "quick" or (sealing == "slow" and timeout is None):
+            chain.seal_pending()
+        return sealing == "quick" or timeout is None
 
     monkeypatch.setattr(chain, "wait_for_sealing", wait_for_sealing)
     call_command("import", "territory", str(write(tmp_path, TERRITORY)))
     err = capsys.readouterr().err
-    assert waits == ([1.0] if quick else [1.0, None])
-    assert ("I dati sono salvati; sigillatura" in err) is not quick
-    assert ("Registro eventi sigillato in" in err) is not quick
+    assert waits == ([1.0] if sealing == "quick" else [1.0, None])
+    for message in (
+        "I dati sono salvati; sigillatura",
+        "Registro eventi sigillato in",
+        "ancora da sigillare",
+    ):
+        assert (message in err) is (message in says), err
+    if sealing == "gave up":
+        pending = AuditEvent.objects.filter(chain_position__isnull=True).count()
+        assert pending > 0 and f"{pending} eventi del registro eventi" in err
 
 
 def test_command_records_the_import_as_the_named_user(tmp_path, actors):
@@ -584,3 +603,67 @@ def test_a_row_the_database_refuses_after_its_check_fails_the_import_whole(tmp_p
     assert Contact.services.through.objects.count() == 0
     assert AuditEvent.objects.count() == events
     assert not any(t.name == "interchange-writer" for t in threading.enumerate())
+
+
+class _DriverError(Exception):
+    """A driver error carrying its SQLSTATE, as psycopg's do."""
+
+    def __init__(self, sqlstate):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate, reported", [("25P02", "background"), ("23505", "own")])
+def test_the_background_writers_error_is_reported_only_when_it_aborted_the_transaction(
+    tmp_path, monkeypatch, sqlstate, reported
+):
+    """When the import's own thread fails on the transaction the background writer aborted
+    ("current transaction is aborted"), the writer's error is the one to report; when it
+    fails for a reason of its own, that reason is."""
+    from django.db import IntegrityError, InternalError
+
+    from crocevia.interchange import engine
+    from crocevia.interchange.kinds.contacts import Contacts
+
+    load_all(tmp_path, upto="persons")
+    background = IntegrityError("the writer's foreign key violation")
+    own = InternalError("this thread's error")
+    own.__cause__ = _DriverError(sqlstate)
+    finished = []
+
+    def finish(self, ctx, *, write):
+        finished.append(write)
+        return None if write else background
+
+    def fail(*args, **kwargs):
+        raise own
+
+    monkeypatch.setattr(Contacts, "finish", finish)
+    monkeypatch.setattr(engine, "_chunks_pass", fail)
+    with pytest.raises((IntegrityError, InternalError)) as failure:
+        run_import("contacts", write(tmp_path, CONTACTS, "contacts.csv"))
+    assert finished == [False]  # the queue dropped, the batch in flight waited for
+    if reported == "background":
+        assert failure.value is background and failure.value.__cause__ is own
+    else:
+        assert failure.value is own
+    assert Contact.objects.count() == 0
+
+
+def test_an_aborted_transaction_is_recognised_through_djangos_wrapping():
+    from django.db import DatabaseError, connection, transaction
+
+    from crocevia.interchange.engine import _on_aborted_transaction
+
+    assert not _on_aborted_transaction(ValueError("no SQLSTATE"))
+    assert not _on_aborted_transaction(None)
+    if connection.vendor != "postgresql":
+        return  # SQLite has no aborted transactions: a failed statement leaves it usable
+    with transaction.atomic():
+        with pytest.raises(DatabaseError) as first, connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        with pytest.raises(DatabaseError) as then, connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        transaction.set_rollback(True)
+    assert not _on_aborted_transaction(first.value)  # division by zero: the cause itself
+    assert _on_aborted_transaction(then.value)

@@ -11,6 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crocevia.interchange.engine import run_import
 from crocevia.interchange.kinds import kind_names
@@ -131,11 +132,28 @@ class Command(BaseCommand):
         # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
         # saying so, since the data are saved already (about 9 s per 200,000 contacts).
         from crocevia.audit.chain import wait_for_sealing
+        from crocevia.audit.models import AuditEvent
 
         started = time.monotonic()
-        if not wait_for_sealing(timeout=SEALING_QUIET_S):
+        quick = wait_for_sealing(timeout=SEALING_QUIET_S)
+        if not quick:
             self.stderr.write(_("The data are saved; sealing the audit trail of the import..."))
             wait_for_sealing()
+        # The sealing thread gives up after a few failures (the database gone, say): the
+        # events then wait for the next sealing, and the operator is told.
+        pending = AuditEvent.objects.filter(chain_position__isnull=True).count()
+        if pending:
+            self.stderr.write(
+                ngettext(
+                    "%(count)d audit trail event is still to be sealed: "
+                    "“crocevia audit seal” seals it.",
+                    "%(count)d audit trail events are still to be sealed: "
+                    "“crocevia audit seal” seals them.",
+                    pending,
+                )
+                % {"count": pending}
+            )
+        elif not quick:
             self.stderr.write(
                 _("Audit trail sealed in %(seconds).1f s.")
                 % {"seconds": time.monotonic() - started}
