@@ -255,7 +255,8 @@ def seal_pending(
         with transaction.atomic():
             _lock(wait=wait)
             rows = list(
-                AuditEvent.objects.filter(chain_position__isnull=True, id__gt=after)
+                AuditEvent.objects.unsealed()
+                .filter(id__gt=after)
                 .order_by("id")
                 .values_list(*HASHED)[:batch_size]
             )
@@ -277,7 +278,7 @@ def seal_pending(
             if since is not None:
                 return sealed
             # The end of the queue, unless events of lower ids were committed meanwhile.
-            if not AuditEvent.objects.filter(chain_position__isnull=True).exists():
+            if not AuditEvent.objects.unsealed().exists():
                 return sealed
             after = 0
 
@@ -394,7 +395,7 @@ def verify_chain(
     a (position, hash) recorded earlier that must still be in the chain.
     """
     result = Verification()
-    pending = AuditEvent.objects.filter(chain_position__isnull=True)
+    pending = AuditEvent.objects.unsealed()
     stale = pending.filter(at__lt=timezone.now() - STALE_AFTER)
     result.stale_unsealed = stale.count()
     if result.stale_unsealed:

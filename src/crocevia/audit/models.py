@@ -15,6 +15,10 @@ class AuditEventQuerySet(models.QuerySet):
     update the table's trigger lets through).
     """
 
+    def unsealed(self):
+        """The events not sealed into the hash chain yet (read by its partial index)."""
+        return self.filter(chain_position__isnull=True)
+
     def update(self, **kwargs):
         raise AppendOnlyError("Audit events are append-only: update() is refused.")
 

@@ -25,6 +25,7 @@ from crocevia.interchange.bulkdb import (
     BackgroundInserts,
     allocate_ids,
     bulk_insert_rows,
+    change_event_json,
     change_event_line,
     change_event_rows,
     copy_text,
@@ -590,7 +591,7 @@ def _contacts_import_bulk(*, actor, rows, inserts):
         Contact._meta.label_lower,
         actor,
         [
-            (action, pk, changes if isinstance(changes, str) else json.dumps(changes), person)
+            (action, pk, change_event_json(changes), person)
             for action, pk, person, changes in entries
         ],
     )

@@ -15,6 +15,7 @@ import threading
 
 from django.db import connection, models
 
+from crocevia.core.countries import country_code, is_country_field
 from crocevia.core.sqlarrays import array_literal
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,6 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
         return objects
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objects, batch_size=500)
-    from crocevia.audit.services import country_code, is_country_field
-
     meta = model._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if f is not pk]
@@ -37,7 +36,7 @@ def bulk_insert(model: type[models.Model], objects: list[models.Model]) -> list[
         ids = _allocate_ids(meta, len(objects))
         json_fields = {f for f in fields if isinstance(f, models.JSONField)}
         # A country field's pre_save builds a Country to save its code: the code is read
-        # directly when it is stored as such (audit.services.country_code).
+        # directly when it is stored as such (core.countries.country_code).
         country_fields = {f for f in fields if is_country_field(f)}
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, new_id in zip(objects, ids, strict=True):
@@ -338,6 +337,12 @@ def change_event_rows(object_type: str, actor, entries, note: str = "import") ->
     ]  # fmt: skip
 
 
+def change_event_json(changes) -> str:
+    """An audit event's `changes` as the JSON text change_event_line takes (JSON text
+    already, as written by a caller that knows its shape, is kept as it is)."""
+    return changes if isinstance(changes, str) else json.dumps(changes)
+
+
 def change_event_line(row) -> str:
     """The COPY line of a row of change_event_rows whose `changes` are JSON text."""
     at, kind, action, actor_id, orgs, object_type, object_id, person_id, changes, note = row
@@ -361,19 +366,16 @@ def insert_change_events(object_type: str, actor, entries, note: str = "import")
     from crocevia.audit.chain import schedule_seal
     from crocevia.audit.models import AuditEvent
 
-    rows = change_event_rows(object_type, actor, entries, note)
-    if rows and connection.vendor == "postgresql":
-        # As COPY text lines (change_event_line), not adapted value by value by psycopg;
-        # the changes are encoded first, by the encoder of their column.
-        sql, encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
-        ((at, encode),) = encoders
-        text = "".join(
-            change_event_line((*row[:at], encode(row[at]), *row[at + 1 :])) for row in rows
-        )
-        with connection.cursor() as cursor:
-            _copy(cursor.cursor, sql, None, text)
-    else:
+    if connection.vendor != "postgresql":
+        rows = change_event_rows(object_type, actor, entries, note)
         bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
+    elif entries:
+        # As COPY text lines, like the contacts' events, not adapted value by value.
+        entries = [(a, pk, change_event_json(c), person) for a, pk, c, person in entries]
+        rows = change_event_rows(object_type, actor, entries, note)
+        sql, _encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
+        with connection.cursor() as cursor:
+            _copy(cursor.cursor, sql, None, "".join(map(change_event_line, rows)))
     schedule_seal()
 
 

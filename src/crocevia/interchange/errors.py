@@ -2,6 +2,16 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
+# The database refused a write that passed the import's checks: a record the file refers
+# to was removed or changed by someone else while the import ran (its transaction is
+# rolled back whole). Said to the user, who can check the file again.
+WRITE_REFUSED = gettext_lazy(
+    "Another user changed or removed data this file refers to while it was being written: "
+    "nothing was written. Check the file again."
+)
+
 
 class FileError(Exception):
     """The file as a whole cannot be read: not CSV/XLSX, bad encoding, bad header."""

@@ -31,13 +31,14 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import IntegrityError, close_old_connections, connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crocevia.audit.models import AuditEvent
 
 from .engine import Report, run_import
+from .errors import WRITE_REFUSED
 from .models import ImportJob
 from .scope import Scope
 
@@ -353,6 +354,9 @@ def _work(job_id: int, dry_run: bool, language: str) -> None:
                 )
         except Cancelled:
             status = ImportJob.Status.CANCELLED
+        except IntegrityError as exc:
+            logger.warning("import job %s refused by the database: %s", job_id, exc)
+            status, message = ImportJob.Status.FAILED, str(WRITE_REFUSED)
         except Exception:
             logger.exception("import job %s failed", job_id)
             status = ImportJob.Status.FAILED

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
-from crocevia.audit.services import audit_access, audit_change, country_code, diff, snapshot
+from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.core.countries import country_code
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import fold, names_similar
 

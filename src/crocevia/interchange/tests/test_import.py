@@ -1,8 +1,11 @@
 import datetime
+import functools
+import importlib
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from crocevia.audit.models import AuditEvent
 from crocevia.desk.models import Contact
@@ -567,22 +570,18 @@ def test_a_contacts_file_in_many_chunks_loads_whole(tmp_path):
     assert AuditEvent.objects.filter(object_type="desk.contact").count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_row_the_database_refuses_after_its_check_fails_the_import_whole(tmp_path, monkeypatch):
-    """A person removed behind the import's back, after its row passed the check and before
-    the row reaches the database (PostgreSQL: in the background writer, while the next
-    chunk is prepared; SQLite: at commit). The database's own foreign key refuses it: the
-    import raises that IntegrityError, not a "transaction is aborted" in its place, and
-    nothing is written."""
-    import threading
+@pytest.fixture
+def p1_removed_after_its_row_is_checked(tmp_path, monkeypatch):
+    """Person P1 removed behind the import's back, after the row of its contact C1 passed
+    the check and before the row reaches the database (PostgreSQL: in the background
+    writer, while the next chunk is prepared; SQLite: at commit). Chunks of one row."""
+    from django.db import connection
 
-    from django.db import IntegrityError, connection
-
+    from crocevia.interchange import engine
     from crocevia.interchange.kinds.contacts import Contacts
 
     load_all(tmp_path, upto="persons")
     p1 = Person.objects.get(external_id="P1").pk
-    events = AuditEvent.objects.count()
     check = Contacts.check
     calls = []
 
@@ -594,15 +593,52 @@ def test_a_row_the_database_refuses_after_its_check_fails_the_import_whole(tmp_p
         return check(self, items, ctx)
 
     monkeypatch.setattr(Contacts, "check", check_then_remove_p1)
-    with pytest.raises(IntegrityError) as failure:
-        run_import("contacts", write(tmp_path, CONTACTS, "contacts.csv"), chunk_size=1)
-    assert "foreign key" in str(failure.value).lower(), failure.value
+    # Chunks of one row for the command too (it runs with the default size).
+    command = importlib.import_module("crocevia.interchange.management.commands.import")
+    monkeypatch.setattr(command, "run_import", functools.partial(engine.run_import, chunk_size=1))
+    yield p1
     assert len(calls) >= 2
+
+
+def _nothing_of_the_refused_import_stays(p1, events):
+    import threading
+
     assert Person.objects.filter(pk=p1).exists()  # the deletion was rolled back with the rest
     assert Contact.objects.count() == 0
     assert Contact.services.through.objects.count() == 0
     assert AuditEvent.objects.count() == events
     assert not any(t.name == "interchange-writer" for t in threading.enumerate())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_after_its_check_fails_the_import_whole(
+    tmp_path, p1_removed_after_its_row_is_checked
+):
+    """The database's own foreign key refuses the row: the import raises that
+    IntegrityError, not a "transaction is aborted" in its place, and writes nothing."""
+    from django.db import IntegrityError
+
+    events = AuditEvent.objects.count()
+    with pytest.raises(IntegrityError) as failure:
+        run_import("contacts", write(tmp_path, CONTACTS, "contacts.csv"), chunk_size=1)
+    assert "foreign key" in str(failure.value).lower(), failure.value
+    _nothing_of_the_refused_import_stays(p1_removed_after_its_row_is_checked, events)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_in_italian_that_data_changed_under_the_import(
+    tmp_path, p1_removed_after_its_row_is_checked
+):
+    from crocevia.interchange.errors import WRITE_REFUSED
+
+    events = AuditEvent.objects.count()
+    with pytest.raises(CommandError) as failure:
+        call_command("import", "contacts", str(write(tmp_path, CONTACTS, "contacts.csv")))
+    with translation.override("it"):
+        expected = str(WRITE_REFUSED)
+    assert str(failure.value) == expected
+    assert expected.startswith("Un altro utente")
+    _nothing_of_the_refused_import_stays(p1_removed_after_its_row_is_checked, events)
 
 
 class _DriverError(Exception):

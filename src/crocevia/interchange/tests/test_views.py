@@ -146,6 +146,35 @@ def test_check_writes_nothing_and_confirm_writes(actors, login):
     assert Desk.objects.filter(code="SPI-CPI").count() == 1
 
 
+def test_a_write_the_database_refuses_tells_the_user_what_to_do(actors, login, monkeypatch):
+    """Checked fine, refused by the database when confirmed (a record the file refers to
+    removed meanwhile): the job fails with a message the user can act on, not "internal
+    error", and nothing is written."""
+    from django.db import IntegrityError
+
+    client = login(actors.coordinator)
+    upload(client, "desks", GOOD_DESKS)
+    job = only_job()
+    assert job.status == ImportJob.Status.VALID
+
+    def refused(*args, **kwargs):
+        raise IntegrityError('insert violates foreign key constraint "desk_org_fk"')
+
+    monkeypatch.setattr(services, "run_import", refused)
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.message == it(
+        "Another user changed or removed data this file refers to while it was being "
+        "written: nothing was written. Check the file again."
+    )
+    assert (
+        escape(job.message)
+        in client.get(reverse("interchange:job", args=[job.pk])).content.decode()
+    )
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+
+
 def test_row_of_another_zone_is_refused_and_nothing_is_written(actors, login):
     client = login(actors.coordinator)
     response = upload(client, "desks", OTHER_ZONE_DESKS)

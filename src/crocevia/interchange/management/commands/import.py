@@ -6,14 +6,17 @@ progress bar shows rows per second and time left; otherwise plain log lines.
 """
 
 import csv
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crocevia.interchange.engine import run_import
+from crocevia.interchange.errors import WRITE_REFUSED
 from crocevia.interchange.kinds import kind_names
 
 
@@ -56,6 +59,8 @@ class ProgressPrinter:
             self.stream.write("\n")
 
 
+logger = logging.getLogger(__name__)
+
 SEALING_QUIET_S = 1.0  # a sealing shorter than this goes unannounced
 
 
@@ -90,14 +95,19 @@ class Command(BaseCommand):
                     _("No active user is called %(username)s.") % {"username": options["user"]}
                 )
         progress = ProgressPrinter(self.stderr._out, tty=self.stderr.isatty())
-        report = run_import(
-            options["kind"],
-            options["file"],
-            dry_run=options["dry_run"],
-            sheet=options["sheet"],
-            progress=progress,
-            actor=actor,
-        )
+        try:
+            report = run_import(
+                options["kind"],
+                options["file"],
+                dry_run=options["dry_run"],
+                sheet=options["sheet"],
+                progress=progress,
+                actor=actor,
+            )
+        except IntegrityError as exc:
+            progress.end()
+            logger.warning("import refused by the database: %s", exc)
+            raise CommandError(str(WRITE_REFUSED)) from exc
         progress.end()
         if options["errors"]:
             with open(options["errors"], "w", encoding="utf-8", newline="") as f:
@@ -141,7 +151,7 @@ class Command(BaseCommand):
             wait_for_sealing()
         # The sealing thread gives up after a few failures (the database gone, say): the
         # events then wait for the next sealing, and the operator is told.
-        pending = AuditEvent.objects.filter(chain_position__isnull=True).count()
+        pending = AuditEvent.objects.unsealed().count()
         if pending:
             self.stderr.write(
                 ngettext(
