@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 from .models import Assessment, Dimension
 
@@ -23,7 +23,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 class AssessmentForm(StyledFormMixin, forms.Form):
     phase = forms.ChoiceField(label=_("Phase"), choices=Assessment.Phase.choices)
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
+    assessed_on = PlausibleDateField(label=_("Assessed on"))
     notes = forms.CharField(
         label=_("General notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

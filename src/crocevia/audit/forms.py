@@ -1,14 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 
 class PeriodForm(StyledFormMixin, forms.Form):
     """The period of a person's access report; both ends optional, both included."""
 
-    dal = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    al = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    dal = PlausibleDateField(label=_("From"), required=False, allow_future=True)
+    al = PlausibleDateField(label=_("To"), required=False, allow_future=True)
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import date_range_error
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.core.text import clean_line
 from crocevia.network.models import Comune
 from crocevia.people.models import Household, Person
 
@@ -101,11 +103,21 @@ class ImportResult:
         return not self.errors
 
 
-def row_text(row: dict, column: str) -> str:
+def row_text(row: dict, column: str, *, strict: bool = True) -> str:
+    """The row's text in `column`, cleaned (core.text.clean_line); ValidationError keyed by
+    the column if it holds an invisible, control or direction-changing character.
+
+    `strict=False` only strips: for look-ups made before a row is validated.
+    """
     value = row.get(column)
     if value is None:
         return ""
-    return str(value).strip()
+    if not strict:
+        return str(value).strip()
+    try:
+        return clean_line(str(value))
+    except ValidationError as exc:
+        raise ValidationError({column: exc.messages[0]}) from None
 
 
 def row_date(row: dict, column: str) -> datetime.date | None:
@@ -120,11 +132,17 @@ def row_date(row: dict, column: str) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         raise ValidationError({column: _("Enter a date, not a date and time.")})
     if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({column: _("Enter a valid date (YYYY-MM-DD).")}) from None
+        day = value
+    else:
+        try:
+            day = datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError({column: _("Enter a valid date (YYYY-MM-DD).")}) from None
+    # The range forms accept too; a date in the future gets its own message from the caller.
+    reason = date_range_error(day, allow_future=True)
+    if reason:
+        raise ValidationError({column: reason})
+    return day
 
 
 def messages_of(exc: ValidationError) -> dict[str, str]:
@@ -306,7 +324,7 @@ class _Lookups:
 
     def __init__(self, rows: Sequence[dict] = ()):
         def keys(column):
-            return {row_text(r, column) for r in rows} - {""}
+            return {row_text(r, column, strict=False) for r in rows} - {""}
 
         self.households = {
             h.external_id: h for h in Household.objects.filter(external_id__in=keys("household_id"))
@@ -443,7 +461,7 @@ def benefit_applications_import_bulk(
         lookups = _Lookups(rows)
         seen: dict[str, int] = {}
         for index, row in enumerate(rows):
-            external_id = row_text(row, "external_id")
+            external_id = row_text(row, "external_id", strict=False)
             if external_id in seen:
                 result.errors.append(
                     RowError(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.models import Membership, User
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Organisation, Zone
 
@@ -73,7 +73,7 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
 
 
 class ReviewScheduleForm(StyledFormMixin, forms.Form):
-    scheduled_on = forms.DateField(label=gettext_lazy("Review on"), widget=DateInput())
+    scheduled_on = PlausibleDateField(label=gettext_lazy("Review on"), allow_future=True)
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of review"), choices=Review.Kind.choices, initial="in_itinere"
     )
@@ -83,14 +83,14 @@ class ReviewRecordForm(StyledFormMixin, forms.Form):
     review = forms.ModelChoiceField(
         label=gettext_lazy("Review"), queryset=Review.objects.none(), empty_label=None
     )
-    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=DateInput())
+    held_on = PlausibleDateField(label=gettext_lazy("Held on"))
     notes = forms.CharField(
         label=gettext_lazy("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    next_on = forms.DateField(
+    next_on = PlausibleDateField(
         label=gettext_lazy("Next review on"),
         required=False,
-        widget=DateInput(),
+        allow_future=True,
         help_text=gettext_lazy("Leave empty if no further review is planned."),
     )
 
@@ -107,7 +107,7 @@ class ReviewRecordForm(StyledFormMixin, forms.Form):
 
 class MeetingForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of meeting"), choices=Meeting.Kind.choices)
-    held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    held_on = PlausibleDateField(label=gettext_lazy("Date"))
     zone = forms.ModelChoiceField(label=gettext_lazy("Zone"), queryset=Zone.objects.none())
     attendees = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Attendees"), queryset=User.objects.none()
@@ -167,7 +167,7 @@ class MeetingActionForm(StyledFormMixin, forms.Form):
         queryset=Organisation.objects.order_by("name"),
         required=False,
     )
-    due_on = forms.DateField(label=gettext_lazy("Due on"), required=False, widget=DateInput())
+    due_on = PlausibleDateField(label=gettext_lazy("Due on"), required=False, allow_future=True)
 
     def __init__(self, *args, operators, operator_choices=None, organisation_choices=None, **kw):
         super().__init__(*args, **kw)

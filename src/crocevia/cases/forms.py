@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Intake
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 from .models import NeedClass, Outcome
 
@@ -69,7 +69,7 @@ def _today():
 
 class OpenDirectForm(StyledFormMixin, forms.Form):
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
-    referred_on = forms.DateField(label=_("Referred on"), widget=DateInput(), initial=_today)
+    referred_on = PlausibleDateField(label=_("Referred on"), initial=_today)
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +83,7 @@ class PreassessForm(StyledFormMixin, forms.ModelForm):
     need_class = forms.ChoiceField(
         label=_("Need class"), choices=NeedClass.choices, widget=forms.RadioSelect
     )
-    preassessed_on = forms.DateField(label=_("Pre-assessed on"), widget=DateInput(), initial=_today)
+    preassessed_on = PlausibleDateField(label=_("Pre-assessed on"), initial=_today)
     social_worker = forms.ModelChoiceField(label=_("Social worker of the mini-team"), queryset=None)
     cpi_consultant = forms.ModelChoiceField(
         label=_("CPI consultant of the mini-team"), queryset=None
@@ -145,7 +145,7 @@ def _operators_with(profile):
 
 class MemberForm(StyledFormMixin, forms.Form):
     membership = MembershipChoiceField(label=_("Operator"), memberships=[])
-    on = forms.DateField(label=_("Joins on"), widget=DateInput(), initial=_today)
+    on = PlausibleDateField(label=_("Joins on"), initial=_today)
 
     def __init__(self, *args, memberships, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,11 +173,11 @@ class ManagerForm(StyledFormMixin, forms.Form):
 class DayForm(StyledFormMixin, forms.Form):
     """One date (team formed on, member removed on)."""
 
-    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=_today)
+    on = PlausibleDateField(label=_("Date"), initial=_today)
 
 
 class CloseForm(StyledFormMixin, forms.Form):
-    closed_on = forms.DateField(label=_("Closed on"), widget=DateInput(), initial=_today)
+    closed_on = PlausibleDateField(label=_("Closed on"), initial=_today)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[("", _("Choose the outcome"))] + list(Outcome.choices),

@@ -1036,11 +1036,11 @@ def cases_import_bulk(rows, actor, *, dry_run: bool = False) -> ImportResult:
     # A repeated external_id is an error on its later lines, in file order.
     first_index: dict[str, int] = {}
     for index, row in enumerate(rows):
-        first_index.setdefault(row_text(row, "external_id"), index)
+        first_index.setdefault(row_text(row, "external_id", strict=False), index)
     with transaction.atomic():
         lookups = _CaseLookups()
         for index, row in sorted(enumerate(rows), key=referral_key):
-            external_id = row_text(row, "external_id")
+            external_id = row_text(row, "external_id", strict=False)
             if external_id and first_index[external_id] != index:
                 result.errors.append(
                     RowError(

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
 
 from .models import Contact, DeskService, ItalianLevel, WorkSector
@@ -25,7 +25,7 @@ class ContactForm(StyledFormMixin, forms.Form):
     """A contact with its services, outcome and the language need seen at the desk."""
 
     desk = forms.ModelChoiceField(label=_("Desk"), queryset=None, empty_label=_("Choose a desk"))
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = PlausibleDateField(label=_("Date"))
     services = forms.ModelMultipleChoiceField(
         label=_("Services given"),
         queryset=None,
@@ -151,7 +151,7 @@ class RegisterFilterForm(StyledFormMixin, forms.Form):
     """Which desk and which day the daily register shows."""
 
     desk = forms.TypedChoiceField(label=_("Desk"), coerce=int)
-    day = forms.DateField(label=_("Day"), widget=DateInput())
+    day = PlausibleDateField(label=_("Day"))
 
     def __init__(self, *args, desks, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
 
 
@@ -21,7 +21,7 @@ class ReferralSendForm(StyledFormMixin, forms.Form):
         empty_label=_("Choose an organisation"),
         help_text=_("The organisation of the network that should take the person in."),
     )
-    sent_on = forms.DateField(label=_("Sent on"), widget=DateInput())
+    sent_on = PlausibleDateField(label=_("Sent on"))
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -63,7 +63,7 @@ class ReferralDecideForm(StyledFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether to accept or refuse.")},
     )
-    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
+    decided_on = PlausibleDateField(label=_("Decided on"))
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -18,6 +18,7 @@ from crocevia.accounts.selectors import desks_of
 from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.interchange.bulkdb import (
     CHANGE_EVENT_COLUMNS,
@@ -45,7 +46,7 @@ from .models import (
 )
 
 # Contacts before this date are typing mistakes, not history (the services are younger).
-EARLIEST_DATE = datetime.date(2000, 1, 1)
+EARLIEST_DATE = EARLIEST_EVENT_DATE
 
 CONTACT_AUDIT_FIELDS = [
     "person",

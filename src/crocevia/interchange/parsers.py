@@ -10,10 +10,14 @@ import re
 import time
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 from unidecode import unidecode
+
+from crocevia.core.dates import EARLIEST_EVENT_DATE, latest_date
+from crocevia.core.text import clean_line, clean_multiline
 
 from .errors import CellError
 
@@ -28,7 +32,14 @@ def fold_word(value: str) -> str:
     return unidecode(value).strip().lower()
 
 
-def parse_text(value: str, *, max_length: int | None = None) -> str:
+def parse_text(value: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """The text, NFC and trimmed; refused if it holds an invisible, control or
+    direction-changing character (core.text.clean_line; line breaks allowed in a
+    `multiline` cell: core.text.clean_multiline), naming it."""
+    try:
+        value = clean_multiline(value) if multiline else clean_line(value)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0], "forbidden_character") from None
     if max_length is not None and len(value) > max_length:
         raise CellError(
             _("Too long: %(count)d characters, at most %(max)d are allowed.")
@@ -49,8 +60,14 @@ def today() -> datetime.date:
     return _today_cache[1]
 
 
-def parse_date(value: str, *, allow_future: bool = False, earliest=None) -> datetime.date:
-    """YYYY-MM-DD or DD/MM/YYYY; an impossible date (31/02/2018) is an error, not a guess."""
+def parse_date(
+    value: str, *, allow_future: bool = False, earliest=EARLIEST_EVENT_DATE
+) -> datetime.date:
+    """YYYY-MM-DD or DD/MM/YYYY; an impossible date (31/02/2018) is an error, not a guess.
+
+    The date must lie in the range forms accept too (core.dates): from `earliest` to today,
+    or up to core.dates.FUTURE_YEARS ahead when `allow_future`.
+    """
     try:
         if _ISO_DATE.fullmatch(value):
             result = datetime.date.fromisoformat(value)
@@ -68,6 +85,12 @@ def parse_date(value: str, *, allow_future: bool = False, earliest=None) -> date
 def _check_date_range(result, allow_future, earliest) -> datetime.date:
     if not allow_future and result > today():
         raise CellError(_("The date is in the future."), "future_date")
+    if allow_future and result > latest_date(allow_future=True, today=today()):
+        raise CellError(
+            _("The date is after %(date)s.")
+            % {"date": latest_date(allow_future=True, today=today()).strftime("%d/%m/%Y")},
+            "too_late",
+        )
     if earliest is not None and result < earliest:
         raise CellError(
             _("The date is before %(date)s.") % {"date": earliest.strftime("%d/%m/%Y")},

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
 
 from .models import Intervention, InterventionType
@@ -36,13 +36,13 @@ class InterventionForm(StyledFormMixin, forms.Form):
         queryset=Organisation.objects.order_by("name"),
         empty_label=_("Choose the provider"),
     )
-    starts_on = forms.DateField(
+    starts_on = PlausibleDateField(
         label=_("Planned start"),
         required=False,
-        widget=DateInput(),
+        allow_future=True,
         help_text=_("Record the actual start from the case page once it begins."),
     )
-    ends_on = forms.DateField(label=_("Planned end"), required=False, widget=DateInput())
+    ends_on = PlausibleDateField(label=_("Planned end"), required=False, allow_future=True)
     hours = forms.DecimalField(label=_("Hours"), required=False, min_value=0, decimal_places=1)
     cost = forms.DecimalField(label=_("Cost (€)"), required=False, min_value=0, decimal_places=2)
     funding = forms.CharField(
@@ -57,7 +57,7 @@ class InterventionForm(StyledFormMixin, forms.Form):
 
 
 class StartForm(StyledFormMixin, forms.Form):
-    on = forms.DateField(label=_("Started on"), widget=DateInput())
+    on = PlausibleDateField(label=_("Started on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +74,7 @@ class EndForm(StyledFormMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=Intervention.Status.COMPLETED,
     )
-    on = forms.DateField(label=_("Ended on"), widget=DateInput())
+    on = PlausibleDateField(label=_("Ended on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 from .models import Agreement, CasePart, Organisation
 from .services import PartySpec, document_max_bytes
@@ -33,12 +33,12 @@ class AgreementForm(StyledFormMixin, forms.Form):
         required=False,
         help_text=gettext_lazy("Register or protocol number of the signed act, if any."),
     )
-    signed_on = forms.DateField(label=gettext_lazy("Signed on"), widget=DateInput())
-    valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=DateInput())
-    valid_until = forms.DateField(
+    signed_on = PlausibleDateField(label=gettext_lazy("Signed on"))
+    valid_from = PlausibleDateField(label=gettext_lazy("Valid from"), allow_future=True)
+    valid_until = PlausibleDateField(
         label=gettext_lazy("Valid until"),
         required=False,
-        widget=DateInput(),
+        allow_future=True,
         help_text=gettext_lazy("Leave empty when the agreement is open-ended."),
     )
     renewable = forms.BooleanField(label=gettext_lazy("Renewable"), required=False)

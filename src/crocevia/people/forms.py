@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import (
+    BirthDateField,
+    DateInput,
+    ExpiryDateField,
+    PlausibleDateField,
+    StyledFormMixin,
+)
 from crocevia.network.models import Comune
 
 from .models import Consent, Person, Relationship
@@ -41,6 +47,7 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = FORM_FIELDS
+        field_classes = {"birth_date": BirthDateField, "permit_expires_on": ExpiryDateField}
         widgets = {
             "birth_date": DateInput(),
             "permit_expires_on": DateInput(),
@@ -102,6 +109,7 @@ class ConsentForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["scope", "given_on", "notes"]
+        field_classes = {"given_on": PlausibleDateField}
         widgets = {"given_on": DateInput()}
 
     def __init__(self, *args, **kwargs):
@@ -114,7 +122,7 @@ class ConsentForm(StyledFormMixin, forms.ModelForm):
 
 
 class ConsentWithdrawForm(StyledFormMixin, forms.Form):
-    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
+    withdrawn_on = PlausibleDateField(label=_("Withdrawn on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

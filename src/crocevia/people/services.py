@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_access, audit_change, diff, snapshot
 from crocevia.core.countries import country_code
+from crocevia.core.dates import EARLIEST_BIRTH_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
-from crocevia.core.text import fold, names_similar
+from crocevia.core.text import clean_line, fold, names_similar
 
 from .models import Consent, Household, Person, Relationship
 from .validators import check_codice_fiscale, check_languages
@@ -38,7 +39,7 @@ PERSON_FIELDS = (
 # What the trail records of a person (the household fields change through their services).
 AUDITED_PERSON_FIELDS = (*PERSON_FIELDS, "household", "household_relationship")
 
-OLDEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+OLDEST_BIRTH_DATE = EARLIEST_BIRTH_DATE
 
 
 class ConflictError(BaseConflictError):
@@ -70,17 +71,22 @@ def _apply_and_validate(person: Person, data: dict) -> None:
 
     Raises one ValidationError with every field's messages, so a form can show them all.
     """
+    errors: dict[str, list] = {}
     for name, value in data.items():
         if isinstance(value, str) and name not in ("languages",):
-            value = value.strip()
+            # Names and codes: NFC, trimmed, no invisible or direction-changing character.
+            try:
+                value = clean_line(value)
+            except ValidationError as exc:
+                errors[name] = [exc]
+                value = ""
         setattr(person, name, value)
     if person.external_id == "":
         person.external_id = None
     person.search_name = fold(f"{person.family_name} {person.given_names}")[:250]
 
-    errors: dict[str, list] = {}
     try:
-        person.full_clean(exclude=["codice_fiscale", "languages"])
+        person.full_clean(exclude=["codice_fiscale", "languages", *errors])
     except ValidationError as exc:
         errors.update(exc.error_dict)
     birth_date = person.birth_date if isinstance(person.birth_date, datetime.date) else None

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crocevia.assessments.models import Dimension
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
 
 from .models import PlanVersion
@@ -56,9 +56,9 @@ class ActionForm(StyledFormMixin, forms.Form):
         queryset=Organisation.objects.order_by("name"),
         required=False,
     )
-    due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput())
+    due_on = PlausibleDateField(label=_("Due on"), required=False, allow_future=True)
     # Carried through an edit so a new version keeps progress and provenance.
-    done_on = forms.DateField(required=False, widget=forms.HiddenInput())
+    done_on = PlausibleDateField(required=False, widget=forms.HiddenInput())
     from_meeting = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args, operators=None, n_objectives=0, choices=None, **kwargs):
@@ -129,7 +129,7 @@ def actions_initial(version: PlanVersion) -> list[dict]:
 
 
 class SignForm(StyledFormMixin, forms.Form):
-    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())
+    signed_on = PlausibleDateField(label=_("Signed on"))
     operators = forms.ModelMultipleChoiceField(
         label=_("Operators who signed"),
         queryset=None,
@@ -144,7 +144,7 @@ class SignForm(StyledFormMixin, forms.Form):
 
 
 class ValidateForm(StyledFormMixin, forms.Form):
-    on = forms.DateField(label=_("Validated on"), widget=DateInput())
+    on = PlausibleDateField(label=_("Validated on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

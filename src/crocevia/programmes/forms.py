@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
 
 from .models import Fund, Target
@@ -48,8 +48,8 @@ class ProgrammeForm(StyledFormMixin, forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=300)
     fund = forms.ChoiceField(label=_("Fund"), choices=[("", "—"), *Fund.choices])
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
-    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    start_date = PlausibleDateField(label=_("Start date"), allow_future=True)
+    end_date = PlausibleDateField(label=_("End date"), allow_future=True)
     lead_organisation = OrganisationChoices(
         label=_("Lead organisation"),
         queryset=Organisation.objects.order_by("name"),
@@ -116,7 +116,7 @@ class ExpenditureForm(StyledFormMixin, forms.Form):
     action = forms.ModelChoiceField(
         label=_("Budget action"), queryset=None, empty_label=_("Choose the action")
     )
-    spent_on = forms.DateField(label=_("Date"), widget=DateInput())
+    spent_on = PlausibleDateField(label=_("Date"))
     amount = MoneyField(label=_("Amount (€)"), help_text=_("e.g. 1.250,00"))
     description = forms.CharField(label=_("Description"), max_length=300)
     document_reference = forms.CharField(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crocevia.core.forms import DateInput, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 MAX_YEARS = 5
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -52,10 +52,12 @@ class ReportForm(StyledFormMixin, forms.Form):
 
     HTML_NAMES = {"start": "from", "end": "to"}
 
-    start = forms.DateField(
-        label=gettext_lazy("From"), input_formats=DATE_FORMATS, widget=DateInput()
+    start = PlausibleDateField(
+        label=gettext_lazy("From"), input_formats=DATE_FORMATS, allow_future=True
     )
-    end = forms.DateField(label=gettext_lazy("To"), input_formats=DATE_FORMATS, widget=DateInput())
+    end = PlausibleDateField(
+        label=gettext_lazy("To"), input_formats=DATE_FORMATS, allow_future=True
+    )
     scope = forms.ChoiceField(label=gettext_lazy("Scope"))
 
     def __init__(self, *args, scopes, **kwargs):

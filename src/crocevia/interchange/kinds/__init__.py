@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from crocevia.core.dates import EARLIEST_EVENT_DATE
+
 from .. import parsers
 from ..errors import CellError, RowError
 
@@ -75,11 +77,15 @@ class Row:
             self.error(column, exc.reason, exc.code)
             return None
 
-    def text(self, column, *, required=False, max_length=None) -> str:
-        value = self._get(column, required, parsers.parse_text, max_length=max_length)
+    def text(self, column, *, required=False, max_length=None, multiline=False) -> str:
+        value = self._get(
+            column, required, parsers.parse_text, max_length=max_length, multiline=multiline
+        )
+        if value == "" and required:  # only spaces once cleaned (non-breaking ones)
+            self.error(column, _("This cell is required and is empty."), "required")
         return value or ""
 
-    def date(self, column, *, required=False, allow_future=False, earliest=None):
+    def date(self, column, *, required=False, allow_future=False, earliest=EARLIEST_EVENT_DATE):
         return self._get(
             column, required, parsers.parse_date, allow_future=allow_future, earliest=earliest
         )

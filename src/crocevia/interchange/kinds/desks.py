@@ -38,7 +38,7 @@ class Desks(Kind):
             "name": row.text("name", required=True, max_length=200),
             "level": row.integer("level", required=True, minimum=1, maximum=2),
             "comune_id": None,
-            "opening_hours": row.text("opening_hours"),
+            "opening_hours": row.text("opening_hours", multiline=True),
         }
         org = row.text("organisation_code", required=True)
         if org:

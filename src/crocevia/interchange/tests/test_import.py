@@ -703,3 +703,62 @@ def test_an_aborted_transaction_is_recognised_through_djangos_wrapping():
         transaction.set_rollback(True)
     assert not _on_aborted_transaction(first.value)  # division by zero: the cause itself
     assert _on_aborted_transaction(then.value)
+
+
+def test_invisible_and_direction_changing_characters_in_names_are_refused(tmp_path, network):
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P20,Neri,\u200b,M,1970-01-01,IT,,,,,,,,",
+            "P21,\u202eirem,Ugo,M,1970-01-01,IT,,,,,,,,",
+            "P22\u200d,Neri,Eva,F,1970-01-01,IT,,,,,,,,",
+        ),
+        {
+            (3, "given_names", "forbidden_character"),
+            (4, "family_name", "forbidden_character"),
+            (5, "external_id", "forbidden_character"),
+        },
+    )
+    report = run_import(
+        "persons", write(tmp_path, persons_file("P20,Neri,\u200b,M,1970-01-01,IT,,,,,,,,"))
+    )
+    with translation.override("it"):
+        assert "U+200B (ZERO WIDTH SPACE)" in str(report.errors[0].reason)
+
+
+def test_names_are_stored_nfc_and_trimmed_and_a_non_breaking_space_alone_is_empty(
+    tmp_path, network
+):
+    decomposed = "Nde\u0300ye"  # e + combining grave accent, as some keyboards send it
+    load(tmp_path, "persons", persons_file(f"P30,Diop,{decomposed}\u00a0,F,1990-05-17,SN,,,,,,,,"))
+    assert Person.objects.get(external_id="P30").given_names == "Ndèye"
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file("P31,Diop,\u00a0\u00a0,F,1990-05-17,SN,,,,,,,,"),
+        {(3, "given_names", "required")},
+    )
+
+
+def test_dates_outside_the_plausible_range_of_the_forms_are_refused(tmp_path, people):
+    assert_rejected(
+        tmp_path,
+        "persons",
+        persons_file(
+            "P40,Neri,Ugo,M,1899-12-31,IT,,,,,,,,",
+            "P41,Neri,Eva,F,1970-01-01,IT,,,,,,,,2999-01-01",
+            "P42,Neri,Ada,F,1970-01-01,IT,,,,,,,,0001-01-01",
+        ),
+        {
+            (3, "birth_date", "too_early"),
+            (4, "permit_expires_on", "too_late"),
+            (5, "permit_expires_on", "too_early"),
+        },
+    )
+    assert_rejected(
+        tmp_path,
+        "contacts",
+        contacts_file("C40,P1,D-PISA,0001-01-01,information,,"),
+        {(3, "date", "too_early")},
+    )

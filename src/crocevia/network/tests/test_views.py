@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
@@ -361,3 +361,24 @@ def test_query_counts_stay_bounded(actors, network, login, django_assert_max_num
     for url, limit in pages.items():
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("signed_on", "0001-01-01", "La data non può essere precedente al 01/01/2000."),
+        ("valid_until", "9999-12-31", "La data non può essere successiva al"),
+    ],
+)
+def test_an_implausible_date_is_refused_beside_its_field(
+    actors, login, var_dir, field, value, message
+):
+    client = login(actors.coordinator)
+    with translation.override("it"):
+        response = client.post(
+            reverse("network:agreement_create"), _form_data(actors, **{field: value})
+        )
+    assert response.status_code == 200
+    assert response.context["form"].has_error(field, code="implausible_date")
+    assert message in response.content.decode()
+    assert not Agreement.objects.exists()

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -368,3 +369,56 @@ def test_consent_in_the_future_is_refused_beside_the_field(actors, awa, login):
     assert response.status_code == 200
     assert response.context["consent_form"].has_error("given_on")
     assert not awa.consents.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "character"),
+    [
+        ("given_names", "\u200b", "U+200B (ZERO WIDTH SPACE)"),
+        ("family_name", "\u202eporD", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("codice_fiscale", AWA_CF[:8] + "\u200c" + AWA_CF[8:], "U+200C (ZERO WIDTH NON-JOINER)"),
+    ],
+)
+def test_invisible_or_direction_changing_character_is_refused_naming_it(
+    actors, login, field, value, character
+):
+    with translation.override("it"):
+        response = login(actors.desk_operator).post(
+            reverse("people:create"), form_post(**{field: value})
+        )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.has_error(field, code="forbidden_character")
+    assert character in response.content.decode()
+    assert "non è ammesso" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_names_are_saved_nfc_and_trimmed(actors, login):
+    login(actors.desk_operator).post(
+        reverse("people:create"),
+        form_post(given_names="\u00a0Nde\u0300ye\u00a0", family_name=" Diop "),
+    )
+    person = Person.objects.get()
+    assert (person.family_name, person.given_names) == ("Diop", "Ndèye")
+
+
+def test_the_service_refuses_a_hidden_character_whoever_calls_it(actors):
+    with pytest.raises(ValidationError) as exc:
+        register(actors.desk_operator, given_names="A\u2066wa")
+    assert exc.value.error_dict["given_names"][0].code == "forbidden_character"
+    assert not Person.objects.exists()
+
+
+def test_a_birth_date_before_1900_or_a_permit_expiry_centuries_ahead_is_refused(actors, login):
+    with translation.override("it"):
+        response = login(actors.desk_operator).post(
+            reverse("people:create"),
+            form_post(birth_date=datetime.date(1, 1, 1), permit_expires_on="2999-01-01"),
+        )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.has_error("birth_date", code="implausible_date")
+    assert form.has_error("permit_expires_on", code="implausible_date")
+    assert "non può essere precedente al 01/01/1900" in response.content.decode()
+    assert not Person.objects.exists()

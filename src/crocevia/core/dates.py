@@ -1,0 +1,63 @@
+"""The plausible range of a date typed on a form or read from an import.
+
+One definition for every path, so that a form cannot accept what an import refuses (an
+agreement signed on 0001-01-01, a contact in 2099):
+
+- a date of the services' work (a contact, a case's milestone, a meeting, an agreement,
+  a programme) is not before `EARLIEST_EVENT_DATE`;
+- a birth date is not before `EARLIEST_BIRTH_DATE`;
+- a date that may lie ahead (a due date, an expiry, an agreement's end) is at most
+  `FUTURE_YEARS` years from today; any other date is not after today.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+EARLIEST_EVENT_DATE = datetime.date(2000, 1, 1)
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+FUTURE_YEARS = 10
+
+
+def latest_date(*, allow_future: bool, today: datetime.date | None = None) -> datetime.date:
+    """The last plausible day: today, or FUTURE_YEARS years from today."""
+    today = today or timezone.localdate()
+    if not allow_future:
+        return today
+    try:
+        return today.replace(year=today.year + FUTURE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + FUTURE_YEARS, day=28)
+
+
+def date_range_error(
+    day: datetime.date,
+    *,
+    earliest: datetime.date = EARLIEST_EVENT_DATE,
+    allow_future: bool = False,
+    today: datetime.date | None = None,
+) -> str | None:
+    """The Italian reason `day` is outside its plausible range, or None."""
+    latest = latest_date(allow_future=allow_future, today=today)
+    if day < earliest:
+        return _("The date cannot be before %(date)s.") % {"date": earliest.strftime("%d/%m/%Y")}
+    if day > latest:
+        if not allow_future:
+            return _("The date cannot be in the future.")
+        return _("The date cannot be after %(date)s.") % {"date": latest.strftime("%d/%m/%Y")}
+    return None
+
+
+def check_date_range(
+    day: datetime.date,
+    *,
+    earliest: datetime.date = EARLIEST_EVENT_DATE,
+    allow_future: bool = False,
+) -> datetime.date:
+    """`day`, or ValidationError with the reason it is not plausible."""
+    reason = date_range_error(day, earliest=earliest, allow_future=allow_future)
+    if reason:
+        raise ValidationError(reason, code="implausible_date")
+    return day
