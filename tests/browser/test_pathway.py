@@ -153,6 +153,7 @@ def test_the_whole_pathway(session_as, actors):
         s.page.fill("textarea[name=work_history]", "Addetta alle pulizie, tre anni.")
         s.page.fill("textarea[name=health_declared]", "Nulla da segnalare.")
         s.click_label_of(f"input[name=need_class][value='{NeedClass.COMPLEX}']")
+        s.page.select_option("select[name=area]", "economic_hardship")
         s.submit(reverse("cases:preassess", args=[case.pk]), expect_path=case_url)
         case.refresh_from_db()
         assert (case.stage, case.need_class) == (Stage.PREASSESSED, NeedClass.COMPLEX)

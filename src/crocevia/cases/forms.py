@@ -11,7 +11,7 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Intake
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
-from .models import NeedClass, Outcome
+from .models import NeedClass, Outcome, ServiceArea
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -82,6 +82,11 @@ class OpenDirectForm(StyledFormMixin, forms.Form):
 class PreassessForm(StyledFormMixin, forms.ModelForm):
     need_class = forms.ChoiceField(
         label=_("Need class"), choices=NeedClass.choices, widget=forms.RadioSelect
+    )
+    area = forms.ChoiceField(
+        label=_("Service area"),
+        choices=[("", _("Choose the service area")), *ServiceArea.choices],
+        help_text=_("The area of the social services the case belongs to (reported to SIUSS)."),
     )
     preassessed_on = PlausibleDateField(label=_("Pre-assessed on"), initial=_today)
     social_worker = forms.ModelChoiceField(label=_("Social worker of the mini-team"), queryset=None)

@@ -39,6 +39,29 @@ class Outcome(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ServiceArea(models.TextChoices):
+    """The social services' area of a case (the SST areas the Pisa report counts)."""
+
+    ECONOMIC_HARDSHIP = "economic_hardship", _("Adults in economic hardship")
+    HOUSING_EMERGENCY = "housing_emergency", _("Housing emergency")
+    FAMILIES_PREVENTION = "families_prevention", _("Families and minors, secondary prevention")
+    CHILD_PROTECTION = "child_protection", _("Child protection")
+    DISABILITY = "disability", _("Disability and non-self-sufficiency")
+    OTHER = "other", _("Other")
+
+
+# SIUSS's AreaUtenza of each service area (INDICATORS.md, cases.by_area): 1 families and
+# minors, 2 disability and non-self-sufficiency, 3 poverty, hardship and other adults.
+SIUSS_AREA = {
+    ServiceArea.ECONOMIC_HARDSHIP: 3,
+    ServiceArea.HOUSING_EMERGENCY: 3,
+    ServiceArea.FAMILIES_PREVENTION: 1,
+    ServiceArea.CHILD_PROTECTION: 1,
+    ServiceArea.DISABILITY: 2,
+    ServiceArea.OTHER: 3,
+}
+
+
 class Origin(models.TextChoices):
     DESK_CONTACT = "desk_contact", _("Desk contact sent to level 2")
     REFERRAL = "referral", _("Referral accepted")
@@ -99,6 +122,13 @@ class Case(models.Model):
     preassessed_on = models.DateField(_("pre-assessed on"), null=True, blank=True)
     need_class = models.CharField(
         _("need class"), max_length=10, choices=NeedClass.choices, blank=True
+    )
+    area = models.CharField(
+        _("service area"),
+        max_length=30,
+        choices=ServiceArea.choices,
+        blank=True,
+        help_text=_("Chosen at the pre-assessment; empty for cases imported without it."),
     )
     team_formed_on = models.DateField(_("team formed on"), null=True, blank=True)
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True)

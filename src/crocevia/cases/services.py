@@ -28,7 +28,7 @@ from crocevia.desk.referrals import (
 from crocevia.network.models import Organisation
 from crocevia.people.selectors import persons_visible_to
 
-from .models import Case, NeedClass, Origin, Outcome, PlanKind, Stage, TeamMember
+from .models import Case, NeedClass, Origin, Outcome, PlanKind, ServiceArea, Stage, TeamMember
 from .selectors import is_zone_coordinator_of
 from .workflow import case_transition, check_milestone_date
 
@@ -442,8 +442,11 @@ def _mini_team_membership(user, case, profile) -> Membership | None:
 
 
 @transaction.atomic
-def case_preassess(*, actor, case, on, need_class, social_worker, cpi_consultant, **section_a):
-    """Record section A (the mini-team's pre-assessment) and classify the need.
+def case_preassess(
+    *, actor, case, on, need_class, social_worker, cpi_consultant, area="", **section_a
+):
+    """Record section A (the mini-team's pre-assessment) and classify the need and the
+    service area (ServiceArea; the form requires it, an old register may lack it).
 
     The social worker and the CPI consultant join the team (consent gate included), then
     the case moves to "pre-assessed" with the need class and the date. All or nothing.
@@ -465,6 +468,8 @@ def case_preassess(*, actor, case, on, need_class, social_worker, cpi_consultant
         errors["housing"] = _("Choose a valid housing situation.")
     if need_class not in NeedClass.values:
         errors["need_class"] = _("Choose the need class (work, social or complex).")
+    if area and area not in ServiceArea.values:
+        errors["area"] = _("Choose a valid service area.")
     sw = (
         _mini_team_membership(social_worker, case, Profile.SOCIAL_WORKER) if social_worker else None
     )
@@ -527,7 +532,12 @@ def case_preassess(*, actor, case, on, need_class, social_worker, cpi_consultant
             raise ValidationError({field: exc.messages}) from exc
         active.add(membership.user_id)
     return case_transition(
-        case=case, actor=actor, to_stage=Stage.PREASSESSED, on=on, need_class=need_class
+        case=case,
+        actor=actor,
+        to_stage=Stage.PREASSESSED,
+        on=on,
+        need_class=need_class,
+        area=area or "",
     )
 
 
@@ -664,6 +674,7 @@ CASE_IMPORT_COLUMNS = (
     "plan_started_on",
     "closed_on",
     "outcome",
+    "area",
 )
 _REQUIRED_CASE_COLUMNS = ("external_id", "person_external_id", "organisation_code", "referred_on")
 _CASE_DATE_COLUMNS = (
@@ -675,11 +686,16 @@ _CASE_DATE_COLUMNS = (
     "plan_started_on",
     "closed_on",
 )
-_CASE_CODE_COLUMNS = {"need_class": NeedClass, "plan_kind": PlanKind, "outcome": Outcome}
+_CASE_CODE_COLUMNS = {
+    "need_class": NeedClass,
+    "plan_kind": PlanKind,
+    "outcome": Outcome,
+    "area": ServiceArea,
+}
 # The workflow steps an imported row walks, in pathway order: (milestone column, target
 # stage, the columns the transition sets). Column names are the case's field names.
 _IMPORT_STEPS = (
-    ("preassessed_on", Stage.PREASSESSED, ("need_class",)),
+    ("preassessed_on", Stage.PREASSESSED, ("need_class", "area")),
     ("team_formed_on", Stage.TEAM_FORMED, ()),
     ("assessed_on", Stage.ASSESSED, ()),
     ("plan_signed_on", Stage.PLAN_SIGNED, ("plan_kind",)),
@@ -832,8 +848,10 @@ def _compare_existing(case: Case, values: dict) -> None:
         if values[milestone] != recorded:
             refuse(milestone, recorded)
         for column in sets:
+            if column == "area" and not values[column]:
+                continue  # optional: a register without the column keeps what is recorded
             if values[column] != getattr(case, column):
-                refuse(column, getattr(case, column))
+                refuse(column, getattr(case, column) or "—")
     if case.is_closed:
         for milestone, _stage, _sets in _IMPORT_STEPS:
             if values[milestone] and getattr(case, milestone) is None and milestone not in errors:

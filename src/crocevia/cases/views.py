@@ -269,6 +269,7 @@ def preassess(request, pk):
                 case=case,
                 on=data["preassessed_on"],
                 need_class=data["need_class"],
+                area=data["area"],
                 social_worker=data["social_worker"],
                 cpi_consultant=data["cpi_consultant"],
                 **form.section_a(),

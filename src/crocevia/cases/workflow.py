@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.audit.services import audit_change
 
-from .models import Case, NeedClass, Outcome, PlanKind, Stage
+from .models import Case, NeedClass, Outcome, PlanKind, ServiceArea, Stage
 
 # Milestones in pathway order; each set one is on or after the set ones before it.
 MILESTONES: list[tuple[str, str]] = [
@@ -91,6 +91,13 @@ def _outcome_given(case: Case, values: dict) -> dict[str, str]:
     return {}
 
 
+def _area_known(case: Case, values: dict) -> dict[str, str]:
+    area = values.get("area") or ""
+    if area and area not in ServiceArea.values:
+        return {"area": _("Choose a valid service area.")}
+    return {}
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str
@@ -108,8 +115,8 @@ TRANSITIONS: list[Transition] = [
         Stage.REFERRED,
         Stage.PREASSESSED,
         "preassessed_on",
-        (_need_class_given,),
-        ("need_class",),
+        (_need_class_given, _area_known),
+        ("need_class", "area"),
     ),
     Transition(
         Stage.PREASSESSED, Stage.TEAM_FORMED, "team_formed_on", (_is_complex, _has_case_manager)

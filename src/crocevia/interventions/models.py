@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.network.models import Organisation
 
+# The catalogue's parenting-support kinds (LEP "first 1,000 days": INDICATORS.md,
+# lep.first_1000_days_parenting): "Sostegno alla genitorialità e mediazione familiare".
+PARENTING_SUPPORT_TYPES = ("mediazione-familiare",)
+
 
 class InterventionType(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)

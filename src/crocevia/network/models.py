@@ -18,6 +18,14 @@ class Zone(models.Model):
         return self.name
 
 
+# Provinces whose territory is a metropolitan city (law 56/2014; Sardinia's Cagliari
+# included). In Tuscany: the Metropolitan City of Florence. The LEP's access-point norm is
+# one per 70,000 inhabitants in a large Comune of a metropolitan city (INDICATORS.md).
+METROPOLITAN_CITY_PROVINCES = frozenset(
+    {"TO", "GE", "MI", "VE", "BO", "FI", "RM", "NA", "BA", "RC", "PA", "ME", "CT", "CA"}
+)
+
+
 class Comune(models.Model):
     istat_code = models.CharField(
         _("ISTAT code"),
@@ -43,6 +51,10 @@ class Comune(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.province})"
+
+    @property
+    def in_metropolitan_city(self) -> bool:
+        return self.province in METROPOLITAN_CITY_PROVINCES
 
 
 class Organisation(models.Model):

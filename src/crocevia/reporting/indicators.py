@@ -32,15 +32,33 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Trim
+from django.db.models.functions import Coalesce, NullIf, Trim
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.models import Membership, Profile
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as ApplicationStatus
 from crocevia.cases.followup import meetings_with_minutes
-from crocevia.cases.models import Case, Meeting, NeedClass, Outcome, PlanKind
+from crocevia.cases.models import (
+    Case,
+    Meeting,
+    NeedClass,
+    Outcome,
+    PlanKind,
+    ServiceArea,
+    TeamMember,
+)
 from crocevia.desk.models import Contact, ContactService, DeskService, LanguageNeed, WorkSector
-from crocevia.network.models import Organisation, Zone
+from crocevia.interventions.models import PARENTING_SUPPORT_TYPES, Intervention
+from crocevia.network.models import (
+    METROPOLITAN_CITY_PROVINCES,
+    Agreement,
+    AgreementParty,
+    Comune,
+    Desk,
+    Organisation,
+    Zone,
+)
 from crocevia.network.selectors import lep_figures
 from crocevia.people.models import Person, Sex
 from crocevia.programmes.models import MONEY, BudgetAction, Expenditure, Target
@@ -78,6 +96,14 @@ KEYS = (
     "network.meetings_with_minutes",
     "budget.by_action",
     "language.needs_by_sector",
+    "cases.by_area",
+    "network.partner_organisations_in_teams",
+    "network.agreements_active",
+    "lep.access_points",
+    "lep.social_workers",
+    "lep.teams",
+    "lep.assessed_with_intervention",
+    "lep.first_1000_days_parenting",
 )
 
 # The other 26 member states of the European Union (ISO 3166-1 alpha-2).
@@ -530,6 +556,272 @@ def language_indicators(start, end, scope: Scope) -> dict:
     return {"language.needs_by_sector": result}
 
 
+# --- areas, partners and agreements ---------------------------------------------------------
+
+
+def area_indicators(start, end, scope: Scope) -> dict:
+    """cases.by_area: over cases pre-assessed in the period, distinct persons by service area
+    (a case without one counts in "other"), by sex and citizenship group. One query."""
+    citizenship = "person__citizenship"
+    person = "person_id"
+    rows = (
+        Case.objects.filter(
+            scope.organisation_q("organisation"),
+            preassessed_on__gte=start,
+            preassessed_on__lte=end,
+        )
+        .annotate(_area=Coalesce(NullIf("area", Value("")), Value(ServiceArea.OTHER)))
+        .values("_area")
+        .annotate(
+            persons=Count(person, distinct=True),
+            M=Count(person, distinct=True, filter=Q(person__sex=Sex.MALE)),
+            F=Count(person, distinct=True, filter=Q(person__sex=Sex.FEMALE)),
+            IT=Count(person, distinct=True, filter=Q(**{citizenship: "IT"})),
+            EU=Count(
+                person, distinct=True, filter=Q(**{f"{citizenship}__in": sorted(EU_COUNTRIES)})
+            ),
+            unknown=Count(
+                person,
+                distinct=True,
+                filter=Q(**{citizenship: ""}) | Q(**{f"{citizenship}__isnull": True}),
+            ),
+        )
+        .order_by()
+    )
+    keys = ("persons", "M", "F", "IT", "EU", "non_EU", "unknown")
+    result = {area: dict.fromkeys(keys, 0) for area in ServiceArea.values}
+    for row in rows:
+        line = result[row["_area"]]
+        for key in keys:
+            if key != "non_EU":
+                line[key] = row[key]
+        line["non_EU"] = row["persons"] - row["IT"] - row["EU"] - row["unknown"]
+    return {"cases.by_area": result}
+
+
+def _active_teams(start, end):
+    """Cases whose team is active on at least one day of [start, end]: formed on or before
+    `end` and not closed before `start`."""
+    return Case.objects.filter(team_formed_on__isnull=False, team_formed_on__lte=end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
+    )
+
+
+def partner_indicators(start, end, scope: Scope) -> dict:
+    """network.partner_organisations_in_teams and network.agreements_active."""
+    teams = _active_teams(start, end).filter(scope.organisation_q("organisation"))
+    partners = Organisation.objects.filter(
+        pk__in=TeamMember.objects.filter(case__in=teams.values("pk"), added_on__lte=end)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
+        .values("organisation_id")
+    )
+    by_kind = dict.fromkeys(Organisation.Kind.values, 0)
+    for kind, n in partners.values_list("kind").annotate(n=Count("pk")).order_by():
+        by_kind[kind] = n
+    by_kind["total"] = sum(by_kind.values())
+    agreements = Agreement.objects.filter(valid_from__lte=end).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=start)
+    )
+    if scope.zone is not None or scope.organisation is not None:
+        agreements = agreements.filter(
+            pk__in=AgreementParty.objects.filter(scope.organisation_q("organisation")).values(
+                "agreement_id"
+            )
+        )
+    sharing = 0
+    total = 0
+    for parts in _parties_parts(agreements):
+        total += 1
+        sharing += bool(parts)
+    return {
+        "network.partner_organisations_in_teams": by_kind,
+        "network.agreements_active": {"total": total, "with_data_sharing": sharing},
+    }
+
+
+def _parties_parts(agreements):
+    """For each agreement, whether any party's data-sharing clause names a part."""
+    shared: dict[int, bool] = {}
+    for agreement_id, parts in AgreementParty.objects.filter(
+        agreement_id__in=agreements.values("pk")
+    ).values_list("agreement_id", "shared_parts"):
+        shared[agreement_id] = shared.get(agreement_id, False) or bool(parts)
+    for agreement_id in agreements.values_list("pk", flat=True):
+        yield shared.get(agreement_id, False)
+
+
+# --- LEP compliance, per zone (seed 002, "Sintesi Obiettivi LEP") ----------------------------
+
+LEP_INHABITANTS_PER_ACCESS_POINT = 20_000
+LEP_INHABITANTS_PER_ACCESS_POINT_LARGE = 40_000  # a Comune over 40,000
+LEP_INHABITANTS_PER_ACCESS_POINT_METRO = 70_000  # ... of a metropolitan city
+LEP_LARGE_COMUNE = 40_000
+LEP_INHABITANTS_PER_SOCIAL_WORKER = 5_000
+FIRST_THOUSAND_DAYS = 1000
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def required_access_points(comuni: list[tuple[int, str]]) -> int:
+    """ceil(P/20,000) over the Comuni of 40,000 inhabitants or fewer, plus, for each larger
+    Comune, ceil(p/40,000), or ceil(p/70,000) in a metropolitan city. (population, province)
+    pairs."""
+    small = sum(p for p, _province in comuni if p <= LEP_LARGE_COMUNE)
+    required = _ceil_div(small, LEP_INHABITANTS_PER_ACCESS_POINT)
+    for population, province in comuni:
+        if population > LEP_LARGE_COMUNE:
+            norm = (
+                LEP_INHABITANTS_PER_ACCESS_POINT_METRO
+                if province in METROPOLITAN_CITY_PROVINCES
+                else LEP_INHABITANTS_PER_ACCESS_POINT_LARGE
+            )
+            required += _ceil_div(population, norm)
+    return required
+
+
+def lep_indicators(start, end, scope: Scope) -> dict:
+    """The LEP table: {zone code: {...}} for every zone of the scope (an organisation's:
+    its zone; the installation's: every zone)."""
+    zone_ids = scope.zone_ids
+    zones = Zone.objects.order_by("code")
+    if zone_ids is not None:
+        zones = zones.filter(pk__in=zone_ids)
+    zones = list(zones.values_list("pk", "code"))
+    ids = [pk for pk, _code in zones]
+    comuni: dict[int, list] = {pk: [] for pk in ids}
+    for zone_id, population, province in Comune.objects.filter(zone_id__in=ids).values_list(
+        "zone_id", "population", "province"
+    ):
+        comuni[zone_id].append((population, province))
+    desks = dict(
+        Desk.objects.filter(active=True, level=Desk.Level.FIRST, organisation__zone_id__in=ids)
+        .values_list("organisation__zone_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    workers = dict(
+        Membership.objects.filter(
+            active=True,
+            user__is_active=True,
+            profile=Profile.SOCIAL_WORKER,
+            organisation__zone_id__in=ids,
+        )
+        .values_list("organisation__zone_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .order_by()
+    )
+    teams = dict(
+        _active_teams(start, end)
+        .filter(zone_id__in=ids)
+        .values_list("zone_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    assessed = _assessed_complex(start, end, ids)
+    result = {
+        "lep.access_points": {},
+        "lep.social_workers": {},
+        "lep.teams": {},
+        "lep.assessed_with_intervention": {},
+        "lep.first_1000_days_parenting": {},
+    }
+    for pk, code in zones:
+        population = sum(p for p, _province in comuni[pk])
+        required = required_access_points(comuni[pk])
+        present = desks.get(pk, 0)
+        result["lep.access_points"][code] = {
+            "required": required,
+            "present": present,
+            "met": present >= required,
+        }
+        required = _ceil_div(population, LEP_INHABITANTS_PER_SOCIAL_WORKER)
+        present = workers.get(pk, 0)
+        result["lep.social_workers"][code] = {
+            "required": required,
+            "present": present,
+            "met": present >= required,
+        }
+        active = teams.get(pk, 0)
+        result["lep.teams"][code] = {"active": active, "met": active >= 1}
+        cases = assessed.get(pk, [])
+        households = len(cases)
+        with_intervention = sum(1 for c in cases if c["intervention"])
+        result["lep.assessed_with_intervention"][code] = {
+            "households": households,
+            "with_intervention": with_intervention,
+            "pct": percentage(with_intervention, households),
+        }
+        young = [c for c in cases if c["young_child"]]
+        supported = sum(1 for c in young if c["parenting"])
+        result["lep.first_1000_days_parenting"][code] = {
+            "households": len(young),
+            "with_support": supported,
+            "pct": percentage(supported, len(young)),
+        }
+    return result
+
+
+def _assessed_complex(start, end, zone_ids) -> dict[int, list[dict]]:
+    """{zone id: [{"intervention", "young_child", "parenting"}]} for the complex cases
+    assessed in the period: whether an intervention started by `end`, whether the
+    household had a member younger than 1,000 days on the assessment day, and whether a
+    parenting-support intervention started by `end`."""
+    cases = list(
+        Case.objects.filter(
+            zone_id__in=zone_ids,
+            need_class=NeedClass.COMPLEX,
+            assessed_on__gte=start,
+            assessed_on__lte=end,
+        ).values_list("pk", "zone_id", "assessed_on", "person_id", "household_id")
+    )
+    if not cases:
+        return {}
+    case_ids = [c[0] for c in cases]
+    started = Intervention.objects.filter(
+        case_id__in=case_ids,
+        starts_on__lte=end,
+        status__in=[
+            Intervention.Status.ACTIVE,
+            Intervention.Status.COMPLETED,
+            Intervention.Status.INTERRUPTED,
+        ],
+    )
+    with_intervention = set(started.values_list("case_id", flat=True))
+    parenting = set(
+        started.filter(type__code__in=PARENTING_SUPPORT_TYPES).values_list("case_id", flat=True)
+    )
+    # The household of the case, or the person's own, or the person alone.
+    persons = {
+        pk: (household, birth)
+        for pk, household, birth in Person.objects.filter(pk__in=[c[3] for c in cases]).values_list(
+            "pk", "household_id", "birth_date"
+        )
+    }
+    households = {c[0]: c[4] or persons.get(c[3], (None, None))[0] for c in cases}
+    births: dict[int, list] = {}
+    for household_id, birth in Person.objects.filter(
+        household_id__in={h for h in households.values() if h}
+    ).values_list("household_id", "birth_date"):
+        births.setdefault(household_id, []).append(birth)
+    own_birth = {pk: birth for pk, (_household, birth) in persons.items()}
+    result: dict[int, list[dict]] = {}
+    for pk, zone_id, assessed_on, person_id, _household in cases:
+        household = households[pk]
+        members = births.get(household, []) if household else [own_birth.get(person_id)]
+        limit = assessed_on - datetime.timedelta(days=FIRST_THOUSAND_DAYS)
+        young = any(b is not None and limit < b <= assessed_on for b in members)
+        result.setdefault(zone_id, []).append(
+            {
+                "intervention": pk in with_intervention,
+                "young_child": young,
+                "parenting": pk in parenting,
+            }
+        )
+    return result
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -551,6 +843,9 @@ def indicators(
     values.update(network_indicators(start, end, scope))
     values["budget.by_action"] = budget_indicators(start, end, scope)
     values.update(language_indicators(start, end, scope))
+    values.update(area_indicators(start, end, scope))
+    values.update(partner_indicators(start, end, scope))
+    values.update(lep_indicators(start, end, scope))
     return {key: values[key] for key in KEYS}
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from crocevia.benefits.models import Status as ApplicationStatus
-from crocevia.cases.models import Meeting, NeedClass, Outcome, PlanKind
+from crocevia.cases.models import SIUSS_AREA, Meeting, NeedClass, Outcome, PlanKind, ServiceArea
 from crocevia.desk.models import Contact, DeskService, WorkSector
 from crocevia.network.models import Organisation
 from crocevia.people.models import Sex
@@ -185,6 +185,8 @@ def report_sections(report: dict, *, mask: bool = False) -> list[Section]:
         _cases_section(values, mask),
         _benefit_section(values),
         _network_section(values),
+        _areas_section(values),
+        _lep_section(values),
     ]
 
 
@@ -576,6 +578,159 @@ def _network_section(values: dict) -> Section:
             _choice_rows(values["language.needs_by_sector"], WorkSector),
             _("Italian by work sector"),
             first=_("Work sector"),
+        )
+    )
+    return section
+
+
+AREA_COLUMNS = ("persons", "M", "F", "IT", "EU", "non_EU", "unknown")
+
+
+def _areas_section(values: dict) -> Section:
+    section = Section("areas", _("Areas, partners and agreements"))
+    groups = _group_labels()
+    sexes = dict(Sex.choices)
+    by_area = values["cases.by_area"]
+    section.tables.append(
+        Table(
+            key="cases.by_area",
+            title=_("Persons taken in charge, by service area"),
+            columns=[
+                Column(_("Service area"), TEXT),
+                Column(_("SIUSS user area"), COUNT),
+                Column(_("Persons")),
+                Column(str(sexes["M"])),
+                Column(str(sexes["F"])),
+                *[Column(str(groups[g])) for g in CITIZENSHIP_GROUPS],
+            ],
+            rows=[
+                [
+                    str(ServiceArea(area).label),
+                    SIUSS_AREA[area],
+                    *[by_area[area][k] for k in AREA_COLUMNS],
+                ]
+                for area in ServiceArea.values
+            ],
+            sheet=_("By service area"),
+            chart="bar",
+            chart_column=2,
+            note=_("Cases pre-assessed in the period; a case without an area counts as other."),
+        )
+    )
+    kinds = dict(Organisation.Kind.choices)
+    partners = values["network.partner_organisations_in_teams"]
+    section.tables.append(
+        _count_table(
+            "network.partner_organisations_in_teams",
+            _("Partner organisations in the teams"),
+            [[str(kinds[k]), partners[k]] for k in Organisation.Kind.values],
+            _("Partners in teams"),
+            first=_("Kind of organisation"),
+            total=partners["total"],
+            note=_("Organisations with a member in a team active in the period."),
+        )
+    )
+    agreements = values["network.agreements_active"]
+    section.tables.append(
+        Table(
+            key="network.agreements_active",
+            title=_("Agreements in force"),
+            columns=[Column(_("Indicator"), TEXT), Column(_("Number"), COUNT)],
+            rows=[
+                [_("Agreements in force in the period"), agreements["total"]],
+                [_("with a data-sharing clause"), agreements["with_data_sharing"]],
+            ],
+            sheet=_("Agreements"),
+        )
+    )
+    return section
+
+
+LEP_KEYS = (
+    "lep.access_points",
+    "lep.social_workers",
+    "lep.teams",
+    "lep.assessed_with_intervention",
+    "lep.first_1000_days_parenting",
+)
+
+
+def _met(value: bool) -> str:
+    return _("Met") if value else _("Not met")
+
+
+def _lep_section(values: dict) -> Section:
+    """The seed's "Sintesi Obiettivi LEP": one row per zone and obligation, with the
+    figures a reader can recompute and whether the obligation is met."""
+    section = Section("lep", _("LEP compliance"))
+    rows = []
+    for zone in values["lep.access_points"]:
+        access = values["lep.access_points"][zone]
+        workers = values["lep.social_workers"][zone]
+        teams = values["lep.teams"][zone]
+        assessed = values["lep.assessed_with_intervention"][zone]
+        young = values["lep.first_1000_days_parenting"][zone]
+        rows += [
+            [
+                zone,
+                _("Access points (1 per 20,000 inhabitants; 40,000 or 70,000 in large Comuni)"),
+                access["required"],
+                access["present"],
+                None,
+                _met(access["met"]),
+            ],
+            [
+                zone,
+                _("Social workers (1 per 5,000 inhabitants)"),
+                workers["required"],
+                workers["present"],
+                None,
+                _met(workers["met"]),
+            ],
+            [
+                zone,
+                _("Multidisciplinary teams active (at least 1)"),
+                1,
+                teams["active"],
+                None,
+                _met(teams["met"]),
+            ],
+            [
+                zone,
+                _("Complex households assessed, with an intervention started"),
+                assessed["households"],
+                assessed["with_intervention"],
+                assessed["pct"],
+                _met(assessed["households"] == assessed["with_intervention"]),
+            ],
+            [
+                zone,
+                _("Of which with a child under 1,000 days, with parenting support"),
+                young["households"],
+                young["with_support"],
+                young["pct"],
+                _met(young["households"] == young["with_support"]),
+            ],
+        ]
+    section.tables.append(
+        Table(
+            key="lep",
+            shows=LEP_KEYS,
+            title=_("LEP obligations by zone"),
+            columns=[
+                Column(_("Zone"), TEXT),
+                Column(_("Obligation"), TEXT),
+                Column(_("Required / households"), COUNT),
+                Column(_("Present / met"), COUNT),
+                Column(_("%"), PCT),
+                Column(_("Outcome"), TEXT),
+            ],
+            rows=rows,
+            sheet=_("LEP"),
+            note=_(
+                "Populations of the zone's Comuni; desks and social workers active on the "
+                "last day of the period."
+            ),
         )
     )
     return section

@@ -159,6 +159,7 @@ def test_social_worker_opens_a_case_directly_and_preassesses_it(actors, login):
         "cpi_consultant": actors.cpi_consultant.pk,
         "preassessed_on": days_ago(5).isoformat(),  # before the referral: refused
         "need_class": NeedClass.COMPLEX,
+        "area": "economic_hardship",
         "work_history": "Muratore",
         "health_declared": HEALTH,
     }
@@ -172,6 +173,7 @@ def test_social_worker_opens_a_case_directly_and_preassesses_it(actors, login):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.stage == Stage.PREASSESSED and case.need_class == NeedClass.COMPLEX
+    assert case.area == "economic_hardship"
     assert TeamMember.objects.filter(case=case).count() == 2
 
 

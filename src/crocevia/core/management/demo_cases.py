@@ -14,6 +14,7 @@ run adds nothing.
 import datetime
 import random
 import re
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -301,6 +302,22 @@ class ReviewSpec:
     notes: str = ""
     next_on: datetime.date | None = None
     kind: str = "in_itinere"
+
+
+# The service areas of the demo's cases, in the proportions of the Pisa report (most cases
+# are adults in economic hardship); a case's area is picked from its external id.
+DEMO_AREAS = (
+    *["economic_hardship"] * 5,
+    *["housing_emergency"] * 2,
+    *["families_prevention"] * 2,
+    "child_protection",
+    "disability",
+    "other",
+)
+
+
+def demo_area(external_id: str) -> str:
+    return DEMO_AREAS[zlib.crc32(external_id.encode()) % len(DEMO_AREAS)]
 
 
 @dataclass
@@ -883,6 +900,7 @@ class CaseLoader:
             case=case,
             on=m["preassessed_on"],
             need_class=spec.need,
+            area=demo_area(spec.external_id),
             social_worker=social_worker,
             cpi_consultant=u["consulente"],
             **spec.intake,

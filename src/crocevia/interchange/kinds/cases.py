@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.benefits.models import BenefitApplication
-from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind
+from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, ServiceArea
 from crocevia.cases.services import cases_import_bulk
 from crocevia.network.models import Organisation
 from crocevia.people.models import Person
@@ -64,6 +64,7 @@ class Cases(Kind):
         Column("plan_started_on", ("data avvio progetto",)),
         Column("closed_on", ("data chiusura",)),
         Column("outcome", ("esito",)),
+        Column("area", ("area di intervento",)),
     )
     pseudonymised = {
         "external_id": "case",
@@ -80,6 +81,7 @@ class Cases(Kind):
             "need_class": row.choice("need_class", NeedClass.values),
             "plan_kind": row.choice("plan_kind", PlanKind.values),
             "outcome": row.choice("outcome", Outcome.values),
+            "area": row.choice("area", ServiceArea.values),
         }
         for column in DATE_COLUMNS:
             data[column] = row.date(column, required=column == "referred_on")
@@ -187,6 +189,7 @@ class Cases(Kind):
                 "need_class": c.need_class,
                 "plan_kind": c.plan_kind,
                 "outcome": c.outcome,
+                "area": c.area,
             }
             for column in DATE_COLUMNS:
                 record[column] = fmt_date(getattr(c, column))

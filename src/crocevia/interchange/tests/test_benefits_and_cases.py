@@ -26,15 +26,15 @@ APPLICATIONS = (
 CASE_HEADER = (
     "external_id,person_external_id,organisation_code,referred_on,benefit_application_id,"
     "preassessed_on,need_class,team_formed_on,assessed_on,plan_kind,plan_signed_on,"
-    "plan_started_on,closed_on,outcome"
+    "plan_started_on,closed_on,outcome,area"
 )
 CASES = (
     CASE_HEADER + "\n"
     "K1,P1,SDS-PI,2024-01-20,INPS-1,2024-02-05,complex,2024-02-20,2024-03-01,"
-    "inclusion_project,2024-03-15,2024-04-01,,\n"
+    "inclusion_project,2024-03-15,2024-04-01,,,economic_hardship\n"
     "K2,P3,CPI-PI,2024-05-02,,2024-05-10,work,,,service_pact,2024-05-20,2024-06-01,"
-    "2024-12-01,employed\n"
-    "K3,P2,SDS-PI,2024-06-01,,,,,,,,,,\n"
+    "2024-12-01,employed,\n"
+    "K3,P2,SDS-PI,2024-06-01,,,,,,,,,,,\n"
 )
 
 
@@ -211,6 +211,25 @@ def test_bad_case_rows_are_named_by_column_and_nothing_is_written(tmp_path, coor
             (6, "benefit_application_id", "rule"),
             (7, "organisation_code", "unknown_code"),
         },
+    )
+
+
+def test_the_service_area_is_optional_imported_and_never_erased_by_an_old_register(
+    tmp_path, coordinator
+):
+    load(tmp_path, "benefit_applications", APPLICATIONS)
+    load(tmp_path, "cases", CASES)
+    assert Case.objects.get(external_id="K1").area == "economic_hardship"
+    assert Case.objects.get(external_id="K2").area == ""
+    # The same register without the column (as old registers are) changes nothing.
+    old = "\n".join(line.rsplit(",", 1)[0] for line in CASES.splitlines()) + "\n"
+    load(tmp_path, "cases", old)
+    assert Case.objects.get(external_id="K1").area == "economic_hardship"
+    assert_rejected(
+        tmp_path,
+        "cases",
+        CASES.replace("economic_hardship", "poverty"),
+        {(2, "area", "bad_choice")},
     )
 
 

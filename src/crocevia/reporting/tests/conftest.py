@@ -139,7 +139,7 @@ def net(actors):
         p1, sds, D(2025, 4, 14), household=h1, benefit_application=a1,
         benefit_outcome_on=D(2025, 4, 15), preassessed_on=D(2025, 4, 18), need_class="social",
         assessed_on=D(2025, 4, 22), plan_signed_on=D(2025, 4, 24), plan_kind="social_project",
-        plan_started_on=D(2025, 4, 28),
+        plan_started_on=D(2025, 4, 28), area="economic_hardship",
     )  # fmt: skip
     # k2: 2 June and San Ranieri (17 June) between pre-assessment (Fri 30 May) and
     # assessment (Wed 18 June): 11; outcome Thu 15 May → Fri 30 May: 11; plan same day: 0.
@@ -154,9 +154,9 @@ def net(actors):
         closed_on=D(2025, 9, 30), outcome="employed", stage="closed",
     )  # fmt: skip
     # k4: p1 again; assessed the day of the pre-assessment: 0.
-    _case(
+    n.k4 = _case(
         p1, sds, D(2025, 6, 1), preassessed_on=D(2025, 6, 16), need_class="complex",
-        assessed_on=D(2025, 6, 16),
+        assessed_on=D(2025, 6, 16), area="families_prevention",
     )  # fmt: skip
     # k5: pre-assessed in 2024, assessed Wed 8 January 2025 after Christmas: 9.
     _case(

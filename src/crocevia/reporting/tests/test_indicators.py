@@ -11,9 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from crocevia.cases.models import Case, ServiceArea, TeamMember
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import DeskService
-from crocevia.reporting.indicators import KEYS, Scope, indicators
+from crocevia.interventions.models import Intervention, InterventionType
+from crocevia.network.models import Agreement, AgreementParty, Organisation
+from crocevia.reporting.indicators import KEYS, Scope, indicators, required_access_points
 
 from .conftest import END, START, D, _case, _contact
 
@@ -63,6 +66,17 @@ PISA_PROFILE = {
 }  # fmt: skip
 
 
+AREAS_NONE = {
+    area: dict.fromkeys(("persons", "M", "F", "IT", "EU", "non_EU", "unknown"), 0)
+    for area in ServiceArea.values
+}
+KINDS_NONE = dict.fromkeys(Organisation.Kind.values, 0)
+
+
+def _area(**counts) -> dict:
+    return {**AREAS_NONE["other"], **counts}
+
+
 @pytest.mark.django_db
 def test_organisation_report(net):
     """The SdS: its desk and its cases only; benefit applications of its Comune (Pisa)."""
@@ -102,6 +116,28 @@ def test_organisation_report(net):
             "P3/A1": {"budget": 20000, "spent": 20000, "pct": Decimal("100.0")},
         },
         "language.needs_by_sector": {**SECTORS_NONE, "care": 2},
+        # k1 (p1) economic hardship, k4 (p1 again) families; k2 (p2) and k3 (p3) no area.
+        "cases.by_area": {
+            **AREAS_NONE,
+            "economic_hardship": _area(persons=1, F=1, IT=1),
+            "families_prevention": _area(persons=1, F=1, IT=1),
+            "other": _area(persons=2, M=1, F=1, EU=1, non_EU=1),
+        },
+        "network.partner_organisations_in_teams": {**KINDS_NONE, "total": 0},
+        "network.agreements_active": {"total": 0, "with_data_sharing": 0},
+        # Pisa 90,118 and Cascina 45,001 are both over 40,000: 3 + 2 access points; one
+        # level-1 desk. 135,119 / 5,000 → 28 social workers; two.
+        "lep.access_points": {"ZPI": {"required": 5, "present": 1, "met": False}},
+        "lep.social_workers": {"ZPI": {"required": 28, "present": 2, "met": False}},
+        "lep.teams": {"ZPI": {"active": 0, "met": False}},
+        # k4: complex, assessed 16 June 2025, no intervention; h1 has a toddler born
+        # 1 March 2023 (837 days old).
+        "lep.assessed_with_intervention": {
+            "ZPI": {"households": 1, "with_intervention": 0, "pct": Decimal("0.0")}
+        },
+        "lep.first_1000_days_parenting": {
+            "ZPI": {"households": 1, "with_support": 0, "pct": Decimal("0.0")}
+        },
     }
     assert list(got) == list(KEYS)
     for key in KEYS:
@@ -252,3 +288,82 @@ def test_queries_do_not_grow_with_the_rows(net):
             assessed_on=D(2025, 2, 20), need_class="work",
         )  # fmt: skip
     assert count() == before
+
+
+def _intervention(case, code, status, starts_on, provider, actor):
+    return Intervention.objects.create(
+        case=case,
+        type=InterventionType.objects.get(code=code),
+        provider=provider,
+        status=status,
+        starts_on=starts_on,
+        created_by=actor,
+    )
+
+
+def _agreement(title, valid_from, valid_until, parties):
+    agreement = Agreement.objects.create(
+        title=title, kind="convention", signed_on=valid_from, valid_from=valid_from,
+        valid_until=valid_until,
+    )  # fmt: skip
+    for organisation, parts in parties:
+        AgreementParty.objects.create(
+            agreement=agreement, organisation=organisation, shared_parts=parts
+        )
+    return agreement
+
+
+@pytest.mark.django_db
+def test_teams_partners_agreements_and_the_household_obligations(net):
+    a = net.a
+    Case.objects.filter(pk=net.k4.pk).update(team_formed_on=D(2025, 6, 16))
+    for user, organisation in ((a.social_worker, a.sds), (a.cpi_consultant, a.cpi)):
+        TeamMember.objects.create(
+            case=net.k4, user=user, organisation=organisation, role="member",
+            added_on=D(2025, 6, 16), added_by=a.coordinator,
+        )  # fmt: skip
+    # Left before the period: not a partner of 2025.
+    TeamMember.objects.create(
+        case=net.k4, user=a.outsider, organisation=a.other_org, role="member",
+        added_on=D(2024, 12, 1), removed_on=D(2024, 12, 31), added_by=a.coordinator,
+    )  # fmt: skip
+    _intervention(net.k4, "mediazione-familiare", "active", D(2025, 7, 1), a.sds, a.admin)
+    _agreement(
+        "In vigore", D(2024, 1, 1), D(2025, 3, 31), [(a.sds, ["registry"]), (a.other_org, [])]
+    )
+    _agreement("Scaduto", D(2023, 1, 1), D(2024, 12, 31), [(a.sds, ["plan"]), (a.cpi, [])])
+    _agreement("Futuro", D(2026, 1, 1), None, [(a.sds, []), (a.cpi, [])])
+    _agreement("Aperto", D(2025, 6, 1), None, [(a.sds, []), (a.cpi, [])])
+
+    got = indicators(START, END, Scope(zone=a.zone))
+    assert got["network.partner_organisations_in_teams"] == {
+        **KINDS_NONE, "sds": 1, "cpi": 1, "total": 2,
+    }  # fmt: skip
+    assert got["network.agreements_active"] == {"total": 2, "with_data_sharing": 1}
+    assert got["lep.teams"] == {"ZPI": {"active": 1, "met": True}}
+    assert got["lep.assessed_with_intervention"] == {
+        "ZPI": {"households": 1, "with_intervention": 1, "pct": Decimal("100.0")}
+    }
+    assert got["lep.first_1000_days_parenting"] == {
+        "ZPI": {"households": 1, "with_support": 1, "pct": Decimal("100.0")}
+    }
+    other = indicators(START, END, Scope(zone=a.other_zone))
+    assert other["network.agreements_active"] == {"total": 1, "with_data_sharing": 1}
+    assert other["network.partner_organisations_in_teams"]["total"] == 0
+    assert other["lep.teams"] == {"ZLI": {"active": 0, "met": False}}
+    # An intervention started after the period does not meet the obligation of the period.
+    until_june = indicators(START, D(2025, 6, 30), Scope(zone=a.zone))
+    assert until_june["lep.assessed_with_intervention"]["ZPI"]["with_intervention"] == 0
+    # The installation: one row per zone.
+    assert set(indicators(START, END)["lep.access_points"]) == {"ZLI", "ZPI"}
+
+
+def test_required_access_points_follow_the_three_population_rules():
+    # Comuni of 40,000 or fewer share one pool: 45,000 → 3.
+    assert required_access_points([(30000, "FI"), (15000, "PI")]) == 3
+    # A large Comune of a metropolitan city (Florence): 1 per 70,000; elsewhere per 40,000.
+    assert required_access_points([(382000, "FI"), (30000, "FI"), (15000, "PI")]) == 3 + 6
+    assert required_access_points([(382000, "PI")]) == 10
+    assert required_access_points([(40000, "PI")]) == 2
+    assert required_access_points([(40001, "PI")]) == 2
+    assert required_access_points([]) == 0
