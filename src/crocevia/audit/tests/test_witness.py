@@ -86,7 +86,7 @@ def test_anchor_appends_the_head_to_the_witness_file_and_verify_checks_every_lin
 
     ok, output, warnings, error = audit("verify")
     assert ok, error
-    assert f"Testimone {witness}: 2 teste trovate nella catena" in output
+    assert f"Testimone {witness}: teste trovate nella catena: 2;" in output
     assert "riga 2" in output and "testimone" not in warnings.lower()
 
 

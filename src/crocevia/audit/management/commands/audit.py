@@ -264,8 +264,8 @@ class Command(BaseCommand):
             latest = witness.latest
             self.stdout.write(
                 _(
-                    "Witness %(path)s: %(count)s heads found in the chain; the latest, position "
-                    "%(position)s anchored on %(when)s (line %(line)s)."
+                    "Witness %(path)s: heads found in the chain: %(count)s; the latest at "
+                    "position %(position)s, anchored on %(when)s (line %(line)s)."
                 )
                 % {
                     "path": path,
