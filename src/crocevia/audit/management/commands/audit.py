@@ -147,7 +147,7 @@ def _read(path: Path):
 
 
 class Command(BaseCommand):
-    help = "Seal the audit trail into its hash chain, or verify the chain."
+    help = "Seal the audit trail into its hash chain, verify it, or anchor its head in the witness."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="verify|anchor|seal")
