@@ -26,6 +26,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_audit_witness_of_the_machine(settings, tmp_path_factory):
+    # `audit verify` reads the witness by default: never the developer's (CROCEVIA_VAR_DIR).
+    settings.CROCEVIA_AUDIT_WITNESS = tmp_path_factory.getbasetemp() / "no-witness.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _rows_of_the_data_migrations(request):
     """The catalogues seeded by data migrations, present in transactional tests too.
 

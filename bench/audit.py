@@ -11,15 +11,19 @@ written as a large import writes them (one transaction, COPY, unsealed), then:
 - a request during that sealing: one audited write and its after-commit sealing, which
   waits for one batch of the big sealing at most (the lock is released between batches);
 - the sealing of one new event at the head of the chain (what each request pays);
-- verify: `verify_chain()` over the whole chain (events/s).
+- verify: `verify_chain()` over the whole chain (events/s);
+- anchor: `crocevia audit anchor` (the head appended to a witness file in a temporary
+  directory), then `crocevia audit verify`, which checks that witness.
 """
 
 import argparse
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crocevia_test_d"
@@ -46,6 +50,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.url
     os.environ.setdefault("CROCEVIA_INSECURE_DEV_KEY", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crocevia.settings")
+    # A witness of this database only (never the machine's CROCEVIA_VAR_DIR one).
+    witness_dir = tempfile.mkdtemp(prefix="crocevia-bench-witness-")
+    os.environ["CROCEVIA_AUDIT_WITNESS"] = str(Path(witness_dir) / "audit-witness.jsonl")
     import django
 
     django.setup()
@@ -135,6 +142,9 @@ def main() -> None:
         f"verify: {result.events:,} events in {verify_s:.2f} s = "
         f"{result.events / verify_s:,.0f} events/s, intact: {result.ok}"
     )
+    started = time.perf_counter()
+    call_command("audit", "anchor", "--no-mail")
+    print(f"`crocevia audit anchor`: {(time.perf_counter() - started) * 1000:.0f} ms")
     started = time.perf_counter()
     call_command("audit", "verify")
     print(f"`crocevia audit verify` in all: {time.perf_counter() - started:.2f} s")

@@ -101,6 +101,8 @@ def _env(url: str, var_dir: Path) -> dict:
         DATABASE_URL=url,
         CROCEVIA_INSECURE_DEV_KEY="1",
         CROCEVIA_VAR_DIR=str(var_dir),
+        # The audit witness of this database only, never one of the machine's.
+        CROCEVIA_AUDIT_WITNESS=str(var_dir / "audit-witness.jsonl"),
         DJANGO_SETTINGS_MODULE="crocevia.settings",
     )
     return env

@@ -211,6 +211,21 @@ CROCEVIA_AGREEMENT_MAX_BYTES = int(
     os.environ.get("CROCEVIA_AGREEMENT_MAX_BYTES", str(20 * 1024 * 1024))
 )
 
+# The witness of the audit chain (`crocevia audit anchor`, audit/witness.py): an append-only
+# file outside the database, best on another disk or host; and the data protection
+# officer's address, to which each anchor is also mailed (none: no mail).
+CROCEVIA_AUDIT_WITNESS = Path(
+    os.environ.get("CROCEVIA_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl")
+)
+CROCEVIA_DPO_EMAIL = os.environ.get("CROCEVIA_DPO_EMAIL", "")
+# Outgoing mail (the DPO's anchors): an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crocevia@localhost")
+
 COUNTRIES_FIRST = ["IT"]
 COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
 

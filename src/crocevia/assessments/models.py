@@ -32,6 +32,18 @@ class Housing(models.TextChoices):
 class Intake(models.Model):
     """Section A of the intake form, filled by the mini-team (social worker + CPI)."""
 
+    # Free text about the person (health, legal, family): the trail says it changed.
+    AUDIT_SENSITIVE_FIELDS = (
+        "household_composition",
+        "income_and_benefits",
+        "work_history",
+        "skills",
+        "housing_notes",
+        "health_declared",
+        "legal_status",
+        "services_involved",
+    )
+
     case = models.OneToOneField(
         "cases.Case", on_delete=models.CASCADE, related_name="intake", verbose_name=_("case")
     )
@@ -75,6 +87,9 @@ class Intake(models.Model):
 class Assessment(models.Model):
     """Section B: the team's scores on each dimension, at entry, in itinere, at exit."""
 
+    # "scores": the scores of every dimension, health included, as the trail records them.
+    AUDIT_SENSITIVE_FIELDS = ("notes", "scores")
+
     class Phase(models.TextChoices):
         ENTRY = "entry", _("At entry")
         IN_ITINERE = "in_itinere", _("In itinere")
@@ -100,6 +115,8 @@ class Assessment(models.Model):
 
 
 class DimensionScore(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("notes",)
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
     dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
     score = models.PositiveSmallIntegerField(

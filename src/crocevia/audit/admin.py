@@ -1,6 +1,10 @@
+import json
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
+from .sensitive import redact
 
 
 @admin.register(AuditEvent)
@@ -15,7 +19,14 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "actor__username"]
     raw_id_fields = ["person", "actor"]
     date_hierarchy = "at"
-    readonly_fields = ["chain_position", "chain_prev", "chain_hash"]
+    # The stored changes are replaced by what the trail may show: events written before
+    # sensitive fields were left out still hold their values (crocevia.audit.sensitive).
+    exclude = ["changes"]
+    readonly_fields = ["changes_shown", "chain_position", "chain_prev", "chain_hash"]
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, obj):
+        return json.dumps(redact(obj.object_type, obj.changes), ensure_ascii=False, indent=1)
 
     def has_add_permission(self, request):
         return False

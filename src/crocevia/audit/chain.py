@@ -21,8 +21,9 @@ verify_chain() walks the positions in order and recomputes every hash: an event 
 (its hash no longer matches), removed (a gap in the positions) or moved (its previous
 hash is not the hash of the event before it) is found, and the first one named. What a
 chain cannot show by itself, the removal of its last events or its wholesale rewriting by
-someone with write access to the database, is caught by comparing with an anchor, a
-(position, hash) pair written down earlier outside the database (verify prints the head).
+someone with write access to the database, is caught by comparing with anchors, (position,
+hash) pairs written down earlier outside the database: the witness file that `crocevia
+audit anchor` appends to (witness.py), or a head printed by verify and passed back.
 """
 
 import datetime
@@ -350,7 +351,7 @@ def _write_seals(updates: list[tuple[int, int, str, str]]) -> None:
 class Problem:
     """Something wrong in the chain, at `position` (event `event_id`, if there is one)."""
 
-    kind: str  # "altered" | "missing" | "out_of_sequence" | "anchor"
+    kind: str  # "altered" | "missing" | "out_of_sequence" | "anchor" | "witness"
     position: int
     event_id: int | None = None
     previous_id: int | None = None
@@ -359,6 +360,7 @@ class Problem:
     action: str = ""
     object_type: str = ""
     object_id: str = ""
+    witness: object | None = None  # the witness's anchor (witness.Anchor) not holding
 
 
 @dataclass
@@ -375,6 +377,7 @@ class Verification:
     problems: int = 0
     first_problem: Problem | None = None
     anchor_checked: bool = False
+    witness_checked: int = 0  # anchors of the witness found in the chain with their hash
     extra: list[Problem] = field(default_factory=list)
 
     @property
@@ -386,13 +389,19 @@ STALE_AFTER = datetime.timedelta(minutes=5)
 
 
 def verify_chain(
-    *, seal: bool = True, anchor: tuple[int, str] | None = None, chunk_size: int = 5000
+    *,
+    seal: bool = True,
+    anchor: tuple[int, str] | None = None,
+    witness=(),
+    chunk_size: int = 5000,
 ) -> Verification:
     """Walk the chain in position order and recompute every hash (see the module doc).
 
     First, events that waited more than STALE_AFTER to be sealed are counted (a sign the
     sealing after commit fails) and, if `seal`, everything pending is sealed. `anchor`:
-    a (position, hash) recorded earlier that must still be in the chain.
+    a (position, hash) recorded earlier that must still be in the chain. `witness`: the
+    anchors of the witness (witness.Anchor, with position and hash), likewise; one that
+    is not is a problem of kind "witness", the latest such anchor named first.
     """
     result = Verification()
     pending = AuditEvent.objects.unsealed()
@@ -409,6 +418,10 @@ def verify_chain(
         if result.first_problem is None:
             result.first_problem = problem
 
+    recorded: dict[int, list] = {}
+    for witnessed in witness:
+        recorded.setdefault(witnessed.position, []).append(witnessed)
+    found: set[int] = set()  # positions of the witness met in the chain
     expected, prev_hash, prev_id = 1, GENESIS, None
     rows = (
         AuditEvent.objects.filter(chain_position__isnull=False)
@@ -435,6 +448,13 @@ def verify_chain(
             result.anchor_checked = True
             if digest != anchor[1]:
                 report(Problem("anchor", position, **described))
+        if position in recorded:
+            found.add(position)
+            for witnessed in recorded[position]:
+                if digest == witnessed.hash:
+                    result.witness_checked += 1
+                else:
+                    report(Problem("witness", position, witness=witnessed, **described))
         result.events += 1
         result.first_at = at if result.first_at is None else min(result.first_at, at)
         result.last_at = at if result.last_at is None else max(result.last_at, at)
@@ -443,4 +463,8 @@ def verify_chain(
     result.head_position, result.head_hash = expected - 1, prev_hash
     if anchor is not None and not result.anchor_checked:
         report(Problem("anchor", anchor[0]))
+    # Heads of the witness no longer in the chain (its end removed): the latest first.
+    for position in sorted(recorded.keys() - found, reverse=True):
+        for witnessed in reversed(recorded[position]):
+            report(Problem("witness", position, witness=witnessed))
     return result

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .sensitive import redact
+
 
 class AppendOnlyError(Exception):
     """An attempt to change or delete an audit event: the trail is append-only."""
@@ -39,6 +41,7 @@ class AuditEventQuerySet(models.QuerySet):
         objs = list(objs)
         for obj in objs:
             obj.fill_actor_organisations()
+            obj.redact_sensitive()
         made = super().bulk_create(objs, *args, **kwargs)
         ids = [obj.pk for obj in made]
         schedule_seal(min(ids) if ids and None not in ids else None)
@@ -133,6 +136,7 @@ class AuditEvent(models.Model):
         from .chain import schedule_seal
 
         self.fill_actor_organisations()
+        self.redact_sensitive()
         super().save(*args, **kwargs)
         schedule_seal(self.pk)
 
@@ -146,6 +150,11 @@ class AuditEvent(models.Model):
         from .services import organisations_label
 
         self.actor_organisations = organisations_label(self.actor)
+
+    def redact_sensitive(self) -> None:
+        """Keep the values of the object's sensitive fields out of the trail
+        (crocevia.audit.sensitive): their entries say they changed, nothing more."""
+        self.changes = redact(self.object_type, self.changes)
 
     @property
     def is_sealed(self) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.models import Membership, User
 
 from .models import AuditEvent
+from .sensitive import is_sensitive_entry, redact
 
 PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
 # Changes whose old and new values the on-screen report shows: the registry record, which
@@ -72,14 +73,22 @@ def changed_fields(event: AuditEvent) -> list[tuple[str, object, object]]:
     """(label, old, new) for each changed field, labelled with the model's field names."""
     model = _model(event.object_type)
     result = []
-    for name, values in (event.changes or {}).items():
+    # Events written before sensitive fields were left out of the trail still hold their
+    # values (sealed: see the README): they are not shown either.
+    changes = redact(event.object_type, event.changes or {})
+    for name, values in changes.items():
         label = name
         if model is not None:
             try:
                 label = str(model._meta.get_field(name).verbose_name)
             except Exception:  # noqa: BLE001 - a field renamed since; show the raw name
                 label = name
-        old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        if is_sensitive_entry(values):
+            old, new = None, _("changed (value not recorded)")
+        elif isinstance(values, list):
+            old, new = (list(values) + [None, None])[:2]
+        else:
+            old, new = None, values
         result.append((label, old, new))
     return result
 

@@ -71,6 +71,8 @@ class Origin(models.TextChoices):
 
 
 class Case(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("closing_note",)
+
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
@@ -230,6 +232,8 @@ class TeamMember(models.Model):
 class Review(models.Model):
     """A scheduled check of a plan (in itinere) or the closing check (in uscita)."""
 
+    AUDIT_SENSITIVE_FIELDS = ("notes",)
+
     class Kind(models.TextChoices):
         IN_ITINERE = "in_itinere", _("In itinere")
         EXIT = "exit", _("At exit")
@@ -259,6 +263,8 @@ class Review(models.Model):
 
 
 class Meeting(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("minutes", "decisions")
+
     class Kind(models.TextChoices):
         TEAM = "team", _("Team meeting")
         COORDINATION = "coordination", _("Coordination group")

@@ -23,6 +23,8 @@ class DeskService(models.Model):
 class Contact(models.Model):
     """One visit of a person at a desk."""
 
+    AUDIT_SENSITIVE_FIELDS = ("notes",)
+
     class Outcome(models.TextChoices):
         SOLVED = "solved", _("Solved at the desk")
         REFERRED = "referred", _("Referred to an organisation")
@@ -223,6 +225,8 @@ class LanguageNeed(models.Model):
 
 class Referral(models.Model):
     """A person sent from one service to another, accepted or refused by the receiver."""
+
+    AUDIT_SENSITIVE_FIELDS = ("reason", "decision_note")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the receiver")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.selectors import desks_of
 from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.sensitive import SENSITIVE_CHANGE_JSON
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -475,15 +476,16 @@ def _import_snapshot(values: dict, codes: list[str]) -> dict:
 
 def _created_contact_json(row: dict, codes_json: str) -> str:
     """json.dumps(creation_changes(after)) of a new contact (the `after` of
-    _import_snapshot), written directly: the JSON encoder took a third of the Python
-    time of a large import."""
+    _import_snapshot, notes redacted as the trail records them), written directly: the
+    JSON encoder took a third of the Python time of a large import."""
     referred_to = row["referred_to_id"]
     return (
         f'{{"person": [null, {row["person_id"]}], "desk": [null, {row["desk_id"]}], '
         f'"date": [null, "{row["date"].isoformat()}"], '
         f'"outcome": [null, {json_string(row["outcome"])}], '
         + ("" if referred_to is None else f'"referred_to": [null, {referred_to}], ')
-        + f'"notes": [null, ""], "external_id": [null, {json_string(row["external_id"])}], '
+        + f'"notes": {SENSITIVE_CHANGE_JSON}, '
+        f'"external_id": [null, {json_string(row["external_id"])}], '
         f'"services": [null, {codes_json}]}}'
     )
 

@@ -15,6 +15,7 @@ import threading
 
 from django.db import connection, models
 
+from crocevia.audit.sensitive import redact, redact_json
 from crocevia.core.countries import country_code, is_country_field
 from crocevia.core.sqlarrays import array_literal
 
@@ -318,7 +319,9 @@ class BackgroundInserts:
 
 def change_event_rows(object_type: str, actor, entries, note: str = "import") -> list[tuple]:
     """Rows for bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, ...): one audit event
-    of kind 'change' per (action, object_id, changes, person_id) of `entries`."""
+    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `changes`
+    (a dict, or JSON text) comes out with the values of sensitive fields left out, as on
+    every path that writes events (crocevia.audit.sensitive)."""
     from django.utils import timezone
 
     from crocevia.audit.models import AuditEvent
@@ -331,7 +334,10 @@ def change_event_rows(object_type: str, actor, entries, note: str = "import") ->
     return [
         (
             now, kind, action, actor_id, organisations, object_type, str(object_id),
-            person_id, changes, note,
+            person_id,
+            redact_json(object_type, changes) if isinstance(changes, str)
+            else redact(object_type, changes),
+            note,
         )
         for action, object_id, changes, person_id in entries
     ]  # fmt: skip
@@ -371,7 +377,10 @@ def insert_change_events(object_type: str, actor, entries, note: str = "import")
         bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
     elif entries:
         # As COPY text lines, like the contacts' events, not adapted value by value.
-        entries = [(a, pk, change_event_json(c), person) for a, pk, c, person in entries]
+        entries = [
+            (a, pk, change_event_json(redact(object_type, c)), person)
+            for a, pk, c, person in entries
+        ]
         rows = change_event_rows(object_type, actor, entries, note)
         sql, _encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
         with connection.cursor() as cursor:

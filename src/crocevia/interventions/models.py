@@ -34,6 +34,8 @@ class InterventionType(models.Model):
 
 
 class Intervention(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("notes",)
+
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         ACTIVE = "active", _("In progress")

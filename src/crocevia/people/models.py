@@ -64,6 +64,9 @@ class PermitType(models.TextChoices):
 class Person(models.Model):
     """The registry record (anagrafica) of someone served."""
 
+    # A permit for medical treatment discloses health: the trail says it changed.
+    AUDIT_SENSITIVE_FIELDS = ("permit_type",)
+
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
@@ -147,6 +150,8 @@ class Person(models.Model):
 
 
 class Consent(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("notes",)
+
     class Scope(models.TextChoices):
         PROCESSING = "processing", _("Processing of personal data")
         NETWORK_SHARING = "network_sharing", _("Sharing within the network of services")

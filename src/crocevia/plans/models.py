@@ -38,6 +38,15 @@ class Plan(models.Model):
 
 
 class PlanVersion(models.Model):
+    # "objectives", "actions": their texts, as the trail records a version's content.
+    AUDIT_SENSITIVE_FIELDS = (
+        "person_commitments",
+        "service_commitments",
+        "notes",
+        "objectives",
+        "actions",
+    )
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     person_commitments = models.TextField(_("commitments of the person"), blank=True)
@@ -71,6 +80,8 @@ class PlanVersion(models.Model):
 
 
 class Objective(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("text",)
+
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="objectives")
     dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
     text = models.TextField(_("objective"))
@@ -86,6 +97,8 @@ class Objective(models.Model):
 
 
 class Action(models.Model):
+    AUDIT_SENSITIVE_FIELDS = ("description",)
+
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
     objective = models.ForeignKey(
         Objective,

@@ -192,7 +192,9 @@ def test_events_record_the_actors_organisations_at_the_time(actors, person):
 # --- verify --------------------------------------------------------------------------------
 
 
-def test_verify_passes_on_an_intact_chain_and_prints_its_head(events):
+def test_verify_passes_on_an_intact_chain_and_prints_its_head(events, settings, tmp_path):
+    settings.CROCEVIA_AUDIT_WITNESS = tmp_path / "witness.jsonl"
+    call_command("audit", "anchor", stdout=io.StringIO())  # as scheduled (README)
     ok, output, warnings, _error = verify()
     assert ok and not warnings
     assert f"6:{events[-1].chain_hash}" in output

@@ -171,6 +171,7 @@ def test_an_imported_contact_keeps_its_key_and_its_creation_event_whatever_the_k
     formats itself: every character of the key survives both, and the event is the
     one contact_record would write."""
     from crocevia.audit.models import AuditEvent
+    from crocevia.audit.sensitive import redact
     from crocevia.audit.services import diff
 
     row = _import_row(person, actors.desk, D(2025, 3, 4), ["job_search", "information"])
@@ -180,6 +181,8 @@ def test_an_imported_contact_keeps_its_key_and_its_creation_event_whatever_the_k
     assert (contact.outcome, contact.referred_to_id) == ("referred", actors.cpi.pk)
     event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(contact.pk))
     listed = sorted(contact.services.all(), key=lambda s: s.code)
-    assert event.changes == diff({}, services._contact_snapshot(contact, listed))
+    assert event.changes == redact(
+        "desk.contact", diff({}, services._contact_snapshot(contact, listed))
+    )
     assert event.changes["external_id"] == [None, external_id]
     assert (event.actor_id, event.person_id, event.note) == (actors.admin.pk, person.pk, "import")
