@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crocevia.core.admin_writes import ServiceAdmin, changed_inline_forms
+from crocevia.core.admin_writes import ServiceAdmin, adopt, changed_inline_forms, form_values
 
 from . import services
 from .models import LoginFailure, LoginLock, Membership, SecuritySettings, User
@@ -58,11 +58,23 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
+class OperatorChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("username"):
+            try:
+                services.username_check(username=cleaned["username"], exclude_pk=self.instance.pk)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(ServiceAdmin, BaseUserAdmin):
     """Operators: created, changed and given a password through accounts.services.
     Never deleted (the trail names them): deactivated."""
 
+    form = OperatorChangeForm
     inlines = [MembershipInline]
     readonly_fields = ["last_login", "date_joined"]
     list_display = [
@@ -79,15 +91,23 @@ class UserAdmin(ServiceAdmin, BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("two_factor_device")
 
-    def create(self, request, values):
-        form_data = self._add_form_cleaned
-        password = form_data.get("password1") if form_data.get("set_usable_password") else None
-        return services.user_create(actor=request.user, password=password, **values)
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            # Superuser status, groups and permissions: a superuser's to give (the
+            # service refuses them too).
+            fields += services.SUPERUSER_ONLY
+        return fields
 
     def save_model(self, request, obj, form, change):
-        # The creation form's password fields are not model fields: keep them for create.
-        self._add_form_cleaned = form.cleaned_data
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # The creation form's password fields are not model fields: given apart.
+        cleaned = form.cleaned_data
+        password = cleaned.get("password1") if cleaned.get("set_usable_password") else None
+        created = services.user_create(actor=request.user, password=password, **form_values(form))
+        adopt(obj, created)
 
     def update(self, request, obj, values):
         services.user_update(actor=request.user, user=obj, **values)
@@ -198,6 +218,15 @@ admin.site.unregister(Group)
 class GroupAdmin(ServiceAdmin, BaseGroupAdmin):
     """Groups grant administration permissions: written through accounts.services, by
     superusers only."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def create(self, request, values):
         return services.group_create(actor=request.user, **values)

@@ -309,10 +309,11 @@ MEMBERSHIP_LINKS = ["desks"]
 GROUP_FIELDS = ["name"]
 GROUP_LINKS = ["permissions"]
 # What only a superuser may give or take away: the other administrators' own powers.
-_SUPERUSER_ONLY = ("is_superuser", "user_permissions", "groups")
+SUPERUSER_ONLY = ("is_superuser", "user_permissions", "groups")
 
 
-def _check_username_free(username: str, *, exclude_pk=None) -> None:
+def username_check(*, username: str, exclude_pk=None) -> None:
+    """Refuse a username another operator has, in any case (also checked by the forms)."""
     # Usernames are compared case-folded at sign-in (lockout.normalise_username).
     taken = User.objects.filter(username__iexact=username).exclude(pk=exclude_pk)
     if username and taken.exists():
@@ -324,7 +325,7 @@ def _check_username_free(username: str, *, exclude_pk=None) -> None:
 def _check_powers(*, actor, user: User | None, values: dict) -> None:
     if actor is None or actor.is_superuser:
         return
-    for name in _SUPERUSER_ONLY:
+    for name in SUPERUSER_ONLY:
         if name not in values:
             continue
         if name in USER_LINKS:
@@ -342,7 +343,7 @@ def _check_powers(*, actor, user: User | None, values: dict) -> None:
 def user_create(*, actor, password: str | None = None, **values) -> User:
     """A new operator. `password` None leaves them without one (unusable) until it is set;
     the event records whether a password was set, never the password or its hash."""
-    _check_username_free(values.get("username", ""))
+    username_check(username=values.get("username", ""))
     _check_powers(actor=actor, user=None, values=values)
     plain, links = split_values(values, USER_FIELDS, USER_LINKS)
     user = User(**plain)
@@ -363,7 +364,7 @@ def user_update(*, actor, user: User, **values) -> bool:
     permissions. Only a superuser changes superuser status, groups and permissions.
     True if something changed."""
     if "username" in values:
-        _check_username_free(values["username"], exclude_pk=user.pk)
+        username_check(username=values["username"], exclude_pk=user.pk)
     _check_powers(actor=actor, user=User.objects.get(pk=user.pk), values=values)
     return row_update(
         actor=actor,

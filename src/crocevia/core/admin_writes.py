@@ -26,6 +26,14 @@ def form_values(form) -> dict:
     return values
 
 
+def adopt(obj, created) -> None:
+    """Make the admin's unsaved `obj` stand for the row a service `created`: the admin
+    goes on with its own object (inlines, log entry, redirect)."""
+    obj.pk = created.pk
+    obj._state.adding = False
+    obj._state.db = created._state.db
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Administrators may look; every write goes through the app's own pages."""
 
@@ -61,11 +69,7 @@ class ServiceAdmin(admin.ModelAdmin):
         if change:
             self.update(request, obj, values)
             return
-        created = self.create(request, values)
-        # The admin goes on with its own `obj` (inlines, log entry, redirect).
-        obj.pk = created.pk
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        adopt(obj, self.create(request, values))
 
     def save_related(self, request, form, formsets, change):
         # Many-to-many fields went to the service with the others (form_values); only the
