@@ -40,7 +40,7 @@ from crocevia.core.testing import (
 from crocevia.desk.models import DeskService, LanguageNeed
 from crocevia.desk.services import contact_record
 from crocevia.interchange.models import ImportJob
-from crocevia.network.models import Agreement
+from crocevia.network.models import Agreement, Comune, Desk
 from crocevia.people.models import Consent, Household
 from crocevia.reporting.models import PatronDay
 
@@ -387,3 +387,63 @@ def test_admin_inlines_write_only_through_audited_services(parent, inline, admin
     assert _events(inline.model, new_pk, actors.admin).exists()
     # The inline never deletes (the row's own page does, audited).
     assert not formset.can_delete
+
+
+# One change per admin whose changelist edits columns in place (list_editable).
+LIST_EDITS = {"desk.deskservice": {"position": "7"}}
+LIST_EDITABLE = [(m, a) for m, a in REGISTRY if a.list_editable]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "model_admin"), LIST_EDITABLE, ids=[m._meta.label_lower for m, _a in LIST_EDITABLE]
+)
+def test_admin_columns_edited_in_the_list_write_one_event_per_changed_row(
+    model, model_admin, admin_client, actors
+):
+    label = model._meta.label_lower
+    assert label in LIST_EDITS, f"{label} edits columns in its list: add a LIST_EDITS entry"
+    obj = MAKERS[label](actors)
+    page = admin_client.get(_url(model, "changelist"), {"q": str(obj)})
+    formset = page.context["cl"].formset
+    data = {"_save": "1"}
+    management = formset.management_form
+    for name in management.fields:
+        data[management.add_prefix(name)] = str(management[name].value())
+    for form in formset.forms:
+        for name in form.fields:
+            data.update(_post_value(form, name))
+    (index,) = [i for i, form in enumerate(formset.forms) if form.instance.pk == obj.pk]
+    events_before = AuditEvent.objects.count()
+    assert admin_client.post(_url(model, "changelist"), data).status_code == 302
+    assert AuditEvent.objects.count() == events_before  # nothing changed, nothing written
+    for name, value in LIST_EDITS[label].items():
+        data[f"{formset.prefix}-{index}-{name}"] = value
+    assert admin_client.post(_url(model, "changelist"), data).status_code == 302
+    assert _events(model, obj.pk, actors.admin).count() == 1
+    assert AuditEvent.objects.count() == events_before + 1
+
+
+@pytest.mark.django_db
+def test_a_desk_in_memberships_is_not_deleted_behind_the_memberships_back(admin_client, actors):
+    # Deleting it would silently take it out of the operator's desks (what they see).
+    url = _url(Desk, "delete", actors.desk.pk)
+    page = admin_client.get(url)
+    assert "Sportello immigrati Pisa" in str(page.context["protected"])
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert Desk.objects.filter(pk=actors.desk.pk).exists()
+    assert list(actors.desk_operator.memberships.get().desks.all()) == [actors.desk]
+    assert not AuditEvent.objects.filter(action="desk_deleted").exists()
+
+
+@pytest.mark.django_db
+def test_a_comune_with_a_patron_day_is_not_deleted_with_it(admin_client, actors):
+    comune = ComuneFactory(istat_code="050008", name="Cascina")
+    PatronDay.objects.create(comune=comune, month=7, day=25)
+    admin_client.post(
+        _url(Comune, "changelist"),
+        {"action": "delete_selected", "_selected_action": [comune.pk], "post": "yes"},
+    )
+    assert PatronDay.objects.filter(comune=comune).exists()
+    assert not AuditEvent.objects.filter(action="comune_deleted").exists()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crocevia.core.admin_writes import ServiceAdmin, adopt, changed_inline_forms, form_values
+from crocevia.audit.admin_writes import ServiceAdmin, adopt, changed_inline_forms, form_values
 
 from . import services
 from .models import LoginFailure, LoginLock, Membership, SecuritySettings, User
@@ -218,6 +218,8 @@ admin.site.unregister(Group)
 class GroupAdmin(ServiceAdmin, BaseGroupAdmin):
     """Groups grant administration permissions: written through accounts.services, by
     superusers only."""
+
+    delete_links = ("permissions", "user_set")
 
     def has_add_permission(self, request):
         return request.user.is_superuser

@@ -10,7 +10,11 @@ Many-to-many links are recorded as the sorted ids of the linked rows.
 
 from collections.abc import Iterable, Sequence
 
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from .services import audit_change, creation_changes, diff, snapshot
 
@@ -98,6 +102,30 @@ def row_update(
     return True
 
 
+def row_dependants(instance: models.Model, m2m: Sequence[str] = ()) -> list[str]:
+    """What else deleting `instance` would delete or unlink (beyond its own `m2m` links,
+    which its event records), as "Desks: 2". A cascade or a vanished link would change
+    other rows with no event of their own (a desk leaving operators' memberships changes
+    what they see), so a row with any is not deleted: it is deactivated or emptied first.
+    Rows protected by the database rules raise ProtectedError or RestrictedError here."""
+    model = type(instance)
+    own = {model} | {getattr(model, name).through for name in m2m}
+    collector = Collector(using=router.db_for_write(model), origin=instance)
+    collector.collect([instance])
+    counts: dict = {}
+    for related, rows in collector.data.items():
+        if related not in own and rows:
+            counts[related] = counts.get(related, 0) + len(rows)
+    for queryset in collector.fast_deletes:
+        if queryset.model not in own:
+            found = queryset.count()
+            if found:
+                counts[queryset.model] = counts.get(queryset.model, 0) + found
+    return sorted(
+        f"{capfirst(related._meta.verbose_name_plural)}: {n}" for related, n in counts.items()
+    )
+
+
 @transaction.atomic
 def row_delete(
     *,
@@ -107,8 +135,15 @@ def row_delete(
     fields: Sequence[str],
     m2m: Sequence[str] = (),
 ) -> None:
-    """Delete the row; its event keeps what it held. Rows other rows protect are refused
-    by the database rules (ProtectedError, RestrictedError), with nothing written."""
+    """Delete the row; its event keeps what it held (its `m2m` links included). A row
+    other rows depend on is refused (row_dependants), with nothing written."""
+    dependants = row_dependants(instance, m2m)
+    if dependants:
+        raise ValidationError(
+            _("It cannot be deleted while other records use it: %(used)s.")
+            % {"used": "; ".join(dependants)},
+            code="in_use",
+        )
     before = row_state(instance, fields, m2m)
     pk = instance.pk
     instance.delete()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crocevia.core.admin_writes import ReadOnlyAdmin, ServiceAdmin
+from crocevia.audit.admin_writes import ReadOnlyAdmin, ServiceAdmin
 
 from . import services
 from .models import Contact, DeskService, LanguageNeed

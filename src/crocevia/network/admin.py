@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crocevia.core.admin_writes import ServiceAdmin, changed_inline_forms
+from crocevia.audit.admin_writes import ServiceAdmin, changed_inline_forms
 
 from . import services
 from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone

@@ -16,6 +16,7 @@ from crocevia.accounts.selectors import organisation_ids
 from crocevia.accounts.services import membership_update, user_update
 from crocevia.audit.models import AuditEvent
 from crocevia.core.testing import PASSWORD, UserFactory
+from crocevia.network.models import Desk
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_membership_given_in_the_admin_is_audited_and_opens_the_organisation(log
 
 def test_membership_change_in_the_admin_records_old_and_new_desks_and_profile(login, actors):
     membership = actors.desk_operator.memberships.get()
-    second = actors.desk.__class__.objects.create(
+    second = Desk.objects.create(
         code="SPI-CASCINA", organisation=actors.sds, name="Cascina", comune=actors.pisa
     )
     client = login(actors.admin)

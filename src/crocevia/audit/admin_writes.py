@@ -9,6 +9,9 @@ inline, not the changelist's editable columns, not the bulk delete.
 
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import ProtectedError, RestrictedError
+
+from .rows import row_dependants
 
 
 def form_values(form) -> dict:
@@ -60,6 +63,8 @@ class ServiceAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     delete = None
+    # The links a delete takes along and records (as the service's row_delete `m2m`).
+    delete_links: tuple = ()
 
     def has_delete_permission(self, request, obj=None):
         return self.delete is not None and super().has_delete_permission(request, obj)
@@ -85,6 +90,18 @@ class ServiceAdmin(admin.ModelAdmin):
                 f"{type(self).__name__} must save the {formset.model.__name__} inline "
                 "through a service (override save_formset)."
             )
+
+    def get_deleted_objects(self, objs, request):
+        # The service refuses to delete a row others depend on; the confirmation page says
+        # so, as it does for the rows the database protects.
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            try:
+                used = row_dependants(obj, self.delete_links)
+            except (ProtectedError, RestrictedError):
+                continue  # already listed by the admin as protected
+            protected += [f"{obj}: {what}" for what in used]
+        return to_delete, model_count, perms_needed, protected
 
     def delete_model(self, request, obj):
         self.delete(request, obj)
