@@ -59,6 +59,13 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 
 class OperatorChangeForm(UserChangeForm):
+    def clean_date_joined(self):
+        # The widget shows whole seconds: the same second typed back is no change.
+        value, saved = self.cleaned_data.get("date_joined"), self.instance.date_joined
+        if value and saved and value == saved.replace(microsecond=0):
+            return saved
+        return value
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("username"):
@@ -76,7 +83,8 @@ class UserAdmin(ServiceAdmin, BaseUserAdmin):
 
     form = OperatorChangeForm
     inlines = [MembershipInline]
-    readonly_fields = ["last_login", "date_joined"]
+    # Set by signing in, never by hand.
+    readonly_fields = ["last_login"]
     list_display = [
         "username",
         "first_name",

@@ -302,6 +302,7 @@ USER_FIELDS = [
     "is_active",
     "is_staff",
     "is_superuser",
+    "date_joined",
 ]
 USER_LINKS = ["groups", "user_permissions"]
 MEMBERSHIP_FIELDS = ["user", "organisation", "profile", "active"]

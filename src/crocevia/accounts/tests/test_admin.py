@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -38,9 +38,9 @@ def _user_form(user, **changes):
         "email": user.email,
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
-        # Read-only here; posted as a browser showing them editable would.
-        "date_joined_0": user.date_joined.date().isoformat(),
-        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        # As the page shows it: local time, whole seconds.
+        "date_joined_0": timezone.localtime(user.date_joined).date().isoformat(),
+        "date_joined_1": timezone.localtime(user.date_joined).strftime("%H:%M:%S"),
     }
     for flag in ("is_active", "is_staff", "is_superuser"):
         if getattr(user, flag):
