@@ -305,3 +305,29 @@ def test_a_save_that_changes_nothing_writes_no_event(actors):
     )
     assert not user_update(actor=actors.admin, user=actors.desk_operator, first_name="Anna")
     assert not AuditEvent.objects.filter(action__in=["membership_updated", "user_updated"])
+
+
+def test_operator_created_with_a_membership_in_one_save_writes_both_events(login, actors):
+    client = login(actors.admin)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "mediatrice",
+            "usable_password": "false",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-organisation": str(actors.sds.pk),
+            "memberships-0-profile": Profile.CULTURAL_MEDIATOR,
+            "memberships-0-desks": [str(actors.desk.pk)],
+            "memberships-0-active": "on",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="mediatrice")
+    assert not user.has_usable_password()
+    assert _events(user, "user_created").get().changes["usable_password"] == [None, False]
+    membership = user.memberships.get()
+    event = _events(membership, "membership_created").get()
+    assert event.actor == actors.admin
+    assert event.changes["user"] == [None, user.pk]
+    assert event.changes["desks"] == [None, [actors.desk.pk]]
