@@ -99,6 +99,12 @@ class UserAdmin(ServiceAdmin, BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("two_factor_device")
 
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (password included) is a superuser's to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.is_superuser:

@@ -326,6 +326,10 @@ def username_check(*, username: str, exclude_pk=None) -> None:
 def _check_powers(*, actor, user: User | None, values: dict) -> None:
     if actor is None or actor.is_superuser:
         return
+    if user is not None and user.is_superuser:
+        raise ValidationError(
+            _("Only a superuser may change a superuser's account."), code="superuser_only"
+        )
     for name in SUPERUSER_ONLY:
         if name not in values:
             continue
@@ -382,6 +386,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> None:
     """Set an operator's password (validated by the form), or none (None: sign-in with a
     password disabled). Their sessions end. The event never holds the password."""
     locked = User.objects.select_for_update().get(pk=user.pk)
+    _check_powers(actor=actor, user=locked, values={})
     was_usable = locked.has_usable_password()
     user.set_password(password)
     user.save(update_fields=["password"])

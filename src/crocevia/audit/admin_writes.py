@@ -16,7 +16,8 @@ from .rows import row_dependants
 
 def form_values(form) -> dict:
     """What the operator may have changed in `form`: its enabled fields that are model
-    fields (the primary key and inline's parent link excepted), as cleaned."""
+    fields, the primary key excepted (an inline's link to its parent included), as
+    cleaned."""
     opts = form._meta.model._meta
     names = {f.name for f in opts.get_fields() if not f.auto_created or f.concrete}
     values = {}

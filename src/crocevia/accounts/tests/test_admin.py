@@ -292,6 +292,21 @@ def test_staff_without_superuser_status_cannot_raise_anyone_to_superuser(login, 
     with pytest.raises(ValidationError) as refused:
         user_update(actor=staff, user=user, is_superuser=True)
     assert "is_superuser" in refused.value.message_dict
+    # Nor may they touch a superuser's account: not its form, not its password.
+    superuser = actors.admin
+    assert client.get(reverse("admin:accounts_user_change", args=[superuser.pk])).status_code == 200
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[superuser.pk]),
+        _user_form(superuser, is_active=None),
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[superuser.pk]),
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.check_password(PASSWORD)
 
 
 def test_a_save_that_changes_nothing_writes_no_event(actors):
