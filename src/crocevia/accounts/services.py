@@ -1,4 +1,5 @@
-"""Writes for accounts: two-step verification, sign-in lockout, sessions, passwords.
+"""Writes for accounts: operators, memberships, groups, two-step verification, sign-in
+lockout, sessions, passwords.
 
 Every function is keyword-only and atomic, and writes its audit event (the operator is
 the audited instance) in the same transaction.
@@ -11,18 +12,21 @@ import secrets
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crocevia.audit.services import audit_change
+from crocevia.audit.rows import row_create, row_delete, row_state, row_update, split_values
+from crocevia.audit.services import audit_change, creation_changes
 
 from .lockout import normalise_username
 from .models import (
     LoginFailure,
     LoginLock,
+    Membership,
     RecoveryCode,
     SecuritySettings,
     TwoFactorDevice,
@@ -286,3 +290,226 @@ def login_unlock(*, actor, username: str = "", address: str = "") -> int:
             changes={"lifted_at": [None, now.isoformat()]},
         )
     return len(locks)
+
+
+# --- operators, memberships, groups (the administration) -------------------------------
+
+USER_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "date_joined",
+]
+USER_LINKS = ["groups", "user_permissions"]
+MEMBERSHIP_FIELDS = ["user", "organisation", "profile", "active"]
+MEMBERSHIP_LINKS = ["desks"]
+GROUP_FIELDS = ["name"]
+GROUP_LINKS = ["permissions"]
+# What only a superuser may give or take away: the other administrators' own powers.
+SUPERUSER_ONLY = ("is_superuser", "user_permissions", "groups")
+
+
+def username_check(*, username: str, exclude_pk=None) -> None:
+    """Refuse a username another operator has, in any case (also checked by the forms)."""
+    # Usernames are compared case-folded at sign-in (lockout.normalise_username).
+    taken = User.objects.filter(username__iexact=username).exclude(pk=exclude_pk)
+    if username and taken.exists():
+        raise ValidationError(
+            {"username": _("A user with that username already exists.")}, code="unique"
+        )
+
+
+def _check_powers(*, actor, user: User | None, values: dict) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if user is not None and user.is_superuser:
+        raise ValidationError(
+            _("Only a superuser may change a superuser's account."), code="superuser_only"
+        )
+    for name in SUPERUSER_ONLY:
+        if name not in values:
+            continue
+        if name in USER_LINKS:
+            current = set(getattr(user, name).all()) if user else set()
+            unchanged = set(values[name]) == current
+        else:
+            unchanged = bool(values[name]) == bool(user and getattr(user, name))
+        if not unchanged:
+            raise ValidationError(
+                {name: _("Only a superuser may change this.")}, code="superuser_only"
+            )
+
+
+@transaction.atomic
+def user_create(*, actor, password: str | None = None, **values) -> User:
+    """A new operator. `password` None leaves them without one (unusable) until it is set;
+    the event records whether a password was set, never the password or its hash."""
+    username_check(username=values.get("username", ""))
+    _check_powers(actor=actor, user=None, values=values)
+    plain, links = split_values(values, USER_FIELDS, USER_LINKS)
+    user = User(**plain)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    for name, objects in links.items():
+        getattr(user, name).set(objects)
+    changes = creation_changes(row_state(user, USER_FIELDS, USER_LINKS))
+    changes["usable_password"] = [None, user.has_usable_password()]
+    audit_change(actor=actor, action="user_created", instance=user, changes=changes)
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, **values) -> bool:
+    """Change an operator's names, e-mail, status (active, staff, superuser), groups and
+    permissions. Only a superuser changes superuser status, groups and permissions.
+    True if something changed."""
+    if "username" in values:
+        username_check(username=values["username"], exclude_pk=user.pk)
+    _check_powers(actor=actor, user=User.objects.get(pk=user.pk), values=values)
+    return row_update(
+        actor=actor,
+        instance=user,
+        action="user_updated",
+        fields=USER_FIELDS,
+        values=values,
+        m2m=USER_LINKS,
+    )
+
+
+@transaction.atomic
+def user_password_set(*, actor, user: User, password: str | None) -> None:
+    """Set an operator's password (validated by the form), or none (None: sign-in with a
+    password disabled). Their sessions end. The event never holds the password."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _check_powers(actor=actor, user=locked, values={})
+    was_usable = locked.has_usable_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    changes = {}
+    if was_usable != user.has_usable_password():
+        changes["usable_password"] = [was_usable, user.has_usable_password()]
+    audit_change(actor=actor, action="password_set", instance=user, changes=changes)
+
+
+def _check_membership(values: dict, membership: Membership | None = None) -> None:
+    organisation = values.get("organisation", membership and membership.organisation)
+    desks = values.get("desks")
+    if desks is None and membership is not None:
+        desks = list(membership.desks.all())
+    foreign = [d for d in desks or () if d.organisation_id != getattr(organisation, "pk", None)]
+    if foreign:
+        raise ValidationError(
+            {"desks": _("A membership's desks must belong to its organisation.")},
+            code="foreign_desk",
+        )
+
+
+def membership_check(*, organisation, desks) -> None:
+    """The rule a form checks before saving: the desks belong to the organisation."""
+    _check_membership({"organisation": organisation, "desks": list(desks)})
+
+
+@transaction.atomic
+def membership_create(*, actor, user: User, organisation, profile: str, desks=(), active=True):
+    """Give an operator a profile in an organisation (and desks of it): this decides what
+    they see."""
+    values = {
+        "user": user,
+        "organisation": organisation,
+        "profile": profile,
+        "active": active,
+        "desks": list(desks),
+    }
+    _check_membership(values)
+    return row_create(
+        actor=actor,
+        model=Membership,
+        action="membership_created",
+        fields=MEMBERSHIP_FIELDS,
+        values=values,
+        m2m=MEMBERSHIP_LINKS,
+    )
+
+
+@transaction.atomic
+def membership_update(*, actor, membership: Membership, **values) -> bool:
+    """Change a membership's organisation, profile, desks or active flag. The operator
+    it belongs to never changes. True if something changed."""
+    if "user" in values and values["user"].pk != membership.user_id:
+        raise ValidationError(
+            {"user": _("A membership cannot be moved to another operator.")}, code="user"
+        )
+    values.pop("user", None)
+    current = Membership.objects.get(pk=membership.pk)
+    _check_membership(values, current)
+    return row_update(
+        actor=actor,
+        instance=membership,
+        action="membership_updated",
+        fields=MEMBERSHIP_FIELDS,
+        values=values,
+        m2m=MEMBERSHIP_LINKS,
+    )
+
+
+@transaction.atomic
+def membership_end(*, actor, membership: Membership) -> bool:
+    """End a membership (kept, inactive: the trail names it). False if already ended."""
+    return row_update(
+        actor=actor,
+        instance=membership,
+        action="membership_ended",
+        fields=MEMBERSHIP_FIELDS,
+        values={"active": False},
+    )
+
+
+def _check_group_powers(actor) -> None:
+    if actor is not None and not actor.is_superuser:
+        raise ValidationError(_("Only a superuser may change this."), code="superuser_only")
+
+
+@transaction.atomic
+def group_create(*, actor, name: str, permissions=()) -> Group:
+    """A group of administration permissions (it grants what its permissions say)."""
+    _check_group_powers(actor)
+    return row_create(
+        actor=actor,
+        model=Group,
+        action="group_created",
+        fields=GROUP_FIELDS,
+        values={"name": name, "permissions": list(permissions)},
+        m2m=GROUP_LINKS,
+    )
+
+
+@transaction.atomic
+def group_update(*, actor, group: Group, **values) -> bool:
+    _check_group_powers(actor)
+    return row_update(
+        actor=actor,
+        instance=group,
+        action="group_updated",
+        fields=GROUP_FIELDS,
+        values=values,
+        m2m=GROUP_LINKS,
+    )
+
+
+@transaction.atomic
+def group_delete(*, actor, group: Group) -> None:
+    """Delete a group; its operators lose what it granted (the event lists them)."""
+    _check_group_powers(actor)
+    # The reverse link too: the event says whose powers the deletion took away.
+    row_delete(
+        actor=actor,
+        instance=group,
+        action="group_deleted",
+        fields=GROUP_FIELDS,
+        m2m=[*GROUP_LINKS, "user_set"],
+    )

@@ -1,32 +1,28 @@
 from django.contrib import admin
 
+from crocevia.audit.admin_writes import ReadOnlyAdmin, ServiceAdmin
+
+from . import services
 from .models import Contact, DeskService, LanguageNeed
 
 
 @admin.register(DeskService)
-class DeskServiceAdmin(admin.ModelAdmin):
-    """The catalogue of desk services, extensible by an administrator."""
+class DeskServiceAdmin(ServiceAdmin):
+    """The catalogue of desk services, extensible by an administrator through
+    desk.services (audited). A service used in contacts is deactivated, not deleted."""
 
     list_display = ["code", "name", "position", "active"]
     list_editable = ["position", "active"]
     search_fields = ["code", "name"]
 
-    def has_delete_permission(self, request, obj=None):
-        # A service used in contacts is deactivated, not deleted.
-        return False
+    def create(self, request, values):
+        return services.desk_service_create(actor=request.user, **values)
+
+    def update(self, request, obj, values):
+        services.desk_service_update(actor=request.user, service=obj, **values)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Contacts are written by desk.services only, so every change is validated and audited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Contacts and language needs are written by desk.services only (validated, audited).
 
 
 class LanguageNeedInline(admin.StackedInline):

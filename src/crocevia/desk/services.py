@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.selectors import desks_of
 from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.rows import row_create, row_update
 from crocevia.audit.sensitive import SENSITIVE_CHANGE_JSON
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import EARLIEST_EVENT_DATE
@@ -624,3 +625,33 @@ def _contacts_import_bulk(*, actor, rows, inserts):
         inserts.send()
         inserts.wait()
     return len(new), len(changed), len(rows) - len(new) - len(changed)
+
+
+# --- the catalogue of desk services (the administration) -------------------------------
+
+DESK_SERVICE_FIELDS = ["code", "name", "position", "active"]
+
+
+@transaction.atomic
+def desk_service_create(*, actor, **values) -> DeskService:
+    """A new entry of the desk services' catalogue (INTERCHANGE.md codes plus local ones)."""
+    return row_create(
+        actor=actor,
+        model=DeskService,
+        action="desk_service_created",
+        fields=DESK_SERVICE_FIELDS,
+        values=values,
+    )
+
+
+@transaction.atomic
+def desk_service_update(*, actor, service: DeskService, **values) -> bool:
+    """Rename, reorder, deactivate or reactivate a catalogue entry. A service used in
+    contacts is deactivated, never deleted. True if something changed."""
+    return row_update(
+        actor=actor,
+        instance=service,
+        action="desk_service_updated",
+        fields=DESK_SERVICE_FIELDS,
+        values=values,
+    )

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.audit.rows import row_create, row_delete, row_update
 from crocevia.audit.services import audit_access, audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 
-from .models import Agreement, AgreementParty, CasePart, Organisation
+from .models import Agreement, AgreementParty, CasePart, Comune, Desk, Organisation, Zone
 from .selectors import agreement_editable_by
 
 AUDIT_FIELDS = [
@@ -429,3 +430,106 @@ def agreement_update(
 def agreement_document_record_download(*, actor, agreement: Agreement) -> None:
     """An access event for each download of the signed document."""
     audit_access(actor=actor, instance=agreement, note="document")
+
+
+# --- zones, Comuni, organisations, desks (the administration) --------------------------
+# Who sees what follows from these rows (an organisation's zone, a desk's organisation, a
+# Comune's zone), so each write is validated and audited like any other.
+
+ZONE_FIELDS = ["code", "name"]
+COMUNE_FIELDS = ["istat_code", "name", "province", "population", "zone"]
+ORGANISATION_FIELDS = ["code", "name", "kind", "zone", "comune"]
+DESK_FIELDS = ["code", "organisation", "name", "level", "comune", "opening_hours", "active"]
+
+
+@transaction.atomic
+def zone_create(*, actor, **values) -> Zone:
+    return row_create(
+        actor=actor, model=Zone, action="zone_created", fields=ZONE_FIELDS, values=values
+    )
+
+
+@transaction.atomic
+def zone_update(*, actor, zone: Zone, **values) -> bool:
+    return row_update(
+        actor=actor, instance=zone, action="zone_updated", fields=ZONE_FIELDS, values=values
+    )
+
+
+@transaction.atomic
+def zone_delete(*, actor, zone: Zone) -> None:
+    row_delete(actor=actor, instance=zone, action="zone_deleted", fields=ZONE_FIELDS)
+
+
+@transaction.atomic
+def comune_create(*, actor, **values) -> Comune:
+    return row_create(
+        actor=actor, model=Comune, action="comune_created", fields=COMUNE_FIELDS, values=values
+    )
+
+
+@transaction.atomic
+def comune_update(*, actor, comune: Comune, **values) -> bool:
+    return row_update(
+        actor=actor,
+        instance=comune,
+        action="comune_updated",
+        fields=COMUNE_FIELDS,
+        values=values,
+    )
+
+
+@transaction.atomic
+def comune_delete(*, actor, comune: Comune) -> None:
+    row_delete(actor=actor, instance=comune, action="comune_deleted", fields=COMUNE_FIELDS)
+
+
+@transaction.atomic
+def organisation_create(*, actor, **values) -> Organisation:
+    return row_create(
+        actor=actor,
+        model=Organisation,
+        action="organisation_created",
+        fields=ORGANISATION_FIELDS,
+        values=values,
+    )
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation: Organisation, **values) -> bool:
+    return row_update(
+        actor=actor,
+        instance=organisation,
+        action="organisation_updated",
+        fields=ORGANISATION_FIELDS,
+        values=values,
+    )
+
+
+@transaction.atomic
+def organisation_delete(*, actor, organisation: Organisation) -> None:
+    row_delete(
+        actor=actor,
+        instance=organisation,
+        action="organisation_deleted",
+        fields=ORGANISATION_FIELDS,
+    )
+
+
+@transaction.atomic
+def desk_create(*, actor, **values) -> Desk:
+    return row_create(
+        actor=actor, model=Desk, action="desk_created", fields=DESK_FIELDS, values=values
+    )
+
+
+@transaction.atomic
+def desk_update(*, actor, desk: Desk, **values) -> bool:
+    return row_update(
+        actor=actor, instance=desk, action="desk_updated", fields=DESK_FIELDS, values=values
+    )
+
+
+@transaction.atomic
+def desk_delete(*, actor, desk: Desk) -> None:
+    row_delete(actor=actor, instance=desk, action="desk_deleted", fields=DESK_FIELDS)
