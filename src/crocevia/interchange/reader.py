@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 from unidecode import unidecode
 
+from crocevia.core.spreadsheets import unescape_cell
+
 from .errors import FileError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -84,7 +86,8 @@ def _cells_to_dict(line, cells, codes, extra_cell_error):
     row = {}
     for index, code in enumerate(codes):
         if code is not None:
-            row[code] = cells[index].strip() if index < len(cells) else ""
+            # The apostrophe an export puts before a formula-like text is not part of it.
+            row[code] = unescape_cell(cells[index].strip()) if index < len(cells) else ""
     return row
 
 
