@@ -32,6 +32,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -123,38 +124,50 @@ def _neutralise(cell) -> None:
     cell.data_type = "s"
 
 
-def neutralise_workbook(book: openpyxl.Workbook) -> None:
-    """Turn every text cell of the book's worksheets into a safe text cell."""
+@contextmanager
+def _neutralised(book: openpyxl.Workbook):
+    """Every text cell of the book's worksheets made safe while the block runs, then
+    restored: the book stays as its caller built it, and saving it twice gives the
+    same file (neutralising twice would add a second apostrophe)."""
+    saved = []
     for sheet in book.worksheets:
         if not isinstance(sheet, Worksheet):
             continue  # a chart sheet has no cells
         for row in sheet.iter_rows():
             for cell in row:
-                if isinstance(cell, Cell):
+                if isinstance(cell, Cell) and isinstance(cell.value, str):
+                    saved.append((cell, cell.value, cell.data_type, cell.quotePrefix))
                     _neutralise(cell)
+    try:
+        yield
+    finally:
+        for cell, value, data_type, quote_prefix in saved:
+            cell.value = value
+            cell.data_type = data_type
+            cell.quotePrefix = quote_prefix
 
 
 class Workbook(openpyxl.Workbook):
-    """An openpyxl workbook whose text cells are made safe when it is saved.
+    """An openpyxl workbook whose text cells are written safe.
 
     Cells are written as usual (`ws.cell(row, column, value)`, `ws["A1"] = ...`); `save`
-    and `workbook_bytes` neutralise every text cell first. Streaming (write-only) books
-    are `write_xlsx_table`'s job."""
+    and `workbook_bytes` write every text cell as a safe text cell. Streaming
+    (write-only) books are `write_xlsx_table`'s job."""
 
     def __init__(self):
         super().__init__(write_only=False)
 
     def save(self, filename) -> None:
-        neutralise_workbook(self)
-        super().save(filename)
+        with _neutralised(self):
+            super().save(filename)
 
 
 def workbook_bytes(book: Workbook) -> bytes:
     """The book's bytes, made safe, with its properties as set (not stamped "modified
     now", as `save` does): the same book gives the same content."""
-    neutralise_workbook(book)
     buffer = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    with _neutralised(book):
+        ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return buffer.getvalue()
 
 
