@@ -79,8 +79,17 @@ def unescape_cell(text: str) -> str:
 # --- CSV --------------------------------------------------------------------------------------
 
 
+# The first characters after which a text needs a closer look (whitespace aside).
+_SUSPECT_FIRST = FORMULA_STARTS | {APOSTROPHE}
+
+
 def csv_cell(value):
     """A value for `csv.writer`: text escaped, numbers left as numbers, None empty."""
+    if value.__class__ is str:  # the common case first: exports write lots of cells
+        first = value[:1]
+        if not first or (first not in _SUSPECT_FIRST and not first.isspace()):
+            return value
+        return escape_cell(value)
     if value is None:
         return ""
     if isinstance(value, (bool, int, float, Decimal)):
@@ -95,7 +104,7 @@ class SafeCsvWriter:
         self._writer = csv.writer(stream, **fmtparams)
 
     def writerow(self, row: Iterable):
-        return self._writer.writerow([csv_cell(value) for value in row])
+        return self._writer.writerow(map(csv_cell, row))
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
