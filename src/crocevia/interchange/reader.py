@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 from unidecode import unidecode
 
+from crocevia.core.spreadsheets import unescape_cell
+
 from .errors import FileError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -84,7 +86,10 @@ def _cells_to_dict(line, cells, codes, extra_cell_error):
     row = {}
     for index, code in enumerate(codes):
         if code is not None:
-            row[code] = cells[index].strip() if index < len(cells) else ""
+            value = cells[index].strip() if index < len(cells) else ""
+            # The apostrophe an export puts before a formula-like text is not part of it
+            # (tested here first: a call per cell is 1% of a large import).
+            row[code] = unescape_cell(value) if value[:1] == "'" else value
     return row
 
 

@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crocevia.audit.models import AuditEvent
+from crocevia.core.spreadsheets import csv_writer, unescape_cell
 
 from .engine import Report, run_import
 from .errors import WRITE_REFUSED
@@ -106,7 +107,7 @@ def _write_errors(job: ImportJob, report: Report) -> None:
         _private_file(errors_path(job)) as raw,
         io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
     ):
-        csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(report.error_rows())
+        csv_writer(text, delimiter=";", lineterminator="\r\n").writerows(report.error_rows())
 
 
 def first_errors(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[list[str]]:
@@ -121,7 +122,7 @@ def first_errors(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[list[str]]:
         for row in reader:
             if len(rows) >= limit:
                 break
-            rows.append(row)
+            rows.append([unescape_cell(cell) for cell in row])
         return rows
 
 

@@ -3,7 +3,6 @@
 Views are thin: the scope and the job come from access.py, every write from services.py.
 """
 
-import csv
 import os
 import tempfile
 
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
+from crocevia.core.spreadsheets import csv_writer
 
 from . import services
 from .access import get_import_scope_for, get_job_for, get_scope_for
@@ -201,7 +201,7 @@ class _Echo:
 
 
 def _csv_lines(header, rows, batch=500):
-    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer = csv_writer(_Echo(), lineterminator="\n")
     lines = [writer.writerow(header)]
     for row in rows:
         lines.append(writer.writerow(row))

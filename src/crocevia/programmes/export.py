@@ -5,9 +5,10 @@ expenditure). Money is written as numbers with the euro format, never as text.""
 import io
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from crocevia.core.spreadsheets import Workbook
 
 from .models import Expenditure, Programme
 from .selectors import actions_with_spending, programme_total

@@ -19,12 +19,12 @@ import zipfile
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.writer.excel import ExcelWriter
+
+from crocevia.core.spreadsheets import Workbook, workbook_bytes
 
 from .tables import (
     CENTS,
@@ -90,10 +90,8 @@ def report_xlsx(report: dict, *, mask: bool, produced_on: datetime.date | None =
             sheets.append((section.title, table, name))
 
     _index_sheet(index, report, sheets, mask=mask, produced_on=produced_on)
-    buffer = io.BytesIO()
     # Not `book.save()`: it stamps the workbook "modified now".
-    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return _fixed_zip_times(buffer.getvalue(), stamp)
+    return _fixed_zip_times(workbook_bytes(book), stamp)
 
 
 # --- sheets ----------------------------------------------------------------------------------

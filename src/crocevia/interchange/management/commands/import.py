@@ -5,7 +5,6 @@ the exit status is then 1. `--errors FILE` writes the full report as CSV. On a t
 progress bar shows rows per second and time left; otherwise plain log lines.
 """
 
-import csv
 import logging
 import time
 
@@ -15,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crocevia.core.spreadsheets import csv_writer
 from crocevia.interchange.engine import run_import
 from crocevia.interchange.errors import WRITE_REFUSED
 from crocevia.interchange.kinds import kind_names
@@ -111,7 +111,7 @@ class Command(BaseCommand):
         progress.end()
         if options["errors"]:
             with open(options["errors"], "w", encoding="utf-8", newline="") as f:
-                csv.writer(f).writerows(report.error_rows())
+                csv_writer(f).writerows(report.error_rows())
         if report.file_error is not None:
             raise CommandError(report.file_error.message)
         if report.errors:
