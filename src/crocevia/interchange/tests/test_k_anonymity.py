@@ -13,27 +13,37 @@ import time
 from collections import Counter
 from io import StringIO
 
+import pycountry
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from crocevia.accounts.models import User
-from crocevia.core.areas import AREA_BY_COUNTRY
 from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact
-from crocevia.interchange.kinds import get_kind
 from crocevia.interchange.pseudonym import ENV_KEY
 from crocevia.network.models import Comune, Zone
 from crocevia.people.models import PermitType, Person
 
-from .helpers import export_text
+from .helpers import NETWORK, PERSONS, export_text, load
+from .test_benefits_and_cases import CASE_HEADER
 
 pytestmark = pytest.mark.django_db
 
 KEY = "a secret for the k-anonymity tests"
-QUASI_IDENTIFIERS = tuple(get_kind("persons").quasi_identifiers)
+# What anyone may know of a person, among the columns of the persons export.
+QUASI_IDENTIFIERS = (
+    "sex",
+    "birth_date",
+    "citizenship",
+    "birth_country",
+    "comune_istat",
+    "needs_mediator",
+    "permit_type",
+    "permit_expires_on",
+)
 HEALTH_REVEALING = {PermitType.HEALTH.value}
 REGION_PERSONS = 20_000
 
@@ -142,8 +152,8 @@ def build_region(n: int, seed: int = 15) -> None:
             for c in range(10)
         )
     weights = dict(CITIZENSHIP_WEIGHTS) | {"IT": 60}
-    for code in AREA_BY_COUNTRY:
-        weights.setdefault(code, 1)
+    for country in pycountry.countries:
+        weights.setdefault(country.alpha_2, 1)
     countries, country_weights = zip(*weights.items(), strict=True)
     permits, permit_weights = zip(*PERMIT_WEIGHTS.items(), strict=True)
     comune_weights = [0.8**i for i in range(len(comuni))]
@@ -238,3 +248,24 @@ def test_a_contact_names_its_person_only_among_k_persons_of_that_desk_and_month(
     assert len(april) == 1 and april[0]["person_external_id"] == ""
     assert april[0]["desk_code"] == actors.desk.code  # the contact still counts
     assert "2026-03-09" not in export_text("contacts", pseudonymise=True)
+
+
+def test_cases_and_applications_of_k_persons_in_a_month_stay_linked(tmp_path):
+    for kind, text in NETWORK:
+        load(tmp_path, kind, text)
+    persons = [f"P{i},Cognome{i},Nome,F,1990-01-0{i + 1},MA,MA,,050026,H{i},,,," for i in range(5)]
+    load(tmp_path, "persons", PERSONS.splitlines()[0] + "\n" + "\n".join(persons) + "\n")
+    header = "external_id,household_id,applicant_external_id,comune_istat,measure,submitted_on,"
+    rows = [f"INPS-{i},H{i},P{i},050026,ADI,2024-01-1{i},accepted,2024-01-2{i}" for i in range(5)]
+    load(tmp_path, "benefit_applications", header + "status,outcome_on\n" + "\n".join(rows))
+    rows = [f"K{i},P{i},SDS-PI,2024-01-2{i},INPS-{i},,,,,,,,," for i in range(5)]
+    load(tmp_path, "cases", CASE_HEADER + "\n" + "\n".join(rows) + "\n")
+    applications = csv_rows(export_text("benefit_applications", pseudonymise=True))
+    cases = csv_rows(export_text("cases", pseudonymise=True))
+    assert {a["comune_istat"] for a in applications} == {"ZPI"}  # the zone, not the Comune
+    assert {a["submitted_on"] for a in applications} == {"2024-01"}
+    applicants = {a["external_id"]: a["applicant_external_id"] for a in applications}
+    assert len(applicants) == 5 and all(v.startswith("PE-") for v in applicants.values())
+    for case in cases:
+        assert case["referred_on"] == "2024-01"
+        assert applicants[case["benefit_application_id"]] == case["person_external_id"]
