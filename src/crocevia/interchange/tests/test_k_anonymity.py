@@ -269,3 +269,11 @@ def test_cases_and_applications_of_k_persons_in_a_month_stay_linked(tmp_path):
     for case in cases:
         assert case["referred_on"] == "2024-01"
         assert applicants[case["benefit_application_id"]] == case["person_external_id"]
+
+
+def test_the_officers_page_says_in_italian_how_many_persons_share_what_leaves(
+    actors, login, settings
+):
+    settings.CROCEVIA_EXPORT_K = 7
+    page = login(actors.monitoring_officer).get(reverse("interchange:index")).content.decode()
+    assert "finché almeno 7 persone lo condividono" in page
