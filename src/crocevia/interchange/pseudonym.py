@@ -44,11 +44,9 @@ class Pseudonymiser:
         self._key = key.encode()
 
     def pseudonym(self, domain: str, value: str) -> str:
-        """'<DOMAIN PREFIX>-<16 hex>'; empty stays empty; 'year' keeps a date's year."""
+        """'<DOMAIN PREFIX>-<16 hex>'; empty stays empty."""
         if not value:
             return ""
-        if domain == "year":
-            return value[:4]
         digest = hmac.new(self._key, f"{domain}\x00{value}".encode(), hashlib.sha256)
         prefix = PREFIXES.get(domain, domain[:2].upper())
         return f"{prefix}-{digest.hexdigest()[:16]}"

@@ -141,7 +141,7 @@ class Kind:
     label: str = ""
     columns: tuple[Column, ...] = ()
     key: str = "external_id"
-    # Column code -> pseudonym domain (see pseudonym.py): "year" keeps the year of a date.
+    # Column code -> pseudonym domain (see pseudonym.py).
     pseudonymised: dict[str, str] = {}
     # Pseudonymised exports, k-anonymous (see anonymity.py). A person-level kind names its
     # quasi-identifiers (column -> ladder of anonymity.LADDERS), the steps (column, level)
