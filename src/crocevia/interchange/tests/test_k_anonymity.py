@@ -23,6 +23,7 @@ from crocevia.accounts.models import User
 from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact
+from crocevia.interchange.kinds import get_kind, kind_names
 from crocevia.interchange.pseudonym import ENV_KEY
 from crocevia.network.models import Comune, Zone
 from crocevia.people.models import PermitType, Person
@@ -277,3 +278,15 @@ def test_the_officers_page_says_in_italian_how_many_persons_share_what_leaves(
     settings.CROCEVIA_EXPORT_K = 7
     page = login(actors.monitoring_officer).get(reverse("interchange:index")).content.decode()
     assert "finché almeno 7 persone lo condividono" in page
+
+
+def test_every_kind_with_personal_data_says_what_singles_a_person_out():
+    """A new kind with pseudonymised columns must name its quasi-identifiers (a
+    person-level kind) or its place and month and person links (an event kind), or it
+    would leave k-anonymity out."""
+    for name in kind_names():
+        kind = get_kind(name)
+        if kind.pseudonymised:
+            assert kind.quasi_identifiers or (kind.event_class and kind.person_links), name
+            for column in (*kind.quasi_identifiers, *kind.event_class, *kind.person_links):
+                assert column in kind.codes, (name, column)
