@@ -211,15 +211,15 @@ CROCEVIA_AGREEMENT_MAX_BYTES = int(
     os.environ.get("CROCEVIA_AGREEMENT_MAX_BYTES", str(20 * 1024 * 1024))
 )
 
+COUNTRIES_FIRST = ["IT"]
+COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
+
 # Pseudonymised exports (interchange/anonymity.py): every combination of the exported
 # quasi-identifiers (sex, age band, citizenship, Comune's zone, permit...) is shared by at
 # least this many persons. At least 2 (1 would switch the protection off).
 CROCEVIA_EXPORT_K = int(os.environ.get("CROCEVIA_EXPORT_K", "5"))
 if CROCEVIA_EXPORT_K < 2:
     raise ValueError("CROCEVIA_EXPORT_K must be 2 or more.")
-
-COUNTRIES_FIRST = ["IT"]
-COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
 
 LOGGING = {
     "version": 1,
