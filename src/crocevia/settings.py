@@ -229,6 +229,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crocevia@localhost")
 COUNTRIES_FIRST = ["IT"]
 COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
 
+# Pseudonymised exports (interchange/anonymity.py): every combination of the exported
+# quasi-identifiers (sex, age band, citizenship, Comune's zone, permit...) is shared by at
+# least this many persons. At least 2 (1 would switch the protection off).
+CROCEVIA_EXPORT_K = int(os.environ.get("CROCEVIA_EXPORT_K", "5"))
+if CROCEVIA_EXPORT_K < 2:
+    raise ValueError("CROCEVIA_EXPORT_K must be 2 or more.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

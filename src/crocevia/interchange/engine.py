@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.core.spreadsheets import csv_writer, write_xlsx_table
 
+from . import anonymity
 from .errors import FileError, RowError
 from .kinds import Counts, Kind, Row, get_kind
 from .pseudonym import Pseudonymiser
@@ -311,10 +312,21 @@ def export_rows(
     pseudonymiser = Pseudonymiser() if pseudonymise else None
     header = kind.codes
 
+    def records():
+        records = kind.export_rows(list_separator=list_separator, scope=scope)
+        if pseudonymiser is None:
+            return records
+        if kind.quasi_identifiers or kind.event_class:
+            # k-anonymity looks at the whole export before the first row goes out.
+            records = anonymity.k_anonymise(list(records), kind)
+            records = anonymity.generalise_events(records, kind)
+        records = (pseudonymiser.apply(r, kind.pseudonymised, key=kind.key) for r in records)
+        if kind.event_class:
+            records = anonymity.unlink_rare_events(list(records), kind)
+        return records
+
     def rows():
-        for record in kind.export_rows(list_separator=list_separator, scope=scope):
-            if pseudonymiser is not None:
-                record = pseudonymiser.apply(record, kind.pseudonymised)
+        for record in records():
             yield [record.get(code, "") for code in header]
 
     return header, rows()

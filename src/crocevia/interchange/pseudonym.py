@@ -25,6 +25,10 @@ PREFIXES = {
 }
 
 
+# Domains whose values many records share (names): pseudonymised per record (see apply).
+PER_RECORD = {"family_name", "given_names"}
+
+
 class MissingKey(Exception):
     pass
 
@@ -40,17 +44,27 @@ class Pseudonymiser:
         self._key = key.encode()
 
     def pseudonym(self, domain: str, value: str) -> str:
-        """'<DOMAIN PREFIX>-<16 hex>'; empty stays empty; 'year' keeps a date's year."""
+        """'<DOMAIN PREFIX>-<16 hex>'; empty stays empty."""
         if not value:
             return ""
-        if domain == "year":
-            return value[:4]
         digest = hmac.new(self._key, f"{domain}\x00{value}".encode(), hashlib.sha256)
         prefix = PREFIXES.get(domain, domain[:2].upper())
         return f"{prefix}-{digest.hexdigest()[:16]}"
 
-    def apply(self, row: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
+    def apply(
+        self, row: dict[str, str], columns: dict[str, str], key: str | None = None
+    ) -> dict[str, str]:
+        """The row with its `columns` pseudonymised. A name's pseudonym (PER_RECORD) is
+        also keyed by the row's `key` value: two persons called Hossain get different
+        pseudonyms, or the shared ones would group families and betray common names by
+        their frequency; each keeps the same one from export to export."""
+        record = row.get(key, "") if key else ""
         return {
-            code: self.pseudonym(columns[code], value) if code in columns else value
+            code: self.pseudonym(
+                columns[code],
+                f"{record}\x00{value}" if value and columns[code] in PER_RECORD else value,
+            )
+            if code in columns
+            else value
             for code, value in row.items()
         }

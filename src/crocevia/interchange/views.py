@@ -18,7 +18,7 @@ from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
 from crocevia.core.spreadsheets import csv_writer
 
-from . import services
+from . import anonymity, services
 from .access import get_import_scope_for, get_job_for, get_scope_for
 from .engine import export_rows, write_export
 from .forms import ImportForm, ProtectedExportForm
@@ -103,6 +103,7 @@ def _render_index(request, scope, *, form=None, protected_form=None, status=200)
             "kinds": _kinds_table(),
             "jobs": jobs,
             "pseudonym_available": pseudonym_available(),
+            "export_k": anonymity.export_k(),
             "protected_form": protected_form or _protected_form(scope),
         },
         status=status,

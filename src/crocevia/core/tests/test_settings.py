@@ -27,3 +27,12 @@ def test_offline_commands_run_without_a_secret_key():
         "sys.argv = ['crocevia', 'makemigrations', '--check', '--dry-run']; main()"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_export_k_is_read_from_the_environment_and_never_below_2():
+    code = "from crocevia import settings; print(settings.CROCEVIA_EXPORT_K)"
+    env = {"SECRET_KEY": "x" * 50}
+    assert _run(code, **env).stdout.strip() == "5"
+    assert _run(code, CROCEVIA_EXPORT_K="11", **env).stdout.strip() == "11"
+    refused = _run(code, CROCEVIA_EXPORT_K="1", **env)
+    assert refused.returncode != 0 and "CROCEVIA_EXPORT_K must be 2 or more" in refused.stderr

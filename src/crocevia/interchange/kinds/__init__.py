@@ -147,8 +147,20 @@ class Kind:
     label: str = ""
     columns: tuple[Column, ...] = ()
     key: str = "external_id"
-    # Column code -> pseudonym domain (see pseudonym.py): "year" keeps the year of a date.
+    # Column code -> pseudonym domain (see pseudonym.py).
     pseudonymised: dict[str, str] = {}
+    # Pseudonymised exports, k-anonymous (see anonymity.py). A person-level kind names its
+    # quasi-identifiers (column -> ladder of anonymity.LADDERS), the steps (column, level)
+    # by which rows still shared by fewer than k rows are generalised, in order, and the
+    # columns it withholds (blank). An event kind names the columns generalised (column ->
+    # ladder, level 0), those that say where and when (`event_class`) and its links to a
+    # person (`person_links`, the person's pseudonym first), blanked for a rare event.
+    quasi_identifiers: dict[str, str] = {}
+    generalisation_steps: tuple[tuple[str, int], ...] = ()
+    withheld: tuple[str, ...] = ()
+    event_generalised: dict[str, str] = {}
+    event_class: tuple[str, ...] = ()
+    person_links: tuple[str, ...] = ()
     position: int = 100  # load order in the documentation: references before referrers
     # The models a write fills (for the planner statistics refreshed after a large import).
     written_models: tuple = ()

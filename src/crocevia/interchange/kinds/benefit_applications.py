@@ -64,6 +64,11 @@ class BenefitApplications(Kind):
         "household_id": "household",
         "applicant_external_id": "person",
     }
+    # Pseudonymised: the zone and the months, and no link to the applicant from a zone's
+    # rare month (nor its own id, by which a case would name the applicant).
+    event_generalised = {"comune_istat": "zone", "submitted_on": "month", "outcome_on": "month"}
+    event_class = ("comune_istat", "submitted_on")
+    person_links = ("applicant_external_id", "household_id", "external_id")
 
     def parse(self, row, ctx):
         return {

@@ -71,6 +71,11 @@ class Cases(Kind):
         "person_external_id": "person",
         "benefit_application_id": "benefit_application",
     }
+    # Pseudonymised: months, and no link to the person (nor to the application, which
+    # names them) from an organisation's rare month.
+    event_generalised = dict.fromkeys(DATE_COLUMNS, "month")
+    event_class = ("organisation_code", "referred_on")
+    person_links = ("person_external_id", "benefit_application_id")
 
     def parse(self, row, ctx):
         data = {

@@ -48,6 +48,10 @@ class Contacts(Kind):
         Column("referred_to", ("inviato a",)),
     )
     pseudonymised = {"external_id": "contact", "person_external_id": "person"}
+    # Pseudonymised: the month, and no link to the person from a desk's rare month.
+    event_generalised = {"date": "month"}
+    event_class = ("desk_code", "date")
+    person_links = ("person_external_id",)
 
     def new_context(self):
         return {

@@ -139,7 +139,8 @@ def test_zone_officer_gets_persons_pseudonymised_even_when_asking_for_names(worl
     pisa = next(r for r in rows if r["external_id"] == pseudonym("P-PI"))
     assert pisa["family_name"].startswith("FN-") and pisa["given_names"].startswith("GN-")
     assert pisa["codice_fiscale"].startswith("CF-")
-    assert pisa["birth_date"] == "1990"
+    # Three persons, fewer than k: no birth date, nor any other quasi-identifier.
+    assert pisa["birth_date"] == "" and pisa["sex"] == ""
 
 
 def test_zone_officer_xlsx_is_pseudonymised_too(world, login):
@@ -155,11 +156,22 @@ def test_zone_officer_xlsx_is_pseudonymised_too(world, login):
 
 
 def test_zone_officer_contacts_point_at_pseudonyms_of_their_zone(world, login):
+    # Four more persons at the desk that day: five, so the contacts keep their link to
+    # the person (with fewer than k a desk's month links no one: test_k_anonymity.py).
+    others = [f"P-PI{i}" for i in range(4)]
+    for key in others:
+        Contact.objects.create(
+            external_id=f"C-{key}",
+            person=PersonFactory(external_id=key),
+            desk=world.desk,
+            date=timezone.localdate(),
+        )
     data = content(export(login(world.monitoring_officer), "contacts"))
     assert_no_secrets(data)
     rows = csv_rows(data)
-    assert [r["person_external_id"] for r in rows] == [pseudonym("P-PI")]
-    assert rows[0]["external_id"].startswith("CT-") and rows[0]["desk_code"] == "SPI-PISA"
+    assert {r["person_external_id"] for r in rows} == {pseudonym(k) for k in ["P-PI", *others]}
+    assert all(r["external_id"].startswith("CT-") for r in rows)
+    assert {r["desk_code"] for r in rows} == {"SPI-PISA"}
 
 
 def test_protected_archive_is_pseudonymised_whatever_is_posted(world, login):
