@@ -218,8 +218,10 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         held_on=days_ago(5),
         attendees=[cast.social_worker, cast.cpi_consultant],
         cases=[case],
-        minutes="Verifica del progetto",
-        decisions="Proseguire il tirocinio",
+        notes="Riunione mensile dell'équipe",
+        items={
+            case.pk: {"minutes": "Verifica del progetto", "decisions": "Proseguire il tirocinio"}
+        },
     )
 
     programme = programme_services.programme_create(
