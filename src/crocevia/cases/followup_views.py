@@ -437,8 +437,12 @@ def meeting_list(request):
     )
 
 
-def _meeting_form_page(request, form, meeting):
-    return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": meeting})
+def _meeting_form_page(request, form, meeting, hidden_cases=0):
+    return render(
+        request,
+        "cases/followup/meeting_form.html",
+        {"form": form, "meeting": meeting, "hidden_cases": hidden_cases},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -482,7 +486,7 @@ def meeting_edit(request, pk):
     }
     if request.method == "POST" and "refresh" in request.POST:
         form = MeetingForm(initial=MeetingForm.initial_from(request.POST), **options)
-        return _meeting_form_page(request, form, meeting)
+        return _meeting_form_page(request, form, meeting, hidden)
     initial = {
         "kind": meeting.kind,
         "held_on": meeting.held_on,
@@ -520,7 +524,7 @@ def meeting_edit(request, pk):
         else:
             messages.success(request, _("Meeting updated."))
             return redirect("cases:followup_meeting_detail", meeting.pk)
-    return _meeting_form_page(request, form, meeting)
+    return _meeting_form_page(request, form, meeting, hidden)
 
 
 def _meeting_action_forms(user, meeting: Meeting, items: list, bound=None) -> list[dict]:
