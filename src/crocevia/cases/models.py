@@ -239,6 +239,16 @@ class Meeting(models.Model):
     (migration 0003), until an editor moves it into the items.
     """
 
+    # Free text that may be about a person: the audit records that it changed, never its
+    # value (issue 15, item 2; the keys of the per-case events included).
+    AUDIT_SENSITIVE_FIELDS = (
+        "notes",
+        "restricted_minutes",
+        "restricted_decisions",
+        "minutes",
+        "decisions",
+    )
+
     class Kind(models.TextChoices):
         TEAM = "team", _("Team meeting")
         COORDINATION = "coordination", _("Coordination group")
@@ -284,6 +294,8 @@ class Meeting(models.Model):
 
 class MeetingItem(models.Model):
     """One case discussed at a meeting, with what was said and decided about it."""
+
+    AUDIT_SENSITIVE_FIELDS = ("minutes", "decisions")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meeting_items")

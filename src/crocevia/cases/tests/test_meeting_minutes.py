@@ -176,11 +176,11 @@ def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
     dumped = str(list(events.values_list("changes", flat=True)))
     for text in (*AMINA.values(), *BRUNO.values(), "Amina ha firmato", "Nuove note"):
         assert text not in dumped
+    # Each change is named (in the history of the person whose case it is), its words not.
     by_person = {(e.action, e.person_id): e.changes for e in events if e.person_id}
-    assert by_person[("meeting_item_update", a.person_id)]["minutes"] == ["[…]", "[…]"]
-    assert by_person[("meeting_item_update", a.person_id)]["decisions"] == ["[…]", None]
+    assert {"minutes", "decisions"} <= set(by_person[("meeting_item_update", a.person_id)])
     assert by_person[("meeting_case_removed", b.person_id)]["case"] == [b.pk, None]
-    assert events.get(action="meeting_update").changes["notes"] == ["[…]", "[…]"]
+    assert "notes" in events.get(action="meeting_update").changes
 
 
 def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
