@@ -500,9 +500,13 @@ def annotate_has_minutes(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     with_item = MeetingItem.objects.annotate(_m=Trim("minutes"), _d=Trim("decisions")).filter(
         Q(meeting_id=OuterRef("pk")) & (~Q(_m="") | ~Q(_d=""))
     )
-    return meetings.annotate(_notes=Trim("notes"), _restricted=Trim("restricted_minutes")).annotate(
+    return meetings.annotate(
+        _notes=Trim("notes"),
+        _restricted_m=Trim("restricted_minutes"),
+        _restricted_d=Trim("restricted_decisions"),
+    ).annotate(
         has_minutes=ExpressionWrapper(
-            Q(Exists(with_item)) | ~Q(_notes="") | ~Q(_restricted=""),
+            Q(Exists(with_item)) | ~Q(_notes="") | ~Q(_restricted_m="") | ~Q(_restricted_d=""),
             output_field=BooleanField(),
         )
     )
