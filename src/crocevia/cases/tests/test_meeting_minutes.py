@@ -317,7 +317,6 @@ def test_saving_again_after_the_refusal_replaces_the_other_change(actors, login)
 def test_migration_moves_the_text_of_one_case_into_its_item_and_restricts_the_rest(actors):
     a, b = _two_cases(actors)
     before = [("cases", "0002_case_benefit_application")]
-    after = [("cases", "0003_meeting_items_per_case")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")
@@ -338,7 +337,7 @@ def test_migration_moves_the_text_of_one_case_into_its_item_and_restricts_the_re
     several = legacy([a, b], "Amina e Bruno", "Per Bruno: cure")
     none = legacy([], "Riunione su Amina", "")
     executor = MigrationExecutor(connection)
-    executor.migrate(after)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # 0003 and whatever follows
 
     one, several, none = (Meeting.objects.get(pk=pk) for pk in (one, several, none))
     item = one.items.get()
@@ -372,3 +371,25 @@ def test_meeting_page_queries_do_not_grow_with_the_cases_discussed(actors, login
             _detail(client, meeting)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_puts_each_cases_text_into_the_meetings_text(actors):
+    a, b = _two_cases(actors)
+    meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: {"minutes": "Bruno", "decisions": ""}})
+    before = [("cases", "0002_case_benefit_application")]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")
+        restored = old.objects.get(pk=meeting.pk)
+        assert restored.minutes.splitlines() == [
+            "Verificata l'omogeneità dell'offerta",
+            f"Caso n. {a.pk}: {AMINA['minutes']}",
+            f"Caso n. {b.pk}: Bruno",
+        ]
+        assert restored.decisions == f"Caso n. {a.pk}: {AMINA['decisions']}"
+        assert sorted(restored.cases.values_list("pk", flat=True)) == sorted([a.pk, b.pk])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
