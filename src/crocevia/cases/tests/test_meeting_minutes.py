@@ -313,11 +313,22 @@ def test_saving_again_after_the_refusal_replaces_the_other_change(actors, login)
 # --- The data migration -----------------------------------------------------------------------
 
 
+def _before_meeting_items(executor) -> list[tuple[str, str]]:
+    """The state just before the migration that made the items (whatever its number)."""
+    [name] = [
+        name
+        for app, name in executor.loader.disk_migrations
+        if app == "cases" and name.endswith("_meeting_items_per_case")
+    ]
+    migration = executor.loader.get_migration("cases", name)
+    return [dependency for dependency in migration.dependencies if dependency[0] == "cases"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_the_text_of_one_case_into_its_item_and_restricts_the_rest(actors):
     a, b = _two_cases(actors)
-    before = [("cases", "0002_case_benefit_application")]
     executor = MigrationExecutor(connection)
+    before = _before_meeting_items(executor)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")
 
@@ -337,7 +348,7 @@ def test_migration_moves_the_text_of_one_case_into_its_item_and_restricts_the_re
     several = legacy([a, b], "Amina e Bruno", "Per Bruno: cure")
     none = legacy([], "Riunione su Amina", "")
     executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())  # 0003 and whatever follows
+    executor.migrate(executor.loader.graph.leaf_nodes())  # the items and whatever follows
 
     one, several, none = (Meeting.objects.get(pk=pk) for pk in (one, several, none))
     item = one.items.get()
@@ -377,8 +388,8 @@ def test_meeting_page_queries_do_not_grow_with_the_cases_discussed(actors, login
 def test_migrating_back_puts_each_cases_text_into_the_meetings_text(actors):
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: {"minutes": "Bruno", "decisions": ""}})
-    before = [("cases", "0002_case_benefit_application")]
     executor = MigrationExecutor(connection)
+    before = _before_meeting_items(executor)
     try:
         executor.migrate(before)
         old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")
