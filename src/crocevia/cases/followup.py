@@ -225,8 +225,9 @@ def meeting_items_visible_to(user, meeting: Meeting) -> tuple[list[MeetingItem],
 
 
 def can_read_restricted_text(user, meeting: Meeting, *, hidden_cases: int) -> bool:
-    """The minutes written before the per-case items (migration 0003) may name any person
-    of the cases discussed: only an editor of the meeting who sees every one reads them."""
+    """The minutes written before the per-case items (migration meeting_items_per_case)
+    may name any person of the cases discussed: only an editor of the meeting who sees
+    every one reads them."""
     return hidden_cases == 0 and can_edit_meeting(user, meeting)
 
 

@@ -236,7 +236,7 @@ class Meeting(models.Model):
     are the general notes, never about a person. `restricted_minutes` and
     `restricted_decisions` hold text written before the items existed, about several
     cases or none: shown only to who may change the meeting and see every case discussed
-    (migration 0003), until an editor moves it into the items.
+    (migration meeting_items_per_case), until an editor moves it into the items.
     """
 
     # Free text that may be about a person: the audit records that it changed, never its

@@ -210,7 +210,7 @@ def test_earlier_minutes_reach_only_an_editor_who_sees_every_case(actors, login)
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a], {}, actor=actors.cpi_consultant)
     MeetingItem.objects.create(meeting=meeting, case=b)
-    # As migration 0003 leaves a meeting of several cases: its old text, restricted.
+    # As the migration to items leaves a meeting of several cases: its old text, restricted.
     Meeting.objects.filter(pk=meeting.pk).update(
         restricted_minutes="Caso A: Amina; caso B: Bruno in cura", restricted_decisions="X"
     )
