@@ -12,6 +12,9 @@ written in tests/authorisation_matrix.txt.
   (`GET|POST` cells: the monitoring officer reads the interchange page, never uploads).
 - The monitoring officer sees aggregates only: no page it can open shows a person's name
   (nor do its exports, pseudonymised: the sweep runs with a pseudonym key).
+- What a meeting says of a case (its minutes and decisions) appears on no page, export or
+  PDF of a role that may not see that case (the world's meeting discusses two cases, and
+  the CPI consultant is on one team only).
 
 To print the answers the application gives today, in the table's format (to add a row for
 a new URL, after checking each answer against the view):
