@@ -404,3 +404,39 @@ def test_migrating_back_puts_each_cases_text_into_the_meetings_text(actors):
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_coordinator_moves_the_earlier_minutes_beside_each_case_and_empties_them(actors, login):
+    a, b = _two_cases(actors)
+    meeting = _meeting(actors, [a, b], {})
+    Meeting.objects.filter(pk=meeting.pk).update(
+        restricted_minutes="Amina: casa; Bruno: cure", restricted_decisions="Tirocinio per Amina"
+    )
+    client = login(actors.coordinator)
+    url = reverse("cases:followup_meeting_edit", args=[meeting.pk])
+    form = client.get(url).content.decode()
+    assert 'name="restricted_minutes"' in form and "Amina: casa; Bruno: cure" in form
+    response = client.post(
+        url,
+        {
+            "kind": meeting.kind,
+            "held_on": meeting.held_on.isoformat(),
+            "zone": actors.zone.pk,
+            "attendees": [actors.coordinator.pk],
+            "cases": [a.pk, b.pk],
+            f"case_{a.pk}_minutes": "Casa",
+            f"case_{a.pk}_decisions": "Tirocinio",
+            f"case_{b.pk}_minutes": "Cure",
+            "restricted_minutes": "",
+            "restricted_decisions": "",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert not meeting.has_restricted_text and meeting.version == 2
+    assert set(meeting.items.values_list("case_id", "minutes", "decisions")) == {
+        (a.pk, "Casa", "Tirocinio"),
+        (b.pk, "Cure", ""),
+    }
+    assert 'id="meeting-restricted"' not in _detail(client, meeting)
