@@ -217,9 +217,20 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         kind=Meeting.Kind.TEAM,
         held_on=days_ago(5),
         attendees=[cast.social_worker, cast.cpi_consultant],
-        cases=[case],
-        minutes="Verifica del progetto",
-        decisions="Proseguire il tirocinio",
+        # Two cases that not every reader of the meeting may see (the CPI consultant is on
+        # `case`'s team only): what is said of each reaches who may see that case only.
+        cases=[case, referred_case],
+        notes="Riunione mensile dell'équipe",
+        items={
+            case.pk: {
+                "minutes": f"Verifica del progetto {code}",
+                "decisions": f"Proseguire il tirocinio {code}",
+            },
+            referred_case.pk: {
+                "minutes": f"Pre-valutazione da completare {code}",
+                "decisions": f"Rinviato alla prossima riunione {code}",
+            },
+        },
     )
 
     programme = programme_services.programme_create(

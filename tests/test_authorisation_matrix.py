@@ -12,6 +12,9 @@ written in tests/authorisation_matrix.txt.
   (`GET|POST` cells: the monitoring officer reads the interchange page, never uploads).
 - The monitoring officer sees aggregates only: no page it can open shows a person's name
   (nor do its exports, pseudonymised: the sweep runs with a pseudonym key).
+- What a meeting says of a case (its minutes and decisions) appears on no page, export or
+  PDF of a role that may not see that case (the world's meeting discusses two cases, and
+  the CPI consultant is on one team only).
 
 To print the answers the application gives today, in the table's format (to add a row for
 a new URL, after checking each answer against the view):
@@ -33,6 +36,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from crocevia.audit.models import AuditEvent
+from crocevia.cases.models import MeetingItem
+from crocevia.cases.selectors import cases_visible_to
 from crocevia.interchange.pseudonym import ENV_KEY
 
 from .authorisation_world import ROLES, World, build_world
@@ -229,6 +234,7 @@ class Answer:
     wrote: str = ""  # what a refused request changed, if anything
     names: tuple = ()  # persons' names the page shows
     health: bool = False  # whether it shows the case's health information
+    meeting_texts: tuple = ()  # (case pk, text) of the meetings' minutes and decisions shown
 
 
 class Requester:
@@ -242,6 +248,13 @@ class Requester:
         self.baseline = row_counts(self.models)
         self.requests = 0
         self.seconds: dict[str, float] = {}
+        # What the meetings say about each case discussed (case data: issue 15, item 1).
+        self.meeting_texts = [
+            (item.case_id, text)
+            for item in MeetingItem.objects.all()
+            for text in (item.minutes, item.decisions)
+            if text
+        ]
 
     def client(self, role: str) -> Client:
         client = self.clients.get(role)
@@ -271,6 +284,9 @@ class Requester:
                     text = body_text(response).lower()
                     answer.names = tuple(n for n in self.world.names if n.lower() in text)
                     answer.health = self.health_text in text
+                    answer.meeting_texts = tuple(
+                        (case, t) for case, t in self.meeting_texts if t.lower() in text
+                    )
                 if _is_refusal(role, answer):
                     if AuditEvent.objects.count() != events:
                         answer.wrote = "an audit event"
@@ -308,6 +324,7 @@ def _to_login(location: str) -> bool:
 class Sweep:
     world: World
     answers: dict  # (url name, role, variant, method) -> Answer
+    visible_cases: dict  # role -> pks of the cases the role may see (cases_visible_to)
     urls: dict  # (url name, variant) -> URL
     problems: list  # answers that differ from the table, refusals that wrote
     requests: int
@@ -369,7 +386,13 @@ def _sweep(world: World, rows: dict[str, Row], routes: dict[str, Route]) -> Swee
     print(f"\n{requester.requests} requests in {seconds:.1f} s ({cpu:.1f} s of CPU)")
     slowest = sorted(requester.seconds.items(), key=lambda item: -item[1])[:5]
     print("slowest URLs (s, all roles):", ", ".join(f"{u} {s:.1f}" for u, s in slowest))
-    return Sweep(world, answers, urls, writes + mismatches, requester.requests, seconds, cpu)
+    visible = {
+        role: set(cases_visible_to(user).values_list("pk", flat=True)) if user else set()
+        for role, user in world.users.items()
+    }
+    return Sweep(
+        world, answers, visible, urls, writes + mismatches, requester.requests, seconds, cpu
+    )
 
 
 def _dump(path: str, rows: dict[str, Row], answers: dict) -> None:
@@ -496,3 +519,34 @@ def test_health_information_reaches_only_the_case_manager_and_health_members(swe
                     shown.append(f"{name} {url} as {role}")
     assert not shown, "Health information shown to:\n" + "\n".join(shown)
     assert readers == HEALTH_READERS  # and those who may read it do find it
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_meeting_minutes_reach_only_who_may_see_their_case(sweep, role):
+    """Issue 15, item 1: what a meeting says of a person is case data. On every page, export
+    and PDF the role opens (the meeting page, lists, the case page, reports...), the minutes
+    and decisions shown are only those of cases the role may see."""
+    visible = sweep.visible_cases[role]
+    leaks = [
+        f"{name} {url}: {text!r} (case {case})"
+        for name, url, answer in _pages(sweep, role)
+        for case, text in answer.meeting_texts
+        if case not in visible
+    ]
+    assert not leaks, f"Meeting text of cases {role} may not see:\n" + "\n".join(leaks)
+
+
+@pytest.mark.django_db
+def test_the_meeting_text_check_finds_the_minutes_where_they_belong(sweep):
+    """The check above can fail: the meeting page shows each case's text to who sees it."""
+    mine = sweep.world.mine
+    shown = {
+        role: {case for case, _t in sweep.answers[key].meeting_texts}
+        for role in ROLES
+        if (key := ("cases:followup_meeting_detail", role, "mine", "GET")) in sweep.answers
+        and sweep.answers[key].status == 200
+    }
+    assert shown["social_worker"] == {mine.case.pk, mine.referred_case.pk}
+    assert shown["cpi_consultant"] == {mine.case.pk}  # on one case's team only
+    assert shown["desk_operator"] == set()  # sees the meeting, none of its cases

@@ -41,8 +41,8 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         held_on=datetime.date.today(),
         attendees=[actors.coordinator, actors.social_worker],
         cases=[case],
-        minutes="Verbale della riunione",
-        decisions="Attivare un tirocinio",
+        notes="Verbale della riunione",
+        items={case.pk: {"minutes": "Discusso il progetto", "decisions": "Attivare un tirocinio"}},
     )
 
     _login(page, "coordinatore")
@@ -54,6 +54,7 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         reverse("cases:followup_meetings"),
         reverse("cases:followup_meeting_create"),
         reverse("cases:followup_meeting_detail", args=[meeting.pk]),
+        reverse("cases:followup_meeting_edit", args=[meeting.pk]),
         reverse("cases:detail", args=[case.pk]),
         reverse("cases:person_cases", args=[person.pk]),
         reverse("people:detail", args=[person.pk]),

@@ -3,15 +3,16 @@
 Every function is keyword-only, atomic, validating and audited in the same transaction
 (person set for reviews, which belong to one person's case). Validation errors are
 ValidationError dicts keyed by the form field names (scheduled_on, kind, held_on, notes,
-next_on; zone, held_on, attendees, cases, minutes, decisions).
+next_on; zone, held_on, attendees, cases, notes).
 """
 
 import datetime
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import Trim
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -22,13 +23,24 @@ from crocevia.accounts.selectors import (
     is_monitoring_only,
 )
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.network.models import Zone
 
-from .models import Case, Meeting, Review
+from .models import Case, Meeting, MeetingItem, Review
 from .selectors import cases_visible_to
 
 REVIEW_AUDIT_FIELDS = ["case", "kind", "scheduled_on", "held_on", "held_by", "notes", "next_on"]
-MEETING_AUDIT_FIELDS = ["kind", "held_on", "zone", "minutes", "decisions"]
+MEETING_AUDIT_FIELDS = ["kind", "held_on", "zone"]
+# Free text of a meeting: the audit records that it changed, never what it says.
+MEETING_TEXT_FIELDS = ["notes", "restricted_minutes", "restricted_decisions"]
+REDACTED = "[…]"
+
+
+class ConflictError(BaseConflictError):
+    """The meeting changed since the operator opened it; their save is refused."""
+
+    def __init__(self, current: Meeting):
+        super().__init__(current, _("This meeting was changed by someone else in the meantime."))
 
 
 class _Errors:
@@ -193,7 +205,54 @@ def can_edit_meeting(user, meeting: Meeting) -> bool:
     )
 
 
-def _validate_meeting(actor, *, zone, kind, held_on, attendees, cases) -> tuple[list, list]:
+def meeting_items_visible_to(user, meeting: Meeting) -> tuple[list[MeetingItem], int]:
+    """The items (case discussed, its minutes and decisions) of the cases `user` may see,
+    by case, and how many other cases the meeting discussed. Two queries.
+
+    What a meeting says about a person is case data: its text goes only to who may see
+    the case (cases_visible_to), whoever may open the meeting.
+    """
+    items = list(
+        meeting.items.select_related("case__person", "case__case_manager").order_by("case_id")
+    )
+    visible = set(
+        cases_visible_to(user)
+        .filter(pk__in=[item.case_id for item in items])
+        .values_list("pk", flat=True)
+    )
+    shown = [item for item in items if item.case_id in visible]
+    return shown, len(items) - len(shown)
+
+
+def can_read_restricted_text(user, meeting: Meeting, *, hidden_cases: int) -> bool:
+    """The minutes written before the per-case items (migration meeting_items_per_case)
+    may name any person of the cases discussed: only an editor of the meeting who sees
+    every one reads them."""
+    return hidden_cases == 0 and can_edit_meeting(user, meeting)
+
+
+def _clean_text(value) -> str:
+    return (value or "").strip()
+
+
+def _names_in(text: str, cases: list[Case]) -> list[str]:
+    """The names of the cases' persons that `text` mentions (whole words, any case)."""
+    found = []
+    folded = text.casefold()
+    for case in cases:
+        person = case.person
+        for name in (person.family_name, person.full_name):
+            name = (name or "").strip()
+            if len(name) >= 3 and re.search(rf"\b{re.escape(name.casefold())}\b", folded):
+                found.append(name)
+                break
+    return found
+
+
+def _validate_meeting(
+    actor, *, zone, kind, held_on, attendees, cases, notes, kept=()
+) -> tuple[list, list]:
+    """`kept`: cases the meeting discussed that the actor no longer sees (kept as they are)."""
     errors = _Errors()
     if kind not in Meeting.Kind.values:
         errors.add("kind", _("Choose the kind of meeting."))
@@ -206,7 +265,7 @@ def _validate_meeting(actor, *, zone, kind, held_on, attendees, cases) -> tuple[
     attendees = list(attendees or [])
     if not attendees:
         errors.add("attendees", _("Name at least one attendee."))
-    cases = list(cases or [])
+    cases = list(dict.fromkeys(cases or []))  # a case listed twice is discussed once
     if cases:
         visible = set(
             cases_visible_to(actor)
@@ -218,15 +277,73 @@ def _validate_meeting(actor, *, zone, kind, held_on, attendees, cases) -> tuple[
             errors.add("cases", _("You can only list cases you can see."))
         elif zone is not None and any(c.zone_id != zone.pk for c in cases):
             errors.add("cases", _("Only cases of the meeting's zone can be discussed."))
+    if notes:
+        # General notes are read by everyone who opens the meeting: never about a person.
+        named = _names_in(notes, cases)
+        if named:
+            errors.add(
+                "notes",
+                _(
+                    "The general notes name %(name)s: write what concerns a person in the "
+                    "minutes of their case, which only who may see the case reads."
+                )
+                % {"name": ", ".join(named)},
+            )
+        elif _names_in(notes, list(kept)):
+            errors.add(
+                "notes",
+                _(
+                    "The general notes name a person whose case was discussed: write it "
+                    "in the minutes of their case."
+                ),
+            )
     errors.raise_if_any()
     return attendees, cases
+
+
+def _item_text(items: Mapping | None, case: Case) -> tuple[str, str]:
+    values = (items or {}).get(case.pk) or {}
+    return _clean_text(values.get("minutes")), _clean_text(values.get("decisions"))
+
+
+def _text_change(old: str, new: str) -> list | None:
+    """[old, new] for a free text that changed, its values never copied into the audit:
+    what is written about a person is case data, the trail records that it changed."""
+    if old == new:
+        return None
+    return [REDACTED if old else None, REDACTED if new else None]
+
+
+def _text_changes(before: dict, after: dict) -> dict:
+    changes = {}
+    for name in [*after, *(n for n in before if n not in after)]:
+        change = _text_change(before.get(name, ""), after.get(name, ""))
+        if change:
+            changes[name] = change
+    return changes
 
 
 def _meeting_snapshot(meeting: Meeting) -> dict:
     data = snapshot(meeting, MEETING_AUDIT_FIELDS)
     data["attendees"] = sorted(meeting.attendees.values_list("pk", flat=True))
-    data["cases"] = sorted(meeting.cases.values_list("pk", flat=True))
+    data["cases"] = sorted(meeting.items.values_list("case_id", flat=True))
     return data
+
+
+def _meeting_texts(meeting: Meeting) -> dict:
+    return {name: getattr(meeting, name) for name in MEETING_TEXT_FIELDS}
+
+
+def _audit_item(actor, *, action, meeting, case, before=None, after=None) -> None:
+    """The event of one case discussed, in the history of its person."""
+    changes = {
+        "case": [
+            case.pk if before is not None else None,
+            case.pk if after is not None else None,
+        ]
+    }
+    changes.update(_text_changes(before or {}, after or {}))
+    audit_change(actor=actor, action=action, instance=meeting, changes=changes, person=case.person)
 
 
 def meeting_record(
@@ -237,38 +354,47 @@ def meeting_record(
     held_on,
     attendees: Iterable,
     cases: Iterable = (),
-    minutes: str = "",
-    decisions: str = "",
+    notes: str = "",
+    items: Mapping | None = None,
 ) -> Meeting:
-    """Record a team, coordination-group or steering-committee meeting with its minutes."""
+    """Record a team, coordination-group or steering-committee meeting with its minutes.
+
+    `items` maps a case's pk to {"minutes": ..., "decisions": ...}: what was said and
+    decided about that case (read only by who may see the case); `notes` are general
+    notes, never about a person (refused when they name a person of a case discussed).
+    """
+    notes = _clean_text(notes)
     attendees, cases = _validate_meeting(
-        actor, zone=zone, kind=kind, held_on=held_on, attendees=attendees, cases=cases
+        actor,
+        zone=zone,
+        kind=kind,
+        held_on=held_on,
+        attendees=attendees,
+        cases=cases,
+        notes=notes,
     )
     with transaction.atomic():
         meeting = Meeting.objects.create(
-            kind=kind,
-            held_on=held_on,
-            zone=zone,
-            minutes=(minutes or "").strip(),
-            decisions=(decisions or "").strip(),
-            created_by=actor,
+            kind=kind, held_on=held_on, zone=zone, notes=notes, created_by=actor
         )
         meeting.attendees.set(attendees)
-        meeting.cases.set(cases)
-        audit_change(
-            actor=actor,
-            action="meeting_record",
-            instance=meeting,
-            changes=diff({}, _meeting_snapshot(meeting)),
+        texts = {case.pk: _item_text(items, case) for case in cases}
+        MeetingItem.objects.bulk_create(
+            MeetingItem(meeting=meeting, case=case, minutes=m, decisions=d)
+            for case, (m, d) in ((c, texts[c.pk]) for c in cases)
         )
+        changes = diff({}, _meeting_snapshot(meeting))
+        changes.update(_text_changes({}, _meeting_texts(meeting)))
+        audit_change(actor=actor, action="meeting_record", instance=meeting, changes=changes)
         # Each person whose case was discussed gets the event in their history.
         for case in cases:
-            audit_change(
-                actor=actor,
+            minutes, decisions = texts[case.pk]
+            _audit_item(
+                actor,
                 action="meeting_case_discussed",
-                instance=meeting,
-                changes={"case": [None, case.pk]},
-                person=case.person,
+                meeting=meeting,
+                case=case,
+                after={"minutes": minutes, "decisions": decisions},
             )
     return meeting
 
@@ -282,52 +408,124 @@ def meeting_update(
     held_on,
     attendees: Iterable,
     cases: Iterable = (),
-    minutes: str = "",
-    decisions: str = "",
+    notes: str = "",
+    items: Mapping | None = None,
+    restricted_minutes: str | None = None,
+    restricted_decisions: str | None = None,
+    expected_version: int | None = None,
 ) -> Meeting:
-    """Correct a meeting (its author or a coordinator of its zone)."""
+    """Correct a meeting (its author or a coordinator of its zone).
+
+    `cases` and `items` are those of the cases the actor may see; the cases discussed
+    that the actor no longer sees are kept, with their text, as they are. The earlier
+    minutes (`restricted_*`) change only when given (None: unchanged), and only by who
+    may read them. ConflictError if the meeting changed since `expected_version`.
+    """
     if not can_edit_meeting(actor, meeting):
         raise PermissionDenied(_("Only the author or a coordinator of the zone can change it."))
+    notes = _clean_text(notes)
+    current_items = {item.case_id: item for item in meeting.items.select_related("case__person")}
+    visible = set(cases_visible_to(actor).filter(pk__in=current_items).values_list("pk", flat=True))
+    kept = [item.case for pk, item in current_items.items() if pk not in visible]
+    if kept and (restricted_minutes is not None or restricted_decisions is not None):
+        raise PermissionDenied(_("You cannot change the earlier minutes of this meeting."))
     attendees, cases = _validate_meeting(
-        actor, zone=zone, kind=kind, held_on=held_on, attendees=attendees, cases=cases
+        actor,
+        zone=zone,
+        kind=kind,
+        held_on=held_on,
+        attendees=attendees,
+        cases=cases,
+        notes=notes,
+        kept=kept,
     )
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        before = _meeting_snapshot(meeting)
-        previous_cases = set(before["cases"])
-        meeting.kind = kind
-        meeting.held_on = held_on
-        meeting.zone = zone
-        meeting.minutes = (minutes or "").strip()
-        meeting.decisions = (decisions or "").strip()
-        meeting.save()
-        meeting.attendees.set(attendees)
-        meeting.cases.set(cases)
-        after = _meeting_snapshot(meeting)
-        changes = diff(before, after)
-        if changes:
-            audit_change(actor=actor, action="meeting_update", instance=meeting, changes=changes)
-        for case in cases:
-            if case.pk not in previous_cases:
-                audit_change(
-                    actor=actor,
-                    action="meeting_case_discussed",
-                    instance=meeting,
-                    changes={"case": [None, case.pk]},
-                    person=case.person,
+        current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ConflictError(current)
+        # Read again under the lock: the items as they are now.
+        current_items = {
+            item.case_id: item for item in current.items.select_related("case__person")
+        }
+        before = _meeting_snapshot(current)
+        texts_before = _meeting_texts(current)
+        current.kind = kind
+        current.held_on = held_on
+        current.zone = zone
+        current.notes = notes
+        if restricted_minutes is not None:
+            current.restricted_minutes = _clean_text(restricted_minutes)
+        if restricted_decisions is not None:
+            current.restricted_decisions = _clean_text(restricted_decisions)
+        current.attendees.set(attendees)
+
+        wanted = {case.pk: case for case in cases}
+        kept_pks = {case.pk for case in kept}
+        item_events = []  # (action, case, text before, text after)
+        for pk, item in current_items.items():
+            if pk not in kept_pks and pk not in wanted:
+                item.delete()
+                old = {"minutes": item.minutes, "decisions": item.decisions}
+                item_events.append(("meeting_case_removed", item.case, old, None))
+        for pk, case in wanted.items():
+            minutes, decisions = _item_text(items, case)
+            new = {"minutes": minutes, "decisions": decisions}
+            item = current_items.get(pk)
+            if item is None:
+                MeetingItem.objects.create(
+                    meeting=current, case=case, minutes=minutes, decisions=decisions
                 )
+                item_events.append(("meeting_case_discussed", case, None, new))
+            elif (item.minutes, item.decisions) != (minutes, decisions):
+                old = {"minutes": item.minutes, "decisions": item.decisions}
+                item.minutes, item.decisions = minutes, decisions
+                item.save(update_fields=["minutes", "decisions"])
+                item_events.append(("meeting_item_update", case, old, new))
+
+        changes = diff(before, _meeting_snapshot(current))
+        changes.update(_text_changes(texts_before, _meeting_texts(current)))
+        if changes or item_events:
+            current.version += 1
+            current.save()
+        if changes:
+            audit_change(actor=actor, action="meeting_update", instance=current, changes=changes)
+        for action, case, old, new in item_events:
+            _audit_item(actor, action=action, meeting=current, case=case, before=old, after=new)
+    meeting.refresh_from_db()
     return meeting
+
+
+def annotate_has_minutes(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """`meetings` with `has_minutes`: general notes, a case's minutes or decisions, or
+    earlier minutes that are not only blanks. Says nothing of what they say."""
+    with_item = MeetingItem.objects.annotate(_m=Trim("minutes"), _d=Trim("decisions")).filter(
+        Q(meeting_id=OuterRef("pk")) & (~Q(_m="") | ~Q(_d=""))
+    )
+    return meetings.annotate(
+        _notes=Trim("notes"),
+        _restricted_m=Trim("restricted_minutes"),
+        _restricted_d=Trim("restricted_decisions"),
+    ).annotate(
+        has_minutes=ExpressionWrapper(
+            Q(Exists(with_item)) | ~Q(_notes="") | ~Q(_restricted_m="") | ~Q(_restricted_d=""),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def with_minutes(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """`meetings` that have minutes (annotate_has_minutes)."""
+    return annotate_has_minutes(meetings).filter(has_minutes=True)
 
 
 def meetings_with_minutes(zone, start: datetime.date, end: datetime.date) -> dict[str, int]:
     """{kind: number of meetings with minutes} held in `zone` from `start` to `end` included.
 
-    Every kind is present (0 when none); minutes made only of blanks do not count.
+    Every kind is present (0 when none); minutes made only of blanks do not count; a
+    meeting counts once whatever the number of cases it discussed.
     """
     rows = (
-        Meeting.objects.filter(zone=zone, held_on__gte=start, held_on__lte=end)
-        .annotate(_minutes=Trim("minutes"))
-        .exclude(_minutes="")
+        with_minutes(Meeting.objects.filter(zone=zone, held_on__gte=start, held_on__lte=end))
         .values("kind")
         .annotate(n=Count("pk"))
         .order_by()

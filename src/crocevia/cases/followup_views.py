@@ -105,7 +105,24 @@ class ReviewRecordForm(StyledFormMixin, forms.Form):
         self.fields["held_on"].initial = timezone.localdate()
 
 
+def _textarea(rows: int, help_of: str = "") -> forms.Textarea:
+    """A text area styled as StyledFormMixin styles the fields declared on the class (the
+    fields added after its __init__ would otherwise miss it)."""
+    attrs = {"rows": rows, "class": "form-control"}
+    if help_of:
+        attrs["aria-describedby"] = f"{help_of}-help"
+    return forms.Textarea(attrs=attrs)
+
+
+def _case_label(case) -> str:
+    return _("Case %(id)s – %(person)s") % {"id": case.pk, "person": case.person.full_name}
+
+
 class MeetingForm(StyledFormMixin, forms.Form):
+    """A meeting: who, when, the cases discussed, each with its own minutes and decisions
+    (fields `case_<pk>_minutes`, `case_<pk>_decisions`, one pair per case selected), and
+    general notes. The earlier minutes (`restricted_*`) only when `restricted` is given."""
+
     kind = forms.ChoiceField(label=gettext_lazy("Kind of meeting"), choices=Meeting.Kind.choices)
     held_on = PlausibleDateField(label=gettext_lazy("Date"))
     zone = forms.ModelChoiceField(label=gettext_lazy("Zone"), queryset=Zone.objects.none())
@@ -113,19 +130,26 @@ class MeetingForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Attendees"), queryset=User.objects.none()
     )
     cases = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Cases discussed"), queryset=None, required=False
-    )
-    minutes = forms.CharField(
-        label=gettext_lazy("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
-    decisions = forms.CharField(
-        label=gettext_lazy("Decisions"),
+        label=gettext_lazy("Cases discussed"),
+        queryset=None,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("Decisions that may become actions of the plans."),
+        help_text=gettext_lazy(
+            "Each case selected gets its own minutes and decisions below (press "
+            "“Show the cases selected” after changing the selection)."
+        ),
     )
+    notes = forms.CharField(
+        label=gettext_lazy("General notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "Read by everyone who opens the meeting: never about a person. What concerns "
+            "a case goes beside that case."
+        ),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, items=None, restricted=None, **kwargs):
         super().__init__(*args, **kwargs)
         zones = followup.meeting_zone_ids(user)
         self.fields["zone"].queryset = Zone.objects.filter(pk__in=zones).order_by("name")
@@ -139,15 +163,92 @@ class MeetingForm(StyledFormMixin, forms.Form):
         self.fields["cases"].queryset = (
             cases_visible_to(user).filter(zone_id__in=zones).select_related("person")
         )
-        self.fields["cases"].label_from_instance = lambda c: (
-            _("Case %(id)s – %(person)s")
-            % {
-                "id": c.pk,
-                "person": c.person.full_name,
-            }
-        )
+        self.fields["cases"].label_from_instance = _case_label
         if len(zones) == 1:
             self.fields["zone"].initial = next(iter(zones))
+        if restricted is not None:
+            self.fields["restricted_minutes"] = forms.CharField(
+                label=gettext_lazy("Earlier minutes"),
+                required=False,
+                initial=restricted[0],
+                widget=_textarea(6),
+            )
+            self.fields["restricted_decisions"] = forms.CharField(
+                label=gettext_lazy("Earlier decisions"),
+                required=False,
+                initial=restricted[1],
+                widget=_textarea(4),
+            )
+        self._add_item_fields(items or {})
+
+    def _selected_case_pks(self) -> list[int]:
+        if self.is_bound:
+            raw = self.data.getlist(self.add_prefix("cases"))
+        else:
+            raw = self.initial.get("cases") or []
+        return [int(v) for v in raw if str(v).isdigit()]
+
+    def _add_item_fields(self, items: dict) -> None:
+        selected = self._selected_case_pks()
+        cases = (
+            list(self.fields["cases"].queryset.filter(pk__in=selected).order_by("pk"))
+            if selected
+            else []
+        )
+        self.item_cases = cases
+        for case in cases:
+            item = items.get(case.pk)
+            self.fields[f"case_{case.pk}_minutes"] = forms.CharField(
+                label=gettext_lazy("Minutes"),
+                required=False,
+                initial=item.minutes if item else "",
+                widget=_textarea(4),
+            )
+            self.fields[f"case_{case.pk}_decisions"] = forms.CharField(
+                label=gettext_lazy("Decisions"),
+                required=False,
+                initial=item.decisions if item else "",
+                widget=_textarea(3, help_of=self.add_prefix(f"case_{case.pk}_decisions")),
+                help_text=gettext_lazy("Decisions that may become actions of the plan."),
+            )
+
+    def item_rows(self) -> list[dict]:
+        """For the template: each case selected with its two fields."""
+        return [
+            {
+                "case": case,
+                "label": _case_label(case),
+                "minutes": self[f"case_{case.pk}_minutes"],
+                "decisions": self[f"case_{case.pk}_decisions"],
+            }
+            for case in self.item_cases
+        ]
+
+    @classmethod
+    def initial_from(cls, data) -> dict:
+        """What was typed, as the initial values of an unbound form (to show new cases'
+        fields without validating a form the operator has not finished)."""
+        initial = {name: data.get(name) for name in data}
+        for name in ("attendees", "cases"):
+            initial[name] = data.getlist(name)
+        return initial
+
+    def service_data(self) -> dict:
+        data = {
+            name: self.cleaned_data[name]
+            for name in ("kind", "held_on", "zone", "attendees", "cases", "notes")
+        }
+        data["items"] = {
+            case.pk: {
+                "minutes": self.cleaned_data.get(f"case_{case.pk}_minutes", ""),
+                "decisions": self.cleaned_data.get(f"case_{case.pk}_decisions", ""),
+            }
+            for case in self.cleaned_data["cases"]
+        }
+        for name in ("restricted_minutes", "restricted_decisions"):
+            if name in self.fields:
+                data[name] = self.cleaned_data[name]
+        return data
 
 
 class MeetingActionForm(StyledFormMixin, forms.Form):
@@ -316,15 +417,14 @@ class MeetingFilterForm(StyledFormMixin, forms.Form):
 def meeting_list(request):
     _require_meeting_zone(request.user)
     form = MeetingFilterForm(request.GET or None)
-    meetings = (
+    meetings = followup.annotate_has_minutes(
         followup.meetings_visible_to(request.user)
         .select_related("zone")
         .annotate(
             n_attendees=Count("attendees", distinct=True),
             n_cases=Count("cases", distinct=True),
         )
-        .order_by("-held_on", "-pk")
-    )
+    ).order_by("-held_on", "-pk")
     if form.is_valid() and form.cleaned_data["kind"]:
         meetings = meetings.filter(kind=form.cleaned_data["kind"])
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -337,9 +437,21 @@ def meeting_list(request):
     )
 
 
+def _meeting_form_page(request, form, meeting, hidden_cases=0):
+    return render(
+        request,
+        "cases/followup/meeting_form.html",
+        {"form": form, "meeting": meeting, "hidden_cases": hidden_cases},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
     _require_meeting_zone(request.user)
+    if request.method == "POST" and "refresh" in request.POST:
+        # Show the minutes and decisions of the cases now selected; nothing is saved.
+        form = MeetingForm(user=request.user, initial=MeetingForm.initial_from(request.POST))
+        return _meeting_form_page(request, form, None)
     initial = {}
     if request.GET.get("case", "").isdigit():
         # "Record a meeting about this case", from the case page.
@@ -347,13 +459,13 @@ def meeting_create(request):
     form = MeetingForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = followup.meeting_record(actor=request.user, **form.cleaned_data)
+            meeting = followup.meeting_record(actor=request.user, **form.service_data())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Meeting recorded."))
             return redirect("cases:followup_meeting_detail", meeting.pk)
-    return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": None})
+    return _meeting_form_page(request, form, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -361,39 +473,72 @@ def meeting_edit(request, pk):
     meeting = _get_meeting_for(request.user, pk)
     if not followup.can_edit_meeting(request.user, meeting):
         raise PermissionDenied(_("Only the author or a coordinator of the zone can change it."))
+    items, hidden = followup.meeting_items_visible_to(request.user, meeting)
+    restricted = None
+    if meeting.has_restricted_text and followup.can_read_restricted_text(
+        request.user, meeting, hidden_cases=hidden
+    ):
+        restricted = (meeting.restricted_minutes, meeting.restricted_decisions)
+    options = {
+        "user": request.user,
+        "items": {item.case_id: item for item in items},
+        "restricted": restricted,
+    }
+    if request.method == "POST" and "refresh" in request.POST:
+        form = MeetingForm(initial=MeetingForm.initial_from(request.POST), **options)
+        return _meeting_form_page(request, form, meeting, hidden)
     initial = {
         "kind": meeting.kind,
         "held_on": meeting.held_on,
         "zone": meeting.zone_id,
         "attendees": list(meeting.attendees.values_list("pk", flat=True)),
-        "cases": list(meeting.cases.values_list("pk", flat=True)),
-        "minutes": meeting.minutes,
-        "decisions": meeting.decisions,
+        "cases": [item.case_id for item in items],
+        "notes": meeting.notes,
+        "version": meeting.version,
     }
-    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
+    form = MeetingForm(request.POST or None, initial=initial, **options)
     if request.method == "POST" and form.is_valid():
         try:
-            followup.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
+            followup.meeting_update(
+                actor=request.user,
+                meeting=meeting,
+                expected_version=form.cleaned_data.get("version"),
+                **form.service_data(),
+            )
+        except followup.ConflictError as conflict:
+            # Keep what was typed; the next save, after checking, is based on the new version.
+            data = request.POST.copy()
+            data["version"] = conflict.current.version
+            form = MeetingForm(data, initial=initial, **options)
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this meeting while you were editing it, so your "
+                    "changes were not saved. Check the meeting's page; saving again will "
+                    "replace its minutes with what you see here."
+                ),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Meeting updated."))
             return redirect("cases:followup_meeting_detail", meeting.pk)
-    return render(request, "cases/followup/meeting_form.html", {"form": form, "meeting": meeting})
+    return _meeting_form_page(request, form, meeting, hidden)
 
 
-def _meeting_action_forms(user, meeting: Meeting, cases: list, bound=None) -> list[dict]:
+def _meeting_action_forms(user, meeting: Meeting, items: list, bound=None) -> list[dict]:
     """One "decision as plan action" form per open case discussed that has a plan.
 
-    ``cases`` are the discussed cases the user sees (hence may change, unless closed);
-    ``bound`` is (case pk, bound form) when a submitted form comes back with errors.
-    A fixed number of queries whatever the number of cases.
+    ``items`` are the meeting's items of the cases the user sees (hence may change,
+    unless closed); ``bound`` is (case pk, bound form) when a submitted form comes back
+    with errors. A fixed number of queries whatever the number of cases.
     """
     from crocevia.plans.models import Action, Plan, PlanVersion
     from crocevia.plans.selectors import operators_for_plan
 
-    open_cases = {c.pk: c for c in cases if not c.is_closed}
-    plans = {p.case_id: p for p in Plan.objects.filter(case_id__in=open_cases)}
+    open_items = {item.case_id: item for item in items if not item.case.is_closed}
+    plans = {p.case_id: p for p in Plan.objects.filter(case_id__in=open_items)}
     if not plans:
         return []
     latest: dict[int, PlanVersion] = {}
@@ -412,7 +557,8 @@ def _meeting_action_forms(user, meeting: Meeting, cases: list, bound=None) -> li
     organisation_choices = [(o.pk, str(o)) for o in Organisation.objects.order_by("name")]
     rows = []
     for case_pk, plan in plans.items():
-        case = open_cases[case_pk]
+        item = open_items[case_pk]
+        case = item.case
         people = {u.pk: u for u in members.get(case_pk, [])}
         if case.case_manager is not None:
             people[case.case_manager.pk] = case.case_manager
@@ -423,7 +569,8 @@ def _meeting_action_forms(user, meeting: Meeting, cases: list, bound=None) -> li
         else:
             form = MeetingActionForm(
                 prefix=f"case{case_pk}",
-                initial={"description": meeting.decisions},
+                # The description starts as what the meeting decided about this case.
+                initial={"description": item.decisions},
                 operators=operators_for_plan(case, also=user),
                 operator_choices=[(u.pk, str(u)) for u in ordered],
                 organisation_choices=organisation_choices,
@@ -442,23 +589,20 @@ def _meeting_action_forms(user, meeting: Meeting, cases: list, bound=None) -> li
 
 
 def _meeting_detail_page(request, meeting: Meeting, *, bound=None):
-    discussed = list(meeting.cases.select_related("person", "case_manager").order_by("pk"))
-    visible = set(
-        cases_visible_to(request.user)
-        .filter(pk__in=[c.pk for c in discussed])
-        .values_list("pk", flat=True)
-    )
-    cases = [c for c in discussed if c.pk in visible]
+    items, hidden = followup.meeting_items_visible_to(request.user, meeting)
     return render(
         request,
         "cases/followup/meeting_detail.html",
         {
             "meeting": meeting,
             "attendees": list(meeting.attendees.order_by("last_name", "first_name")),
-            "cases": cases,
-            "hidden_cases": len([c for c in discussed if c.pk not in visible]),
+            "items": items,
+            "cases": [item.case for item in items],
+            "hidden_cases": hidden,
+            "show_restricted": meeting.has_restricted_text
+            and followup.can_read_restricted_text(request.user, meeting, hidden_cases=hidden),
             "can_edit": followup.can_edit_meeting(request.user, meeting),
-            "action_forms": _meeting_action_forms(request.user, meeting, cases, bound),
+            "action_forms": _meeting_action_forms(request.user, meeting, items, bound),
         },
     )
 

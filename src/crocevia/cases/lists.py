@@ -236,9 +236,16 @@ def case_followup_context(user, case: Case) -> dict:
             not case.is_closed and review.held_on is None and review.scheduled_on < today
         )
     zones = meeting_zone_ids(user)
-    meetings = list(case.meetings.order_by("-held_on", "-pk"))
-    for meeting in meetings:
+    # The case's own items: what each meeting said and decided about this case (whoever
+    # sees the case may read it), never another case's.
+    meetings = []
+    for item in case.meeting_items.select_related("meeting").order_by(
+        "-meeting__held_on", "-meeting_id"
+    ):
+        meeting = item.meeting
+        meeting.item = item
         meeting.viewable = user.is_superuser or meeting.zone_id in zones
+        meetings.append(meeting)
     pending = [r for r in reviews if r.held_on is None]
     can_edit = not case.is_closed
     return {

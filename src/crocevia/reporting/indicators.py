@@ -32,13 +32,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, Trim
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as ApplicationStatus
-from crocevia.cases.followup import meetings_with_minutes
+from crocevia.cases.followup import meetings_with_minutes, with_minutes
 from crocevia.cases.models import (
     Case,
     Meeting,
@@ -489,9 +489,7 @@ def network_indicators(start, end, scope: Scope) -> dict:
             meetings = meetings_with_minutes(Zone(pk=zone_ids[0]), start, end)
         else:
             meetings = _counts(
-                Meeting.objects.filter(held_on__gte=start, held_on__lte=end)
-                .annotate(_minutes=Trim("minutes"))
-                .exclude(_minutes=""),
+                with_minutes(Meeting.objects.filter(held_on__gte=start, held_on__lte=end)),
                 "kind",
                 Meeting.Kind.values,
             )

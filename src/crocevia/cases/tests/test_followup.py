@@ -217,8 +217,7 @@ def _meeting(actors, **kw):
         "held_on": days_ago(2),
         "attendees": [actors.coordinator, actors.social_worker],
         "cases": [],
-        "minutes": "Discussi i casi",
-        "decisions": "",
+        "notes": "Discussi i casi",
     }
     values.update(kw)
     return followup.meeting_record(**values)
@@ -226,7 +225,7 @@ def _meeting(actors, **kw):
 
 def test_coordinator_records_a_meeting_with_cases_audited_per_person(actors):
     case = make_case(actors)
-    meeting = _meeting(actors, cases=[case], decisions="Attivare tirocinio")
+    meeting = _meeting(actors, cases=[case], items={case.pk: {"decisions": "Attivare tirocinio"}})
     assert set(meeting.attendees.all()) == {actors.coordinator, actors.social_worker}
     assert list(meeting.cases.all()) == [case]
     assert AuditEvent.objects.filter(action="meeting_record", object_id=str(meeting.pk)).exists()
@@ -292,31 +291,39 @@ def test_meeting_created_over_http(actors, login):
             "zone": actors.zone.pk,
             "attendees": [actors.coordinator.pk, actors.cpi_consultant.pk],
             "cases": [case.pk],
-            "minutes": "Verbale",
-            "decisions": "Nominato il case manager",
+            "notes": "Verbale",
+            f"case_{case.pk}_minutes": "Pre-valutato",
+            f"case_{case.pk}_decisions": "Nominato il case manager",
         },
     )
     meeting = Meeting.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("cases:followup_meeting_detail", args=[meeting.pk])
     assert meeting.kind == "coordination" and list(meeting.cases.all()) == [case]
+    assert meeting.notes == "Verbale"
+    item = meeting.items.get()
+    assert (item.case, item.minutes, item.decisions) == (
+        case,
+        "Pre-valutato",
+        "Nominato il case manager",
+    )
 
 
 def test_meeting_changed_by_its_author_not_by_another_member(actors, login):
-    meeting = _meeting(actors, actor=actors.social_worker, minutes="")
+    meeting = _meeting(actors, actor=actors.social_worker, notes="")
     url = reverse("cases:followup_meeting_edit", args=[meeting.pk])
     data = {
         "kind": "team",
         "held_on": days_ago(2).isoformat(),
         "zone": actors.zone.pk,
         "attendees": [actors.social_worker.pk],
-        "minutes": "Verbale scritto dopo",
+        "notes": "Verbale scritto dopo",
     }
     assert login(actors.desk_operator).post(url, data).status_code == 403
     response = login(actors.social_worker).post(url, data)
     assert response.status_code == 302
     meeting.refresh_from_db()
-    assert meeting.minutes == "Verbale scritto dopo"
+    assert meeting.notes == "Verbale scritto dopo"
     assert AuditEvent.objects.filter(action="meeting_update", object_id=str(meeting.pk)).exists()
 
 
@@ -324,7 +331,7 @@ def test_meetings_with_minutes_counted_by_kind(actors):
     start, end = days_ago(30), days_ago(1)
     _meeting(actors, kind="team", held_on=days_ago(5))
     _meeting(actors, kind="team", held_on=days_ago(30))
-    _meeting(actors, kind="team", held_on=days_ago(3), minutes="   ")  # no minutes
+    _meeting(actors, kind="team", held_on=days_ago(3), notes="   ")  # no minutes
     _meeting(actors, kind="coordination", held_on=days_ago(10))
     _meeting(actors, kind="steering", held_on=days_ago(31))  # before the period
     _meeting(actors, kind="team", held_on=days_ago(0))  # after the period

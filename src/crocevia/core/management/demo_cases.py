@@ -1125,7 +1125,9 @@ class CaseLoader:
         u, today = self.users, self.today
         created = 0
 
-        def record(actor, kind, day, attendees, cases, minutes, decisions):
+        def record(actor, kind, day, attendees, cases, notes, items):
+            """`items`: {case pk: {"minutes", "decisions"}}, what was said of each case
+            (read only by who may see it); `notes` are general, never about a person."""
             nonlocal created
             if Meeting.objects.filter(
                 zone=self.zone, kind=kind, held_on=day, created_by=actor
@@ -1138,8 +1140,8 @@ class CaseLoader:
                 held_on=day,
                 attendees=attendees,
                 cases=cases,
-                minutes=minutes,
-                decisions=decisions,
+                notes=notes,
+                items=items,
             )
             created += 1
 
@@ -1153,18 +1155,33 @@ class CaseLoader:
                 s for s in complex_specs if s.validated_on and previous < s.validated_on <= day
             ]
             if waiting or signed:
-                lines = []
+                items = {}
                 for s in waiting:
                     case = by_id[s.external_id]
                     if s.manager and s.milestones.get("team_formed_on", today) <= _days(day, 21):
                         who = u[s.manager].get_full_name()
-                        lines.append(
-                            f"Caso n. {case.pk}: case manager {who}; équipe con "
-                            f"{len(s.members) + 2} operatori di più enti."
-                        )
+                        items[case.pk] = {
+                            "minutes": "Caso complesso pre-valutato dal mini-team.",
+                            "decisions": (
+                                f"Case manager {who}; équipe con "
+                                f"{len(s.members) + 2} operatori di più enti."
+                            ),
+                        }
                     else:
-                        lines.append(f"Caso n. {case.pk}: rinviato, documentazione da completare.")
-                minutes = (
+                        items[case.pk] = {
+                            "minutes": "Documentazione incompleta.",
+                            "decisions": "Rinviato, documentazione da completare.",
+                        }
+                for s in signed:
+                    case = by_id[s.external_id]
+                    items.setdefault(
+                        case.pk,
+                        {
+                            "minutes": "Progetto firmato.",
+                            "decisions": "Validato senza osservazioni.",
+                        },
+                    )
+                notes = (
                     f"Esaminati {len(waiting)} casi complessi pre-valutati dal mini-team"
                     + (f" e {len(signed)} progetti firmati" if signed else "")
                     + ". Verificata l'omogeneità dell'offerta tra bisogni simili."
@@ -1175,8 +1192,8 @@ class CaseLoader:
                     day,
                     [u[n] for n in COORDINATION_ATTENDEES],
                     [by_id[s.external_id] for s in waiting + signed],
-                    minutes,
-                    "\n".join(lines) or "Progetti validati senza osservazioni.",
+                    notes,
+                    items,
                 )
             previous, day = day, _days(day, 28)
 
@@ -1207,17 +1224,22 @@ class CaseLoader:
                     case__in=cases, removed_on__isnull=True
                 ).select_related("user")
             }
-            minutes = "\n".join(
-                f"Caso n. {by_id[s.external_id].pk}: " + self.rng_note(s, day) for s in active
-            )
+            items = {
+                by_id[s.external_id].pk: {
+                    "minutes": self.rng_note(s, day).capitalize(),
+                    "decisions": "",
+                }
+                for s in active
+            }
             record(
                 u["assistente"],
                 Meeting.Kind.TEAM,
                 day,
                 sorted(attendees, key=lambda x: x.pk),
                 cases,
-                minutes,
-                "Prossima riunione d'équipe tra un mese.",
+                f"Aggiornati {len(active)} progetti in corso. Prossima riunione d'équipe tra "
+                "un mese.",
+                items,
             )
         return created
 

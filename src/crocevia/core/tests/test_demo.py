@@ -13,7 +13,8 @@ from stdnum.it import codicefiscale
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import Case, Meeting, Outcome, Review, Stage, TeamMember
+from crocevia.cases.followup import with_minutes
+from crocevia.cases.models import Case, Meeting, MeetingItem, Outcome, Review, Stage, TeamMember
 from crocevia.core.management.commands.demo import (
     DEFAULT_PASSWORD,
     DEFAULT_PERSONS,
@@ -241,7 +242,13 @@ def test_demo_cases_have_plans_in_versions_interventions_reviews_and_meetings():
 
     meetings = Meeting.objects.all()
     assert {"team", "coordination"} <= set(meetings.values_list("kind", flat=True))
-    assert all(m.has_minutes and m.cases.exists() and m.held_on <= today for m in meetings)
+    assert with_minutes(meetings).count() == meetings.count()
+    assert all(m.cases.exists() and m.held_on <= today for m in meetings)
+    # What is said of a person is in their case's item; the general notes name no one.
+    items = list(MeetingItem.objects.select_related("case__person", "meeting"))
+    assert items and all(item.minutes for item in items)
+    assert all(item.case.person.family_name not in item.meeting.notes for item in items)
+    assert not meetings.exclude(restricted_minutes="", restricted_decisions="").exists()
 
 
 def test_default_demo_cases_cover_the_pathway():

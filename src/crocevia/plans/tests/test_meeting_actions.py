@@ -62,8 +62,7 @@ def _meeting(actors, cases, decisions=DECISION):
         held_on=days_ago(2),
         attendees=[actors.coordinator, actors.social_worker],
         cases=cases,
-        minutes="Discusso il caso",
-        decisions=decisions,
+        items={c.pk: {"minutes": "Discusso il caso", "decisions": decisions} for c in cases},
     )
 
 
@@ -242,7 +241,7 @@ def test_meeting_page_offers_the_form_for_open_cases_with_a_plan(actors, login):
     assert [row["case"] for row in rows] == [case]
     html = response.content.decode()
     assert f'action="{_url(meeting, case)}"' in html
-    assert DECISION in html  # the description starts as the decisions' text
+    assert DECISION in html  # the description starts as the case's decisions
     assert f'value="{actors.cpi_consultant.pk}"' in html  # the team is offered
 
 

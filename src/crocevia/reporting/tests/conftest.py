@@ -211,7 +211,7 @@ def net(actors):
 
     def meeting(zone, kind, day, minutes):
         Meeting.objects.create(
-            zone=zone, kind=kind, held_on=day, minutes=minutes, created_by=actors.admin
+            zone=zone, kind=kind, held_on=day, notes=minutes, created_by=actors.admin
         )
 
     meeting(actors.zone, "coordination", D(2025, 3, 1), "Verbale della riunione")
