@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crocevia.audit.admin_writes import ServiceAdmin, adopt, changed_inline_forms, form_values
+from crocevia.core.forms import GuardedModelForm, InputRulesMixin
 
 from . import services
 from .models import LoginFailure, LoginLock, Membership, SecuritySettings, User
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(InputRulesMixin, forms.ModelForm):
     """Refuses desks of another organisation before anything is saved (the service's
     rule, shown beside the field)."""
 
@@ -58,7 +59,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
-class OperatorChangeForm(UserChangeForm):
+class OperatorChangeForm(InputRulesMixin, UserChangeForm):
     def clean_date_joined(self):
         # The widget shows whole seconds: the same second typed back is no change.
         value, saved = self.cleaned_data.get("date_joined"), self.instance.date_joined
@@ -257,6 +258,8 @@ class GroupAdmin(ServiceAdmin, BaseGroupAdmin):
 @admin.register(SecuritySettings)
 class SecuritySettingsAdmin(admin.ModelAdmin):
     """One row: the list goes straight to it; it is never added twice nor deleted."""
+
+    form = GuardedModelForm
 
     fields = ["require_two_factor"]
 

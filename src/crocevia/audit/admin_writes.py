@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import ProtectedError, RestrictedError
 
+from crocevia.core.forms import GuardedModelForm
+
 from .rows import row_dependants
 
 
@@ -56,6 +58,9 @@ class ServiceAdmin(admin.ModelAdmin):
     new object, `update(request, obj, values)`, and, if deleting is allowed,
     `delete(request, obj)`; without `delete` the admin refuses deletion. Inlines write
     through `save_formset`, which a subclass with writable inlines overrides."""
+
+    # The input rules of every form (core.forms.InputRulesMixin) hold in the admin too.
+    form = GuardedModelForm
 
     def create(self, request, values: dict):
         raise NotImplementedError

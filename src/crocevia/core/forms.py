@@ -8,7 +8,25 @@ from .dates import EARLIEST_BIRTH_DATE, EARLIEST_EVENT_DATE, check_date_range, l
 from .text import clean_line, clean_multiline
 
 
-class StyledFormMixin:
+class InputRulesMixin:
+    """What every form gets, whoever wrote it: names and codes NFC, trimmed and without
+    invisible or direction-changing characters (free text: no controls or overrides), and
+    dates in the plausible range of core.dates. For forms drawn by someone else (the
+    admin); the application's forms get it through StyledFormMixin."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _guard_field(field)
+
+    def full_clean(self):
+        # Fields a form adds in its own __init__, after this mixin's, get the rules here.
+        for field in self.fields.values():
+            _guard_field(field)
+        super().full_clean()
+
+
+class StyledFormMixin(InputRulesMixin):
     """Adds Bootstrap Italia classes, and marks invalid fields for assistive technology."""
 
     def __init__(self, *args, **kwargs):
@@ -27,12 +45,8 @@ class StyledFormMixin:
             widget.attrs["class"] = css.strip()
             if field.help_text:
                 widget.attrs.setdefault("aria-describedby", f"{self.add_prefix(name)}-help")
-            _guard_field(field)
 
     def full_clean(self):
-        # Fields a form adds in its own __init__, after this mixin's, get the rules here.
-        for field in self.fields.values():
-            _guard_field(field)
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
@@ -41,6 +55,10 @@ class StyledFormMixin:
                 described = attrs.get("aria-describedby", "")
                 attrs["aria-describedby"] = f"{described} {self.add_prefix(name)}-error".strip()
                 attrs["class"] = attrs.get("class", "") + " is-invalid"
+
+
+class GuardedModelForm(InputRulesMixin, forms.ModelForm):
+    """The admin's model form with the input rules (audit.admin_writes.ServiceAdmin)."""
 
 
 class DateInput(forms.DateInput):

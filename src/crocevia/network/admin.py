@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from crocevia.audit.admin_writes import ServiceAdmin, changed_inline_forms
+from crocevia.core.forms import GuardedModelForm
 
 from . import services
 from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone
@@ -12,6 +13,7 @@ from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone
 
 
 class ComuneInline(admin.TabularInline):
+    form = GuardedModelForm
     model = Comune
     extra = 0
     can_delete = False
@@ -58,6 +60,7 @@ class ComuneAdmin(ServiceAdmin):
 
 
 class DeskInline(admin.TabularInline):
+    form = GuardedModelForm
     model = Desk
     extra = 0
     autocomplete_fields = ["comune"]

@@ -11,20 +11,29 @@ import pkgutil
 
 import pytest
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 from django.utils import timezone, translation
 
 import crocevia
 from crocevia.core.dates import EARLIEST_BIRTH_DATE, EARLIEST_EVENT_DATE, latest_date
-from crocevia.core.forms import PlausibleDateField, StyledFormMixin
+from crocevia.core.forms import (
+    GuardedModelForm,
+    InputRulesMixin,
+    PlausibleDateField,
+    StyledFormMixin,
+)
 from crocevia.core.text import clean_line, clean_multiline, describe_character
 
-# Forms that are not operators' data entry: the sign-in's username and password, and the
-# six digits of the second step (Django's own fields; no name, code or date is kept).
+# Forms that are not operators' data entry: the sign-in's username and password, the
+# six digits of the second step and the admin's password form (Django's own fields; no
+# name, code or date is kept).
 NOT_DATA_ENTRY = {
     "crocevia.accounts.forms.SignInForm",
     "crocevia.accounts.forms.CodeForm",
     "crocevia.accounts.forms.EnrolCodeForm",
+    "crocevia.accounts.admin.AuditedPasswordChangeForm",
 }
 
 
@@ -68,7 +77,37 @@ def test_every_data_entry_form_gets_the_shared_input_rules(form_class):
             "a sign-in form with a date field must take StyledFormMixin"
         )
         return
-    assert issubclass(form_class, StyledFormMixin)
+    if ".admin" in form_class.__module__ or form_class is GuardedModelForm:
+        assert issubclass(form_class, InputRulesMixin)  # the admin draws its own widgets
+    else:
+        assert issubclass(form_class, StyledFormMixin)
+
+
+def test_every_form_the_admin_writes_with_gets_the_input_rules():
+    writable = [
+        (name, model_admin)
+        for name, model_admin in (
+            (f"{model._meta.label}", model_admin)
+            for model, model_admin in admin.site._registry.items()
+        )
+        if model_admin.has_change_permission(_superuser_request())
+    ]
+    assert writable, "no writable model in the admin"
+    for name, model_admin in writable:
+        assert issubclass(model_admin.form, InputRulesMixin), name
+        for inline in model_admin.inlines:
+            if inline(model_admin.model, admin.site).has_change_permission(_superuser_request()):
+                assert issubclass(inline.form, InputRulesMixin), f"{name}: {inline.__name__}"
+
+
+def _superuser_request():
+    request = RequestFactory().get("/admin/")
+    request.user = type(
+        "Superuser",
+        (),
+        {"is_active": True, "is_staff": True, "is_superuser": True, "has_perm": lambda *a: True},
+    )()
+    return request
 
 
 @pytest.mark.parametrize("form_class", FORM_CLASSES, ids=_name)
