@@ -105,6 +105,14 @@ def too_many_columns(limits: ImportLimits, row: int) -> FileError:
     )
 
 
+def too_many_columns_anywhere(limits: ImportLimits) -> FileError:
+    return FileError(
+        _("A row of the file has more than %(max)s columns.")
+        % {"max": _number(limits.max_columns)},
+        code="too_many_columns",
+    )
+
+
 def cell_too_long(limits: ImportLimits, row: int | None) -> FileError:
     if row is None:
         message = _("A text of the workbook is longer than %(max)s characters.") % {
@@ -186,7 +194,10 @@ def check_xlsx(path, limits: ImportLimits) -> None:
             for member in members:
                 if member.file_size and not member.is_dir():
                     with archive.open(member) as part:
-                        _PartScan(limits).scan(part)
+                        exact = _quick_scan(part, limits)
+                    if exact:  # a rare writer: the slower scan, row by row
+                        with archive.open(member) as part:
+                            _PartScan(limits).scan(part)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
         raise not_a_table() from None
 
@@ -199,6 +210,86 @@ def _column_index(letters: bytes | str) -> int:
     for letter in letters.upper()[:8]:  # more than 3 letters passes any limit already
         index = index * 26 + (ord(letter) - 64)
     return index
+
+
+_ROW_NUMBER = re.compile(rb"""row\b[^>]*?\sr\s*=\s*["']([0-9]+)""")
+_WIDE_CELL = (
+    re.compile(rb'r="([A-Za-z]{%d,})[0-9]'),
+    re.compile(rb"r='([A-Za-z]{%d,})[0-9]"),
+)
+_DIMENSION_TAG = re.compile(rb"dimension\b([^>]*)>")
+# What the quick pass cannot count exactly: a cell naming no column (the reader counts
+# it after the previous one) or prefixed element names (<x:row>).
+# (A cell whose first attribute is not r counts as one; two patterns: one is slow.)
+_NEEDS_EXACT = (re.compile(rb"<c[\s/>](?!r\s*=)"), re.compile(rb":(?:row|c|si|dimension)[\s/>]"))
+
+
+def _quick_scan(part, limits: ImportLimits) -> bool:
+    """One pass over a part, in C-speed passes over each megabyte: no text between two
+    tags longer than a cell may be, no more rows (counted and numbered) than the limit,
+    no cell naming a column past the limit, the declared dimension within them. True if
+    the part needs the exact scan too (cells without a column, prefixed names)."""
+    long_text = re.compile(rb"<[^<]{%d}" % limits.cell_bytes)
+    letters = len(_column_letters(limits.max_columns))
+    wide = [re.compile(p.pattern % letters) for p in _WIDE_CELL]
+    rows = 0
+    exact = False
+    buf = b""
+    while chunk := part.read(CHUNK):
+        buf += chunk
+        # Everything before the last '<' is complete text and tags; from it on, carried.
+        end = buf.rfind(b"<")
+        if end <= 0:
+            if len(buf) > limits.cell_bytes:
+                raise cell_too_long(limits, None)
+            continue
+        region, buf = buf[:end], buf[end:]
+        if long_text.search(region):
+            raise cell_too_long(limits, None)
+        rows += region.count(b"<row") + region.count(b":row")
+        if rows > limits.max_rows + 1:
+            raise too_many_rows(limits)
+        numbers = _ROW_NUMBER.findall(region)
+        if numbers and max(map(int, numbers)) > limits.max_rows + 1:
+            raise too_many_rows(limits)
+        for pattern in wide:
+            for name in set(pattern.findall(region)):
+                if _column_index(name) > limits.max_columns:
+                    raise too_many_columns_anywhere(limits)
+        if b"dimension" in region[:4096] or rows == 0:
+            dimension = _DIMENSION_TAG.search(region)
+            if dimension:
+                _check_dimension(dimension.group(1), limits)
+        exact = exact or any(pattern.search(region) for pattern in _NEEDS_EXACT)
+    if len(buf) > limits.cell_bytes:
+        raise cell_too_long(limits, None)
+    return exact
+
+
+def _column_letters(index: int) -> str:
+    """26 -> Z, 27 -> AA, 100 -> CV."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
+
+
+def _check_dimension(attributes: bytes, limits: ImportLimits) -> None:
+    """<dimension ref="A1:G200001"/>: the reader pads every row to its width and yields
+    rows up to its last one, so what it declares must fit too."""
+    found = _DIMENSION.search(attributes)
+    if not found:
+        return
+    last = found.group(1).decode("ascii", "replace").split(":")[-1]
+    cell = _CELL_NAME.fullmatch(last.replace("$", ""))
+    if not cell:
+        return
+    letters, digits = cell.groups()
+    if digits and int(digits[:12]) > limits.max_rows + 1:
+        raise too_many_rows(limits)
+    if letters and _column_index(letters) > limits.max_columns:
+        raise too_many_columns_anywhere(limits)
 
 
 class _PartScan:
@@ -261,7 +352,7 @@ class _PartScan:
             if not attributes.rstrip().endswith(b"/"):
                 self.open_string = match.end()
         elif name == b"dimension":
-            self._check_dimension(attributes)
+            _check_dimension(attributes, self.limits)
 
     def _start_row(self, attributes: bytes) -> None:
         limits = self.limits
@@ -295,19 +386,3 @@ class _PartScan:
             starts = [m.start() for m in _CELL.finditer(content)] + [len(content)]
             if any(b - a > limits.cell_bytes for a, b in zip(starts, starts[1:], strict=False)):
                 raise cell_too_long(limits, self.row)
-
-    def _check_dimension(self, attributes: bytes) -> None:
-        """<dimension ref="A1:G200001"/>: the reader pads every row to its width and
-        yields rows up to its last one, so what it declares must fit too."""
-        found = _DIMENSION.search(attributes)
-        if not found:
-            return
-        last = found.group(1).decode("ascii", "replace").split(":")[-1]
-        cell = _CELL_NAME.fullmatch(last.replace("$", ""))
-        if not cell:
-            return
-        letters, digits = cell.groups()
-        if digits and int(digits[:12]) > self.limits.max_rows + 1:
-            raise too_many_rows(self.limits)
-        if letters and _column_index(letters) > self.limits.max_columns:
-            raise too_many_columns(self.limits, 1)
