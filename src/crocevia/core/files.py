@@ -150,6 +150,13 @@ def check_zip(source, limits: ZipLimits) -> list[zipfile.ZipInfo]:
     total = 0
     for member in members:
         size = member.file_size
+        total += size
+        if total > limits.max_total_bytes:
+            raise UnsafeArchive(
+                _("The file is more than %(max)s once uncompressed.")
+                % {"max": _megabytes(limits.max_total_bytes)},
+                code="zip_total_size",
+            )
         if size > limits.max_member_bytes:
             raise UnsafeArchive(
                 _(
@@ -175,12 +182,5 @@ def check_zip(source, limits: ZipLimits) -> list[zipfile.ZipInfo]:
                     "max": limits.max_ratio,
                 },
                 code="zip_ratio",
-            )
-        total += size
-        if total > limits.max_total_bytes:
-            raise UnsafeArchive(
-                _("The file is more than %(max)s once uncompressed.")
-                % {"max": _megabytes(limits.max_total_bytes)},
-                code="zip_total_size",
             )
     return members
