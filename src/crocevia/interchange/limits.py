@@ -246,7 +246,9 @@ def _quick_scan(part, limits: ImportLimits) -> bool:
         region, buf = buf[:end], buf[end:]
         if long_text.search(region):
             raise cell_too_long(limits, None)
-        rows += region.count(b"<row") + region.count(b":row")
+        prefixed = _NEEDS_EXACT[1].search(region) is not None
+        exact = exact or prefixed or _NEEDS_EXACT[0].search(region) is not None
+        rows += region.count(b"<row") + (region.count(b":row") if prefixed else 0)
         if rows > limits.max_rows + 1:
             raise too_many_rows(limits)
         numbers = _ROW_NUMBER.findall(region)
@@ -260,7 +262,6 @@ def _quick_scan(part, limits: ImportLimits) -> bool:
             dimension = _DIMENSION_TAG.search(region)
             if dimension:
                 _check_dimension(dimension.group(1), limits)
-        exact = exact or any(pattern.search(region) for pattern in _NEEDS_EXACT)
     if len(buf) > limits.cell_bytes:
         raise cell_too_long(limits, None)
     return exact
