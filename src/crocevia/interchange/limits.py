@@ -213,15 +213,14 @@ def _column_index(letters: bytes | str) -> int:
 
 
 _ROW_NUMBER = re.compile(rb"""row\b[^>]*?\sr\s*=\s*["']([0-9]+)""")
-_WIDE_CELL = (
-    re.compile(rb'r="([A-Za-z]{%d,})[0-9]'),
-    re.compile(rb"r='([A-Za-z]{%d,})[0-9]"),
-)
+# A cell's column when it is named as writers do (` r="AB12"`); any other spelling sends
+# the part to the exact scan (_NEEDS_EXACT).
+_WIDE_CELL = rb""" r=["']([A-Za-z]{%d,})[0-9]"""
 _DIMENSION_TAG = re.compile(rb"dimension\b([^>]*)>")
 # What the quick pass cannot count exactly: a cell naming no column (the reader counts
 # it after the previous one) or prefixed element names (<x:row>).
-# (A cell whose first attribute is not r counts as one; two patterns: one is slow.)
-_NEEDS_EXACT = (re.compile(rb"<c[\s/>](?!r\s*=)"), re.compile(rb":(?:row|c|si|dimension)[\s/>]"))
+# (A cell whose first attribute is not ` r=` counts as one; two patterns: one is slow.)
+_NEEDS_EXACT = (re.compile(rb"<c(?=[\s/>])(?! r=)"), re.compile(rb":(?:row|c|si|dimension)[\s/>]"))
 
 
 def _quick_scan(part, limits: ImportLimits) -> bool:
@@ -231,7 +230,7 @@ def _quick_scan(part, limits: ImportLimits) -> bool:
     the part needs the exact scan too (cells without a column, prefixed names)."""
     long_text = re.compile(rb"<[^<]{%d}" % limits.cell_bytes)
     letters = len(_column_letters(limits.max_columns))
-    wide = [re.compile(p.pattern % letters) for p in _WIDE_CELL]
+    wide = re.compile(_WIDE_CELL % letters)
     rows = 0
     exact = False
     buf = b""
@@ -254,10 +253,9 @@ def _quick_scan(part, limits: ImportLimits) -> bool:
         numbers = _ROW_NUMBER.findall(region)
         if numbers and max(map(int, numbers)) > limits.max_rows + 1:
             raise too_many_rows(limits)
-        for pattern in wide:
-            for name in set(pattern.findall(region)):
-                if _column_index(name) > limits.max_columns:
-                    raise too_many_columns_anywhere(limits)
+        for name in set(wide.findall(region)):
+            if _column_index(name) > limits.max_columns:
+                raise too_many_columns_anywhere(limits)
         if b"dimension" in region[:4096] or rows == 0:
             dimension = _DIMENSION_TAG.search(region)
             if dimension:

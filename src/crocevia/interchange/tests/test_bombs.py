@@ -97,6 +97,22 @@ def test_cells_naming_no_column_are_counted_row_by_row(tmp_path, settings):
         )
 
 
+def test_unusual_spellings_do_not_slip_past_the_quick_scan(tmp_path, settings):
+    """A column named after a tab, rows with a namespace prefix: the reader reads both."""
+    path = bombs.workbook(
+        tmp_path / "tab.xlsx", [bombs.header_row(TERRITORY), b'<row r="2"><c\tr="XFD2"/></row>']
+    )
+    assert refused(tmp_path, path).code == "too_many_columns"
+    settings.CROCEVIA_IMPORT_MAX_ROWS = 1000
+    prefixed = (
+        f'<x:row xmlns:x="{bombs.MAIN}"><x:c t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
+    )
+    path = bombs.workbook(
+        tmp_path / "prefisso.xlsx", [bombs.header_row(TERRITORY), prefixed.encode() * 2000]
+    )
+    assert refused(tmp_path, path).code == "too_many_rows"
+
+
 def test_one_huge_shared_string_is_refused_by_its_compression_ratio(tmp_path):
     """The issue's bomb, smaller: 40 MB of one letter in 40 KB (the issue's: 400 MB)."""
     path = bombs.huge_shared_string(tmp_path / "stringa.xlsx", 40 * 1024 * 1024, TERRITORY)
