@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from .errors import FileError
-from .limits import ImportLimits, check_csv, check_csv_row, check_xlsx
+from .limits import ImportLimits, cell_too_long, check_csv, check_csv_row, check_xlsx
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _SPACES = re.compile(r"[\s_\-]+")
@@ -150,6 +150,8 @@ class CsvTable(Table):
                     _cells_to_dict(line_of_record, cells, self.codes, self.extra_cells.append),
                 )
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):  # the csv module's own cap
+                raise cell_too_long(self._limits, reader.line_num + 1) from None
             raise FileError(
                 _("Line %(line)d cannot be read as CSV: %(error)s")
                 % {"line": reader.line_num + 1, "error": exc},

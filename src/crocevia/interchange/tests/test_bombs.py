@@ -213,6 +213,12 @@ def test_a_csv_row_with_too_many_columns_or_a_too_long_cell_is_refused(tmp_path,
     path = write(tmp_path, header + "ZPI," + "Z" * 101 + ",050026,Pisa,PI,90118\n")
     error = refused(tmp_path, path)
     assert error.code == "cell_too_long"
+    # Longer than the csv module itself reads (131,072): the same Italian error.
+    path = write(tmp_path, header + 'ZPI,"' + "Z" * 200_000 + '",050026,Pisa,PI,90118\n')
+    with translation.override("it"):
+        assert refused(tmp_path, path).message == it(
+            "A cell of row %(row)s is longer than %(max)s characters.", row="2", max="100"
+        )
 
 
 # --- the command and the page --------------------------------------------------------------
