@@ -35,7 +35,6 @@ CHUNK = MB
 BYTES_PER_CHAR = 10
 CELL_MARKUP = 4096
 LONGEST_TAG = 64 * 1024
-STREAMED_PARTS = "xl/worksheets/"
 
 # The elements that matter, with or without a namespace prefix: row and shared-string
 # starts (and ends), the sheet's declared dimension; and cells, inside one row.
@@ -171,12 +170,16 @@ def check_xlsx(path, limits: ImportLimits) -> None:
         raise FileError(exc.message, code=exc.code) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         raise not_a_table() from None
-    if not any(m.filename == "[Content_Types].xml" for m in members):
+    types = next((m for m in members if m.filename == "[Content_Types].xml"), None)
+    if types is None or types.file_size > limits.max_part_bytes:
         raise not_a_table()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            streamed = _worksheet_names(archive.read(types))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        raise not_a_table() from None
     for member in members:
-        if not member.filename.startswith(STREAMED_PARTS) and (
-            member.file_size > limits.max_part_bytes
-        ):
+        if member.filename not in streamed and member.file_size > limits.max_part_bytes:
             raise FileError(
                 _(
                     "The part %(name)s of the file is %(size)s once uncompressed, "
@@ -200,6 +203,22 @@ def check_xlsx(path, limits: ImportLimits) -> None:
                             _PartScan(limits).scan(part)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
         raise not_a_table() from None
+
+
+_OVERRIDE = re.compile(rb"<(?:[\w.-]+:)?Override\b([^>]*)>")
+_PART_NAME = re.compile(rb"""PartName\s*=\s*["']/?([^"']*)["']""")
+_WORKSHEET_TYPE = re.compile(rb"""ContentType\s*=\s*["'][^"']*worksheet\+xml["']""")
+
+
+def _worksheet_names(content_types: bytes) -> set[str]:
+    """The parts [Content_Types].xml declares as worksheets: the only ones the reader
+    streams; every other part it reads whole (the shared strings wherever they are)."""
+    names = set()
+    for attributes in _OVERRIDE.findall(content_types):
+        name = _PART_NAME.search(attributes)
+        if name and _WORKSHEET_TYPE.search(attributes):
+            names.add(name.group(1).decode("utf-8", "replace"))
+    return names
 
 
 def _column_index(letters: bytes | str) -> int:
