@@ -179,10 +179,10 @@ def _sniff_document(upload, suffix: str) -> bool:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
             if suffix == ".odt":
-                return (
-                    "mimetype" in names
-                    and archive.read("mimetype").strip() == DOCUMENT_TYPES[".odt"].encode()
-                )
+                if "mimetype" not in names:
+                    return False
+                with archive.open("mimetype") as part:  # its first bytes, never all of it
+                    return part.read(100).strip() == DOCUMENT_TYPES[".odt"].encode()
             return "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
