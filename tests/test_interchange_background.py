@@ -7,13 +7,19 @@ collection order; this file sits after tests/browser/ so that no test needing th
 rows runs after it.
 """
 
+import io
+
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from crocevia.interchange import services
+from crocevia.interchange.kinds import get_kind
 from crocevia.interchange.models import ImportJob
+from crocevia.interchange.tests import bombs
 from crocevia.network.models import Desk
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +87,53 @@ def test_background_job_can_be_stopped(actors, login, settings):
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CANCELLED
     assert not Desk.objects.filter(code="SPI-CPI").exists()
+
+
+def _xlsx_bytes(text: str) -> bytes:
+    book = openpyxl.Workbook()
+    for line in text.splitlines():
+        book.active.append(line.split(","))
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def test_large_xlsx_from_the_page_is_checked_and_imported_in_the_background(
+    actors, login, settings
+):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    client = login(actors.coordinator)
+    upload = SimpleUploadedFile("sportelli.xlsx", _xlsx_bytes(GOOD_DESKS))
+    client.post(reverse("interchange:index"), {"kind": "desks", "file": upload})
+    job = only_job()
+    assert job.background
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert (job.status, job.file_error) == (ImportJob.Status.VALID, "")
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Desk.objects.filter(code="SPI-CPI").exists()
+
+
+def test_a_bomb_checked_in_the_background_is_refused_in_italian_and_writes_nothing(
+    actors, login, settings, tmp_path
+):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    settings.CROCEVIA_IMPORT_MAX_ROWS = 1000
+    path = bombs.many_rows(tmp_path / "righe.xlsx", 50_000, get_kind("desks").codes)
+    client = login(actors.coordinator)
+    upload = SimpleUploadedFile("sportelli.xlsx", path.read_bytes())
+    client.post(reverse("interchange:index"), {"kind": "desks", "file": upload})
+    job = only_job()
+    assert job.background
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.INVALID
+    with translation.override("it"):
+        expected = gettext("The file has more than %(max)s rows: split it into smaller files.")
+    assert job.file_error == expected % {"max": "1.000"}
+    assert job.rows == 0
+    assert not Desk.objects.filter(code="x").exists()
+    assert not services.upload_path(job).exists()

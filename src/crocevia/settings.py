@@ -206,6 +206,21 @@ CROCEVIA_IMPORT_BACKGROUND_BYTES = int(
     os.environ.get("CROCEVIA_IMPORT_BACKGROUND_BYTES", str(1024 * 1024))
 )
 CROCEVIA_IMPORT_STALE_SECONDS = int(os.environ.get("CROCEVIA_IMPORT_STALE_SECONDS", "120"))
+# What an imported file (command or page) may hold, checked before it is parsed, so that
+# a decompression bomb is refused in a second (interchange/limits.py): rows after the
+# header, columns, characters in a cell; for an XLSX the size of the whole workbook
+# uncompressed, of each part read whole into memory (shared strings, styles: worksheets
+# are streamed), how many times a part may grow when uncompressed, and how many parts.
+# The defaults admit the largest import measured (200,000 contacts: bench/import.py).
+CROCEVIA_IMPORT_MAX_ROWS = int(os.environ.get("CROCEVIA_IMPORT_MAX_ROWS", "500000"))
+CROCEVIA_IMPORT_MAX_COLUMNS = int(os.environ.get("CROCEVIA_IMPORT_MAX_COLUMNS", "100"))
+CROCEVIA_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CROCEVIA_IMPORT_MAX_CELL_CHARS", "32767"))
+CROCEVIA_IMPORT_MAX_UNCOMPRESSED_MB = int(
+    os.environ.get("CROCEVIA_IMPORT_MAX_UNCOMPRESSED_MB", "100")
+)
+CROCEVIA_IMPORT_MAX_PART_MB = int(os.environ.get("CROCEVIA_IMPORT_MAX_PART_MB", "32"))
+CROCEVIA_IMPORT_MAX_ZIP_RATIO = int(os.environ.get("CROCEVIA_IMPORT_MAX_ZIP_RATIO", "200"))
+CROCEVIA_IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("CROCEVIA_IMPORT_MAX_ZIP_MEMBERS", "1000"))
 # Largest signed agreement document accepted (network app).
 CROCEVIA_AGREEMENT_MAX_BYTES = int(
     os.environ.get("CROCEVIA_AGREEMENT_MAX_BYTES", str(20 * 1024 * 1024))

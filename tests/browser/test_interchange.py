@@ -105,3 +105,46 @@ def test_progress_of_a_running_import_is_accessible(page, axe_check, actors, set
     expect(page.locator("progress.import-progress")).to_have_attribute("value", "50")
     assert "12000" in page.locator("#job-progress-text").inner_text()
     axe_check(page)
+
+
+def _xlsx_bytes(text: str) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for line in text.splitlines():
+        book.active.append(line.split(";"))
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def test_coordinator_imports_an_xlsx_workbook_from_the_page(page, actors, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    page.goto("/accesso/")
+    page.fill("input[name=username]", "coordinatore")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accedi").click()
+    page.goto("/scambio/")
+    page.select_option("select[name=kind]", "desks")
+    page.set_input_files(
+        "input[name=file]",
+        files=[
+            {
+                "name": "sportelli.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": _xlsx_bytes(FIXED),
+            }
+        ],
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Check the file")).click()
+    page.wait_for_url("**/scambio/importazioni/*/")
+    assert italian("This is not a CSV or XLSX file.") not in page.content()
+    assert page.locator("#import-counts").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Confirm and import")).click()
+    assert italian("Imported") in page.locator("#job-status").inner_text()
+    assert Desk.objects.get(code="SPI-CPI").opening_hours == "Martedì 9-12"

@@ -20,6 +20,7 @@ from unidecode import unidecode
 from crocevia.core.spreadsheets import unescape_cell
 
 from .errors import FileError
+from .limits import ImportLimits, cell_too_long, check_csv, check_csv_row, check_xlsx
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _SPACES = re.compile(r"[\s_\-]+")
@@ -94,7 +95,8 @@ def _cells_to_dict(line, cells, codes, extra_cell_error):
 
 
 class CsvTable(Table):
-    def __init__(self, path, columns):
+    def __init__(self, path, columns, limits: ImportLimits | None = None):
+        self._limits = limits or ImportLimits.from_settings()
         self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
         self._size = max(os.fstat(self._file.fileno()).st_size, 1)
         self._read = 0
@@ -107,6 +109,7 @@ class CsvTable(Table):
         self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
         self.list_separator = "|" if self.delimiter == ";" else ";"
         header = next(csv.reader([header_line], delimiter=self.delimiter))
+        check_csv_row(header, 1, self._limits)
         self.codes = map_header(header, columns)
         self.extra_cells: list[int] = []
 
@@ -143,6 +146,7 @@ class CsvTable(Table):
             for cells in reader:
                 self.fraction_read = self._read / self._size
                 start, line = line, reader.line_num + 2
+                check_csv_row(cells, start, self._limits)
                 if not any(c.strip() for c in cells):
                     continue
                 line_of_record = start
@@ -151,6 +155,8 @@ class CsvTable(Table):
                     _cells_to_dict(line_of_record, cells, self.codes, self.extra_cells.append),
                 )
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):  # the csv module's own cap
+                raise cell_too_long(self._limits, reader.line_num + 1) from None
             raise FileError(
                 _("Line %(line)d cannot be read as CSV: %(error)s")
                 % {"line": reader.line_num + 1, "error": exc},
@@ -182,9 +188,13 @@ class XlsxTable(Table):
     def __init__(self, path, columns, sheet=None):
         import openpyxl
 
+        # A file, not a path: given a path openpyxl refuses a name without .xlsx (the page
+        # stores every upload as "upload"); the content was told apart by open_table.
+        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            self._book = openpyxl.load_workbook(self._file, read_only=True, data_only=True)
         except Exception:  # a corrupt zip or not a workbook: openpyxl raises many kinds
+            self._file.close()
             raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table") from None
         if sheet:
             if sheet not in self._book.sheetnames:
@@ -220,6 +230,7 @@ class XlsxTable(Table):
 
     def close(self):
         self._book.close()
+        self._file.close()
 
 
 def open_table(path, columns, sheet=None) -> Table:
@@ -231,7 +242,9 @@ def open_table(path, columns, sheet=None) -> Table:
         raise FileError(
             _("The file cannot be opened: %(error)s") % {"error": exc.strerror}, code="open"
         ) from None
+    limits = ImportLimits.from_settings()
     if head[:4] == _ZIP_MAGIC:
+        check_xlsx(path, limits)  # a decompression bomb stops here, before openpyxl
         return XlsxTable(path, columns, sheet=sheet)
     try:
         # A binary file (an image, an old .xls, UTF-16) shows itself in its first bytes.
@@ -242,4 +255,5 @@ def open_table(path, columns, sheet=None) -> Table:
         raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table") from None
     if sheet:
         raise FileError(_("--sheet applies only to XLSX files."), code="sheet_on_csv")
-    return CsvTable(path, columns)
+    check_csv(path, limits)
+    return CsvTable(path, columns, limits)

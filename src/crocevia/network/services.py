@@ -7,6 +7,7 @@ Parties are given as `PartySpec`s; a save replaces the agreement's parties with 
 
 import datetime
 import os
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,6 +23,7 @@ from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.audit.rows import row_create, row_delete, row_update
 from crocevia.audit.services import audit_access, audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.core.files import UnsafeArchive, ZipLimits, check_zip
 
 from .models import Agreement, AgreementParty, CasePart, Comune, Desk, Organisation, Zone
 from .selectors import agreement_editable_by
@@ -144,6 +146,27 @@ def _check_parties(parties, actor) -> tuple[list[PartySpec], list[str]]:
     return clean, errors
 
 
+def _check_archive(upload) -> None:
+    """An ODT or DOCX is a ZIP: refuse one whose central directory declares a bomb (the
+    import's limits) before anything lists or reads its parts."""
+    mb = 1024 * 1024
+    limits = ZipLimits(
+        max_members=settings.CROCEVIA_IMPORT_MAX_ZIP_MEMBERS,
+        max_total_bytes=settings.CROCEVIA_IMPORT_MAX_UNCOMPRESSED_MB * mb,
+        max_member_bytes=settings.CROCEVIA_IMPORT_MAX_UNCOMPRESSED_MB * mb,
+        max_ratio=settings.CROCEVIA_IMPORT_MAX_ZIP_RATIO,
+    )
+    try:
+        upload.seek(0)
+        check_zip(upload, limits)
+    except UnsafeArchive as exc:
+        raise ValidationError({"document": exc.message}, code="document_unsafe") from None
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error):
+        pass  # not a ZIP at all: _sniff_document says so
+    finally:
+        upload.seek(0)
+
+
 def _sniff_document(upload, suffix: str) -> bool:
     """Whether the file's content is what its extension says (not only its name)."""
     upload.seek(0)
@@ -157,10 +180,10 @@ def _sniff_document(upload, suffix: str) -> bool:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
             if suffix == ".odt":
-                return (
-                    "mimetype" in names
-                    and archive.read("mimetype").strip() == DOCUMENT_TYPES[".odt"].encode()
-                )
+                if "mimetype" not in names:
+                    return False
+                with archive.open("mimetype") as part:  # its first bytes, never all of it
+                    return part.read(100).strip() == DOCUMENT_TYPES[".odt"].encode()
             return "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
@@ -188,6 +211,8 @@ def validate_document(upload) -> None:
             },
             code="document_size",
         )
+    if suffix in (".odt", ".docx"):
+        _check_archive(upload)
     if not _sniff_document(upload, suffix):
         raise ValidationError(
             {

@@ -146,6 +146,37 @@ def test_check_writes_nothing_and_confirm_writes(actors, login):
     assert Desk.objects.filter(code="SPI-CPI").count() == 1
 
 
+def xlsx_upload(text: str, name: str) -> SimpleUploadedFile:
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(text)):
+        book.active.append(row)
+    stream = io.BytesIO()
+    book.save(stream)
+    return SimpleUploadedFile(name, stream.getvalue())
+
+
+# The page stores every upload as "upload": the format is told by the content, whatever
+# name (or none) the browser sends, and the name never becomes a path.
+@pytest.mark.parametrize("name", ["sportelli.xlsx", "sportelli.csv", "../../sportelli"])
+def test_an_xlsx_uploaded_through_the_page_is_checked_and_imported(actors, login, name):
+    client = login(actors.coordinator)
+    response = client.post(
+        reverse("interchange:index"),
+        {"kind": "desks", "file": xlsx_upload(GOOD_DESKS, name)},
+    )
+    job = only_job()
+    assert not job.background
+    assert (job.status, job.file_error) == (ImportJob.Status.VALID, "")
+    assert (job.rows, job.created_count) == (1, 1)
+    assert services.upload_path(job).name == "upload"
+    assert not Desk.objects.filter(code="SPI-CPI").exists()
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Desk.objects.get(code="SPI-CPI").organisation == actors.cpi
+    assert it("Imported") in client.get(response.url).content.decode()
+
+
 def test_a_write_the_database_refuses_tells_the_user_what_to_do(actors, login, monkeypatch):
     """Checked fine, refused by the database when confirmed (a record the file refers to
     removed meanwhile): the job fails with a message the user can act on, not "internal

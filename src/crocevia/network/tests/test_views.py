@@ -1,7 +1,9 @@
 """Network pages: who sees what, the agreement form, the private document, query bounds."""
 
 import datetime
+import io
 import os
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -217,6 +219,22 @@ def test_a_document_of_the_wrong_type_is_refused_and_nothing_is_stored(actors, l
         response = client.post(reverse("network:agreement_create"), data)
         assert response.status_code == 200
         assert message in response.context["form"].errors["document"]
+    assert not Agreement.objects.exists()
+    stored = var_dir / "agreements"
+    assert not stored.exists() or not any(stored.iterdir())
+
+
+def test_a_docx_that_is_a_decompression_bomb_is_refused_before_it_is_opened(actors, login, var_dir):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (5 * 1024 * 1024))  # ratio ~1000
+    data = _form_data(actors)
+    data["document"] = SimpleUploadedFile("accordo.docx", buffer.getvalue())
+    response = login(actors.coordinator).post(reverse("network:agreement_create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["document"]
+    assert any("word/document.xml" in e and "bomba di decompressione" in e for e in errors)
     assert not Agreement.objects.exists()
     stored = var_dir / "agreements"
     assert not stored.exists() or not any(stored.iterdir())
