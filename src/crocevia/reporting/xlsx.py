@@ -34,8 +34,11 @@ from .tables import (
     MASKED,
     PCT,
     TEXT,
+    WITHHELD,
     Masked,
     Table,
+    Withheld,
+    any_withheld,
     format_cell,
     period_label,
     report_sections,
@@ -89,7 +92,8 @@ def report_xlsx(report: dict, *, mask: bool, produced_on: datetime.date | None =
             _table_sheet(book.create_sheet(name), table, heading)
             sheets.append((section.title, table, name))
 
-    _index_sheet(index, report, sheets, mask=mask, produced_on=produced_on)
+    withheld = any_withheld(sections)
+    _index_sheet(index, report, sheets, mask=mask, withheld=withheld, produced_on=produced_on)
     buffer = io.BytesIO()
     # Not `book.save()`: it stamps the workbook "modified now".
     ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
@@ -110,7 +114,9 @@ def _scope_label(scope: dict) -> str:
     return str(scope["name"])
 
 
-def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) -> None:
+def _index_sheet(
+    ws, report, sheets, *, mask: bool, withheld: bool, produced_on: datetime.date
+) -> None:
     ws["A1"] = _title()
     ws["A1"].font = Font(bold=True, size=15)
     facts = [
@@ -126,6 +132,9 @@ def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) 
     if mask:
         row += 2
         ws.cell(row=row, column=1, value=_masked_note()).font = NOTE_FONT
+        if withheld:
+            row += 1
+            ws.cell(row=row, column=1, value=_withheld_note()).font = NOTE_FONT
     row += 2
     for column, label in enumerate((_("Table"), _("Sheet")), start=1):
         _header_cell(ws.cell(row=row, column=column, value=label))
@@ -179,6 +188,8 @@ def _table_sheet(ws, table: Table, heading: str) -> None:
     notes = [table.note] if table.note else []
     if table.masked:
         notes.append(_masked_note())
+    if any(isinstance(cell, Withheld) for values in table.rows for cell in values):
+        notes.append(_withheld_note())
     row = last_row + 1
     for note in notes:
         row += 1
@@ -216,6 +227,14 @@ def _masked_note() -> str:
         "“%(shown)s” means fewer than %(n)s persons: small counts by citizenship are not "
         "shown, so that nobody can be recognised from them."
     ) % {"shown": str(MASKED), "n": MASK_BELOW}
+
+
+def _withheld_note() -> str:
+    # The msgid of the page's and the PDF's note (reporting/_masked_note.html).
+    return _(
+        "“%(shown)s” means a figure hidden so that the counts below %(n)s cannot be worked "
+        "out from the totals and the other figures: it may be any number."
+    ) % {"shown": str(WITHHELD), "n": MASK_BELOW}
 
 
 def _chart(ws, table: Table, last_row: int) -> None:
