@@ -73,10 +73,41 @@ def protect(figures: list[Figure], relations: list[Relation], *, below: int = 3)
         return state
     order = {f.key: i for i, f in enumerate(figures)}
     relations = [r for r in relations if all(k in by_key for k, _c in r.terms)]
-    for _round in range(len(figures)):
-        problem = _first_problem(by_key, relations, state, below)
-        if problem is None:
-            break
+    for keys, group in _components(list(by_key), relations):
+        if any(state[k] == PRIMARY for k in keys):
+            _protect_component(keys, group, by_key, order, state, below)
+    return state
+
+
+def _components(keys: list[str], relations: list[Relation]):
+    """The figures and relations that hang together: [(keys, relations)], in order."""
+    parent = {k: k for k in keys}
+
+    def root(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for relation in relations:
+        first = relation.terms[0][0]
+        for k, _c in relation.terms[1:]:
+            parent[root(k)] = root(first)
+    groups: dict[str, tuple[list, list]] = {}
+    for k in keys:
+        groups.setdefault(root(k), ([], []))[0].append(k)
+    for relation in relations:
+        groups[root(relation.terms[0][0])][1].append(relation)
+    return list(groups.values())
+
+
+def _protect_component(keys, relations, by_key, order, state, below) -> None:
+    """Withhold figures of one component, one at a time, until no problem is left."""
+    for _round in range(len(keys)):
+        problems = _problems(keys, relations, by_key, state, below)
+        if not problems:
+            return
+        problem = problems[0]
         candidates = _shown_in(problem, state)
         if not candidates:
             # Everything around the problem is hidden: widen to every relation with a
@@ -85,10 +116,8 @@ def protect(figures: list[Figure], relations: list[Relation], *, below: int = 3)
                 [r for r in relations if any(state[k] != SHOWN for k, _c in r.terms)], state
             )
         if not candidates:
-            break
-        pick = min(candidates, key=lambda k: (by_key[k].value, order[k]))
-        state[pick] = WITHHELD
-    return state
+            return
+        state[min(candidates, key=lambda k: (by_key[k].value, order[k]))] = WITHHELD
 
 
 def _shown_in(relations, state) -> set:
@@ -106,33 +135,34 @@ def reader_bounds(figure: Figure, state: str, cap: int, below: int) -> tuple[int
     return figure.floor, cap
 
 
-def _first_problem(by_key, relations, state, below) -> list[Relation] | None:
+def _problems(keys, relations, by_key, state, below) -> list[list[Relation]]:
+    """The first problem of a component, as the relations to withhold a cell from."""
     # The protection interval of every additive relation with a shown total.
     for relation in relations:
         if relation.total is None or state[relation.total] != SHOWN:
             continue
         hidden = [k for k, _c in relation.terms if k != relation.total and state[k] != SHOWN]
         if hidden and sum(by_key[k].value for k in hidden) < below:
-            return [relation]
+            return [[relation]]
     # No hidden figure determined.
-    keys = list(by_key)
     index = {k: i for i, k in enumerate(keys)}
-    cap = 2 * max([f.value for f in by_key.values()] + [below]) + 10
+    cap = 2 * max([by_key[k].value for k in keys] + [below]) + 10
     lo, hi = [], []
     for k in keys:
         a, b = reader_bounds(by_key[k], state[k], cap, below)
         lo.append(a)
         hi.append(b)
     rows = [([(index[k], c) for k, c in r.terms], r.rhs, r.equal) for r in relations]
+    _propagate(lo, hi, rows)  # what the reader knows at once: the searches start from it
     for k in keys:
         if state[k] == SHOWN:
             continue
         i, v = index[k], by_key[k].value
-        below_ok = v > lo[i] and _feasible(_with(lo, i, None), _with(hi, i, v - 1), rows)
-        above_ok = v < hi[i] and _feasible(_with(lo, i, v + 1), _with(hi, i, None), rows)
+        below_ok = v > lo[i] and _feasible(lo, _with(hi, i, v - 1), rows)
+        above_ok = v < hi[i] and _feasible(_with(lo, i, v + 1), hi, rows)
         if not (below_ok or above_ok):
-            return [r for r in relations if any(t == k for t, _c in r.terms)]
-    return None
+            return [[r for r in relations if any(t == k for t, _c in r.terms)]]
+    return []
 
 
 def _with(values: list, i: int, value) -> list:
