@@ -8,7 +8,10 @@ differ only in how a cell is drawn (`format_cell` for text, raw values for XLSX)
 Masking (issue 6): for monitoring officers a count below `MASK_BELOW` persons in a
 breakdown by citizenship is replaced by `MASKED` ("<3"); the JSON of administrators is
 never masked. Zero is a count below three too and is masked as well: showing zeros beside
-"<3" would tell a reader which small groups are empty and which are not.
+"<3" would tell a reader which small groups are empty and which are not. Secondary
+suppression (issue 15): the figures from which a "<3" could be worked out (the total and
+the other parts of the same relation, in this table or another) are replaced by
+`WITHHELD` ("n.d."), see `_suppress` and `suppression.py`.
 """
 
 import datetime
