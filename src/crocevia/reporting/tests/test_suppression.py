@@ -31,6 +31,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -94,6 +95,7 @@ def _from_page(client, query, layout) -> dict:
         rows = parser.tables[layout[key].anchor][1:]
         shown[key] = [[row[0], _value(row[1])] for row in rows]
     shown["omitted"] = _omission_note() in content
+    shown["explained"] = escape(_withheld_note()) in content
     return shown
 
 
@@ -103,6 +105,8 @@ def _from_xlsx(client, query, layout) -> dict:
     book = load_workbook(io.BytesIO(response.content))
     sheets = {ws["A1"].value: ws for ws in book.worksheets[1:]}
     shown = {"omitted": False}
+    texts = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    shown["explained"] = _withheld_note() in texts
     for key in KEYS:
         ws = sheets[layout[key].title]
         rows, r = [], HEADER_ROW + 1
@@ -123,6 +127,7 @@ def _from_pdf(client, query, layout, plain_labels) -> dict:
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     titles = [" ".join(t.title.split()) for t in layout.values()]
     shown = {"omitted": " ".join(_omission_note().split()) in text}
+    shown["explained"] = " ".join(_withheld_note().split()) in text
     for key in KEYS:
         title = " ".join(layout[key].title.split())
         start = text.index(title) + len(title)
@@ -135,6 +140,14 @@ def _from_pdf(client, query, layout, plain_labels) -> dict:
                 rows.append([label, _value(found.group(1))])
         shown[key] = rows
     return shown
+
+
+def _withheld_note() -> str:
+    with translation.override("it"):
+        return translation.gettext(
+            "“%(shown)s” means a figure hidden so that the counts below %(n)s cannot be "
+            "worked out from the totals and the other figures: it may be any number."
+        ) % {"shown": "n.d.", "n": BELOW}
 
 
 def _omission_note() -> str:
@@ -456,10 +469,18 @@ def _every_output(client, query, report) -> dict:
     }
 
 
+def _rows(sections) -> list:
+    return [[list(map(str, row)) for row in t.rows] for s in sections for t in s.tables]
+
+
 def _attack(client, query, start, end) -> tuple[list[str], int]:
     """What a reader works out of the page, the XLSX and the PDF of one scope, and how
     many cells they hide."""
     report = build_report(start, end, _scope(query))
+    with translation.override("it"):  # the same report, the same masks
+        assert _rows(report_sections(report, mask=True)) == _rows(
+            report_sections(report, mask=True)
+        )
     found, hidden = [], 0
     outputs = _every_output(client, query, report)
     for output, shown in outputs.items():
@@ -467,6 +488,9 @@ def _attack(client, query, start, end) -> tuple[list[str], int]:
         if output != "pdf":
             assert shown == outputs["page"], output
         found += [f"{output} {query}: {d}" for d in disclosures(shown, report)]
+        withheld = any(cell == "n.d." for key in KEYS for row in shown[key] for cell in row)
+        # "n.d." is explained where it is shown (the note says it may be any number).
+        assert shown["explained"] == withheld, (output, query)
         hidden += sum(
             1 for key in KEYS for row in shown[key] for cell in row if cell in ("<3", "n.d.")
         )
