@@ -38,7 +38,6 @@ from .tables import (
     Masked,
     Table,
     Withheld,
-    any_withheld,
     format_cell,
     period_label,
     report_sections,
@@ -92,8 +91,7 @@ def report_xlsx(report: dict, *, mask: bool, produced_on: datetime.date | None =
             _table_sheet(book.create_sheet(name), table, heading)
             sheets.append((section.title, table, name))
 
-    withheld = any_withheld(sections)
-    _index_sheet(index, report, sheets, mask=mask, withheld=withheld, produced_on=produced_on)
+    _index_sheet(index, report, sheets, mask=mask, produced_on=produced_on)
     buffer = io.BytesIO()
     # Not `book.save()`: it stamps the workbook "modified now".
     ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
@@ -114,9 +112,7 @@ def _scope_label(scope: dict) -> str:
     return str(scope["name"])
 
 
-def _index_sheet(
-    ws, report, sheets, *, mask: bool, withheld: bool, produced_on: datetime.date
-) -> None:
+def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) -> None:
     ws["A1"] = _title()
     ws["A1"].font = Font(bold=True, size=15)
     facts = [
@@ -132,7 +128,7 @@ def _index_sheet(
     if mask:
         row += 2
         ws.cell(row=row, column=1, value=_masked_note()).font = NOTE_FONT
-        if withheld:
+        if any(_withholds(table) for _s, table, _n in sheets):
             row += 1
             ws.cell(row=row, column=1, value=_withheld_note()).font = NOTE_FONT
     row += 2
@@ -188,7 +184,7 @@ def _table_sheet(ws, table: Table, heading: str) -> None:
     notes = [table.note] if table.note else []
     if table.masked:
         notes.append(_masked_note())
-    if any(isinstance(cell, Withheld) for values in table.rows for cell in values):
+    if _withholds(table):
         notes.append(_withheld_note())
     row = last_row + 1
     for note in notes:
@@ -227,6 +223,10 @@ def _masked_note() -> str:
         "“%(shown)s” means fewer than %(n)s persons: small counts by citizenship are not "
         "shown, so that nobody can be recognised from them."
     ) % {"shown": str(MASKED), "n": MASK_BELOW}
+
+
+def _withholds(table: Table) -> bool:
+    return any(isinstance(cell, Withheld) for values in table.rows for cell in values)
 
 
 def _withheld_note() -> str:
