@@ -812,6 +812,29 @@ def measure_page(runs: int) -> None:
         )
 
 
+def measure_masking(runs: int) -> None:
+    """The layout of the report for a monitoring officer (masked, with the secondary
+    suppression of issue 15) against the administrator's, from the same report object."""
+    from django.utils import translation
+
+    from crocevia.reporting.indicators import build_report
+    from crocevia.reporting.tables import report_sections
+
+    print("\nLayout of the report (report_sections), plain and masked, ms (median):")
+    for label, scope, _params, _target in scopes():
+        report = build_report(*period(), scope)
+        timings = {}
+        with translation.override("it"):
+            for mask in (False, True):
+                samples = []
+                for _ in range(runs):
+                    began = time.perf_counter()
+                    report_sections(report, mask=mask)
+                    samples.append((time.perf_counter() - began) * 1000)
+                timings[mask] = statistics.median(samples)
+        print(f"  {label:<26} plain {timings[False]:7.1f}  masked {timings[True]:7.1f}")
+
+
 # Every aggregation of the report as one would write it by hand, for psql: the same
 # figures our layer computes, so that the ratio compares the same work. :'from' and :'to'
 # are the period; the :scope_* variables are conditions on the table aliased in each
@@ -1080,6 +1103,7 @@ def main(argv=None) -> None:
     describe()
     ours = measure_reports(args.runs)
     measure_page(args.runs)
+    measure_masking(args.runs)
     measure_hand_written(args.url, args.runs, ours)
     if args.profile or args.explain:
         profile(args.explain)

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .charts import any_masked, draw_sections
-from .tables import MASK_BELOW, MASKED, period_label, report_sections
+from .tables import MASK_BELOW, MASKED, WITHHELD, any_withheld, period_label, report_sections
 
 
 def report_html(report: dict, *, mask: bool) -> str:
@@ -30,6 +30,8 @@ def report_html(report: dict, *, mask: bool) -> str:
                 "masked": any_masked(sections),
                 "mask_below": MASK_BELOW,
                 "masked_text": str(MASKED),
+                "withheld": any_withheld(sections),
+                "withheld_text": str(WITHHELD),
                 "produced_on": timezone.localdate(),
             },
         )

@@ -8,7 +8,10 @@ differ only in how a cell is drawn (`format_cell` for text, raw values for XLSX)
 Masking (issue 6): for monitoring officers a count below `MASK_BELOW` persons in a
 breakdown by citizenship is replaced by `MASKED` ("<3"); the JSON of administrators is
 never masked. Zero is a count below three too and is masked as well: showing zeros beside
-"<3" would tell a reader which small groups are empty and which are not.
+"<3" would tell a reader which small groups are empty and which are not. Secondary
+suppression (issue 15): the figures from which a "<3" could be worked out (the total and
+the other parts of the same relation, in this table or another) are replaced by
+`WITHHELD` ("n.d."), see `_suppress` and `suppression.py`.
 """
 
 import datetime
@@ -26,7 +29,14 @@ from crocevia.network.models import Organisation
 from crocevia.people.models import Sex
 from crocevia.programmes.models import BudgetAction
 
-from .indicators import APPLICATION_STATUSES, CITIZENSHIP_GROUPS, HOUSEHOLD_SIZES
+from .indicators import (
+    APPLICATION_STATUSES,
+    CITIZENSHIP_GROUPS,
+    HOUSEHOLD_SIZES,
+    citizenship_group,
+)
+from .suppression import PRIMARY, Figure, Relation, additive, at_most, not_less, protect
+from .suppression import WITHHELD as WITHHELD_STATE
 
 MASK_BELOW = 3
 # The breakdowns by citizenship whose small cells are masked for monitoring officers.
@@ -45,13 +55,34 @@ class Masked:
         return "MASKED"
 
     def __eq__(self, other):
-        return isinstance(other, Masked)
+        return isinstance(other, Masked) and not isinstance(other, Withheld)
 
     def __hash__(self):
         return hash(Masked)
 
 
 MASKED = Masked()
+
+
+class Withheld(Masked):
+    """A figure hidden so that the masked counts cannot be worked out from the totals and
+    the other cells (secondary suppression, `suppression.py`). Not "<3": it may be any
+    number, and a table that adds up must not claim it is small."""
+
+    def __str__(self):
+        return "n.d."
+
+    def __repr__(self):
+        return "WITHHELD"
+
+    def __eq__(self, other):
+        return isinstance(other, Withheld)
+
+    def __hash__(self):
+        return hash(Withheld)
+
+
+WITHHELD = Withheld()
 
 # Column kinds: how a cell is drawn and which number format it gets in a spreadsheet.
 # DECIMAL: a Decimal with one decimal (a median, a percentage in a mixed column); an int in
@@ -178,16 +209,20 @@ def _stats_columns() -> list[Column]:
 
 
 def report_sections(report: dict, *, mask: bool = False) -> list[Section]:
-    """The report as sections of tables; `mask` hides small citizenship counts."""
+    """The report as sections of tables; `mask` hides small citizenship counts ("<3") and
+    the cells that would give them away by subtraction ("n.d.", `_suppress`)."""
     values = report["indicators"]
-    return [
-        _desk_section(values, mask),
-        _cases_section(values, mask),
+    sections = [
+        _desk_section(values),
+        _cases_section(values),
         _benefit_section(values),
         _network_section(values),
         _areas_section(values),
         _lep_section(values),
     ]
+    if mask:
+        _suppress(sections, report)
+    return sections
 
 
 def _count_table(key, title, rows, sheet, *, chart="bar", total=None, first=None, note=""):
@@ -204,6 +239,17 @@ def _count_table(key, title, rows, sheet, *, chart="bar", total=None, first=None
         chart=chart,
         total_label=_("Total") if total is not None else None,
         note=note,
+    )
+
+
+def any_withheld(sections: list[Section]) -> bool:
+    """Whether a figure was withheld (secondary suppression): the note then explains it."""
+    return any(
+        isinstance(cell, Withheld)
+        for section in sections
+        for table in section.tables
+        for row in table.rows
+        for cell in row
     )
 
 
@@ -224,22 +270,20 @@ def _figures_table(key, title, sheet, figures: list[tuple[str, str]], values: di
     )
 
 
-def _groups_table(key, title, sheet, values: dict, mask: bool) -> Table:
-    """A breakdown by citizenship group, its small counts masked for monitoring officers."""
+def _groups_table(key, title, sheet, values: dict) -> Table:
+    """A breakdown by citizenship group (masked for monitoring officers by `_suppress`)."""
     labels = _group_labels()
     groups = values[key]
-    return _flag_masked(
-        _count_table(
-            key,
-            title,
-            [[labels[g], mask_count(groups.get(g, 0), mask)] for g in CITIZENSHIP_GROUPS],
-            sheet,
-            first=_("Citizenship"),
-        )
+    return _count_table(
+        key,
+        title,
+        [[labels[g], groups.get(g, 0)] for g in CITIZENSHIP_GROUPS],
+        sheet,
+        first=_("Citizenship"),
     )
 
 
-def _desk_section(values: dict, mask: bool) -> Section:
+def _desk_section(values: dict) -> Section:
     section = Section("desk", _("Desk activity (level 1)"))
     section.tables.append(
         _figures_table(
@@ -267,22 +311,16 @@ def _desk_section(values: dict, mask: bool) -> Section:
             _("Persons served by citizenship"),
             _("Persons by citizenship"),
             values,
-            mask,
         )
     )
     section.tables.append(
-        _flag_masked(
-            _count_table(
-                "desk.top_citizenships",
-                _("Most frequent citizenships"),
-                [
-                    [_country(code), mask_count(n, mask)]
-                    for code, n in values["desk.top_citizenships"]
-                ],
-                _("Top citizenships"),
-                first=_("Citizenship"),
-                note=_("Persons served, by citizenship, most persons first."),
-            )
+        _count_table(
+            "desk.top_citizenships",
+            _("Most frequent citizenships"),
+            [[_country(code), n] for code, n in values["desk.top_citizenships"]],
+            _("Top citizenships"),
+            first=_("Citizenship"),
+            note=_("Persons served, by citizenship, most persons first."),
         )
     )
     services = values["desk.services"]
@@ -310,7 +348,7 @@ def _desk_section(values: dict, mask: bool) -> Section:
     return section
 
 
-def _cases_section(values: dict, mask: bool) -> Section:
+def _cases_section(values: dict) -> Section:
     section = Section("cases", _("Cases (level 2)"))
     section.tables.append(
         _figures_table(
@@ -339,7 +377,6 @@ def _cases_section(values: dict, mask: bool) -> Section:
             _("Persons taken in charge, by citizenship"),
             _("Taken in charge by citizenship"),
             values,
-            mask,
         )
     )
     targets = values["cases.targets"]
@@ -749,3 +786,104 @@ def period_label(report: dict) -> str:
         "start": start.strftime("%d/%m/%Y"),
         "end": end.strftime("%d/%m/%Y"),
     }
+
+
+# --- masking ---------------------------------------------------------------------------------
+
+
+def _suppress(sections: list[Section], report: dict) -> None:
+    """Mask the report for monitoring officers: primary cells (a count by citizenship below
+    MASK_BELOW) become MASKED; the cells that would give them away (the other parts and the
+    totals of the same relations, in this table or another) become WITHHELD; the countries
+    below MASK_BELOW leave the top list. Every table's relations are modelled here and
+    solved by `suppression.protect` (see its docstring for the rule)."""
+    values = report["indicators"]
+    tables = {table.key: table for section in sections for table in section.tables}
+    figures: list[Figure] = []
+    cells: dict[str, list[tuple[Table, int, int]]] = {}
+    relations: list[Relation] = []
+
+    def figure(key, value, *where, sensitive=False, floor=0):
+        if key not in cells:
+            figures.append(Figure(key, value, sensitive, floor))
+            cells[key] = []
+        cells[key].extend(where)
+
+    # Desk: the persons served (a key figure and the total of the breakdown by sex), their
+    # sexes and citizenship groups, and the top citizenships.
+    desk, by_sex = tables["desk"], tables["desk.persons_by_sex"]
+    persons = values["desk.persons"]
+    figure("desk.persons", persons, (desk, desk.shows.index("desk.persons"), 1))
+    figure("desk.persons", persons, (by_sex, len(by_sex.rows) - 1, 1))
+    sexes = values["desk.persons_by_sex"]
+    for i, sex in enumerate(sexes):
+        figure(f"desk.sex.{sex}", sexes[sex], (by_sex, i, 1))
+    if sum(sexes.values()) == persons:
+        relations.append(additive("desk.persons", [f"desk.sex.{s}" for s in sexes]))
+    groups_table = tables["desk.persons_by_citizenship_group"]
+    groups = values["desk.persons_by_citizenship_group"]
+    for i, group in enumerate(CITIZENSHIP_GROUPS):
+        figure(f"desk.group.{group}", groups.get(group, 0), (groups_table, i, 1), sensitive=True)
+    relations.append(additive("desk.persons", [f"desk.group.{g}" for g in CITIZENSHIP_GROUPS]))
+    _top_list(tables["desk.top_citizenships"], values["desk.top_citizenships"], figure, relations)
+
+    # Cases: the persons taken in charge (a key figure; for an organisation, also what it
+    # achieved against its target, and the percentage that gives it away) and their groups.
+    cases = tables["cases"]
+    taken = values["cases.taken_in_charge"]
+    figure("cases.taken", taken, (cases, cases.shows.index("cases.taken_in_charge"), 1))
+    scope = report["scope"]
+    targets = values["cases.targets"]
+    if scope.get("kind") == "organisation" and scope["code"] in targets:
+        line = targets[scope["code"]]
+        if line["achieved"] == taken:
+            row = list(targets).index(scope["code"])
+            figure("cases.taken", taken, (tables["cases.targets"], row, 2))
+            figure("cases.taken", taken, (tables["cases.targets"], row, 3))
+    groups_table = tables["cases.by_citizenship_group"]
+    groups = values["cases.by_citizenship_group"]
+    for i, group in enumerate(CITIZENSHIP_GROUPS):
+        figure(f"cases.group.{group}", groups.get(group, 0), (groups_table, i, 1), sensitive=True)
+    relations.append(additive("cases.taken", [f"cases.group.{g}" for g in CITIZENSHIP_GROUPS]))
+
+    state = protect(figures, relations, below=MASK_BELOW)
+    marks = {PRIMARY: MASKED, WITHHELD_STATE: WITHHELD}
+    for key, where in cells.items():
+        if state[key] in marks:
+            for table, row, column in where:
+                table.rows[row][column] = marks[state[key]]
+    for table in tables.values():
+        if not table.masked:
+            _flag_masked(table)
+
+
+def _top_list(table: Table, top: list, figure, relations: list) -> None:
+    """The top citizenships, masked: a country below MASK_BELOW is left out of the list.
+
+    Listed with "<3", it would tell that at least one person has that citizenship: two such
+    countries of one group with the group "<3" pin the group to 2 and each country to 1,
+    and a list shorter than five would be known complete, so that a group with no country
+    listed would be 0. Left out (the list always says so), the list is the most frequent
+    citizenships with at least MASK_BELOW persons; what a reader still knows is modelled:
+    Italy is the group IT, the listed countries of a group add up to at most the group,
+    and the list is in order (most persons first, ties by code)."""
+    kept = [(i, code, n) for i, (code, n) in enumerate(top) if n >= MASK_BELOW]
+    table.rows = [table.rows[i] for i, _code, _n in kept]
+    table.masked = table.masked or len(kept) < len(top)
+    # Said whether or not a country was left out: else a short list without the note
+    # would be known complete.
+    omitted = _("Citizenships of fewer than %(n)s persons are not listed.") % {"n": MASK_BELOW}
+    table.note = f"{table.note} {omitted}".strip()
+    keys = []
+    by_group: dict[str, list[str]] = {}
+    for row, (_i, code, n) in enumerate(kept):
+        group = citizenship_group(code)
+        key = "desk.group.IT" if code == "IT" else f"desk.top.{code}"
+        figure(key, n, (table, row, 1), sensitive=True, floor=1)
+        keys.append((key, code))
+        if group in ("EU", "non_EU"):
+            by_group.setdefault(group, []).append(key)
+    for group, parts in by_group.items():
+        relations.append(at_most(parts, f"desk.group.{group}"))
+    for (first, code), (second, next_code) in zip(keys, keys[1:], strict=False):
+        relations.append(not_less(first, second, strictly=code > next_code))

@@ -26,7 +26,7 @@ from .selectors import (
     scope_query,
     scope_value,
 )
-from .tables import MASK_BELOW, MASKED, period_label, report_sections
+from .tables import MASK_BELOW, MASKED, WITHHELD, any_withheld, period_label, report_sections
 
 EXPORTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -105,6 +105,8 @@ def report(request):
         "masked": any_masked(sections),
         "mask_below": MASK_BELOW,
         "masked_text": str(MASKED),
+        "withheld": any_withheld(sections),
+        "withheld_text": str(WITHHELD),
         "exports": [
             (label, fmt, reverse("reporting:export", args=[fmt]) + "?" + query)
             for fmt, label in exports

@@ -34,8 +34,10 @@ from .tables import (
     MASKED,
     PCT,
     TEXT,
+    WITHHELD,
     Masked,
     Table,
+    Withheld,
     format_cell,
     period_label,
     report_sections,
@@ -124,6 +126,9 @@ def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) 
     if mask:
         row += 2
         ws.cell(row=row, column=1, value=_masked_note()).font = NOTE_FONT
+        if any(_withholds(table) for _s, table, _n in sheets):
+            row += 1
+            ws.cell(row=row, column=1, value=_withheld_note()).font = NOTE_FONT
     row += 2
     for column, label in enumerate((_("Table"), _("Sheet")), start=1):
         _header_cell(ws.cell(row=row, column=column, value=label))
@@ -177,6 +182,8 @@ def _table_sheet(ws, table: Table, heading: str) -> None:
     notes = [table.note] if table.note else []
     if table.masked:
         notes.append(_masked_note())
+    if _withholds(table):
+        notes.append(_withheld_note())
     row = last_row + 1
     for note in notes:
         row += 1
@@ -214,6 +221,18 @@ def _masked_note() -> str:
         "“%(shown)s” means fewer than %(n)s persons: small counts by citizenship are not "
         "shown, so that nobody can be recognised from them."
     ) % {"shown": str(MASKED), "n": MASK_BELOW}
+
+
+def _withholds(table: Table) -> bool:
+    return any(isinstance(cell, Withheld) for values in table.rows for cell in values)
+
+
+def _withheld_note() -> str:
+    # The msgid of the page's and the PDF's note (reporting/_masked_note.html).
+    return _(
+        "“%(shown)s” means a figure hidden so that the counts below %(n)s cannot be worked "
+        "out from the totals and the other figures: it may be any number."
+    ) % {"shown": str(WITHHELD), "n": MASK_BELOW}
 
 
 def _chart(ws, table: Table, last_row: int) -> None:

@@ -149,8 +149,10 @@ def test_zone_office_monitoring_officer_sees_their_zone_masked(net, login):
     assert "installation" not in scope_options(response)
     assert client.get(PAGE, {**YEAR_2025, "zone": "ZLI"}).status_code == 404
     tables = parse(response).tables
-    # Italy, Romania and Senegal have one person each: "<3", never the count.
-    assert [row[1] for row in tables["t-desk-top-citizenships"][1:]] == ["<3", "<3", "<3"]
+    # Italy, Romania and Senegal have one person each: "<3", never the count, and out of
+    # the top list (issue 15).
+    assert [row[1] for row in tables["t-desk-persons-by-citizenship-group"][1:]] == ["<3"] * 4
+    assert tables["t-desk-top-citizenships"][1:] == []
     assert [row[1] for row in tables["t-cases-by-citizenship-group"][1:]] == ["<3"] * 4
     # Counts that are not by citizenship stay as they are.
     assert [row[1] for row in tables["t-desk"][1:]] == ["5", "4"]
@@ -169,7 +171,7 @@ def test_regional_monitoring_officer_sees_the_installation_masked(net, login):
     assert response.status_code == 200
     assert response.context["report"]["scope"]["kind"] == "installation"
     assert {"installation", "zone:ZLI", "organisation:COM-LI"} <= set(scope_options(response))
-    assert parse(response).tables["t-desk-top-citizenships"][1][1] == "<3"
+    assert parse(response).tables["t-desk-persons-by-citizenship-group"][1][1] == "<3"
     assert response.context["masked"] is True
 
 
@@ -243,15 +245,15 @@ def test_charts_are_inline_svg_labelled_by_a_caption_beside_their_table(net, log
 def test_masked_cells_are_written_and_not_drawn_as_bars(net, login):
     response = login(net.a.monitoring_officer).get(PAGE, YEAR_2025)
     svgs = parse(response).svgs
-    assert "rect" not in svgs["chart-desk-top-citizenships"]
+    assert "rect" not in svgs["chart-desk-persons-by-citizenship-group"]
     assert "rect" in svgs["chart-desk-services"]
     chart = next(
         d.chart
         for s in response.context["sections"]
         for d in s.tables
-        if d.anchor == "t-desk-top-citizenships"
+        if d.anchor == "t-desk-persons-by-citizenship-group"
     )
-    assert [s.text for s in chart.shapes if s.kind == "text" and s.text == "<3"] == ["<3"] * 3
+    assert [s.text for s in chart.shapes if s.kind == "text" and s.text == "<3"] == ["<3"] * 4
 
 
 def test_default_period_is_this_year_to_today(net, login):
