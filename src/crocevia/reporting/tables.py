@@ -846,6 +846,8 @@ def _suppress(sections: list[Section], report: dict) -> None:
         figure(f"cases.group.{group}", groups.get(group, 0), (groups_table, i, 1), sensitive=True)
     relations.append(additive("cases.taken", [f"cases.group.{g}" for g in CITIZENSHIP_GROUPS]))
 
+    _without_citizenships(tables["cases.by_area"])
+
     state = protect(figures, relations, below=MASK_BELOW)
     marks = {PRIMARY: MASKED, WITHHELD_STATE: WITHHELD}
     for key, where in cells.items():
@@ -855,6 +857,19 @@ def _suppress(sections: list[Section], report: dict) -> None:
     for table in tables.values():
         if not table.masked:
             _flag_masked(table)
+
+
+def _without_citizenships(table: Table) -> None:
+    """The persons by service area, masked: without the citizenship groups. Small areas
+    (child protection, disability) would put "<3" in most cells, each row adding up by sex
+    and by group, and the complementary cells it would take cost seconds to prove for a
+    page; masked readers get the persons and their sexes per area, never the groups."""
+    first_group = len(table.columns) - len(CITIZENSHIP_GROUPS)
+    table.columns = table.columns[:first_group]
+    table.rows = [row[:first_group] for row in table.rows]
+    table.masked = True
+    omitted = _("The citizenship groups per area are not shown in masked reports.")
+    table.note = f"{table.note} {omitted}".strip()
 
 
 def _top_list(table: Table, top: list, figure, relations: list) -> None:

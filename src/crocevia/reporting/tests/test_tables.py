@@ -79,3 +79,19 @@ def test_spreadsheet_cells_stay_numbers():
     assert spreadsheet_value(Decimal("12.5"), PCT) == 12.5
     assert spreadsheet_value(MASKED, COUNT) == "<3"
     assert spreadsheet_value(None, COUNT) is None
+
+
+@pytest.mark.django_db
+def test_monitoring_officers_get_the_persons_by_area_without_citizenship_groups(net):
+    report = build_report(START, END, Scope(zone=net.a.zone))
+    with translation.override("it"):
+        plain = _table(report_sections(report, mask=False), "cases.by_area")
+        masked = _table(report_sections(report, mask=True), "cases.by_area")
+    groups = len(plain.columns) - len(masked.columns)
+    assert groups == 4
+    assert [row[:-groups] for row in plain.rows] == masked.rows
+    assert all(len(row) == len(masked.columns) for row in masked.rows)
+    assert masked.masked and "cittadinanza" in masked.note
+    # The administrator's table has the groups, adding up to the persons of each area.
+    for row in plain.rows:
+        assert sum(row[-groups:]) == row[2]
