@@ -429,6 +429,16 @@ def meeting_update(
     kept = [item.case for pk, item in current_items.items() if pk not in visible]
     if kept and (restricted_minutes is not None or restricted_decisions is not None):
         raise PermissionDenied(_("You cannot change the earlier minutes of this meeting."))
+    if kept and zone is not None and zone.pk != meeting.zone_id:
+        # The kept cases belong to the meeting's zone; moving it would strand them.
+        raise ValidationError(
+            {
+                "zone": _(
+                    "This meeting discussed cases you cannot see: only someone who sees "
+                    "them all can move it to another zone."
+                )
+            }
+        )
     attendees, cases = _validate_meeting(
         actor,
         zone=zone,
@@ -460,7 +470,11 @@ def meeting_update(
         current.attendees.set(attendees)
 
         wanted = {case.pk: case for case in cases}
-        kept_pks = {case.pk for case in kept}
+        # What the actor cannot see is kept as it is now (an item added meanwhile too).
+        seen_now = set(
+            cases_visible_to(actor).filter(pk__in=current_items).values_list("pk", flat=True)
+        )
+        kept_pks = set(current_items) - seen_now
         item_events = []  # (action, case, text before, text after)
         for pk, item in current_items.items():
             if pk not in kept_pks and pk not in wanted:

@@ -186,7 +186,8 @@ class MeetingForm(StyledFormMixin, forms.Form):
             raw = self.data.getlist(self.add_prefix("cases"))
         else:
             raw = self.initial.get("cases") or []
-        return [int(v) for v in raw if str(v).isdigit()]
+        # Ids only (at most 18 digits: a larger number overflows the database's integer).
+        return [int(v) for v in raw if str(v).isdigit() and len(str(v)) <= 18]
 
     def _add_item_fields(self, items: dict) -> None:
         selected = self._selected_case_pks()

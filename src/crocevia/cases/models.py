@@ -71,7 +71,8 @@ class Origin(models.TextChoices):
 
 
 class Case(models.Model):
-    AUDIT_SENSITIVE_FIELDS = ("closing_note",)
+    # The service area "disability" reveals a health condition: recorded as changed only.
+    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area")
 
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True

@@ -116,6 +116,25 @@ def _guard_field(field: forms.Field) -> None:
         else:
             field.widget.attrs["min"] = field.earliest.isoformat()
             field.widget.attrs["max"] = latest_date(allow_future=field.allow_future).isoformat()
+    elif isinstance(field, forms.SplitDateTimeField):  # the admin's date and time
+        compress = field.compress
+
+        def compress_plausible(data_list):
+            if data_list and data_list[0] is not None:
+                check_date_range(data_list[0], earliest=EARLIEST_BIRTH_DATE, allow_future=True)
+            return compress(data_list)
+
+        field.compress = compress_plausible
+    elif isinstance(field, forms.DateTimeField):
+        to_python = field.to_python
+
+        def to_python_plausible(value):
+            value = to_python(value)
+            if value is not None:
+                check_date_range(value.date(), earliest=EARLIEST_BIRTH_DATE, allow_future=True)
+            return value
+
+        field.to_python = to_python_plausible
     elif isinstance(field, forms.CharField) and not isinstance(
         field.widget, forms.PasswordInput | forms.HiddenInput
     ):

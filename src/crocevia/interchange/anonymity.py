@@ -47,6 +47,9 @@ BROAD_AGE_BANDS = ((0, 17), (18, 64))
 # Permit types that reveal a health condition, and the type they go out as. "health" is
 # the permit for medical treatment (permesso per cure mediche).
 HEALTH_PERMITS = {"health": "other"}
+# Service areas of a case that reveal a health condition, and the area they go out as:
+# "disability" (disabilità e non autosufficienza).
+HEALTH_AREAS = {"disability": "other"}
 # Level 1 of the permit ladder: the kind of stay, without the reason.
 PERMIT_GROUPS = {
     "asylum": "protection",
@@ -125,6 +128,7 @@ LADDERS: dict[str, tuple[Callable[[str, str, Context], str], ...]] = {
         lambda v, c, ctx: PERMIT_GROUPS.get(v, v),
         _blank,
     ),
+    "area": (lambda v, c, ctx: HEALTH_AREAS.get(v, v), _blank),
     "year": (lambda v, c, ctx: v[:4], _blank),
     "month": (lambda v, c, ctx: v[:7], _blank),
 }

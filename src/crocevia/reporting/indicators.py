@@ -32,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
@@ -558,8 +558,9 @@ def language_indicators(start, end, scope: Scope) -> dict:
 
 
 def area_indicators(start, end, scope: Scope) -> dict:
-    """cases.by_area: over cases pre-assessed in the period, distinct persons by service area
-    (a case without one counts in "other"), by sex and citizenship group. One query."""
+    """cases.by_area: over cases pre-assessed in the period, distinct persons by service area,
+    by sex and citizenship group. A case without an area (imported from a register that had
+    none) has no area to be counted in. One query."""
     citizenship = "person__citizenship"
     person = "person_id"
     rows = (
@@ -568,8 +569,8 @@ def area_indicators(start, end, scope: Scope) -> dict:
             preassessed_on__gte=start,
             preassessed_on__lte=end,
         )
-        .annotate(_area=Coalesce(NullIf("area", Value("")), Value(ServiceArea.OTHER)))
-        .values("_area")
+        .exclude(area="")
+        .values("area")
         .annotate(
             persons=Count(person, distinct=True),
             M=Count(person, distinct=True, filter=Q(person__sex=Sex.MALE)),
@@ -589,7 +590,7 @@ def area_indicators(start, end, scope: Scope) -> dict:
     keys = ("persons", "M", "F", "IT", "EU", "non_EU", "unknown")
     result = {area: dict.fromkeys(keys, 0) for area in ServiceArea.values}
     for row in rows:
-        line = result[row["_area"]]
+        line = result[row["area"]]
         for key in keys:
             if key != "non_EU":
                 line[key] = row[key]

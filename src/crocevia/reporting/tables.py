@@ -651,7 +651,7 @@ def _areas_section(values: dict) -> Section:
             sheet=_("By service area"),
             chart="bar",
             chart_column=2,
-            note=_("Cases pre-assessed in the period; a case without an area counts as other."),
+            note=_("Cases pre-assessed in the period with a service area."),
         )
     )
     kinds = dict(Organisation.Kind.choices)
@@ -696,6 +696,11 @@ def _met(value: bool) -> str:
     return _("Met") if value else _("Not met")
 
 
+def _household_met(households: int, met: int) -> str | None:
+    """Every household with what it needs: met; none to count: nothing to say."""
+    return None if households == 0 else _met(households == met)
+
+
 def _lep_section(values: dict) -> Section:
     """The seed's "Sintesi Obiettivi LEP": one row per zone and obligation, with the
     figures a reader can recompute and whether the obligation is met."""
@@ -738,7 +743,7 @@ def _lep_section(values: dict) -> Section:
                 assessed["households"],
                 assessed["with_intervention"],
                 assessed["pct"],
-                _met(assessed["households"] == assessed["with_intervention"]),
+                _household_met(assessed["households"], assessed["with_intervention"]),
             ],
             [
                 zone,
@@ -746,7 +751,7 @@ def _lep_section(values: dict) -> Section:
                 young["households"],
                 young["with_support"],
                 young["pct"],
-                _met(young["households"] == young["with_support"]),
+                _household_met(young["households"], young["with_support"]),
             ],
         ]
     section.tables.append(
@@ -765,8 +770,8 @@ def _lep_section(values: dict) -> Section:
             rows=rows,
             sheet=_("LEP"),
             note=_(
-                "Populations of the zone's Comuni; desks and social workers active on the "
-                "last day of the period."
+                "Populations of the zone's Comuni; desks and social workers as registered "
+                "today (their history is not kept)."
             ),
         )
     )

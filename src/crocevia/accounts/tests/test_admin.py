@@ -346,3 +346,19 @@ def test_operator_created_with_a_membership_in_one_save_writes_both_events(login
     assert event.actor == actors.admin
     assert event.changes["user"] == [None, user.pk]
     assert event.changes["desks"] == [None, [actors.desk.pk]]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_an_implausible_joining_date_is_refused_beside_the_field_not_a_server_error(
+    login, actors, day
+):
+    user = UserFactory(username="operatore.data")
+    client = login(actors.admin)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        _user_form(user, date_joined_0=day, last_name="Rossi\u202e"),
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "date_joined" in form.errors and "last_name" in form.errors
+    assert not _events(user, "user_updated").exists()

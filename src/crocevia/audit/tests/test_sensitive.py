@@ -94,6 +94,17 @@ def test_the_intakes_health_notes_are_recorded_as_changed_never_copied(actors):
     assert "Diabete" not in all_text(AuditEvent.objects.get(pk=event.pk))
 
 
+def test_a_service_area_that_reveals_disability_is_recorded_as_changed_never_copied(actors):
+    case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.WORK, area="disability")
+    assert case.area == "disability"
+    event = AuditEvent.objects.get(
+        object_type="cases.case", object_id=str(case.pk), action="transition:preassessed"
+    )
+    assert event.changes["area"] == SENSITIVE_CHANGE
+    assert event.changes["need_class"] == [None, NeedClass.WORK]
+    assert "disability" not in all_text(event)
+
+
 def test_a_change_of_a_sensitive_field_says_it_changed_on_both_writers(actors):
     """audit_change (one event) and bulk_create (many) leave the values out alike."""
     case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.WORK)

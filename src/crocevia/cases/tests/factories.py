@@ -86,6 +86,7 @@ def make_case(
     person=None,
     consent: bool = True,
     preassess: bool = True,
+    area: str = "",
 ) -> Case:
     """A case of the SdS at `stage`, walked there through the services and case_transition.
 
@@ -116,6 +117,7 @@ def make_case(
                     case=case,
                     on=day,
                     need_class=need_class,
+                    area=area,
                     social_worker=actors.social_worker,
                     cpi_consultant=actors.cpi_consultant,
                     health_declared="Diabete di tipo 2",

@@ -203,6 +203,30 @@ def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
     assert (item.minutes, item.decisions) == (BRUNO["minutes"], BRUNO["decisions"])
 
 
+def test_an_editor_who_does_not_see_every_case_cannot_move_the_meeting_to_another_zone(actors):
+    a, b = _two_cases(actors)
+    meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: BRUNO}, actor=actors.social_worker)
+    b.case_manager = b.created_by = actors.coordinator
+    b.organisation = actors.cpi
+    b.save()  # the social worker no longer sees case B
+    with pytest.raises(ValidationError) as refused:
+        followup.meeting_update(
+            actor=actors.social_worker,
+            meeting=meeting,
+            zone=actors.other_zone,
+            kind=meeting.kind,
+            held_on=meeting.held_on,
+            attendees=[actors.social_worker],
+            cases=[a],
+            items={a.pk: AMINA},
+            expected_version=meeting.version,
+        )
+    assert "zone" in refused.value.message_dict
+    meeting.refresh_from_db()
+    assert meeting.zone == actors.zone
+    assert set(meeting.items.values_list("case_id", flat=True)) == {a.pk, b.pk}
+
+
 # --- Earlier minutes (before the items): editors who see every case only -------------------
 
 

@@ -73,7 +73,8 @@ class Cases(Kind):
     }
     # Pseudonymised: months, and no link to the person (nor to the application, which
     # names them) from an organisation's rare month.
-    event_generalised = dict.fromkeys(DATE_COLUMNS, "month")
+    # and never the area that reveals health (anonymity.HEALTH_AREAS).
+    event_generalised = {**dict.fromkeys(DATE_COLUMNS, "month"), "area": "area"}
     event_class = ("organisation_code", "referred_on")
     person_links = ("person_external_id", "benefit_application_id")
 

@@ -272,6 +272,26 @@ def test_cases_and_applications_of_k_persons_in_a_month_stay_linked(tmp_path):
         assert applicants[case["benefit_application_id"]] == case["person_external_id"]
 
 
+def test_a_case_area_that_reveals_disability_leaves_as_other(tmp_path):
+    for kind, text in NETWORK:
+        load(tmp_path, kind, text)
+    persons = [f"P{i},Cognome{i},Nome,F,1990-01-0{i + 1},MA,MA,,050026,,,,," for i in range(5)]
+    load(tmp_path, "persons", PERSONS.splitlines()[0] + "\n" + "\n".join(persons) + "\n")
+    areas = ["disability", "disability", "housing_emergency", "other", "child_protection"]
+    header = CASE_HEADER + ("" if CASE_HEADER.endswith(",area") else ",area")
+    rows = [
+        f"K{i},P{i},SDS-PI,2024-01-2{i},,2024-01-2{i},social,,,,,,,,{area}"
+        for i, area in enumerate(areas)
+    ]
+    load(tmp_path, "cases", header + "\n" + "\n".join(rows) + "\n")
+    plain = csv_rows(export_text("cases"))
+    assert sorted(c["area"] for c in plain) == sorted(areas)
+    cases = csv_rows(export_text("cases", pseudonymise=True))
+    assert sorted(c["area"] for c in cases) == sorted(
+        ["other", "other", "housing_emergency", "other", "child_protection"]
+    )
+
+
 def test_the_officers_page_says_in_italian_how_many_persons_share_what_leaves(
     actors, login, settings
 ):

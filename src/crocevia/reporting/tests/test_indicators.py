@@ -116,12 +116,12 @@ def test_organisation_report(net):
             "P3/A1": {"budget": 20000, "spent": 20000, "pct": Decimal("100.0")},
         },
         "language.needs_by_sector": {**SECTORS_NONE, "care": 2},
-        # k1 (p1) economic hardship, k4 (p1 again) families; k2 (p2) and k3 (p3) no area.
+        # k1 (p1) economic hardship, k4 (p1 again) families; k2 (p2) and k3 (p3) have no
+        # area (as imported from a register without one): not counted in any.
         "cases.by_area": {
             **AREAS_NONE,
             "economic_hardship": _area(persons=1, F=1, IT=1),
             "families_prevention": _area(persons=1, F=1, IT=1),
-            "other": _area(persons=2, M=1, F=1, EU=1, non_EU=1),
         },
         "network.partner_organisations_in_teams": {**KINDS_NONE, "total": 0},
         "network.agreements_active": {"total": 0, "with_data_sharing": 0},
