@@ -11,8 +11,9 @@ written together, in one insert, when the answer shows something: a page or a do
 an error (5xx) or a redirect shows nothing and writes nothing, whatever the view had
 obtained before it refused: so a view may check its own conditions after the access
 function (`can_manage_case`, ...) without leaving an event for a page no one saw.
-The same event asked twice in a request (a page obtaining a person, then its household)
-is written once.
+The same event asked twice in a request is written once. The request's events are
+sealed into the hash chain by the sealing thread on PostgreSQL (chain.schedule_seal,
+off_the_request), so that a page waits for one insert, not for the chain.
 
 Outside a request (a command, a service called by a test) the event is written at once.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from .models import AuditEvent
+from .services import organisations_label
 
 ACTION_VIEW = "view"
 # The answers that show the user something (see the module doc).
@@ -65,26 +67,30 @@ def _add(actor, pending: list[_Pending]) -> None:
         buffer.events.setdefault(event, None)
 
 
-def _write(actor, pending) -> list[AuditEvent]:
-    """One insert for all the events (bulk_create fills the actor's organisations from
-    the memberships cached on the user: no query per event)."""
+def _write(actor, pending, *, off_the_request: bool = False) -> list[AuditEvent]:
+    """One insert for all the events; the actor's organisations named once, from the
+    memberships cached on the user. `off_the_request`: sealed by the sealing thread
+    (chain.schedule_seal), so that a page does not wait for the chain."""
     if not pending:
         return []
     if actor is not None and not actor.is_authenticated:
         actor = None
+    organisations = organisations_label(actor)
     return AuditEvent.objects.bulk_create(
         [
             AuditEvent(
                 kind=AuditEvent.Kind.ACCESS,
                 action=ACTION_VIEW,
                 actor=actor,
+                actor_organisations=organisations,
                 object_type=p.object_type,
                 object_id=p.object_id,
                 person_id=p.person_id,
                 note=p.note,
             )
             for p in pending
-        ]
+        ],
+        seal_off_the_request=off_the_request,
     )
 
 
@@ -132,4 +138,4 @@ class collecting:  # noqa: N801 - used as a context manager, like a function
 
     def write(self) -> list[AuditEvent]:
         events, self.buffer.events = list(self.buffer.events), {}
-        return _write(self.buffer.actor, events)
+        return _write(self.buffer.actor, events, off_the_request=True)
