@@ -13,10 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crocevia.audit import chain
+from crocevia.audit.chain import verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person
+from crocevia.core.testing import build_actors
 from crocevia.people.access import get_person_for
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +122,18 @@ def test_outside_a_request_obtaining_a_person_writes_its_event_at_once(actors):
     person = make_person(actors)
     get_person_for(actors.social_worker, person.pk)
     assert access_events(actors.social_worker) == [("people.person", str(person.pk), person.pk, "")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_events_of_a_page_are_sealed_into_the_chain_after_it_answers(client):
+    """Off the request on PostgreSQL (the sealing thread), by the writer on SQLite: either
+    way every event of the page ends up sealed and the chain verifies."""
+    actors = build_actors()
+    persons = [make_person(actors, family_name="Ba", given_names=f"Awa {n}") for n in range(3)]
+    client.force_login(actors.social_worker)
+    assert client.get(reverse("people:search"), {"q": "Ba Awa"}).status_code == 200
+    assert chain.wait_for_sealing(timeout=30)
+    shown = AuditEvent.objects.filter(actor=actors.social_worker, note="search results")
+    assert sorted(shown.values_list("person_id", flat=True)) == sorted(p.pk for p in persons)
+    assert not AuditEvent.objects.unsealed().exists()
+    assert verify_chain(seal=False).ok
