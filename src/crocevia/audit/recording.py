@@ -21,8 +21,12 @@ Outside a request (a command, a service called by a test) the event is written a
 import contextvars
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models, transaction
+from django.utils import timezone
 
+from crocevia.core.sqlarrays import array_literal
+
+from .chain import schedule_seal
 from .models import AuditEvent
 from .services import organisations_label
 
@@ -67,16 +71,23 @@ def _add(actor, pending: list[_Pending]) -> None:
         buffer.events.setdefault(event, None)
 
 
-def _write(actor, pending, *, off_the_request: bool = False) -> list[AuditEvent]:
-    """One insert for all the events; the actor's organisations named once, from the
-    memberships cached on the user. `off_the_request`: sealed by the sealing thread
-    (chain.schedule_seal), so that a page does not wait for the chain."""
+def _write(actor, pending, *, off_the_request: bool = False) -> int:
+    """Insert the events in one statement and schedule their sealing; how many.
+
+    The actor's organisations are named once, from the memberships cached on the user.
+    `off_the_request`: sealed by the sealing thread (chain.schedule_seal), so that a page
+    does not wait for the chain.
+    """
     if not pending:
-        return []
+        return 0
     if actor is not None and not actor.is_authenticated:
         actor = None
     organisations = organisations_label(actor)
-    return AuditEvent.objects.bulk_create(
+    if connection.vendor == "postgresql":
+        first = _insert_postgresql(actor, organisations, pending)
+        schedule_seal(first, off_the_request=off_the_request)
+        return len(pending)
+    AuditEvent.objects.bulk_create(
         [
             AuditEvent(
                 kind=AuditEvent.Kind.ACCESS,
@@ -92,6 +103,47 @@ def _write(actor, pending, *, off_the_request: bool = False) -> list[AuditEvent]
         ],
         seal_off_the_request=off_the_request,
     )
+    return len(pending)
+
+
+def _insert_postgresql(actor, organisations: str, pending) -> int:
+    """One INSERT from arrays (unnest): the ORM's bulk_create spent 8 of the 9 ms of 50
+    events preparing each value of each row in Python. The values are those bulk_create
+    would write (the chain hashes what it reads back). Returns the lowest id written."""
+    meta = AuditEvent._meta
+    column = {f.name: connection.ops.quote_name(f.column) for f in meta.concrete_fields}
+    names = ["at", "kind", "action", "actor", "actor_organisations", "object_type"]
+    names += ["object_id", "person", "changes", "note"]
+    table = connection.ops.quote_name(meta.db_table)
+    # Our own model's table and column names; every value is a parameter.
+    statement = (
+        f"INSERT INTO {table} ({', '.join(column[n] for n in names)}) "  # noqa: S608
+        "SELECT %s, %s, %s, %s, %s, v.object_type, v.object_id, v.person_id, '{}'::jsonb, "
+        "v.note FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[]) "
+        "AS v(object_type, object_id, person_id, note) RETURNING id"
+    )
+    # Person ids as text: array_literal writes None as "None"; NULL is spelled out.
+    person_ids = (
+        "{"
+        + ",".join("NULL" if p.person_id is None else str(int(p.person_id)) for p in pending)
+        + "}"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            [
+                timezone.now(),
+                AuditEvent.Kind.ACCESS.value,
+                ACTION_VIEW,
+                actor.pk if actor is not None else None,
+                organisations,
+                array_literal([p.object_type for p in pending]),
+                array_literal([p.object_id for p in pending]),
+                person_ids,
+                array_literal([p.note for p in pending]),
+            ],
+        )
+        return min(row[0] for row in cursor.fetchall())
 
 
 def record_access(*, actor, instance: models.Model, person_id=None, note: str = "") -> None:
@@ -136,6 +188,6 @@ class collecting:  # noqa: N801 - used as a context manager, like a function
         _current.reset(self.token)
         return False
 
-    def write(self) -> list[AuditEvent]:
+    def write(self) -> int:
         events, self.buffer.events = list(self.buffer.events), {}
         return _write(self.buffer.actor, events, off_the_request=True)
