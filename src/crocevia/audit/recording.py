@@ -31,6 +31,15 @@ from .models import AuditEvent
 from .services import organisations_label
 
 ACTION_VIEW = "view"
+# The notes of the events of persons shown in a list, by list (the access report names
+# the list: audit.report.LIST_LABELS).
+NOTE_SEARCH = "search results"
+NOTE_HOUSEHOLD = "household"
+NOTE_DUPLICATES = "suspected duplicates"
+NOTE_REGISTER = "desk register"
+NOTE_REFERRALS = "referrals"
+NOTE_CASE_LIST = "case list"
+NOTE_HOME = "home page"
 # The answers that show the user something (see the module doc).
 SHOWN_STATUSES = frozenset({400, 409, 422})
 

@@ -7,14 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.audit.recording import record_access, record_persons_shown
+from crocevia.audit.recording import (
+    NOTE_CASE_LIST,
+    NOTE_HOME,
+    record_access,
+    record_persons_shown,
+)
 
 from .lists import home_alerts
 from .models import Case, Meeting
 from .selectors import cases_visible_to
-
-NOTE_CASE_LIST = "case list"
-NOTE_HOME = "home page"
 
 
 def find_case_for(user, pk, *, write: bool = False) -> Case:

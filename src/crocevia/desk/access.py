@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.audit.recording import record_access, record_persons_shown
+from crocevia.audit.recording import (
+    NOTE_REFERRALS,
+    NOTE_REGISTER,
+    record_access,
+    record_persons_shown,
+)
 from crocevia.network.models import Desk
 
 from .models import Contact, Referral
@@ -25,9 +30,6 @@ from .selectors import (
     daily_register,
     desks_for_register,
 )
-
-NOTE_REGISTER = "desk register"
-NOTE_REFERRALS = "referrals"
 
 
 def get_contact_for(user, pk, *, write: bool = False) -> Contact:

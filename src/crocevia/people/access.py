@@ -8,15 +8,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.audit.recording import record_access, record_persons_shown
+from crocevia.audit.recording import (
+    NOTE_DUPLICATES,
+    NOTE_HOUSEHOLD,
+    NOTE_SEARCH,
+    record_access,
+    record_persons_shown,
+)
 
 from .models import Household, Person
 from .selectors import SEARCH_LIMIT, persons_editable_by, persons_visible_to, search_persons
-
-# The notes of the events of persons shown in a list (the access report prints them).
-NOTE_SEARCH = "search results"
-NOTE_HOUSEHOLD = "household"
-NOTE_DUPLICATES = "suspected duplicates"
 
 
 def get_person_for(user, pk, *, write: bool = False, note: str = "") -> Person:

@@ -41,7 +41,8 @@ def test_a_person_shown_in_search_results_finds_the_search_in_their_access_repor
     report = login(actors.admin).get(reverse("people:audit", args=[awa.pk]))
     rows = [r for r in report.context["rows"] if r.event.actor_id == actors.social_worker.pk]
     assert [(r.event.kind, r.event.note) for r in rows] == [("access", "search results")]
-    assert "search results" in report.content.decode()
+    # Named as a list in the report (and its PDF), in Italian.
+    assert rows[0].what == f"In elenco (risultati di una ricerca): persona {awa.pk}"
 
 
 def test_the_search_page_writes_one_event_per_person_shown_in_one_insert(actors, login):
