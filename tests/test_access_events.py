@@ -20,6 +20,7 @@ a new URL, after checking each event against the page):
     CROCEVIA_ACCESS_DUMP=/tmp/access.txt pytest tests/test_access_events.py -k writes
 """
 
+import ast
 import dataclasses
 import logging
 import os
@@ -373,3 +374,21 @@ def test_a_refused_request_writes_no_event(answers):
     assert not wrote, "Refused requests that were not refused or wrote:\n" + "\n".join(wrote)
     asked = [name for name, seen in observed.items() if seen.refused_role is not None]
     assert len(asked) >= 50  # every URL some role may not open
+
+
+RECORDERS = {"audit_access", "record_access", "record_persons_shown"}
+
+
+def test_no_view_writes_an_access_event_itself():
+    """Recording is part of obtaining the object (the access functions), never a line a
+    view must remember: no views module imports the recorders."""
+    source = Path(__file__).resolve().parent.parent / "src" / "crocevia"
+    found = []
+    for path in sorted(source.glob("*/*views.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = {alias.name for alias in node.names} & RECORDERS
+                found += [f"{path.relative_to(source)}: {name}" for name in sorted(names)]
+    assert len(list(source.glob("*/*views.py"))) >= 10
+    assert not found, "Views recording access events themselves:\n" + "\n".join(found)
