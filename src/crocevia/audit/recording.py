@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crocevia.core.sqlarrays import array_literal
 
@@ -31,8 +32,7 @@ from .models import AuditEvent
 from .services import organisations_label
 
 ACTION_VIEW = "view"
-# The notes of the events of persons shown in a list, by list (the access report names
-# the list: audit.report.LIST_LABELS).
+# The notes of the events of persons shown in a list, by list.
 NOTE_SEARCH = "search results"
 NOTE_HOUSEHOLD = "household"
 NOTE_DUPLICATES = "suspected duplicates"
@@ -40,6 +40,16 @@ NOTE_REGISTER = "desk register"
 NOTE_REFERRALS = "referrals"
 NOTE_CASE_LIST = "case list"
 NOTE_HOME = "home page"
+# How the access report names each list.
+LIST_LABELS = {
+    NOTE_SEARCH: gettext_lazy("search results"),
+    NOTE_HOUSEHOLD: gettext_lazy("household of a person seen"),
+    NOTE_DUPLICATES: gettext_lazy("suspected duplicates"),
+    NOTE_REGISTER: gettext_lazy("desk register"),
+    NOTE_REFERRALS: gettext_lazy("list of referrals"),
+    NOTE_CASE_LIST: gettext_lazy("list of cases"),
+    NOTE_HOME: gettext_lazy("home page alerts"),
+}
 # The answers that show the user something (see the module doc).
 SHOWN_STATUSES = frozenset({400, 409, 422})
 

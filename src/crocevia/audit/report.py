@@ -15,20 +15,11 @@ from django.apps import apps
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from crocevia.accounts.models import Membership, User
 
+from . import recording
 from .models import AuditEvent
-from .recording import (
-    NOTE_CASE_LIST,
-    NOTE_DUPLICATES,
-    NOTE_HOME,
-    NOTE_HOUSEHOLD,
-    NOTE_REFERRALS,
-    NOTE_REGISTER,
-    NOTE_SEARCH,
-)
 
 PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
 # Changes whose old and new values the on-screen report shows: the registry record, which
@@ -37,16 +28,6 @@ PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts th
 # fields changed, not their content: who touched what is the question it answers, and an
 # access report must not become a way round need-to-know.
 VALUES_SHOWN = frozenset({"people.person", "people.household"})
-# The lists that show persons, by the note of their events (crocevia.audit.recording).
-LIST_LABELS = {
-    NOTE_SEARCH: gettext_lazy("search results"),
-    NOTE_HOUSEHOLD: gettext_lazy("household of a person seen"),
-    NOTE_DUPLICATES: gettext_lazy("suspected duplicates"),
-    NOTE_REGISTER: gettext_lazy("desk register"),
-    NOTE_REFERRALS: gettext_lazy("list of referrals"),
-    NOTE_CASE_LIST: gettext_lazy("list of cases"),
-    NOTE_HOME: gettext_lazy("home page alerts"),
-}
 
 
 def period_bounds(start: datetime.date | None, end: datetime.date | None):
@@ -114,9 +95,9 @@ def what(event: AuditEvent) -> str:
             return _("Exported: %(what)s") % {"what": thing}
         if event.note == "pdf":
             return _("Printed: %(what)s") % {"what": subject}
-        if event.note in LIST_LABELS:
+        if event.note in recording.LIST_LABELS:
             return _("Listed (%(list)s): %(what)s") % {
-                "list": LIST_LABELS[event.note],
+                "list": recording.LIST_LABELS[event.note],
                 "what": subject,
             }
         return _("Viewed: %(what)s") % {"what": subject}
