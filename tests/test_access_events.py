@@ -134,22 +134,31 @@ def _value(world: World, path: str):
     return value
 
 
+def _persons(world: World, path: str) -> list:
+    """The person a path names; "each:" + path: the persons of each object of a relation
+    (`each:meeting.cases.person`: the person of every case of the meeting)."""
+    if not path.startswith("each:"):
+        return [_value(world, path)]
+    relation, _dot, attribute = path.removeprefix("each:").rpartition(".")
+    return [getattr(item, attribute) for item in _value(world, relation).all()]
+
+
 def expected_events(entry: Entry, world: World, actor) -> set[tuple]:
     result = set()
     for event in entry.events:
         target = _value(world, event.object)
-        person = _value(world, event.person)
         object_id = target if isinstance(target, str) else str(target.pk)
-        result.add(
-            (
-                actor.pk,
-                event.action,
-                event.object_type,
-                object_id,
-                person.pk if person is not None else None,
-                event.note,
+        for person in _persons(world, event.person):
+            result.add(
+                (
+                    actor.pk,
+                    event.action,
+                    event.object_type,
+                    object_id,
+                    person.pk if person is not None else None,
+                    event.note,
+                )
             )
-        )
     return result
 
 

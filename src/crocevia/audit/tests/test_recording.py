@@ -96,8 +96,6 @@ def test_a_meeting_viewer_who_may_not_see_its_case_is_recorded_without_the_perso
         held_on=datetime.date.today() - datetime.timedelta(days=2),
         attendees=[actors.social_worker],
         cases=[case],
-        minutes="Verifica",
-        decisions="",
     )
     url = reverse("cases:followup_meeting_detail", args=[meeting.pk])
     assert login(actors.social_worker).get(url).status_code == 200
