@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "crocevia.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: what the access functions record is written once the view has answered.
+    "crocevia.audit.middleware.AccessEventsMiddleware",
 ]
 
 ROOT_URLCONF = "crocevia.urls"

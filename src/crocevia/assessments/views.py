@@ -7,7 +7,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crocevia.audit.services import audit_access
 from crocevia.cases.access import get_case_for
 from crocevia.cases.models import NeedClass, Stage
 
@@ -28,7 +27,6 @@ def case_url(case) -> str:
 @require_GET
 def case_assessments(request, case_pk):
     case = get_case_for(request.user, case_pk)
-    audit_access(actor=request.user, instance=case, person=case.person)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "assessments/case.html", context)

@@ -81,27 +81,31 @@ def event_hash(position: int, prev: str, values) -> str:
 # --- sealing -------------------------------------------------------------------------------
 
 
-def schedule_seal(first_id: int | None = None) -> None:
+def schedule_seal(first_id: int | None = None, *, off_the_request: bool = False) -> None:
     """Seal after the current transaction commits (at once outside a transaction).
 
     `first_id`: the lowest id the transaction wrote, if known (the sealing then starts
     there instead of reading the whole queue). One callback per transaction however
     many events it writes. robust: the write has committed whatever happens to the
     sealing, which a later `crocevia audit seal` or `crocevia audit verify` does.
+    `off_the_request`: on PostgreSQL, hand the sealing to this process's sealing thread
+    at once (the access events a page writes: the page need not wait for the chain).
     """
     for entry in connection.run_on_commit:
         if isinstance(entry[1], _SealAfterCommit):
             entry[1].lower(first_id)
             return
-    transaction.on_commit(_SealAfterCommit(first_id), robust=True)
+    callback = _SealAfterCommit(first_id, off_the_request=off_the_request)
+    transaction.on_commit(callback, robust=True)
 
 
 class _SealAfterCommit:
     """The callback after a commit: seals the transaction's events (and any later ones)."""
 
-    def __init__(self, first_id: int | None):
+    def __init__(self, first_id: int | None, *, off_the_request: bool = False):
         self.first_id = first_id
         self.whole_queue = first_id is None
+        self.off_the_request = off_the_request
 
     def lower(self, first_id: int | None) -> None:
         if first_id is None:
@@ -118,6 +122,9 @@ class _SealAfterCommit:
                 seal_pending(since=since)
             except DatabaseError as exc:
                 log.warning("audit sealing after commit did not complete: %s", exc)
+            return
+        if self.off_the_request:
+            _seal_in_background(since)
             return
         # PostgreSQL: the writer seals its own events if no one else is sealing, and never
         # waits for the sealer's lock: when another process holds it, or the batch is

@@ -35,7 +35,8 @@ class AuditEventQuerySet(models.QuerySet):
     def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
         raise AppendOnlyError("Audit events are append-only: update_or_create() is refused.")
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs, *args, seal_off_the_request: bool = False, **kwargs):
+        """Insert, then seal after the commit (see chain.schedule_seal)."""
         from .chain import schedule_seal
 
         objs = list(objs)
@@ -44,7 +45,8 @@ class AuditEventQuerySet(models.QuerySet):
             obj.redact_sensitive()
         made = super().bulk_create(objs, *args, **kwargs)
         ids = [obj.pk for obj in made]
-        schedule_seal(min(ids) if ids and None not in ids else None)
+        first = min(ids) if ids and None not in ids else None
+        schedule_seal(first, off_the_request=seal_off_the_request)
         return made
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, User
 
+from . import recording
 from .models import AuditEvent
 from .sensitive import is_sensitive_entry, redact
 
@@ -103,6 +104,11 @@ def what(event: AuditEvent) -> str:
             return _("Exported: %(what)s") % {"what": thing}
         if event.note == "pdf":
             return _("Printed: %(what)s") % {"what": subject}
+        if event.note in recording.LIST_LABELS:
+            return _("Listed (%(list)s): %(what)s") % {
+                "list": recording.LIST_LABELS[event.note],
+                "what": subject,
+            }
         return _("Viewed: %(what)s") % {"what": subject}
     if event.action == "create":
         return _("Created: %(what)s") % {"what": subject}

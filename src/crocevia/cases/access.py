@@ -1,18 +1,27 @@
-"""The one way a view obtains a case."""
+"""The one way a view obtains a case or a meeting.
+
+Obtaining what shows personal data records its access event (crocevia.audit.recording).
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Case
+from crocevia.audit.recording import (
+    NOTE_CASE_LIST,
+    NOTE_HOME,
+    record_access,
+    record_persons_shown,
+)
+
+from .lists import home_alerts
+from .models import Case, Meeting
 from .selectors import cases_visible_to
 
 
-def get_case_for(user, pk, *, write: bool = False) -> Case:
-    """The case `pk` if `user` may see it (404 otherwise); 403 if they may not change it.
-
-    A closed case is read-only for everyone.
-    """
+def find_case_for(user, pk, *, write: bool = False) -> Case:
+    """The checks of get_case_for without its access event: for the access functions of
+    a case's parts (plans, interventions), which record the part they return."""
     try:
         case = (
             cases_visible_to(user)
@@ -24,3 +33,50 @@ def get_case_for(user, pk, *, write: bool = False) -> Case:
     if write and case.is_closed:
         raise PermissionDenied(_("This case is closed: it can be read but not changed."))
     return case
+
+
+def get_case_for(user, pk, *, write: bool = False) -> Case:
+    """The case `pk` if `user` may see it (404 otherwise); 403 if they may not change it.
+
+    A closed case is read-only for everyone. Records the access.
+    """
+    case = find_case_for(user, pk, write=write)
+    record_access(actor=user, instance=case, person_id=case.person_id)
+    return case
+
+
+def cases_shown_to(user, cases) -> list[Case]:
+    """`cases` (a page of a list the user may see), read, their persons recorded as shown."""
+    cases = list(cases)
+    record_persons_shown(actor=user, person_ids=[c.person_id for c in cases], note=NOTE_CASE_LIST)
+    return cases
+
+
+def record_meeting_shown(user, meeting: Meeting) -> None:
+    """The meeting's access event, for each person of the cases discussed that `user` may
+    see (the page names them and shows their part); without a person when it shows none.
+    One query."""
+    person_ids = list(
+        cases_visible_to(user)
+        .filter(meetings=meeting)
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+    )
+    if person_ids:
+        record_persons_shown(actor=user, instance=meeting, person_ids=person_ids)
+    else:
+        record_access(actor=user, instance=meeting)
+
+
+def home_alerts_for(user) -> dict:
+    """The home page's alerts (cases.lists.home_alerts), the persons they name recorded as
+    shown."""
+    alerts = home_alerts(user)
+    person_ids = [
+        *(case.person_id for case in alerts["preassessments"]),
+        *(review.case.person_id for review in alerts["reviews"]),
+        *(action.version.plan.case.person_id for action in alerts["actions"]),
+        *(person.pk for person in alerts["permits"]),
+    ]
+    record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_HOME)
+    return alerts

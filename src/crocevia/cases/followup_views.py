@@ -19,7 +19,7 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Organisation, Zone
 
 from . import followup, lists
-from .access import get_case_for
+from .access import cases_shown_to, get_case_for, record_meeting_shown
 from .models import Meeting, NeedClass, Review, Stage, TeamMember
 from .selectors import cases_visible_to
 
@@ -300,7 +300,7 @@ def _case_list(request, *, title, base, select, url_name, intro, export_cases=Fa
             "intro": intro,
             "form": form,
             "page": page,
-            "cases": page.object_list,
+            "cases": cases_shown_to(request.user, page.object_list),
             "list_url": reverse(f"cases:{url_name}"),
             "query": query.urlencode(),
             "today": timezone.localdate(),
@@ -396,9 +396,11 @@ def review_record(request, case_pk):
 
 def _get_meeting_for(user, pk) -> Meeting:
     try:
-        return followup.meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
+        meeting = followup.meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
     except Meeting.DoesNotExist:
         raise Http404(_("Meeting not found.")) from None
+    record_meeting_shown(user, meeting)
+    return meeting
 
 
 def _require_meeting_zone(user) -> None:

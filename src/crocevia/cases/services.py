@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids, organisation_ids
-from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as BenefitStatus
 from crocevia.benefits.services import ImportResult, RowError, messages_of, row_date, row_text
@@ -35,7 +35,6 @@ from .workflow import case_transition, check_milestone_date
 __all__ = [
     "SECTION_A_FIELDS",
     "can_manage_case",
-    "case_access_record",
     "case_close",
     "case_form_team",
     "case_open_direct",
@@ -556,11 +555,6 @@ def case_close(*, actor, case, on, outcome, closing_note="") -> Case:
         outcome=outcome or "",
         closing_note=(closing_note or "").strip(),
     )
-
-
-def case_access_record(*, actor, case) -> None:
-    """One access event per view of a case page."""
-    audit_access(actor=actor, instance=case, person=case.person)
 
 
 # --- income-support applications ------------------------------------------------------------

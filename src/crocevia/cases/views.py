@@ -21,7 +21,7 @@ from crocevia.network.models import Organisation
 from crocevia.people.access import get_person_for
 
 from . import services
-from .access import get_case_for
+from .access import cases_shown_to, get_case_for
 from .forms import (
     CloseForm,
     DayForm,
@@ -159,12 +159,10 @@ def _detail_context(request, case, **forms) -> dict:
 @require_GET
 def case_detail(request, pk):
     case = get_case_for(request.user, pk)
-    services.case_access_record(actor=request.user, case=case)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
 def _rerender(request, case, **forms):
-    services.case_access_record(actor=request.user, case=case)
     return render(request, "cases/detail.html", _detail_context(request, case, **forms))
 
 
@@ -299,7 +297,7 @@ def preassess(request, pk):
 def coordination(request):
     if not (request.user.is_superuser or coordinated_zone_ids(request.user)):
         raise Http404(_("Page not found."))
-    cases = list(preassessed_complex_waiting(request.user))
+    cases = cases_shown_to(request.user, preassessed_complex_waiting(request.user))
     return render(request, "cases/coordination.html", {"cases": cases})
 
 

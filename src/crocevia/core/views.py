@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from crocevia.cases.lists import home_alerts
+from crocevia.cases.access import home_alerts_for
 from crocevia.network.selectors import expiring_agreements_for
 
 
@@ -9,7 +9,7 @@ def home(request):
         request,
         "core/home.html",
         {
-            "alerts": home_alerts(request.user),
+            "alerts": home_alerts_for(request.user),
             "expiring_agreements": expiring_agreements_for(request.user),
         },
     )

@@ -5,16 +5,13 @@ only the receiving organisation decides on it. Monitoring officers see none by n
 administrators see all.
 """
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
-from django.utils.translation import gettext as _
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from crocevia.accounts.selectors import is_monitoring_only, organisation_ids
 
 from .models import Referral
 
-_TABLE_RELATED = ("person", "from_organisation", "to_organisation", "sent_by", "decided_by")
+TABLE_RELATED = ("person", "from_organisation", "to_organisation", "sent_by", "decided_by")
 
 
 def _no_names(user) -> bool:
@@ -40,20 +37,6 @@ def referral_is_decidable_by(user, referral: Referral) -> bool:
     return user.is_superuser or referral.to_organisation_id in organisation_ids(user)
 
 
-def get_referral_for(user, pk, *, write: bool = False) -> Referral:
-    """The referral `pk` if the user's organisation sent or received it (404 otherwise).
-
-    With `write`, 403 unless the user may decide on it (the receiving organisation).
-    """
-    try:
-        referral = referrals_visible_to(user).select_related(*_TABLE_RELATED).get(pk=pk)
-    except (Referral.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("Referral not found.")) from None
-    if write and not referral_is_decidable_by(user, referral):
-        raise PermissionDenied(_("Only the receiving organisation decides on a referral."))
-    return referral
-
-
 def _pending_first(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     waiting = Case(
         When(status=Referral.Status.PENDING, then=Value(0)),
@@ -61,7 +44,7 @@ def _pending_first(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         output_field=IntegerField(),
     )
     return (
-        queryset.select_related(*_TABLE_RELATED)
+        queryset.select_related(*TABLE_RELATED)
         .annotate(waiting_last=waiting)
         .order_by("waiting_last", "-sent_on", "-id")
     )
@@ -81,15 +64,6 @@ def referrals_sent(user) -> QuerySet[Referral]:
     if not user.is_superuser:
         queryset = queryset.filter(from_organisation_id__in=organisation_ids(user))
     return _pending_first(queryset)
-
-
-def referral_counts(queryset: QuerySet[Referral]) -> dict[str, int]:
-    """How many referrals of `queryset` per status, plus "total", in one aggregate query."""
-    counts = queryset.order_by().aggregate(
-        total=Count("pk"),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Referral.Status},
-    )
-    return counts
 
 
 def referrals_for_person(user, person) -> QuerySet[Referral]:

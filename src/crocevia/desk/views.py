@@ -14,9 +14,9 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.people.access import get_person_for
 
 from . import services
-from .access import get_contact_for, get_desk_for
+from .access import daily_register_for, get_contact_for, get_desk_for
 from .forms import ContactForm, RegisterFilterForm, add_service_errors
-from .selectors import contacts_for_person, daily_register, desks_for_register
+from .selectors import contacts_for_person, desks_for_register
 
 
 def _person_url(person) -> str:
@@ -114,8 +114,7 @@ def register(request):
     context = {"form": form, "desk": desk, "desks": desks, "day": None}
     if desk is not None and form.is_valid():
         day = form.cleaned_data["day"]
-        contacts, counts = daily_register(request.user, desk=desk, day=day)
-        contacts = list(contacts)
+        contacts, counts = daily_register_for(request.user, desk=desk, day=day)
         context.update(
             day=day,
             contacts=contacts,

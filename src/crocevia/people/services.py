@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
-from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.countries import country_code
 from crocevia.core.dates import EARLIEST_BIRTH_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -200,11 +200,6 @@ def person_update(*, actor, person, data: dict, expected_version: int | None = N
     if person is not current:
         person.refresh_from_db()
     return current
-
-
-def person_access_record(*, actor, person) -> None:
-    """Record that `actor` viewed the person's page (one access event per view)."""
-    audit_access(actor=actor, instance=person, person=person)
 
 
 # --- households ----------------------------------------------------------------------------

@@ -13,13 +13,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crocevia.accounts.selectors import is_monitoring_only
 from crocevia.audit import report as audit_report
 from crocevia.audit.forms import PeriodForm
-from crocevia.audit.services import audit_access
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.desk.referral_selectors import referrals_for_person
 from crocevia.desk.selectors import contacts_for_person
 
 from . import services
-from .access import get_household_for, get_person_for
+from .access import (
+    get_household_for,
+    get_person_for,
+    household_candidates_for,
+    household_members_for,
+    search_persons_for,
+    visible_candidates_for,
+)
 from .forms import (
     ConsentForm,
     ConsentWithdrawForm,
@@ -28,7 +34,7 @@ from .forms import (
     PersonEditForm,
 )
 from .models import Person
-from .selectors import parse_person_query, persons_visible_to, search_persons
+from .selectors import parse_person_query
 from .validators import language_name
 
 
@@ -38,7 +44,7 @@ def _search_context(request, query: str) -> dict:
     return {
         "query": query,
         "parsed": parsed,
-        "persons": search_persons(request.user, query) if query else [],
+        "persons": search_persons_for(request.user, query) if query else [],
         "create_url": reverse("people:create") + (f"?{urlencode({'q': query})}" if query else ""),
     }
 
@@ -64,17 +70,6 @@ def _initial_from_query(query: str) -> dict:
     return initial
 
 
-def _split_candidates(user, candidates: list[Person]) -> tuple[list[Person], int]:
-    """Candidates the user may see (named), and how many others exist (never named)."""
-    visible_ids = set(
-        persons_visible_to(user)
-        .filter(pk__in=[c.pk for c in candidates])
-        .values_list("pk", flat=True)
-    )
-    visible = [c for c in candidates if c.pk in visible_ids]
-    return visible, len(candidates) - len(visible)
-
-
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     if is_monitoring_only(request.user):
@@ -94,7 +89,7 @@ def person_create(request):
                 )
             except services.DuplicateSuspected as exc:
                 suspected = True
-                visible_duplicates, hidden_duplicates = _split_candidates(
+                visible_duplicates, hidden_duplicates = visible_candidates_for(
                     request.user, exc.candidates
                 )
             except ValidationError as exc:
@@ -116,25 +111,7 @@ def person_create(request):
 
 def _household_context(request, person: Person) -> dict:
     """Members of the person's household the user may see, and how many others exist."""
-    household_members, hidden_members = [], 0
-    if person.household_id:
-        members = list(
-            person.household.members.only(
-                "pk",
-                "household",
-                "family_name",
-                "given_names",
-                "birth_date",
-                "household_relationship",
-            ).order_by("birth_date", "pk")
-        )
-        visible_ids = set(
-            persons_visible_to(request.user)
-            .filter(household_id=person.household_id)
-            .values_list("pk", flat=True)
-        )
-        household_members = [m for m in members if m.pk in visible_ids]
-        hidden_members = len(members) - len(household_members)
+    household_members, hidden_members = household_members_for(request.user, person)
     return {"household_members": household_members, "hidden_members": hidden_members}
 
 
@@ -158,7 +135,6 @@ def person_languages(person: Person) -> list[str]:
 @require_GET
 def person_detail(request, pk):
     person = get_person_for(request.user, pk)
-    services.person_access_record(actor=request.user, person=person)
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
@@ -199,15 +175,17 @@ def person_edit(request, pk):
     return render(request, "people/edit.html", {"person": person, "form": form})
 
 
-def _audit_report_access(request, pk):
+def _audit_report_access(request, pk, *, note: str):
     """The person whose access report `request.user` may read, and the period asked for.
 
     Administrators only (the report names every operator who saw the person); anyone
-    else gets 404, as for a person they cannot see.
+    else gets 404, as for a person they cannot see. Reading who accessed a person is
+    itself an access to that person's data: recorded with `note` (written after the
+    report is made, so the report does not list its own reading).
     """
     if not request.user.is_superuser:
         raise Http404(_("Person not found."))
-    person = get_person_for(request.user, pk)
+    person = get_person_for(request.user, pk, note=note)
     form = PeriodForm(request.GET or None)
     return person, form, *form.period()
 
@@ -215,7 +193,7 @@ def _audit_report_access(request, pk):
 @require_GET
 def person_audit(request, pk):
     """Who viewed or changed the person's data, when, from which organisation."""
-    person, form, start, end = _audit_report_access(request, pk)
+    person, form, start, end = _audit_report_access(request, pk, note="access report")
     events = audit_report.events_for_person(person, start=start, end=end)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     context = {
@@ -228,18 +206,14 @@ def person_audit(request, pk):
         "summary": audit_report.summary(events),
         "period_query": urlencode({k: v for k in ("dal", "al") if (v := request.GET.get(k))}),
     }
-    response = render(request, "people/audit.html", context)
-    # Reading who accessed a person is itself an access to that person's data.
-    audit_access(actor=request.user, instance=person, person=person, note="access report")
-    return response
+    return render(request, "people/audit.html", context)
 
 
 @require_GET
 def person_audit_pdf(request, pk):
     """The access report as a PDF, for a data-subject request."""
-    person, _form, start, end = _audit_report_access(request, pk)
+    person, _form, start, end = _audit_report_access(request, pk, note="access report pdf")
     pdf = audit_report.report_pdf(person, start=start, end=end, user=request.user)
-    audit_access(actor=request.user, instance=person, person=person, note="access report pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="registro-accessi-{person.pk}.pdf"'
     return response
@@ -256,8 +230,7 @@ def household(request, pk):
     if query and person.household_id:
         candidates = [
             (p, HouseholdMemberForm(initial={"person": p.pk}, auto_id=f"id_m{p.pk}_%s"))
-            for p in search_persons(request.user, query, limit=20)
-            if p.household_id is None
+            for p in household_candidates_for(request.user, query)
         ]
     context = _household_context(request, person)
     context.update(person=person, query=query, candidates=candidates)
@@ -346,7 +319,6 @@ def consent_add(request, pk):
         else:
             messages.success(request, _("The consent has been recorded."))
             return redirect(reverse("people:detail", args=[person.pk]) + "#consents")
-    services.person_access_record(actor=request.user, person=person)
     context = _detail_context(request, person, consent_form=form)
     return render(request, "people/detail.html", context, status=200)
 

@@ -2,18 +2,17 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.audit.services import audit_access
 from crocevia.cases.access import get_case_for
 from crocevia.cases.selectors import is_zone_coordinator_of
 
 from . import services
-from .access import get_plan_for
+from .access import get_plan_for, get_version_for
 from .forms import (
     ActionFormSet,
     ObjectiveFormSet,
@@ -50,7 +49,6 @@ def _operators(case, user):
 @require_GET
 def case_plan(request, case_pk):
     case = get_case_for(request.user, case_pk)
-    audit_access(actor=request.user, instance=case, person=case.person)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "plans/case.html", context)
@@ -185,19 +183,10 @@ def plan_edit(request, pk):
     )
 
 
-def _version(request, pk, number):
-    plan = get_plan_for(request.user, pk)
-    version = version_with_content(plan, number)
-    if version is None:
-        raise Http404(_("Plan version not found."))
-    version.plan = plan
-    return plan, version
-
-
 @require_GET
 def version_detail(request, pk, number):
-    plan, version = _version(request, pk, number)
-    audit_access(actor=request.user, instance=version, person=plan.case.person)
+    version = get_version_for(request.user, pk, number)
+    plan = version.plan
     return render(
         request,
         "plans/version.html",
@@ -214,8 +203,7 @@ def version_detail(request, pk, number):
 
 @require_GET
 def version_pdf(request, pk, number):
-    plan, version = _version(request, pk, number)
-    audit_access(actor=request.user, instance=version, person=plan.case.person, note="pdf")
+    version = get_version_for(request.user, pk, number, note="pdf")
     response = HttpResponse(plan_pdf(version, user=request.user), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="piano-{version.plan_id}-v{version.number}.pdf"'
@@ -225,11 +213,8 @@ def version_pdf(request, pk, number):
 
 @require_http_methods(["GET", "POST"])
 def version_sign(request, pk, number):
-    plan = get_plan_for(request.user, pk, write=True)
-    version = version_with_content(plan, number)
-    if version is None:
-        raise Http404(_("Plan version not found."))
-    version.plan = plan
+    version = get_version_for(request.user, pk, number, write=True)
+    plan = version.plan
     form = SignForm(request.POST or None, operators=_operators(plan.case, request.user))
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.audit.services import audit_access
+from crocevia.cases.access import cases_shown_to
 from crocevia.cases.selectors import cases_visible_to
 
 from . import services
@@ -65,14 +65,15 @@ def _detail_context(request, programme, *, expenditure_form=None, enrol_form=Non
     context["can_record"] = context["can_manage"] or actions.exists()
     if context["can_manage"]:
         context["enrol_form"] = enrol_form or EnrolForm()
-        context["enrolled_cases"] = list(_enrolled_cases(request.user, programme))
+        context["enrolled_cases"] = cases_shown_to(
+            request.user, _enrolled_cases(request.user, programme)
+        )
     return context
 
 
 @require_GET
 def programme_detail(request, pk):
     programme = get_programme_for(request.user, pk)
-    audit_access(actor=request.user, instance=programme)
     return render(request, "programmes/detail.html", _detail_context(request, programme))
 
 
@@ -252,8 +253,7 @@ def case_unenrol(request, pk, case_pk):
 
 @require_GET
 def programme_export(request, pk):
-    programme = get_programme_for(request.user, pk)
-    audit_access(actor=request.user, instance=programme, note="export xlsx")
+    programme = get_programme_for(request.user, pk, note="export xlsx")
     response = HttpResponse(programme_workbook(programme), content_type=XLSX)
     filename = f"budget-{slugify(programme.code)}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

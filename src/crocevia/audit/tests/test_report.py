@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from crocevia.accounts.models import Membership
 from crocevia.assessments.models import Intake
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.recording import record_access
 from crocevia.people import services
 from crocevia.people.tests.helpers import AWA_CF, register
 
@@ -28,13 +29,18 @@ def report(client, person, **period):
     return client.get(reverse("people:audit", args=[person.pk]), period)
 
 
+def viewed(actor, person):
+    """An access event of `actor` on `person`, as obtaining the person records it."""
+    record_access(actor=actor, instance=person, person_id=person.pk)
+
+
 def at(event, when):
     sql("UPDATE audit_auditevent SET at = %s WHERE id = %s", [when, event.pk])
 
 
 def test_report_names_who_viewed_and_changed_the_person_and_their_organisation(actors, awa, login):
     services.person_update(actor=actors.social_worker, person=awa, data={"phone": "055 987"})
-    services.person_access_record(actor=actors.cpi_consultant, person=awa)
+    viewed(actors.cpi_consultant, awa)
     response = report(login(actors.admin), awa)
     content = response.content.decode()
     # Who, by name, and from which organisation; how many views and changes.
@@ -50,7 +56,7 @@ def test_report_names_who_viewed_and_changed_the_person_and_their_organisation(a
 
 
 def test_report_keeps_the_organisation_of_the_time_when_the_operator_moves(actors, awa, login):
-    services.person_access_record(actor=actors.cpi_consultant, person=awa)
+    viewed(actors.cpi_consultant, awa)
     Membership.objects.filter(user=actors.cpi_consultant).update(organisation=actors.other_org)
     content = report(login(actors.admin), awa).content.decode()
     assert "CPI Pisa" in content
@@ -58,14 +64,14 @@ def test_report_keeps_the_organisation_of_the_time_when_the_operator_moves(actor
 
 
 def test_events_without_a_recorded_organisation_show_todays_marked(actors, awa, login):
-    services.person_access_record(actor=actors.cpi_consultant, person=awa)
+    viewed(actors.cpi_consultant, awa)
     sql("UPDATE audit_auditevent SET actor_organisations = '' WHERE person_id = %s", [awa.pk])
     content = report(login(actors.admin), awa).content.decode()
     assert "CPI Pisa <abbr" in content
 
 
 def test_report_filters_by_period(actors, awa, login):
-    services.person_access_record(actor=actors.cpi_consultant, person=awa)
+    viewed(actors.cpi_consultant, awa)
     old = AuditEvent.objects.get(actor=actors.cpi_consultant)
     at(old, datetime.datetime(2025, 3, 10, 11, 0, tzinfo=datetime.UTC))
     client = login(actors.admin)
@@ -107,7 +113,7 @@ def test_report_of_a_person_that_does_not_exist_is_404(actors, login):
 
 def test_printable_report_lists_operators_organisations_and_fields(actors, awa, login):
     services.person_update(actor=actors.social_worker, person=awa, data={"phone": "055 987"})
-    services.person_access_record(actor=actors.cpi_consultant, person=awa)
+    viewed(actors.cpi_consultant, awa)
     response = login(actors.admin).get(reverse("people:audit_pdf", args=[awa.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
@@ -125,7 +131,7 @@ def test_report_page_queries_do_not_grow_with_events(
     client = login(actors.admin)
     for actor in (actors.social_worker, actors.cpi_consultant, actors.desk_operator):
         for _ in range(5):
-            services.person_access_record(actor=actor, person=awa)
+            viewed(actor, awa)
     sql("UPDATE audit_auditevent SET actor_organisations = '' WHERE person_id = %s", [awa.pk])
     report(client, awa)  # warm the session and the user
     with django_assert_max_num_queries(14):

@@ -113,7 +113,9 @@ def test_bad_contact_input_shows_the_error_beside_the_field_and_saves_nothing(
     # What was typed is shown again.
     assert "Testo scritto dall&#x27;operatore" in body
     assert not Contact.objects.exists()
-    assert not AuditEvent.objects.exists()
+    # No change recorded; the form shown again (with the person's name) is an access.
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.CHANGE).exists()
+    assert list(AuditEvent.objects.values_list("kind", "person_id")) == [("access", person.pk)]
 
 
 def test_every_error_shows_at_once(actors, person, login, today):
