@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crocevia.audit.admin_writes import ServiceAdmin, adopt, changed_inline_forms, form_values
+from crocevia.audit.admin_writes import (
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    adopt,
+    changed_inline_forms,
+    form_values,
+)
 from crocevia.core.forms import GuardedModelForm, InputRulesMixin
 
 from . import services
@@ -280,20 +286,11 @@ class SecuritySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginLock)
-class LoginLockAdmin(admin.ModelAdmin):
+class LoginLockAdmin(ReadOnlyAdmin):
     list_display = ["key", "scope", "created_at", "until", "failures", "lifted_at", "lifted_by"]
     list_filter = ["scope"]
     search_fields = ["key"]
     actions = ["lift"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_unlock_permission(self, request):
         # Whoever may change operators may unlock them.
@@ -315,16 +312,7 @@ class LoginLockAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
+class LoginFailureAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "address"]
     search_fields = ["username", "address"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

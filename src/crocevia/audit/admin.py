@@ -3,12 +3,13 @@ import json
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_writes import ReadOnlyAdmin
 from .models import AuditEvent
 from .sensitive import redact
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is evidence, never edited through the application."""
 
     list_display = [
@@ -27,12 +28,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("changes"))
     def changes_shown(self, obj):
         return json.dumps(redact(obj.object_type, obj.changes), ensure_ascii=False, indent=1)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

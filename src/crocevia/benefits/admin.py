@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from crocevia.audit.admin_writes import ReadOnlyAdmin
+
 from .models import BenefitApplication
 
 
 @admin.register(BenefitApplication)
-class BenefitApplicationAdmin(admin.ModelAdmin):
+class BenefitApplicationAdmin(ReadOnlyAdmin):
     """Administrators may look; every write goes through benefits.services (rules and audit)."""
 
     list_display = [
@@ -22,12 +24,3 @@ class BenefitApplicationAdmin(admin.ModelAdmin):
     raw_id_fields = ["household", "applicant"]
     date_hierarchy = "submitted_on"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

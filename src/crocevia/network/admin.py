@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crocevia.audit.admin_writes import ServiceAdmin, changed_inline_forms
+from crocevia.audit.admin_writes import ReadOnlyAdmin, ServiceAdmin, changed_inline_forms
 from crocevia.core.forms import GuardedModelForm
 
 from . import services
@@ -119,7 +119,7 @@ class AgreementPartyInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
     """Read-only: agreements are written through the network pages (validated, audited)."""
 
     list_display = ["title", "kind", "signed_on", "valid_from", "valid_until", "renewable"]
@@ -141,12 +141,3 @@ class AgreementAdmin(admin.ModelAdmin):
         "notes",
         "created_by",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from crocevia.audit.admin_writes import ReadOnlyAdmin
+
 from .models import Consent, Household, Person
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Administrators may look; every write goes through people.services (rules and audit)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Person)
