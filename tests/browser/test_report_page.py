@@ -43,14 +43,19 @@ def test_monitoring_officer_reads_the_report_masked_with_charts(page, axe_check,
     assert page.url.endswith("?from=2025-01-01&to=2025-12-31&zone=ZPI")
     axe_check(page)
 
-    # Senegal, Italy and Romania: one person each, shown as "<3", not drawn as bars.
-    rows = page.locator("#t-desk-top-citizenships tbody tr")
-    assert rows.count() == 3
-    for i in range(3):
+    # One person in each citizenship group: every group "<3", not drawn as bars.
+    rows = page.locator("#t-desk-persons-by-citizenship-group tbody tr")
+    assert rows.count() == 4
+    for i in range(4):
         assert rows.nth(i).locator("td").inner_text() == "<3"
-    chart = page.locator("svg[aria-labelledby=chart-desk-top-citizenships]")
+    chart = page.locator("svg[aria-labelledby=chart-desk-persons-by-citizenship-group]")
     assert chart.locator("rect").count() == 0
-    assert chart.locator("text", has_text="<3").count() == 3
+    assert chart.locator("text", has_text="<3").count() == 4
+    # Senegal, Italy and Romania (one person each) leave the top list, which says so.
+    assert page.locator("#t-desk-top-citizenships tbody tr").count() == 0
+    assert it("Citizenships of fewer than %(n)s persons are not listed.") % {"n": 3} in (
+        page.locator("main").inner_text()
+    )
     assert page.locator("#masked-note").is_visible()
     # Excel and PDF, no JSON for a masked reader.
     exports = page.get_by_role("group", name=it("Export"))

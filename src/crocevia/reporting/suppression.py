@@ -101,23 +101,41 @@ def _components(keys: list[str], relations: list[Relation]):
     return list(groups.values())
 
 
+# How many branches the exact search of one component may explore before it gives up.
+# Giving up fails closed: the whole component is withheld (a page never waits on a proof,
+# and no figure is shown that was not proved safe).
+SEARCH_BUDGET = 20_000
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
 def _protect_component(keys, relations, by_key, order, state, below) -> None:
-    """Withhold figures of one component, one at a time, until no problem is left."""
-    for _round in range(len(keys)):
-        problems = _problems(keys, relations, by_key, state, below)
-        if not problems:
-            return
-        problem = problems[0]
-        candidates = _shown_in(problem, state)
-        if not candidates:
-            # Everything around the problem is hidden: widen to every relation with a
-            # hidden figure.
-            candidates = _shown_in(
-                [r for r in relations if any(state[k] != SHOWN for k, _c in r.terms)], state
-            )
-        if not candidates:
-            return
-        state[min(candidates, key=lambda k: (by_key[k].value, order[k]))] = WITHHELD
+    """Withhold figures of one component, one at a time, until no problem is left; if the
+    proof runs out of budget or of figures to withhold, withhold the whole component."""
+    budget = [SEARCH_BUDGET]
+    try:
+        for _round in range(len(keys) + 1):
+            problems = _problems(keys, relations, by_key, state, below, budget)
+            if not problems:
+                return
+            problem = problems[0]
+            candidates = _shown_in(problem, state)
+            if not candidates:
+                # Everything around the problem is hidden: widen to every relation with a
+                # hidden figure.
+                candidates = _shown_in(
+                    [r for r in relations if any(state[k] != SHOWN for k, _c in r.terms)], state
+                )
+            if not candidates:
+                break
+            state[min(candidates, key=lambda k: (by_key[k].value, order[k]))] = WITHHELD
+    except _OutOfBudget:
+        pass
+    for k in keys:  # fail closed
+        if state[k] == SHOWN:
+            state[k] = WITHHELD
 
 
 def _shown_in(relations, state) -> set:
@@ -135,7 +153,7 @@ def reader_bounds(figure: Figure, state: str, cap: int, below: int) -> tuple[int
     return figure.floor, cap
 
 
-def _problems(keys, relations, by_key, state, below) -> list[list[Relation]]:
+def _problems(keys, relations, by_key, state, below, budget) -> list[list[Relation]]:
     """The first problem of a component, as the relations to withhold a cell from."""
     # The protection interval of every additive relation with a shown total.
     for relation in relations:
@@ -158,8 +176,8 @@ def _problems(keys, relations, by_key, state, below) -> list[list[Relation]]:
         if state[k] == SHOWN:
             continue
         i, v = index[k], by_key[k].value
-        below_ok = v > lo[i] and _feasible(lo, _with(hi, i, v - 1), rows)
-        above_ok = v < hi[i] and _feasible(_with(lo, i, v + 1), hi, rows)
+        below_ok = v > lo[i] and _feasible(lo, _with(hi, i, v - 1), rows, budget)
+        above_ok = v < hi[i] and _feasible(_with(lo, i, v + 1), hi, rows, budget)
         if not (below_ok or above_ok):
             return [[r for r in relations if any(t == k for t, _c in r.terms)]]
     return []
@@ -215,8 +233,12 @@ def _floor_div(a: int, b: int) -> int:
     return a // b
 
 
-def _feasible(lo: list, hi: list, rows) -> bool:
-    """Whether integers within [lo, hi] satisfy every relation (exact)."""
+def _feasible(lo: list, hi: list, rows, budget: list) -> bool:
+    """Whether integers within [lo, hi] satisfy every relation (exact); _OutOfBudget when
+    the search has explored `budget[0]` branches."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _OutOfBudget
     lo, hi = list(lo), list(hi)
     if any(a > b for a, b in zip(lo, hi, strict=True)):
         return False
@@ -232,6 +254,6 @@ def _feasible(lo: list, hi: list, rows) -> bool:
         )
     i = min(free, key=lambda j: (hi[j] - lo[j], j))
     middle = (lo[i] + hi[i]) // 2
-    return _feasible(lo, _with(hi, i, middle), rows) or _feasible(
-        _with(lo, i, middle + 1), hi, rows
+    return _feasible(lo, _with(hi, i, middle), rows, budget) or _feasible(
+        _with(lo, i, middle + 1), hi, rows, budget
     )

@@ -554,3 +554,22 @@ def test_the_reader_solves_the_issue_example():
         reader.see(name, value, breakdown=True)
     reader.relate({"a": 1, "b": 1, "c": 1, "total": -1})
     assert reader.values(cap=40) == {"b": {3}, "c": {0}}
+
+
+def test_a_proof_that_runs_out_of_budget_withholds_the_whole_component(monkeypatch):
+    from crocevia.reporting import suppression
+
+    figures = [
+        suppression.Figure("total", 40, False, 0),
+        *(suppression.Figure(f"g{i}", v, True, 0) for i, v in enumerate((1, 13, 14, 12))),
+        suppression.Figure("elsewhere", 7, False, 0),  # another component: untouched
+    ]
+    relations = [suppression.additive("total", [f"g{i}" for i in range(4)])]
+    proved = suppression.protect(figures, relations)
+    assert proved["g0"] == suppression.PRIMARY
+    assert list(proved.values()).count(suppression.SHOWN) >= 2  # the proof kept some shown
+    monkeypatch.setattr(suppression, "SEARCH_BUDGET", 0)
+    gave_up = suppression.protect(figures, relations)
+    assert gave_up["g0"] == suppression.PRIMARY
+    assert all(gave_up[k] == suppression.WITHHELD for k in ("total", "g1", "g2", "g3"))
+    assert gave_up["elsewhere"] == suppression.SHOWN
