@@ -14,6 +14,7 @@ from crocevia.audit.recording import (
     record_persons_shown,
 )
 
+from .followup import meetings_visible_to
 from .lists import home_alerts
 from .models import Case, Meeting
 from .selectors import cases_visible_to
@@ -50,6 +51,17 @@ def cases_shown_to(user, cases) -> list[Case]:
     cases = list(cases)
     record_persons_shown(actor=user, person_ids=[c.person_id for c in cases], note=NOTE_CASE_LIST)
     return cases
+
+
+def get_meeting_for(user, pk) -> Meeting:
+    """A meeting of a zone `user` works in, or 404; its access event recorded
+    (record_meeting_shown). Who may change it: followup.can_edit_meeting."""
+    try:
+        meeting = meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404(_("Meeting not found.")) from None
+    record_meeting_shown(user, meeting)
+    return meeting
 
 
 def record_meeting_shown(user, meeting: Meeting) -> None:

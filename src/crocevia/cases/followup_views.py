@@ -19,7 +19,7 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Organisation, Zone
 
 from . import followup, lists
-from .access import cases_shown_to, get_case_for, record_meeting_shown
+from .access import cases_shown_to, get_case_for, get_meeting_for
 from .models import Meeting, NeedClass, Review, Stage, TeamMember
 from .selectors import cases_visible_to
 
@@ -394,15 +394,6 @@ def review_record(request, case_pk):
 # --- Meetings ------------------------------------------------------------------------
 
 
-def _get_meeting_for(user, pk) -> Meeting:
-    try:
-        meeting = followup.meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404(_("Meeting not found.")) from None
-    record_meeting_shown(user, meeting)
-    return meeting
-
-
 def _require_meeting_zone(user) -> None:
     if not followup.meeting_zone_ids(user):
         raise PermissionDenied(_("You do not work in any zone."))
@@ -473,7 +464,7 @@ def meeting_create(request):
 
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk):
-    meeting = _get_meeting_for(request.user, pk)
+    meeting = get_meeting_for(request.user, pk)
     if not followup.can_edit_meeting(request.user, meeting):
         raise PermissionDenied(_("Only the author or a coordinator of the zone can change it."))
     items, hidden = followup.meeting_items_visible_to(request.user, meeting)
@@ -612,7 +603,7 @@ def _meeting_detail_page(request, meeting: Meeting, *, bound=None):
 
 @require_GET
 def meeting_detail(request, pk):
-    meeting = _get_meeting_for(request.user, pk)
+    meeting = get_meeting_for(request.user, pk)
     return _meeting_detail_page(request, meeting)
 
 
@@ -637,7 +628,7 @@ def meeting_action_add(request, pk, case_pk):
     from crocevia.plans.selectors import operators_for_plan
     from crocevia.plans.services import plan_action_add_from_meeting
 
-    meeting = _get_meeting_for(request.user, pk)
+    meeting = get_meeting_for(request.user, pk)
     if not meeting.cases.filter(pk=case_pk).exists():
         raise Http404(_("Case not found."))
     case = get_case_for(request.user, case_pk, write=True)
