@@ -172,6 +172,15 @@ def _problems(keys, relations, by_key, state, below, budget) -> list[list[Relati
         hi.append(b)
     rows = [([(index[k], c) for k, c in r.terms], r.rhs, r.equal) for r in relations]
     _propagate(lo, hi, rows)  # what the reader knows at once: the searches start from it
+    # The protection interval holds for a hidden total too: what the reader knows of it
+    # from the other figures (persons served ≤ contacts) must not put its hidden parts
+    # under `below`.
+    for relation in relations:
+        if relation.total is None or state[relation.total] == SHOWN:
+            continue
+        hidden = [k for k, _c in relation.terms if k != relation.total and state[k] != SHOWN]
+        if hidden and hi[index[relation.total]] < below:
+            return [[r for r in relations if any(k == relation.total for k, _c in r.terms)]]
     for k in keys:
         if state[k] == SHOWN:
             continue

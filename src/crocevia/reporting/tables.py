@@ -852,6 +852,7 @@ def _suppress(sections: list[Section], report: dict) -> None:
     relations.append(additive("cases.taken", [f"cases.group.{g}" for g in CITIZENSHIP_GROUPS]))
 
     _without_citizenships(tables["cases.by_area"])
+    _bounding_figures(tables, values, figure, relations)
 
     state = protect(figures, relations, below=MASK_BELOW)
     marks = {PRIMARY: MASKED, WITHHELD_STATE: WITHHELD}
@@ -862,6 +863,42 @@ def _suppress(sections: list[Section], report: dict) -> None:
     for table in tables.values():
         if not table.masked:
             _flag_masked(table)
+
+
+def _bounding_figures(tables: dict, values: dict, figure, relations: list) -> None:
+    """The figures of the same report that bound the totals above: a reader who may not
+    see a total still knows it from them (persons served ≤ contacts, which the outcomes
+    add up to and each service count stays under; persons taken in charge ≤ the cases
+    pre-assessed, by need class, and ≥ the persons of each service area)."""
+    desk, outcomes = tables["desk"], tables["desk.outcomes"]
+    contacts = values["desk.contacts"]
+    figure("desk.contacts", contacts, (desk, desk.shows.index("desk.contacts"), 1))
+    figure("desk.contacts", contacts, (outcomes, len(outcomes.rows) - 1, 1))
+    relations.append(at_most(["desk.persons"], "desk.contacts"))
+    counts = values["desk.outcomes"]
+    for i, outcome in enumerate(counts):
+        figure(f"desk.outcome.{outcome}", counts[outcome], (outcomes, i, 1))
+    keys = [f"desk.outcome.{o}" for o in counts]
+    if sum(counts.values()) == contacts:
+        relations.append(additive("desk.contacts", keys))
+    else:
+        relations.append(at_most(keys, "desk.contacts"))
+    services = tables["desk.services"]
+    for i, (code, n) in enumerate(values["desk.services"].items()):
+        figure(f"desk.service.{code}", n, (services, i, 1))
+        relations.append(at_most([f"desk.service.{code}"], "desk.contacts"))
+
+    needs_table, needs = tables["cases.by_need_class"], values["cases.by_need_class"]
+    for i, need in enumerate(needs):
+        figure(f"cases.need.{need}", needs[need], (needs_table, i, 1))
+    if values["cases.taken_in_charge"] <= sum(needs.values()):  # every case has its class
+        relations.append(
+            Relation((("cases.taken", 1), *((f"cases.need.{n}", -1) for n in needs)), 0, False)
+        )
+    by_area = tables["cases.by_area"]
+    for i, area in enumerate(values["cases.by_area"]):
+        figure(f"cases.area.{area}", values["cases.by_area"][area]["persons"], (by_area, i, 2))
+        relations.append(at_most([f"cases.area.{area}"], "cases.taken"))
 
 
 def _without_citizenships(table: Table) -> None:

@@ -57,8 +57,10 @@ KEYS = (
     "desk.persons_by_sex",
     "desk.persons_by_citizenship_group",
     "desk.top_citizenships",
+    "desk.outcomes",
     "cases",
     "cases.by_citizenship_group",
+    "cases.by_need_class",
 )
 
 
@@ -325,6 +327,18 @@ def read(shown: dict, labels: dict) -> Reader:
     reader = Reader()
     key_rows = dict(shown["desk"])
     reader.see("desk.persons", key_rows[labels["desk.persons"]])
+    # The persons served are at most the contacts, which the outcomes add up to.
+    reader.see("desk.contacts", key_rows[labels["desk.contacts"]])
+    reader.relate({"desk.persons": 1, "desk.contacts": -1}, 0, equal=False)
+    outcomes = shown["desk.outcomes"]
+    for label, value in outcomes[:-1]:
+        reader.see(f"outcome.{label}", value)
+    reader.see("desk.contacts", outcomes[-1][1])
+    reader.relate(
+        {**{f"outcome.{label}": 1 for label, _v in outcomes[:-1]}, "desk.contacts": -1},
+        0,
+        equal=False,  # a contact may have no outcome recorded
+    )
     sexes = shown["desk.persons_by_sex"]
     for label, value in sexes[:-1]:
         reader.see(f"sex.{label}", value)
@@ -354,6 +368,13 @@ def read(shown: dict, labels: dict) -> Reader:
     for group, (_label, value) in zip(GROUPS, shown["cases.by_citizenship_group"], strict=True):
         reader.see(f"cases.{group}", value, breakdown=True)
     reader.relate({**{f"cases.{g}": 1 for g in GROUPS}, "cases.taken": -1})
+    # The persons taken in charge are at most the cases pre-assessed (by need class).
+    needs = shown["cases.by_need_class"]
+    for label, value in needs:
+        reader.see(f"need.{label}", value)
+    reader.relate(
+        {"cases.taken": 1, **{f"need.{label}": -1 for label, _v in needs}}, 0, equal=False
+    )
     return reader
 
 
@@ -374,6 +395,7 @@ def disclosures(shown: dict, report: dict) -> list[str]:
     with translation.override("it"):
         labels = {
             "desk.persons": translation.gettext("Persons served"),
+            "desk.contacts": translation.gettext("Contacts"),
             "cases.taken": translation.gettext("Persons taken in charge"),
         }
     assert set(dict(layout["desk"].rows)) >= {labels["desk.persons"]}
@@ -383,6 +405,13 @@ def disclosures(shown: dict, report: dict) -> list[str]:
     sex_labels = [row[0] for row in layout["desk.persons_by_sex"].rows[:-1]]
     for label, sex in zip(sex_labels, values["desk.persons_by_sex"], strict=True):
         truth[f"sex.{label}"] = values["desk.persons_by_sex"][sex]
+    truth["desk.contacts"] = values["desk.contacts"]
+    outcome_labels = [row[0] for row in layout["desk.outcomes"].rows[:-1]]
+    for label, outcome in zip(outcome_labels, values["desk.outcomes"], strict=True):
+        truth[f"outcome.{label}"] = values["desk.outcomes"][outcome]
+    need_labels = [row[0] for row in layout["cases.by_need_class"].rows]
+    for label, need in zip(need_labels, values["cases.by_need_class"], strict=True):
+        truth[f"need.{label}"] = values["cases.by_need_class"][need]
     # What is shown is true, and no count under 3 of a breakdown is shown.
     for name, value in reader.known.items():
         assert truth[name] == value, name
@@ -396,7 +425,16 @@ def disclosures(shown: dict, report: dict) -> list[str]:
         assert seen, name  # the truth is a solution
         if len(seen) == 1:
             found.append(f"{name} = {truth[name]} by the bounds")
-    # The protection interval: a relation with its total shown hides 0 or ≥ 3 persons.
+    # The protection interval: a relation hides 0 or ≥ 3 persons, whether its total is
+    # shown or only bounded by what is shown (persons served ≤ contacts; taken in charge ≤
+    # the cases by need class).
+    needs = [n for n in truth if n.startswith("need.")]
+    bounds = {
+        "desk.persons": reader.known.get("desk.contacts"),
+        "cases.taken": sum(reader.known[n] for n in needs)
+        if all(n in reader.known for n in needs)
+        else None,
+    }
     for total, parts in (
         ("desk.persons", [f"desk.{g}" for g in GROUPS]),
         ("cases.taken", [f"cases.{g}" for g in GROUPS]),
@@ -404,6 +442,9 @@ def disclosures(shown: dict, report: dict) -> list[str]:
         hidden = [p for p in parts if p not in reader.known]
         if total in reader.known and hidden and sum(truth[p] for p in hidden) < BELOW:
             found.append(f"{total}: the hidden parts add up to {sum(truth[p] for p in hidden)}")
+        upper = bounds[total]
+        if total not in reader.known and hidden and upper is not None and upper < BELOW:
+            found.append(f"{total}: hidden, but at most {upper} by the other figures")
     return found
 
 
@@ -440,7 +481,9 @@ def placed(actors):
         for citizenship, count in taken:
             for _i in range(count):
                 person = PersonFactory(sex="F", citizenship=citizenship)
-                _case(person, org, D(2025, 3, 1), preassessed_on=D(2025, 3, 10))
+                _case(
+                    person, org, D(2025, 3, 1), preassessed_on=D(2025, 3, 10), need_class="social"
+                )
     region = OrganisationFactory(code="RT", name="Regione Toscana", kind="region", zone=None)
     return make_member("monitoraggio.regione", region, Profile.MONITORING_OFFICER)
 
