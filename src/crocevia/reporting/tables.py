@@ -34,8 +34,9 @@ from .indicators import (
     CITIZENSHIP_GROUPS,
     HOUSEHOLD_SIZES,
     citizenship_group,
+    organisation_case_figures,
 )
-from .suppression import PRIMARY, Figure, Relation, additive, at_most, not_less, protect
+from .suppression import PRIMARY, SHOWN, Figure, Relation, additive, at_most, not_less, protect
 from .suppression import WITHHELD as WITHHELD_STATE
 
 MASK_BELOW = 3
@@ -845,14 +846,33 @@ def _suppress(sections: list[Section], report: dict) -> None:
             row = list(targets).index(scope["code"])
             figure("cases.taken", taken, (tables["cases.targets"], row, 2))
             figure("cases.taken", taken, (tables["cases.targets"], row, 3))
-    groups_table = tables["cases.by_citizenship_group"]
-    groups = values["cases.by_citizenship_group"]
-    for i, group in enumerate(CITIZENSHIP_GROUPS):
-        figure(f"cases.group.{group}", groups.get(group, 0), (groups_table, i, 1), sensitive=True)
-    relations.append(additive("cases.taken", [f"cases.group.{g}" for g in CITIZENSHIP_GROUPS]))
+    groups_table, needs_table = tables["cases.by_citizenship_group"], tables["cases.by_need_class"]
+    where = {f"cases.group.{g}": (groups_table, i, 1) for i, g in enumerate(CITIZENSHIP_GROUPS)}
+    where.update(
+        {
+            f"cases.need.{n}": (needs_table, i, 1)
+            for i, n in enumerate(values["cases.by_need_class"])
+        }
+    )
+    where.update(
+        {
+            f"cases.area.{a}": (tables["cases.by_area"], i, 2)
+            for i, a in enumerate(values["cases.by_area"])
+        }
+    )
+    case_figures, case_relations = cases_model(
+        taken,
+        values["cases.by_citizenship_group"],
+        values["cases.by_need_class"],
+        {area: line["persons"] for area, line in values["cases.by_area"].items()},
+    )
+    for f in case_figures:
+        figure(f.key, f.value, *([where[f.key]] if f.key in where else []), sensitive=f.sensitive)
+    relations.extend(case_relations)
 
     _without_citizenships(tables["cases.by_area"])
     _bounding_figures(tables, values, figure, relations)
+    _withhold_targets_hidden_elsewhere(tables["cases.targets"], report)
 
     state = protect(figures, relations, below=MASK_BELOW)
     marks = {PRIMARY: MASKED, WITHHELD_STATE: WITHHELD}
@@ -866,10 +886,9 @@ def _suppress(sections: list[Section], report: dict) -> None:
 
 
 def _bounding_figures(tables: dict, values: dict, figure, relations: list) -> None:
-    """The figures of the same report that bound the totals above: a reader who may not
-    see a total still knows it from them (persons served ≤ contacts, which the outcomes
-    add up to and each service count stays under; persons taken in charge ≤ the cases
-    pre-assessed, by need class, and ≥ the persons of each service area)."""
+    """The figures of the same report that bound the persons served: a reader who may not
+    see that total still knows it from them (persons served ≤ contacts, which the outcomes
+    add up to and each service count stays under). The persons taken in charge: cases_model."""
     desk, outcomes = tables["desk"], tables["desk.outcomes"]
     contacts = values["desk.contacts"]
     figure("desk.contacts", contacts, (desk, desk.shows.index("desk.contacts"), 1))
@@ -888,17 +907,45 @@ def _bounding_figures(tables: dict, values: dict, figure, relations: list) -> No
         figure(f"desk.service.{code}", n, (services, i, 1))
         relations.append(at_most([f"desk.service.{code}"], "desk.contacts"))
 
-    needs_table, needs = tables["cases.by_need_class"], values["cases.by_need_class"]
-    for i, need in enumerate(needs):
-        figure(f"cases.need.{need}", needs[need], (needs_table, i, 1))
-    if values["cases.taken_in_charge"] <= sum(needs.values()):  # every case has its class
+
+def cases_model(taken: int, groups: dict, needs: dict, areas: dict):
+    """The persons taken in charge as the reader sees them: ([Figure], [Relation]). The
+    groups by citizenship add up to them; they are at most the cases pre-assessed (by need
+    class) and at least the persons of each service area. One model for a report's own
+    table and for the targets of the organisations shown in another scope's report."""
+    figures = [Figure("cases.taken", taken)]
+    figures += [Figure(f"cases.group.{g}", groups.get(g, 0), True) for g in CITIZENSHIP_GROUPS]
+    figures += [Figure(f"cases.need.{n}", v) for n, v in needs.items()]
+    figures += [Figure(f"cases.area.{a}", v) for a, v in areas.items()]
+    relations = [additive("cases.taken", [f"cases.group.{g}" for g in CITIZENSHIP_GROUPS])]
+    if taken <= sum(needs.values()):  # every case pre-assessed has its need class
         relations.append(
             Relation((("cases.taken", 1), *((f"cases.need.{n}", -1) for n in needs)), 0, False)
         )
-    by_area = tables["cases.by_area"]
-    for i, area in enumerate(values["cases.by_area"]):
-        figure(f"cases.area.{area}", values["cases.by_area"][area]["persons"], (by_area, i, 2))
-        relations.append(at_most([f"cases.area.{area}"], "cases.taken"))
+    relations += [at_most([f"cases.area.{a}"], "cases.taken") for a in areas]
+    return figures, relations
+
+
+def _withhold_targets_hidden_elsewhere(table: Table, report: dict) -> None:
+    """An organisation's "achieved" is its persons taken in charge, which its own masked
+    report may withhold: where it does, the targets of every other scope withhold it too
+    (with its percentage, which gives it away), so that the two reports cannot be put
+    together. The organisations' figures are read in three grouped queries."""
+    targets = report["indicators"]["cases.targets"]
+    if not targets or report["scope"].get("kind") == "organisation":
+        return
+    period = report["period"]
+    figures_of = organisation_case_figures(
+        datetime.date.fromisoformat(period["from"]),
+        datetime.date.fromisoformat(period["to"]),
+        list(targets),
+    )
+    for row, code in enumerate(targets):
+        data = figures_of[code]
+        state = protect(*cases_model(**data), below=MASK_BELOW)
+        if state["cases.taken"] != SHOWN:
+            table.rows[row][2] = WITHHELD
+            table.rows[row][3] = WITHHELD
 
 
 def _without_citizenships(table: Table) -> None:

@@ -12,6 +12,7 @@ from crocevia.reporting.tables import (
     DECIMAL,
     MASKED,
     PCT,
+    Withheld,
     format_cell,
     report_sections,
     spreadsheet_value,
@@ -95,3 +96,22 @@ def test_monitoring_officers_get_the_persons_by_area_without_citizenship_groups(
     # The administrator's table has the groups, adding up to the persons of each area.
     for row in plain.rows:
         assert sum(row[-groups:]) == row[2]
+
+
+@pytest.mark.django_db
+def test_an_achievement_withheld_in_its_organisations_report_is_withheld_in_the_zones(net):
+    """The CPI took one person in charge: its own masked report withholds the count, so
+    the zone's targets must not give it; the SdS's three persons are shown in both."""
+    with translation.override("it"):
+        own = report_sections(build_report(START, END, Scope(organisation=net.a.cpi)), mask=True)
+        zone = report_sections(build_report(START, END, Scope(zone=net.a.zone)), mask=True)
+        plain = report_sections(build_report(START, END, Scope(zone=net.a.zone)))
+    taken_row = _table(own, "cases").shows.index("cases.taken_in_charge")
+    assert isinstance(_table(own, "cases").rows[taken_row][1], Withheld)
+    targets = _table(zone, "cases.targets")
+    codes = list(build_report(START, END, Scope(zone=net.a.zone))["indicators"]["cases.targets"])
+    cpi, sds = targets.rows[codes.index("CPI-PI")], targets.rows[codes.index("SDS-PI")]
+    assert isinstance(cpi[2], Withheld) and isinstance(cpi[3], Withheld)
+    assert cpi[1] == 4  # the target itself stays
+    assert sds[2:] == _table(plain, "cases.targets").rows[codes.index("SDS-PI")][2:]
+    assert sds[2] == 3
