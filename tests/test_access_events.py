@@ -196,6 +196,7 @@ class Observed:
     url: str
     status: int | None
     events: set  # the access events written, as expected_events builds them
+    names: tuple = ()  # the persons' names of the test world the page shows
     refused_role: str | None = None
     refused_url: str = ""
     refused_status: int | None = None
@@ -206,8 +207,16 @@ def _events_since(last_id: int) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(id__gt=last_id).order_by("id"))
 
 
+def _names_in(world: World, response) -> tuple:
+    """The names of the test world's persons a (non-streaming, text) page shows."""
+    if getattr(response, "streaming", False) or "text" not in response.get("Content-Type", ""):
+        return ()
+    text = response.content.decode(errors="replace").lower()
+    return tuple(n for n in world.names if n.lower() in text)
+
+
 def _ask(world: World, clients: dict, role: str, method: str, url: str):
-    """(status, events written) of one request, rolled back once answered."""
+    """(status, events written, names shown) of one request, rolled back once answered."""
     client = clients.get(role)
     if client is None:
         client = clients[role] = Client()
@@ -220,7 +229,7 @@ def _ask(world: World, clients: dict, role: str, method: str, url: str):
         events = _events_since(last)
         transaction.set_rollback(True)
     client.cookies.pop("messages", None)
-    return response.status_code, events
+    return response.status_code, events, _names_in(world, response)
 
 
 def _access_tuples(events) -> set[tuple]:
@@ -242,13 +251,14 @@ def observe(world: World, entries, rows, routes: dict[str, Route]) -> dict[str, 
         result = Observed(role=role, url="", status=None, events=set())
         if role is not None:
             url = url_for(routes[name], row, world, row.variants[0]) + query
-            status, events = _ask(world, clients, role, method, url)
+            status, events, names = _ask(world, clients, role, method, url)
             result.url, result.status, result.events = url, status, _access_tuples(events)
+            result.names = names
         refused = refused_request(row, role)
         if refused is not None:
             refused_role, variant = refused
             url = url_for(routes[name], row, world, variant) + query
-            status, events = _ask(world, clients, refused_role, method, url)
+            status, events, _names = _ask(world, clients, refused_role, method, url)
             result.refused_role, result.refused_url = refused_role, url
             result.refused_status, result.refused_wrote = status, len(events)
         observed[name] = result
@@ -333,11 +343,19 @@ def test_every_url_has_an_access_entry_and_every_entry_a_url():
     assert not gone, "Rows of access_events.txt without a URL: " + ", ".join(gone)
 
 
-def test_a_page_of_personal_data_is_never_marked_without_events():
-    """`none` is for pages without personal data; the table names no event twice."""
-    for name, entry in read_entries().items():
-        assert entry.none_reason or entry.events, name
-        assert len(set(entry.events)) == len(entry.events), f"{name}: an event twice"
+@pytest.mark.django_db
+def test_a_page_marked_without_personal_data_shows_no_persons_name(answers):
+    """`none` is for pages without personal data: such a page, as a role that may see it,
+    names none of the test world's persons (a picker or a list that does must record them)."""
+    entries, observed, _expected = answers
+    naming = [
+        f"{name} {observed[name].url} as {observed[name].role}: {', '.join(observed[name].names)}"
+        for name, entry in entries.items()
+        if entry.none_reason and name in observed and observed[name].names
+    ]
+    assert not naming, "Pages marked `none` that name persons:\n" + "\n".join(naming)
+    # The check sees names where they are: the person's own page names them.
+    assert observed["people:detail"].names
 
 
 @pytest.mark.django_db

@@ -46,6 +46,15 @@ def get_case_for(user, pk, *, write: bool = False) -> Case:
     return case
 
 
+def meeting_case_choices_for(user, zone_ids):
+    """The cases a meeting form offers to discuss (every case of the zones that `user` may
+    see), their persons recorded as shown: the picker names them ("Caso N – name")."""
+    cases = cases_visible_to(user).filter(zone_id__in=zone_ids).select_related("person")
+    person_ids = list(cases.order_by("pk").values_list("person_id", flat=True))
+    record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_CASE_LIST)
+    return cases
+
+
 def cases_shown_to(user, cases) -> list[Case]:
     """`cases` (a page of a list the user may see), read, their persons recorded as shown."""
     cases = list(cases)

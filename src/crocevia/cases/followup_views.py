@@ -19,9 +19,8 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Organisation, Zone
 
 from . import followup, lists
-from .access import cases_shown_to, get_case_for, get_meeting_for
+from .access import cases_shown_to, get_case_for, get_meeting_for, meeting_case_choices_for
 from .models import Meeting, NeedClass, Review, Stage, TeamMember
-from .selectors import cases_visible_to
 
 PAGE_SIZE = 50
 
@@ -160,9 +159,7 @@ class MeetingForm(StyledFormMixin, forms.Form):
             Exists(members), is_active=True
         ).order_by("last_name", "first_name", "username")
         self.fields["attendees"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["cases"].queryset = (
-            cases_visible_to(user).filter(zone_id__in=zones).select_related("person")
-        )
+        self.fields["cases"].queryset = meeting_case_choices_for(user, zones)
         self.fields["cases"].label_from_instance = _case_label
         if len(zones) == 1:
             self.fields["zone"].initial = next(iter(zones))

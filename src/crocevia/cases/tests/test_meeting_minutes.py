@@ -18,6 +18,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, MeetingItem
 from crocevia.core.testing import PersonFactory
+from crocevia.plans.services import plan_draft_save, plan_get_or_create
 
 from .test_followup_support import add_member, days_ago, make_case
 
@@ -104,7 +105,6 @@ def test_coordinator_reads_every_case_beside_its_name_and_the_case_page_only_its
 
 
 def test_plan_action_starts_from_the_decisions_about_that_case_only(actors, login):
-    from crocevia.plans.services import plan_draft_save, plan_get_or_create
 
     a, b = _two_cases(actors)
     plan = plan_get_or_create(actor=actors.social_worker, case=a)
@@ -183,12 +183,18 @@ def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
     assert "notes" in events.get(action="meeting_update").changes
 
 
-def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
+def _meeting_whose_author_no_longer_sees_case_b(actors):
+    """Cases A and B discussed by the social worker's meeting; then B moves to the CPI."""
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: BRUNO}, actor=actors.social_worker)
     b.case_manager = b.created_by = actors.coordinator
     b.organisation = actors.cpi
-    b.save()  # the social worker (the meeting's author) no longer sees case B
+    b.save()
+    return a, b, meeting
+
+
+def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
+    a, b, meeting = _meeting_whose_author_no_longer_sees_case_b(actors)
     followup.meeting_update(
         actor=actors.social_worker,
         meeting=meeting,
@@ -204,11 +210,7 @@ def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
 
 
 def test_an_editor_who_does_not_see_every_case_cannot_move_the_meeting_to_another_zone(actors):
-    a, b = _two_cases(actors)
-    meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: BRUNO}, actor=actors.social_worker)
-    b.case_manager = b.created_by = actors.coordinator
-    b.organisation = actors.cpi
-    b.save()  # the social worker no longer sees case B
+    a, b, meeting = _meeting_whose_author_no_longer_sees_case_b(actors)
     with pytest.raises(ValidationError) as refused:
         followup.meeting_update(
             actor=actors.social_worker,

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db.models import Count, F
 
+from crocevia.audit.sensitive import redact
 from crocevia.desk import services
 from crocevia.desk.models import Contact, ContactService
 from crocevia.reporting.indicators import Scope, desk_indicators
@@ -171,7 +172,6 @@ def test_an_imported_contact_keeps_its_key_and_its_creation_event_whatever_the_k
     formats itself: every character of the key survives both, and the event is the
     one contact_record would write."""
     from crocevia.audit.models import AuditEvent
-    from crocevia.audit.sensitive import redact
     from crocevia.audit.services import diff
 
     row = _import_row(person, actors.desk, D(2025, 3, 4), ["job_search", "information"])

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.sensitive import redact
 from crocevia.desk.models import Contact
 from crocevia.interchange.engine import run_import
 from crocevia.network.models import Comune, Desk, Organisation, Zone
@@ -438,7 +439,6 @@ def test_keys_with_quotes_commas_and_backslashes_resolve(tmp_path, network):
 
 
 def test_created_person_audit_event_holds_every_audited_field(tmp_path, network):
-    from crocevia.audit.sensitive import redact
     from crocevia.audit.services import diff, snapshot
     from crocevia.people.services import AUDITED_PERSON_FIELDS
 
@@ -452,7 +452,6 @@ def test_created_person_audit_event_holds_every_audited_field(tmp_path, network)
 
 
 def test_created_contact_audit_event_is_that_of_contact_record(tmp_path):
-    from crocevia.audit.sensitive import redact
     from crocevia.audit.services import diff
     from crocevia.desk.services import _contact_snapshot
 

@@ -39,6 +39,7 @@ from crocevia.accounts.models import Profile
 from crocevia.core.testing import DeskFactory, OrganisationFactory, PersonFactory, make_member
 from crocevia.desk.models import DeskService
 from crocevia.network.models import Organisation, Zone
+from crocevia.reporting import suppression
 from crocevia.reporting.indicators import EU_COUNTRIES, Scope, build_report
 from crocevia.reporting.tables import report_sections
 from crocevia.reporting.xlsx import HEADER_ROW
@@ -512,22 +513,15 @@ def _every_output(client, query, report) -> dict:
     }
 
 
-def _rows(sections) -> list:
-    return [[list(map(str, row)) for row in t.rows] for s in sections for t in s.tables]
-
-
 def _attack(client, query, start, end) -> tuple[list[str], int]:
     """What a reader works out of the page, the XLSX and the PDF of one scope, and how
     many cells they hide."""
     report = build_report(start, end, _scope(query))
-    with translation.override("it"):  # the same report, the same masks
-        assert _rows(report_sections(report, mask=True)) == _rows(
-            report_sections(report, mask=True)
-        )
     found, hidden = [], 0
     outputs = _every_output(client, query, report)
     for output, shown in outputs.items():
-        # The three outputs write the same cells (the PDF's rows as far as they are found).
+        # The three outputs, each computed by its own request, write the same cells (the
+        # PDF's rows as far as they are found): the masks do not depend on the run.
         if output != "pdf":
             assert shown == outputs["page"], output
         found += [f"{output} {query}: {d}" for d in disclosures(shown, report)]
@@ -600,8 +594,6 @@ def test_the_reader_solves_the_issue_example():
 
 
 def test_a_proof_that_runs_out_of_budget_withholds_the_whole_component(monkeypatch):
-    from crocevia.reporting import suppression
-
     figures = [
         suppression.Figure("total", 40, False, 0),
         *(suppression.Figure(f"g{i}", v, True, 0) for i, v in enumerate((1, 13, 14, 12))),
