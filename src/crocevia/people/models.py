@@ -130,15 +130,41 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: an edit based on an older version is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # A record merged into another (people.merge): a tombstone that keeps its external id
+    # (an import of the old register finds the survivor through it) and its history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["family_name", "given_names", "birth_date"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         indexes = [
-            models.Index(fields=["codice_fiscale"], name="person_cf_idx"),
+            # Equality and prefix (LIKE 'ABC%') searches of the code on PostgreSQL; the
+            # unique constraint below adds the equality index SQLite uses.
+            models.Index(
+                fields=["codice_fiscale"],
+                name="person_cf_pattern_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["birth_date"], name="person_birth_idx"),
             models.Index(fields=["family_name", "given_names"], name="person_name_idx"),
+        ]
+        constraints = [
+            # A codice fiscale identifies one person (stored in its canonical form, so the
+            # omocodia variants of a code are the same code). Tombstones hold none.
+            models.UniqueConstraint(
+                fields=["codice_fiscale"],
+                condition=~models.Q(codice_fiscale=""),
+                name="person_cf_unique",
+            ),
         ]
 
     def __str__(self):
@@ -147,6 +173,107 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.family_name} {self.given_names}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class PersonAlias(models.Model):
+    """Another identifier a person is found by: an earlier or variant codice fiscale."""
+
+    class Kind(models.TextChoices):
+        # The 11-digit code given before the definitive one (asylum seekers).
+        PROVISIONAL = "provisional_cf", _("Provisional codice fiscale")
+        # The code as issued, when it is an omocodia variant of the stored canonical one.
+        ISSUED = "issued_cf", _("Codice fiscale as issued (omocodia)")
+        # The code of a record merged into this one, when it differed.
+        MERGED = "merged_cf", _("Codice fiscale of a merged record")
+        # A code this record was registered with while another record already had it:
+        # held back until a coordinator merges the two or corrects the code.
+        HELD = "held_cf", _("Codice fiscale held by another record")
+
+    # Codes that belong to this person: no other person may take them.
+    OWNED_KINDS = (Kind.PROVISIONAL, Kind.ISSUED, Kind.MERGED)
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name = _("other identifier")
+        verbose_name_plural = _("other identifiers")
+        indexes = [
+            models.Index(
+                fields=["value"], name="person_alias_value_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["value"],
+                condition=models.Q(kind__in=["provisional_cf", "issued_cf", "merged_cf"]),
+                name="person_alias_owned_unique",
+            ),
+            models.UniqueConstraint(fields=["person", "kind", "value"], name="person_alias_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class DuplicatePair(models.Model):
+    """Two records that may be one person, for a coordinator to merge or tell apart."""
+
+    class Reason(models.TextChoices):
+        SAME_CODE = "same_code", _("Same codice fiscale")
+        SIMILAR_NAME = "similar_name", _("Similar name and same birth date")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To be checked")
+        DISTINCT = "distinct", _("Different persons")
+        MERGED = "merged", _("Merged")
+
+    # person_a has the lower id: one row per pair.
+    person_a = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    person_b = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("other person")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    status = models.CharField(
+        _("state"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    found_at = models.DateTimeField(_("found at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        indexes = [models.Index(fields=["status", "person_a"], name="duplicate_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_pair_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(person_a__lt=models.F("person_b")),
+                name="duplicate_pair_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_a_id} ~ {self.person_b_id} ({self.status})"
 
 
 class Consent(models.Model):

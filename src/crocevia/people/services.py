@@ -1,9 +1,10 @@
 """Every write to the registry: persons, households, consents. Atomic, validated, audited."""
 
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,8 @@ from crocevia.core.dates import EARLIEST_BIRTH_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import clean_line, fold, names_similar
 
-from .models import Consent, Household, Person, Relationship
-from .validators import check_codice_fiscale, check_languages
+from .models import Consent, Household, Person, PersonAlias, Relationship
+from .validators import canonical_codice_fiscale, check_codice_fiscale, check_languages
 
 # The fields a caller may set through person_create / person_update.
 PERSON_FIELDS = (
@@ -57,6 +58,79 @@ class DuplicateSuspected(Exception):
         self.candidates = candidates
 
 
+# --- one code, one person ------------------------------------------------------------------
+
+
+def codice_fiscale_owners(codes) -> dict[str, int]:
+    """{canonical code: id of the person it belongs to} for those of `codes` taken.
+
+    A code belongs to the person who has it, and stays with a person who had it before
+    (a provisional code replaced by the definitive one, the code of a record merged into
+    them, an omocodia variant as issued): no other person may be registered with it.
+    This is the rule every path that writes a code keeps (form, import, merge); the
+    database's unique constraint on Person.codice_fiscale backs it against races.
+    """
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    owners = dict(
+        PersonAlias.objects.filter(value__in=codes, kind__in=PersonAlias.OWNED_KINDS).values_list(
+            "value", "person_id"
+        )
+    )
+    owners.update(
+        Person.objects.filter(codice_fiscale__in=codes).values_list("codice_fiscale", "pk")
+    )
+    return owners
+
+
+def code_taken_error(owner_pk: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "This codice fiscale is already registered for another person: a codice fiscale "
+            "identifies one person. Open that person's record instead (or, if the two "
+            "records are one person, ask a coordinator to merge them)."
+        ),
+        code="cf_taken",
+        params={"person_id": owner_pk},
+    )
+
+
+def _sync_code_aliases(person: Person, *, previous: str, issued: str) -> None:
+    """Keep the identifiers a code change leaves behind.
+
+    `previous` is the stored code before the change, `issued` the code as typed or read
+    when it is an omocodia variant of the stored canonical one ("" otherwise). A
+    provisional 11-digit code replaced by a definitive one stays searchable; a code held
+    back (another record had it) is dropped once the record has a code of its own.
+    """
+    current = person.codice_fiscale
+    aliases = PersonAlias.objects.filter(person=person)
+    aliases.filter(kind=PersonAlias.Kind.ISSUED).exclude(value=issued).delete()
+    if issued:
+        PersonAlias.objects.get_or_create(person=person, kind=PersonAlias.Kind.ISSUED, value=issued)
+    if previous and len(previous) == 11 and len(current) == 16:
+        PersonAlias.objects.get_or_create(
+            person=person, kind=PersonAlias.Kind.PROVISIONAL, value=previous
+        )
+    if current:
+        aliases.filter(kind=PersonAlias.Kind.HELD).delete()
+
+
+def _save_unique(person: Person, **kwargs) -> None:
+    """Save; a concurrent registration of the same code is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            person.save(**kwargs)
+    except IntegrityError:
+        if not person.codice_fiscale:
+            raise
+        owner = codice_fiscale_owners([person.codice_fiscale]).get(person.codice_fiscale)
+        if owner is None or owner == person.pk:
+            raise
+        raise ValidationError({"codice_fiscale": [code_taken_error(owner)]}) from None
+
+
 # --- persons -------------------------------------------------------------------------------
 
 
@@ -95,14 +169,22 @@ def _apply_and_validate(person: Person, data: dict) -> None:
             errors["birth_date"] = [ValidationError(_("The birth date is in the future."))]
         elif birth_date < OLDEST_BIRTH_DATE:
             errors["birth_date"] = [ValidationError(_("The birth date is before 1900."))]
+    person._issued_cf = ""
     try:
-        person.codice_fiscale = check_codice_fiscale(
+        issued = check_codice_fiscale(
             person.codice_fiscale,
             birth_date=birth_date,
             sex=person.sex if "sex" not in errors else None,
         )
     except ValidationError as exc:
         errors["codice_fiscale"] = [exc]
+    else:
+        # Stored in canonical form: the omocodia variants of a code are one code.
+        person.codice_fiscale = canonical_codice_fiscale(issued)
+        person._issued_cf = issued if issued != person.codice_fiscale else ""
+        owner = codice_fiscale_owners([person.codice_fiscale]).get(person.codice_fiscale)
+        if owner is not None and owner != person.pk:
+            errors["codice_fiscale"] = [code_taken_error(owner)]
     try:
         person.languages = check_languages(person.languages)
     except ValidationError as exc:
@@ -126,6 +208,9 @@ def find_duplicates(
     codice_fiscale and birth_date indexes, so the check stays fast on a large registry.
     """
     cf = (codice_fiscale or "").strip().upper().replace(" ", "")
+    if len(cf) == 16:
+        with contextlib.suppress(ValidationError):  # an invalid code matches nobody anyway
+            cf = canonical_codice_fiscale(check_codice_fiscale(cf, birth_date=None, sex=None))
     condition = Q()
     if birth_date:
         condition |= Q(birth_date=birth_date)
@@ -133,7 +218,7 @@ def find_duplicates(
         condition |= Q(codice_fiscale=cf)
     if not condition:
         return []
-    rows = Person.objects.filter(condition).select_related("comune")
+    rows = Person.objects.filter(condition, merged_into__isnull=True).select_related("comune")
     if exclude_pk is not None:
         rows = rows.exclude(pk=exclude_pk)
     name = (family_name or "", given_names or "")
@@ -148,7 +233,12 @@ def find_duplicates(
 def person_create(
     *, actor, data: dict, organisation=None, confirmed_distinct: bool = False
 ) -> Person:
-    """Register a person. Raises ValidationError, or DuplicateSuspected unless confirmed."""
+    """Register a person. Raises ValidationError, or DuplicateSuspected unless confirmed.
+
+    A codice fiscale already registered is a ValidationError no confirmation overrides;
+    a similar name with the same birth date is a DuplicateSuspected the caller may
+    confirm as a different person (the pair then waits in the duplicates queue).
+    """
     _check_keys(data)
     person = Person()
     _apply_and_validate(person, data)
@@ -164,7 +254,8 @@ def person_create(
     person.created_by = actor
     person.created_by_organisation = organisation or _default_organisation(actor)
     person.version = 1
-    person.save()
+    _save_unique(person)
+    _sync_code_aliases(person, previous="", issued=person._issued_cf)
     audit_change(
         actor=actor,
         action="create",
@@ -188,15 +279,22 @@ def person_update(*, actor, person, data: dict, expected_version: int | None = N
     current = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(current)
+    if current.is_merged:
+        raise ValidationError(
+            _("This record was merged into another: change the record it was merged into."),
+            code="merged",
+        )
     before = snapshot(current, AUDITED_PERSON_FIELDS)
+    previous_code = current.codice_fiscale
     _apply_and_validate(current, data)
     changes = diff(before, snapshot(current, AUDITED_PERSON_FIELDS))
     if changes:
         current.version += 1
-        current.save()
+        _save_unique(current)
         audit_change(
             actor=actor, action="update", instance=current, changes=changes, person=current
         )
+    _sync_code_aliases(current, previous=previous_code, issued=current._issued_cf)
     if person is not current:
         person.refresh_from_db()
     return current
@@ -447,9 +545,12 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
 
     For imports of already validated rows (interchange: every cell checked with the
     validators of this app): each row holds IMPORT_PERSON_FIELDS and `household_id`, the
-    external id of the household ("" for none; a missing household is created). Unchanged
-    rows are not written; every created or changed person and household gets an audit
-    event with old and new values. A person moved to another household loses their
+    external id of the household ("" for none; a missing household is created), with the
+    codice fiscale in canonical form, free (the caller checked codice_fiscale_owners), and
+    `issued_cf` the code as read when it is an omocodia variant. A row of a record merged
+    into another changes nothing (counted unchanged). Unchanged rows are not written;
+    every created or changed person and household gets an audit event with old and new
+    values. A person moved to another household loses their
     relationship (to be set again on the household page); new members have none.
     """
     from crocevia.interchange.bulkdb import bulk_insert  # COPY on PostgreSQL
@@ -474,11 +575,22 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
         p.external_id: p
         for p in Person.objects.filter(external_id__in=[r["external_id"] for r in rows])
     }
+    issued_now = dict(
+        PersonAlias.objects.filter(
+            person_id__in=[p.pk for p in existing.values()], kind=PersonAlias.Kind.ISSUED
+        ).values_list("person_id", "value")
+    )
     new, changed, entries = [], [], []
+    recoded = []  # (person, previous code, issued code): their aliases follow the change
     update_fields = set()
     for row in rows:
         household_id = households.get(row["household_id"]) if row["household_id"] else None
         person = existing.get(row["external_id"])
+        issued = row.get("issued_cf", "")
+        if person is not None and person.merged_into_id:
+            # The register's id of a record merged into another: the merge chose the
+            # survivor's data; the old register does not undo it.
+            continue
         if person is None:
             person = Person(
                 household_id=household_id,
@@ -490,6 +602,7 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             person.search_name = fold(f"{person.family_name} {person.given_names}")[:250]
             new.append(person)
             continue
+        previous = person.codice_fiscale
         before = snapshot(person, AUDITED_PERSON_FIELDS)
         for name in IMPORT_PERSON_FIELDS:
             setattr(person, name, row[name])
@@ -497,6 +610,8 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             person.household_id = household_id
             person.household_relationship = ""
         changes = diff(before, snapshot(person, AUDITED_PERSON_FIELDS))
+        if previous != person.codice_fiscale or issued_now.get(person.pk, "") != issued:
+            recoded.append((person, previous, issued))
         if changes:
             person.search_name = fold(f"{person.family_name} {person.given_names}")[:250]
             person.version += 1
@@ -506,11 +621,30 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
     if new:
         bulk_insert(Person, new)
         entries.extend(("create", p.pk, diff({}, _import_snapshot(p)), p.pk) for p in new)
+        issued_of = {r["external_id"]: r.get("issued_cf", "") for r in rows}
+        PersonAlias.objects.bulk_create(
+            [
+                PersonAlias(person=p, kind=PersonAlias.Kind.ISSUED, value=issued_of[p.external_id])
+                for p in new
+                if issued_of.get(p.external_id)
+            ],
+            batch_size=500,
+        )
     if changed:
         now = timezone.now()
         for person in changed:
             person.updated_at = now
         fields = {"search_name", "version", "updated_at", *update_fields}
+        if "codice_fiscale" in fields:
+            # Codes move between records of one file (a correction): clear them first, so
+            # the unique constraint holds at every step of the update.
+            Person.objects.filter(
+                pk__in=[
+                    p.pk for p, previous, _i in recoded if previous not in ("", p.codice_fiscale)
+                ]
+            ).update(codice_fiscale="")
         Person.objects.bulk_update(changed, sorted(fields))
+    for person, previous, issued in recoded:
+        _sync_code_aliases(person, previous=previous, issued=issued)
     _import_audit(actor, Person._meta.label_lower, entries)
     return len(new), len(changed), len(rows) - len(new) - len(changed)

@@ -26,6 +26,31 @@ def _de_omocode(code: str) -> str:
     return "".join(chars)
 
 
+def canonical_codice_fiscale(code: str) -> str:
+    """The one form of a code all its omocodia variants share ("" for "").
+
+    A 16-character code has its omocodia letters turned back into digits and its check
+    character computed again; an 11-digit provisional code is its own canonical form.
+    `code` must be a valid, compact code (check_codice_fiscale's result).
+    """
+    if len(code) != 16:
+        return code
+    plain = _de_omocode(code)
+    if plain == code:
+        return code
+    return plain[:15] + codicefiscale.calc_check_digit(plain[:15])
+
+
+def canonical_prefix(prefix: str) -> str:
+    """A typed beginning of a 16-character code in canonical form (omocodia letters in the
+    date and place positions as digits; the check character is never part of a prefix)."""
+    chars = list(prefix.upper()[:15])
+    for pos in _OMOCODE_POSITIONS:
+        if pos < len(chars) and chars[pos] in _OMOCODE_LETTERS:
+            chars[pos] = str(_OMOCODE_LETTERS.index(chars[pos]))
+    return "".join(chars)
+
+
 def check_codice_fiscale(value: str, *, birth_date: datetime.date | None, sex: str | None) -> str:
     """The normalised code ("" when empty), or ValidationError with a field-ready message.
 

@@ -7,8 +7,16 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune
 from crocevia.people.models import Household, PermitType, Person
-from crocevia.people.services import OLDEST_BIRTH_DATE, persons_import_bulk
-from crocevia.people.validators import check_codice_fiscale, check_languages
+from crocevia.people.services import (
+    OLDEST_BIRTH_DATE,
+    codice_fiscale_owners,
+    persons_import_bulk,
+)
+from crocevia.people.validators import (
+    canonical_codice_fiscale,
+    check_codice_fiscale,
+    check_languages,
+)
 
 from ..scope import limited_scope
 from . import (
@@ -26,6 +34,9 @@ from . import (
 PERMIT_TYPES = tuple(v for v in PermitType.values if v)
 PERSON_PREFIX = "crocevia-person-"
 HOUSEHOLD_PREFIX = "crocevia-household-"
+# Codes of earlier chunks of a file remembered to name the line a code repeats (beyond
+# this, a later repetition is still refused, by the database's records of the file).
+FILE_CODES_REMEMBERED = 500_000
 
 
 def _message(exc: ValidationError) -> str:
@@ -100,7 +111,7 @@ class Persons(Kind):
     withheld = ("household_id", "languages")
 
     def new_context(self):
-        return {"comuni": RefMap.of(Comune.objects.all(), "istat_code")}
+        return {"comuni": RefMap.of(Comune.objects.all(), "istat_code"), "file_codes": {}}
 
     def parse(self, row, ctx):
         sex = row.sex("sex", required=True)
@@ -121,14 +132,18 @@ class Persons(Kind):
             "permit_type": row.choice("permit_type", PERMIT_TYPES),
             "permit_expires_on": row.date("permit_expires_on", allow_future=True),
         }
+        data["issued_cf"] = ""
         cf = row.raw.get("codice_fiscale", "")
         if cf:
             try:
-                data["codice_fiscale"] = check_codice_fiscale(
-                    cf, birth_date=birth_date, sex=sex or None
-                )
+                issued = check_codice_fiscale(cf, birth_date=birth_date, sex=sex or None)
             except ValidationError as exc:
                 row.error("codice_fiscale", _message(exc), exc.code or "bad_codice_fiscale")
+            else:
+                # Stored canonical: omocodia variants of a code are one code (and one person).
+                data["codice_fiscale"] = canonical_codice_fiscale(issued)
+                if issued != data["codice_fiscale"]:
+                    data["issued_cf"] = issued
         languages = row.items("languages")
         if languages:
             try:
@@ -141,6 +156,47 @@ class Persons(Kind):
             if data["comune_id"] is None:
                 row.unknown("comune_istat")
         return data
+
+    def check(self, items, ctx):
+        """A codice fiscale identifies one person: a row may not bring the code of another
+        person, registered already or on another line of the file."""
+        coded = [(row, data) for row, data in items if data["codice_fiscale"]]
+        if not coded:
+            return
+        owners = codice_fiscale_owners(data["codice_fiscale"] for _row, data in coded)
+        records = {
+            key: (pk, merged_into)
+            for key, pk, merged_into in Person.objects.filter(
+                external_id__in=[data["external_id"] for _row, data in coded]
+            ).values_list("external_id", "pk", "merged_into_id")
+        }
+        seen = ctx["file_codes"]
+        for row, data in coded:
+            code = data["codice_fiscale"]
+            pk, merged_into = records.get(data["external_id"], (None, None))
+            if merged_into is not None:
+                continue  # a merged record's row changes nothing (persons_import_bulk)
+            earlier = seen.get(code)
+            if earlier is not None and earlier[1] != data["external_id"]:
+                row.error(
+                    "codice_fiscale",
+                    _("The same codice fiscale is on line %(line)d, for another person.")
+                    % {"line": earlier[0]},
+                    "duplicate_codice_fiscale",
+                )
+                continue
+            if len(seen) < FILE_CODES_REMEMBERED:
+                seen.setdefault(code, (row.line, data["external_id"]))
+            owner = owners.get(code)
+            if owner is not None and owner != pk:
+                row.error(
+                    "codice_fiscale",
+                    _(
+                        "This codice fiscale is already registered for another person: a "
+                        "codice fiscale identifies one person."
+                    ),
+                    "codice_fiscale_taken",
+                )
 
     def write(self, datas, ctx, *, actor):
         scope = ctx.get("scope")
