@@ -16,7 +16,8 @@ from crocevia.core.dates import EARLIEST_BIRTH_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import clean_line, fold, names_similar
 
-from .models import Consent, Household, Person, PersonAlias, Relationship
+from .models import Consent, DuplicatePair, Household, Person, PersonAlias, Relationship
+from .pairs import record_pairs, scan_duplicates
 from .validators import canonical_codice_fiscale, check_codice_fiscale, check_languages
 
 # The fields a caller may set through person_create / person_update.
@@ -242,20 +243,20 @@ def person_create(
     _check_keys(data)
     person = Person()
     _apply_and_validate(person, data)
-    if not confirmed_distinct:
-        candidates = find_duplicates(
-            family_name=person.family_name,
-            given_names=person.given_names,
-            birth_date=person.birth_date,
-            codice_fiscale=person.codice_fiscale,
-        )
-        if candidates:
-            raise DuplicateSuspected(candidates)
+    candidates = find_duplicates(
+        family_name=person.family_name,
+        given_names=person.given_names,
+        birth_date=person.birth_date,
+    )
+    if candidates and not confirmed_distinct:
+        raise DuplicateSuspected(candidates)
     person.created_by = actor
     person.created_by_organisation = organisation or _default_organisation(actor)
     person.version = 1
     _save_unique(person)
     _sync_code_aliases(person, previous="", issued=person._issued_cf)
+    # Confirmed by the operator; a coordinator still sees the pairs in the duplicates queue.
+    record_pairs((person.pk, c.pk, DuplicatePair.Reason.SIMILAR_NAME) for c in candidates)
     audit_change(
         actor=actor,
         action="create",
@@ -295,6 +296,8 @@ def person_update(*, actor, person, data: dict, expected_version: int | None = N
             actor=actor, action="update", instance=current, changes=changes, person=current
         )
     _sync_code_aliases(current, previous=previous_code, issued=current._issued_cf)
+    if changes.keys() & {"family_name", "given_names", "birth_date"}:
+        scan_duplicates(birth_dates=[current.birth_date])
     if person is not current:
         person.refresh_from_db()
     return current

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune
 from crocevia.people.models import Household, PermitType, Person
+from crocevia.people.pairs import scan_duplicates
 from crocevia.people.services import (
     OLDEST_BIRTH_DATE,
     codice_fiscale_owners,
@@ -111,7 +112,11 @@ class Persons(Kind):
     withheld = ("household_id", "languages")
 
     def new_context(self):
-        return {"comuni": RefMap.of(Comune.objects.all(), "istat_code"), "file_codes": {}}
+        return {
+            "comuni": RefMap.of(Comune.objects.all(), "istat_code"),
+            "file_codes": {},
+            "birth_dates": set(),
+        }
 
     def parse(self, row, ctx):
         sex = row.sex("sex", required=True)
@@ -204,7 +209,14 @@ class Persons(Kind):
         created, updated, unchanged = persons_import_bulk(
             actor=actor, rows=datas, organisation=organisation
         )
+        ctx["birth_dates"].update(data["birth_date"] for data in datas)
         return Counts(created, updated, unchanged)
+
+    def finish(self, ctx, *, write):
+        # The pairs of likely duplicates the file brought, for the duplicates queue.
+        if write and ctx["birth_dates"]:
+            scan_duplicates(birth_dates=ctx["birth_dates"])
+        return None
 
     def check_scope(self, items, ctx):
         """A coordinator changes only persons they may see, and puts persons only into
