@@ -1,9 +1,11 @@
 """Reads of the registry, always scoped to what the acting user may see."""
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 
@@ -14,7 +16,8 @@ from crocevia.accounts.selectors import (
 )
 from crocevia.core.text import fold
 
-from .models import Person
+from .models import Person, PersonAlias
+from .validators import canonical_codice_fiscale, canonical_prefix, check_codice_fiscale
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -88,6 +91,18 @@ _CF16 = re.compile(
     r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$"
 )
 _CF11 = re.compile(r"^\d{11}$")
+# The beginning of a 16-character code: 6 letters, then what may follow them, with at
+# least one digit (or omocodia letter in a digit's place) so a name is not taken for it.
+_CF_PREFIX = re.compile(
+    r"^[A-Z]{6}(?=.*[0-9])[0-9LMNPQRSTUV]{0,2}([ABCDEHLMPRST]([0-9LMNPQRSTUV]{0,2}"
+    r"([A-Z]([0-9LMNPQRSTUV]{0,3})?)?)?)?$"
+)
+# A word of six letters may be a name or the start of a code: searched as a name first.
+_CF_LETTERS = re.compile(r"^[A-Z]{6}$")
+# An external id (a register's own id) is looked up when the query is one such token.
+_EXTERNAL_ID = re.compile(r"^[\w./:-]{1,64}$")
+# Prefixes shorter than this would match too much of a registry.
+CF_PREFIX_MIN = 6
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
@@ -98,6 +113,7 @@ class PersonQuery:
     """A search box's text, understood: codice fiscale, birth date, year, name words."""
 
     codice_fiscale: str = ""
+    codice_fiscale_prefix: str = ""
     birth_date: datetime.date | None = None
     birth_year: int | None = None
     words: list[str] = field(default_factory=list)  # as typed (accents kept)
@@ -109,7 +125,13 @@ class PersonQuery:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.codice_fiscale or self.birth_date or self.birth_year or self.words)
+        return not (
+            self.codice_fiscale
+            or self.codice_fiscale_prefix
+            or self.birth_date
+            or self.birth_year
+            or self.words
+        )
 
 
 def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
@@ -125,6 +147,8 @@ def parse_person_query(query: str) -> PersonQuery:
         upper = token.upper()
         if _CF16.match(upper) or _CF11.match(token):
             parsed.codice_fiscale = upper
+        elif len(upper) >= CF_PREFIX_MIN and _CF_PREFIX.match(upper):
+            parsed.codice_fiscale_prefix = canonical_prefix(upper)
         elif m := _DMY.match(token):
             parsed.birth_date = _date_or_none(int(m[3]), int(m[2]), int(m[1]))
             parsed.invalid_date |= parsed.birth_date is None
@@ -155,8 +179,13 @@ SEARCH_LIMIT = 50
 def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
     """Persons the user may see matching `query`, best first.
 
-    The query may hold a codice fiscale (16 characters or 11 digits: exact match), a
-    birth date (dd/mm/yyyy or yyyy-mm-dd), a birth year, and name fragments: every word
+    The query may hold a codice fiscale (16 characters or 11 digits: exact match, in
+    either omocodia form, and also the earlier codes a person had: provisional, of a
+    merged record), the beginning of one (6 characters or more, with a digit: a code
+    typed in part; six letters alone are a name, and a code's start only when no name
+    matches), a register's external id (the query as one token; a merged record's id
+    finds the record it was merged into), a birth date (dd/mm/yyyy or yyyy-mm-dd), a
+    birth year, and name fragments: every word
     must appear in the folded name. Ranking: names starting with the words ("family
     given", folded), in alphabetical order of the folded name, so the exact family name
     comes first; then names containing them.
@@ -172,9 +201,12 @@ def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResu
     parsed = parse_person_query(query)
     if parsed.is_empty or parsed.invalid_date:
         return found
-    rows = persons_visible_to(user)
+    visible = persons_visible_to(user)
+    rows = visible.filter(merged_into__isnull=True)
     if parsed.codice_fiscale:
-        rows = rows.filter(codice_fiscale=parsed.codice_fiscale)
+        rows = rows.filter(pk__in=_ids_by_code(parsed.codice_fiscale))
+    if parsed.codice_fiscale_prefix:
+        rows = rows.filter(_code_prefix_condition(parsed.codice_fiscale_prefix))
     if parsed.birth_date:
         rows = rows.filter(birth_date=parsed.birth_date)
     if parsed.birth_year:
@@ -183,19 +215,48 @@ def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResu
             birth_date__gte=datetime.date(parsed.birth_year, 1, 1),
             birth_date__lt=datetime.date(parsed.birth_year + 1, 1, 1),
         )
+    tokens = (query or "").split()
+    by_id = []
+    if len(tokens) == 1 and parsed.words and _EXTERNAL_ID.match(tokens[0]):
+        by_id = _ids_by_external_id(visible, tokens[0])
     folded = fold(parsed.name_text)
     if not folded:
-        persons = list(
-            rows.select_related("comune").order_by(
-                "family_name", "given_names", "birth_date", "pk"
-            )[: limit + 1]
+        ids, truncated = _first_ids(rows, limit)
+    else:
+        narrowed = bool(
+            parsed.codice_fiscale
+            or parsed.codice_fiscale_prefix
+            or parsed.birth_date
+            or parsed.birth_year
         )
-        found.extend(persons[:limit])
-        found.truncated = len(persons) > limit
-        return found
+        ids, truncated = _ids_by_name(rows, folded, narrowed, limit)
+        if not ids and len(tokens) == 1 and _CF_LETTERS.match(tokens[0].upper()):
+            # Six letters no name matches: the start of a codice fiscale.
+            prefix = _code_prefix_condition(tokens[0].upper())
+            ids, truncated = _first_ids(rows.filter(prefix), limit)
+    ids = by_id + [pk for pk in ids if pk not in by_id]
+    if len(ids) > limit:
+        ids, truncated = ids[:limit], True
+    found.truncated = truncated
+    by_pk = Person.objects.select_related("comune").in_bulk(ids)
+    found.extend(by_pk[pk] for pk in ids)
+    return found
 
+
+def _first_ids(rows, limit) -> tuple[list[int], bool]:
+    """Up to `limit` ids in name order, and whether more match."""
+    ids = list(
+        rows.order_by("family_name", "given_names", "birth_date", "pk").values_list(
+            "pk", flat=True
+        )[: limit + 1]
+    )
+    return ids[:limit], len(ids) > limit
+
+
+def _ids_by_name(rows, folded: str, narrowed: bool, limit: int) -> tuple[list[int], bool]:
+    """The two tiers of search_persons over `rows`: (ids best first, truncated)."""
     words = folded.split()
-    narrowed = bool(parsed.codice_fiscale or parsed.birth_date or parsed.birth_year)
+    truncated = False
     only_short_words = all(len(w) < 3 for w in words) and not narrowed
     if only_short_words:
         # "Li", "Wu": a trigram index cannot serve one- or two-letter fragments, and
@@ -212,7 +273,7 @@ def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResu
     )
     if len(ids) > limit:
         ids = ids[:limit]
-        found.truncated = True
+        truncated = True
     elif not only_short_words:
         # Tier 2: every word contained, prefix matches excluded. search_name is folded
         # to lower case already: plain LIKE, which the trigram index serves.
@@ -229,7 +290,42 @@ def search_persons(user, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResu
         candidates.sort(key=lambda r: (r[1], r[2], r[0]))
         room = limit - len(ids)
         ids += [r[0] for r in candidates[:room]]
-        found.truncated = len(candidates) > room
-    by_pk = Person.objects.select_related("comune").in_bulk(ids)
-    found.extend(by_pk[pk] for pk in ids)
-    return found
+        truncated = len(candidates) > room
+    return ids, truncated
+
+
+def _ids_by_code(code: str) -> list[int]:
+    """The persons a whole code finds: as stored (canonical), as issued, or an earlier code
+    of theirs (provisional, of a merged record, held back)."""
+    codes = {code}
+    if len(code) == 16:
+        # A mistyped code has no canonical form: only an exact alias could match it.
+        with contextlib.suppress(ValidationError):
+            codes.add(
+                canonical_codice_fiscale(check_codice_fiscale(code, birth_date=None, sex=None))
+            )
+    ids = set(Person.objects.filter(codice_fiscale__in=codes).values_list("pk", flat=True))
+    ids.update(PersonAlias.objects.filter(value__in=codes).values_list("person_id", flat=True))
+    return sorted(ids)
+
+
+def _code_prefix_condition(prefix: str) -> Q:
+    """Persons whose code, or an earlier code of theirs, starts with `prefix` (canonical).
+
+    The few aliases are read first, so the condition is an OR of two index scans (the
+    pattern-ops indexes of migration 0004), not a subquery the planner cannot combine."""
+    alias_ids = list(
+        PersonAlias.objects.filter(value__startswith=prefix).values_list("person_id", flat=True)[
+            :CONTAINS_CANDIDATES
+        ]
+    )
+    return Q(codice_fiscale__startswith=prefix) | Q(pk__in=alias_ids)
+
+
+def _ids_by_external_id(visible, token: str) -> list[int]:
+    """The person a register's id names (a merged record's id: its survivor), if visible."""
+    hits = Person.objects.filter(external_id=token).values_list("pk", "merged_into")
+    live = [into or pk for pk, into in hits]
+    if not live:
+        return []
+    return list(visible.filter(pk__in=live, merged_into__isnull=True).values_list("pk", flat=True))
