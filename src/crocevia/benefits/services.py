@@ -22,7 +22,8 @@ from crocevia.core.dates import date_range_error
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.text import clean_line
 from crocevia.network.models import Comune
-from crocevia.people.models import Household, Person
+from crocevia.people.models import Household
+from crocevia.people.selectors import persons_by_external_id
 
 from .models import BenefitApplication, Measure, Status
 
@@ -329,10 +330,8 @@ class _Lookups:
         self.households = {
             h.external_id: h for h in Household.objects.filter(external_id__in=keys("household_id"))
         }
-        self.persons = {
-            p.external_id: p
-            for p in Person.objects.filter(external_id__in=keys("applicant_external_id"))
-        }
+        # A merged record's id stands for the record it was merged into.
+        self.persons = persons_by_external_id(keys("applicant_external_id"))
         self.comuni = {
             c.istat_code: c for c in Comune.objects.filter(istat_code__in=keys("comune_istat"))
         }
@@ -365,7 +364,9 @@ def _row_data(row: dict, lookups: _Lookups) -> dict:
         data["household"] = household
     key = row_text(row, "applicant_external_id")
     if key:
-        person = lookups.get(lookups.persons, Person, key, external_id=key)
+        if key not in lookups.persons:
+            lookups.persons.update(persons_by_external_id([key]))
+        person = lookups.persons.get(key)
         if person is None:
             errors["applicant_external_id"] = _("No person with id “%(id)s”.") % {"id": key}
         data["applicant"] = person

@@ -26,7 +26,7 @@ from crocevia.desk.referrals import (
     referral_send,
 )
 from crocevia.network.models import Organisation
-from crocevia.people.selectors import persons_visible_to
+from crocevia.people.selectors import persons_by_external_id, persons_visible_to
 
 from .models import Case, NeedClass, Origin, Outcome, PlanKind, ServiceArea, Stage, TeamMember
 from .selectors import is_zone_coordinator_of
@@ -720,9 +720,10 @@ class _CaseLookups:
         return cache[key]
 
     def person(self, key):
-        from crocevia.people.models import Person
-
-        return self._get(self.persons, Person.objects.all(), external_id=key)
+        # A merged record's id stands for the record it was merged into.
+        if key not in self.persons:
+            self.persons[key] = persons_by_external_id([key]).get(key)
+        return self.persons[key]
 
     def organisation(self, key):
         return self._get(self.organisations, Organisation.objects.all(), code=key)
@@ -815,7 +816,7 @@ def _parse_case_row(row: dict) -> dict:
     return values
 
 
-def _compare_existing(case: Case, values: dict) -> None:
+def _compare_existing(case: Case, values: dict, person=None) -> None:
     """An import adds milestones forward; it never changes or removes a recorded one."""
     errors: dict[str, str] = {}
 
@@ -826,7 +827,7 @@ def _compare_existing(case: Case, values: dict) -> None:
             "is recorded."
         ) % {"id": case.external_id, "value": f"“{shown}”"}
 
-    if case.person.external_id != values["person_external_id"]:
+    if person is not None and case.person_id != person.pk:
         refuse("person_external_id", case.person.external_id or case.person_id)
     if case.organisation.code != values["organisation_code"]:
         refuse("organisation_code", case.organisation.code)
@@ -957,7 +958,7 @@ def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]
     )
     action = "updated"
     if case is not None:
-        _compare_existing(case, values)
+        _compare_existing(case, values, person)
     else:
         action = "created"
         extra = {"external_id": values["external_id"]}

@@ -82,6 +82,20 @@ def persons_of_zones(zone_ids) -> QuerySet[Person]:
     )
 
 
+def persons_by_external_id(keys) -> dict[str, Person]:
+    """{external id: the live person it names}. Not scoped (imports resolve references).
+
+    A merged record's id names the record it was merged into: an import of the old
+    register finds the survivor, never the tombstone and never a new person."""
+    keys = [k for k in set(keys) if k]
+    if not keys:
+        return {}
+    return {
+        p.external_id: p.merged_into or p
+        for p in Person.objects.filter(external_id__in=keys).select_related("merged_into")
+    }
+
+
 def persons_editable_by(user) -> QuerySet[Person]:
     """Everyone an operator can see they can also correct (the registry is shared)."""
     return persons_visible_to(user)

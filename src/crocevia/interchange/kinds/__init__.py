@@ -318,18 +318,17 @@ def column_values(items, column: str) -> set:
 
 
 def refuse_hidden_persons(items, scope, column: str) -> None:
-    """Rows naming (by external id) an existing person the scope's user may not see."""
+    """Rows naming (by external id) an existing person the scope's user may not see (a
+    merged record's id: the record it was merged into)."""
     keys = column_values(items, column)
     if not keys:
         return
-    from crocevia.people.models import Person
+    from crocevia.people.selectors import persons_by_external_id
 
-    known = set(Person.objects.filter(external_id__in=keys).values_list("external_id", flat=True))
-    visible = set(
-        scope.persons().filter(external_id__in=known).values_list("external_id", flat=True)
-    )
+    known = {key: person.pk for key, person in persons_by_external_id(keys).items()}
+    visible = set(scope.persons().filter(pk__in=known.values()).values_list("pk", flat=True))
     for row, data in items:
-        if data[column] in known and data[column] not in visible:
+        if data[column] in known and known[data[column]] not in visible:
             out_of_scope(row, column, _("This external id belongs to a record outside your zone."))
 
 
