@@ -1,0 +1,289 @@
+"""One person, one record (issue 16): a code identifies one person; duplicates merge."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from crocevia.audit.models import AuditEvent
+from crocevia.cases.tests.factories import days_ago, give_consent, make_case
+from crocevia.core.testing import PersonFactory
+from crocevia.desk.models import Contact
+from crocevia.interchange.engine import run_import
+from crocevia.interchange.tests.helpers import load, write
+from crocevia.people import services
+from crocevia.people.duplicates import pair_mark_distinct, person_merge
+from crocevia.people.models import DuplicatePair, Person, PersonAlias
+from crocevia.people.pairs import scan_duplicates
+from crocevia.people.selectors import search_persons
+
+from .helpers import AWA_BIRTH, AWA_CF, person_data, register, with_check
+
+# Awa's code with its last digit of the place code (position 14) as an omocodia letter.
+AWA_OMOCODE = with_check(AWA_CF[:14] + "P")  # 3 -> P
+PROVISIONAL = "00743110157"
+
+
+def _names(persons):
+    return [f"{p.family_name} {p.given_names}" for p in persons]
+
+
+# --- a code identifies one person ------------------------------------------------------------
+
+
+def test_a_taken_code_is_refused_even_when_confirmed_distinct(actors):
+    register(actors.desk_operator, codice_fiscale=AWA_CF)
+    with pytest.raises(ValidationError) as caught:
+        register(actors.desk_operator, confirmed_distinct=True, codice_fiscale=AWA_CF.lower())
+    [error] = caught.value.error_dict["codice_fiscale"]
+    assert error.code == "cf_taken"
+    assert Person.objects.count() == 1
+
+
+def test_an_omocodia_variant_is_the_same_code_stored_canonical_and_found_by_either(actors):
+    assert AWA_OMOCODE != AWA_CF
+    awa = register(actors.desk_operator, codice_fiscale=AWA_OMOCODE)
+    assert awa.codice_fiscale == AWA_CF  # canonical
+    assert list(awa.aliases.values_list("kind", "value")) == [("issued_cf", AWA_OMOCODE)]
+    with pytest.raises(ValidationError):
+        register(actors.desk_operator, given_names="Awa Bis", codice_fiscale=AWA_CF)
+    assert _names(search_persons(actors.desk_operator, AWA_CF)) == ["Diop Awa"]
+    assert _names(search_persons(actors.desk_operator, AWA_OMOCODE)) == ["Diop Awa"]
+
+
+def test_the_database_refuses_a_second_record_with_the_same_code(actors):
+    PersonFactory(codice_fiscale=AWA_CF)
+    PersonFactory(codice_fiscale="")
+    PersonFactory(codice_fiscale="")  # no code: as many as needed
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PersonFactory(codice_fiscale=AWA_CF)
+
+
+def test_a_provisional_code_stays_with_the_person_when_the_definitive_comes(actors):
+    awa = register(actors.desk_operator, codice_fiscale=PROVISIONAL)
+    awa = services.person_update(
+        actor=actors.desk_operator,
+        person=awa,
+        data=person_data(codice_fiscale=AWA_CF),
+        expected_version=awa.version,
+    )
+    assert awa.codice_fiscale == AWA_CF
+    assert list(awa.aliases.values_list("kind", "value")) == [("provisional_cf", PROVISIONAL)]
+    assert _names(search_persons(actors.desk_operator, PROVISIONAL)) == ["Diop Awa"]
+    with pytest.raises(ValidationError) as caught:
+        register(actors.desk_operator, family_name="Sow", codice_fiscale=PROVISIONAL)
+    assert caught.value.error_dict["codice_fiscale"][0].code == "cf_taken"
+    assert Person.objects.count() == 1
+
+
+PERSONS_HEADER = "external_id,family_name,given_names,sex,birth_date,citizenship,codice_fiscale\n"
+
+
+def test_every_import_refuses_a_code_of_another_person_or_repeated_in_the_file(actors, tmp_path):
+    register(actors.desk_operator, codice_fiscale=AWA_CF, external_id="A1")
+    taken = PERSONS_HEADER + f"X1,Diop,Awa,F,1990-05-17,SN,{AWA_OMOCODE}\n"
+    report = run_import("persons", write(tmp_path, taken, "taken.csv"))
+    assert [(e.line, e.column, e.code) for e in report.errors] == [
+        (2, "codice_fiscale", "codice_fiscale_taken")
+    ]
+    twice = (
+        PERSONS_HEADER
+        + f"X2,Ba,Ousmane,M,1985-01-01,SN,{PROVISIONAL}\n"
+        + f"X3,Ba,Oumar,M,1986-01-01,SN,{PROVISIONAL}\n"
+    )
+    report = run_import("persons", write(tmp_path, twice, "twice.csv"))
+    assert [(e.line, e.column, e.code) for e in report.errors] == [
+        (3, "codice_fiscale", "duplicate_codice_fiscale")
+    ]
+    assert "line 2" in report.errors[0].reason or "riga 2" in report.errors[0].reason
+    assert Person.objects.count() == 1
+    # The record's own code, in either form, is no conflict: the row updates it.
+    own = PERSONS_HEADER + f"A1,Diop,Awa,F,1990-05-17,SN,{AWA_OMOCODE}\n"
+    load(tmp_path, "persons", own)
+    assert Person.objects.get().aliases.filter(kind="issued_cf", value=AWA_OMOCODE).exists()
+
+
+def _before_identity(executor):
+    [name] = [
+        name
+        for app, name in executor.loader.disk_migrations
+        if app == "people" and name.endswith("_person_identity")
+    ]
+    migration = executor.loader.get_migration("people", name)
+    return [d for d in migration.dependencies if d[0] == "people"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_existing_duplicates_for_the_queue_instead_of_failing(actors):
+    executor = MigrationExecutor(connection)
+    before = _before_identity(executor)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("people", "Person")
+
+    def legacy(code, name):
+        return old.objects.create(
+            family_name="Diop",
+            given_names=name,
+            sex="F",
+            birth_date=AWA_BIRTH,
+            codice_fiscale=code,
+            search_name=f"diop {name.lower()}",
+        ).pk
+
+    first = legacy(AWA_CF, "Awa")
+    second = legacy(AWA_OMOCODE, "Awa")  # the same code, as an omocodia variant
+    other = legacy("", "Fatou")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    kept, held = Person.objects.get(pk=first), Person.objects.get(pk=second)
+    assert kept.codice_fiscale == AWA_CF and held.codice_fiscale == ""
+    assert set(held.aliases.values_list("kind", "value")) == {
+        ("issued_cf", AWA_OMOCODE),
+        ("held_cf", AWA_CF),
+    }
+    pair = DuplicatePair.objects.get()
+    assert (pair.person_a_id, pair.person_b_id, pair.reason, pair.status) == (
+        first,
+        second,
+        "same_code",
+        "open",
+    )
+    assert Person.objects.get(pk=other).codice_fiscale == ""
+    # The held record is found by the code too, so the desk sees both.
+    assert {p.pk for p in search_persons(actors.admin, AWA_CF)} == {first, second}
+
+
+# --- duplicates and merge -----------------------------------------------------------------
+
+
+def test_similar_names_on_the_same_birth_date_are_paired_once(actors):
+    a = PersonFactory(family_name="Mohamed", given_names="Ali", birth_date=AWA_BIRTH)
+    b = PersonFactory(family_name="Mohammed", given_names="Aly", birth_date=AWA_BIRTH)
+    PersonFactory(family_name="Mohamed", given_names="Ali", birth_date=datetime.date(1991, 1, 1))
+    PersonFactory(family_name="Rossi", given_names="Ali", birth_date=AWA_BIRTH)
+    assert scan_duplicates() == 1
+    pair = DuplicatePair.objects.get()
+    assert (pair.person_a_id, pair.person_b_id, pair.reason) == (a.pk, b.pk, "similar_name")
+    pair_mark_distinct(actor=actors.coordinator, pair=pair)
+    assert scan_duplicates() == 0  # a decision is not asked again
+    assert DuplicatePair.objects.get().status == "distinct"
+
+
+def _contact(person, actors, day=10):
+    return Contact.objects.create(
+        person=person, desk=actors.desk, date=days_ago(day), operator=actors.desk_operator
+    )
+
+
+def test_a_merge_moves_everything_to_the_survivor_and_leaves_a_tombstone(actors, tmp_path):
+    survivor = register(
+        actors.desk_operator, family_name="Mohamed", given_names="Ali", sex="M",
+        codice_fiscale=PROVISIONAL, external_id="REG-1",
+    )  # fmt: skip
+    merged = register(
+        actors.desk_operator, family_name="Mohammed", given_names="Aly", sex="M",
+        phone="3331234567", external_id="REG-2",
+    )  # fmt: skip
+    services.household_create(actor=actors.social_worker, reference_person=merged)
+    _contact(survivor, actors, 20)
+    contact = _contact(merged, actors, 10)
+    give_consent(merged, actors.social_worker)
+    case = make_case(actors, person=merged, consent=False)
+
+    person_merge(
+        actor=actors.coordinator,
+        survivor=survivor,
+        merged=merged,
+        take_from_merged=("given_names", "phone"),
+        expected_versions=(survivor.version, merged.version),
+    )
+
+    survivor.refresh_from_db()
+    merged.refresh_from_db()
+    assert (survivor.family_name, survivor.given_names, survivor.phone) == (
+        "Mohamed",
+        "Aly",
+        "3331234567",
+    )
+    assert survivor.codice_fiscale == PROVISIONAL
+    assert survivor.contacts.count() == 2 and Contact.objects.get(pk=contact.pk).person == survivor
+    assert list(survivor.cases.all()) == [case]
+    assert survivor.consents.count() == 1
+    assert survivor.household_id is not None and merged.household_id is None
+    assert merged.merged_into == survivor and merged.external_id == "REG-2"
+    [event] = AuditEvent.objects.filter(action="merge")
+    assert event.person_id == survivor.pk
+    assert event.changes["merged_person"] == [None, merged.pk]
+    assert str(merged.pk) in event.note and str(survivor.pk) in event.note
+
+    # The old register's id finds the survivor: in a search, and in a later import.
+    assert [p.pk for p in search_persons(actors.coordinator, "REG-2")] == [survivor.pk]
+    assert merged.pk not in [p.pk for p in search_persons(actors.coordinator, "mohammed")]
+    persons = PERSONS_HEADER + "REG-2,Mohammed,Aly,M,1990-05-17,SN,\n"
+    report = load(tmp_path, "persons", persons)
+    assert (report.counts.created, report.counts.updated) == (0, 0)
+    contacts = (
+        "external_id,person_external_id,desk_code,date,services\n"
+        f"OLD-7,REG-2,{actors.desk.code},2024-03-01,information\n"
+    )
+    load(tmp_path, "contacts", contacts)
+    assert Contact.objects.get(external_id="OLD-7").person == survivor
+    assert Person.objects.count() == 2
+
+
+def test_a_merge_keeps_both_codes_searchable(actors):
+    survivor = register(actors.desk_operator, codice_fiscale=AWA_CF)
+    merged = register(actors.desk_operator, given_names="Awa Marie", codice_fiscale=PROVISIONAL)
+    person_merge(actor=actors.admin, survivor=survivor, merged=merged)
+    survivor.refresh_from_db()
+    assert survivor.codice_fiscale == AWA_CF
+    assert survivor.aliases.filter(kind="merged_cf", value=PROVISIONAL).exists()
+    assert [p.pk for p in search_persons(actors.desk_operator, PROVISIONAL)] == [survivor.pk]
+    with pytest.raises(ValidationError):
+        register(actors.desk_operator, family_name="Sow", codice_fiscale=PROVISIONAL)
+
+
+def test_a_merge_is_refused_with_the_reason_when_both_have_an_open_case_in_one_organisation(
+    actors,
+):
+    survivor = register(actors.desk_operator, given_names="Awa")
+    merged = register(actors.desk_operator, given_names="Awa Marie")
+    make_case(actors, person=survivor)
+    make_case(actors, person=merged)
+    with pytest.raises(ValidationError) as caught:
+        person_merge(actor=actors.coordinator, survivor=survivor, merged=merged)
+    assert "SdS Zona Pisana" in caught.value.messages[0]
+    merged.refresh_from_db()
+    assert merged.merged_into is None and merged.cases.count() == 1
+    assert not AuditEvent.objects.filter(action="merge").exists()
+
+
+def test_a_stale_merge_is_refused(actors):
+    survivor = register(actors.desk_operator, given_names="Awa")
+    merged = register(actors.desk_operator, given_names="Awa Marie")
+    services.person_update(actor=actors.desk_operator, person=merged, data={"phone": "055123"})
+    with pytest.raises(services.ConflictError):
+        person_merge(
+            actor=actors.coordinator,
+            survivor=survivor,
+            merged=merged,
+            expected_versions=(1, 1),
+        )
+
+
+# --- search by the start of a code ----------------------------------------------------------
+
+
+def test_search_by_the_first_characters_of_a_code(actors):
+    register(actors.desk_operator, codice_fiscale=AWA_CF)
+    register(actors.desk_operator, family_name="Sow", given_names="Fatou")
+    op = actors.desk_operator
+    assert _names(search_persons(op, AWA_CF[:11])) == ["Diop Awa"]  # DPIWAA90E57
+    assert _names(search_persons(op, AWA_CF[:8].lower())) == ["Diop Awa"]
+    assert _names(search_persons(op, AWA_OMOCODE[:15])) == ["Diop Awa"]  # omocodia letter
+    assert _names(search_persons(op, AWA_CF[:6])) == ["Diop Awa"]  # six letters, no name
+    assert search_persons(op, AWA_CF[:5]) == []  # too short to be a code
+    assert search_persons(op, "DPIWAA91") == []
