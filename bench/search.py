@@ -3,8 +3,12 @@
 
 Not a test: it prints figures (median, 95th percentile and maximum over 200 queries of
 each kind) beside the targets of issue 2: search p95 <= 50 ms, duplicate check p95
-<= 100 ms. A search is timed as the search page runs it: with the access events of the
-persons found (issue 15), written and sealed; --no-record times the selector alone.
+<= 100 ms. Issue 16 added the kinds of query a code identifying one person brings: the
+first 6 to 11 characters of a code, a provisional 11-digit code, and a merged record's
+old identifiers (its register id, its code), for which the load adds provisional codes
+to 2% of the persons and 5,000 records merged into others. A search is timed as the
+search page runs it: with the access events of the persons found (issue 15), written
+and sealed; --no-record times the selector alone.
 See bench/README.md.
 
     .venv/bin/python bench/search.py [--persons 1000000] [--reuse] [--explain] [--no-record]
@@ -147,6 +151,9 @@ class PersonRows:
         self.place_names = {**CF_BIRTHPLACE, "IT": "Pisa"}
         self.last_codes = {}
         self.first_codes = {}
+        # A code identifies one person (a unique index): a repeated one is left out, as
+        # a desk would register that person without it.
+        self.codes_seen = set()
         self.folded = {}
         self.first_day = datetime.date(1950, 1, 1).toordinal()
         self.last_day = datetime.date(2007, 12, 31).toordinal()
@@ -211,9 +218,17 @@ class PersonRows:
             families, givens = self.names[country, sex]
             family, given = rng.choice(families), rng.choice(givens)
             born = datetime.date.fromordinal(rng.randint(self.first_day, self.last_day))
-            code = (
-                self.codice_fiscale(family, given, sex, born, country) if rng.random() < 0.6 else ""
-            )
+            draw = rng.random()
+            if draw < 0.02:
+                code = provisional_code(rng)
+            elif draw < 0.62:
+                code = self.codice_fiscale(family, given, sex, born, country)
+            else:
+                code = ""
+            if code in self.codes_seen:
+                code = ""
+            elif code:
+                self.codes_seen.add(code)
             yield family, given, sex, born, country, code
 
     def copy_text(self, count: int) -> str:
@@ -238,6 +253,48 @@ class PersonRows:
             )
             out.write("\n")
         return out.getvalue()
+
+
+def provisional_code(rng: random.Random) -> str:
+    """An 11-digit provisional code (a valid partita IVA shape: office 001-100, Luhn)."""
+    from stdnum import luhn
+
+    body = "".join(rng.choice("0123456789") for _ in range(7)) + f"{rng.randint(1, 100):03d}"
+    return body + luhn.calc_check_digit(body)
+
+
+MERGED_RECORDS = 5000
+
+
+def add_merged_records(rng: random.Random) -> None:
+    """Records merged into others (tombstones with a register id, their code an alias of
+    the survivor), as merges leave them; written directly, like the persons."""
+    from django.db import connection, transaction
+
+    from crocevia.people.models import Person, PersonAlias
+
+    if Person.objects.filter(merged_into__isnull=False).exists():
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM people_person")
+        low, high = cur.fetchone()
+    survivors = rng.sample(range(low, high + 1), MERGED_RECORDS)
+    live = Person.objects.filter(pk__in=survivors).only("pk", "family_name", "given_names")
+    with transaction.atomic():
+        for n, person in enumerate(live):
+            Person.objects.create(
+                family_name=person.family_name,
+                given_names=person.given_names,
+                sex="F",
+                birth_date=datetime.date(1980, 1, 1),
+                search_name="",
+                external_id=f"OLD-{n}",
+                merged_into=person,
+            )
+            PersonAlias.objects.create(
+                person=person, kind=PersonAlias.Kind.MERGED, value=provisional_code(rng)
+            )
+    print(f"Added {MERGED_RECORDS:,} merged records.")
 
 
 def load_persons(target: int, reuse: bool, organisation_id: int, rng: random.Random) -> None:
@@ -403,9 +460,22 @@ def run_queries(
     from crocevia.people.selectors import search_persons
     from crocevia.people.services import find_duplicates
 
-    rows = sample_persons(queries, rng)
-    with_cf = [r for r in rows if r[3]][:queries]
+    rows = sample_persons(queries * 30, rng)
+    with_cf = [r for r in rows if len(r[3]) == 16][:queries]
+    provisional = [r for r in rows if len(r[3]) == 11][:queries]
     rows = rows[:queries]
+    from crocevia.people.models import Person, PersonAlias
+
+    old_ids = list(
+        Person.objects.filter(merged_into__isnull=False)
+        .order_by("?")
+        .values_list("external_id", flat=True)[: queries // 2]
+    )
+    old_codes = list(
+        PersonAlias.objects.filter(kind=PersonAlias.Kind.MERGED)
+        .order_by("?")
+        .values_list("value", flat=True)[: queries - len(old_ids)]
+    )
 
     def search(query):
         def call():
@@ -436,6 +506,21 @@ def run_queries(
         measure(
             "search: codice fiscale",
             [search(r[3]) for r in with_cf],
+            TARGETS_MS["search"],
+        ),
+        measure(
+            "search: code's first 6-11 chars",
+            [search(r[3][: 6 + i % 6]) for i, r in enumerate(with_cf)],
+            TARGETS_MS["search"],
+        ),
+        measure(
+            "search: provisional code",
+            [search(r[3]) for r in provisional],
+            TARGETS_MS["search"],
+        ),
+        measure(
+            "search: merged record's id or code",
+            [search(q) for q in old_ids + old_codes],
             TARGETS_MS["search"],
         ),
         measure(
@@ -488,6 +573,7 @@ def main(argv=None) -> None:
     setup_django(args.url)
     user, org = ensure_operator()
     load_persons(args.persons, args.reuse, org.pk, rng)
+    add_merged_records(rng)
 
     from django.db import connection
 
