@@ -355,7 +355,9 @@ def check_sample(rows: PersonRows) -> None:
     checker = PersonRows.__new__(PersonRows)
     checker.__dict__.update(rows.__dict__, rng=sample_rng)
     for family, given, sex, born, country, code in checker.generate(300):
-        if not code:
+        if len(code) != 16:
+            if code:
+                cf_check.validate(code)  # a provisional code
             continue
         cf_check.validate(code)
         expected = cf.encode(

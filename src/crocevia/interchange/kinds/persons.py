@@ -258,7 +258,10 @@ class Persons(Kind):
                 )
 
     def export_rows(self, *, list_separator=";", scope=None):
-        persons = Person.objects.select_related("comune", "household")
+        # A merged record is not a person of its own: its survivor carries its data.
+        persons = Person.objects.filter(merged_into__isnull=True).select_related(
+            "comune", "household"
+        )
         if scope is not None and scope.limited:
             persons = persons.filter(pk__in=scope.persons().values("pk"))
         for key, p in in_key_order(persons, "external_id", PERSON_PREFIX):

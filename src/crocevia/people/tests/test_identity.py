@@ -1,6 +1,7 @@
 """One person, one record (issue 16): a code identifies one person; duplicates merge."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,11 +12,11 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.tests.factories import days_ago, give_consent, make_case
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact
-from crocevia.interchange.engine import run_import
+from crocevia.interchange.engine import run_import, write_export
 from crocevia.interchange.tests.helpers import load, write
 from crocevia.people import services
 from crocevia.people.duplicates import pair_mark_distinct, person_merge
-from crocevia.people.models import DuplicatePair, Person, PersonAlias
+from crocevia.people.models import DuplicatePair, Person
 from crocevia.people.pairs import scan_duplicates
 from crocevia.people.selectors import search_persons
 
@@ -287,3 +288,13 @@ def test_search_by_the_first_characters_of_a_code(actors):
     assert _names(search_persons(op, AWA_CF[:6])) == ["Diop Awa"]  # six letters, no name
     assert search_persons(op, AWA_CF[:5]) == []  # too short to be a code
     assert search_persons(op, "DPIWAA91") == []
+
+
+def test_a_merged_record_is_not_exported(actors, tmp_path):
+    survivor = register(actors.desk_operator, external_id="REG-1")
+    merged = register(actors.desk_operator, given_names="Awa Marie", external_id="REG-2")
+    person_merge(actor=actors.admin, survivor=survivor, merged=merged)
+    stream = io.BytesIO()
+    write_export("persons", stream)
+    text = stream.getvalue().decode("utf-8-sig")
+    assert "REG-1" in text and "REG-2" not in text
