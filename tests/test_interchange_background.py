@@ -7,6 +7,7 @@ collection order; this file sits after tests/browser/ so that no test needing th
 rows runs after it.
 """
 
+import codecs
 import io
 
 import openpyxl
@@ -137,3 +138,29 @@ def test_a_bomb_checked_in_the_background_is_refused_in_italian_and_writes_nothi
     assert job.rows == 0
     assert not Desk.objects.filter(code="x").exists()
     assert not services.upload_path(job).exists()
+
+
+def test_a_unicode_text_file_checked_in_the_background_shows_how_it_was_read(
+    actors, login, settings
+):
+    settings.CROCEVIA_IMPORT_BACKGROUND_BYTES = 10
+    # Excel's "Testo Unicode": UTF-16 with its BOM, tab separated, CRLF.
+    text = GOOD_DESKS.replace(",", "\t").replace("Sportello CPI", "Sportello Città Nuova")
+    data = codecs.BOM_UTF16_LE + text.replace("\n", "\r\n").encode("utf-16-le")
+    client = login(actors.coordinator)
+    upload = SimpleUploadedFile("sportelli.txt", data)
+    response = client.post(reverse("interchange:index"), {"kind": "desks", "file": upload})
+    job = only_job()
+    assert job.background
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert (job.status, job.file_error) == (ImportJob.Status.VALID, "")
+    assert (job.encoding, job.delimiter) == ("utf-16", "\t")
+    page = client.get(response.url).content.decode()
+    assert "Codifica: UTF-16 (Testo Unicode) · Separatore: tabulazione" in page
+    assert "<strong>Sportello Città Nuova</strong>" in page
+    client.post(reverse("interchange:job_confirm", args=[job.pk]))
+    services.wait_for_workers(timeout=30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Desk.objects.get(code="SPI-CPI").name == "Sportello Città Nuova"

@@ -36,6 +36,11 @@ from .reader import open_table
 from .scope import Scope
 
 CHUNK_SIZE = 2000
+# The check shows a few names as read, so that the user sees the file's encoding was
+# right ("Niccolò", not "NiccolÃ²"): values of the kind's `sample_columns` with a
+# character outside ASCII, the first distinct ones, cut to a name's length.
+SAMPLE_SIZE = 5
+SAMPLE_CHARS = 60
 
 
 @dataclass
@@ -48,6 +53,11 @@ class Report:
     dry_run: bool = False
     written: bool = False
     seconds: float = 0.0
+    # What the reader found in a CSV (charset.py's names; empty for an XLSX, or when the
+    # file could not be opened), and the sample of names as read (see SAMPLE_SIZE).
+    encoding: str = ""
+    delimiter: str = ""
+    sample: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,12 +84,27 @@ def _chunks(iterator: Iterator, size: int):
         yield chunk
 
 
-def _parsed_chunks(kind: Kind, table, ctx, errors, chunk_size):
-    """(rows read, [(row, data)] of the rows parsed without error), chunk by chunk."""
+def _take_sample(raw: dict, columns, sample: list[str]) -> None:
+    for column in columns:
+        value = raw.get(column, "")
+        if not value.isascii():
+            value = value[:SAMPLE_CHARS]
+            if value not in sample and len(sample) < SAMPLE_SIZE:
+                sample.append(value)
+
+
+def _parsed_chunks(kind: Kind, table, ctx, errors, chunk_size, sample: list[str]):
+    """(rows read, [(row, data)] of the rows parsed without error), chunk by chunk; the
+    first names with accents of a CSV go to `sample`."""
     seen: set[str] = set()
+    sampling = kind.sample_columns if table.encoding else ()
     for chunk in _chunks(table.rows(), chunk_size):
         items = []
         for line, raw in chunk:
+            if sampling:
+                _take_sample(raw, sampling, sample)
+                if len(sample) >= SAMPLE_SIZE:
+                    sampling = ()
             row = Row(line, raw, table.list_separator, errors)
             key = raw.get(kind.key, "")
             if key:
@@ -179,6 +204,7 @@ def _quick_thread_switches(interval: float = 0.0005):
 def _pass(kind: Kind, path, sheet, report: Report, progress, chunk_size, actor, scope) -> None:
     """Read, parse and check every row; write each chunk while the file has no error."""
     table = open_table(path, kind.columns, sheet=sheet)
+    report.encoding, report.delimiter = table.encoding, table.delimiter
     ctx = kind.new_context()
     ctx["scope"] = scope
     ctx["actor"] = actor  # the check walks the same rules as the write, as the same user
@@ -213,7 +239,8 @@ def _on_aborted_transaction(exc: BaseException | None) -> bool:
 
 def _chunks_pass(kind: Kind, table, ctx, report: Report, progress, chunk_size, actor):
     errors = report.errors
-    for count, items in _ahead(_parsed_chunks(kind, table, ctx, errors, chunk_size)):
+    chunks = _parsed_chunks(kind, table, ctx, errors, chunk_size, report.sample)
+    for count, items in _ahead(chunks):
         kind.claim_exchange_keys(items, actor=actor)
         kind.check(items, ctx)
         kind.check_scope(items, ctx)

@@ -18,7 +18,8 @@ class ImportForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=())
     file = forms.FileField(
         label=gettext_lazy("File"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        # .txt: Excel's "Testo Unicode" (UTF-16, tab separated) has that extension.
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv"}),
     )
     sheet = forms.CharField(
         label=gettext_lazy("Sheet (XLSX only)"),
@@ -31,7 +32,8 @@ class ImportForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kind_choices()
         self.fields["file"].help_text = _(
-            "CSV (UTF-8, comma or semicolon separated) or XLSX, at most %(size)s."
+            "CSV (UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab separated) or XLSX, "
+            "at most %(size)s."
         ) % {"size": filesizeformat(max_upload_bytes())}
         self.fields["file"].widget.attrs["aria-describedby"] = "file-help"
 

@@ -18,6 +18,7 @@ read). Everything passes through open_table, so the command, the page and the ba
 worker all refuse the same files, with a FileError in Italian, before any row is written.
 """
 
+import codecs
 import re
 import zipfile
 from dataclasses import dataclass
@@ -132,21 +133,42 @@ def not_a_table() -> FileError:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def check_csv(path, limits: ImportLimits) -> None:
+def check_csv(path, limits: ImportLimits, encoding: str = "utf-8") -> None:
     """Refuse a CSV with more lines than the header and CROCEVIA_IMPORT_MAX_ROWS rows,
-    counted before parsing (a quoted line break counts too: never fewer than the rows)."""
+    counted before parsing (a quoted line break counts too: never fewer than the rows).
+
+    Lines are counted as the reader splits them, at each line feed: a byte 0x0A in UTF-8
+    and in 8-bit encodings (where it is never part of another character), a decoded
+    character in UTF-16 (where a 0x0A byte is also half of many others: 上, Њ, Ċ)."""
+    chunks = _text_chunks(path, encoding) if encoding == "utf-16" else _byte_chunks(path)
     lines = 0
-    last = b"\n"
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-            if lines > limits.max_rows + 1:
-                raise too_many_rows(limits)
-    if last != b"\n":
+    ends_with_newline = True  # an empty file has no line
+    for chunk, newline in chunks:
+        lines += chunk.count(newline)
+        ends_with_newline = chunk.endswith(newline)
+        if lines > limits.max_rows + 1:
+            raise too_many_rows(limits)
+    if not ends_with_newline:
         lines += 1
     if lines > limits.max_rows + 1:
         raise too_many_rows(limits)
+
+
+def _byte_chunks(path):
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk, b"\n"
+
+
+def _text_chunks(path, encoding: str):
+    # Undecodable bytes are the encoding check's to name (charset.detect); here they count
+    # as a character that is no line end.
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            text = decoder.decode(chunk)
+            if text:
+                yield text, "\n"
 
 
 def check_csv_row(cells: list[str], line: int, limits: ImportLimits) -> None:

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import charset
+
 
 class ImportJob(models.Model):
     """An import started from the browser: its durable state, written outside the import's
@@ -38,6 +40,9 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     file_error = models.TextField(_("file error"), blank=True)
+    # What the check found in a CSV (charset.py's names; empty for an XLSX).
+    encoding = models.CharField(_("encoding"), max_length=12, blank=True)
+    delimiter = models.CharField(_("separator"), max_length=1, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("last phase started at"), null=True, blank=True)
@@ -52,6 +57,14 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def encoding_label(self) -> str:
+        return charset.encoding_label(self.encoding)
+
+    @property
+    def delimiter_label(self) -> str:
+        return charset.delimiter_label(self.delimiter)
 
     @property
     def running(self) -> bool:

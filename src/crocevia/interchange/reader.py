@@ -1,15 +1,16 @@
-"""Streaming readers: CSV (comma or semicolon, UTF-8 with or without BOM) and XLSX.
+"""Streaming readers: CSV (UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab) and XLSX.
 
 `open_table(path, columns, sheet=None)` returns a Table whose `rows()` yields
 (line_number, {column_code: raw_string}) one row at a time; the file is never held in
 memory. The header is matched against the kind's column codes and Italian aliases,
 case, accents, spaces and underscores ignored; a missing required column, an unknown
-or a repeated one is a FileError naming it.
+or a repeated one is a FileError naming it. A CSV's encoding and separator are told
+from its content (charset.py) and are the table's `encoding` and `delimiter`.
 """
 
-import codecs
 import csv
 import datetime
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -19,8 +20,16 @@ from unidecode import unidecode
 
 from crocevia.core.spreadsheets import unescape_cell
 
+from . import charset
 from .errors import FileError
-from .limits import ImportLimits, cell_too_long, check_csv, check_csv_row, check_xlsx
+from .limits import (
+    ImportLimits,
+    cell_too_long,
+    check_csv,
+    check_csv_row,
+    check_xlsx,
+    not_a_table,
+)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _SPACES = re.compile(r"[\s_\-]+")
@@ -68,9 +77,11 @@ def map_header(header: list[str], columns) -> list[str | None]:
 
 
 class Table:
-    """An open file of rows. `list_separator` is `|` for semicolon CSV, `;` otherwise."""
+    """An open file of rows. `list_separator` is `|` for semicolon CSV, `;` otherwise.
+    `encoding` and `delimiter` are a CSV's (charset.py's names), empty for an XLSX."""
 
-    delimiter = ","
+    encoding = ""
+    delimiter = ""
     list_separator = ";"
     fraction_read = 0.0  # 0..1, for the progress bar
 
@@ -95,18 +106,31 @@ def _cells_to_dict(line, cells, codes, extra_cell_error):
 
 
 class CsvTable(Table):
-    def __init__(self, path, columns, limits: ImportLimits | None = None):
+    """A CSV in `encoding`, which charset.detect found the whole file decodes in."""
+
+    def __init__(self, path, columns, limits: ImportLimits | None = None, encoding=charset.UTF8):
         self._limits = limits or ImportLimits.from_settings()
-        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self._size = max(os.fstat(self._file.fileno()).st_size, 1)
-        self._read = 0
+        self.encoding = encoding
+        raw = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._size = max(os.fstat(raw.fileno()).st_size, 1)
+        self._bytes_per_char = 2 if encoding == charset.UTF16 else 1  # for the progress bar
+        # Lines end at a line feed only, as check_csv counts them; the csv module tells a
+        # line break inside quotes from the end of a record.
+        self._file = io.TextIOWrapper(raw, encoding=encoding, newline="\n")
+        self._chars = 0
         self._line = 0
+        try:
+            self._read_header(columns)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _read_header(self, columns):
         first = self._next_line()
         if first is None:
             raise FileError(_("The file is empty."), code="empty")
-        first = first.removeprefix("\ufeff")
-        header_line = first.rstrip("\r\n")
-        self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        header_line = first.removeprefix("\ufeff").rstrip("\r\n")
+        self.delimiter = charset.detect_delimiter(header_line)
         self.list_separator = "|" if self.delimiter == ";" else ";"
         header = next(csv.reader([header_line], delimiter=self.delimiter))
         check_csv_row(header, 1, self._limits)
@@ -114,21 +138,24 @@ class CsvTable(Table):
         self.extra_cells: list[int] = []
 
     def _next_line(self):
-        raw = self._file.readline()
-        if not raw:
-            return None
-        self._read += len(raw)
-        self._line += 1
-        if b"\x00" in raw:
-            raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table")
         try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
+            line = self._file.readline()
+        except UnicodeDecodeError:  # not after charset.detect, unless the file changed since
             raise FileError(
-                _("Line %(line)d is not UTF-8 text: save the file as CSV UTF-8.")
-                % {"line": self._line},
+                _("Line %(line)d cannot be read as %(encoding)s.")
+                % {"line": self._line + 1, "encoding": charset.encoding_label(self.encoding)},
                 code="encoding",
             ) from None
+        if not line:
+            return None
+        self._chars += len(line)
+        self._line += 1
+        if "\x00" in line:
+            raise not_a_table()
+        return line
+
+    def _fraction(self) -> float:
+        return min(self._chars * self._bytes_per_char / self._size, 1.0)
 
     def _lines(self):
         while True:
@@ -144,7 +171,7 @@ class CsvTable(Table):
             # several (a quoted newline): it is named by its first line.
             line = 2
             for cells in reader:
-                self.fraction_read = self._read / self._size
+                self.fraction_read = self._fraction()
                 start, line = line, reader.line_num + 2
                 check_csv_row(cells, start, self._limits)
                 if not any(c.strip() for c in cells):
@@ -246,14 +273,9 @@ def open_table(path, columns, sheet=None) -> Table:
     if head[:4] == _ZIP_MAGIC:
         check_xlsx(path, limits)  # a decompression bomb stops here, before openpyxl
         return XlsxTable(path, columns, sheet=sheet)
-    try:
-        # A binary file (an image, an old .xls, UTF-16) shows itself in its first bytes.
-        if b"\x00" in head:
-            raise UnicodeDecodeError("utf-8", head, 0, 1, "NUL")
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        raise FileError(_("This is not a CSV or XLSX file."), code="not_a_table") from None
+    encoding = charset.sniff(head)
     if sheet:
         raise FileError(_("--sheet applies only to XLSX files."), code="sheet_on_csv")
-    check_csv(path, limits)
-    return CsvTable(path, columns, limits)
+    check_csv(path, limits, encoding or charset.UTF8)  # a bomb of rows stops here, quickly
+    encoding = charset.detect(path, encoding)
+    return CsvTable(path, columns, limits, encoding)

@@ -16,7 +16,9 @@ process died) is marked failed the next time someone looks at it.
 Files are personal data: they live under VAR_DIR/imports/<job id>/ (never under a
 served directory, mode 0700/0600), are served to no one, and the upload is deleted as
 soon as the job ends (done, invalid, failed or cancelled). The error report stays for
-the job's user to download until the job expires.
+the job's user to download until the job expires. The few names the check shows as read
+(the sample of engine.Report, so the user sees the encoding was right) are kept in
+`sample.json` beside the upload, and go with it.
 """
 
 import csv
@@ -52,6 +54,7 @@ UPLOAD_NAME = "upload"
 ERRORS_NAME = "errors.csv"
 PROGRESS_NAME = "progress.json"
 CANCEL_NAME = "cancel"
+SAMPLE_NAME = "sample.json"
 
 
 def max_upload_bytes() -> int:
@@ -97,7 +100,7 @@ def errors_path(job: ImportJob) -> Path:
 
 
 def _delete_upload(job: ImportJob) -> None:
-    for name in (UPLOAD_NAME, PROGRESS_NAME, CANCEL_NAME):
+    for name in (UPLOAD_NAME, PROGRESS_NAME, CANCEL_NAME, SAMPLE_NAME):
         (job_dir(job) / name).unlink(missing_ok=True)
 
 
@@ -108,6 +111,20 @@ def _write_errors(job: ImportJob, report: Report) -> None:
         io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
     ):
         csv_writer(text, delimiter=";", lineterminator="\r\n").writerows(report.error_rows())
+
+
+def _write_sample(job: ImportJob, sample: list[str]) -> None:
+    with _private_file(job_dir(job) / SAMPLE_NAME) as f:
+        f.write(json.dumps(sample, ensure_ascii=False).encode("utf-8"))
+
+
+def check_sample(job: ImportJob) -> list[str]:
+    """The names with accents the check read, while the job waits for confirmation."""
+    try:
+        sample = json.loads((job_dir(job) / SAMPLE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(value) for value in sample] if isinstance(sample, list) else []
 
 
 def first_errors(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[list[str]]:
@@ -376,11 +393,14 @@ def _finish(job: ImportJob, report: Report, dry_run: bool) -> None:
     job.seconds = report.seconds
     job.error_count = len(report.errors)
     job.file_error = report.file_error.message if report.file_error else ""
+    job.encoding, job.delimiter = report.encoding, report.delimiter
     counts = report.counts
     job.created_count, job.updated_count = counts.created, counts.updated
     job.unchanged_count = counts.unchanged
     if not report.ok:
         _write_errors(job, report)
+    if dry_run and report.ok and report.sample:  # an invalid job's files go at once
+        _write_sample(job, report.sample)
     if dry_run:
         status = ImportJob.Status.VALID if report.ok else ImportJob.Status.INVALID
     elif report.ok:

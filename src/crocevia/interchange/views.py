@@ -124,6 +124,8 @@ def _job_context(job) -> dict:
     context = {"job": job, "kind_label": _kind_label(job.kind)}
     if job.running:
         context["progress"] = services.job_progress(job)
+    if job.status == ImportJob.Status.VALID:
+        context["sample"] = services.check_sample(job)
     if job.error_count:
         context["errors"] = services.first_errors(job)
         context["errors_shown"] = min(job.error_count, services.ERRORS_SHOWN)

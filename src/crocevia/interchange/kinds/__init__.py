@@ -167,6 +167,9 @@ class Kind:
     # Column -> (model, fallback prefix, attname of the person the record is about): keys
     # an export gives records without an external id (see claim_exchange_keys).
     fallback_keys: dict = {}
+    # Columns of names (of persons, places, offices) whose values with accents the check
+    # shows as read from a CSV, so that the user sees the file's encoding was read right.
+    sample_columns: tuple[str, ...] = ()
 
     def new_context(self) -> dict:
         return {}

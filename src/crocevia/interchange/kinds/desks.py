@@ -16,6 +16,7 @@ class Desks(Kind):
     key = "code"
     written_models = (Desk,)
     position = 30
+    sample_columns = ("name",)
     columns = (
         Column("code", ("codice",), required=True),
         Column("organisation_code", ("ente", "codice ente"), required=True),

@@ -20,6 +20,7 @@ class Organisations(Kind):
     key = "code"
     written_models = (Organisation,)
     position = 20
+    sample_columns = ("name",)
     columns = (
         Column("code", ("codice",), required=True),
         Column("name", ("denominazione",), required=True),

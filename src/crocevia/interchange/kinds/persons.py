@@ -54,6 +54,7 @@ class Persons(Kind):
         "household_id": (Household, HOUSEHOLD_PREFIX, None),
     }
     position = 40
+    sample_columns = ("family_name", "given_names")
     columns = (
         Column("external_id", ("id",), required=True),
         Column("family_name", ("cognome",), required=True),

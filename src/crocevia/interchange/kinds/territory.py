@@ -16,6 +16,7 @@ class Territory(Kind):
     key = "comune_istat"
     written_models = (Zone, Comune)
     position = 10
+    sample_columns = ("zone_name", "comune_name")
     columns = (
         Column("zone_code", ("codice zona",), required=True),
         Column("zone_name", ("zona",), required=True),

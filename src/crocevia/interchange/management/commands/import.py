@@ -2,7 +2,8 @@
 
 Every bad row is printed (line, column, value, reason, in Italian) and nothing is written;
 the exit status is then 1. `--errors FILE` writes the full report as CSV. On a terminal a
-progress bar shows rows per second and time left; otherwise plain log lines.
+progress bar shows rows per second and time left; otherwise plain log lines. For a CSV
+the encoding and separator found come first, so a file read wrongly shows why.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crocevia.core.spreadsheets import csv_writer
+from crocevia.interchange.charset import delimiter_label, encoding_label
 from crocevia.interchange.engine import run_import
 from crocevia.interchange.errors import WRITE_REFUSED
 from crocevia.interchange.kinds import kind_names
@@ -109,6 +111,14 @@ class Command(BaseCommand):
             logger.warning("import refused by the database: %s", exc)
             raise CommandError(str(WRITE_REFUSED)) from exc
         progress.end()
+        if report.encoding:
+            self.stdout.write(
+                _("Encoding: %(encoding)s · Separator: %(delimiter)s")
+                % {
+                    "encoding": encoding_label(report.encoding),
+                    "delimiter": delimiter_label(report.delimiter),
+                }
+            )
         if options["errors"]:
             with open(options["errors"], "w", encoding="utf-8", newline="") as f:
                 csv_writer(f).writerows(report.error_rows())
