@@ -98,6 +98,7 @@ def home_alerts_for(user) -> dict:
         *(review.case.person_id for review in alerts["reviews"]),
         *(action.version.plan.case.person_id for action in alerts["actions"]),
         *(person.pk for person in alerts["permits"]),
+        *(case.person_id for case in alerts["to_appoint"]),
     ]
     record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_HOME)
     return alerts

@@ -20,7 +20,7 @@ from crocevia.plans.models import Action, PlanVersion
 
 from .followup import meeting_zone_ids
 from .models import Case, Review, Stage, TeamMember
-from .selectors import cases_visible_to
+from .selectors import cases_visible_to, managers_to_appoint
 
 PERMIT_ALERT_DAYS = 60
 ALERT_LIST_SIZE = 5
@@ -161,7 +161,8 @@ def home_alerts(user) -> dict:
 
     - pre-assessments waiting: visible cases still in stage "referred";
     - reviews and actions overdue on the visible open cases;
-    - residence permits of visible persons expiring from today to today + 60 days.
+    - residence permits of visible persons expiring from today to today + 60 days;
+    - for a zone's coordinators, open cases whose case manager is to be appointed.
     """
     empty = {
         "preassessments_waiting": 0,
@@ -172,6 +173,8 @@ def home_alerts(user) -> dict:
         "actions": [],
         "permits_expiring": 0,
         "permits": [],
+        "managers_to_appoint": 0,
+        "to_appoint": [],
         "any": False,
     }
     if not user.is_authenticated or is_monitoring_only(user):
@@ -212,7 +215,13 @@ def home_alerts(user) -> dict:
         "actions": list(actions[:ALERT_LIST_SIZE]),
         "permits_expiring": permits.count(),
         "permits": list(permits[:ALERT_LIST_SIZE]),
+        "managers_to_appoint": 0,
+        "to_appoint": [],
     }
+    if is_coordinator(user):
+        to_appoint = managers_to_appoint(user)
+        result["managers_to_appoint"] = to_appoint.count()
+        result["to_appoint"] = list(to_appoint[:ALERT_LIST_SIZE])
     result["any"] = any(
         result[k]
         for k in (
@@ -220,6 +229,7 @@ def home_alerts(user) -> dict:
             "reviews_overdue",
             "actions_overdue",
             "permits_expiring",
+            "managers_to_appoint",
         )
     )
     return result

@@ -189,6 +189,19 @@ class Case(models.Model):
     def is_closed(self) -> bool:
         return self.stage == Stage.CLOSED
 
+    @property
+    def case_manager_to_appoint(self) -> bool:
+        """An open case past team formation with no case manager: imported from a
+        register that did not name one; the coordination group appoints one."""
+        return (
+            not self.is_closed and self.team_formed_on is not None and self.case_manager_id is None
+        )
+
+    @property
+    def case_manager_not_named(self) -> bool:
+        """A closed case whose team formed under a case manager its register did not name."""
+        return self.is_closed and self.team_formed_on is not None and self.case_manager_id is None
+
 
 class TeamMember(models.Model):
     """An operator on a case's team; membership is what lets another organisation see it."""

@@ -70,13 +70,27 @@ def person_cases(user, person) -> QuerySet[Case]:
     )
 
 
-def preassessed_complex_waiting(user) -> QuerySet[Case]:
-    """The coordinator's queue: pre-assessed complex cases of their zones waiting for a team."""
-    from crocevia.accounts.selectors import coordinated_zone_ids
-
-    qs = Case.objects.filter(stage="preassessed", need_class="complex")
+def _coordinated(user, qs: QuerySet[Case]) -> QuerySet[Case]:
     if not user.is_superuser:
         qs = qs.filter(zone_id__in=coordinated_zone_ids(user))
+    return qs
+
+
+def preassessed_complex_waiting(user) -> QuerySet[Case]:
+    """The coordinator's queue: pre-assessed complex cases of their zones waiting for a team."""
+    qs = _coordinated(user, Case.objects.filter(stage="preassessed", need_class="complex"))
     return qs.select_related("person", "organisation", "case_manager").order_by(
         "preassessed_on", "pk"
     )
+
+
+# Open cases past team formation without a case manager (Case.case_manager_to_appoint):
+# imported from a register that did not name one.
+MANAGER_TO_APPOINT = Q(team_formed_on__isnull=False, case_manager__isnull=True) & ~Q(stage="closed")
+
+
+def managers_to_appoint(user) -> QuerySet[Case]:
+    """The coordinator's other queue: open cases of their zones whose case manager is to be
+    appointed, oldest team first."""
+    qs = _coordinated(user, Case.objects.filter(MANAGER_TO_APPOINT))
+    return qs.select_related("person", "organisation").order_by("team_formed_on", "pk")

@@ -6,6 +6,7 @@ PermissionDenied. A closed case is read-only.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -704,6 +705,13 @@ _CREATE_ERROR_COLUMNS = {
 }
 
 
+@dataclass
+class CaseImportResult(ImportResult):
+    # Open cases of the rows, past team formation, whose case manager is to be appointed
+    # (the register does not name one): the coordination group's to-do.
+    managers_to_appoint: int = 0
+
+
 class _CaseLookups:
     """Persons, organisations and applications resolved once per import."""
 
@@ -857,54 +865,6 @@ def _compare_existing(case: Case, values: dict, person=None) -> None:
         raise ValidationError(errors)
 
 
-def _name_import_case_manager(*, actor, case: Case) -> Case:
-    """Team formation needs a case manager; an imported row does not name one.
-
-    A stand-in is named, audited with a note, so the imported case passes the same guard
-    as any other: the importing user, or (an import by the system, actor None) the first
-    active coordinator of the case's zone. The coordination group names the real one
-    with case_set_manager. No team membership is created: the register does not say who
-    the team was.
-    """
-    manager = actor
-    if manager is None:
-        membership = (
-            Membership.objects.filter(
-                active=True,
-                profile=Profile.COORDINATOR,
-                organisation__zone_id=case.zone_id,
-                user__is_active=True,
-            )
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
-        manager = membership.user if membership is not None else None
-    if manager is None:
-        raise ValidationError(
-            {
-                "team_formed_on": _(
-                    "A team is formed around a case manager: the zone has no coordinator to "
-                    "stand in for the one this row does not name."
-                )
-            }
-        )
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    locked.case_manager = manager
-    locked.version += 1
-    locked.save(update_fields=["case_manager", "version", "updated_at"])
-    audit_change(
-        actor=actor,
-        action="set_manager",
-        instance=locked,
-        changes={"case_manager": [None, str(manager.pk)]},
-        person=case.person,
-        note=_("Imported case: a stand-in until the coordination group names the case manager."),
-    )
-    case.refresh_from_db()
-    return case
-
-
 def _may_import_case(actor, organisation) -> bool:
     # No actor: the system itself (the `crocevia import` command), as for the other imports.
     return (
@@ -989,14 +949,17 @@ def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]
         day = values[milestone]
         if day is None or getattr(case, milestone) is not None:
             continue
-        if stage == Stage.TEAM_FORMED and not case.case_manager_id:
-            case = _name_import_case_manager(actor=actor, case=case)
         try:
+            # History from a register: a team formed under a case manager the row does not
+            # name is recorded so; the case manager is to be appointed by the coordination
+            # group (case_set_manager). No stand-in, not even the importing user: the
+            # case record says what the register says.
             case = case_transition(
                 case=case,
                 actor=actor,
                 to_stage=stage,
                 on=day,
+                from_register=True,
                 **{column: values[column] for column in sets},
             )
         except ValidationError as exc:
@@ -1020,6 +983,11 @@ def case_import(*, actor, row: dict) -> Case:
     time with the row's dates, so every pathway rule holds (order, no future date, need
     class and plan kind, complex needs assessed before the plan, outcome on closure).
 
+    A row past team formation names no case manager: the case is recorded with its
+    milestones and no case manager ("to be appointed", Case.case_manager_to_appoint),
+    whoever imports it, and the coordination group names one (case_set_manager). Neither
+    an operator nor an importing user is needed to load history.
+
     Updates only add milestones forward: a row that would change or remove a recorded
     milestone (or the person, organisation, referral or application) is an error naming
     that column; a row equal to the case changes nothing and writes no audit event.
@@ -1030,14 +998,16 @@ def case_import(*, actor, row: dict) -> Case:
     return case
 
 
-def cases_import_bulk(rows, actor, *, dry_run: bool = False) -> ImportResult:
+def cases_import_bulk(rows, actor, *, dry_run: bool = False) -> CaseImportResult:
     """Import interchange `cases` rows all or nothing (RowError index = position in rows).
 
     Rows are walked in referral order, so a person's earlier closed case is in place
     before a later one opens (and becomes its previous_case); errors keep their index.
+    `managers_to_appoint` counts the rows' open cases whose case manager is to be
+    appointed (a dry run counts what the import would leave so).
     """
     rows = list(rows)
-    result = ImportResult()
+    result = CaseImportResult()
 
     def referral_key(item):
         try:
@@ -1067,12 +1037,13 @@ def cases_import_bulk(rows, actor, *, dry_run: bool = False) -> ImportResult:
                 continue
             try:
                 with transaction.atomic():
-                    _case, action = _case_import(actor=actor, row=row, lookups=lookups)
+                    case, action = _case_import(actor=actor, row=row, lookups=lookups)
             except ValidationError as exc:
                 for column, message in messages_of(exc).items():
                     result.errors.append(RowError(index, column, row.get(column), message))
             else:
                 setattr(result, action, getattr(result, action) + 1)
+                result.managers_to_appoint += case.case_manager_to_appoint
         if result.errors or dry_run:
             transaction.set_rollback(True)
     result.errors.sort(

@@ -38,6 +38,7 @@ from .selectors import (
     can_read_health,
     cases_visible_to,
     is_zone_coordinator_of,
+    managers_to_appoint,
     person_cases,
     preassessed_complex_waiting,
 )
@@ -297,8 +298,10 @@ def preassess(request, pk):
 def coordination(request):
     if not (request.user.is_superuser or coordinated_zone_ids(request.user)):
         raise Http404(_("Page not found."))
-    cases = cases_shown_to(request.user, preassessed_complex_waiting(request.user))
-    return render(request, "cases/coordination.html", {"cases": cases})
+    waiting = list(preassessed_complex_waiting(request.user))
+    to_appoint = list(managers_to_appoint(request.user))
+    cases_shown_to(request.user, waiting + to_appoint)
+    return render(request, "cases/coordination.html", {"cases": waiting, "to_appoint": to_appoint})
 
 
 @require_POST

@@ -106,6 +106,9 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     # Extra case fields this transition sets from the caller's values.
     sets: tuple[str, ...] = field(default=())
+    # Guards of a step taken now, not of one a register records as history (an import):
+    # a register does not say who managed the case (INTERCHANGE.md).
+    live_guards: tuple[Guard, ...] = ()
 
 
 _OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
@@ -119,7 +122,11 @@ TRANSITIONS: list[Transition] = [
         ("need_class", "area"),
     ),
     Transition(
-        Stage.PREASSESSED, Stage.TEAM_FORMED, "team_formed_on", (_is_complex, _has_case_manager)
+        Stage.PREASSESSED,
+        Stage.TEAM_FORMED,
+        "team_formed_on",
+        (_is_complex,),
+        live_guards=(_has_case_manager,),
     ),
     Transition(Stage.TEAM_FORMED, Stage.ASSESSED, "assessed_on", (_is_complex,)),
     Transition(
@@ -189,12 +196,17 @@ def check_milestone_date(case: Case, milestone: str, day) -> None:
             break
 
 
-def case_transition(*, case: Case, actor, to_stage: str, on, **values) -> Case:
+def case_transition(
+    *, case: Case, actor, to_stage: str, on, from_register: bool = False, **values
+) -> Case:
     """Move `case` to `to_stage` on day `on`, recording the milestone; audited.
 
     `values` carries what the transition sets (need_class, plan_kind, outcome,
     closing_note). A forbidden transition or a bad date raises ValidationError and
-    changes nothing.
+    changes nothing. `from_register` (imports only): the milestone is history from a
+    register, so the guards of a step taken now (`live_guards`: a team forms around a
+    case manager) do not apply; such a case's manager is "to be appointed"
+    (Case.case_manager_to_appoint).
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -216,7 +228,8 @@ def case_transition(*, case: Case, actor, to_stage: str, on, **values) -> Case:
             if name in values:
                 setattr(locked, name, values[name])
         errors: dict[str, str] = {}
-        for guard in transition.guards:
+        guards = transition.guards if from_register else transition.guards + transition.live_guards
+        for guard in guards:
             errors.update(guard(locked, values))
         if errors:
             raise ValidationError(errors)

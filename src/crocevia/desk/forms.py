@@ -64,7 +64,11 @@ class ContactForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, desks, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.contact = contact
         self.fields["desk"].queryset = desks
+        if contact is not None and contact.receiver_not_named:
+            # An imported referral whose register did not name the receiver: it may stay so.
+            self.fields["referred_to"].empty_label = _("Not named in the register")
         services = DeskService.objects.filter(active=True)
         if contact is not None:
             # A service retired since the contact was recorded still shows, ticked.
@@ -93,7 +97,7 @@ class ContactForm(StyledFormMixin, forms.Form):
         data = super().clean()
         if "outcome" in data:
             try:
-                validate_referral(data["outcome"], data.get("referred_to"))
+                validate_referral(data["outcome"], data.get("referred_to"), contact=self.contact)
             except ValidationError as error:
                 add_service_errors(self, error)
         level = data.get("italian_level")

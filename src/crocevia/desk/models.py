@@ -103,15 +103,23 @@ class Contact(models.Model):
             ),
         ]
         constraints = [
+            # A receiver only on a referral. A referral without one is a register's
+            # referral to an organisation it does not name (INTERCHANGE.md): only an
+            # import records it so; desk.services asks an operator for the receiver.
             models.CheckConstraint(
-                condition=~models.Q(outcome="referred") | models.Q(referred_to__isnull=False),
-                name="contact_referral_has_receiver",
+                condition=models.Q(outcome="referred") | models.Q(referred_to__isnull=True),
+                name="contact_receiver_only_if_referred",
             ),
             models.UniqueConstraint(fields=["external_id"], name="contact_external_id_uniq"),
         ]
 
     def __str__(self):
         return f"{self.person} – {self.desk} – {self.date:%d/%m/%Y}"
+
+    @property
+    def receiver_not_named(self) -> bool:
+        """A referral whose register did not name the receiving organisation."""
+        return self.outcome == self.Outcome.REFERRED and self.referred_to_id is None
 
 
 class ContactService(models.Model):

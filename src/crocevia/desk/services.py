@@ -113,11 +113,18 @@ def validate_contact_date(day) -> None:
         raise ValidationError(errors.errors["date"])
 
 
-def validate_referral(outcome, referred_to) -> None:
-    """Raise ValidationError({field: ...}) unless outcome and receiver agree (used by forms)."""
+def validate_referral(outcome, referred_to, *, contact: Contact | None = None) -> None:
+    """Raise ValidationError({field: ...}) unless outcome and receiver agree (used by forms).
+
+    `contact`: the contact being edited, whose unnamed receiver may stay unnamed (see
+    _check_outcome)."""
     errors = _Errors()
-    _check_outcome(errors, outcome, referred_to)
+    _check_outcome(errors, outcome, referred_to, unnamed_allowed=_keeps_unnamed(contact))
     errors.raise_if_any()
+
+
+def _keeps_unnamed(contact: Contact | None) -> bool:
+    return contact is not None and contact.receiver_not_named
 
 
 def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list[DeskService]:
@@ -148,10 +155,14 @@ def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list
     return sorted(resolved.values(), key=lambda s: (s.position, s.name))
 
 
-def _check_outcome(errors: _Errors, outcome, referred_to) -> None:
+def _check_outcome(errors: _Errors, outcome, referred_to, *, unnamed_allowed=False) -> None:
+    """An operator names the organisation a person is referred to. Only a register's
+    referral may leave it unnamed (an import, INTERCHANGE.md): an edit of such a contact
+    that keeps it a referral (`unnamed_allowed`) is not refused for what the register
+    never said; one that makes a contact a referral names the receiver."""
     if outcome not in Contact.Outcome.values:
         errors.add("outcome", _("Choose a valid outcome."))
-    elif outcome == Contact.Outcome.REFERRED and referred_to is None:
+    elif outcome == Contact.Outcome.REFERRED and referred_to is None and not unnamed_allowed:
         errors.add("referred_to", _("Choose the organisation the person was referred to."))
     elif outcome != Contact.Outcome.REFERRED and referred_to is not None:
         errors.add(
@@ -367,7 +378,7 @@ def contact_update(
     else:
         # A service retired since the contact was recorded may stay on it.
         resolved = _resolve_services(errors, services, allowed_inactive=old_services)
-    _check_outcome(errors, new_outcome, new_referred_to)
+    _check_outcome(errors, new_outcome, new_referred_to, unnamed_allowed=current.receiver_not_named)
     if check_actor_desk:
         _check_actor_desk(errors, actor, current.desk)
         if new_desk.pk != current.desk_id:
@@ -506,7 +517,8 @@ def contacts_import_bulk(*, actor, rows: list[dict], inserts=None) -> tuple[int,
     """Create or update contacts keyed by external_id; returns (created, updated, unchanged).
 
     For imports of rows already checked by the interchange with this module's rules
-    (date, outcome and receiver, known services): each row has external_id, person_id,
+    (date, outcome and receiver, known services; a referral's receiver may be None, an
+    organisation the register does not name): each row has external_id, person_id,
     desk_id, date, outcome, referred_to_id and `services` (a list of DeskService codes).
     The actor-desk and visibility checks do not apply (as contact_record with
     check_actor_desk=False). Unchanged rows are not written; each created or changed

@@ -63,6 +63,10 @@ class Report:
     def ok(self) -> bool:
         return self.file_error is None and not self.errors
 
+    def notices(self) -> list[str]:
+        """The summary's further sentences (Counts.notices), in the active language."""
+        return [text for text, _url in notice_items(self.kind, self.counts.notices)]
+
     def error_rows(self) -> list[list[str]]:
         """The report as CSV rows: line, column, value, reason (a file error as line 0)."""
         header = [_("line"), _("column"), _("value"), _("reason")]
@@ -71,6 +75,17 @@ class Report:
             rows.append(["0", "", "", self.file_error.message])
         rows.extend(e.as_row() for e in self.errors)
         return rows
+
+
+def notice_items(kind_name: str, notices: dict[str, int]) -> list[tuple[str, str | None]]:
+    """(sentence, the page that deals with it or None) for each notice with a count (a
+    browser job keeps the counts: ImportJob.notices)."""
+    kind = get_kind(kind_name)
+    return [
+        (kind.notice(code, count), kind.notice_url(code))
+        for code, count in sorted(notices.items())
+        if count
+    ]
 
 
 Progress = Callable[[str, int, float], None]  # (phase, rows so far, fraction of file read)

@@ -39,6 +39,8 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # What else the summary tells, {code: count} (kinds.Counts.notices).
+    notices = models.JSONField(_("notices"), default=dict, blank=True)
     file_error = models.TextField(_("file error"), blank=True)
     # What the check found in a CSV (charset.py's names; empty for an XLSX).
     encoding = models.CharField(_("encoding"), max_length=12, blank=True)

@@ -397,6 +397,7 @@ def _finish(job: ImportJob, report: Report, dry_run: bool) -> None:
     counts = report.counts
     job.created_count, job.updated_count = counts.created, counts.updated
     job.unchanged_count = counts.unchanged
+    job.notices = {code: n for code, n in counts.notices.items() if n}
     if not report.ok:
         _write_errors(job, report)
     if dry_run and report.ok and report.sample:  # an invalid job's files go at once
@@ -453,6 +454,7 @@ def _audit_job(job: ImportJob, action: str) -> None:
             "updated": job.updated_count,
             "unchanged": job.unchanged_count,
             "errors": job.error_count,
+            **({"notices": job.notices} if job.notices else {}),
         },
         note=f"{job.kind}: {job.file_name}"[:250],
     )

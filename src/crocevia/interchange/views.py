@@ -20,7 +20,7 @@ from crocevia.core.spreadsheets import csv_writer
 
 from . import anonymity, services
 from .access import get_import_scope_for, get_job_for, get_scope_for
-from .engine import export_rows, write_export
+from .engine import export_rows, notice_items, write_export
 from .forms import ImportForm, ProtectedExportForm
 from .kinds import get_kind, kind_names
 from .models import ImportJob
@@ -126,6 +126,8 @@ def _job_context(job) -> dict:
         context["progress"] = services.job_progress(job)
     if job.status == ImportJob.Status.VALID:
         context["sample"] = services.check_sample(job)
+    if job.notices and job.kind in kind_names():
+        context["notices"] = notice_items(job.kind, job.notices)
     if job.error_count:
         context["errors"] = services.first_errors(job)
         context["errors_shown"] = min(job.error_count, services.ERRORS_SHOWN)

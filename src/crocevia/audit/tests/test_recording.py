@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from crocevia.audit import chain
 from crocevia.audit.chain import verify_chain
@@ -19,6 +20,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person
+from crocevia.cases.workflow import case_transition
 from crocevia.core.testing import build_actors
 from crocevia.people.access import get_person_for
 
@@ -114,6 +116,23 @@ def test_the_coordination_list_records_the_persons_it_shows(actors, login):
     assert response.status_code == 200
     assert access_events(actors.coordinator) == [
         ("people.person", str(waiting.person_id), waiting.person_id, "case list")
+    ]
+
+
+def test_the_coordination_list_records_the_cases_whose_manager_is_to_be_appointed(actors, login):
+    imported = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.COMPLEX)
+    # Imported history: a team formed under a case manager the register does not name.
+    imported = case_transition(
+        case=imported,
+        actor=None,
+        to_stage=Stage.TEAM_FORMED,
+        on=timezone.localdate(),
+        from_register=True,
+    )
+    response = login(actors.coordinator).get(reverse("cases:coordination"))
+    assert [c.pk for c in response.context["to_appoint"]] == [imported.pk]
+    assert access_events(actors.coordinator) == [
+        ("people.person", str(imported.person_id), imported.person_id, "case list")
     ]
 
 

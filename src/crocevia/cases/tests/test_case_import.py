@@ -94,7 +94,6 @@ def test_complex_row_walks_the_whole_pathway(actors, person):
     assert actions == [
         "create",
         "transition:preassessed",
-        "set_manager",
         "transition:team_formed",
         "transition:assessed",
         "transition:plan_signed",
@@ -103,18 +102,49 @@ def test_complex_row_walks_the_whole_pathway(actors, person):
     ]
 
 
-def test_team_formation_names_the_importer_as_stand_in_case_manager(actors, person):
+def test_team_formation_leaves_the_case_manager_to_be_appointed_even_by_a_coordinator(
+    actors, person
+):
+    # The register does not say who managed the case: no stand-in, not even the importer.
     case = case_import(actor=actors.coordinator, row=complex_row(closed_on="", outcome=""))
-    assert case.case_manager == actors.coordinator
-    event = AuditEvent.objects.get(object_id=str(case.pk), action="set_manager")
-    assert event.note and event.person_id == person.pk
+    assert case.stage == Stage.IN_PROGRESS and case.team_formed_on == days_ago(80)
+    assert case.case_manager is None and case.case_manager_to_appoint
+    assert not AuditEvent.objects.filter(object_id=str(case.pk), action="set_manager").exists()
+
+
+def test_the_bulk_import_counts_the_open_cases_whose_case_manager_is_to_be_appointed(
+    actors, person
+):
+    rows = [
+        complex_row(external_id="C1", closed_on="", outcome=""),
+        # The person's earlier case, closed: nobody appoints a manager to a closed case.
+        complex_row(
+            external_id="C2",
+            referred_on=days_ago(200).isoformat(),
+            preassessed_on=days_ago(199),
+            team_formed_on=days_ago(198),
+            assessed_on=days_ago(197),
+            plan_signed_on=days_ago(196),
+            plan_started_on=days_ago(195),
+            closed_on=days_ago(194),
+        ),
+    ]
+    checked = cases_import_bulk(rows, None, dry_run=True)
+    assert checked.ok and checked.managers_to_appoint == 1  # C1; C2 is closed
+    assert not Case.objects.exists()
+    result = cases_import_bulk(rows, None)
+    assert (result.created, result.managers_to_appoint) == (2, 1)
+    closed = Case.objects.get(external_id="C2")
+    assert closed.case_manager_not_named and not closed.case_manager_to_appoint
+    again = cases_import_bulk(rows, None)
+    assert (again.unchanged, again.managers_to_appoint) == (2, 1)  # still waiting
 
 
 def test_work_row_reaches_its_service_pact_without_a_case_manager(actors, person):
     case = case_import(actor=actors.coordinator, row=work_row(closed_on="", outcome=""))
     assert case.stage == Stage.IN_PROGRESS
     assert case.plan_kind == "service_pact"
-    assert case.case_manager is None
+    assert case.case_manager is None and not case.case_manager_to_appoint
 
 
 def test_row_with_only_a_referral_opens_a_referred_case(actors, person):
@@ -460,16 +490,19 @@ def test_bulk_dry_run_writes_nothing(actors, person):
 # --- imports by the system (the command line: no actor) -------------------------------------
 
 
-def test_system_import_names_a_zone_coordinator_as_stand_in_case_manager(actors, person):
+def test_system_import_names_no_zone_coordinator_as_stand_in_case_manager(actors, person):
     case = case_import(actor=None, row=complex_row(closed_on="", outcome=""))
-    assert case.case_manager == actors.coordinator
-    event = AuditEvent.objects.get(object_id=str(case.pk), action="set_manager")
-    assert event.actor is None and event.changes["case_manager"][1] == str(actors.coordinator.pk)
+    assert case.case_manager is None and case.case_manager_to_appoint
+    assert not AuditEvent.objects.filter(action="set_manager").exists()
+    event = AuditEvent.objects.get(object_id=str(case.pk), action="transition:team_formed")
+    assert event.actor is None
 
 
-def test_system_import_of_a_team_without_any_coordinator_names_team_formed_on(actors, person):
+def test_system_import_of_a_team_without_any_coordinator_loads_the_whole_pathway(actors, person):
     from crocevia.accounts.models import Membership
 
     Membership.objects.filter(profile="coordinator").update(active=False)
-    errors = import_errors(actors, complex_row(), actor=None)
-    assert list(errors) == ["team_formed_on"]
+    case = case_import(actor=None, row=complex_row())
+    assert case.stage == Stage.CLOSED and case.case_manager is None
+    for milestone, days in DAYS.items():
+        assert getattr(case, milestone) == days_ago(days)

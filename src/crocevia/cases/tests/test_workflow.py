@@ -134,3 +134,38 @@ def test_signing_a_plan_of_a_complex_case_before_its_assessment_is_refused(actor
             plan_kind=PlanKind.INCLUSION_PROJECT,
         )
     assert Case.objects.get(pk=case.pk).stage == Stage.PREASSESSED
+
+
+def test_a_team_formed_now_needs_its_case_manager(actors):
+    case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.COMPLEX)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.case_form_team(actor=actors.coordinator, case=case, on=timezone.localdate())
+    assert list(error.value.message_dict) == ["__all__"]
+    assert "case manager" in error.value.messages[0]  # "Name the case manager before ..."
+    assert Case.objects.get(pk=case.pk).stage == Stage.PREASSESSED
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_team_a_register_records_needs_no_case_manager(actors):
+    # History from a register (an import): the case manager is to be appointed.
+    case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.COMPLEX)
+    moved = case_transition(
+        case=case,
+        actor=None,
+        to_stage=Stage.TEAM_FORMED,
+        on=timezone.localdate(),
+        from_register=True,
+    )
+    assert moved.stage == Stage.TEAM_FORMED and moved.case_manager is None
+    assert moved.case_manager_to_appoint
+    # Only the live guards are lifted: a case without complex needs still has no team.
+    social = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.SOCIAL)
+    with pytest.raises(ValidationError):
+        case_transition(
+            case=social,
+            actor=None,
+            to_stage=Stage.TEAM_FORMED,
+            on=timezone.localdate(),
+            from_register=True,
+        )

@@ -32,11 +32,16 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What else the summary tells, {code: count} (the kind's `notice` words it): e.g. the
+    # cases whose case manager is to be appointed.
+    notices: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: "Counts") -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        for code, count in other.notices.items():
+            self.notices[code] = self.notices.get(code, 0) + count
 
 
 class Row:
@@ -173,6 +178,14 @@ class Kind:
 
     def new_context(self) -> dict:
         return {}
+
+    def notice(self, code: str, count: int) -> str:
+        """The summary's sentence for `count` records of a notice `code` (see Counts)."""
+        return f"{code}: {count}"
+
+    def notice_url(self, code: str) -> str | None:
+        """The page where the records of a notice are dealt with (None: no such page)."""
+        return None
 
     def parse(self, row: Row, ctx: dict) -> dict:
         raise NotImplementedError

@@ -1,8 +1,9 @@
 """cases: a case with its milestone dates (keyed by external_id), walked through the same
 workflow as on screen by cases.services.cases_import_bulk; this module maps the columns."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, ServiceArea
@@ -28,6 +29,8 @@ from .benefit_applications import APPLICATION_PREFIX, ImportRefused, report_serv
 from .persons import PERSON_PREFIX
 
 CASE_PREFIX = "crocevia-case-"
+# Counts.notices: open cases of the file whose case manager is to be appointed.
+MANAGERS_TO_APPOINT = "managers_to_appoint"
 DATE_COLUMNS = (
     "referred_on",
     "preassessed_on",
@@ -142,7 +145,28 @@ class Cases(Kind):
         result = cases_import_bulk(datas, actor)
         if not result.ok:
             raise ImportRefused(result.errors)
-        return Counts(result.created, result.updated, result.unchanged)
+        return Counts(
+            result.created,
+            result.updated,
+            result.unchanged,
+            notices={MANAGERS_TO_APPOINT: result.managers_to_appoint},
+        )
+
+    def notice(self, code, count):
+        if code == MANAGERS_TO_APPOINT:
+            return ngettext(
+                "%(count)d open case has a case manager to be appointed by the coordination "
+                "group: the register does not name one.",
+                "%(count)d open cases have a case manager to be appointed by the coordination "
+                "group: the register does not name them.",
+                count,
+            ) % {"count": count}
+        return super().notice(code, count)
+
+    def notice_url(self, code):
+        if code == MANAGERS_TO_APPOINT:
+            return reverse("cases:coordination") + "#managers-to-appoint"
+        return super().notice_url(code)
 
     def check_scope(self, items, ctx):
         """A coordinator records cases of organisations of their zone, for persons they

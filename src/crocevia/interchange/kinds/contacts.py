@@ -97,12 +97,8 @@ class Contacts(Kind):
                     _("An organisation is given only when the person was referred to it."),
                     "contradiction",
                 )
-        elif data["outcome"] == Contact.Outcome.REFERRED and row.raw.get("outcome"):
-            row.error(
-                "referred_to",
-                _("Choose the organisation the person was referred to."),
-                "required",
-            )
+        # A referral with no referred_to is one to an organisation the register does not
+        # name (INTERCHANGE.md): recorded so, counted as referred, exported empty again.
         return data
 
     def check(self, items, ctx):

@@ -63,7 +63,7 @@ def people(tmp_path):
 
 @pytest.fixture
 def coordinator(people):
-    """A coordinator of the zone: the stand-in case manager of imported complex cases."""
+    """A coordinator of the zone (who is never made the case manager of imported cases)."""
     user = UserFactory(username="coord")
     Membership.objects.create(
         user=user, organisation=Organisation.objects.get(code="SDS-PI"), profile=Profile.COORDINATOR
@@ -156,7 +156,9 @@ def test_cases_load_through_the_workflow_and_reload_unchanged(tmp_path, coordina
     k1 = Case.objects.get(external_id="K1")
     assert k1.stage == Stage.IN_PROGRESS and k1.origin == "benefit"
     assert str(k1.benefit_outcome_on) == "2024-02-01"
-    assert k1.case_manager == coordinator
+    # The register names no case manager: to be appointed, not the zone's coordinator.
+    assert k1.case_manager is None and k1.case_manager_to_appoint
+    assert report.counts.notices == {"managers_to_appoint": 1}
     assert Case.objects.get(external_id="K2").stage == Stage.CLOSED
     assert Case.objects.get(external_id="K3").stage == Stage.REFERRED
     events = AuditEvent.objects.count()

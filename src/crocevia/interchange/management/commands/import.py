@@ -78,9 +78,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             metavar="USERNAME",
-            help="the operator the import is recorded as: author of its audit events, "
-            "registrant of its new records, stand-in case manager of imported cases "
-            "(default: none, the system)",
+            help="the operator the import is recorded as: author of its audit events and "
+            "registrant of its new records (default: none, the system; never needed: "
+            "imported cases past team formation wait for the coordination group to "
+            "appoint their case manager)",
         )
 
     def handle(self, *args, **options):
@@ -148,6 +149,8 @@ class Command(BaseCommand):
         if report.dry_run:
             summary += " " + _("Dry run: nothing was written.")
         self.stdout.write(summary)
+        for notice in report.notices():
+            self.stdout.write(notice)
         # The audit events of a large import are sealed by a thread that would not outlive
         # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
         # saying so, since the data are saved already (about 9 s per 200,000 contacts).
