@@ -190,7 +190,7 @@ def test_every_kind_loads_from_the_command_line_with_no_operator(tmp_path):
     assert_registers_loaded()
     for kind, text in REGISTERS:
         rows = len(text.splitlines()) - 1
-        assert outputs[kind].startswith(f"Righe: {rows} in "), (kind, outputs[kind])
+        assert f"\nRighe: {rows} in " in outputs[kind], (kind, outputs[kind])
     # The summary of the cases says how many wait for their case manager.
     assert "3 prese in carico aperte hanno un case manager da nominare" in outputs["cases"]
     assert "case manager" not in outputs["contacts"]
