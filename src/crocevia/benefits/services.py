@@ -329,9 +329,12 @@ class _Lookups:
         self.households = {
             h.external_id: h for h in Household.objects.filter(external_id__in=keys("household_id"))
         }
+        # The external id of a record merged into another stands for the survivor.
         self.persons = {
-            p.external_id: p
-            for p in Person.objects.filter(external_id__in=keys("applicant_external_id"))
+            p.external_id: p.merged_into or p
+            for p in Person.objects.filter(
+                external_id__in=keys("applicant_external_id")
+            ).select_related("merged_into")
         }
         self.comuni = {
             c.istat_code: c for c in Comune.objects.filter(istat_code__in=keys("comune_istat"))

@@ -722,7 +722,11 @@ class _CaseLookups:
     def person(self, key):
         from crocevia.people.models import Person
 
-        return self._get(self.persons, Person.objects.all(), external_id=key)
+        # The external id of a record merged into another stands for the survivor.
+        person = self._get(
+            self.persons, Person.objects.select_related("merged_into"), external_id=key
+        )
+        return person.merged_into if person is not None and person.merged_into_id else person
 
     def organisation(self, key):
         return self._get(self.organisations, Organisation.objects.all(), code=key)

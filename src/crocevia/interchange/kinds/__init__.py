@@ -324,12 +324,16 @@ def refuse_hidden_persons(items, scope, column: str) -> None:
         return
     from crocevia.people.models import Person
 
-    known = set(Person.objects.filter(external_id__in=keys).values_list("external_id", flat=True))
-    visible = set(
-        scope.persons().filter(external_id__in=known).values_list("external_id", flat=True)
-    )
+    # The external id of a record merged into another stands for the survivor.
+    known = {
+        key: into or pk
+        for key, pk, into in Person.objects.filter(external_id__in=keys).values_list(
+            "external_id", "pk", "merged_into"
+        )
+    }
+    visible = set(scope.persons().filter(pk__in=known.values()).values_list("pk", flat=True))
     for row, data in items:
-        if data[column] in known and data[column] not in visible:
+        if data[column] in known and known[data[column]] not in visible:
             out_of_scope(row, column, _("This external id belongs to a record outside your zone."))
 
 

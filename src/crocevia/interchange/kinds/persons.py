@@ -224,11 +224,14 @@ class Persons(Kind):
         scope = limited_scope(ctx)
         if scope is None:
             return
-        existing = dict(
-            Person.objects.filter(
+        # A merged record's row changes nothing (persons_import_bulk); its external id
+        # stands for the survivor, whose visibility decides.
+        existing = {
+            key: into or pk
+            for key, pk, into in Person.objects.filter(
                 external_id__in=[data["external_id"] for _row, data in items]
-            ).values_list("external_id", "pk")
-        )
+            ).values_list("external_id", "pk", "merged_into")
+        }
         visible = set(scope.persons().filter(pk__in=existing.values()).values_list("pk", flat=True))
         household_keys = {data["household_id"] for _row, data in items} - {""}
         households = set(
@@ -258,7 +261,10 @@ class Persons(Kind):
                 )
 
     def export_rows(self, *, list_separator=";", scope=None):
-        persons = Person.objects.select_related("comune", "household")
+        # Live records only: a merged record is part of its survivor's history, not a person.
+        persons = Person.objects.filter(merged_into__isnull=True).select_related(
+            "comune", "household"
+        )
         if scope is not None and scope.limited:
             persons = persons.filter(pk__in=scope.persons().values("pk"))
         for key, p in in_key_order(persons, "external_id", PERSON_PREFIX):
