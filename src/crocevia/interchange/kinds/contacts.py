@@ -110,7 +110,13 @@ class Contacts(Kind):
         keys = {data["person_external_id"] for _row, data in items} - persons.keys()
         if len(persons) + len(keys) > PERSON_CACHE_SIZE:
             persons.clear()
-        persons.update(select_any(Person, ["external_id", "id"], "external_id", keys))
+        # The external id of a record merged into another stands for the survivor.
+        persons.update(
+            (key, into or pk)
+            for key, pk, into in select_any(
+                Person, ["external_id", "id", "merged_into_id"], "external_id", keys
+            )
+        )
         for row, data in items:
             data["person_id"] = persons.get(data["person_external_id"])
             if data["person_id"] is None:
