@@ -227,7 +227,13 @@ def person_merge(
     for old in (keep_code, gone_code):
         if old and old != final:
             PersonAlias.objects.get_or_create(person=keep, kind=PersonAlias.Kind.MERGED, value=old)
-    PersonAlias.objects.filter(person=keep, kind=PersonAlias.Kind.HELD, value=final).delete()
+    # A code held back because another record had it is the survivor's own now, whichever
+    # of the two codes the survivor keeps.
+    PersonAlias.objects.filter(
+        person=keep,
+        kind=PersonAlias.Kind.HELD,
+        value__in=[c for c in (final, keep_code, gone_code) if c],
+    ).delete()
     if gone.household_id and not keep.household_id:
         keep.household_id = gone.household_id
         keep.household_relationship = gone.household_relationship

@@ -345,6 +345,40 @@ def test_a_pair_with_the_same_code_cannot_be_marked_different_persons(actors, lo
     assert pair.status == DuplicatePair.Status.OPEN
 
 
+@pytest.mark.parametrize("code_from", ["a", "b"])
+def test_a_pair_with_the_same_code_merges_and_the_code_is_the_survivors(actors, login, code_from):
+    holder = PersonFactory(
+        created_by_organisation=actors.sds, codice_fiscale=AWA_CF, given_names="Awa"
+    )
+    other = PersonFactory(created_by_organisation=actors.sds, given_names="Awa")
+    PersonAlias.objects.create(person=other, kind="held_cf", value=AWA_CF)
+    pair = DuplicatePair.objects.create(person_a=holder, person_b=other, reason="same_code")
+    client = login(actors.coordinator)
+    form = client.get(reverse("people:duplicate", args=[pair.pk])).context["form"]
+    data = {
+        "survivor": "b",  # the record that held the code back stays
+        "version_a": holder.version,
+        "version_b": other.version,
+        "confirm": "on",
+    }
+    data |= {f"take_{name}": "b" for name in form.differences}
+    data["take_codice_fiscale"] = code_from
+    response = client.post(reverse("people:duplicate", args=[pair.pk]), data)
+    assert response.status_code == 302
+    other.refresh_from_db()
+    holder.refresh_from_db()
+    assert holder.merged_into_id == other.pk
+    # The code is the survivor's either way: as its code, or as the code of a record
+    # merged into it; it no longer holds it back for another.
+    assert not PersonAlias.objects.filter(kind="held_cf").exists()
+    if code_from == "a":
+        assert other.codice_fiscale == AWA_CF
+        assert not PersonAlias.objects.filter(kind="merged_cf").exists()
+    else:
+        assert other.codice_fiscale == ""
+        assert PersonAlias.objects.get(kind="merged_cf").person_id == other.pk
+
+
 # --- the tombstone --------------------------------------------------------------------------
 
 
