@@ -430,7 +430,7 @@ def _merge_form(pair: DuplicatePair, data=None) -> PersonMergeForm:
     return form
 
 
-def _merge_context(request, pair: DuplicatePair, form: PersonMergeForm) -> dict:
+def _merge_context(pair: DuplicatePair, form: PersonMergeForm) -> dict:
     first, second = pair.person_a, pair.person_b
     counts = form.history
     history = []
@@ -526,7 +526,7 @@ def duplicate_pair(request, pk):
                 return redirect("people:detail", pk=kept.pk)
     else:
         form = _merge_form(pair)
-    return render(request, "people/duplicate_pair.html", _merge_context(request, pair, form))
+    return render(request, "people/duplicate_pair.html", _merge_context(pair, form))
 
 
 @require_POST
