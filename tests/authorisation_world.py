@@ -37,7 +37,7 @@ from crocevia.interventions.services import intervention_add
 from crocevia.network.models import Agreement, CasePart
 from crocevia.network.services import PartySpec, agreement_create
 from crocevia.people import services as people_services
-from crocevia.people.models import Relationship
+from crocevia.people.models import DuplicatePair, Relationship
 from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
 from crocevia.programmes import services as programme_services
 
@@ -45,10 +45,23 @@ from crocevia.programmes import services as programme_services
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 # (family name, given names) of the persons of each side: [0] has the case, the contact,
-# the referral; [1] shares their household; [2] has a case waiting for pre-assessment.
+# the referral; [1] shares their household; [2] has a case waiting for pre-assessment;
+# [3] and [4] are one man registered twice (a pair of the duplicates queue).
 NAMES = {
-    "mine": [("Ndiaye", "Fatoumata"), ("Ndiaye", "Ousmane"), ("Balde", "Mariama")],
-    "other": [("Traore", "Kadiatou"), ("Traore", "Sekou"), ("Kouyate", "Binta")],
+    "mine": [
+        ("Ndiaye", "Fatoumata"),
+        ("Ndiaye", "Ousmane"),
+        ("Balde", "Mariama"),
+        ("Diallo", "Mamadou"),
+        ("Diallo", "Mamadu"),
+    ],
+    "other": [
+        ("Traore", "Kadiatou"),
+        ("Traore", "Sekou"),
+        ("Kouyate", "Binta"),
+        ("Keita", "Boubacar"),
+        ("Keita", "Bubakar"),
+    ],
 }
 
 ROLES = [
@@ -91,6 +104,7 @@ class Side:
     budget_action: object
     agreement: object
     job: object
+    pair: object  # a pair of possible duplicates (two records of one man)
 
 
 @dataclasses.dataclass
@@ -282,6 +296,33 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         status=ImportJob.Status.DONE,
         file_name="persone.csv",
     )
+    # One man registered twice at the desk (confirmed as "a different person"): the pair
+    # waits in the duplicates queue.
+    twins = [
+        people_services.person_create(
+            actor=cast.desk_operator,
+            data={
+                "family_name": family,
+                "given_names": given,
+                "sex": "M",
+                "birth_date": datetime.date(1991, 2, 3),
+                "citizenship": "GN",
+                "birth_country": "GN",
+                "codice_fiscale": "",
+                "comune": None,
+                "phone": "",
+                "email": "",
+                "languages": [],
+                "needs_mediator": False,
+                "permit_type": "",
+                "permit_expires_on": None,
+            },
+            organisation=cast.sds,
+            confirmed_distinct=True,
+        )
+        for family, given in names[3:5]
+    ]
+    pair = DuplicatePair.objects.get(person_a=twins[0], person_b=twins[1])
     return Side(
         zone=cast.zone,
         organisation=cast.sds,
@@ -302,6 +343,7 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         budget_action=budget_action,
         agreement=agreement,
         job=job,
+        pair=pair,
     )
 
 

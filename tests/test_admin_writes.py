@@ -41,7 +41,7 @@ from crocevia.desk.models import DeskService, LanguageNeed
 from crocevia.desk.services import contact_record
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Agreement, Comune, Desk
-from crocevia.people.models import Consent, Household
+from crocevia.people.models import Consent, DuplicatePair, Household, PersonAlias
 from crocevia.reporting.models import PatronDay
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -91,6 +91,16 @@ MAKERS = {
     ),
     "people.person": lambda a: PersonFactory(created_by_organisation=a.sds),
     "people.household": lambda a: Household.objects.create(),
+    "people.personalias": lambda a: PersonAlias.objects.create(
+        person=PersonFactory(created_by_organisation=a.sds),
+        kind=PersonAlias.Kind.PROVISIONAL,
+        value="12345670509",
+    ),
+    "people.duplicatepair": lambda a: DuplicatePair.objects.create(
+        person_a=PersonFactory(created_by_organisation=a.sds),
+        person_b=PersonFactory(created_by_organisation=a.sds),
+        reason=DuplicatePair.Reason.SIMILAR_NAME,
+    ),
     "people.consent": lambda a: Consent.objects.create(
         person=PersonFactory(created_by_organisation=a.sds),
         scope=Consent.Scope.NETWORK_SHARING,

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "crocevia.accounts.middleware.TwoFactorEnrolmentMiddleware",
+    # A page of a record merged into another redirects to the survivor's (people.access).
+    "crocevia.people.middleware.MergedPersonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: what the access functions record is written once the view has answered.
     "crocevia.audit.middleware.AccessEventsMiddleware",

@@ -10,6 +10,8 @@ from crocevia.cases.models import Meeting, Stage
 from crocevia.cases.tests.factories import make_case
 from crocevia.core.testing import PASSWORD
 from crocevia.desk.referrals import referral_send
+from crocevia.people.models import DuplicatePair
+from crocevia.people.services import person_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +47,36 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         items={case.pk: {"minutes": "Discusso il progetto", "decisions": "Attivare un tirocinio"}},
     )
 
+    # One man registered twice (a pair of the duplicates queue), his records differing.
+    twins = [
+        person_create(
+            actor=actors.desk_operator,
+            data={
+                "family_name": "Ahmed",
+                "given_names": given,
+                "sex": "M",
+                "birth_date": datetime.date(1988, 3, 14),
+                "citizenship": "MA",
+                "birth_country": "MA",
+                "codice_fiscale": "",
+                "comune": None,
+                "phone": phone,
+                "email": "",
+                "languages": ["ar"],
+                "needs_mediator": False,
+                "permit_type": "",
+                "permit_expires_on": None,
+            },
+            confirmed_distinct=True,
+        )
+        for given, phone in (("Mohamed", "333 1234567"), ("Mohammed", ""))
+    ]
+    pair = DuplicatePair.objects.get(person_a=twins[0], person_b=twins[1])
+
     _login(page, "coordinatore")
     for url in [
+        reverse("people:duplicates"),
+        reverse("people:duplicate", args=[pair.pk]),
         reverse("home"),
         reverse("cases:followup_my_cases"),
         reverse("cases:followup_zone_cases"),

@@ -43,9 +43,13 @@ def period_bounds(start: datetime.date | None, end: datetime.date | None):
     return low, high
 
 
-def events_for_person(person, *, start=None, end=None):
-    """The person's events in the period, newest first (a queryset)."""
-    events = AuditEvent.objects.filter(person=person)
+def events_for_person(person, *, start=None, end=None, merged_ids=()):
+    """The person's events in the period, newest first (a queryset).
+
+    `merged_ids`: the records merged into the person (people.duplicates.merged_ids),
+    whose events are the person's history too: the report covers them.
+    """
+    events = AuditEvent.objects.filter(person_id__in=[person.pk, *merged_ids])
     low, high = period_bounds(start, end)
     if low:
         events = events.filter(at__gte=low)
@@ -123,10 +127,14 @@ class Row:
     organisations_today: bool  # not recorded on the event: the actor's organisations today
     changes: list
     values_shown: bool = False  # old and new values, or only the names of the fields
+    # The id of the record merged into the person on which the event was recorded (None:
+    # recorded on the person's own record).
+    merged_record: int | None = None
 
 
-def rows(events) -> list[Row]:
-    """Report rows for `events` (with actor selected); one query for the older ones."""
+def rows(events, *, person=None) -> list[Row]:
+    """Report rows for `events` (with actor selected); one query for the older ones.
+    `person`: the report's person, whose merged records' events are marked as such."""
     events = list(events)
     missing = {e.actor_id for e in events if e.actor_id and not e.actor_organisations}
     today = _current_organisations(missing) if missing else {}
@@ -142,6 +150,9 @@ def rows(events) -> list[Row]:
                 organisations_today=fallback and bool(today.get(event.actor_id)),
                 changes=changed_fields(event),
                 values_shown=event.object_type in VALUES_SHOWN,
+                merged_record=event.person_id
+                if person is not None and event.person_id != person.pk
+                else None,
             )
         )
     return result
@@ -191,16 +202,17 @@ def summary(events) -> list[SummaryLine]:
     return lines
 
 
-def report_pdf(person, *, start, end, user) -> bytes:
-    """The printable access report (PDF, WeasyPrint), in the site's language."""
+def report_pdf(person, *, start, end, user, merged_ids=()) -> bytes:
+    """The printable access report (PDF, WeasyPrint), in the site's language; it covers
+    the records merged into the person (`merged_ids`), as events_for_person."""
     from django.conf import settings
     from django.template.loader import render_to_string
     from django.utils import translation
     from weasyprint import HTML  # heavy import, only when printing
 
-    events = events_for_person(person, start=start, end=end)
+    events = events_for_person(person, start=start, end=end, merged_ids=merged_ids)
     with translation.override(settings.LANGUAGE_CODE):
-        listed = rows(events[:PRINT_LIMIT])
+        listed = rows(events[:PRINT_LIMIT], person=person)
         html = render_to_string(
             "people/audit_report.html",
             {
@@ -214,6 +226,7 @@ def report_pdf(person, *, start, end, user) -> bytes:
                 "printed_by": user,
                 "printed_at": timezone.localtime(),
                 "any_today": any(r.organisations_today for r in listed),
+                "merged_ids": list(merged_ids),
             },
         )
     return HTML(string=html, base_url=None).write_pdf()

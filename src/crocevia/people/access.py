@@ -5,6 +5,7 @@ the person obtained, the members of their household shown, the persons a search 
 """
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -16,18 +17,49 @@ from crocevia.audit.recording import (
     record_persons_shown,
 )
 
-from .models import Household, Person
-from .selectors import SEARCH_LIMIT, persons_editable_by, persons_visible_to, search_persons
+from .models import DuplicatePair, Household, Person
+from .selectors import (
+    SEARCH_LIMIT,
+    can_merge_persons,
+    duplicate_pairs_visible_to,
+    persons_editable_by,
+    persons_visible_to,
+    search_persons,
+)
+
+# The note of the access events of the two records a coordinator compares before a merge.
+NOTE_MERGE_CHECK = "duplicate check"
+# Pairs per page of the duplicates queue.
+DUPLICATES_PER_PAGE = 50
+
+
+class PersonMerged(Exception):
+    """The record asked for was merged into `survivor`, which the user may see: the page
+    is the survivor's (people.middleware.MergedPersonMiddleware redirects there)."""
+
+    def __init__(self, merged_pk: int, survivor: Person):
+        super().__init__(f"Person {merged_pk} was merged into {survivor.pk}.")
+        self.merged_pk = merged_pk
+        self.survivor = survivor
 
 
 def get_person_for(user, pk, *, write: bool = False, note: str = "") -> Person:
     """The person `pk` if `user` may see it (404 otherwise); 403 if they may not change it.
 
-    Records the access (`note`: what the page does with it, e.g. "access report").
+    Records the access (`note`: what the page does with it, e.g. "access report"). A
+    record merged into another raises PersonMerged when the user may see the survivor
+    (the page redirects to it), 404 otherwise, as for any person they may not see.
     """
     try:
         person = persons_visible_to(user).select_related("comune", "household").get(pk=pk)
     except (Person.DoesNotExist, ValueError, TypeError):
+        # A merged record: the live record it was merged into (person_merge keeps one level:
+        # the records merged into a record that is merged in turn follow it).
+        survivor = None
+        if str(pk).isdigit():
+            survivor = persons_visible_to(user).filter(merged_records__pk=pk).first()
+        if survivor is not None:
+            raise PersonMerged(int(pk), survivor) from None
         raise Http404(_("Person not found.")) from None
     if write and not persons_editable_by(user).filter(pk=person.pk).exists():
         raise PermissionDenied(_("You may not change this person."))
@@ -104,3 +136,60 @@ def visible_candidates_for(user, candidates: list[Person]) -> tuple[list[Person]
     visible = [c for c in candidates if c.pk in visible_ids]
     record_persons_shown(actor=user, person_ids=[c.pk for c in visible], note=NOTE_DUPLICATES)
     return visible, len(candidates) - len(visible)
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def duplicate_pairs_page_for(user, *, reason: str = "", page_number=None) -> Page:
+    """A page of the open pairs `user` checks (404 for anyone who checks none), the persons
+    of its pairs recorded as shown."""
+    if not can_merge_persons(user):
+        raise Http404(_("Page not found."))
+    pairs = duplicate_pairs_visible_to(user, reason=reason).select_related("person_a", "person_b")
+    page = Paginator(pairs, DUPLICATES_PER_PAGE).get_page(page_number)
+    record_persons_shown(
+        actor=user,
+        person_ids=[pk for pair in page.object_list for pk in (pair.person_a_id, pair.person_b_id)],
+        note=NOTE_DUPLICATES,
+    )
+    return page
+
+
+def open_duplicates_count_for(user) -> int | None:
+    """How many open pairs `user` checks (a number, no one named); None for anyone who
+    checks none (no query)."""
+    if not can_merge_persons(user):
+        return None
+    return duplicate_pairs_visible_to(user).count()
+
+
+def get_pair_for(user, pk) -> DuplicatePair:
+    """The pair `pk` if `user` checks duplicates and may see both its persons (404
+    otherwise), the two records recorded as viewed (the page shows them side by side)."""
+    if not can_merge_persons(user):
+        raise Http404(_("Page not found."))
+    pair = DuplicatePair.objects.filter(pk=pk).select_related("decided_by").first()
+    if pair is None:
+        raise Http404(_("Page not found."))
+    persons = (
+        persons_visible_to(user)
+        .select_related("comune", "household")
+        .in_bulk([pair.person_a_id, pair.person_b_id])
+    )
+    if len(persons) != 2:
+        raise Http404(_("Page not found."))
+    pair.person_a, pair.person_b = persons[pair.person_a_id], persons[pair.person_b_id]
+    for person in (pair.person_a, pair.person_b):
+        record_access(actor=user, instance=person, person_id=person.pk, note=NOTE_MERGE_CHECK)
+    return pair
+
+
+def code_owner_for(user, owner_pk) -> Person | None:
+    """The person who holds a codice fiscale someone tried to register again, if `user`
+    may see them (recorded as shown, like a suspected duplicate); None otherwise: the form
+    then says the code is taken without naming anyone."""
+    owner = persons_visible_to(user).filter(pk=owner_pk).first()
+    if owner is not None:
+        record_persons_shown(actor=user, person_ids=[owner.pk], note=NOTE_DUPLICATES)
+    return owner

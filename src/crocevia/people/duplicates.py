@@ -11,10 +11,12 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.sensitive import redact
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.countries import country_code
 
@@ -81,7 +83,9 @@ def merge_problems(survivor: Person, merged: Person) -> list[str]:
         return [_("A record cannot be merged with itself.")]
     if survivor.is_merged or merged.is_merged:
         return [_("One of the two records has been merged into another already.")]
-    open_cases = defaultdict(set)
+    # A person has one open case at a time (cases.services opens no second one): two
+    # records with an open case each would make a person with two.
+    open_cases = defaultdict(set)  # record -> organisations where it has an open case
     for rel in _moved_relations():
         model = rel.related_model
         if model._meta.label_lower != "cases.case":
@@ -89,15 +93,27 @@ def merge_problems(survivor: Person, merged: Person) -> list[str]:
         for person_id, organisation in model._default_manager.filter(
             **{f"{rel.field.name}__in": [survivor.pk, merged.pk]}, closed_on__isnull=True
         ).values_list(rel.field.attname, "organisation__name"):
-            open_cases[organisation].add(person_id)
-    for organisation, persons in sorted(open_cases.items()):
-        if len(persons) == 2:
+            open_cases[person_id].add(organisation)
+    if len(open_cases) == 2:
+        shared = open_cases[survivor.pk] & open_cases[merged.pk]
+        for organisation in sorted(shared):
             problems.append(
                 _(
                     "Both records have an open case at %(organisation)s: close or merge the "
                     "cases first."
                 )
                 % {"organisation": organisation}
+            )
+        if not shared:
+            problems.append(
+                _(
+                    "Both records have an open case (at %(first)s and at %(second)s), and a "
+                    "person has one open case at a time: close one of the two cases first."
+                )
+                % {
+                    "first": ", ".join(sorted(open_cases[survivor.pk])),
+                    "second": ", ".join(sorted(open_cases[merged.pk])),
+                }
             )
     if (
         survivor.household_id
@@ -193,7 +209,9 @@ def person_merge(
             alias.save(update_fields=["person"])
 
     data = {f: _value(gone if f in take_from_merged else keep, f) for f in MERGE_FIELDS}
+    # The codes as they were read (both records' codes were cleared above).
     chosen = gone_code if "codice_fiscale" in take_from_merged else keep_code
+    data["codice_fiscale"] = chosen
     for issued in PersonAlias.objects.filter(person=keep, kind=PersonAlias.Kind.ISSUED):
         if canonical_codice_fiscale(issued.value) == chosen:
             data["codice_fiscale"] = issued.value  # as issued: the alias is kept
@@ -209,7 +227,13 @@ def person_merge(
     for old in (keep_code, gone_code):
         if old and old != final:
             PersonAlias.objects.get_or_create(person=keep, kind=PersonAlias.Kind.MERGED, value=old)
-    PersonAlias.objects.filter(person=keep, kind=PersonAlias.Kind.HELD, value=final).delete()
+    # A code held back because another record had it is the survivor's own now, whichever
+    # of the two codes the survivor keeps.
+    PersonAlias.objects.filter(
+        person=keep,
+        kind=PersonAlias.Kind.HELD,
+        value__in=[c for c in (final, keep_code, gone_code) if c],
+    ).delete()
     if gone.household_id and not keep.household_id:
         keep.household_id = gone.household_id
         keep.household_relationship = gone.household_relationship
@@ -262,7 +286,9 @@ def person_merge(
 
     changes = diff(before, snapshot(keep, AUDITED_PERSON_FIELDS))
     changes["merged_person"] = [None, gone.pk]
-    changes["merged_record"] = [gone_before, None]
+    # The merged record as it was, its sensitive fields recorded as "changed" only (the
+    # trail redacts the top level of an event's changes, not a record nested in them).
+    changes["merged_record"] = [redact(Person._meta.label_lower, gone_before), None]
     changes["moved"] = [None, moved]
     audit_change(
         actor=actor,
@@ -277,6 +303,38 @@ def person_merge(
     survivor.refresh_from_db()
     merged.refresh_from_db()
     return keep
+
+
+def history_counts(pks) -> dict[int, dict[str, int]]:
+    """{pk: {model label: rows}}: what each record holds that a merge moves (contacts,
+    cases, consents..., records merged into it earlier as "people.person"). One query."""
+    relations = _moved_relations()
+    counts = {}
+    for n, rel in enumerate(relations):
+        rows = (
+            rel.related_model._default_manager.filter(**{rel.field.name: OuterRef("pk")})
+            .order_by()
+            .values(rel.field.name)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        counts[f"n{n}"] = Coalesce(Subquery(rows), 0)
+    result = {}
+    for row in Person.objects.filter(pk__in=list(pks)).values("pk", **counts):
+        result[row["pk"]] = {
+            rel.related_model._meta.label_lower: row[f"n{n}"] for n, rel in enumerate(relations)
+        }
+    return result
+
+
+def suggested_survivor(first: Person, second: Person, counts: dict) -> Person:
+    """The record a merge should keep, unless the coordinator chooses: the one with more
+    history (history_counts), else the one registered first."""
+
+    def weight(person):
+        return (-sum(counts.get(person.pk, {}).values()), person.created_at, person.pk)
+
+    return min((first, second), key=weight)
 
 
 def merged_ids(person: Person) -> list[int]:

@@ -14,7 +14,7 @@ from crocevia.core.forms import (
 )
 from crocevia.network.models import Comune
 
-from .models import Consent, Person, Relationship
+from .models import Consent, DuplicatePair, Person, Relationship
 from .services import PERSON_FIELDS
 from .validators import check_codice_fiscale, language_choices
 
@@ -136,3 +136,73 @@ class HouseholdMemberForm(StyledFormMixin, forms.Form):
         choices=[("", "---------")]
         + [c for c in Relationship.choices if c[0] != Relationship.REFERENCE],
     )
+
+
+class DuplicateFilterForm(StyledFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        required=False,
+        choices=[("", _("Every reason")), *DuplicatePair.Reason.choices],
+    )
+
+
+class PersonMergeForm(StyledFormMixin, forms.Form):
+    """The coordinator's choices for the merge of a pair: which record survives, the value
+    each differing field keeps (from record "a" or "b" of the pair), and the versions
+    both records had when they were compared (optimistic locking)."""
+
+    SIDES = ("a", "b")
+
+    survivor = forms.ChoiceField(label=_("Record that stays"), widget=forms.RadioSelect)
+    version_a = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version_b = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    confirm = forms.BooleanField(
+        label=_("I have checked that the two records are the same person"),
+        error_messages={"required": _("Confirm that the two records are the same person.")},
+    )
+
+    def __init__(self, *args, persons, labels, differences, values, initial_side="a", **kwargs):
+        """`persons`: the pair's records (a, b); `labels`: how each record is named in the
+        survivor choice; `differences`: the fields whose values differ; `values`: {field:
+        (display of a, display of b)}, the radios' labels ("" for no value)."""
+        first, second = persons
+        kwargs.setdefault(
+            "initial",
+            {"survivor": initial_side, "version_a": first.version, "version_b": second.version},
+        )
+        super().__init__(*args, **kwargs)
+        self.persons = dict(zip(self.SIDES, persons, strict=True))
+        self.differences = list(differences)
+        self.fields["survivor"].choices = list(zip(self.SIDES, labels, strict=True))
+        for name in self.differences:
+            shown = values[name]
+            # The survivor's value unless it is empty and the other record has one.
+            side = initial_side
+            if not shown[self.SIDES.index(side)] and shown[1 - self.SIDES.index(side)]:
+                side = self.SIDES[1 - self.SIDES.index(side)]
+            self.fields[f"take_{name}"] = forms.ChoiceField(
+                label=Person._meta.get_field(name).verbose_name,
+                choices=[(s, text or "–") for s, text in zip(self.SIDES, shown, strict=True)],
+                widget=forms.RadioSelect,
+                initial=side,
+            )
+
+    def take_field(self, name):
+        return self[f"take_{name}"]
+
+    def survivor_and_merged(self) -> tuple[Person, Person]:
+        side = self.cleaned_data["survivor"]
+        other = self.SIDES[1 - self.SIDES.index(side)]
+        return self.persons[side], self.persons[other]
+
+    def take_from_merged(self) -> list[str]:
+        """The fields whose value the survivor takes from the merged record."""
+        side = self.cleaned_data["survivor"]
+        return [name for name in self.differences if self.cleaned_data[f"take_{name}"] != side]
+
+    def expected_versions(self) -> tuple[int, int]:
+        """(survivor's, merged record's) versions as they were compared."""
+        versions = {"a": self.cleaned_data["version_a"], "b": self.cleaned_data["version_b"]}
+        side = self.cleaned_data["survivor"]
+        other = self.SIDES[1 - self.SIDES.index(side)]
+        return versions[side], versions[other]

@@ -16,8 +16,14 @@ from crocevia.accounts.selectors import (
 )
 from crocevia.core.text import fold
 
-from .models import Person, PersonAlias
+from .models import DuplicatePair, Person, PersonAlias
 from .validators import canonical_codice_fiscale, canonical_prefix, check_codice_fiscale
+
+
+def live_persons() -> QuerySet[Person]:
+    """Every record that stands for a person: not one merged into another (a tombstone,
+    people.duplicates.person_merge, is reached only through the record it redirects to)."""
+    return Person.objects.filter(merged_into__isnull=True)
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -28,12 +34,13 @@ def persons_visible_to(user) -> QuerySet[Person]:
     also sees the persons referred to it (a referral shares the person's data, with
     consent) unless it refused them; a case team member sees the person of that case;
     a zone coordinator sees those of every organisation of the zone; monitoring officers
-    see no one by name; administrators see everyone.
+    see no one by name; administrators see everyone. Never a record merged into another
+    (its contacts, cases and referrals are the survivor's now).
     """
     if not user.is_authenticated or not user.is_active:
         return Person.objects.none()
     if user.is_superuser:
-        return Person.objects.all()
+        return live_persons()
     if is_monitoring_only(user):
         return Person.objects.none()
     from crocevia.cases.models import TeamMember
@@ -57,7 +64,7 @@ def persons_visible_to(user) -> QuerySet[Person]:
             case__person_id=OuterRef("pk"), user=user, removed_on__isnull=True
         )
     )
-    return Person.objects.filter(registered | seen_at_desk | referred_to_us | on_a_team)
+    return live_persons().filter(registered | seen_at_desk | referred_to_us | on_a_team)
 
 
 def persons_of_zones(zone_ids) -> QuerySet[Person]:
@@ -77,7 +84,7 @@ def persons_of_zones(zone_ids) -> QuerySet[Person]:
         Contact.objects.filter(desk__organisation__zone_id__in=zone_ids, person_id=OuterRef("pk"))
     )
     with_a_case = Exists(Case.objects.filter(zone_id__in=zone_ids, person_id=OuterRef("pk")))
-    return Person.objects.filter(
+    return live_persons().filter(
         Q(created_by_organisation__zone_id__in=zone_ids) | contacted | with_a_case
     )
 
@@ -99,6 +106,30 @@ def persons_by_external_id(keys) -> dict[str, Person]:
 def persons_editable_by(user) -> QuerySet[Person]:
     """Everyone an operator can see they can also correct (the registry is shared)."""
     return persons_visible_to(user)
+
+
+def can_merge_persons(user) -> bool:
+    """Administrators and zone coordinators check the possible duplicates and merge them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(coordinated_zone_ids(user))
+
+
+def duplicate_pairs_visible_to(user, *, reason: str = "") -> QuerySet[DuplicatePair]:
+    """The open pairs of possible duplicates `user` checks, newest first: an administrator
+    every pair, a coordinator those whose two persons they both see (persons_visible_to);
+    no one else any. `reason`: only the pairs found for that reason."""
+    if not can_merge_persons(user):
+        return DuplicatePair.objects.none()
+    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
+    if reason:
+        pairs = pairs.filter(reason=reason)
+    if user.is_superuser:
+        pairs = pairs.filter(person_a__merged_into__isnull=True, person_b__merged_into__isnull=True)
+    else:
+        visible = persons_visible_to(user).values("pk")
+        pairs = pairs.filter(person_a__in=visible, person_b__in=visible)
+    return pairs.order_by("-found_at", "-id")
 
 
 _CF16 = re.compile(

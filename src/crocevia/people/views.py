@@ -1,12 +1,15 @@
 """Views of the registry: access -> form -> service -> redirect or partial."""
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,9 +20,12 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.desk.referral_selectors import referrals_for_person
 from crocevia.desk.selectors import contacts_for_person
 
-from . import services
+from . import duplicates, services
 from .access import (
+    code_owner_for,
+    duplicate_pairs_page_for,
     get_household_for,
+    get_pair_for,
     get_person_for,
     household_candidates_for,
     household_members_for,
@@ -29,11 +35,13 @@ from .access import (
 from .forms import (
     ConsentForm,
     ConsentWithdrawForm,
+    DuplicateFilterForm,
     HouseholdMemberForm,
     PersonCreateForm,
     PersonEditForm,
+    PersonMergeForm,
 )
-from .models import Person
+from .models import DuplicatePair, Person, PersonAlias
 from .selectors import parse_person_query
 from .validators import language_name
 
@@ -105,8 +113,18 @@ def person_create(request):
         duplicates_suspected=suspected,
         visible_duplicates=visible_duplicates,
         hidden_duplicates=hidden_duplicates,
+        code_taken=_code_taken(request, form),
     )
     return render(request, "people/create.html", context)
+
+
+def _code_taken(request, form) -> dict | None:
+    """The codice fiscale typed belongs to another person (services.code_taken_error):
+    that person, if the user may see them (else None: the code is taken, by no one named)."""
+    for error in form.errors.as_data().get("codice_fiscale", []):
+        if error.code == "cf_taken":
+            return {"owner": code_owner_for(request.user, (error.params or {}).get("person_id"))}
+    return None
 
 
 def _household_context(request, person: Person) -> dict:
@@ -119,6 +137,10 @@ def _detail_context(request, person: Person, **forms) -> dict:
     return {
         **_household_context(request, person),
         "person": person,
+        "aliases": list(person.aliases.all()),
+        "merged_records": list(
+            person.merged_records.order_by("merged_at", "pk").only("pk", "external_id", "merged_at")
+        ),
         "languages": person_languages(person),
         "consents": list(person.consents.select_related("collected_by")),
         "contacts": contacts_for_person(request.user, person),
@@ -194,7 +216,8 @@ def _audit_report_access(request, pk, *, note: str):
 def person_audit(request, pk):
     """Who viewed or changed the person's data, when, from which organisation."""
     person, form, start, end = _audit_report_access(request, pk, note="access report")
-    events = audit_report.events_for_person(person, start=start, end=end)
+    merged = duplicates.merged_ids(person)
+    events = audit_report.events_for_person(person, start=start, end=end, merged_ids=merged)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     context = {
         "person": person,
@@ -202,7 +225,8 @@ def person_audit(request, pk):
         "start": start,
         "end": end,
         "page": page,
-        "rows": audit_report.rows(page.object_list),
+        "rows": audit_report.rows(page.object_list, person=person),
+        "merged_ids": merged,
         "summary": audit_report.summary(events),
         "period_query": urlencode({k: v for k in ("dal", "al") if (v := request.GET.get(k))}),
     }
@@ -213,7 +237,13 @@ def person_audit(request, pk):
 def person_audit_pdf(request, pk):
     """The access report as a PDF, for a data-subject request."""
     person, _form, start, end = _audit_report_access(request, pk, note="access report pdf")
-    pdf = audit_report.report_pdf(person, start=start, end=end, user=request.user)
+    pdf = audit_report.report_pdf(
+        person,
+        start=start,
+        end=end,
+        user=request.user,
+        merged_ids=duplicates.merged_ids(person),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="registro-accessi-{person.pk}.pdf"'
     return response
@@ -342,3 +372,173 @@ def consent_withdraw(request, pk, consent_pk):
     else:
         messages.error(request, _("Enter the date of withdrawal."))
     return redirect(reverse("people:detail", args=[person.pk]) + "#consents")
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+@require_GET
+def duplicates_queue(request):
+    """The open pairs of possible duplicates, for coordinators and administrators."""
+    form = DuplicateFilterForm(request.GET or None)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    page = duplicate_pairs_page_for(
+        request.user, reason=reason, page_number=request.GET.get("page")
+    )
+    query = urlencode({"reason": reason}) if reason else ""
+    return render(request, "people/duplicates.html", {"form": form, "page": page, "query": query})
+
+
+def _shown(person: Person, name: str) -> str:
+    """A registry value as the compare page shows it ("" for none)."""
+    value = getattr(person, name)
+    if name in ("sex", "permit_type"):
+        return getattr(person, f"get_{name}_display")() if value else ""
+    if name in ("citizenship", "birth_country"):
+        return value.name if value else ""
+    if name == "languages":
+        return ", ".join(person_languages(person))
+    if name == "needs_mediator":
+        return _("yes") if value else _("no")
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "isoformat"):
+        return date_format(value, "d/m/Y")
+    return str(value)
+
+
+def _merge_form(pair: DuplicatePair, data=None) -> PersonMergeForm:
+    first, second = pair.person_a, pair.person_b
+    counts = duplicates.history_counts([first.pk, second.pk])
+    suggested = duplicates.suggested_survivor(first, second, counts)
+    values = {name: (_shown(first, name), _shown(second, name)) for name in duplicates.MERGE_FIELDS}
+    labels = [
+        _("Record n. %(number)s, registered on %(date)s")
+        % {"number": p.pk, "date": date_format(p.created_at, "d/m/Y")}
+        for p in (first, second)
+    ]
+    form = PersonMergeForm(
+        data,
+        persons=(first, second),
+        labels=labels,
+        differences=duplicates.merge_differences(first, second),
+        values=values,
+        initial_side="a" if suggested.pk == first.pk else "b",
+    )
+    form.history = counts
+    form.values = values
+    return form
+
+
+def _merge_context(pair: DuplicatePair, form: PersonMergeForm) -> dict:
+    first, second = pair.person_a, pair.person_b
+    counts = form.history
+    history = []
+    for label in counts.get(first.pk, {}):
+        if label == "people.person":
+            name = _("Records merged into it earlier")
+        else:
+            name = capfirst(apps.get_model(label)._meta.verbose_name_plural)
+        history.append((name, counts[first.pk][label], counts[second.pk][label]))
+    fields = []
+    for name in duplicates.MERGE_FIELDS:
+        fields.append(
+            {
+                "label": Person._meta.get_field(name).verbose_name,
+                "a": form.values[name][0],
+                "b": form.values[name][1],
+                "choice": form[f"take_{name}"] if f"take_{name}" in form.fields else None,
+            }
+        )
+    aliases = {first.pk: [], second.pk: []}
+    for alias in PersonAlias.objects.filter(person__in=[first, second]):
+        aliases[alias.person_id].append(alias)
+    return {
+        "pair": pair,
+        "form": form,
+        "fields": fields,
+        "history": history,
+        "aliases": (aliases[first.pk], aliases[second.pk]),
+        "problems": duplicates.merge_problems(first, second)
+        if pair.status == DuplicatePair.Status.OPEN
+        else [],
+        "is_open": pair.status == DuplicatePair.Status.OPEN,
+    }
+
+
+def _merge_errors(exc: ValidationError) -> list[str]:
+    """The service's refusal as sentences (a field's error named by its label)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    sentences = []
+    for name, errors in exc.message_dict.items():
+        try:
+            label = Person._meta.get_field(name).verbose_name
+        except Exception:  # noqa: BLE001 - "__all__" or a key that is not a field
+            label = ""
+        for message in errors:
+            sentences.append(f"{capfirst(label)}: {message}" if label else message)
+    return sentences
+
+
+@require_http_methods(["GET", "POST"])
+def duplicate_pair(request, pk):
+    """Two records side by side: merge them (the coordinator picks the surviving values)
+    or record that they are different persons."""
+    pair = get_pair_for(request.user, pk)
+    if request.method == "POST" and pair.status == DuplicatePair.Status.OPEN:
+        form = _merge_form(pair, request.POST)
+        if form.is_valid():
+            survivor, merged = form.survivor_and_merged()
+            try:
+                kept = duplicates.person_merge(
+                    actor=request.user,
+                    survivor=survivor,
+                    merged=merged,
+                    take_from_merged=form.take_from_merged(),
+                    expected_versions=form.expected_versions(),
+                )
+            except services.ConflictError:
+                # Compare again on fresh data: the versions are the current ones now.
+                data = request.POST.copy()
+                data["version_a"], data["version_b"] = pair.person_a.version, pair.person_b.version
+                form = _merge_form(pair, data)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Someone changed one of the two records while you were comparing "
+                        "them, so nothing was merged. Check the values below, which are the "
+                        "current ones, then confirm again."
+                    ),
+                )
+            except ValidationError as exc:
+                form.add_error(None, _merge_errors(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The two records have been merged into this one: contacts, cases and "
+                        "everything else of record n. %(merged)s are here now."
+                    )
+                    % {"merged": merged.pk},
+                )
+                return redirect("people:detail", pk=kept.pk)
+    else:
+        form = _merge_form(pair)
+    return render(request, "people/duplicate_pair.html", _merge_context(pair, form))
+
+
+@require_POST
+def duplicate_distinct(request, pk):
+    """The coordinator checked the pair: two different persons (it leaves the queue)."""
+    pair = get_pair_for(request.user, pk)
+    try:
+        duplicates.pair_mark_distinct(actor=request.user, pair=pair)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:duplicate", pk=pair.pk)
+    messages.success(
+        request, _("Recorded: the two records are different persons. The pair has left the list.")
+    )
+    return redirect("people:duplicates")

@@ -22,14 +22,19 @@ from crocevia.core.management.commands.demo import (
     PlanBuilder,
 )
 from crocevia.core.management.demo_cases import CaseBuilder
+from crocevia.core.management.demo_duplicates import DUPLICATE_PREFIX, registrations
 from crocevia.desk.models import Contact
 from crocevia.interventions.models import Intervention
 from crocevia.network.models import Comune, Desk, Organisation
-from crocevia.people.models import Consent, Household, Person
+from crocevia.people.duplicates import merge_problems, person_merge
+from crocevia.people.models import Consent, DuplicatePair, Household, Person
 from crocevia.plans.models import Plan
 
 SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
 SMALL_CASES = 14  # enough for every stage
+# The persons registered twice (demo_duplicates.py), and their case.
+DUPLICATES = registrations(sds="SDS-PI", cpi="CPI-PI")
+DUPLICATE_CASES = sum(1 for r in DUPLICATES if r.case_at)
 
 
 @pytest.fixture(autouse=True)
@@ -122,12 +127,14 @@ def test_demo_registers_persons_with_households_consents_and_a_year_of_contacts(
     run_demo()
     today = timezone.localdate()
 
-    persons = Person.objects.filter(external_id__startswith="demo-")
+    persons = Person.objects.filter(external_id__startswith="demo-").exclude(
+        external_id__startswith=DUPLICATE_PREFIX
+    )
     assert persons.count() == SMALL
     # Written through the services: every person has their creation in the trail.
     created = AuditEvent.objects.filter(object_type="people.person", action="create")
-    assert created.count() == SMALL
-    assert Consent.objects.filter(scope="processing").count() == SMALL
+    assert created.count() == SMALL + len(DUPLICATES)
+    assert Consent.objects.filter(scope="processing").count() == SMALL + len(DUPLICATES)
     assert Household.objects.exists()
 
     contacts = Contact.objects.select_related("desk", "operator")
@@ -158,6 +165,43 @@ def test_second_run_of_the_demo_adds_and_changes_nothing():
     assert "meetings: 0 new" in output
 
 
+@pytest.mark.django_db
+def test_demo_has_possible_duplicates_and_a_pair_merges_with_its_contacts_and_case():
+    output = run_demo()
+    assert "Possible duplicates: 6 persons registered twice" in output
+    ids = dict(
+        Person.objects.filter(external_id__startswith=DUPLICATE_PREFIX).values_list(
+            "external_id", "pk"
+        )
+    )
+    open_pairs = set(
+        DuplicatePair.objects.filter(status="open").values_list("person_a", "person_b")
+    )
+    for n in ("1", "2", "3"):
+        first, second = ids[f"{DUPLICATE_PREFIX}{n}a"], ids[f"{DUPLICATE_PREFIX}{n}b"]
+        assert (min(first, second), max(first, second)) in open_pairs
+    # The provisional code of the asylum seeker, the definitive one of his second record.
+    provisional = Person.objects.get(pk=ids[f"{DUPLICATE_PREFIX}2a"]).codice_fiscale
+    assert len(provisional) == 11
+    assert len(Person.objects.get(pk=ids[f"{DUPLICATE_PREFIX}2b"]).codice_fiscale) == 16
+
+    # Mohamed (two contacts at the Pisa desk) and Mohammed (a case at the CPI): one man.
+    survivor = Person.objects.get(pk=ids[f"{DUPLICATE_PREFIX}1a"])
+    merged = Person.objects.get(pk=ids[f"{DUPLICATE_PREFIX}1b"])
+    assert not merge_problems(survivor, merged)
+    coordinator = User.objects.get(username="coordinatore")
+    person_merge(
+        actor=coordinator, survivor=survivor, merged=merged, take_from_merged=["codice_fiscale"]
+    )
+    assert Contact.objects.filter(person=survivor).count() == 2
+    assert Case.objects.filter(person=survivor, organisation__code="CPI-PI").count() == 1
+    assert Consent.objects.filter(person=survivor).count() == 2
+    assert survivor.codice_fiscale and merged.merged_into_id == survivor.pk
+    event = AuditEvent.objects.get(action="merge")
+    assert event.actor == coordinator and event.person_id == survivor.pk
+    assert event.changes["merged_person"] == [None, merged.pk]
+
+
 def _milestones(case) -> list:
     names = [
         "referred_on",
@@ -182,7 +226,7 @@ def test_demo_opens_cases_at_every_stage_through_the_services():
     assert {"work", "social", "complex"} <= set(cases.values_list("need_class", flat=True))
     # Written through the services: opened, moved and audited like any case.
     assert AuditEvent.objects.filter(object_type="cases.case", action="create").count() == (
-        SMALL_CASES
+        SMALL_CASES + DUPLICATE_CASES
     )
     for case in cases:
         days = _milestones(case)

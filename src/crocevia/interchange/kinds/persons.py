@@ -225,11 +225,14 @@ class Persons(Kind):
         scope = limited_scope(ctx)
         if scope is None:
             return
-        existing = dict(
-            Person.objects.filter(
+        # A merged record's row changes nothing (persons_import_bulk); its external id
+        # stands for the survivor, whose visibility decides.
+        existing = {
+            key: into or pk
+            for key, pk, into in Person.objects.filter(
                 external_id__in=[data["external_id"] for _row, data in items]
-            ).values_list("external_id", "pk")
-        )
+            ).values_list("external_id", "pk", "merged_into")
+        }
         visible = set(scope.persons().filter(pk__in=existing.values()).values_list("pk", flat=True))
         household_keys = {data["household_id"] for _row, data in items} - {""}
         households = set(

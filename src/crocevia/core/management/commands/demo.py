@@ -30,6 +30,7 @@ from stdnum.it import codicefiscale as cf_check
 
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.core.management.demo_cases import DEFAULT_CASES, CaseBuilder, CaseLoader
+from crocevia.core.management.demo_duplicates import DuplicateLoader
 from crocevia.core.management.demo_names import (
     CF_BIRTHPLACE,
     CITIZENSHIP_WEIGHTS,
@@ -654,6 +655,7 @@ class Command(BaseCommand):
             users, new_users = self._load_users(password, network)
             units = self._load_people(persons, users, network)
             self._load_cases(units, cases, users, network)
+            self._load_duplicates(users, network)
             self._load_programmes_and_agreements(users, network)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_logins(users, new_users, password)
@@ -873,6 +875,19 @@ class Command(BaseCommand):
             "plans: {plans} ({versions} signed versions), interventions: {interventions}, "
             "reviews: {reviews}, ".format(**loader.counts)
             + f"meetings: {meetings} new."
+        )
+
+    # -- possible duplicates (services) -------------------------------------------------------
+
+    def _load_duplicates(self, users: dict, network: dict) -> None:
+        """Persons registered twice, and the scan of the registry for the duplicates queue
+        (demo_duplicates.py)."""
+        opening = {d.code: set(d.hours) for d in DESKS}
+        loader = DuplicateLoader(users, network, opening, self._log, timezone.localdate())
+        registered, pairs = loader.load(sds=SDS, cpi=CPI, birthplaces=CF_BIRTHPLACE)
+        self._log(
+            f"Possible duplicates: {registered} persons registered twice, {pairs} new pairs "
+            "found by the scan."
         )
 
     # -- the logins -------------------------------------------------------------------------
