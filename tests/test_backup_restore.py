@@ -37,6 +37,10 @@ KINDS = [
 ]
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# `demo --persons=40` registers 40 persons, and the three pairs of possible duplicates of
+# the duplicates queue (core/management/demo_duplicates.py): 46.
+DEMO_PERSONS = 46
+
 
 # --- scratch databases -------------------------------------------------------------------
 
@@ -253,7 +257,7 @@ def test_pg_dump_and_pg_restore_give_back_the_same_rows(source, scratch):
     )
 
     before, after = contents(source), contents(target)
-    assert len(before["people_person"]) == 40
+    assert len(before["people_person"]) == DEMO_PERSONS
     assert before["audit_auditevent"], "the demo writes an audit trail"
     assert before == after
     _audit_chain_intact(target, scratch.directory / "var")
@@ -272,7 +276,7 @@ def test_sqlite_online_backup_gives_back_the_same_rows(source, scratch):
         dst.close()
 
     before, after = contents(source), contents(target)
-    assert len(before["people_person"]) == 40
+    assert len(before["people_person"]) == DEMO_PERSONS
     assert before["audit_auditevent"], "the demo writes an audit trail"
     assert before == after
     _audit_chain_intact(target, scratch.directory / "var")
@@ -283,7 +287,7 @@ def test_interchange_export_import_into_an_empty_database_exports_the_same_files
     exported = _export_all(source, var_dir, scratch.directory / "from-source")
     rows = {kind: data.count(b"\n") - 1 for kind, data in exported.items()}
     assert all(rows.values()), f"every kind has rows to carry: {rows}"
-    assert rows["persons"] == 40
+    assert rows["persons"] == DEMO_PERSONS
 
     # An empty database: migrated, with no user at all (the interchange carries registers,
     # not operators; no import needs one: the cases' case managers are to be appointed).
