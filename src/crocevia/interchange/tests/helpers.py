@@ -3,6 +3,8 @@
 import io
 
 import openpyxl
+from django.utils import translation
+from django.utils.translation import gettext
 
 from crocevia.interchange.engine import run_import, write_export
 
@@ -80,3 +82,9 @@ def xlsx(tmp_path, text, sheet_title="Foglio1", extra_first=False):
     path = tmp_path / "file.xlsx"
     book.save(path)
     return path
+
+
+def it(msgid: str) -> str:
+    """The Italian of a message (what a user reads)."""
+    with translation.override("it"):
+        return gettext(msgid)

@@ -17,8 +17,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.audit.models import AuditEvent
@@ -28,6 +26,8 @@ from crocevia.desk.models import Contact
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
+
+from .helpers import it
 
 pytestmark = pytest.mark.django_db
 
@@ -102,11 +102,6 @@ REGISTERS = (
     ("cases", CASES),
 )
 TO_APPOINT = {"K2", "K3", "K4"}
-
-
-def it(msgid: str) -> str:
-    with translation.override("it"):
-        return gettext(msgid)
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
@@ -22,6 +21,8 @@ from crocevia.interchange.kinds import get_kind, kind_names
 from crocevia.interchange.models import ImportJob
 from crocevia.interchange.pseudonym import ENV_KEY, Pseudonymiser
 
+from .helpers import it
+
 pytestmark = pytest.mark.django_db
 
 KEY = "a secret for the monitoring tests"
@@ -31,11 +32,6 @@ PISA = {"family_name": "Zanardelli", "given_names": "Ottavia", "codice_fiscale":
 LIVORNO = {"family_name": "Quagliarella", "given_names": "Ermenegildo"}
 SECRETS = ("Zanardelli", "Ottavia", "ZNRTTV90E57G702K", "Quagliarella", "Ermenegildo")
 SECRETS += ("P-PI", "P-REG", "P-CASE", "P-LI", "1990-05-17")
-
-
-def it(msgid: str) -> str:
-    with translation.override("it"):
-        return gettext(msgid)
 
 
 def pseudonym(external_id: str) -> str:

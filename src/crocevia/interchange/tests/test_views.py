@@ -10,9 +10,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
-from django.utils.translation import gettext
 
 from crocevia.audit.models import AuditEvent
 from crocevia.desk.models import Contact
@@ -20,6 +19,8 @@ from crocevia.interchange import services
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Desk
 from crocevia.people.models import Person
+
+from .helpers import it
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,6 @@ PERSON_HEADER = (
     "codice_fiscale,comune_istat,household_id,languages,needs_mediator,permit_type,"
     "permit_expires_on"
 )
-
-
-def it(msgid: str) -> str:
-    with translation.override("it"):
-        return gettext(msgid)
 
 
 @pytest.fixture(autouse=True)
