@@ -240,14 +240,16 @@ def person_merge(
     keep.version += 1
     _save_unique(keep)
 
+    # Which rows moved, by id: the audit event keeps them, so a wrong merge can be told
+    # apart again (what belonged to which record).
     moved = {}
     for rel in _moved_relations():
         model = rel.related_model
-        count = model._default_manager.filter(**{rel.field.name: gone}).update(
-            **{rel.field.name: keep}
-        )
-        if count:
-            moved[model._meta.label_lower] = count
+        rows = model._default_manager.filter(**{rel.field.name: gone})
+        ids = sorted(rows.values_list("pk", flat=True))
+        if ids:
+            model._default_manager.filter(pk__in=ids).update(**{rel.field.name: keep})
+            moved[model._meta.label_lower] = ids
 
     gone.merged_into = keep
     gone.merged_at = timezone.now()
@@ -279,10 +281,7 @@ def person_merge(
             decided_by=actor,
             decided_at=now,
         )
-    # The merged record's other open pairs are the survivor's to check now.
-    DuplicatePair.objects.filter(
-        Q(person_a=gone) | Q(person_b=gone), status=DuplicatePair.Status.OPEN
-    ).delete()
+    _carry_pairs(gone=gone, keep=keep)
 
     changes = diff(before, snapshot(keep, AUDITED_PERSON_FIELDS))
     changes["merged_person"] = [None, gone.pk]
@@ -335,6 +334,37 @@ def suggested_survivor(first: Person, second: Person, counts: dict) -> Person:
         return (-sum(counts.get(person.pk, {}).values()), person.created_at, person.pk)
 
     return min((first, second), key=weight)
+
+
+def _carry_pairs(*, gone: Person, keep: Person) -> None:
+    """The merged record's other pairs become the survivor's: an open one is the survivor's
+    to check now, a decision (different persons) holds for the survivor too."""
+    rows = DuplicatePair.objects.filter(Q(person_a=gone) | Q(person_b=gone)).exclude(
+        status=DuplicatePair.Status.MERGED
+    )
+    for pair in list(rows):
+        other = pair.person_b_id if pair.person_a_id == gone.pk else pair.person_a_id
+        pair.delete()
+        if other == keep.pk:
+            continue
+        a, b = ordered_pair(keep.pk, other)
+        current = DuplicatePair.objects.filter(person_a_id=a, person_b_id=b).first()
+        if current is None:
+            DuplicatePair.objects.create(
+                person_a_id=a,
+                person_b_id=b,
+                reason=pair.reason,
+                status=pair.status,
+                decided_by=pair.decided_by,
+                decided_at=pair.decided_at,
+            )
+        elif (
+            current.status == DuplicatePair.Status.OPEN
+            and pair.status == DuplicatePair.Status.DISTINCT
+        ):
+            current.status = pair.status
+            current.decided_by, current.decided_at = pair.decided_by, pair.decided_at
+            current.save(update_fields=["status", "decided_by", "decided_at"])
 
 
 def merged_ids(person: Person) -> list[int]:

@@ -65,6 +65,9 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["codice_fiscale"].max_length = 20
         self.fields["codice_fiscale"].widget.attrs["maxlength"] = 20
+        if self.instance.pk and not self.is_bound:
+            # The code as on the person's card (an omocodia variant), not the stored form.
+            self.initial["codice_fiscale"] = self.instance.codice_fiscale_as_issued
 
     def clean(self):
         data = super().clean()

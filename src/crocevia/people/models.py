@@ -178,6 +178,17 @@ class Person(models.Model):
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
 
+    @property
+    def codice_fiscale_as_issued(self) -> str:
+        """The code as on the person's card: the omocodia variant, when it was issued so
+        (the record stores the canonical form, which all the variants share)."""
+        if not self.codice_fiscale or self.pk is None:
+            return self.codice_fiscale
+        for alias in self.aliases.all():
+            if alias.kind == PersonAlias.Kind.ISSUED:
+                return alias.value
+        return self.codice_fiscale
+
 
 class PersonAlias(models.Model):
     """Another identifier a person is found by: an earlier or variant codice fiscale."""

@@ -101,21 +101,31 @@ def _sync_code_aliases(person: Person, *, previous: str, issued: str) -> None:
     """Keep the identifiers a code change leaves behind.
 
     `previous` is the stored code before the change, `issued` the code as typed or read
-    when it is an omocodia variant of the stored canonical one ("" otherwise). A
-    provisional 11-digit code replaced by a definitive one stays searchable; a code held
-    back (another record had it) is dropped once the record has a code of its own.
+    when it is an omocodia variant of the stored canonical one ("" otherwise). The variant
+    as issued is replaced only by another variant, and dropped only when the code itself
+    changes (a form showing the canonical form, or a register without the variant, does
+    not erase it). A provisional 11-digit code replaced by a definitive one stays
+    searchable. A code held back (another record had it) is dropped once the record has
+    a code of its own, and its pairs "same code" become pairs to check like any other.
     """
     current = person.codice_fiscale
     aliases = PersonAlias.objects.filter(person=person)
-    aliases.filter(kind=PersonAlias.Kind.ISSUED).exclude(value=issued).delete()
     if issued:
+        aliases.filter(kind=PersonAlias.Kind.ISSUED).exclude(value=issued).delete()
         PersonAlias.objects.get_or_create(person=person, kind=PersonAlias.Kind.ISSUED, value=issued)
+    elif current != previous:
+        aliases.filter(kind=PersonAlias.Kind.ISSUED).delete()
     if previous and len(previous) == 11 and len(current) == 16:
         PersonAlias.objects.get_or_create(
             person=person, kind=PersonAlias.Kind.PROVISIONAL, value=previous
         )
-    if current:
+    if current and aliases.filter(kind=PersonAlias.Kind.HELD).exists():
         aliases.filter(kind=PersonAlias.Kind.HELD).delete()
+        DuplicatePair.objects.filter(
+            Q(person_a=person) | Q(person_b=person),
+            status=DuplicatePair.Status.OPEN,
+            reason=DuplicatePair.Reason.SAME_CODE,
+        ).update(reason=DuplicatePair.Reason.SIMILAR_NAME)
 
 
 def _save_unique(person: Person, **kwargs) -> None:
@@ -186,6 +196,19 @@ def _apply_and_validate(person: Person, data: dict) -> None:
         owner = codice_fiscale_owners([person.codice_fiscale]).get(person.codice_fiscale)
         if owner is not None and owner != person.pk:
             errors["codice_fiscale"] = [code_taken_error(owner)]
+        elif person.pk is not None and owner == person.pk and len(person.codice_fiscale) == 11:
+            stored = Person.objects.filter(pk=person.pk).values_list("codice_fiscale", flat=True)
+            if len(stored.first() or "") == 16:
+                errors["codice_fiscale"] = [
+                    ValidationError(
+                        _(
+                            "This is the provisional code the person had before: their "
+                            "definitive codice fiscale is %(code)s."
+                        )
+                        % {"code": stored.first()},
+                        code="cf_provisional_replaced",
+                    )
+                ]
     try:
         person.languages = check_languages(person.languages)
     except ValidationError as exc:
@@ -583,6 +606,13 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             person_id__in=[p.pk for p in existing.values()], kind=PersonAlias.Kind.ISSUED
         ).values_list("person_id", "value")
     )
+    # The rule of one code, one person holds here too, whoever the caller.
+    owners = codice_fiscale_owners(r["codice_fiscale"] for r in rows)
+    for row in rows:
+        owner = owners.get(row["codice_fiscale"])
+        own = existing.get(row["external_id"])
+        if owner is not None and (own is None or owner != (own.merged_into_id or own.pk)):
+            raise ValidationError({"codice_fiscale": [code_taken_error(owner)]}, code="cf_taken")
     new, changed, entries = [], [], []
     recoded = []  # (person, previous code, issued code): their aliases follow the change
     update_fields = set()
@@ -638,14 +668,6 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
         for person in changed:
             person.updated_at = now
         fields = {"search_name", "version", "updated_at", *update_fields}
-        if "codice_fiscale" in fields:
-            # Codes move between records of one file (a correction): clear them first, so
-            # the unique constraint holds at every step of the update.
-            Person.objects.filter(
-                pk__in=[
-                    p.pk for p, previous, _i in recoded if previous not in ("", p.codice_fiscale)
-                ]
-            ).update(codice_fiscale="")
         Person.objects.bulk_update(changed, sorted(fields))
     for person, previous, issued in recoded:
         _sync_code_aliases(person, previous=previous, issued=issued)

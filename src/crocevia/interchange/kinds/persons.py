@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.network.models import Comune
-from crocevia.people.models import Household, PermitType, Person
+from crocevia.people.models import Household, PermitType, Person, PersonAlias
 from crocevia.people.pairs import scan_duplicates
 from crocevia.people.services import (
     OLDEST_BIRTH_DATE,
@@ -171,15 +171,29 @@ class Persons(Kind):
             return
         owners = codice_fiscale_owners(data["codice_fiscale"] for _row, data in coded)
         records = {
-            key: (pk, merged_into)
-            for key, pk, merged_into in Person.objects.filter(
+            key: (pk, merged_into, stored)
+            for key, pk, merged_into, stored in Person.objects.filter(
                 external_id__in=[data["external_id"] for _row, data in coded]
-            ).values_list("external_id", "pk", "merged_into_id")
+            ).values_list("external_id", "pk", "merged_into_id", "codice_fiscale")
         }
+        # Codes a record holds back (another record had them when codes became unique,
+        # people migration 0005) or had before (a provisional code): a register that still
+        # carries them leaves the record's code as it is.
+        kept = set(
+            PersonAlias.objects.filter(
+                person_id__in=[r[0] for r in records.values()],
+                kind__in=[PersonAlias.Kind.HELD, PersonAlias.Kind.PROVISIONAL],
+            ).values_list("person_id", "value")
+        )
+        for _row, data in coded:
+            pk, _merged_into, stored = records.get(data["external_id"], (None, None, ""))
+            if (pk, data["codice_fiscale"]) in kept:
+                data["codice_fiscale"], data["issued_cf"] = stored, ""
+        coded = [(row, data) for row, data in coded if data["codice_fiscale"]]
         seen = ctx["file_codes"]
         for row, data in coded:
             code = data["codice_fiscale"]
-            pk, merged_into = records.get(data["external_id"], (None, None))
+            pk, merged_into, _stored = records.get(data["external_id"], (None, None, ""))
             if merged_into is not None:
                 continue  # a merged record's row changes nothing (persons_import_bulk)
             earlier = seen.get(code)
@@ -268,6 +282,12 @@ class Persons(Kind):
         )
         if scope is not None and scope.limited:
             persons = persons.filter(pk__in=scope.persons().values("pk"))
+        # The code as issued (an omocodia variant) where the record stores its canonical form.
+        issued = dict(
+            PersonAlias.objects.filter(kind=PersonAlias.Kind.ISSUED).values_list(
+                "person_id", "value"
+            )
+        )
         for key, p in in_key_order(persons, "external_id", PERSON_PREFIX):
             household = ""
             if p.household_id:
@@ -280,7 +300,7 @@ class Persons(Kind):
                 "birth_date": fmt_date(p.birth_date),
                 "citizenship": p.citizenship.code or "",
                 "birth_country": p.birth_country.code or "",
-                "codice_fiscale": p.codice_fiscale,
+                "codice_fiscale": issued.get(p.pk, p.codice_fiscale),
                 "comune_istat": p.comune.istat_code if p.comune_id else "",
                 "household_id": household,
                 "languages": list_separator.join(p.languages or []),

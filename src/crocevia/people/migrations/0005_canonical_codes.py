@@ -2,9 +2,11 @@
 
 Every codice fiscale is stored in its canonical form (omocodia letters back to digits);
 an omocodia variant as issued stays as an alias. Where several records share a code
-today, the oldest keeps it and the others hold it back (alias `held_cf`) and wait in the
+today, the oldest keeps it (and its variant as issued) and the others hold it back
+(aliases `held_cf`: the canonical form and the variant they had) and wait in the
 duplicates queue as pairs "same codice fiscale", for a coordinator to merge or correct:
-the unique constraint of the next migration then holds.
+the unique constraint of the next migration then holds. Reversible: undone, every record
+has its code back as it was read.
 """
 
 from django.db import migrations
@@ -34,45 +36,64 @@ def forwards(apps, schema_editor):
     PersonAlias = apps.get_model("people", "PersonAlias")
     DuplicatePair = apps.get_model("people", "DuplicatePair")
     holders: dict[str, int] = {}
-    held: list[tuple[int, str]] = []
+    held: list[tuple[int, str, str]] = []  # (record, canonical code, code as it was)
     aliases = []
+    changed: dict[int, str] = {}
     rows = (
         Person.objects.exclude(codice_fiscale="")
         .order_by("pk")
         .values_list("pk", "codice_fiscale")
         .iterator(chunk_size=5000)
     )
-    changed: dict[int, str] = {}
     for pk, code in rows:
         canonical = _canonical(code)
+        if canonical in holders:
+            # The code stays with the record, held back: both forms, searchable.
+            held.append((pk, canonical, code))
+            changed[pk] = ""
+            continue
+        holders[canonical] = pk
         if canonical != code:
             aliases.append(PersonAlias(person_id=pk, kind="issued_cf", value=code))
-        if canonical in holders:
-            held.append((pk, canonical))
-            changed[pk] = ""
-        else:
-            holders[canonical] = pk
-            if canonical != code:
-                changed[pk] = canonical
+            changed[pk] = canonical
     for pk, code in changed.items():
         Person.objects.filter(pk=pk).update(codice_fiscale=code)
-    aliases.extend(PersonAlias(person_id=pk, kind="held_cf", value=code) for pk, code in held)
+    for pk, canonical, code in held:
+        aliases.append(PersonAlias(person_id=pk, kind="held_cf", value=canonical))
+        if code != canonical:
+            aliases.append(PersonAlias(person_id=pk, kind="held_cf", value=code))
     PersonAlias.objects.bulk_create(aliases, batch_size=1000)
     DuplicatePair.objects.bulk_create(
         [
             DuplicatePair(
-                person_a_id=min(pk, holders[code]),
-                person_b_id=max(pk, holders[code]),
+                person_a_id=min(pk, holders[canonical]),
+                person_b_id=max(pk, holders[canonical]),
                 reason="same_code",
             )
-            for pk, code in held
+            for pk, canonical, _code in held
         ],
         batch_size=1000,
         ignore_conflicts=True,
     )
 
 
+def backwards(apps, schema_editor):
+    """Codes back as they were read: the variant as issued, a held code on its record
+    (the unique constraint is gone again, migration 0006 undone first)."""
+    Person = apps.get_model("people", "Person")
+    PersonAlias = apps.get_model("people", "PersonAlias")
+    restored: dict[int, str] = {}
+    for pk, kind, value in PersonAlias.objects.filter(
+        kind__in=["issued_cf", "held_cf"]
+    ).values_list("person_id", "kind", "value"):
+        # A held record's code as it was is the variant, when it had one.
+        if kind == "issued_cf" or pk not in restored or _canonical(value) != value:
+            restored[pk] = value
+    for pk, code in restored.items():
+        Person.objects.filter(pk=pk).update(codice_fiscale=code)
+
+
 class Migration(migrations.Migration):
     dependencies = [("people", "0004_person_identity")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -16,7 +16,8 @@ from crocevia.interchange.engine import run_import, write_export
 from crocevia.interchange.tests.helpers import load, write
 from crocevia.people import services
 from crocevia.people.duplicates import pair_mark_distinct, person_merge
-from crocevia.people.models import DuplicatePair, Person
+from crocevia.people.forms import PersonForm
+from crocevia.people.models import DuplicatePair, Person, PersonAlias
 from crocevia.people.pairs import scan_duplicates
 from crocevia.people.selectors import search_persons
 
@@ -136,16 +137,19 @@ def test_the_migration_keeps_existing_duplicates_for_the_queue_instead_of_failin
     first = legacy(AWA_CF, "Awa")
     second = legacy(AWA_OMOCODE, "Awa")  # the same code, as an omocodia variant
     other = legacy("", "Fatou")
+    variant = with_check("RSSMRA85T10A56N")  # one person registered twice, as a variant
+    twice = legacy(variant, "Maria"), legacy(variant, "Maria")
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     kept, held = Person.objects.get(pk=first), Person.objects.get(pk=second)
     assert kept.codice_fiscale == AWA_CF and held.codice_fiscale == ""
+    # The held record keeps its code as it was, and the canonical form, both searchable.
     assert set(held.aliases.values_list("kind", "value")) == {
-        ("issued_cf", AWA_OMOCODE),
+        ("held_cf", AWA_OMOCODE),
         ("held_cf", AWA_CF),
     }
-    pair = DuplicatePair.objects.get()
+    pair = DuplicatePair.objects.get(person_a=first)
     assert (pair.person_a_id, pair.person_b_id, pair.reason, pair.status) == (
         first,
         second,
@@ -155,6 +159,21 @@ def test_the_migration_keeps_existing_duplicates_for_the_queue_instead_of_failin
     assert Person.objects.get(pk=other).codice_fiscale == ""
     # The held record is found by the code too, so the desk sees both.
     assert {p.pk for p in search_persons(actors.admin, AWA_CF)} == {first, second}
+    assert {p.pk for p in search_persons(actors.admin, AWA_OMOCODE)} == {first, second}
+    # A variant registered twice: the first keeps it as issued, the second holds it back.
+    kept_twice, held_twice = (Person.objects.get(pk=pk) for pk in twice)
+    assert kept_twice.codice_fiscale_as_issued == variant
+    assert held_twice.codice_fiscale == ""
+    assert DuplicatePair.objects.filter(person_a=kept_twice, person_b=held_twice).exists()
+
+    # Undone, every record has its code back as it was read.
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    codes = dict(old.objects.values_list("pk", "codice_fiscale"))
+    assert (codes[first], codes[second], codes[other]) == (AWA_CF, AWA_OMOCODE, "")
+    assert codes[twice[0]] == codes[twice[1]] == variant
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 # --- duplicates and merge -----------------------------------------------------------------
@@ -298,3 +317,120 @@ def test_a_merged_record_is_not_exported(actors, tmp_path):
     write_export("persons", stream)
     text = stream.getvalue().decode("utf-8-sig")
     assert "REG-1" in text and "REG-2" not in text
+
+
+# --- what the review of the first version found ------------------------------------------
+
+
+def test_the_code_as_issued_survives_an_edit_a_reimport_and_an_export(actors, tmp_path):
+    awa = register(actors.desk_operator, codice_fiscale=AWA_OMOCODE, external_id="A1")
+    form = PersonForm(instance=awa)
+    assert form.initial["codice_fiscale"] == AWA_OMOCODE  # as on her card
+    awa = services.person_update(actor=actors.desk_operator, person=awa, data={"phone": "055 123"})
+    # The form sent the canonical form back: the variant is not lost.
+    services.person_update(actor=actors.desk_operator, person=awa, data={"codice_fiscale": AWA_CF})
+    load(tmp_path, "persons", PERSONS_HEADER + f"A1,Diop,Awa,F,1990-05-17,SN,{AWA_CF}\n")
+    awa.refresh_from_db()
+    assert awa.codice_fiscale == AWA_CF and awa.codice_fiscale_as_issued == AWA_OMOCODE
+    stream = io.BytesIO()
+    write_export("persons", stream)
+    assert AWA_OMOCODE in stream.getvalue().decode("utf-8-sig")
+
+
+def test_the_earlier_provisional_code_does_not_replace_the_definitive_one(actors, tmp_path):
+    awa = register(actors.desk_operator, codice_fiscale=PROVISIONAL, external_id="A1")
+    awa = services.person_update(
+        actor=actors.desk_operator, person=awa, data={"codice_fiscale": AWA_CF}
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.person_update(
+            actor=actors.desk_operator, person=awa, data={"codice_fiscale": PROVISIONAL}
+        )
+    assert caught.value.error_dict["codice_fiscale"][0].code == "cf_provisional_replaced"
+    # The old register still has the provisional code: the row keeps the definitive one.
+    load(tmp_path, "persons", PERSONS_HEADER + f"A1,Diop,Awa,F,1990-05-17,SN,{PROVISIONAL}\n")
+    awa.refresh_from_db()
+    assert awa.codice_fiscale == AWA_CF
+
+
+def _held_pair(actors):
+    """Two records that shared a code before codes became unique (as migration 0005
+    leaves them): the second holds the code back."""
+    holder = register(actors.desk_operator, codice_fiscale=AWA_CF, external_id="A1")
+    held = register(actors.desk_operator, given_names="Awa Marie", external_id="A2")
+    PersonAlias.objects.create(person=held, kind="held_cf", value=AWA_CF)
+    pair = DuplicatePair.objects.get_or_create(
+        person_a=holder, person_b=held, defaults={"reason": "same_code"}
+    )[0]
+    DuplicatePair.objects.filter(pk=pair.pk).update(reason="same_code")
+    pair.refresh_from_db()
+    return holder, held, pair
+
+
+def test_a_register_reloaded_after_the_upgrade_leaves_a_held_code_where_it_is(actors, tmp_path):
+    holder, held, _pair = _held_pair(actors)
+    register_rows = (
+        PERSONS_HEADER
+        + f"A1,Diop,Awa,F,1990-05-17,SN,{AWA_CF}\n"
+        + f"A2,Diop,Awa Marie,F,1990-05-17,SN,{AWA_CF}\n"
+    )
+    report = load(tmp_path, "persons", register_rows)  # no error: the file loads
+    assert report.counts.created == 0
+    held.refresh_from_db()
+    assert held.codice_fiscale == "" and held.aliases.filter(kind="held_cf").exists()
+
+
+def test_once_the_held_code_is_corrected_the_pair_may_be_told_apart(actors):
+    _holder, held, pair = _held_pair(actors)
+    with pytest.raises(ValidationError):
+        pair_mark_distinct(actor=actors.coordinator, pair=pair)
+    services.person_update(
+        actor=actors.desk_operator, person=held, data={"codice_fiscale": PROVISIONAL}
+    )
+    pair.refresh_from_db()
+    assert pair.reason == "similar_name" and pair.status == "open"
+    assert not held.aliases.filter(kind="held_cf").exists()
+    pair_mark_distinct(actor=actors.coordinator, pair=pair)
+    assert DuplicatePair.objects.get(pk=pair.pk).status == "distinct"
+
+
+def test_the_merged_records_pairs_become_the_survivors(actors):
+    survivor = register(actors.desk_operator, family_name="Ba", given_names="Oumar")
+    merged = register(actors.desk_operator, family_name="Bah", given_names="Oumar")
+    third = register(actors.desk_operator, family_name="Baa", given_names="Umar")
+    fourth = register(actors.desk_operator, family_name="Ba", given_names="Umar Bis")
+    DuplicatePair.objects.all().delete()
+    DuplicatePair.objects.create(person_a=merged, person_b=third, reason="similar_name")
+    DuplicatePair.objects.create(
+        person_a=merged, person_b=fourth, reason="similar_name", status="distinct"
+    )
+    person_merge(actor=actors.coordinator, survivor=survivor, merged=merged)
+    pairs = {
+        (p.person_a_id, p.person_b_id): p.status
+        for p in DuplicatePair.objects.exclude(status="merged")
+    }
+    assert pairs[(survivor.pk, third.pk)] == "open"
+    assert pairs[(survivor.pk, fourth.pk)] == "distinct"
+    assert not DuplicatePair.objects.filter(person_b=merged).exclude(status="merged").exists()
+
+
+def test_the_bulk_import_service_itself_refuses_a_taken_code(actors):
+    register(actors.desk_operator, codice_fiscale=AWA_CF, external_id="A1")
+    row = {name: None for name in services.IMPORT_PERSON_FIELDS}
+    row.update(
+        external_id="X9",
+        family_name="Diop",
+        given_names="Awa",
+        sex="F",
+        birth_date=AWA_BIRTH,
+        citizenship="SN",
+        birth_country="",
+        codice_fiscale=AWA_CF,
+        languages=[],
+        needs_mediator=False,
+        permit_type="",
+        household_id="",
+    )
+    with pytest.raises(ValidationError):
+        services.persons_import_bulk(actor=None, rows=[row])
+    assert Person.objects.count() == 1
