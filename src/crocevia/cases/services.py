@@ -28,6 +28,7 @@ from crocevia.desk.referrals import (
 )
 from crocevia.network.models import Organisation
 from crocevia.people.selectors import persons_by_external_id, persons_visible_to
+from crocevia.people.services import lock_live_person
 
 from .models import Case, NeedClass, Origin, Outcome, PlanKind, ServiceArea, Stage, TeamMember
 from .selectors import is_zone_coordinator_of
@@ -150,6 +151,7 @@ def _open_case_of(person) -> Case | None:
 
 def _create_case(*, actor, person, organisation, referred_on, origin, household=None, **extra):
     """Validate and create a case; the person's latest closed case becomes previous_case."""
+    lock_live_person(person)
     errors: dict[str, str] = {}
     if organisation.zone_id is None:
         errors["organisation"] = _("The organisation belongs to no zone: it cannot own a case.")

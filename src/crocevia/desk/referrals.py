@@ -16,6 +16,7 @@ from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, organisation_ids
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.people.selectors import persons_visible_to
+from crocevia.people.services import lock_live_person
 
 from .models import Referral
 
@@ -66,6 +67,7 @@ def referral_send(
     *, actor, person, from_organisation, to_organisation, sent_on, reason="", contact=None
 ) -> Referral:
     """Send `person` from one organisation to another; needs the network-sharing consent."""
+    lock_live_person(person)
     errors: dict[str, str] = {}
     if not actor.is_superuser:
         if from_organisation.pk not in organisation_ids(actor):

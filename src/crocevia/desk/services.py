@@ -37,6 +37,7 @@ from crocevia.interchange.bulkdb import (
     select_any,
 )
 from crocevia.people.selectors import persons_visible_to
+from crocevia.people.services import lock_live_person
 
 from .models import (
     Contact,
@@ -305,6 +306,7 @@ def contact_record(
         _check_person_visible(errors, actor, person)
     need_values = _check_language_need(errors, language_need) if language_need else None
     errors.raise_if_any()
+    lock_live_person(person)
 
     contact = Contact(
         person=person,

@@ -142,6 +142,27 @@ def _save_unique(person: Person, **kwargs) -> None:
         raise ValidationError({"codice_fiscale": [code_taken_error(owner)]}) from None
 
 
+def lock_live_person(person: Person) -> None:
+    """Hold `person`'s record for the rest of the transaction, before adding something to it.
+
+    A merge locks both records too, so the two take turns: a contact, case, consent or
+    referral added at the same moment is either moved by the merge or, written after it,
+    refused here (ValidationError) instead of landing on a record nobody sees any more.
+    """
+    current = (
+        Person.objects.select_for_update(no_key=True).only("pk", "merged_into").get(pk=person.pk)
+    )
+    if current.merged_into_id is not None:
+        raise ValidationError(
+            _(
+                "This record was merged into record n. %(number)s in the meantime: "
+                "open that record and record it there."
+            )
+            % {"number": current.merged_into_id},
+            code="merged",
+        )
+
+
 # --- persons -------------------------------------------------------------------------------
 
 
@@ -450,6 +471,7 @@ CONSENT_FIELDS = ("scope", "given_on", "withdrawn_on", "notes", "collected_by")
 @transaction.atomic
 def consent_record(*, actor, person, scope, given_on, notes="") -> Consent:
     """Record a consent the person gave, collected by `actor`."""
+    lock_live_person(person)
     consent = Consent(
         person=person,
         scope=scope,

@@ -12,6 +12,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.tests.factories import days_ago, give_consent, make_case
 from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact
+from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import, write_export
 from crocevia.interchange.tests.helpers import load, write
 from crocevia.people import services
@@ -434,3 +435,25 @@ def test_the_bulk_import_service_itself_refuses_a_taken_code(actors):
     with pytest.raises(ValidationError):
         services.persons_import_bulk(actor=None, rows=[row])
     assert Person.objects.count() == 1
+
+
+def test_nothing_is_added_to_a_record_merged_in_the_meantime(actors):
+    survivor = register(actors.desk_operator, given_names="Awa")
+    merged = register(actors.desk_operator, given_names="Awa Marie")
+    stale = Person.objects.get(pk=merged.pk)  # a page opened before the merge
+    person_merge(actor=actors.coordinator, survivor=survivor, merged=merged)
+    with pytest.raises(ValidationError) as caught:
+        contact_record(
+            actor=actors.desk_operator,
+            person=stale,
+            desk=actors.desk,
+            date=days_ago(1),
+            services=["information"],
+            check_actor_desk=False,  # as an import: only the lock stands in the way
+        )
+    assert caught.value.code == "merged"
+    with pytest.raises(ValidationError):
+        services.consent_record(
+            actor=actors.desk_operator, person=stale, scope="processing", given_on=days_ago(1)
+        )
+    assert not Contact.objects.filter(person=stale).exists()
