@@ -40,6 +40,9 @@ NOTE_REGISTER = "desk register"
 NOTE_REFERRALS = "referrals"
 NOTE_CASE_LIST = "case list"
 NOTE_HOME = "home page"
+# A registration refused because the codice fiscale is another person's, whom the
+# operator may not see: nobody is named, but the attempt is in that person's report.
+NOTE_CODE_TAKEN = "codice fiscale already registered"
 # How the access report names each list.
 LIST_LABELS = {
     NOTE_SEARCH: gettext_lazy("search results"),
@@ -49,6 +52,7 @@ LIST_LABELS = {
     NOTE_REFERRALS: gettext_lazy("list of referrals"),
     NOTE_CASE_LIST: gettext_lazy("list of cases"),
     NOTE_HOME: gettext_lazy("home page alerts"),
+    NOTE_CODE_TAKEN: gettext_lazy("codice fiscale typed again, person not shown"),
 }
 # The answers that show the user something (see the module doc).
 SHOWN_STATUSES = frozenset({400, 409, 422})

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crocevia.audit.recording import (
+    NOTE_CODE_TAKEN,
     NOTE_DUPLICATES,
     NOTE_HOUSEHOLD,
     NOTE_SEARCH,
@@ -188,8 +189,12 @@ def get_pair_for(user, pk) -> DuplicatePair:
 def code_owner_for(user, owner_pk) -> Person | None:
     """The person who holds a codice fiscale someone tried to register again, if `user`
     may see them (recorded as shown, like a suspected duplicate); None otherwise: the form
-    then says the code is taken without naming anyone."""
+    then says the code is taken without naming anyone, and the person's access report
+    still shows that someone learnt they are registered."""
     owner = persons_visible_to(user).filter(pk=owner_pk).first()
     if owner is not None:
         record_persons_shown(actor=user, person_ids=[owner.pk], note=NOTE_DUPLICATES)
+    elif owner_pk is not None:
+        # Not named, but the code told the user the person is registered: in their report.
+        record_persons_shown(actor=user, person_ids=[owner_pk], note=NOTE_CODE_TAKEN)
     return owner

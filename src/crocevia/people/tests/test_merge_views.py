@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
+from crocevia.audit.recording import NOTE_CODE_TAKEN
 from crocevia.audit.sensitive import SENSITIVE_CHANGE
 from crocevia.cases import services as case_services
 from crocevia.cases.models import Case
@@ -488,6 +489,9 @@ def test_a_taken_code_of_a_person_not_seen_is_refused_without_naming_them(actors
     assert "un'altra organizzazione" in content
     assert reverse("people:detail", args=[hidden.pk]) not in content
     assert Person.objects.count() == 1
+    # Nobody named, but the person's access report shows who learnt they are registered.
+    probe = AuditEvent.objects.get(person=hidden, kind="access")
+    assert (probe.actor, probe.note) == (actors.desk_operator, NOTE_CODE_TAKEN)
 
 
 # --- the scan command -----------------------------------------------------------------------
