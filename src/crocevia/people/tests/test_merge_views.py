@@ -139,6 +139,30 @@ def test_the_queue_is_paginated_by_fifty(actors, login):
     assert len(second.context["page"].object_list) == 1
 
 
+def test_a_long_queue_is_counted_only_as_far_as_its_pages_need(actors, login):
+    # 1,001 pairs: the home page says "100+", the queue "more than 1000" and still leads,
+    # page after page, to the last pair.
+    persons = Person.objects.bulk_create(
+        PersonFactory.build(created_by_organisation=actors.sds) for _ in range(2002)
+    )
+    DuplicatePair.objects.bulk_create(
+        DuplicatePair(person_a=a, person_b=b, reason="similar_name")
+        for a, b in zip(persons[::2], persons[1::2], strict=True)
+    )
+    oldest = DuplicatePair.objects.order_by("pk").first()
+    client = login(actors.coordinator)
+    assert "Possibili duplicati da verificare: 100+" in client.get(reverse("home")).content.decode()
+    first = client.get(reverse("people:duplicates")).content.decode()
+    assert "Più di 1000 coppie da verificare" in first
+    assert "Pagina 1</span>" in first
+    twentieth = client.get(reverse("people:duplicates"), {"page": 20}).content.decode()
+    assert "page=21" in twentieth
+    last = client.get(reverse("people:duplicates"), {"page": 21})
+    assert list(last.context["page"].object_list) == [oldest]
+    assert "1001 coppie da verificare" in last.content.decode()
+    assert "Pagina 21 di 21" in last.content.decode()
+
+
 def test_a_desk_operator_gets_no_queue_and_no_pair(actors, pair, login):
     client = login(actors.desk_operator)
     assert client.get(reverse("people:duplicates")).status_code == 404
