@@ -29,6 +29,13 @@ class CappedCount:
         return self.value > 0
 
 
+def first_rows(queryset, limit: int) -> tuple[list, int]:
+    """The first `limit` rows of `queryset` and how many rows it has (counted only when
+    there may be more)."""
+    rows = list(queryset[:limit])
+    return rows, len(rows) if len(rows) < limit else queryset.count()
+
+
 def capped_count(queryset, cap: int) -> CappedCount:
     """Count `queryset` up to `cap` + 1 rows (unordered: the order costs a sort)."""
     return CappedCount(queryset.order_by()[: cap + 1].count(), cap)
