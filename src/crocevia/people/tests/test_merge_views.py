@@ -21,6 +21,7 @@ from crocevia.desk.services import contact_record
 from crocevia.people import services
 from crocevia.people.duplicates import merge_problems
 from crocevia.people.models import Consent, DuplicatePair, Person, PersonAlias
+from crocevia.people.scopes import visible_rows
 
 from .helpers import AWA_CF, form_post, register, with_check
 
@@ -221,6 +222,40 @@ def test_the_compare_page_shows_both_records_what_they_hold_and_the_choices(acto
     assert "Non sono la stessa persona" in content
     viewed = AuditEvent.objects.filter(actor=actors.coordinator, note="duplicate check")
     assert set(viewed.values_list("person_id", flat=True)) == {pair.person_a_id, pair.person_b_id}
+
+
+def test_the_compare_page_counts_only_what_the_coordinator_may_see(actors, pair, login):
+    # Record a also has a case at the Comune di Livorno, record b a contact at its desk:
+    # another zone, which the coordinator of the Zona Pisana does not see.
+    _case(actors, pair.person_a, actors.other_org)
+    Contact.objects.create(
+        person=pair.person_b,
+        desk=actors.other_desk,
+        date=timezone.localdate(),
+        operator=actors.outsider,
+    )
+    url = reverse("people:duplicate", args=[pair.pk])
+    response = login(actors.coordinator).get(url)
+    history = {name: (a, b) for name, a, b in response.context["history"]}
+    assert history["Prese in carico"] == (0, 1)
+    assert history["Accessi"] == (1, 0)
+    assert history["Consensi"] == (1, 1)
+    assert history["Altri elementi che non puoi vedere"] == (1, 1)
+    # The administrator sees every row: nothing is "other".
+    history = {name: (a, b) for name, a, b in login(actors.admin).get(url).context["history"]}
+    assert history["Prese in carico"] == (1, 1)
+    assert history["Accessi"] == (1, 1)
+    assert "Altri elementi che non puoi vedere" not in history
+
+
+def test_every_relation_a_merge_moves_from_an_app_above_is_counted_within_its_scope():
+    # An app that registers no scope has its rows counted as not seen (scopes.py): the
+    # apps whose rows a coordinator may see in part register theirs.
+    labels = {rel.related_model._meta.label_lower for rel in Person._meta.related_objects}
+    assert {"cases.case", "desk.contact", "desk.referral"} <= labels
+    for label in ("cases.case", "desk.contact", "desk.referral"):
+        assert visible_rows(label) is not None
+    assert visible_rows("people.consent") is None
 
 
 def test_a_merge_through_the_page_moves_everything_and_is_one_audit_event(actors, pair, login):
