@@ -3,7 +3,7 @@ each holds that a merge moves, and the coordinator's choices (PersonMergeForm).
 
 Reads only; the merge itself is duplicates.person_merge. The counts of what each record
 holds are those the reader may see (scopes.py): the rest is one number per record,
-"elsewhere", with nothing said of what it is.
+"other items you cannot see", with nothing said of what or where they are.
 """
 
 from dataclasses import dataclass

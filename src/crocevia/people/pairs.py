@@ -26,9 +26,11 @@ COUNT_BY_PERSON = 500
 # that hundreds born on the same day share ("Mohamed" on 01/01/1990, the conventional
 # date of many permits) is no evidence that two of them are one person, and pairing them
 # all would make the scan quadratic and flood the queue with pairs nobody can check.
-# A key shared by too many is replaced by the pairs of keys its persons have (a
-# "Mohamed Warsame" is compared with the other "Warsame"s, or with the few "Mohamed
-# Ali Warsame"s); a pair of keys shared by too many suggests nothing either.
+# Two persons sharing a crowded key are still compared through another key they share
+# (a "Mohamed Warsame" with the few other "Warsame"s) or, when every key they share is
+# crowded, through the block of two of them (the few "Hassan Mohamed" among hundreds of
+# "Hassan"s and of "Mohamed"s); a pair of keys that more than KEY_PAIR_BLOCK_CAP share
+# suggests nothing either. A one-word name whose word is crowded is paired with no one.
 KEY_BLOCK_CAP = 50
 KEY_PAIR_BLOCK_CAP = 10
 
@@ -72,7 +74,7 @@ def record_pairs(pairs) -> int:
 
 def _similar_pairs(people, keys_of=name_keys) -> set[tuple[int, int]]:
     """Pairs of similar names (core.text.names_similar) among [(pk, family, given)] born
-    on one day, but those only blocks over their caps would suggest (see KEY_BLOCK_CAP).
+    on one day, except those that only a block over its cap would suggest (KEY_BLOCK_CAP).
 
     At most KEY_BLOCK_CAP - 1 candidates per person and key, and KEY_PAIR_BLOCK_CAP - 1
     per person and pair of keys: linear in the persons of the day, however many share
