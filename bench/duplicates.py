@@ -6,11 +6,12 @@ rolled back, so the database is left as it was:
 
 1. the whole scan (`crocevia duplicates scan`): seconds, queries, pairs found;
 2. a crowd born on one day (01/01/1990, the conventional date of many permits): N
-   persons with the demo's names of the usual citizenships added, then the scan of that
-   day, for each N of `--crowd` (default 3,000 and 6,000);
+   persons added, named with two or three of 24 common words (Mohamed, Ali, Hassan...;
+   `--names demo`: the demo's mix of citizenships), then the scan of that day, for each
+   N of `--crowd` (default 3,000 and 6,000);
 3. 50,000 open pairs (`--pairs`), then the home page's count for a zone coordinator
-   (who sees every person of the bench) and for an administrator, and the first and
-   second page of the queue (its paginator's count included).
+   (who sees every person of the bench) and for an administrator, and the
+   first, second and hundredth page of the queue (its paginator's count included).
 
 ```sh
 .venv/bin/python bench/search.py --reuse     # once: the million persons
@@ -228,6 +229,7 @@ def queue_counts(count: int, org, repeat: int) -> None:
                 "home page count": lambda user=user: access.open_duplicates_count_for(user),
                 "queue page 1": lambda user=user: _page(access, user, 1),
                 "queue page 2": lambda user=user: _page(access, user, 2),
+                "queue page 100": lambda user=user: _page(access, user, 100),
             }
             for name, call in calls.items():
                 call()  # warm: the memberships, the plan cache

@@ -58,6 +58,15 @@ class CappedPaginator(Paginator):
             wanted = 1
         self.counted = max(cap, wanted * self.per_page)
 
+    def validate_number(self, number):
+        # Below 1: the first page (get_page would give the last one counted, which is not
+        # the last page when there are more).
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            pass
+        return super().validate_number(number)
+
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[: self.counted + 1].count()

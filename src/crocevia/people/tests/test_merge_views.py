@@ -156,6 +156,8 @@ def test_a_long_queue_is_counted_only_as_far_as_its_pages_need(actors, login):
     first = client.get(reverse("people:duplicates")).content.decode()
     assert "Più di 1000 coppie da verificare" in first
     assert "Pagina 1</span>" in first
+    below = client.get(reverse("people:duplicates"), {"page": 0})
+    assert below.context["page"].number == 1
     twentieth = client.get(reverse("people:duplicates"), {"page": 20}).content.decode()
     assert "page=21" in twentieth
     last = client.get(reverse("people:duplicates"), {"page": 21})
