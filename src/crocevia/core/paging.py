@@ -4,6 +4,7 @@ Counting every row of a list scoped to a user costs as much as reading them all 
 row's visibility is checked); a page shows 50. These count as far as the page needs.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -61,10 +62,8 @@ class CappedPaginator(Paginator):
     def validate_number(self, number):
         # Below 1: the first page (get_page would give the last one counted, which is not
         # the last page when there are more).
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             number = max(int(number), 1)
-        except (TypeError, ValueError):
-            pass
         return super().validate_number(number)
 
     @cached_property
