@@ -57,6 +57,9 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
         empty_label=gettext_lazy("Any case manager"),
     )
     overdue = forms.BooleanField(label=gettext_lazy("Only with overdue items"), required=False)
+    manager_to_appoint = forms.BooleanField(
+        label=gettext_lazy("Only with the case manager to be appointed"), required=False
+    )
 
     def __init__(self, *args, managers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from crocevia.plans.models import Action, PlanVersion
 
 from .followup import meeting_zone_ids
 from .models import Case, Review, Stage, TeamMember
-from .selectors import cases_visible_to, managers_to_appoint
+from .selectors import MANAGER_TO_APPOINT, cases_visible_to, managers_to_appoint
 
 PERMIT_ALERT_DAYS = 60
 ALERT_LIST_SIZE = 5
@@ -82,6 +82,7 @@ def _filter(
     case_manager=None,
     overdue=False,
     open_only=False,
+    manager_to_appoint=False,
 ) -> QuerySet[Case]:
     queryset = with_followup(queryset).select_related(
         "person", "organisation", "zone", "case_manager"
@@ -96,6 +97,8 @@ def _filter(
         queryset = queryset.filter(case_manager=case_manager)
     if overdue:
         queryset = queryset.filter(overdue=True)
+    if manager_to_appoint:
+        queryset = queryset.filter(MANAGER_TO_APPOINT)
     return queryset
 
 
@@ -123,30 +126,15 @@ def is_coordinator(user) -> bool:
     return user.is_authenticated and (user.is_superuser or bool(coordinated_zone_ids(user)))
 
 
-def my_cases(user, stage=None, need_class=None, case_manager=None, overdue=False, open_only=False):
-    """Cases where the user is the case manager or an active team member."""
-    return _filter(
-        my_cases_base(user),
-        stage=stage,
-        need_class=need_class,
-        case_manager=case_manager,
-        overdue=overdue,
-        open_only=open_only,
-    )
+def my_cases(user, **filters):
+    """Cases where the user is the case manager or an active team member (`filters`: those
+    of _filter)."""
+    return _filter(my_cases_base(user), **filters)
 
 
-def zone_cases(
-    user, stage=None, need_class=None, case_manager=None, overdue=False, open_only=False
-):
+def zone_cases(user, **filters):
     """Every case of the zones the user coordinates (nothing for anyone else)."""
-    return _filter(
-        zone_cases_base(user),
-        stage=stage,
-        need_class=need_class,
-        case_manager=case_manager,
-        overdue=overdue,
-        open_only=open_only,
-    )
+    return _filter(zone_cases_base(user), **filters)
 
 
 def case_managers_of(base: QuerySet[Case]) -> QuerySet[User]:

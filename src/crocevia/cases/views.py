@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.assessments.models import Intake
+from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
 from crocevia.network.models import Organisation
 from crocevia.people.access import get_person_for
@@ -54,6 +56,10 @@ CASE_SECTIONS = [
     ),
     ("crocevia.cases.lists", "case_followup_context", "cases/_followup_section.html"),
 ]
+
+# Rows of each list of the coordination page (oldest first); an import can put thousands
+# there: the others are in the zone's case list, filtered the same way.
+COORDINATION_ROWS = 50
 
 # The steps shown on the case page, with the milestone that dates each.
 STEPS = [
@@ -298,10 +304,22 @@ def preassess(request, pk):
 def coordination(request):
     if not (request.user.is_superuser or coordinated_zone_ids(request.user)):
         raise Http404(_("Page not found."))
-    waiting = list(preassessed_complex_waiting(request.user))
-    to_appoint = list(managers_to_appoint(request.user))
-    cases_shown_to(request.user, waiting + to_appoint)
-    return render(request, "cases/coordination.html", {"cases": waiting, "to_appoint": to_appoint})
+    user = request.user
+    waiting, waiting_total = first_rows(preassessed_complex_waiting(user), COORDINATION_ROWS)
+    to_appoint, to_appoint_total = first_rows(managers_to_appoint(user), COORDINATION_ROWS)
+    cases_shown_to(user, waiting + to_appoint)
+    zone_list = reverse("cases:followup_zone_cases")
+    context = {
+        "cases": waiting,
+        "waiting_total": waiting_total,
+        "waiting_url": zone_list
+        + "?"
+        + urlencode({"stage": Stage.PREASSESSED.value, "need_class": NeedClass.COMPLEX.value}),
+        "to_appoint": to_appoint,
+        "to_appoint_total": to_appoint_total,
+        "to_appoint_url": f"{zone_list}?manager_to_appoint=on",
+    }
+    return render(request, "cases/coordination.html", context)
 
 
 @require_POST

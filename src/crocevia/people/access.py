@@ -5,7 +5,7 @@ the person obtained, the members of their household shown, the persons a search 
 """
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from crocevia.audit.recording import (
     record_access,
     record_persons_shown,
 )
+from crocevia.core.paging import CappedCount, CappedPaginator, capped_count
 
 from .models import DuplicatePair, Household, Person
 from .selectors import (
@@ -32,6 +33,12 @@ from .selectors import (
 NOTE_MERGE_CHECK = "duplicate check"
 # Pairs per page of the duplicates queue.
 DUPLICATES_PER_PAGE = 50
+# The queue counts its pairs up to this many (more: "more than 1000", the pages after
+# them reached one by one) and the home page up to OPEN_DUPLICATES_SHOWN ("100+"):
+# counting the pairs a coordinator sees checks both persons of every pair (0.6 s for
+# 50,000 open pairs, bench/duplicates.py).
+DUPLICATES_COUNTED = 1000
+OPEN_DUPLICATES_SHOWN = 100
 
 
 class PersonMerged(Exception):
@@ -148,7 +155,10 @@ def duplicate_pairs_page_for(user, *, reason: str = "", page_number=None) -> Pag
     if not can_merge_persons(user):
         raise Http404(_("Page not found."))
     pairs = duplicate_pairs_visible_to(user, reason=reason).select_related("person_a", "person_b")
-    page = Paginator(pairs, DUPLICATES_PER_PAGE).get_page(page_number)
+    paginator = CappedPaginator(
+        pairs, DUPLICATES_PER_PAGE, cap=DUPLICATES_COUNTED, number=page_number
+    )
+    page = paginator.get_page(page_number)
     record_persons_shown(
         actor=user,
         person_ids=[pk for pair in page.object_list for pk in (pair.person_a_id, pair.person_b_id)],
@@ -157,12 +167,12 @@ def duplicate_pairs_page_for(user, *, reason: str = "", page_number=None) -> Pag
     return page
 
 
-def open_duplicates_count_for(user) -> int | None:
-    """How many open pairs `user` checks (a number, no one named); None for anyone who
-    checks none (no query)."""
+def open_duplicates_count_for(user) -> CappedCount | None:
+    """How many open pairs `user` checks, up to OPEN_DUPLICATES_SHOWN ("100+" beyond: a
+    number, no one named); None for anyone who checks none (no query)."""
     if not can_merge_persons(user):
         return None
-    return duplicate_pairs_visible_to(user).count()
+    return capped_count(duplicate_pairs_visible_to(user), OPEN_DUPLICATES_SHOWN)
 
 
 def get_pair_for(user, pk) -> DuplicatePair:

@@ -1,15 +1,12 @@
 """Views of the registry: access -> form -> service -> redirect or partial."""
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,6 +29,7 @@ from .access import (
     search_persons_for,
     visible_candidates_for,
 )
+from .comparison import merge_comparison, merge_error_sentences
 from .forms import (
     ConsentForm,
     ConsentWithdrawForm,
@@ -39,9 +37,8 @@ from .forms import (
     HouseholdMemberForm,
     PersonCreateForm,
     PersonEditForm,
-    PersonMergeForm,
 )
-from .models import DuplicatePair, Person, PersonAlias
+from .models import DuplicatePair, Person
 from .selectors import parse_person_query
 from .validators import language_name
 
@@ -389,144 +386,51 @@ def duplicates_queue(request):
     return render(request, "people/duplicates.html", {"form": form, "page": page, "query": query})
 
 
-def _shown(person: Person, name: str) -> str:
-    """A registry value as the compare page shows it ("" for none)."""
-    value = getattr(person, name)
-    if name in ("sex", "permit_type"):
-        return getattr(person, f"get_{name}_display")() if value else ""
-    if name in ("citizenship", "birth_country"):
-        return value.name if value else ""
-    if name == "languages":
-        return ", ".join(person_languages(person))
-    if name == "needs_mediator":
-        return _("yes") if value else _("no")
-    if value is None or value == "":
-        return ""
-    if hasattr(value, "isoformat"):
-        return date_format(value, "d/m/Y")
-    return str(value)
-
-
-def _merge_form(pair: DuplicatePair, data=None) -> PersonMergeForm:
-    first, second = pair.person_a, pair.person_b
-    counts = duplicates.history_counts([first.pk, second.pk])
-    suggested = duplicates.suggested_survivor(first, second, counts)
-    values = {name: (_shown(first, name), _shown(second, name)) for name in duplicates.MERGE_FIELDS}
-    labels = [
-        _("Record n. %(number)s, registered on %(date)s")
-        % {"number": p.pk, "date": date_format(p.created_at, "d/m/Y")}
-        for p in (first, second)
-    ]
-    form = PersonMergeForm(
-        data,
-        persons=(first, second),
-        labels=labels,
-        differences=duplicates.merge_differences(first, second),
-        values=values,
-        initial_side="a" if suggested.pk == first.pk else "b",
-    )
-    form.history = counts
-    form.values = values
-    return form
-
-
-def _merge_context(pair: DuplicatePair, form: PersonMergeForm) -> dict:
-    first, second = pair.person_a, pair.person_b
-    counts = form.history
-    history = []
-    for label in counts.get(first.pk, {}):
-        if label == "people.person":
-            name = _("Records merged into it earlier")
-        else:
-            name = capfirst(apps.get_model(label)._meta.verbose_name_plural)
-        history.append((name, counts[first.pk][label], counts[second.pk][label]))
-    fields = []
-    for name in duplicates.MERGE_FIELDS:
-        fields.append(
-            {
-                "label": Person._meta.get_field(name).verbose_name,
-                "a": form.values[name][0],
-                "b": form.values[name][1],
-                "choice": form[f"take_{name}"] if f"take_{name}" in form.fields else None,
-            }
-        )
-    aliases = {first.pk: [], second.pk: []}
-    for alias in PersonAlias.objects.filter(person__in=[first, second]):
-        aliases[alias.person_id].append(alias)
-    return {
-        "pair": pair,
-        "form": form,
-        "fields": fields,
-        "history": history,
-        "aliases": (aliases[first.pk], aliases[second.pk]),
-        "problems": duplicates.merge_problems(first, second)
-        if pair.status == DuplicatePair.Status.OPEN
-        else [],
-        "is_open": pair.status == DuplicatePair.Status.OPEN,
-    }
-
-
-def _merge_errors(exc: ValidationError) -> list[str]:
-    """The service's refusal as sentences (a field's error named by its label)."""
-    if not hasattr(exc, "error_dict"):
-        return exc.messages
-    sentences = []
-    for name, errors in exc.message_dict.items():
-        try:
-            label = Person._meta.get_field(name).verbose_name
-        except Exception:  # noqa: BLE001 - "__all__" or a key that is not a field
-            label = ""
-        for message in errors:
-            sentences.append(f"{capfirst(label)}: {message}" if label else message)
-    return sentences
-
-
 @require_http_methods(["GET", "POST"])
 def duplicate_pair(request, pk):
     """Two records side by side: merge them (the coordinator picks the surviving values)
     or record that they are different persons."""
     pair = get_pair_for(request.user, pk)
-    if request.method == "POST" and pair.status == DuplicatePair.Status.OPEN:
-        form = _merge_form(pair, request.POST)
-        if form.is_valid():
-            survivor, merged = form.survivor_and_merged()
-            try:
-                kept = duplicates.person_merge(
-                    actor=request.user,
-                    survivor=survivor,
-                    merged=merged,
-                    take_from_merged=form.take_from_merged(),
-                    expected_versions=form.expected_versions(),
+    posted = request.method == "POST" and pair.status == DuplicatePair.Status.OPEN
+    comparison = merge_comparison(pair, user=request.user, data=request.POST if posted else None)
+    form = comparison.form
+    if posted and form.is_valid():
+        survivor, merged = form.survivor_and_merged()
+        try:
+            kept = duplicates.person_merge(
+                actor=request.user,
+                survivor=survivor,
+                merged=merged,
+                take_from_merged=form.take_from_merged(),
+                expected_versions=form.expected_versions(),
+            )
+        except services.ConflictError:
+            # Compare again on fresh data: the versions are the current ones now.
+            data = request.POST.copy()
+            data["version_a"], data["version_b"] = pair.person_a.version, pair.person_b.version
+            comparison = merge_comparison(pair, user=request.user, data=data)
+            comparison.form.is_valid()
+            comparison.form.add_error(
+                None,
+                _(
+                    "Someone changed one of the two records while you were comparing "
+                    "them, so nothing was merged. Check the values below, which are the "
+                    "current ones, then confirm again."
+                ),
+            )
+        except ValidationError as exc:
+            form.add_error(None, merge_error_sentences(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The two records have been merged into this one: contacts, cases and "
+                    "everything else of record n. %(merged)s are here now."
                 )
-            except services.ConflictError:
-                # Compare again on fresh data: the versions are the current ones now.
-                data = request.POST.copy()
-                data["version_a"], data["version_b"] = pair.person_a.version, pair.person_b.version
-                form = _merge_form(pair, data)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    _(
-                        "Someone changed one of the two records while you were comparing "
-                        "them, so nothing was merged. Check the values below, which are the "
-                        "current ones, then confirm again."
-                    ),
-                )
-            except ValidationError as exc:
-                form.add_error(None, _merge_errors(exc))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "The two records have been merged into this one: contacts, cases and "
-                        "everything else of record n. %(merged)s are here now."
-                    )
-                    % {"merged": merged.pk},
-                )
-                return redirect("people:detail", pk=kept.pk)
-    else:
-        form = _merge_form(pair)
-    return render(request, "people/duplicate_pair.html", _merge_context(pair, form))
+                % {"merged": merged.pk},
+            )
+            return redirect("people:detail", pk=kept.pk)
+    return render(request, "people/duplicate_pair.html", comparison.context())
 
 
 @require_POST

@@ -4,10 +4,11 @@ from django.urls import reverse
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
-from crocevia.cases.models import Case, NeedClass, Stage, TeamMember
-from crocevia.core.testing import make_member
+from crocevia.cases.models import Case, NeedClass, Origin, Stage, TeamMember
+from crocevia.core.testing import PersonFactory, make_member
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
+from crocevia.people.models import Person
 
 from .factories import days_ago, make_case, make_person, make_physician
 
@@ -201,6 +202,43 @@ def test_coordinator_queue_names_manager_adds_member_and_forms_team(actors, logi
     case.refresh_from_db()
     assert case.stage == Stage.TEAM_FORMED
     assert case.person.full_name not in client.get(reverse("cases:coordination")).content.decode()
+
+
+def test_coordination_shows_the_fifty_oldest_cases_to_appoint_and_links_to_all(actors, login):
+    # An import of cases whose register names no case manager: 51 to appoint.
+    persons = Person.objects.bulk_create(PersonFactory.build() for _ in range(51))
+    Case.objects.bulk_create(
+        Case(
+            person=person,
+            organisation=actors.sds,
+            zone=actors.sds.zone,
+            origin=Origin.IMPORT,
+            stage=Stage.TEAM_FORMED,
+            need_class=NeedClass.COMPLEX,
+            referred_on=days_ago(100),
+            preassessed_on=days_ago(90),
+            team_formed_on=days_ago(80 - n),
+        )
+        for n, person in enumerate(persons)
+    )
+    client = login(actors.coordinator)
+    response = client.get(reverse("cases:coordination"))
+    shown = response.context["to_appoint"]
+    assert [c.person_id for c in shown] == [p.pk for p in persons[:50]]
+    content = response.content.decode()
+    assert "Sono mostrate le 50 meno recenti su 51." in content
+    full_list = reverse("cases:followup_zone_cases") + "?manager_to_appoint=on"
+    assert full_list in content
+    events = AuditEvent.objects.filter(actor=actors.coordinator, kind="access")
+    assert set(events.values_list("person_id", flat=True)) == {p.pk for p in persons[:50]}
+    listed = client.get(full_list)
+    assert listed.context["page"].paginator.count == 51
+    assert {c.person_id for c in listed.context["page"].object_list} <= {p.pk for p in persons}
+    # The filter keeps out the cases whose case manager is named.
+    named = make_case(actors, stage=Stage.TEAM_FORMED)
+    assert named.case_manager_id
+    assert client.get(full_list).context["page"].paginator.count == 51
+    assert client.get(reverse("cases:followup_zone_cases")).context["page"].paginator.count == 52
 
 
 def test_coordination_queue_is_not_for_social_workers(actors, login):

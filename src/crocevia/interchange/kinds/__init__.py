@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from crocevia.core.dates import EARLIEST_EVENT_DATE
+from crocevia.people.selectors import persons_by_external_id
 
 from .. import parsers
 from ..errors import CellError, RowError
@@ -339,8 +340,6 @@ def refuse_hidden_persons(items, scope, column: str) -> None:
     keys = column_values(items, column)
     if not keys:
         return
-    from crocevia.people.selectors import persons_by_external_id
-
     known = {key: person.pk for key, person in persons_by_external_id(keys).items()}
     visible = set(scope.persons().filter(pk__in=known.values()).values_list("pk", flat=True))
     for row, data in items:

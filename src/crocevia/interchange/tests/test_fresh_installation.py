@@ -268,7 +268,10 @@ def test_the_coordination_queue_lists_the_cases_whose_case_manager_is_to_be_appo
     assert 'id="alert-managers"' in home.content.decode()
 
     zone_cases = client.get(reverse("cases:followup_zone_cases")).content.decode()
-    assert zone_cases.count(it("case manager to be appointed")) == 3
+    # The badge of each row (the filter's label names it too).
+    assert zone_cases.count(it("case manager to be appointed") + "</span>") == 3
+    filtered = client.get(reverse("cases:followup_zone_cases"), {"manager_to_appoint": "on"})
+    assert [c.external_id for c in filtered.context["cases"]] == ["K4", "K3", "K2"]
 
     detail = client.get(reverse("cases:detail", args=[k2.pk])).content.decode()
     assert it("case manager to be appointed") in detail

@@ -22,6 +22,7 @@ from crocevia.desk.services import contact_record
 from crocevia.people import services
 from crocevia.people.duplicates import merge_problems
 from crocevia.people.models import Consent, DuplicatePair, Person, PersonAlias
+from crocevia.people.scopes import visible_rows
 
 from .helpers import AWA_CF, form_post, register, with_check
 
@@ -140,6 +141,32 @@ def test_the_queue_is_paginated_by_fifty(actors, login):
     assert len(second.context["page"].object_list) == 1
 
 
+def test_a_long_queue_is_counted_only_as_far_as_its_pages_need(actors, login):
+    # 1,001 pairs: the home page says "100+", the queue "more than 1000" and still leads,
+    # page after page, to the last pair.
+    persons = Person.objects.bulk_create(
+        PersonFactory.build(created_by_organisation=actors.sds) for _ in range(2002)
+    )
+    DuplicatePair.objects.bulk_create(
+        DuplicatePair(person_a=a, person_b=b, reason="similar_name")
+        for a, b in zip(persons[::2], persons[1::2], strict=True)
+    )
+    oldest = DuplicatePair.objects.order_by("pk").first()
+    client = login(actors.coordinator)
+    assert "Possibili duplicati da verificare: 100+" in client.get(reverse("home")).content.decode()
+    first = client.get(reverse("people:duplicates")).content.decode()
+    assert "Più di 1000 coppie da verificare" in first
+    assert "Pagina 1</span>" in first
+    below = client.get(reverse("people:duplicates"), {"page": 0})
+    assert below.context["page"].number == 1
+    twentieth = client.get(reverse("people:duplicates"), {"page": 20}).content.decode()
+    assert "page=21" in twentieth
+    last = client.get(reverse("people:duplicates"), {"page": 21})
+    assert list(last.context["page"].object_list) == [oldest]
+    assert "1001 coppie da verificare" in last.content.decode()
+    assert "Pagina 21 di 21" in last.content.decode()
+
+
 def test_a_desk_operator_gets_no_queue_and_no_pair(actors, pair, login):
     client = login(actors.desk_operator)
     assert client.get(reverse("people:duplicates")).status_code == 404
@@ -198,6 +225,40 @@ def test_the_compare_page_shows_both_records_what_they_hold_and_the_choices(acto
     assert "Non sono la stessa persona" in content
     viewed = AuditEvent.objects.filter(actor=actors.coordinator, note="duplicate check")
     assert set(viewed.values_list("person_id", flat=True)) == {pair.person_a_id, pair.person_b_id}
+
+
+def test_the_compare_page_counts_only_what_the_coordinator_may_see(actors, pair, login):
+    # Record a also has a case at the Comune di Livorno, record b a contact at its desk:
+    # another zone, which the coordinator of the Zona Pisana does not see.
+    _case(actors, pair.person_a, actors.other_org)
+    Contact.objects.create(
+        person=pair.person_b,
+        desk=actors.other_desk,
+        date=timezone.localdate(),
+        operator=actors.outsider,
+    )
+    url = reverse("people:duplicate", args=[pair.pk])
+    response = login(actors.coordinator).get(url)
+    history = {name: (a, b) for name, a, b in response.context["history"]}
+    assert history["Prese in carico"] == (0, 1)
+    assert history["Accessi"] == (1, 0)
+    assert history["Consensi"] == (1, 1)
+    assert history["Altri elementi che non puoi vedere"] == (1, 1)
+    # The administrator sees every row: nothing is "other".
+    history = {name: (a, b) for name, a, b in login(actors.admin).get(url).context["history"]}
+    assert history["Prese in carico"] == (1, 1)
+    assert history["Accessi"] == (1, 1)
+    assert "Altri elementi che non puoi vedere" not in history
+
+
+def test_every_relation_a_merge_moves_from_an_app_above_is_counted_within_its_scope():
+    # An app that registers no scope has its rows counted as not seen (scopes.py): the
+    # apps whose rows a coordinator may see in part register theirs.
+    labels = {rel.related_model._meta.label_lower for rel in Person._meta.related_objects}
+    assert {"cases.case", "desk.contact", "desk.referral"} <= labels
+    for label in ("cases.case", "desk.contact", "desk.referral"):
+        assert visible_rows(label) is not None
+    assert visible_rows("people.consent") is None
 
 
 def test_a_merge_through_the_page_moves_everything_and_is_one_audit_event(actors, pair, login):
