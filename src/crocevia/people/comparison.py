@@ -93,6 +93,7 @@ class MergeComparison:
     values: dict[str, tuple[str, str]]  # {field: (record a's, record b's) as shown}
     counts: dict[int, dict[str, int]]  # {pk: {model label: rows}} the reader may see
     hidden: dict[int, int]  # {pk: rows held elsewhere, which the reader may not see}
+    user: object = None  # the reader: the refusals name only organisations they know
 
     @property
     def is_open(self) -> bool:
@@ -142,7 +143,9 @@ class MergeComparison:
             "fields": fields,
             "history": self.history(),
             "aliases": (aliases[first.pk], aliases[second.pk]),
-            "problems": duplicates.merge_problems(first, second) if self.is_open else [],
+            "problems": (
+                duplicates.merge_problems(first, second, user=self.user) if self.is_open else []
+            ),
             "is_open": self.is_open,
         }
 
@@ -178,7 +181,9 @@ def merge_comparison(pair: DuplicatePair, *, user, data=None) -> MergeComparison
     hidden = {
         pk: sum(held[label] - visible[pk][label] for label in held) for pk, held in counts.items()
     }
-    return MergeComparison(pair=pair, form=form, values=values, counts=visible, hidden=hidden)
+    return MergeComparison(
+        pair=pair, form=form, values=values, counts=visible, hidden=hidden, user=user
+    )
 
 
 def merge_error_sentences(exc: ValidationError) -> list[str]:

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.selectors import coordinated_zone_ids, organisation_ids
 from crocevia.audit.sensitive import redact
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.countries import country_code
@@ -75,14 +76,17 @@ def pair_mark_distinct(*, actor, pair: DuplicatePair) -> DuplicatePair:
 # --- merge ------------------------------------------------------------------------------------
 
 
-def merge_problems(survivor: Person, merged: Person) -> list[str]:
+def merge_problems(survivor: Person, merged: Person, *, user=None) -> list[str]:
     """Why these two records cannot be merged now (empty: they can). Each reason says
-    what to do first."""
+    what to do first. For `user` (None: whoever may know all), an organisation they do
+    not work in nor coordinate is not named: an open case at a health service is itself
+    sensitive."""
     problems = []
     if survivor.pk == merged.pk:
         return [_("A record cannot be merged with itself.")]
     if survivor.is_merged or merged.is_merged:
         return [_("One of the two records has been merged into another already.")]
+    named = _organisation_namer(user)
     # A person has one open case at a time (cases.services opens no second one): two
     # records with an open case each would make a person with two.
     open_cases = defaultdict(set)  # record -> organisations where it has an open case
@@ -90,10 +94,12 @@ def merge_problems(survivor: Person, merged: Person) -> list[str]:
         model = rel.related_model
         if model._meta.label_lower != "cases.case":
             continue
-        for person_id, organisation in model._default_manager.filter(
+        for person_id, *organisation in model._default_manager.filter(
             **{f"{rel.field.name}__in": [survivor.pk, merged.pk]}, closed_on__isnull=True
-        ).values_list(rel.field.attname, "organisation__name"):
-            open_cases[person_id].add(organisation)
+        ).values_list(
+            rel.field.attname, "organisation_id", "organisation__zone_id", "organisation__name"
+        ):
+            open_cases[person_id].add(named(*organisation))
     if len(open_cases) == 2:
         shared = open_cases[survivor.pk] & open_cases[merged.pk]
         for organisation in sorted(shared):
@@ -127,6 +133,19 @@ def merge_problems(survivor: Person, merged: Person) -> list[str]:
             )
         )
     return problems
+
+
+def _organisation_namer(user):
+    """(id, zone id, name) -> the name, or "another organisation" for one `user` neither
+    works in nor coordinates."""
+    if user is None or user.is_superuser:
+        return lambda _pk, _zone, name: name
+    own, zones = set(organisation_ids(user)), set(coordinated_zone_ids(user))
+
+    def named(pk, zone, name):
+        return name if pk in own or zone in zones else _("another organisation")
+
+    return named
 
 
 def _moved_relations():
@@ -190,7 +209,7 @@ def person_merge(
         for person, version in zip((keep, gone), expected_versions, strict=True):
             if person.version != version:
                 raise ConflictError(person)
-    problems = merge_problems(keep, gone)
+    problems = merge_problems(keep, gone, user=actor)
     if problems:
         raise ValidationError(problems, code="merge_refused")
 

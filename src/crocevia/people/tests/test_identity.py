@@ -16,7 +16,7 @@ from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import, write_export
 from crocevia.interchange.tests.helpers import load, write
 from crocevia.people import services
-from crocevia.people.duplicates import pair_mark_distinct, person_merge
+from crocevia.people.duplicates import merge_problems, pair_mark_distinct, person_merge
 from crocevia.people.forms import PersonForm
 from crocevia.people.models import DuplicatePair, Person, PersonAlias
 from crocevia.people.pairs import scan_duplicates
@@ -457,3 +457,13 @@ def test_nothing_is_added_to_a_record_merged_in_the_meantime(actors):
             actor=actors.desk_operator, person=stale, scope="processing", given_on=days_ago(1)
         )
     assert not Contact.objects.filter(person=stale).exists()
+
+
+def test_a_refusal_names_only_the_organisations_the_reader_knows(actors):
+    survivor = register(actors.desk_operator, given_names="Awa")
+    merged = register(actors.desk_operator, given_names="Awa Marie")
+    make_case(actors, person=survivor)
+    make_case(actors, person=merged)
+    assert "SdS Zona Pisana" in merge_problems(survivor, merged, user=actors.coordinator)[0]
+    [problem] = merge_problems(survivor, merged, user=actors.outsider)
+    assert "SdS Zona Pisana" not in problem and "another organisation" in problem
