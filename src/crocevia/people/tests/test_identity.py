@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import translation
 
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.tests.factories import days_ago, give_consent, make_case
@@ -464,6 +465,7 @@ def test_a_refusal_names_only_the_organisations_the_reader_knows(actors):
     merged = register(actors.desk_operator, given_names="Awa Marie")
     make_case(actors, person=survivor)
     make_case(actors, person=merged)
-    assert "SdS Zona Pisana" in merge_problems(survivor, merged, user=actors.coordinator)[0]
-    [problem] = merge_problems(survivor, merged, user=actors.outsider)
-    assert "SdS Zona Pisana" not in problem and "another organisation" in problem
+    with translation.override("it"):
+        assert "SdS Zona Pisana" in merge_problems(survivor, merged, user=actors.coordinator)[0]
+        [problem] = merge_problems(survivor, merged, user=actors.outsider)
+    assert "SdS Zona Pisana" not in problem and "presso un altro ente" in problem
