@@ -157,7 +157,3 @@ class AuditEvent(models.Model):
         """Keep the values of the object's sensitive fields out of the trail
         (crocevia.audit.sensitive): their entries say they changed, nothing more."""
         self.changes = redact(self.object_type, self.changes)
-
-    @property
-    def is_sealed(self) -> bool:
-        return self.chain_position is not None

@@ -82,7 +82,3 @@ class BenefitApplication(models.Model):
 
     def __str__(self):
         return f"{self.get_measure_display()} {self.external_id}"
-
-    @property
-    def is_accepted(self) -> bool:
-        return self.status == Status.ACCEPTED

@@ -40,11 +40,6 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(scope)
 
 
-def cases_editable_by(user) -> QuerySet[Case]:
-    """Open cases the user may change: the same people, minus closed (read-only) cases."""
-    return cases_visible_to(user).exclude(stage="closed")
-
-
 def can_read_health(user, case: Case) -> bool:
     """Health information: only the case manager and health-profile team members."""
     if not user.is_authenticated:

@@ -8,29 +8,10 @@ audit event (old and new values) for each created or changed row.
 
 from django.db import models
 
-from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import _plain
 
 from .bulkdb import bulk_insert, insert_change_events
 from .kinds import Counts
-
-
-def change_events(model, actor, entries, note="import") -> list[AuditEvent]:
-    """AuditEvent rows for [(action, pk, changes, person_id)]."""
-    label = model._meta.label_lower
-    return [
-        AuditEvent(
-            kind=AuditEvent.Kind.CHANGE,
-            action=action,
-            actor=actor,
-            object_type=label,
-            object_id=str(pk),
-            person_id=person_id,
-            changes=changes,
-            note=note,
-        )
-        for action, pk, changes, person_id in entries
-    ]
 
 
 def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -> Counts:

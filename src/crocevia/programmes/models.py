@@ -10,11 +10,6 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-def quarter_of(day: datetime.date) -> str:
-    """'2019-Q3' for any day of July–September 2019."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
 def quarters_between(start: datetime.date, end: datetime.date) -> list[str]:
     """Every quarter touched by [start, end], in order."""
     quarters = []

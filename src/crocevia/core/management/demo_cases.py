@@ -773,10 +773,6 @@ class CaseBuilder:
                     return
 
 
-def entry_scores(spec: CaseSpec) -> dict[str, int]:
-    return dict(spec.scores)
-
-
 def later_scores(spec: CaseSpec, phase: str) -> dict[str, int]:
     """In itinere and exit scores: better on the plan's dimensions (not for drop-outs)."""
     targeted = {d for d, _t in spec.objectives}
