@@ -512,7 +512,7 @@ GENERATION = [
         -- those after the end of the data have not happened yet.
         INSERT INTO cases_case (
             origin, stage, referred_on, benefit_outcome_on, benefit_application_id,
-            preassessed_on, need_class, team_formed_on, assessed_on, plan_signed_on,
+            preassessed_on, need_class, area, team_formed_on, assessed_on, plan_signed_on,
             plan_kind, plan_started_on, closed_on, outcome, closing_note, created_at,
             updated_at, version, case_manager_id, household_id, organisation_id,
             person_id, source_contact_id, zone_id)
@@ -524,7 +524,14 @@ GENERATION = [
                     WHEN team IS NOT NULL THEN 'team_formed'
                     WHEN pre IS NOT NULL THEN 'preassessed' ELSE 'referred' END,
                referred_on, benefit_outcome_on, application_id, pre,
-               CASE WHEN pre IS NOT NULL THEN need ELSE '' END, team, assessed, signed,
+               CASE WHEN pre IS NOT NULL THEN need ELSE '' END,
+               -- The service area, chosen at pre-assessment (cases.by_area).
+               CASE WHEN pre IS NOT NULL
+                    THEN (ARRAY['economic_hardship','economic_hardship','housing_emergency',
+                                'families_prevention','child_protection','disability',
+                                'other'])[1 + floor(random() * 7)::int]
+                    ELSE '' END,
+               team, assessed, signed,
                CASE WHEN signed IS NULL THEN ''
                     WHEN need = 'work' THEN 'service_pact'
                     WHEN need = 'social' THEN 'social_project'

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crocevia.cases.access import get_case_for
 from crocevia.cases.models import NeedClass, Stage
+from crocevia.core.forms import add_service_errors
 
 from . import services
-from .forms import AssessmentForm, add_service_errors
+from .forms import AssessmentForm
 from .models import Assessment
 from .selectors import case_section_context
 

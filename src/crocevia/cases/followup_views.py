@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.models import Membership, User
-from crocevia.core.forms import PlausibleDateField, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin, add_service_errors
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.network.models import Organisation, Zone
 
@@ -26,15 +26,6 @@ PAGE_SIZE = 50
 
 
 # --- Forms ---------------------------------------------------------------------------
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the form's fields (the rest on top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, msgs in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
 
 
 class CaseFilterForm(StyledFormMixin, forms.Form):

@@ -3,7 +3,6 @@
 from itertools import groupby
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,15 +11,6 @@ from crocevia.assessments.models import Intake
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 from .models import NeedClass, Outcome, ServiceArea
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the form's fields (the rest on top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def network_memberships():

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.assessments.models import Intake
+from crocevia.core.forms import add_service_errors
 from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
 from crocevia.network.models import Organisation
@@ -31,7 +32,6 @@ from .forms import (
     MemberForm,
     OpenDirectForm,
     PreassessForm,
-    add_service_errors,
     membership_choices,
     network_memberships,
 )

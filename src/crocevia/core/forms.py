@@ -3,6 +3,7 @@ hygiene every typed value gets (plausible dates, no invisible or direction-chang
 characters)."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .dates import EARLIEST_BIRTH_DATE, EARLIEST_EVENT_DATE, check_date_range, latest_date
 from .text import clean_line, clean_multiline
@@ -155,3 +156,12 @@ class ExpiryDateField(PlausibleDateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_future", True)
         super().__init__(**kwargs)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the form's fields (the rest on top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)

@@ -5,20 +5,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.core.forms import PlausibleDateField, StyledFormMixin
+from crocevia.core.forms import PlausibleDateField, StyledFormMixin, add_service_errors
 from crocevia.network.models import Organisation
 
 from .models import Contact, DeskService, ItalianLevel, WorkSector
 from .services import validate_contact_date, validate_referral
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the form's fields (the rest on top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class ContactForm(StyledFormMixin, forms.Form):

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.selectors import is_monitoring_only, organisations_of
+from crocevia.core.forms import add_service_errors
 from crocevia.network.models import Organisation
 from crocevia.people.access import get_person_for
 
 from .access import get_referral_for, referrals_received_for, referrals_sent_for
-from .forms import add_service_errors
 from .models import Referral
 from .referral_forms import ReferralDecideForm, ReferralSendForm
 from .referral_selectors import referral_is_decidable_by

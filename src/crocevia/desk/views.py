@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crocevia.core.forms import add_service_errors
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.people.access import get_person_for
 
 from . import services
 from .access import daily_register_for, get_contact_for, get_desk_for
-from .forms import ContactForm, RegisterFilterForm, add_service_errors
+from .forms import ContactForm, RegisterFilterForm
 from .selectors import contacts_for_person, desks_for_register
 
 

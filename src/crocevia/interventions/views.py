@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crocevia.cases.access import get_case_for
+from crocevia.core.forms import add_service_errors
 
 from . import services
 from .access import get_intervention_for
-from .forms import EndForm, InterventionForm, StartForm, add_service_errors
+from .forms import EndForm, InterventionForm, StartForm
 from .selectors import case_section_context
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crocevia.cases.access import get_case_for
 from crocevia.cases.selectors import is_zone_coordinator_of
+from crocevia.core.forms import add_service_errors
 
 from . import services
 from .access import get_plan_for, get_version_for
@@ -21,7 +22,6 @@ from .forms import (
     ValidateForm,
     action_choices,
     actions_initial,
-    add_service_errors,
     objectives_initial,
 )
 from .models import Action

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crocevia.cases.access import cases_shown_to
 from crocevia.cases.selectors import cases_visible_to
+from crocevia.core.forms import add_service_errors
 
 from . import services
 from .access import get_action_for, get_programme_for
@@ -20,7 +21,6 @@ from .forms import (
     ExpenditureForm,
     ProgrammeForm,
     TargetForm,
-    add_service_errors,
 )
 from .selectors import (
     can_create_programmes,
