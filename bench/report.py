@@ -592,11 +592,13 @@ GENERATION = [
     (
         "meetings, programme, budget actions, expenditure, targets",
         """
-        INSERT INTO cases_meeting (kind, held_on, minutes, decisions, created_at,
+        -- Minutes as the meeting's general notes (no case discussed: no items).
+        INSERT INTO cases_meeting (kind, held_on, notes, restricted_minutes,
+                                   restricted_decisions, version, created_at,
                                    created_by_id, zone_id)
         SELECT kind, DATE '2023-01-09' + (7 * w + floor(random() * 5))::int,
-               CASE WHEN random() < 0.85 THEN 'Verbale della riunione.' ELSE '' END, '',
-               now(), z.workers[1], z.zone_id
+               CASE WHEN random() < 0.85 THEN 'Verbale della riunione.' ELSE '' END, '', '',
+               1, now(), z.workers[1], z.zone_id
           FROM b_zone z, generate_series(0, 155) w,
                LATERAL (SELECT CASE WHEN w %% 13 = 0 THEN 'steering'
                                     WHEN w %% 4 = 0 THEN 'coordination'
@@ -965,7 +967,7 @@ SELECT count(DISTINCT s.user_id) FROM accounts_membership s
 SELECT count(*) FROM network_desk d JOIN network_organisation o ON o.id = d.organisation_id
  WHERE d.active AND d.level = 1 AND :scope_zone_o;
 SELECT e.kind, count(*) FROM cases_meeting e
- WHERE e.held_on BETWEEN :'from' AND :'to' AND trim(e.minutes) <> '' AND :scope_zone_e
+ WHERE e.held_on BETWEEN :'from' AND :'to' AND trim(e.notes) <> '' AND :scope_zone_e
  GROUP BY e.kind;
 -- budget: actions with their expenditure to date
 SELECT g.code, b.code, b.amount,
