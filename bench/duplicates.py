@@ -26,7 +26,6 @@ import io
 import os
 import random
 import statistics
-import sys
 import time
 
 import search as search_bench  # bench/search.py: the persons' generator and operator
@@ -65,19 +64,6 @@ def parse_args(argv=None):
     parser.add_argument("--skip-full-scan", action="store_true")
     parser.add_argument("--seed", type=int, default=16)
     return parser.parse_args(argv)
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crocevia.settings")
-    os.environ.setdefault("CROCEVIA_INSECURE_DEV_KEY", "1")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL; {url} is {connection.vendor}.")
 
 
 class Counter:
@@ -256,7 +242,7 @@ def _page(access, user, number):
 def main(argv=None) -> None:
     args = parse_args(argv)
     rng = random.Random(args.seed)
-    setup_django(args.url)
+    search_bench.setup_django(args.url)  # migrated, PostgreSQL only
     from django.db import connection
 
     from crocevia.people.models import Person

@@ -205,3 +205,11 @@ def unsafe_csv_cells(rows: list[list[str]]) -> list[str]:
         for cell in row
         if looks_like_formula(cell)
     ]
+
+
+def state_before_migration(executor, app: str, suffix: str) -> list[tuple[str, str]]:
+    """The migration targets just before `app`'s migration named `*suffix` (whatever its
+    number), for a test that loads data as it was and migrates it forward."""
+    [name] = [n for a, n in executor.loader.disk_migrations if a == app and n.endswith(suffix)]
+    migration = executor.loader.get_migration(app, name)
+    return [dependency for dependency in migration.dependencies if dependency[0] == app]

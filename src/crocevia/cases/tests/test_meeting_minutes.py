@@ -17,7 +17,7 @@ from django.urls import reverse
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, MeetingItem
-from crocevia.core.testing import PersonFactory
+from crocevia.core.testing import PersonFactory, state_before_migration
 from crocevia.plans.services import plan_draft_save, plan_get_or_create
 
 from .test_followup_support import add_member, days_ago, make_case
@@ -339,22 +339,11 @@ def test_saving_again_after_the_refusal_replaces_the_other_change(actors, login)
 # --- The data migration -----------------------------------------------------------------------
 
 
-def _before_meeting_items(executor) -> list[tuple[str, str]]:
-    """The state just before the migration that made the items (whatever its number)."""
-    [name] = [
-        name
-        for app, name in executor.loader.disk_migrations
-        if app == "cases" and name.endswith("_meeting_items_per_case")
-    ]
-    migration = executor.loader.get_migration("cases", name)
-    return [dependency for dependency in migration.dependencies if dependency[0] == "cases"]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_the_text_of_one_case_into_its_item_and_restricts_the_rest(actors):
     a, b = _two_cases(actors)
     executor = MigrationExecutor(connection)
-    before = _before_meeting_items(executor)
+    before = state_before_migration(executor, "cases", "_meeting_items_per_case")
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")
 
@@ -415,7 +404,7 @@ def test_migrating_back_puts_each_cases_text_into_the_meetings_text(actors):
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: {"minutes": "Bruno", "decisions": ""}})
     executor = MigrationExecutor(connection)
-    before = _before_meeting_items(executor)
+    before = state_before_migration(executor, "cases", "_meeting_items_per_case")
     try:
         executor.migrate(before)
         old = executor.loader.project_state(before).apps.get_model("cases", "Meeting")

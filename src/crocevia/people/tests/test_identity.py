@@ -11,7 +11,7 @@ from django.utils import translation
 
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.tests.factories import days_ago, give_consent, make_case
-from crocevia.core.testing import PersonFactory
+from crocevia.core.testing import PersonFactory, state_before_migration
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import, write_export
@@ -109,20 +109,10 @@ def test_every_import_refuses_a_code_of_another_person_or_repeated_in_the_file(a
     assert Person.objects.get().aliases.filter(kind="issued_cf", value=AWA_OMOCODE).exists()
 
 
-def _before_identity(executor):
-    [name] = [
-        name
-        for app, name in executor.loader.disk_migrations
-        if app == "people" and name.endswith("_person_identity")
-    ]
-    migration = executor.loader.get_migration("people", name)
-    return [d for d in migration.dependencies if d[0] == "people"]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_existing_duplicates_for_the_queue_instead_of_failing(actors):
     executor = MigrationExecutor(connection)
-    before = _before_identity(executor)
+    before = state_before_migration(executor, "people", "_person_identity")
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("people", "Person")
 
