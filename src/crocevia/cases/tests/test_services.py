@@ -9,6 +9,7 @@ from crocevia.cases.models import Case, NeedClass, Origin, Outcome, Stage, TeamM
 from crocevia.cases.selectors import can_read_health, cases_visible_to
 from crocevia.core.testing import make_member
 from crocevia.desk.models import Contact, Referral
+from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.desk.services import contact_record
 
 from .factories import days_ago, give_consent, make_case, make_person, make_physician
@@ -66,7 +67,7 @@ def test_outsider_cannot_open_a_case_from_our_contact(actors):
 
 def test_referral_accepted_by_a_social_worker_opens_a_case(actors):
     person = PersonFactory_for_cpi(actors)
-    referral = services.referral_send(
+    referral = referral_send(
         actor=actors.cpi_consultant,
         person=person,
         from_organisation=actors.cpi,
@@ -74,7 +75,7 @@ def test_referral_accepted_by_a_social_worker_opens_a_case(actors):
         sent_on=days_ago(5),
         reason="Bisogni sociali",
     )
-    decided = services.referral_decide(
+    decided = referral_decide(
         actor=actors.social_worker, referral=referral, accept=True, on=days_ago(1)
     )
     assert decided.status == Referral.Status.ACCEPTED
@@ -95,7 +96,7 @@ def PersonFactory_for_cpi(actors, consent=True):
 def test_referral_without_network_consent_is_refused(actors):
     person = PersonFactory_for_cpi(actors, consent=False)
     with pytest.raises(ValidationError) as error:
-        services.referral_send(
+        referral_send(
             actor=actors.cpi_consultant,
             person=person,
             from_organisation=actors.cpi,
