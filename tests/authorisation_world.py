@@ -17,9 +17,8 @@ from django.utils import timezone
 from crocevia.accounts.models import Profile
 from crocevia.assessments.models import Dimension
 from crocevia.assessments.services import assessment_record
-from crocevia.cases import followup
 from crocevia.cases import services as case_services
-from crocevia.cases.models import Meeting, NeedClass, Stage
+from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person, make_physician
 from crocevia.core.testing import (
     Actors,
@@ -34,6 +33,8 @@ from crocevia.desk.services import contact_record
 from crocevia.interchange.models import ImportJob
 from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add
+from crocevia.meetings.models import Meeting
+from crocevia.meetings.services import meeting_record
 from crocevia.network.models import Agreement, CasePart
 from crocevia.network.services import PartySpec, agreement_create
 from crocevia.people import services as people_services
@@ -225,7 +226,7 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         sent_on=days_ago(1),
         reason="Ricerca di lavoro",
     )
-    meeting = followup.meeting_record(
+    meeting = meeting_record(
         actor=cast.coordinator,
         zone=cast.zone,
         kind=Meeting.Kind.TEAM,

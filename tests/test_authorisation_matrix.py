@@ -36,9 +36,9 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import MeetingItem
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.interchange.pseudonym import ENV_KEY
+from crocevia.meetings.models import MeetingItem
 
 from .authorisation_world import ROLES, World, build_world
 

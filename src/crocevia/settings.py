@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "crocevia.cases",
     "crocevia.assessments",
     "crocevia.plans",
+    "crocevia.meetings",
     "crocevia.interventions",
     "crocevia.interchange",
     "crocevia.benefits",

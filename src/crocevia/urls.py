@@ -5,7 +5,9 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from crocevia.accounts import views as accounts_views
+from crocevia.cases import urls as cases_urls
 from crocevia.core import views as core_views
+from crocevia.meetings import urls as meetings_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,7 +17,8 @@ urlpatterns = [
     path("utente/", include("crocevia.accounts.urls")),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
-    path("casi/", include("crocevia.cases.urls")),
+    # The meetings and the case lists keep the paths and names they had in `cases`.
+    path("casi/", include(([*cases_urls.urlpatterns, *meetings_urls.urlpatterns], "cases"))),
     path("valutazioni/", include("crocevia.assessments.urls")),
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),

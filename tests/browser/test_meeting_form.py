@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from crocevia.cases.models import Meeting
 from crocevia.cases.tests.factories import make_case
 from crocevia.core.testing import PASSWORD
+from crocevia.meetings.models import Meeting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

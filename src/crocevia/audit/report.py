@@ -7,11 +7,9 @@ was introduced); for older events, which lack it, the actor's organisations toda
 marked as such.
 """
 
-import contextlib
 import datetime
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +18,7 @@ from crocevia.accounts.models import Membership, User
 
 from . import recording
 from .models import AuditEvent
-from .sensitive import is_sensitive_entry, redact
+from .sensitive import is_sensitive_entry, model_for, redact
 
 PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
 # Changes whose old and new values the on-screen report shows: the registry record, which
@@ -69,9 +67,7 @@ def _current_organisations(actor_ids) -> dict[int, str]:
 
 
 def _model(object_type: str):
-    with contextlib.suppress(LookupError, ValueError):
-        return apps.get_model(object_type)
-    return None
+    return model_for(object_type)
 
 
 def changed_fields(event: AuditEvent) -> list[tuple[str, object, object]]:

@@ -28,12 +28,32 @@ SENSITIVE_CHANGE = {"changed": True}
 SENSITIVE_CHANGE_JSON = json.dumps(SENSITIVE_CHANGE)
 
 
+# The labels events were written under for models that moved to another app since (the
+# table kept, the label changed): the app the model moved to fills it in its
+# AppConfig.ready(), so the old events still name their model (and hide its sensitive
+# fields).
+_MOVED: dict[str, str] = {}
+
+
+def register_moved_model(former_label: str, label: str) -> None:
+    """Events labelled `former_label` ("cases.meeting") are about the model now `label`."""
+    _MOVED[former_label.lower()] = label.lower()
+    sensitive_fields.cache_clear()
+
+
+def model_for(object_type: str):
+    """The model labelled `object_type` (or its former label), or None."""
+    try:
+        return apps.get_model(_MOVED.get(object_type, object_type))
+    except (LookupError, ValueError):
+        return None
+
+
 @functools.cache
 def sensitive_fields(object_type: str) -> frozenset[str]:
     """The sensitive fields of the model labelled `object_type` ("assessments.intake")."""
-    try:
-        model = apps.get_model(object_type)
-    except (LookupError, ValueError):
+    model = model_for(object_type)
+    if model is None:
         return frozenset()
     return frozenset(getattr(model, ATTRIBUTE, ()))
 

@@ -1,4 +1,4 @@
-"""The one way a view obtains a case or a meeting.
+"""The one way a view obtains a case.
 
 Obtaining what shows personal data records its access event (crocevia.audit.recording).
 """
@@ -7,16 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.audit.recording import (
-    NOTE_CASE_LIST,
-    NOTE_HOME,
-    record_access,
-    record_persons_shown,
-)
+from crocevia.audit.recording import NOTE_CASE_LIST, record_access, record_persons_shown
 
-from .followup import meetings_visible_to
-from .lists import home_alerts
-from .models import Case, Meeting
+from .models import Case
 from .selectors import cases_visible_to
 
 
@@ -46,59 +39,8 @@ def get_case_for(user, pk, *, write: bool = False) -> Case:
     return case
 
 
-def meeting_case_choices_for(user, zone_ids):
-    """The cases a meeting form offers to discuss (every case of the zones that `user` may
-    see), their persons recorded as shown: the picker names them ("Caso N – name")."""
-    cases = cases_visible_to(user).filter(zone_id__in=zone_ids).select_related("person")
-    person_ids = list(cases.order_by("pk").values_list("person_id", flat=True))
-    record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_CASE_LIST)
-    return cases
-
-
 def cases_shown_to(user, cases) -> list[Case]:
     """`cases` (a page of a list the user may see), read, their persons recorded as shown."""
     cases = list(cases)
     record_persons_shown(actor=user, person_ids=[c.person_id for c in cases], note=NOTE_CASE_LIST)
     return cases
-
-
-def get_meeting_for(user, pk) -> Meeting:
-    """A meeting of a zone `user` works in, or 404; its access event recorded
-    (record_meeting_shown). Who may change it: followup.can_edit_meeting."""
-    try:
-        meeting = meetings_visible_to(user).select_related("zone", "created_by").get(pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404(_("Meeting not found.")) from None
-    record_meeting_shown(user, meeting)
-    return meeting
-
-
-def record_meeting_shown(user, meeting: Meeting) -> None:
-    """The meeting's access event, for each person of the cases discussed that `user` may
-    see (the page names them and shows their part); without a person when it shows none.
-    One query."""
-    person_ids = list(
-        cases_visible_to(user)
-        .filter(meetings=meeting)
-        .order_by("pk")
-        .values_list("person_id", flat=True)
-    )
-    if person_ids:
-        record_persons_shown(actor=user, instance=meeting, person_ids=person_ids)
-    else:
-        record_access(actor=user, instance=meeting)
-
-
-def home_alerts_for(user) -> dict:
-    """The home page's alerts (cases.lists.home_alerts), the persons they name recorded as
-    shown."""
-    alerts = home_alerts(user)
-    person_ids = [
-        *(case.person_id for case in alerts["preassessments"]),
-        *(review.case.person_id for review in alerts["reviews"]),
-        *(action.version.plan.case.person_id for action in alerts["actions"]),
-        *(person.pk for person in alerts["permits"]),
-        *(case.person_id for case in alerts["to_appoint"]),
-    ]
-    record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_HOME)
-    return alerts

@@ -10,7 +10,7 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Intake
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
-from .models import NeedClass, Outcome, ServiceArea
+from .models import NeedClass, Outcome, Review, ServiceArea
 
 
 def network_memberships():
@@ -181,3 +181,36 @@ class CloseForm(StyledFormMixin, forms.Form):
     closing_note = forms.CharField(
         label=_("Closing note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ReviewScheduleForm(StyledFormMixin, forms.Form):
+    scheduled_on = PlausibleDateField(label=_("Review on"), allow_future=True)
+    kind = forms.ChoiceField(
+        label=_("Kind of review"), choices=Review.Kind.choices, initial="in_itinere"
+    )
+
+
+class ReviewRecordForm(StyledFormMixin, forms.Form):
+    review = forms.ModelChoiceField(
+        label=_("Review"), queryset=Review.objects.none(), empty_label=None
+    )
+    held_on = PlausibleDateField(label=_("Held on"))
+    notes = forms.CharField(
+        label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_on = PlausibleDateField(
+        label=_("Next review on"),
+        required=False,
+        allow_future=True,
+        help_text=_("Leave empty if no further review is planned."),
+    )
+
+    def __init__(self, *args, case=None, pending=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pending is not None:
+            # The case page passes the pending reviews it already loaded (no extra query).
+            self.fields["review"].queryset = Review.objects.filter(pk__in=[r.pk for r in pending])
+            self.fields["review"].choices = [(r.pk, str(r)) for r in pending]
+        elif case is not None:
+            self.fields["review"].queryset = case.reviews.filter(held_on__isnull=True)
+        self.fields["held_on"].initial = timezone.localdate()

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -15,6 +15,14 @@ urlpatterns: list = [
     path("<int:pk>/equipe/<int:member_pk>/rimuovi/", views.team_remove, name="team_remove"),
     path("<int:pk>/equipe/costituita/", views.form_team, name="form_team"),
     path("<int:pk>/chiusura/", views.close, name="close"),
-    # Reviews, meetings and case lists live in their own module (names prefixed "followup_").
-    path("", include("crocevia.cases.followup_urls")),
+    path(
+        "<int:case_pk>/verifiche/programma/",
+        views.review_schedule,
+        name="followup_review_schedule",
+    ),
+    path(
+        "<int:case_pk>/verifiche/registra/",
+        views.review_record,
+        name="followup_review_record",
+    ),
 ]

@@ -32,6 +32,8 @@ from .forms import (
     MemberForm,
     OpenDirectForm,
     PreassessForm,
+    ReviewRecordForm,
+    ReviewScheduleForm,
     membership_choices,
     network_memberships,
 )
@@ -54,7 +56,7 @@ CASE_SECTIONS = [
         "case_section_context",
         "interventions/_case_section.html",
     ),
-    ("crocevia.cases.lists", "case_followup_context", "cases/_followup_section.html"),
+    ("crocevia.meetings.selectors", "case_section_context", "meetings/_case_section.html"),
 ]
 
 # Rows of each list of the coordination page (oldest first); an import can put thousands
@@ -435,3 +437,51 @@ def close(request, pk):
             messages.success(request, _("The case has been closed."))
             return redirect(_case_url(case))
     return render(request, "cases/close.html", {"case": case, "person": case.person, "form": form})
+
+
+# --- Reviews -------------------------------------------------------------------------
+
+
+def _review_form_page(request, case, *, schedule_form=None, record_form=None):
+    return render(
+        request,
+        "cases/review_form.html",
+        {
+            "case": case,
+            "schedule_form": schedule_form,
+            "record_form": record_form,
+            "case_url": _case_url(case),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review_schedule(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    form = ReviewScheduleForm(request.POST or None, prefix="schedule")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_schedule(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Review scheduled."))
+            return redirect(_case_url(case))
+    return _review_form_page(request, case, schedule_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def review_record(request, case_pk):
+    case = get_case_for(request.user, case_pk, write=True)
+    form = ReviewRecordForm(request.POST or None, case=case, prefix="record")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        review = data.pop("review")
+        try:
+            services.review_record(actor=request.user, review=review, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Review recorded."))
+            return redirect(_case_url(case))
+    return _review_form_page(request, case, record_form=form)

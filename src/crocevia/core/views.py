@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from crocevia.cases.access import home_alerts_for
+from crocevia.meetings.access import home_alerts_for
 from crocevia.network.selectors import expiring_agreements_for
 from crocevia.people.access import open_duplicates_count_for
 

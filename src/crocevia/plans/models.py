@@ -129,7 +129,7 @@ class Action(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
     # The meeting whose decision this action comes from (plans.services, from a meeting).
     from_meeting = models.ForeignKey(
-        "cases.Meeting",
+        "meetings.Meeting",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from crocevia.assessments.models import Dimension
 from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, Stage
-from crocevia.cases.selectors import is_zone_coordinator_of
+from crocevia.cases.selectors import cases_visible_to, is_zone_coordinator_of
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
 
 from .models import Action, Objective, Plan, PlanVersion
+from .selectors import operators_for_plan
 
 
 class ConflictError(BaseConflictError):
@@ -400,17 +401,19 @@ def _copy_version(plan: Plan, current: PlanVersion, *, actor) -> PlanVersion:
     return version
 
 
-def plan_action_add_from_meeting(
+def plan_action_add(
     *,
     actor,
-    meeting,
     case: Case,
+    from_meeting,
     description: str,
     responsible_user=None,
     responsible_organisation=None,
     due_on=None,
 ) -> PlanVersion:
-    """Add a decision of ``meeting`` about ``case`` as an action of the case's plan.
+    """Add a decision of the meeting ``from_meeting`` about ``case`` as an action of the
+    case's plan (the meeting's own checks are its caller's:
+    meetings.services.plan_action_add_from_meeting).
 
     The action goes at the end of the current draft; when the latest version is signed,
     version n+1 is created first, a copy of it (as ``plan_draft_save`` does). The plan row
@@ -418,18 +421,10 @@ def plan_action_add_from_meeting(
     on saving instead of silently dropping the action. The action keeps the meeting
     (``Action.from_meeting``); the audit event names it too. Returns the version written.
 
-    Refused (PermissionDenied) unless the actor sees the meeting, the case was discussed
-    there and the actor may change the case; a closed case or a case without a plan is a
-    ValidationError. Field errors are keyed ``description``, ``responsible_user``,
-    ``responsible_organisation`` and ``due_on``.
+    Refused (PermissionDenied) unless the actor may change the case; a closed case or a
+    case without a plan is a ValidationError. Field errors are keyed ``description``,
+    ``responsible_user``, ``responsible_organisation`` and ``due_on``.
     """
-    from crocevia.cases.followup import meetings_visible_to
-    from crocevia.cases.selectors import cases_visible_to
-
-    from .selectors import operators_for_plan
-
-    if not meetings_visible_to(actor).filter(pk=meeting.pk, cases=case).exists():
-        raise PermissionDenied(_("This case was not discussed in a meeting you can see."))
     if not cases_visible_to(actor).filter(pk=case.pk).exists():
         raise PermissionDenied(_("You cannot change this case."))
 
@@ -480,13 +475,13 @@ def plan_action_add_from_meeting(
             responsible_user=responsible_user,
             responsible_organisation=responsible_organisation,
             due_on=due_on,
-            from_meeting=meeting,
+            from_meeting=from_meeting,
             position=0 if last is None else last + 1,
         )
         after = _content(version)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         changes["action"] = [None, action.pk]
-        changes["from_meeting"] = [None, meeting.pk]
+        changes["from_meeting"] = [None, from_meeting.pk]
         if version.pk != current.pk:
             changes["version"] = [current.number, version.number]
         audit_change(

@@ -38,10 +38,8 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.models import Membership, Profile
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as ApplicationStatus
-from crocevia.cases.followup import meetings_with_minutes, with_minutes
 from crocevia.cases.models import (
     Case,
-    Meeting,
     NeedClass,
     Outcome,
     PlanKind,
@@ -50,6 +48,8 @@ from crocevia.cases.models import (
 )
 from crocevia.desk.models import Contact, ContactService, DeskService, LanguageNeed, WorkSector
 from crocevia.interventions.models import PARENTING_SUPPORT_TYPES, Intervention
+from crocevia.meetings.models import Meeting
+from crocevia.meetings.selectors import meetings_with_minutes, with_minutes
 from crocevia.network.models import (
     METROPOLITAN_CITY_PROVINCES,
     Agreement,

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from crocevia.benefits.models import Status as ApplicationStatus
-from crocevia.cases.models import SIUSS_AREA, Meeting, NeedClass, Outcome, PlanKind, ServiceArea
+from crocevia.cases.models import SIUSS_AREA, NeedClass, Outcome, PlanKind, ServiceArea
 from crocevia.desk.models import Contact, DeskService, WorkSector
+from crocevia.meetings.models import Meeting
 from crocevia.network.models import Organisation
 from crocevia.people.models import Sex
 from crocevia.programmes.models import BudgetAction

@@ -17,11 +17,12 @@ from django.utils import timezone
 from crocevia.audit import chain
 from crocevia.audit.chain import verify_chain
 from crocevia.audit.models import AuditEvent
-from crocevia.cases import followup
-from crocevia.cases.models import Meeting, NeedClass, Stage
+from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person
 from crocevia.cases.workflow import case_transition
 from crocevia.core.testing import build_actors
+from crocevia.meetings.models import Meeting
+from crocevia.meetings.services import meeting_record
 from crocevia.people.access import get_person_for
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def test_a_redirect_after_a_change_writes_the_change_and_no_access_event(actors,
 
 def test_a_meeting_viewer_who_may_not_see_its_case_is_recorded_without_the_person(actors, login):
     case = make_case(actors, stage=Stage.TEAM_FORMED, need_class=NeedClass.COMPLEX)
-    meeting = followup.meeting_record(
+    meeting = meeting_record(
         actor=actors.coordinator,
         zone=actors.zone,
         kind=Meeting.Kind.TEAM,
@@ -105,9 +106,9 @@ def test_a_meeting_viewer_who_may_not_see_its_case_is_recorded_without_the_perso
     # The case's team member saw the person's part; the desk operator, who may not see
     # the case, saw the meeting and no one's data.
     assert access_events(actors.social_worker) == [
-        ("cases.meeting", str(meeting.pk), case.person_id, "")
+        ("meetings.meeting", str(meeting.pk), case.person_id, "")
     ]
-    assert access_events(actors.desk_operator) == [("cases.meeting", str(meeting.pk), None, "")]
+    assert access_events(actors.desk_operator) == [("meetings.meeting", str(meeting.pk), None, "")]
 
 
 def test_the_coordination_list_records_the_persons_it_shows(actors, login):

@@ -17,6 +17,7 @@ from .opening import (
     open_case_with_plan_for_household,
 )
 from .preassessment import case_preassess
+from .reviews import review_record, review_schedule
 from .team import (
     case_form_team,
     case_set_manager,
@@ -41,6 +42,8 @@ __all__ = [
     "cases_import_bulk",
     "membership_for_team",
     "open_case_with_plan_for_household",
+    "review_record",
+    "review_schedule",
     "team_member_add",
     "team_member_remove",
 ]

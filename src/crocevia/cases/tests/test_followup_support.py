@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from crocevia.cases.models import Case, Review, Stage, TeamMember
 from crocevia.core.testing import PersonFactory
-from crocevia.plans.models import Action, Plan, PlanVersion
 
 
 def days_ago(n: int) -> datetime.date:
@@ -73,17 +72,3 @@ def add_member(case, user, organisation, *, by, removed_on=None) -> TeamMember:
 
 def add_review(case, scheduled_on, held_on=None) -> Review:
     return Review.objects.create(case=case, scheduled_on=scheduled_on, held_on=held_on)
-
-
-def add_plan_actions(case, actor, *versions) -> list[PlanVersion]:
-    """One plan version per item of `versions`, each a list of (due_on, done_on)."""
-    plan = Plan.objects.create(case=case, kind="social_project")
-    made = []
-    for number, actions in enumerate(versions, start=1):
-        version = PlanVersion.objects.create(plan=plan, number=number, updated_by=actor)
-        for due_on, done_on in actions:
-            Action.objects.create(
-                version=version, description="Iscrizione al corso", due_on=due_on, done_on=done_on
-            )
-        made.append(version)
-    return made

@@ -973,8 +973,8 @@ class CaseLoader:
         )
 
     def _plan(self, spec: CaseSpec, case, writer) -> None:
-        from crocevia.cases.followup import review_record, review_schedule
         from crocevia.cases.models import Review, TeamMember
+        from crocevia.cases.services import review_record, review_schedule
         from crocevia.interventions.services import intervention_add, intervention_start
         from crocevia.plans.services import (
             latest_version,
@@ -1106,8 +1106,9 @@ class CaseLoader:
 
     def meetings(self, specs: list[CaseSpec]) -> int:
         """Coordination group every four weeks and team meetings every month, with minutes."""
-        from crocevia.cases.followup import meeting_record
-        from crocevia.cases.models import Case, Meeting, TeamMember
+        from crocevia.cases.models import Case, TeamMember
+        from crocevia.meetings.models import Meeting
+        from crocevia.meetings.services import meeting_record
 
         by_id = {
             c.external_id: c

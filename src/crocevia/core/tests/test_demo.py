@@ -13,8 +13,7 @@ from stdnum.it import codicefiscale
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.followup import with_minutes
-from crocevia.cases.models import Case, Meeting, MeetingItem, Outcome, Review, Stage, TeamMember
+from crocevia.cases.models import Case, Outcome, Review, Stage, TeamMember
 from crocevia.core.management.commands.demo import (
     DEFAULT_PASSWORD,
     DEFAULT_PERSONS,
@@ -25,6 +24,8 @@ from crocevia.core.management.demo_cases import CaseBuilder
 from crocevia.core.management.demo_duplicates import DUPLICATE_PREFIX, registrations
 from crocevia.desk.models import Contact
 from crocevia.interventions.models import Intervention
+from crocevia.meetings.models import Meeting, MeetingItem
+from crocevia.meetings.selectors import with_minutes
 from crocevia.network.models import Comune, Desk, Organisation
 from crocevia.people.duplicates import merge_problems, person_merge
 from crocevia.people.models import Consent, DuplicatePair, Household, Person

@@ -12,9 +12,10 @@ import pytest
 
 from crocevia.accounts.models import Profile
 from crocevia.benefits.models import BenefitApplication
-from crocevia.cases.models import Case, Meeting
+from crocevia.cases.models import Case
 from crocevia.core.testing import ComuneFactory, PersonFactory, make_member
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
+from crocevia.meetings.models import Meeting
 from crocevia.people.models import Household
 from crocevia.programmes.models import BudgetAction, Expenditure, Fund, Programme, Target
 

@@ -1,4 +1,4 @@
-"""Case lists ("my cases", "zone cases"), home-page alerts and the case page's follow-up.
+"""Case lists ("my cases", "zone cases") with their follow-up, and the home page's alerts.
 
 Overdue items are computed in the database, so filtering by them and listing them cost
 a constant number of queries:
@@ -15,12 +15,10 @@ from django.utils import timezone
 
 from crocevia.accounts.models import User
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+from crocevia.cases.models import Case, Review, Stage, TeamMember
+from crocevia.cases.selectors import MANAGER_TO_APPOINT, cases_visible_to, managers_to_appoint
 from crocevia.people.selectors import persons_visible_to
 from crocevia.plans.models import Action, PlanVersion
-
-from .followup import meeting_zone_ids
-from .models import Case, Review, Stage, TeamMember
-from .selectors import MANAGER_TO_APPOINT, cases_visible_to, managers_to_appoint
 
 PERMIT_ALERT_DAYS = 60
 ALERT_LIST_SIZE = 5
@@ -221,40 +219,3 @@ def home_alerts(user) -> dict:
         )
     )
     return result
-
-
-def case_followup_context(user, case: Case) -> dict:
-    """Context of templates/cases/_followup_section.html: two queries whatever the case."""
-    from .followup_views import ReviewRecordForm, ReviewScheduleForm
-
-    today = timezone.localdate()
-    reviews = list(case.reviews.select_related("held_by").order_by("scheduled_on", "pk"))
-    for review in reviews:
-        review.is_overdue = (
-            not case.is_closed and review.held_on is None and review.scheduled_on < today
-        )
-    zones = meeting_zone_ids(user)
-    # The case's own items: what each meeting said and decided about this case (whoever
-    # sees the case may read it), never another case's.
-    meetings = []
-    for item in case.meeting_items.select_related("meeting").order_by(
-        "-meeting__held_on", "-meeting_id"
-    ):
-        meeting = item.meeting
-        meeting.item = item
-        meeting.viewable = user.is_superuser or meeting.zone_id in zones
-        meetings.append(meeting)
-    pending = [r for r in reviews if r.held_on is None]
-    can_edit = not case.is_closed
-    return {
-        "followup_reviews": reviews,
-        "followup_pending_reviews": pending,
-        "followup_meetings": meetings,
-        "followup_can_edit": can_edit,
-        "followup_schedule_form": ReviewScheduleForm(prefix="schedule") if can_edit else None,
-        "followup_record_form": (
-            ReviewRecordForm(prefix="record", pending=pending) if can_edit and pending else None
-        ),
-        "followup_overdue": any(r.is_overdue for r in reviews),
-        "followup_can_record_meeting": user.is_superuser or case.zone_id in zones,
-    }

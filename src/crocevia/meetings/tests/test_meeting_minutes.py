@@ -15,12 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crocevia.audit.models import AuditEvent
-from crocevia.cases import followup
-from crocevia.cases.models import Meeting, MeetingItem
 from crocevia.core.testing import PersonFactory, state_before_migration
+from crocevia.meetings import selectors, services
+from crocevia.meetings.models import Meeting, MeetingItem
 from crocevia.plans.services import plan_draft_save, plan_get_or_create
 
-from .test_followup_support import add_member, days_ago, make_case
+from .support import add_member, days_ago, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def _meeting(actors, cases, items, **kw):
         "items": items,
     }
     values.update(kw)
-    return followup.meeting_record(**values)
+    return services.meeting_record(**values)
 
 
 def _detail(client, meeting) -> str:
@@ -160,7 +160,7 @@ def test_notes_naming_a_person_come_back_beside_the_field_with_what_was_typed(ac
 def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: BRUNO})
-    followup.meeting_update(
+    services.meeting_update(
         actor=actors.coordinator,
         meeting=meeting,
         zone=actors.zone,
@@ -195,7 +195,7 @@ def _meeting_whose_author_no_longer_sees_case_b(actors):
 
 def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
     a, b, meeting = _meeting_whose_author_no_longer_sees_case_b(actors)
-    followup.meeting_update(
+    services.meeting_update(
         actor=actors.social_worker,
         meeting=meeting,
         zone=actors.zone,
@@ -212,7 +212,7 @@ def test_an_editor_who_no_longer_sees_a_case_leaves_its_item_as_it_is(actors):
 def test_an_editor_who_does_not_see_every_case_cannot_move_the_meeting_to_another_zone(actors):
     a, b, meeting = _meeting_whose_author_no_longer_sees_case_b(actors)
     with pytest.raises(ValidationError) as refused:
-        followup.meeting_update(
+        services.meeting_update(
             actor=actors.social_worker,
             meeting=meeting,
             zone=actors.other_zone,
@@ -262,7 +262,7 @@ def test_meetings_with_minutes_count_a_meeting_whose_only_text_is_a_cases(actors
     a, b = _two_cases(actors)
     _meeting(actors, [a, b], {a.pk: {"decisions": "Solo una decisione"}}, notes="")
     _meeting(actors, [a], {a.pk: {"minutes": "   "}}, notes="  ", kind=Meeting.Kind.TEAM)
-    counts = followup.meetings_with_minutes(actors.zone, days_ago(10), days_ago(0))
+    counts = selectors.meetings_with_minutes(actors.zone, days_ago(10), days_ago(0))
     assert counts == {"team": 0, "coordination": 1, "steering": 0}
 
 

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from crocevia.cases.lists import home_alerts, my_cases, zone_cases
 from crocevia.cases.models import Stage
 from crocevia.core.testing import PersonFactory
+from crocevia.meetings.lists import home_alerts, my_cases, zone_cases
 
-from .test_followup_support import (
+from .support import (
     add_member,
     add_plan_actions,
     add_review,

@@ -1,9 +1,10 @@
-"""Writes of a case's follow-up: reviews (verifiche) and meetings (riunioni, with minutes).
+"""Writes of meetings (riunioni, with minutes per case discussed) and of the decisions of
+a meeting that become actions of a case's plan.
 
-Every function is keyword-only, atomic, validating and audited in the same transaction
-(person set for reviews, which belong to one person's case). Validation errors are
-ValidationError dicts keyed by the form field names (scheduled_on, kind, held_on, notes,
-next_on; zone, held_on, attendees, cases, notes).
+Every function is keyword-only, atomic, validating and audited in the same transaction.
+Validation errors are ValidationError dicts keyed by the form field names (zone, kind,
+held_on, attendees, cases, notes; description, responsible_user, responsible_organisation,
+due_on).
 """
 
 import datetime
@@ -12,24 +13,20 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.functions import Trim
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.selectors import (
-    active_memberships,
-    coordinated_zone_ids,
-    is_monitoring_only,
-)
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.cases.models import Case
+from crocevia.cases.selectors import cases_visible_to
 from crocevia.core.errors import ConflictError as BaseConflictError
-from crocevia.network.models import Zone
+from crocevia.plans.models import PlanVersion
+from crocevia.plans.services import plan_action_add
 
-from .models import Case, Meeting, MeetingItem, Review
-from .selectors import cases_visible_to
+from .access import can_edit_meeting
+from .models import Meeting, MeetingItem
+from .selectors import meeting_zone_ids, meetings_visible_to
 
-REVIEW_AUDIT_FIELDS = ["case", "kind", "scheduled_on", "held_on", "held_by", "notes", "next_on"]
 MEETING_AUDIT_FIELDS = ["kind", "held_on", "zone"]
 # Free text of a meeting: the audit records that it changed, never what it says.
 MEETING_TEXT_FIELDS = ["notes", "restricted_minutes", "restricted_decisions"]
@@ -55,180 +52,8 @@ class _Errors:
             raise ValidationError(self.errors)
 
 
-def _fmt(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
-
-
 def _is_date(value) -> bool:
     return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
-
-
-def _check_case_writable(actor, case: Case) -> None:
-    if not cases_visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied(_("You cannot change this case."))
-    if case.is_closed:
-        raise ValidationError(
-            {"__all__": [_("This case is closed: it can be read but not changed.")]}
-        )
-
-
-# --- Reviews -------------------------------------------------------------------------
-
-
-def review_schedule(*, actor, case: Case, scheduled_on, kind=Review.Kind.IN_ITINERE) -> Review:
-    """Schedule a review of the case's plan; any day from the referral on."""
-    _check_case_writable(actor, case)
-    errors = _Errors()
-    if kind not in Review.Kind.values:
-        errors.add("kind", _("Choose the kind of review."))
-    if not _is_date(scheduled_on):
-        errors.add("scheduled_on", _("Enter a valid date."))
-    elif scheduled_on < case.referred_on:
-        errors.add(
-            "scheduled_on",
-            _("A review cannot be scheduled before the referral (%(date)s).")
-            % {"date": _fmt(case.referred_on)},
-        )
-    errors.raise_if_any()
-    with transaction.atomic():
-        review = Review.objects.create(case=case, kind=kind, scheduled_on=scheduled_on)
-        audit_change(
-            actor=actor,
-            action="review_schedule",
-            instance=review,
-            changes=diff({}, snapshot(review, REVIEW_AUDIT_FIELDS)),
-            person=case.person,
-        )
-    return review
-
-
-def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Review:
-    """Record a scheduled review as held; `next_on` schedules the next one (in itinere).
-
-    The day is never in the future, nor before the plan's signature when there is one.
-    """
-    case = review.case
-    _check_case_writable(actor, case)
-    errors = _Errors()
-    if review.held_on is not None:
-        errors.add("__all__", _("This review has already been recorded."))
-    today = timezone.localdate()
-    if not _is_date(held_on):
-        errors.add("held_on", _("Enter a valid date."))
-    elif held_on > today:
-        errors.add("held_on", _("The date cannot be in the future."))
-    elif case.plan_signed_on and held_on < case.plan_signed_on:
-        errors.add(
-            "held_on",
-            _("A review cannot be held before the plan was signed (%(date)s).")
-            % {"date": _fmt(case.plan_signed_on)},
-        )
-    elif held_on < case.referred_on:
-        errors.add(
-            "held_on",
-            _("A review cannot be held before the referral (%(date)s).")
-            % {"date": _fmt(case.referred_on)},
-        )
-    notes = (notes or "").strip()
-    if not notes:
-        errors.add("notes", _("Write what the review found."))
-    if next_on is not None:
-        if not _is_date(next_on):
-            errors.add("next_on", _("Enter a valid date."))
-        elif _is_date(held_on) and next_on <= held_on:
-            errors.add("next_on", _("The next review must come after this one."))
-    errors.raise_if_any()
-
-    with transaction.atomic():
-        # Lock the row so two operators recording the same review cannot both succeed.
-        locked = Review.objects.select_for_update().get(pk=review.pk)
-        if locked.held_on is not None:
-            raise ValidationError({"__all__": [_("This review has already been recorded.")]})
-        before = snapshot(locked, REVIEW_AUDIT_FIELDS)
-        locked.held_on = held_on
-        locked.held_by = actor
-        locked.notes = notes
-        locked.next_on = next_on
-        locked.save(update_fields=["held_on", "held_by", "notes", "next_on"])
-        audit_change(
-            actor=actor,
-            action="review_record",
-            instance=locked,
-            changes=diff(before, snapshot(locked, REVIEW_AUDIT_FIELDS)),
-            person=case.person,
-        )
-        if next_on is not None:
-            following = Review.objects.create(
-                case=case, kind=Review.Kind.IN_ITINERE, scheduled_on=next_on
-            )
-            audit_change(
-                actor=actor,
-                action="review_schedule",
-                instance=following,
-                changes=diff({}, snapshot(following, REVIEW_AUDIT_FIELDS)),
-                person=case.person,
-            )
-    review.refresh_from_db()
-    return review
-
-
-# --- Meetings ------------------------------------------------------------------------
-
-
-def meeting_zone_ids(user) -> set[int]:
-    """Zones whose meetings the user may see and record: coordinated or belonged to."""
-    if not user.is_authenticated or not user.is_active or is_monitoring_only(user):
-        return set()
-    if user.is_superuser:
-        return set(Zone.objects.values_list("pk", flat=True))
-    own = {m.organisation.zone_id for m in active_memberships(user) if m.organisation.zone_id}
-    return own | coordinated_zone_ids(user)
-
-
-def meetings_visible_to(user) -> QuerySet[Meeting]:
-    """Meetings of the user's zones, and those the user attended."""
-    if not user.is_authenticated or not user.is_active or is_monitoring_only(user):
-        return Meeting.objects.none()
-    if user.is_superuser:
-        return Meeting.objects.all()
-    attended = Exists(
-        Meeting.attendees.through.objects.filter(meeting_id=OuterRef("pk"), user_id=user.pk)
-    )
-    return Meeting.objects.filter(Q(zone_id__in=meeting_zone_ids(user)) | attended)
-
-
-def can_edit_meeting(user, meeting: Meeting) -> bool:
-    return (
-        user.is_superuser
-        or meeting.created_by_id == user.pk
-        or meeting.zone_id in coordinated_zone_ids(user)
-    )
-
-
-def meeting_items_visible_to(user, meeting: Meeting) -> tuple[list[MeetingItem], int]:
-    """The items (case discussed, its minutes and decisions) of the cases `user` may see,
-    by case, and how many other cases the meeting discussed. Two queries.
-
-    What a meeting says about a person is case data: its text goes only to who may see
-    the case (cases_visible_to), whoever may open the meeting.
-    """
-    items = list(
-        meeting.items.select_related("case__person", "case__case_manager").order_by("case_id")
-    )
-    visible = set(
-        cases_visible_to(user)
-        .filter(pk__in=[item.case_id for item in items])
-        .values_list("pk", flat=True)
-    )
-    shown = [item for item in items if item.case_id in visible]
-    return shown, len(items) - len(shown)
-
-
-def can_read_restricted_text(user, meeting: Meeting, *, hidden_cases: int) -> bool:
-    """The minutes written before the per-case items (migration meeting_items_per_case)
-    may name any person of the cases discussed: only an editor of the meeting who sees
-    every one reads them."""
-    return hidden_cases == 0 and can_edit_meeting(user, meeting)
 
 
 def _clean_text(value) -> str:
@@ -509,42 +334,36 @@ def meeting_update(
     return meeting
 
 
-def annotate_has_minutes(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """`meetings` with `has_minutes`: general notes, a case's minutes or decisions, or
-    earlier minutes that are not only blanks. Says nothing of what they say."""
-    with_item = MeetingItem.objects.annotate(_m=Trim("minutes"), _d=Trim("decisions")).filter(
-        Q(meeting_id=OuterRef("pk")) & (~Q(_m="") | ~Q(_d=""))
-    )
-    return meetings.annotate(
-        _notes=Trim("notes"),
-        _restricted_m=Trim("restricted_minutes"),
-        _restricted_d=Trim("restricted_decisions"),
-    ).annotate(
-        has_minutes=ExpressionWrapper(
-            Q(Exists(with_item)) | ~Q(_notes="") | ~Q(_restricted_m="") | ~Q(_restricted_d=""),
-            output_field=BooleanField(),
-        )
-    )
+# --- Decisions of a meeting as plan actions -------------------------------------------
 
 
-def with_minutes(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """`meetings` that have minutes (annotate_has_minutes)."""
-    return annotate_has_minutes(meetings).filter(has_minutes=True)
+def plan_action_add_from_meeting(
+    *,
+    actor,
+    meeting: Meeting,
+    case: Case,
+    description: str,
+    responsible_user=None,
+    responsible_organisation=None,
+    due_on=None,
+) -> PlanVersion:
+    """Add a decision of ``meeting`` about ``case`` as an action of the case's plan
+    (plans.services.plan_action_add: at the end of the draft, or of version n+1 when the
+    latest is signed; the action keeps the meeting). Returns the version written.
 
-
-def meetings_with_minutes(zone, start: datetime.date, end: datetime.date) -> dict[str, int]:
-    """{kind: number of meetings with minutes} held in `zone` from `start` to `end` included.
-
-    Every kind is present (0 when none); minutes made only of blanks do not count; a
-    meeting counts once whatever the number of cases it discussed.
+    Refused (PermissionDenied) unless the actor sees the meeting, the case was discussed
+    there and the actor may change the case; a closed case or a case without a plan is a
+    ValidationError. Field errors are keyed ``description``, ``responsible_user``,
+    ``responsible_organisation`` and ``due_on``.
     """
-    rows = (
-        with_minutes(Meeting.objects.filter(zone=zone, held_on__gte=start, held_on__lte=end))
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .order_by()
+    if not meetings_visible_to(actor).filter(pk=meeting.pk, cases=case).exists():
+        raise PermissionDenied(_("This case was not discussed in a meeting you can see."))
+    return plan_action_add(
+        actor=actor,
+        case=case,
+        from_meeting=meeting,
+        description=description,
+        responsible_user=responsible_user,
+        responsible_organisation=responsible_organisation,
+        due_on=due_on,
     )
-    counts = {kind: 0 for kind in Meeting.Kind.values}
-    for row in rows:
-        counts[row["kind"]] = row["n"]
-    return counts

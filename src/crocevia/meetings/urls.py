@@ -1,22 +1,17 @@
-"""Reviews, meetings, case lists (included in the "cases" namespace by cases/urls.py)."""
+"""Meetings and the case lists.
+
+Mounted by crocevia/urls.py under "casi/" in the "cases" namespace, after the case's own
+URLs: the paths and names ("cases:followup_*") are those they had when they lived in
+`cases`, which the links, the authorisation matrix and the access events name.
+"""
 
 from django.urls import path
 
-from . import followup_views as views
+from . import views
 
 urlpatterns: list = [
     path("miei/", views.my_cases, name="followup_my_cases"),
     path("zona/", views.zone_cases, name="followup_zone_cases"),
-    path(
-        "<int:case_pk>/verifiche/programma/",
-        views.review_schedule,
-        name="followup_review_schedule",
-    ),
-    path(
-        "<int:case_pk>/verifiche/registra/",
-        views.review_record,
-        name="followup_review_record",
-    ),
     path("riunioni/", views.meeting_list, name="followup_meetings"),
     path("riunioni/nuova/", views.meeting_create, name="followup_meeting_create"),
     path("riunioni/<int:pk>/", views.meeting_detail, name="followup_meeting_detail"),

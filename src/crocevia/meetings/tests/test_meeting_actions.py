@@ -6,12 +6,12 @@ from django.urls import reverse
 
 from crocevia.assessments.tests.factories import days_ago, make_case
 from crocevia.audit.models import AuditEvent
-from crocevia.cases import followup
-from crocevia.cases.models import Meeting, Stage
+from crocevia.cases.models import Stage
+from crocevia.meetings.models import Meeting
+from crocevia.meetings.services import meeting_record, plan_action_add_from_meeting
 from crocevia.plans.models import Action, PlanVersion
 from crocevia.plans.services import (
     ConflictError,
-    plan_action_add_from_meeting,
     plan_draft_save,
     plan_get_or_create,
     plan_sign,
@@ -55,7 +55,7 @@ def _plan(actors, *, signed: bool):
 
 
 def _meeting(actors, cases, decisions=DECISION):
-    return followup.meeting_record(
+    return meeting_record(
         actor=actors.coordinator,
         zone=actors.zone,
         kind=Meeting.Kind.TEAM,
