@@ -172,7 +172,7 @@ def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
         items={a.pk: {"minutes": "Amina ha firmato il contratto", "decisions": ""}},
         expected_version=1,
     )
-    events = AuditEvent.objects.filter(object_type="cases.meeting")
+    events = AuditEvent.objects.filter(object_type="meetings.meeting")
     dumped = str(list(events.values_list("changes", flat=True)))
     for text in (*AMINA.values(), *BRUNO.values(), "Amina ha firmato", "Nuove note"):
         assert text not in dumped
