@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "crocevia.benefits",
     "crocevia.programmes",
     "crocevia.reporting",
+    "crocevia.site",
+    "crocevia.demo",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crocevia.core.context_processors.navigation",
+                "crocevia.site.context_processors.navigation",
             ],
         },
     }
