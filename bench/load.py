@@ -185,8 +185,8 @@ def top_up(args, persons: int) -> None:
 
     from stdnum.it import codicefiscale
 
-    from crocevia.core.management.commands.demo import COMUNI, LEVEL1_DESKS, SERVICE_WEIGHTS
-    from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS, family_names, given_names
+    from crocevia.demo.management.commands.demo import COMUNI, LEVEL1_DESKS, SERVICE_WEIGHTS
+    from crocevia.demo.names import CITIZENSHIP_WEIGHTS, family_names, given_names
     from crocevia.people.models import Person
 
     rng = random.Random(args.seed)

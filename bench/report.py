@@ -243,7 +243,7 @@ def generate_network() -> None:
 
 
 def name_arrays() -> tuple[list[str], list[str], list[str]]:
-    from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS, family_names, given_names
+    from crocevia.demo.names import CITIZENSHIP_WEIGHTS, family_names, given_names
 
     families, males, females = set(), set(), set()
     for country in CITIZENSHIP_WEIGHTS:
@@ -255,7 +255,7 @@ def name_arrays() -> tuple[list[str], list[str], list[str]]:
 
 # Citizenship slots: 45% Italians, 10% other EU, the rest in the demo's mix of countries.
 def citizenship_slots() -> list[str]:
-    from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS
+    from crocevia.demo.names import CITIZENSHIP_WEIGHTS
 
     slots = ["IT"] * 450 + ["RO"] * 60 + ["PL"] * 15 + ["BG"] * 10 + ["DE"] * 10 + ["FR"] * 5
     foreign = {c: w for c, w in CITIZENSHIP_WEIGHTS.items() if c not in ("IT", "RO")}

@@ -129,13 +129,13 @@ class PersonRows:
         from codicefiscale import codicefiscale as cf
         from stdnum.it import codicefiscale as cf_check
 
-        from crocevia.core.management.demo_names import (
+        from crocevia.core.text import fold
+        from crocevia.demo.names import (
             CF_BIRTHPLACE,
             CITIZENSHIP_WEIGHTS,
             family_names,
             given_names,
         )
-        from crocevia.core.text import fold
         from crocevia.people.models import Person
 
         self.rng = rng

@@ -38,7 +38,7 @@ KINDS = [
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # `demo --persons=40` registers 40 persons, and the three pairs of possible duplicates of
-# the duplicates queue (core/management/demo_duplicates.py): 46.
+# the duplicates queue (demo/duplicates.py): 46.
 DEMO_PERSONS = 46
 
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "crocevia.benefits",
     "crocevia.programmes",
     "crocevia.reporting",
+    "crocevia.site",
+    "crocevia.demo",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crocevia.core.context_processors.navigation",
+                "crocevia.site.context_processors.navigation",
             ],
         },
     }

@@ -6,11 +6,11 @@ from django.views.i18n import set_language
 
 from crocevia.accounts import views as accounts_views
 from crocevia.cases import urls as cases_urls
-from crocevia.core import views as core_views
 from crocevia.meetings import urls as meetings_urls
+from crocevia.site import views as site_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("accesso/", accounts_views.SignInView.as_view(), name="login"),
     path("accesso/verifica/", accounts_views.login_verify, name="login_verify"),
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from crocevia.cases.tests.factories import make_case
-from crocevia.core.testing import PASSWORD
 from crocevia.meetings.models import Meeting
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,10 +20,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person
 from crocevia.cases.workflow import case_transition
-from crocevia.core.testing import build_actors
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
 from crocevia.people.access import get_person_for
+from crocevia.testing import build_actors
 
 pytestmark = pytest.mark.django_db
 

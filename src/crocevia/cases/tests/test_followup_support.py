@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from crocevia.cases.models import Case, Review, Stage, TeamMember
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 
 def days_ago(n: int) -> datetime.date:

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from crocevia.cases.models import Stage
-from crocevia.core.testing import PersonFactory
 from crocevia.meetings.lists import home_alerts, my_cases, zone_cases
+from crocevia.testing import PersonFactory
 
 from .support import (
     add_member,

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PersonFactory, state_before_migration
 from crocevia.meetings import selectors, services
 from crocevia.meetings.models import Meeting, MeetingItem
 from crocevia.plans.services import plan_draft_save, plan_get_or_create
+from crocevia.testing import PersonFactory, state_before_migration
 
 from .support import add_member, days_ago, make_case
 

@@ -18,6 +18,34 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crocevia.accounts.models import Membership
+from crocevia.assessments.services import assessment_record
+from crocevia.cases.models import Case, Review, TeamMember
+from crocevia.cases.services import (
+    case_close,
+    case_form_team,
+    case_open_direct,
+    case_open_from_contact,
+    case_preassess,
+    case_set_manager,
+    review_record,
+    review_schedule,
+    team_member_add,
+)
+from crocevia.desk.models import Contact
+from crocevia.interventions.models import InterventionType
+from crocevia.interventions.services import intervention_add, intervention_start
+from crocevia.meetings.models import Meeting
+from crocevia.meetings.services import meeting_record
+from crocevia.people.models import Person
+from crocevia.plans.services import (
+    latest_version,
+    plan_draft_save,
+    plan_get_or_create,
+    plan_sign,
+    plan_validate,
+)
+
 SEED = 2027  # not the persons' seed: adding cases must not change the persons
 CASE_PREFIX = "demo-case-"
 DEFAULT_CASES = 60
@@ -805,8 +833,6 @@ class CaseLoader:
     """Writes the planned cases through the services, as the demo's operators."""
 
     def __init__(self, users: dict, network: dict, log, today: datetime.date):
-        from crocevia.interventions.models import InterventionType
-
         self.users = users
         self.orgs = network["organisations"]
         self.zone = network["zone"]
@@ -814,7 +840,6 @@ class CaseLoader:
         self.today = today
         self.types = {t.code: t for t in InterventionType.objects.all()}
         self.org_of = {}  # username -> organisation (their demo membership)
-        from crocevia.accounts.models import Membership
 
         for m in Membership.objects.filter(user__in=users.values()).select_related(
             "organisation", "user"
@@ -828,10 +853,6 @@ class CaseLoader:
         )
 
     def load(self, specs: list[CaseSpec]) -> dict:
-        from crocevia.cases.models import Case
-        from crocevia.desk.models import Contact
-        from crocevia.people.models import Person
-
         existing = set(
             Case.objects.filter(external_id__startswith=CASE_PREFIX).values_list(
                 "external_id", flat=True
@@ -863,17 +884,6 @@ class CaseLoader:
     # -- one case, in the order of the pathway -------------------------------------------------
 
     def _case(self, spec: CaseSpec, person, contact):
-        from crocevia.cases.models import Case
-        from crocevia.cases.services import (
-            case_close,
-            case_form_team,
-            case_open_direct,
-            case_open_from_contact,
-            case_preassess,
-            case_set_manager,
-            team_member_add,
-        )
-
         u, m = self.users, spec.milestones
         social_worker, coordinator = u["assistente"], u["coordinatore"]
         if contact is not None:
@@ -938,8 +948,6 @@ class CaseLoader:
         return case
 
     def _assess(self, spec, case, actor, phase, day, scores) -> None:
-        from crocevia.assessments.services import assessment_record
-
         notes = {
             "entry": "Valutazione d'ingresso dell'équipe.",
             "in_itinere": "Valutazione in itinere alla verifica del piano.",
@@ -973,17 +981,6 @@ class CaseLoader:
         )
 
     def _plan(self, spec: CaseSpec, case, writer) -> None:
-        from crocevia.cases.models import Review, TeamMember
-        from crocevia.cases.services import review_record, review_schedule
-        from crocevia.interventions.services import intervention_add, intervention_start
-        from crocevia.plans.services import (
-            latest_version,
-            plan_draft_save,
-            plan_get_or_create,
-            plan_sign,
-            plan_validate,
-        )
-
         m = spec.milestones
         plan = plan_get_or_create(actor=writer, case=case)
         objectives, actions = self._items(spec, spec.objectives, spec.actions)
@@ -1069,8 +1066,6 @@ class CaseLoader:
             self._second_version(spec, plan, writer, signers)
 
     def _second_version(self, spec: CaseSpec, plan, writer, signers) -> None:
-        from crocevia.plans.services import latest_version, plan_draft_save, plan_sign
-
         current = latest_version(plan)
         objectives = [*spec.objectives, spec.v2_objective]
         changed = [dict(a) for a in spec.actions]
@@ -1106,10 +1101,6 @@ class CaseLoader:
 
     def meetings(self, specs: list[CaseSpec]) -> int:
         """Coordination group every four weeks and team meetings every month, with minutes."""
-        from crocevia.cases.models import Case, TeamMember
-        from crocevia.meetings.models import Meeting
-        from crocevia.meetings.services import meeting_record
-
         by_id = {
             c.external_id: c
             for c in Case.objects.filter(external_id__startswith=CASE_PREFIX).select_related(

@@ -18,8 +18,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Agreement, CasePart, Comune, Organisation, Zone
-from .services import PartySpec, agreement_create
+from crocevia.network.models import Agreement, CasePart, Comune, Organisation, Zone
+from crocevia.network.services import PartySpec, agreement_create
 
 # Zones and organisations of the partners: the same codes as the programmes demo.
 ZONES = {

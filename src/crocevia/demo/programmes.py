@@ -12,11 +12,10 @@ from decimal import Decimal
 from crocevia.accounts.models import User
 from crocevia.cases.models import Case
 from crocevia.network.models import Comune, Organisation, Zone
+from crocevia.programmes import services
+from crocevia.programmes.models import BudgetAction, Enrolment, Expenditure, Fund, Programme
 
-from . import services
-from .models import BudgetAction, Enrolment, Expenditure, Fund, Programme
-
-SDS_PISANA = "SDS-PI"  # the demo's SdS (core/management/commands/demo.py)
+SDS_PISANA = "SDS-PI"  # the demo's SdS (demo/management/commands/demo.py)
 
 # Partners of TEAMS; the agreements helper gets or creates the same codes.
 PARTNERS = [

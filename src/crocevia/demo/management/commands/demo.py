@@ -4,7 +4,7 @@ Idempotent: rows are recognised by their codes, usernames and external ids, so a
 run adds nothing and changes nothing. The network and the operators are written with the
 ORM; persons, households, consents and contacts go through the services of people and
 desk, so the rules hold and the audit trail is written, as for any operator. The cases
-(demo_cases.py: ~60 over ten months, at every stage of the pathway, with teams, plans,
+(demo/cases.py: ~60 over ten months, at every stage of the pathway, with teams, plans,
 interventions, reviews, meetings and closures) go through the services of their apps too.
 
 Everything comes from seed 000 (the TEAMS local plan of the SdS Zona Pisana): the nine
@@ -29,16 +29,27 @@ from stdnum import luhn
 from stdnum.it import codicefiscale as cf_check
 
 from crocevia.accounts.models import Membership, Profile, User
-from crocevia.core.management.demo_cases import DEFAULT_CASES, CaseBuilder, CaseLoader
-from crocevia.core.management.demo_duplicates import DuplicateLoader
-from crocevia.core.management.demo_names import (
+from crocevia.demo.cases import DEFAULT_CASES, CaseBuilder, CaseLoader
+from crocevia.demo.duplicates import DuplicateLoader
+from crocevia.demo.names import (
     CF_BIRTHPLACE,
     CITIZENSHIP_WEIGHTS,
     ITALIAN_BIRTHPLACES,
     family_names,
     given_names,
 )
+from crocevia.demo.network import seed_demo as seed_agreements
+from crocevia.demo.programmes import seed_demo as seed_programmes
+from crocevia.desk.models import DeskService
+from crocevia.desk.services import contact_record
 from crocevia.network.models import Comune, Desk, Organisation, Zone
+from crocevia.people.models import Consent, Household, Person
+from crocevia.people.services import (
+    consent_record,
+    household_add_member,
+    household_create,
+    person_create,
+)
 
 SEED = 2026
 DEFAULT_PERSONS = 700
@@ -663,9 +674,6 @@ class Command(BaseCommand):
     def _load_programmes_and_agreements(self, users: dict, network: dict) -> None:
         """TEAMS (seed 000) and the Pistoia Poverty Fund plan (seed 002), the TEAMS
         convention and the Livorno protocol (seed 004), through their services."""
-        from crocevia.network.demo import seed_demo as seed_agreements
-        from crocevia.programmes.demo import seed_demo as seed_programmes
-
         coordinator = users["coordinatore"]
         seed_programmes(coordinator=coordinator, zone=network["zone"])
         seed_agreements(coordinator=coordinator)
@@ -746,16 +754,6 @@ class Command(BaseCommand):
     # -- persons, households, consents, contacts (services) ---------------------------------
 
     def _load_people(self, size: int, users: dict, network: dict) -> None:
-        from crocevia.desk.models import DeskService
-        from crocevia.desk.services import contact_record
-        from crocevia.people.models import Consent, Household, Person
-        from crocevia.people.services import (
-            consent_record,
-            household_add_member,
-            household_create,
-            person_create,
-        )
-
         today = timezone.localdate()
         units = PlanBuilder(size, today).build()
         existing = set(
@@ -881,7 +879,7 @@ class Command(BaseCommand):
 
     def _load_duplicates(self, users: dict, network: dict) -> None:
         """Persons registered twice, and the scan of the registry for the duplicates queue
-        (demo_duplicates.py)."""
+        (demo/duplicates.py)."""
         opening = {d.code: set(d.hours) for d in DESKS}
         loader = DuplicateLoader(users, network, opening, self._log, timezone.localdate())
         registered, pairs = loader.load(sds=SDS, cpi=CPI, birthplaces=CF_BIRTHPLACE)

@@ -14,14 +14,14 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case, Outcome, Review, Stage, TeamMember
-from crocevia.core.management.commands.demo import (
+from crocevia.demo.cases import CaseBuilder
+from crocevia.demo.duplicates import DUPLICATE_PREFIX, registrations
+from crocevia.demo.management.commands.demo import (
     DEFAULT_PASSWORD,
     DEFAULT_PERSONS,
     DESKS,
     PlanBuilder,
 )
-from crocevia.core.management.demo_cases import CaseBuilder
-from crocevia.core.management.demo_duplicates import DUPLICATE_PREFIX, registrations
 from crocevia.desk.models import Contact
 from crocevia.interventions.models import Intervention
 from crocevia.meetings.models import Meeting, MeetingItem
@@ -33,7 +33,7 @@ from crocevia.plans.models import Plan
 
 SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
 SMALL_CASES = 14  # enough for every stage
-# The persons registered twice (demo_duplicates.py), and their case.
+# The persons registered twice (demo/duplicates.py), and their case.
 DUPLICATES = registrations(sds="SDS-PI", cpi="CPI-PI")
 DUPLICATE_CASES = sum(1 for r in DUPLICATES if r.case_at)
 

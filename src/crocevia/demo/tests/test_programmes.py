@@ -5,12 +5,12 @@ import pytest
 from django.db.models import Sum
 
 from crocevia.audit.models import AuditEvent
+from crocevia.demo.programmes import CURRENT_CODE, POVERTY_CODE, TEAMS_CODE, seed_demo
 from crocevia.network.models import Organisation
-
-from ..demo import POVERTY_CODE, TEAMS_CODE, seed_demo
-from ..models import BudgetAction, Enrolment, Expenditure, Programme, Target
-from ..selectors import programme_total, target_progress
-from .helpers import make_case
+from crocevia.programmes.models import BudgetAction, Enrolment, Expenditure, Programme, Target
+from crocevia.programmes.selectors import programme_total, target_progress
+from crocevia.programmes.tests.helpers import make_case
+from crocevia.testing import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +88,6 @@ def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
 
 
 def test_demo_current_plan_counts_the_recent_cases_of_its_organisations(actors):
-    from crocevia.core.testing import OrganisationFactory
-
-    from ..demo import CURRENT_CODE
-
     OrganisationFactory(code="COM-PISA", name="Comune di Pisa", kind="comune", zone=actors.zone)
     recent = make_case(actors, preassessed_on=datetime.date(2025, 9, 15))
     old = make_case(actors, preassessed_on=datetime.date(2019, 5, 2))
