@@ -59,11 +59,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from crocevia.audit.bulk import change_event_rows, insert_change_events
     from crocevia.audit.chain import seal_pending, verify_chain
     from crocevia.audit.models import AuditEvent
     from crocevia.audit.services import audit_change
     from crocevia.core.testing import build_actors
-    from crocevia.interchange.bulkdb import change_event_rows, insert_change_events
 
     call_command("migrate", verbosity=0)
     actors = build_actors()

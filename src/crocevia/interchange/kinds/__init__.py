@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from crocevia.audit.bulk import insert_change_events
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.people.selectors import persons_by_external_id
 
@@ -209,8 +210,6 @@ class Kind:
         A key another record already holds (a round trip through another database) is
         that record's. Returns how many records were given their key.
         """
-        from ..bulkdb import insert_change_events
-
         claimed = 0
         for column, (model, prefix, person_attname) in self.fallback_keys.items():
             wanted: dict[int, str] = {}
@@ -305,16 +304,21 @@ _loaded = False
 
 
 def _load() -> None:
-    """Import the built-in kinds and every installed app's `interchange_kinds` module."""
+    """Import the kinds (each module registers its own; they import this one, so not at
+    its top)."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    from django.utils.module_loading import autodiscover_modules
-
-    from . import contacts, desks, organisations, persons, territory  # noqa: F401
-
-    autodiscover_modules("interchange_kinds")
+    from . import (  # noqa: F401
+        benefit_applications,
+        cases,
+        contacts,
+        desks,
+        organisations,
+        persons,
+        territory,
+    )
 
 
 # --- small helpers shared by kinds ----------------------------------------------------------

@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crocevia.audit.chain import wait_for_sealing
+from crocevia.audit.models import AuditEvent
 from crocevia.core.spreadsheets import csv_writer
 from crocevia.interchange.charset import delimiter_label, encoding_label
 from crocevia.interchange.engine import run_import
@@ -154,9 +156,6 @@ class Command(BaseCommand):
         # The audit events of a large import are sealed by a thread that would not outlive
         # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
         # saying so, since the data are saved already (about 9 s per 200,000 contacts).
-        from crocevia.audit.chain import wait_for_sealing
-        from crocevia.audit.models import AuditEvent
-
         started = time.monotonic()
         quick = wait_for_sealing(timeout=SEALING_QUIET_S)
         if not quick:
