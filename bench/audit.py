@@ -59,10 +59,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from crocevia.audit.bulk import change_event_rows, insert_change_events
     from crocevia.audit.chain import seal_pending, verify_chain
     from crocevia.audit.models import AuditEvent
     from crocevia.audit.services import audit_change
-    from crocevia.interchange.bulkdb import change_event_rows, insert_change_events
     from crocevia.testing import build_actors
 
     call_command("migrate", verbosity=0)

@@ -9,7 +9,7 @@ audit knows models only by label):
 A name may be a field or a key a service writes into an event's changes for that model
 (a plan version's "objectives"). Every path that writes change events passes its changes
 through redact() or redact_json(): AuditEvent.save() and bulk_create() (so audit_change and
-every service), and the imports' rows (interchange.bulkdb.change_event_rows, by COPY on
+every service), and the imports' rows (audit.bulk.change_event_rows, by COPY on
 PostgreSQL). The entry of a sensitive field becomes SENSITIVE_CHANGE: "it changed", with
 no old or new value. The rule: free text written about a person (notes, minutes, the
 intake's narrative) may carry special-category data, health above all, whatever the field

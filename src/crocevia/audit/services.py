@@ -43,7 +43,7 @@ def organisations_label(actor) -> str:
     return "; ".join(names)[:ORGANISATIONS_MAX]
 
 
-def _plain(value):
+def plain_value(value):
     """A JSON-safe, human-readable form of a field value."""
     if isinstance(value, models.Model):
         return str(value.pk)
@@ -52,7 +52,7 @@ def _plain(value):
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if hasattr(value, "code") and not isinstance(value, str):  # django-countries Country
         return value.code
     return value
@@ -67,7 +67,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
             data[name] = country_code(instance, name)
             continue
         attname = field.attname if field.is_relation else name
-        data[name] = _plain(getattr(instance, attname))
+        data[name] = plain_value(getattr(instance, attname))
     return data
 
 

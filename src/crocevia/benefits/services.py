@@ -1,14 +1,12 @@
 """Every write of an income-support application: recording, updating, importing.
 
 Atomic, validated, audited (the audit event names the applicant as the person concerned).
-Validation errors are ValidationError dicts keyed by the model's field names for
-benefit_application_record/update, and by the interchange format's column names
-(INTERCHANGE.md, kind `benefit_applications`) for the import functions.
+Validation errors are ValidationError dicts keyed by the model's field names, which are
+also the keys of an imported row (the interchange, kind `benefit_applications`, reads
+the file and names each error by its column).
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,28 +16,23 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_change, diff, snapshot
-from crocevia.core.dates import date_range_error
 from crocevia.core.errors import ConflictError as BaseConflictError
-from crocevia.core.text import clean_line
+from crocevia.core.errors import RowsRefused, messages_of
 from crocevia.network.models import Comune
-from crocevia.people.models import Household
-from crocevia.people.selectors import persons_by_external_id
 
-from .models import BenefitApplication, Measure, Status
+from .models import BenefitApplication, Status
 
 __all__ = [
     "APPLICATION_FIELDS",
-    "COLUMNS",
     "ConflictError",
-    "ImportResult",
-    "RowError",
+    "application_case_errors",
+    "audit_benefit_link",
     "benefit_application_import",
     "benefit_application_record",
     "benefit_application_update",
     "benefit_applications_import_bulk",
     "can_record_benefit_applications",
-    "row_date",
-    "row_text",
+    "check_referral_within_application",
 ]
 
 # The fields a caller may set through benefit_application_record / _update.
@@ -53,19 +46,6 @@ APPLICATION_FIELDS = (
     "status",
     "outcome_on",
 )
-# Interchange column → model field (INTERCHANGE.md, kind `benefit_applications`).
-COLUMNS = {
-    "external_id": "external_id",
-    "household_id": "household",
-    "applicant_external_id": "applicant",
-    "comune_istat": "comune",
-    "measure": "measure",
-    "submitted_on": "submitted_on",
-    "status": "status",
-    "outcome_on": "outcome_on",
-}
-FIELD_TO_COLUMN = {f: c for c, f in COLUMNS.items()}
-REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c != "outcome_on")
 # Who records applications: the social services and the coordinators of the Comune's zone.
 RECORDING_PROFILES = {Profile.SOCIAL_WORKER, Profile.COORDINATOR, Profile.ADMINISTRATIVE}
 
@@ -77,80 +57,6 @@ class ConflictError(BaseConflictError):
         super().__init__(
             current, _("This application was changed by someone else in the meantime.")
         )
-
-
-# --- shared by the importers (benefits and cases) -------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One reason a row cannot be imported; `index` is the row's position in the input."""
-
-    index: int
-    column: str
-    value: object
-    message: str
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def row_text(row: dict, column: str, *, strict: bool = True) -> str:
-    """The row's text in `column`, cleaned (core.text.clean_line); ValidationError keyed by
-    the column if it holds an invisible, control or direction-changing character.
-
-    `strict=False` only strips: for look-ups made before a row is validated.
-    """
-    value = row.get(column)
-    if value is None:
-        return ""
-    if not strict:
-        return str(value).strip()
-    try:
-        return clean_line(str(value))
-    except ValidationError as exc:
-        raise ValidationError({column: exc.messages[0]}) from None
-
-
-def row_date(row: dict, column: str) -> datetime.date | None:
-    """The row's date in `column`: a date, an ISO string, or empty (None).
-
-    The interchange parser turns DD/MM/YYYY into dates before calling the services;
-    anything else that is not a date raises ValidationError keyed by the column.
-    """
-    value = row.get(column)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime.datetime):
-        raise ValidationError({column: _("Enter a date, not a date and time.")})
-    if isinstance(value, datetime.date):
-        day = value
-    else:
-        try:
-            day = datetime.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationError({column: _("Enter a valid date (YYYY-MM-DD).")}) from None
-    # The range forms accept too; a date in the future gets its own message from the caller.
-    reason = date_range_error(day, allow_future=True)
-    if reason:
-        raise ValidationError({column: reason})
-    return day
-
-
-def messages_of(exc: ValidationError) -> dict[str, str]:
-    """{key: one message} from a ValidationError with or without a dict."""
-    if hasattr(exc, "error_dict"):
-        return {key: " ".join(messages) for key, messages in exc.message_dict.items()}
-    return {"__all__": " ".join(exc.messages)}
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -317,178 +223,111 @@ def snapshot_value(value):
     return value
 
 
-# --- import ---------------------------------------------------------------------------------
+# --- import (rows parsed by the interchange, kind `benefit_applications`) ------------------
 
 
-class _Lookups:
-    """Reference data resolved once per import (not once per row)."""
-
-    def __init__(self, rows: Sequence[dict] = ()):
-        def keys(column):
-            return {row_text(r, column, strict=False) for r in rows} - {""}
-
-        self.households = {
-            h.external_id: h for h in Household.objects.filter(external_id__in=keys("household_id"))
-        }
-        # A merged record's id stands for the record it was merged into.
-        self.persons = persons_by_external_id(keys("applicant_external_id"))
-        self.comuni = {
-            c.istat_code: c for c in Comune.objects.filter(istat_code__in=keys("comune_istat"))
-        }
-        self.applications = {
-            a.external_id: a
-            for a in BenefitApplication.objects.filter(external_id__in=keys("external_id"))
-        }
-
-    def get(self, mapping: dict, model, key: str, **lookup):
-        if key not in mapping:
-            mapping[key] = model.objects.filter(**lookup).first()
-        return mapping[key]
-
-
-def _row_data(row: dict, lookups: _Lookups) -> dict:
-    """The row as APPLICATION_FIELDS values; ValidationError keyed by column."""
-    errors: dict[str, str] = {}
-    for column in REQUIRED_COLUMNS:
-        if not row_text(row, column):
-            errors[column] = _("This column is required.")
-    data: dict = {}
-    external_id = row_text(row, "external_id")
-    if external_id:
-        data["external_id"] = external_id
-    key = row_text(row, "household_id")
-    if key:
-        household = lookups.get(lookups.households, Household, key, external_id=key)
-        if household is None:
-            errors["household_id"] = _("No household with id “%(id)s”.") % {"id": key}
-        data["household"] = household
-    key = row_text(row, "applicant_external_id")
-    if key:
-        if key not in lookups.persons:
-            lookups.persons.update(persons_by_external_id([key]))
-        person = lookups.persons.get(key)
-        if person is None:
-            errors["applicant_external_id"] = _("No person with id “%(id)s”.") % {"id": key}
-        data["applicant"] = person
-    key = row_text(row, "comune_istat")
-    if key:
-        comune = lookups.get(lookups.comuni, Comune, key, istat_code=key)
-        if comune is None:
-            errors["comune_istat"] = _("No Comune with ISTAT code “%(code)s”.") % {"code": key}
-        data["comune"] = comune
-    measure = row_text(row, "measure")
-    if measure:
-        # The codes are case-insensitive in a file (REI, rei, Other…).
-        codes = {code.lower(): code for code in Measure.values}
-        if measure.lower() not in codes:
-            errors["measure"] = _("Unknown measure “%(value)s”: use %(codes)s.") % {
-                "value": measure,
-                "codes": ", ".join(Measure.values),
-            }
-        data["measure"] = codes.get(measure.lower(), measure)
-    status = row_text(row, "status")
-    if status:
-        if status.lower() not in Status.values:
-            errors["status"] = _("Unknown status “%(value)s”: use %(codes)s.") % {
-                "value": status,
-                "codes": ", ".join(Status.values),
-            }
-        data["status"] = status.lower()
-    for column in ("submitted_on", "outcome_on"):
-        try:
-            day = row_date(row, column)
-        except ValidationError as exc:
-            errors.update(messages_of(exc))
-        else:
-            if day is not None or column == "outcome_on":
-                data[column] = day
-    if errors:
-        raise ValidationError(errors)
-    return data
-
-
-def _to_columns(exc: ValidationError) -> ValidationError:
-    return ValidationError(
-        {FIELD_TO_COLUMN.get(key, key): message for key, message in messages_of(exc).items()}
-    )
-
-
-def benefit_application_import(
-    *, actor, row: dict, lookups: _Lookups | None = None
-) -> tuple[BenefitApplication, str]:
-    """Create or update the application of one interchange row, keyed by external_id.
-
-    Returns (application, action) with action "created", "updated" or "unchanged" (an
-    identical row writes nothing, not even an audit event). Errors: ValidationError
-    keyed by the row's column names ("__all__" for the row as a whole).
-    """
-    lookups = lookups or _Lookups([row])
-    data = _row_data(row, lookups)
-    existing = lookups.get(
-        lookups.applications,
-        BenefitApplication,
-        data["external_id"],
-        external_id=data["external_id"],
-    )
-    try:
-        with transaction.atomic():
-            if existing is None:
-                application = benefit_application_record(
-                    actor=actor, data=data, note=_("Imported.")
-                )
-                lookups.applications[application.external_id] = application
-                return application, "created"
-            version = existing.version
-            application = benefit_application_update(
-                actor=actor, application=existing, data=data, note=_("Imported.")
-            )
-            return application, ("unchanged" if application.version == version else "updated")
-    except ValidationError as exc:
-        raise _to_columns(exc) from exc
-
-
-def benefit_applications_import_bulk(
-    rows: Iterable[dict], actor, *, dry_run: bool = False
-) -> ImportResult:
-    """Import interchange rows all or nothing: any bad row → nothing written.
-
-    Every row is validated (so the report lists every bad row: index, column, value,
-    reason); a duplicate external_id inside the input is an error on its second
-    occurrence. With `dry_run` nothing is written even when every row is good.
-    """
-    rows = list(rows)
-    result = ImportResult()
+def _import_one(actor, row: dict, existing: BenefitApplication | None):
+    data = {name: row[name] for name in APPLICATION_FIELDS}
     with transaction.atomic():
-        lookups = _Lookups(rows)
-        seen: dict[str, int] = {}
+        if existing is None:
+            application = benefit_application_record(actor=actor, data=data, note=_("Imported."))
+            return application, "created"
+        version = existing.version
+        application = benefit_application_update(
+            actor=actor, application=existing, data=data, note=_("Imported.")
+        )
+        return application, ("unchanged" if application.version == version else "updated")
+
+
+def benefit_application_import(*, actor, row: dict) -> tuple[BenefitApplication, str]:
+    """Create or update the application of one parsed row, keyed by its external_id.
+
+    `row` holds APPLICATION_FIELDS, parsed and resolved (instances for household,
+    applicant and comune; dates; measure and status codes). Returns (application,
+    action) with action "created", "updated" or "unchanged" (an identical row writes
+    nothing, not even an audit event). Errors: ValidationError keyed by the row's keys;
+    PermissionDenied for a Comune the actor may not record applications of.
+    """
+    existing = BenefitApplication.objects.filter(external_id=row["external_id"]).first()
+    return _import_one(actor, row, existing)
+
+
+def benefit_applications_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
+    """Create or update the applications of parsed rows (as benefit_application_import's),
+    all or nothing; returns (created, updated, unchanged).
+
+    Every row is validated; any bad row raises RowsRefused with every bad row's errors
+    (keyed by the row's keys, a refused Comune on "comune") and nothing is written.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    errors: dict[int, dict[str, str]] = {}
+    with transaction.atomic():
+        existing = {
+            a.external_id: a
+            for a in BenefitApplication.objects.filter(
+                external_id__in=[row["external_id"] for row in rows]
+            )
+        }
         for index, row in enumerate(rows):
-            external_id = row_text(row, "external_id", strict=False)
-            if external_id in seen:
-                result.errors.append(
-                    RowError(
-                        index,
-                        "external_id",
-                        external_id,
-                        _("The id “%(id)s” is already on another row of this file.")
-                        % {"id": external_id},
-                    )
-                )
-                continue
-            if external_id:
-                seen[external_id] = index
             try:
-                _application, action = benefit_application_import(
-                    actor=actor, row=row, lookups=lookups
-                )
+                application, action = _import_one(actor, row, existing.get(row["external_id"]))
             except PermissionDenied as exc:
-                result.errors.append(
-                    RowError(index, "comune_istat", row.get("comune_istat"), str(exc))
-                )
+                errors[index] = {"comune": str(exc)}
             except ValidationError as exc:
-                for column, message in messages_of(exc).items():
-                    result.errors.append(RowError(index, column, row.get(column), message))
+                errors[index] = messages_of(exc)
             else:
-                setattr(result, action, getattr(result, action) + 1)
-        if result.errors or dry_run:
-            transaction.set_rollback(True)
-    return result
+                existing[application.external_id] = application
+                counts[action] += 1
+        if errors:
+            raise RowsRefused(errors)
+    return counts["created"], counts["updated"], counts["unchanged"]
+
+
+# --- a case opened from an application (the `cases` import) ---------------------------------
+
+
+def check_referral_within_application(
+    errors: dict, column: str, referred_on, application: BenefitApplication
+) -> None:
+    """A case from an application opens between its submission and its INPS outcome.
+
+    The outcome is the milestone after the referral (PATHWAY.md: each milestone on or
+    after the one before), and the pre-assessment is checked against it.
+    """
+    if not isinstance(referred_on, datetime.date) or column in errors:
+        return
+    if referred_on < application.submitted_on:
+        errors[column] = _(
+            "The case cannot open (%(day)s) before the application was submitted (%(sub)s)."
+        ) % {"day": _format(referred_on), "sub": _format(application.submitted_on)}
+    elif application.outcome_on is not None and referred_on > application.outcome_on:
+        errors[column] = _(
+            "The referral (%(day)s) cannot be after the INPS outcome (%(outcome)s): enter the "
+            "day the household was referred, at the latest the day of the outcome."
+        ) % {"day": _format(referred_on), "outcome": _format(application.outcome_on)}
+
+
+def application_case_errors(application: BenefitApplication, referred_on) -> dict[str, str]:
+    """Why `application` cannot open a case referred on `referred_on`, keyed by the case's
+    field ("benefit_application" or "referred_on"); empty when it can: accepted by INPS,
+    the referral between the submission and the outcome."""
+    errors: dict[str, str] = {}
+    if application.status != Status.ACCEPTED or application.outcome_on is None:
+        errors["benefit_application"] = _("Only an application accepted by INPS opens a case.")
+    else:
+        check_referral_within_application(errors, "referred_on", referred_on, application)
+    return errors
+
+
+def audit_benefit_link(actor, case) -> None:
+    """The audit event of a case opened from its application (action "benefit_link")."""
+    audit_change(
+        actor=actor,
+        action="benefit_link",
+        instance=case,
+        changes={
+            "benefit_application": [None, str(case.benefit_application_id)],
+            "benefit_outcome_on": [None, case.benefit_outcome_on.isoformat()],
+        },
+        person=case.person,
+    )

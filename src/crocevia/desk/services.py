@@ -15,27 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import desks_of
+from crocevia.audit.bulk import (
+    CHANGE_EVENT_COLUMNS,
+    change_event_json,
+    change_event_line,
+    change_event_rows,
+)
 from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.rows import row_create, row_update
 from crocevia.audit.sensitive import SENSITIVE_CHANGE_JSON
 from crocevia.audit.services import audit_change, diff, snapshot
-from crocevia.core.dates import EARLIEST_EVENT_DATE
-from crocevia.core.errors import ConflictError as BaseConflictError
-from crocevia.interchange.bulkdb import (
-    CHANGE_EVENT_COLUMNS,
+from crocevia.core.bulkdb import (
     COPY_NULL,
     BackgroundInserts,
     allocate_ids,
     bulk_insert_rows,
-    change_event_json,
-    change_event_line,
-    change_event_rows,
     copy_text,
     copy_timestamp,
     json_string,
     select_any,
 )
+from crocevia.core.dates import EARLIEST_EVENT_DATE
+from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
 
@@ -527,7 +529,7 @@ def contacts_import_bulk(*, actor, rows: list[dict], inserts=None) -> tuple[int,
     contact gets an audit event with old and new values, services included. Notes,
     operator and language needs are not part of the format and are left as they are.
 
-    `inserts` (interchange.bulkdb.BackgroundInserts), for an import in chunks: the new
+    `inserts` (core.bulkdb.BackgroundInserts), for an import in chunks: the new
     rows of this call are queued there, and the rows queued by the previous call are sent
     meanwhile, so that the server writes one chunk while this process prepares the next;
     the caller sends the last ones (inserts.send(), then inserts.wait()) before its

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crocevia.audit.models import AuditEvent
 from crocevia.core.spreadsheets import csv_writer, write_xlsx_table
 
 from . import anonymity
@@ -323,8 +324,6 @@ def _refresh_statistics(kind: Kind) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    from crocevia.audit.models import AuditEvent
-
     quote = connection.ops.quote_name
     tables = [quote(m._meta.db_table) for m in kind.written_models]
     # The audit trail only for the columns queries filter or sort on: the statistics of

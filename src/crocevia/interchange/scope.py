@@ -24,6 +24,8 @@ from crocevia.accounts.selectors import (
     monitored_zone_ids,
     monitors_installation,
 )
+from crocevia.people.models import Person
+from crocevia.people.selectors import persons_of_zones, persons_visible_to
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,6 @@ class Scope:
     def persons(self) -> QuerySet:
         """Persons within the scope: every person, those the user may see, or (for a
         pseudonymised-only scope, whose user sees no one) those of the scope's zones."""
-        from crocevia.people.models import Person
-        from crocevia.people.selectors import persons_of_zones, persons_visible_to
-
         if self.zone_ids is None:
             return Person.objects.all()
         if self.pseudonymised_only:

@@ -8,9 +8,10 @@ audit event (old and new values) for each created or changed row.
 
 from django.db import models
 
-from crocevia.audit.services import _plain
+from crocevia.audit.bulk import insert_change_events
+from crocevia.audit.services import plain_value
+from crocevia.core.bulkdb import bulk_insert
 
-from .bulkdb import bulk_insert, insert_change_events
 from .kinds import Counts
 
 
@@ -36,7 +37,7 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
         for attname in fields:
             old = getattr(obj, attname)
             if old != record[attname]:
-                changes[names[attname]] = [_plain(old), _plain(record[attname])]
+                changes[names[attname]] = [plain_value(old), plain_value(record[attname])]
                 setattr(obj, attname, record[attname])
                 changed_fields.add(attname)
         if changes:
@@ -47,7 +48,7 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
     if new:
         bulk_insert(model, new)
         for obj in new:
-            changes = {names[a]: [None, _plain(getattr(obj, a))] for a in fields}
+            changes = {names[a]: [None, plain_value(getattr(obj, a))] for a in fields}
             events.append(("create", obj.pk, changes, None))
     if changed:
         model.objects.bulk_update(changed, sorted(changed_fields))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
 from crocevia.core.spreadsheets import csv_writer
+from crocevia.network.models import Zone
 
 from . import anonymity, services
 from .access import get_import_scope_for, get_job_for, get_scope_for
@@ -111,8 +112,6 @@ def _render_index(request, scope, *, form=None, protected_form=None, status=200)
 
 
 def _zone_names(scope) -> list[str]:
-    from crocevia.network.models import Zone
-
     if not scope.limited:
         return []
     return list(

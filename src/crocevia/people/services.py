@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
+from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.bulkdb import bulk_insert  # COPY on PostgreSQL
 from crocevia.core.countries import country_code
 from crocevia.core.dates import EARLIEST_BIRTH_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -557,8 +559,6 @@ IMPORT_PERSON_FIELDS = (
 
 
 def _import_audit(actor, label, entries):
-    from crocevia.interchange.bulkdb import insert_change_events
-
     insert_change_events(label, actor, entries)
 
 
@@ -601,8 +601,6 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
     values. A person moved to another household loses their
     relationship (to be set again on the household page); new members have none.
     """
-    from crocevia.interchange.bulkdb import bulk_insert  # COPY on PostgreSQL
-
     household_keys = {r["household_id"] for r in rows if r["household_id"]}
     households = {
         h.external_id: h.pk for h in Household.objects.filter(external_id__in=household_keys)

@@ -13,19 +13,19 @@ from django.core.management import call_command
 from django.db import models
 
 from crocevia.assessments.models import Intake
+from crocevia.audit.bulk import (
+    CHANGE_EVENT_COLUMNS,
+    change_event_line,
+    change_event_rows,
+    insert_change_events,
+)
 from crocevia.audit.chain import seal_pending, verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import SENSITIVE_CHANGE, sensitive_fields
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.tests.factories import make_case
-from crocevia.interchange.bulkdb import (
-    CHANGE_EVENT_COLUMNS,
-    BackgroundInserts,
-    change_event_line,
-    change_event_rows,
-    insert_change_events,
-)
+from crocevia.core.bulkdb import BackgroundInserts
 from crocevia.interchange.tests.helpers import load
 from crocevia.people.models import Person
 

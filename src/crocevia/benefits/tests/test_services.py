@@ -11,6 +11,10 @@ from crocevia.benefits.services import (
     benefit_application_update,
     benefit_applications_import_bulk,
 )
+from crocevia.core.errors import RowsRefused
+from crocevia.network.models import Comune
+from crocevia.people.models import Household
+from crocevia.people.selectors import persons_by_external_id
 from crocevia.testing import PersonFactory
 
 from .factories import days_ago, make_application, make_household
@@ -147,17 +151,18 @@ def test_update_is_validated_like_a_new_record(actors):
     assert "outcome_on" in errors
 
 
-# --- import ---------------------------------------------------------------------------------
+# --- import (rows parsed by the interchange: its tests name the file's errors) -------------
 
 
 def _row(**overrides):
+    """A row; household, applicant and comune by their codes (_parsed)."""
     row = {
         "external_id": "INPS-7",
-        "household_id": "H1",
-        "applicant_external_id": "P1",
-        "comune_istat": "050026",
+        "household": "H1",
+        "applicant": "P1",
+        "comune": "050026",
         "measure": "REI",
-        "submitted_on": days_ago(400).isoformat(),
+        "submitted_on": days_ago(400),
         "status": "accepted",
         "outcome_on": days_ago(380),
     }
@@ -165,36 +170,25 @@ def _row(**overrides):
     return row
 
 
-def test_import_row_errors_are_keyed_by_column(actors):
-    make_household(actors)
-    errors = _error_keys(
-        lambda: benefit_application_import(
-            actor=actors.coordinator,
-            row=_row(
-                household_id="H404",
-                applicant_external_id="P404",
-                comune_istat="999999",
-                measure="RED",
-                status="",
-                submitted_on="31/02/2018",
-            ),
-        )
-    )
-    assert set(errors) == {
-        "household_id",
-        "applicant_external_id",
-        "comune_istat",
-        "measure",
-        "status",
-        "submitted_on",
+def _parsed(row):
+    """The row as the interchange hands it over: the records its codes name."""
+    return {
+        **row,
+        "household": Household.objects.get(external_id=row["household"]),
+        "applicant": persons_by_external_id([row["applicant"]])[row["applicant"]],
+        "comune": Comune.objects.get(istat_code=row["comune"]),
     }
 
 
-def test_import_row_model_errors_come_back_with_column_names(actors):
+def _import_bulk(rows, actor):
+    return benefit_applications_import_bulk(actor=actor, rows=[_parsed(row) for row in rows])
+
+
+def test_import_row_model_errors_come_back_keyed_by_the_rows_keys(actors):
     make_household(actors)
     errors = _error_keys(
         lambda: benefit_application_import(
-            actor=actors.coordinator, row=_row(outcome_on=days_ago(500))
+            actor=actors.coordinator, row=_parsed(_row(outcome_on=days_ago(500)))
         )
     )
     assert list(errors) == ["outcome_on"]
@@ -202,25 +196,22 @@ def test_import_row_model_errors_come_back_with_column_names(actors):
 
 def test_import_creates_then_reimport_changes_nothing(actors):
     make_household(actors)
-    application, action = benefit_application_import(actor=actors.coordinator, row=_row())
+    application, action = benefit_application_import(actor=actors.coordinator, row=_parsed(_row()))
     assert action == "created"
     assert application.measure == "REI"
     events = AuditEvent.objects.count()
-    again, action = benefit_application_import(actor=actors.coordinator, row=_row())
+    again, action = benefit_application_import(actor=actors.coordinator, row=_parsed(_row()))
     assert (again.pk, action) == (application.pk, "unchanged")
     assert AuditEvent.objects.count() == events
 
 
 def test_bulk_import_is_idempotent_and_updates_changed_rows(actors):
     make_household(actors)
-    rows = [_row(), _row(external_id="INPS-8", status="processing", outcome_on="")]
-    first = benefit_applications_import_bulk(rows, actors.coordinator)
-    assert (first.created, first.updated, first.unchanged, first.errors) == (2, 0, 0, [])
-    second = benefit_applications_import_bulk(rows, actors.coordinator)
-    assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
+    rows = [_row(), _row(external_id="INPS-8", status="processing", outcome_on=None)]
+    assert _import_bulk(rows, actors.coordinator) == (2, 0, 0)
+    assert _import_bulk(rows, actors.coordinator) == (0, 0, 2)
     rows[1].update(status="rejected", outcome_on=days_ago(1))
-    third = benefit_applications_import_bulk(rows, actors.coordinator)
-    assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
+    assert _import_bulk(rows, actors.coordinator) == (0, 1, 1)
     changed = BenefitApplication.objects.get(external_id="INPS-8")
     assert changed.status == "rejected"
     assert _events(changed).filter(action="update").count() == 1
@@ -228,30 +219,22 @@ def test_bulk_import_is_idempotent_and_updates_changed_rows(actors):
 
 def test_bulk_import_with_a_bad_row_writes_nothing_and_lists_every_bad_row(actors):
     make_household(actors)
+    make_household(actors, person_id="P2", household_id="H2")
     rows = [
         _row(),
-        _row(external_id="INPS-8", comune_istat="000000"),
-        _row(external_id="INPS-9", measure=""),
-        _row(),  # the same id again
+        _row(external_id="INPS-8", applicant="P2"),  # not a member of H1
+        _row(external_id="INPS-9", submitted_on=days_ago(-1), status="processing", outcome_on=None),
         _row(external_id="INPS-10", outcome_on=None),
     ]
-    result = benefit_applications_import_bulk(rows, actors.coordinator)
-    assert not result.ok
-    assert {(e.index, e.column) for e in result.errors} == {
-        (1, "comune_istat"),
-        (2, "measure"),
-        (3, "external_id"),
-        (4, "outcome_on"),
+    with pytest.raises(RowsRefused) as refused:
+        _import_bulk(rows, actors.coordinator)
+    assert {(i, key) for i, keys in refused.value.errors.items() for key in keys} == {
+        (1, "applicant"),
+        (2, "submitted_on"),
+        (3, "outcome_on"),
     }
     assert not BenefitApplication.objects.exists()
     assert not AuditEvent.objects.filter(object_type="benefits.benefitapplication").exists()
-
-
-def test_bulk_import_dry_run_writes_nothing(actors):
-    make_household(actors)
-    result = benefit_applications_import_bulk([_row()], actors.coordinator, dry_run=True)
-    assert result.ok and result.created == 1
-    assert not BenefitApplication.objects.exists()
 
 
 def test_bulk_import_by_a_coordinator_of_another_zone_is_refused_per_row(actors):
@@ -259,8 +242,10 @@ def test_bulk_import_by_a_coordinator_of_another_zone_is_refused_per_row(actors)
     from crocevia.testing import make_member
 
     other = make_member("coord-li", actors.other_org, "coordinator")
-    result = benefit_applications_import_bulk([_row()], other)
-    assert [(e.index, e.column) for e in result.errors] == [(0, "comune_istat")]
+    with pytest.raises(RowsRefused) as refused:
+        _import_bulk([_row()], other)
+    assert list(refused.value.errors) == [0]
+    assert list(refused.value.errors[0]) == ["comune"]
 
 
 def test_admin_lists_applications_but_offers_no_change(

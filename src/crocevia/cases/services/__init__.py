@@ -9,7 +9,7 @@ PermissionDenied. A closed case is read-only.
 from .benefit import case_open_from_benefit
 from .closure import case_close
 from .common import SECTION_A_FIELDS, can_manage_case
-from .importing import CASE_IMPORT_COLUMNS, case_import, cases_import_bulk
+from .importing import ApplicationLink, CaseImportCounts, case_import, cases_import_bulk
 from .opening import (
     case_open_direct,
     case_open_from_contact,
@@ -27,8 +27,9 @@ from .team import (
 )
 
 __all__ = [
-    "CASE_IMPORT_COLUMNS",
     "SECTION_A_FIELDS",
+    "ApplicationLink",
+    "CaseImportCounts",
     "can_manage_case",
     "case_close",
     "case_form_team",

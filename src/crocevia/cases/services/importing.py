@@ -1,6 +1,8 @@
-"""The `cases` kind of the interchange (INTERCHANGE.md): rows walked through the workflow."""
+"""The `cases` import: rows parsed by the interchange (kind `cases`, which reads the file
+and resolves its codes), walked through the same workflow as a case on screen."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -8,57 +10,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
-from crocevia.benefits.models import BenefitApplication
-from crocevia.benefits.models import Status as BenefitStatus
-from crocevia.benefits.services import ImportResult, RowError, messages_of, row_date, row_text
-from crocevia.network.models import Organisation
-from crocevia.people.selectors import persons_by_external_id
+from crocevia.core.errors import RowsRefused, messages_of
 
-from ..models import Case, NeedClass, Origin, Outcome, PlanKind, ServiceArea, Stage
+from ..models import Case, NeedClass, Origin, Stage
 from ..workflow import case_transition
-from .benefit import _audit_benefit_link, _check_referral_within_application
-from .common import (
-    _format,
-)
+from .common import _format
 from .opening import _create_case
 
-# --- import (INTERCHANGE.md, kind `cases`) --------------------------------------------------
-
-CASE_IMPORT_COLUMNS = (
-    "external_id",
-    "person_external_id",
-    "organisation_code",
-    "referred_on",
-    "benefit_application_id",
-    "preassessed_on",
-    "need_class",
-    "team_formed_on",
-    "assessed_on",
-    "plan_kind",
-    "plan_signed_on",
-    "plan_started_on",
-    "closed_on",
-    "outcome",
-    "area",
-)
-_REQUIRED_CASE_COLUMNS = ("external_id", "person_external_id", "organisation_code", "referred_on")
-_CASE_DATE_COLUMNS = (
-    "referred_on",
-    "preassessed_on",
-    "team_formed_on",
-    "assessed_on",
-    "plan_signed_on",
-    "plan_started_on",
-    "closed_on",
-)
-_CASE_CODE_COLUMNS = {
-    "need_class": NeedClass,
-    "plan_kind": PlanKind,
-    "outcome": Outcome,
-    "area": ServiceArea,
-}
-# The workflow steps an imported row walks, in pathway order: (milestone column, target
-# stage, the columns the transition sets). Column names are the case's field names.
+# The workflow steps an imported row walks, in pathway order: (milestone, target stage, the
+# row's values the transition sets). A row's keys are the case's field names.
 _IMPORT_STEPS = (
     ("preassessed_on", Stage.PREASSESSED, ("need_class", "area")),
     ("team_formed_on", Stage.TEAM_FORMED, ()),
@@ -67,89 +27,44 @@ _IMPORT_STEPS = (
     ("plan_started_on", Stage.IN_PROGRESS, ()),
     ("closed_on", Stage.CLOSED, ("outcome",)),
 )
-# _create_case's error keys → the row's columns.
-_CREATE_ERROR_COLUMNS = {
-    "organisation": "organisation_code",
-    "household": "benefit_application_id",
-    "__all__": "person_external_id",
-}
+# _create_case's error keys → the row's keys.
+_CREATE_ERROR_KEYS = {"household": "benefit_application", "__all__": "person"}
+
+
+@dataclass(frozen=True)
+class ApplicationLink:
+    """How an income-support application opens a case: the benefits app's rules, given by
+    the caller (benefits sits above cases, which never imports it).
+
+    `errors(application, referred_on)`: {row key: message} when the application cannot
+    open a case referred that day, else empty; `opened(actor, case)`: called once the
+    case is created from it, before its milestones are walked.
+    """
+
+    errors: Callable[..., dict[str, str]]
+    opened: Callable[..., None]
 
 
 @dataclass
-class CaseImportResult(ImportResult):
+class CaseImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     # Open cases of the rows, past team formation, whose case manager is to be appointed
     # (the register does not name one): the coordination group's to-do.
     managers_to_appoint: int = 0
 
 
-class _CaseLookups:
-    """Persons, organisations and applications resolved once per import."""
-
-    def __init__(self):
-        self.persons: dict = {}
-        self.organisations: dict = {}
-        self.applications: dict = {}
-
-    @staticmethod
-    def _get(cache: dict, queryset, **lookup):
-        key = next(iter(lookup.values()))
-        if key not in cache:
-            cache[key] = queryset.filter(**lookup).first()
-        return cache[key]
-
-    def person(self, key):
-        # A merged record's id stands for the record it was merged into.
-        if key not in self.persons:
-            self.persons[key] = persons_by_external_id([key]).get(key)
-        return self.persons[key]
-
-    def organisation(self, key):
-        return self._get(self.organisations, Organisation.objects.all(), code=key)
-
-    def application(self, key):
-        return self._get(
-            self.applications,
-            BenefitApplication.objects.select_related("household"),
-            external_id=key,
-        )
-
-
-def _parse_case_row(row: dict) -> dict:
-    """The row's values (dates as dates, codes as codes, empty as None/""), checked for
-    what no single transition can see; ValidationError keyed by column."""
+def _check_row(v: dict) -> None:
+    """What no single transition can see: the values a row's other values need;
+    ValidationError keyed by the row's keys."""
     errors: dict[str, str] = {}
-    values: dict = {}
-    for column in _REQUIRED_CASE_COLUMNS:
-        if not row_text(row, column):
-            errors[column] = _("This column is required.")
-    for column in (
-        "external_id",
-        "person_external_id",
-        "organisation_code",
-        "benefit_application_id",
-    ):
-        values[column] = row_text(row, column)
-    for column in _CASE_DATE_COLUMNS:
-        try:
-            values[column] = row_date(row, column)
-        except ValidationError as exc:
-            errors.update(messages_of(exc))
-            values[column] = None
-    for column, choices in _CASE_CODE_COLUMNS.items():
-        code = row_text(row, column).lower()
-        if code and code not in choices.values:
-            errors[column] = _("Unknown code “%(value)s”: use %(codes)s.") % {
-                "value": row_text(row, column),
-                "codes": ", ".join(choices.values),
-            }
-        values[column] = code
 
-    def missing(column: str, message: str) -> None:
-        # A column another one needs; the first reason found is kept.
-        if values.get(column) in (None, "") and column not in errors:
-            errors[column] = message
+    def missing(key: str, message: str) -> None:
+        # A value another one needs; the first reason found is kept.
+        if v.get(key) in (None, "") and key not in errors:
+            errors[key] = message
 
-    v = values
     if v["need_class"]:
         missing("preassessed_on", _("Enter the pre-assessment date: the row has a need class."))
     if any(v[c] for c in ("team_formed_on", "assessed_on", "plan_signed_on", "plan_started_on")):
@@ -171,9 +86,9 @@ def _parse_case_row(row: dict) -> dict:
                 ),
             )
     elif v["need_class"] in NeedClass.values:
-        for column in ("team_formed_on", "assessed_on"):
-            if v[column] and column not in errors:
-                errors[column] = _(
+        for key in ("team_formed_on", "assessed_on"):
+            if v[key] and key not in errors:
+                errors[key] = _(
                     "Only a case with complex needs has a team and an assessment; this one is "
                     "“%(need)s”."
                 ) % {"need": NeedClass(v["need_class"]).label}
@@ -191,43 +106,43 @@ def _parse_case_row(row: dict) -> dict:
         missing("outcome", _("Choose the outcome of the case to close it."))
     if errors:
         raise ValidationError(errors)
-    return values
 
 
-def _compare_existing(case: Case, values: dict, person=None) -> None:
+def _compare_existing(case: Case, row: dict) -> None:
     """An import adds milestones forward; it never changes or removes a recorded one."""
     errors: dict[str, str] = {}
 
-    def refuse(column: str, recorded) -> None:
+    def refuse(key: str, recorded) -> None:
         shown = _format(recorded) if isinstance(recorded, datetime.date) else recorded
-        errors[column] = _(
+        errors[key] = _(
             "Case %(id)s already has %(value)s here: an import cannot change or remove what "
             "is recorded."
         ) % {"id": case.external_id, "value": f"“{shown}”"}
 
-    if person is not None and case.person_id != person.pk:
-        refuse("person_external_id", case.person.external_id or case.person_id)
-    if case.organisation.code != values["organisation_code"]:
-        refuse("organisation_code", case.organisation.code)
-    if case.referred_on != values["referred_on"]:
+    if case.person_id != row["person"].pk:
+        refuse("person", case.person.external_id or case.person_id)
+    if case.organisation_id != row["organisation"].pk:
+        refuse("organisation", case.organisation.code)
+    if case.referred_on != row["referred_on"]:
         refuse("referred_on", case.referred_on)
-    linked = case.benefit_application.external_id if case.benefit_application_id else ""
-    if linked != values["benefit_application_id"]:
-        refuse("benefit_application_id", linked or "—")
+    application = row["benefit_application"]
+    if case.benefit_application_id != (application.pk if application is not None else None):
+        linked = case.benefit_application.external_id if case.benefit_application_id else ""
+        refuse("benefit_application", linked or "—")
     for milestone, _stage, sets in _IMPORT_STEPS:
         recorded = getattr(case, milestone)
         if recorded is None:
             continue
-        if values[milestone] != recorded:
+        if row[milestone] != recorded:
             refuse(milestone, recorded)
-        for column in sets:
-            if column == "area" and not values[column]:
+        for key in sets:
+            if key == "area" and not row[key]:
                 continue  # optional: a register without the column keeps what is recorded
-            if values[column] != getattr(case, column):
-                refuse(column, getattr(case, column) or "—")
+            if row[key] != getattr(case, key):
+                refuse(key, getattr(case, key) or "—")
     if case.is_closed:
         for milestone, _stage, _sets in _IMPORT_STEPS:
-            if values[milestone] and getattr(case, milestone) is None and milestone not in errors:
+            if row[milestone] and getattr(case, milestone) is None and milestone not in errors:
                 errors[milestone] = _(
                     "Case %(id)s is closed: an import cannot add milestones to it."
                 ) % {"id": case.external_id}
@@ -246,52 +161,33 @@ def _may_import_case(actor, organisation) -> bool:
     )
 
 
-def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]:
-    values = _parse_case_row(row)
+def _case_import(*, actor, row: dict, link: ApplicationLink | None) -> tuple[Case, str]:
+    _check_row(row)
     errors: dict[str, str] = {}
-    person = lookups.person(values["person_external_id"])
-    if person is None:
-        errors["person_external_id"] = _("No person with id “%(id)s”.") % {
-            "id": values["person_external_id"]
-        }
-    organisation = lookups.organisation(values["organisation_code"])
-    if organisation is None:
-        errors["organisation_code"] = _("No organisation with code “%(code)s”.") % {
-            "code": values["organisation_code"]
-        }
-    elif not _may_import_case(actor, organisation):
-        errors["organisation_code"] = _("You may not import cases of %(organisation)s.") % {
+    organisation = row["organisation"]
+    if not _may_import_case(actor, organisation):
+        errors["organisation"] = _("You may not import cases of %(organisation)s.") % {
             "organisation": organisation
         }
-    application = None
-    if values["benefit_application_id"]:
-        application = lookups.application(values["benefit_application_id"])
-        if application is None:
-            errors["benefit_application_id"] = _("No application with id “%(id)s”.") % {
-                "id": values["benefit_application_id"]
-            }
-        elif application.status != BenefitStatus.ACCEPTED or application.outcome_on is None:
-            errors["benefit_application_id"] = _(
-                "Only an application accepted by INPS opens a case."
-            )
-        else:
-            _check_referral_within_application(
-                errors, "referred_on", values["referred_on"], application
-            )
+    application = row["benefit_application"]
+    if application is not None:
+        if link is None:
+            raise TypeError("A row with a benefit_application needs an application_link.")
+        errors.update(link.errors(application, row["referred_on"]))
     if errors:
         raise ValidationError(errors)
 
     case = (
         Case.objects.select_related("person", "organisation", "benefit_application")
-        .filter(external_id=values["external_id"])
+        .filter(external_id=row["external_id"])
         .first()
     )
     action = "updated"
     if case is not None:
-        _compare_existing(case, values, person)
+        _compare_existing(case, row)
     else:
         action = "created"
-        extra = {"external_id": values["external_id"]}
+        extra = {"external_id": row["external_id"]}
         if application is not None:
             extra.update(
                 household=application.household,
@@ -301,22 +197,22 @@ def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]
         try:
             case = _create_case(
                 actor=actor,
-                person=person,
+                person=row["person"],
                 organisation=organisation,
-                referred_on=values["referred_on"],
+                referred_on=row["referred_on"],
                 origin=Origin.BENEFIT if application is not None else Origin.IMPORT,
                 **extra,
             )
         except ValidationError as exc:
             raise ValidationError(
-                {_CREATE_ERROR_COLUMNS.get(k, k): m for k, m in messages_of(exc).items()}
+                {_CREATE_ERROR_KEYS.get(k, k): m for k, m in messages_of(exc).items()}
             ) from exc
         if application is not None:
-            _audit_benefit_link(actor, case)
+            link.opened(actor, case)
 
     moved = False
     for milestone, stage, sets in _IMPORT_STEPS:
-        day = values[milestone]
+        day = row[milestone]
         if day is None or getattr(case, milestone) is not None:
             continue
         try:
@@ -330,7 +226,7 @@ def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]
                 to_stage=stage,
                 on=day,
                 from_register=True,
-                **{column: values[column] for column in sets},
+                **{key: row[key] for key in sets},
             )
         except ValidationError as exc:
             # A guard's message on the whole case belongs to the milestone being added.
@@ -344,14 +240,21 @@ def _case_import(*, actor, row: dict, lookups: _CaseLookups) -> tuple[Case, str]
 
 
 @transaction.atomic
-def case_import(*, actor, row: dict) -> Case:
-    """Create or update a case from an interchange `cases` row, keyed by external_id.
+def case_import(*, actor, row: dict, application_link: ApplicationLink | None = None) -> Case:
+    """Create or update a case from one parsed row, keyed by its external_id.
+
+    `row` holds the case's values, parsed and resolved by the caller: external_id,
+    person and organisation (instances), referred_on (a date), benefit_application (an
+    instance or None; then `application_link` gives its rules), the milestone dates
+    (preassessed_on, team_formed_on, assessed_on, plan_signed_on, plan_started_on,
+    closed_on: dates or None) and the codes need_class, plan_kind, outcome and area
+    ("" when empty).
 
     The row walks the same workflow as a case on screen: the case opens on referred_on
-    (origin "import", or "benefit" with benefit_application_id, whose accepted INPS
-    outcome becomes benefit_outcome_on), then case_transition moves it one milestone at a
-    time with the row's dates, so every pathway rule holds (order, no future date, need
-    class and plan kind, complex needs assessed before the plan, outcome on closure).
+    (origin "import", or "benefit" with an application, whose accepted INPS outcome
+    becomes benefit_outcome_on), then case_transition moves it one milestone at a time
+    with the row's dates, so every pathway rule holds (order, no future date, need class
+    and plan kind, complex needs assessed before the plan, outcome on closure).
 
     A row past team formation names no case manager: the case is recorded with its
     milestones and no case manager ("to be appointed", Case.case_manager_to_appoint),
@@ -360,66 +263,40 @@ def case_import(*, actor, row: dict) -> Case:
 
     Updates only add milestones forward: a row that would change or remove a recorded
     milestone (or the person, organisation, referral or application) is an error naming
-    that column; a row equal to the case changes nothing and writes no audit event.
-    Errors: ValidationError keyed by the row's column names; nothing is written. The
-    importer must be an administrator or a coordinator of the organisation's zone.
+    that key; a row equal to the case changes nothing and writes no audit event.
+    Errors: ValidationError keyed by the row's keys; nothing is written. The importer
+    must be an administrator or a coordinator of the organisation's zone.
     """
-    case, _action = _case_import(actor=actor, row=row, lookups=_CaseLookups())
+    case, _action = _case_import(actor=actor, row=row, link=application_link)
     return case
 
 
-def cases_import_bulk(rows, actor, *, dry_run: bool = False) -> CaseImportResult:
-    """Import interchange `cases` rows all or nothing (RowError index = position in rows).
+def cases_import_bulk(
+    *, actor, rows: list[dict], application_link: ApplicationLink | None = None
+) -> CaseImportCounts:
+    """Create or update the cases of parsed rows (as case_import's), all or nothing.
 
     Rows are walked in referral order, so a person's earlier closed case is in place
-    before a later one opens (and becomes its previous_case); errors keep their index.
-    `managers_to_appoint` counts the rows' open cases whose case manager is to be
-    appointed (a dry run counts what the import would leave so).
+    before a later one opens (and becomes its previous_case). Any bad row raises
+    RowsRefused with every bad row's errors (by position in `rows`) and nothing is
+    written. `managers_to_appoint` counts the rows' open cases whose case manager is to
+    be appointed.
     """
-    rows = list(rows)
-    result = CaseImportResult()
-
-    def referral_key(item):
-        try:
-            day = row_date(item[1], "referred_on")
-        except ValidationError:
-            day = None
-        return (day or datetime.date.min, item[0])
-
-    # A repeated external_id is an error on its later lines, in file order.
-    first_index: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        first_index.setdefault(row_text(row, "external_id", strict=False), index)
+    counts = CaseImportCounts()
+    errors: dict[int, dict[str, str]] = {}
     with transaction.atomic():
-        lookups = _CaseLookups()
-        for index, row in sorted(enumerate(rows), key=referral_key):
-            external_id = row_text(row, "external_id", strict=False)
-            if external_id and first_index[external_id] != index:
-                result.errors.append(
-                    RowError(
-                        index,
-                        "external_id",
-                        external_id,
-                        _("The id “%(id)s” is already on another row of this file.")
-                        % {"id": external_id},
-                    )
-                )
-                continue
+        walk = sorted(
+            enumerate(rows), key=lambda item: (item[1]["referred_on"] or datetime.date.min, item[0])
+        )
+        for index, row in walk:
             try:
                 with transaction.atomic():
-                    case, action = _case_import(actor=actor, row=row, lookups=lookups)
+                    case, action = _case_import(actor=actor, row=row, link=application_link)
             except ValidationError as exc:
-                for column, message in messages_of(exc).items():
-                    result.errors.append(RowError(index, column, row.get(column), message))
+                errors[index] = messages_of(exc)
             else:
-                setattr(result, action, getattr(result, action) + 1)
-                result.managers_to_appoint += case.case_manager_to_appoint
-        if result.errors or dry_run:
-            transaction.set_rollback(True)
-    result.errors.sort(
-        key=lambda e: (
-            e.index,
-            CASE_IMPORT_COLUMNS.index(e.column) if e.column in CASE_IMPORT_COLUMNS else 99,
-        )
-    )
-    return result
+                setattr(counts, action, getattr(counts, action) + 1)
+                counts.managers_to_appoint += case.case_manager_to_appoint
+        if errors:
+            raise RowsRefused(errors)
+    return counts

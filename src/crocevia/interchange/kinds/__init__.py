@@ -7,12 +7,15 @@ transaction, dry runs, the report, the export file and pseudonyms.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crocevia.audit.bulk import insert_change_events
 from crocevia.core.dates import EARLIEST_EVENT_DATE
+from crocevia.core.errors import RowsRefused
 from crocevia.people.selectors import persons_by_external_id
 
 from .. import parsers
@@ -209,8 +212,6 @@ class Kind:
         A key another record already holds (a round trip through another database) is
         that record's. Returns how many records were given their key.
         """
-        from ..bulkdb import insert_change_events
-
         claimed = 0
         for column, (model, prefix, person_attname) in self.fallback_keys.items():
             wanted: dict[int, str] = {}
@@ -305,19 +306,51 @@ _loaded = False
 
 
 def _load() -> None:
-    """Import the built-in kinds and every installed app's `interchange_kinds` module."""
+    """Import the kinds (each module registers its own; they import this one, so not at
+    its top)."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    from django.utils.module_loading import autodiscover_modules
-
-    from . import contacts, desks, organisations, persons, territory  # noqa: F401
-
-    autodiscover_modules("interchange_kinds")
+    from . import (  # noqa: F401
+        benefit_applications,
+        cases,
+        contacts,
+        desks,
+        organisations,
+        persons,
+        territory,
+    )
 
 
 # --- small helpers shared by kinds ----------------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """A bulk service refused a chunk the check had accepted (the data changed meanwhile)."""
+
+
+def report_refused(items, refused: RowsRefused, columns: dict[str, str]) -> None:
+    """Name the rows a bulk service refused (RowsRefused: by position in `items`, keyed
+    by the service's row keys) as the file's errors: each on its row's line, in its
+    column (`columns`: a service key -> the column; other keys are the column's own
+    code), with code "rule"."""
+    for index, messages in refused.errors.items():
+        row = items[index][0]
+        for key, message in messages.items():
+            row.error(columns.get(key, key), message, "rule")
+
+
+def check_by_writing(items, columns: dict[str, str], write: Callable[[], object]) -> None:
+    """The owning app's own rules for a chunk: `write()` (its bulk service, called with
+    the rows of `items` in their order) on a write that is rolled back, so that a check
+    writes nothing; the rows it refuses get their errors (report_refused)."""
+    try:
+        with transaction.atomic():
+            write()
+            transaction.set_rollback(True)
+    except RowsRefused as refused:
+        report_refused(items, refused, columns)
 
 
 def out_of_scope(row: Row, column: str, reason: str | None = None) -> None:

@@ -1,19 +1,24 @@
 """benefit_applications: a household's REI/RdC/ADI application and its INPS outcome
-(keyed by external_id). The rules are benefits.services'; this module maps the columns."""
+(keyed by external_id). This module reads the columns and resolves the codes; the rules
+are benefits.services' (benefit_applications_import_bulk)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.benefits.models import BenefitApplication, Measure, Status
-from crocevia.benefits.services import benefit_applications_import_bulk
+from crocevia.benefits.services import APPLICATION_FIELDS, benefit_applications_import_bulk
+from crocevia.core.errors import RowsRefused
 from crocevia.network.models import Comune
 from crocevia.people.models import Household, Person
+from crocevia.people.selectors import persons_by_external_id
 
 from ..scope import limited_scope
 from . import (
     Column,
     Counts,
+    ImportRefused,
     Kind,
+    check_by_writing,
     column_values,
     fmt_date,
     in_key_order,
@@ -28,15 +33,17 @@ from .persons import HOUSEHOLD_PREFIX, PERSON_PREFIX
 APPLICATION_PREFIX = "crocevia-application-"
 
 
-class ImportRefused(Exception):
-    """The services refused a chunk the check had accepted (the data changed meanwhile)."""
+# The services' row keys (the application's fields) that are not the columns' codes.
+COLUMN_OF = {
+    "household": "household_id",
+    "applicant": "applicant_external_id",
+    "comune": "comune_istat",
+}
 
 
-def report_service_errors(items, result) -> None:
-    """Copy the RowErrors of a services' import result onto the rows they belong to."""
-    for error in result.errors:
-        row = items[error.index][0]
-        row.error(error.column, error.message, "rule")
+def _application(data: dict) -> dict:
+    """A checked row as benefits.services takes it (APPLICATION_FIELDS, resolved)."""
+    return {name: data[name] for name in APPLICATION_FIELDS}
 
 
 class BenefitApplications(Kind):
@@ -88,51 +95,53 @@ class BenefitApplications(Kind):
         def keys(column):
             return {data[column] for _row, data in items}
 
-        households = set(
-            Household.objects.filter(external_id__in=keys("household_id")).values_list(
-                "external_id", flat=True
-            )
-        )
-        persons = set(
-            Person.objects.filter(external_id__in=keys("applicant_external_id")).values_list(
-                "external_id", flat=True
-            )
-        )
-        comuni = set(
-            Comune.objects.filter(istat_code__in=keys("comune_istat")).values_list(
-                "istat_code", flat=True
-            )
-        )
+        households = {
+            h.external_id: h for h in Household.objects.filter(external_id__in=keys("household_id"))
+        }
+        # A merged record's id stands for the record it was merged into.
+        persons = persons_by_external_id(keys("applicant_external_id"))
+        comuni = {
+            c.istat_code: c for c in Comune.objects.filter(istat_code__in=keys("comune_istat"))
+        }
         resolved = []
         for row, data in items:
-            if data["household_id"] not in households:
+            data["household"] = households.get(data["household_id"])
+            data["applicant"] = persons.get(data["applicant_external_id"])
+            data["comune"] = comuni.get(data["comune_istat"])
+            if data["household"] is None:
                 row.error(
                     "household_id",
                     _("No household with this id, in the database or loaded before."),
                     "unknown_household",
                 )
-            if data["applicant_external_id"] not in persons:
+            if data["applicant"] is None:
                 row.error(
                     "applicant_external_id",
                     _("No person with this external id, in the database or loaded before."),
                     "unknown_person",
                 )
-            if data["comune_istat"] not in comuni:
+            if data["comune"] is None:
                 row.unknown("comune_istat")
             if row.ok:
                 resolved.append((row, data))
         # The services' own rules (dates, outcome, applicant in the household), on a
         # write that is rolled back: the check writes nothing.
-        result = benefit_applications_import_bulk(
-            [data for _row, data in resolved], None, dry_run=True
+        check_by_writing(
+            resolved,
+            COLUMN_OF,
+            lambda: benefit_applications_import_bulk(
+                actor=None, rows=[_application(data) for _row, data in resolved]
+            ),
         )
-        report_service_errors(resolved, result)
 
     def write(self, datas, ctx, *, actor):
-        result = benefit_applications_import_bulk(datas, actor)
-        if not result.ok:
-            raise ImportRefused(result.errors)
-        return Counts(result.created, result.updated, result.unchanged)
+        try:
+            created, updated, unchanged = benefit_applications_import_bulk(
+                actor=actor, rows=[_application(data) for data in datas]
+            )
+        except RowsRefused as refused:
+            raise ImportRefused(refused.errors) from refused
+        return Counts(created, updated, unchanged)
 
     def check_scope(self, items, ctx):
         """A coordinator records applications made in a Comune of their zone, by

@@ -1,21 +1,28 @@
 """cases: a case with its milestone dates (keyed by external_id), walked through the same
-workflow as on screen by cases.services.cases_import_bulk; this module maps the columns."""
+workflow as on screen by cases.services.cases_import_bulk. This module reads the columns
+and resolves the codes (the application of benefit_application_id too, whose rules for
+opening a case are benefits.services', handed to the cases' import)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crocevia.benefits.models import BenefitApplication
+from crocevia.benefits.services import application_case_errors, audit_benefit_link
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, ServiceArea
-from crocevia.cases.services import cases_import_bulk
+from crocevia.cases.services import ApplicationLink, cases_import_bulk
+from crocevia.core.errors import RowsRefused
 from crocevia.network.models import Organisation
 from crocevia.people.models import Person
+from crocevia.people.selectors import persons_by_external_id
 
 from ..scope import limited_scope
 from . import (
     Column,
     Counts,
+    ImportRefused,
     Kind,
+    check_by_writing,
     column_values,
     fmt_date,
     in_key_order,
@@ -25,7 +32,7 @@ from . import (
     register,
     scoped,
 )
-from .benefit_applications import APPLICATION_PREFIX, ImportRefused, report_service_errors
+from .benefit_applications import APPLICATION_PREFIX
 from .persons import PERSON_PREFIX
 
 CASE_PREFIX = "crocevia-case-"
@@ -40,6 +47,22 @@ DATE_COLUMNS = (
     "plan_started_on",
     "closed_on",
 )
+CODE_COLUMNS = ("need_class", "plan_kind", "outcome", "area")
+# The services' row keys (the case's fields) that are not the columns' codes.
+COLUMN_OF = {
+    "person": "person_external_id",
+    "organisation": "organisation_code",
+    "benefit_application": "benefit_application_id",
+}
+# A case opened from an application follows the benefits app's rules, and records the link.
+APPLICATION_LINK = ApplicationLink(errors=application_case_errors, opened=audit_benefit_link)
+
+
+def _case(data: dict) -> dict:
+    """A checked row as cases.services takes it (the case's values, resolved)."""
+    row = {key: data[key] for key in ("external_id", *DATE_COLUMNS, *CODE_COLUMNS)}
+    row.update({key: data[key] for key in COLUMN_OF})
+    return row
 
 
 class Cases(Kind):
@@ -100,33 +123,31 @@ class Cases(Kind):
         def keys(column):
             return {data[column] for _row, data in items} - {""}
 
-        persons = set(
-            Person.objects.filter(external_id__in=keys("person_external_id")).values_list(
-                "external_id", flat=True
-            )
-        )
-        organisations = set(
-            Organisation.objects.filter(code__in=keys("organisation_code")).values_list(
-                "code", flat=True
-            )
-        )
-        applications = set(
-            BenefitApplication.objects.filter(
+        # A merged record's id stands for the record it was merged into.
+        persons = persons_by_external_id(keys("person_external_id"))
+        organisations = {
+            o.code: o for o in Organisation.objects.filter(code__in=keys("organisation_code"))
+        }
+        applications = {
+            a.external_id: a
+            for a in BenefitApplication.objects.filter(
                 external_id__in=keys("benefit_application_id")
-            ).values_list("external_id", flat=True)
-        )
+            ).select_related("household")
+        }
         resolved = []
         for row, data in items:
-            if data["person_external_id"] not in persons:
+            data["person"] = persons.get(data["person_external_id"])
+            data["organisation"] = organisations.get(data["organisation_code"])
+            data["benefit_application"] = applications.get(data["benefit_application_id"])
+            if data["person"] is None:
                 row.error(
                     "person_external_id",
                     _("No person with this external id, in the database or loaded before."),
                     "unknown_person",
                 )
-            if data["organisation_code"] not in organisations:
+            if data["organisation"] is None:
                 row.unknown("organisation_code")
-            application = data["benefit_application_id"]
-            if application and application not in applications:
+            if data["benefit_application_id"] and data["benefit_application"] is None:
                 row.error(
                     "benefit_application_id",
                     _("No application with this id, in the database or loaded before."),
@@ -136,15 +157,25 @@ class Cases(Kind):
                 resolved.append((row, data))
         # Every rule of the pathway, by walking the workflow on a write that is rolled
         # back: the check writes nothing.
-        result = cases_import_bulk(
-            [data for _row, data in resolved], ctx.get("actor"), dry_run=True
+        check_by_writing(
+            resolved,
+            COLUMN_OF,
+            lambda: cases_import_bulk(
+                actor=ctx.get("actor"),
+                rows=[_case(data) for _row, data in resolved],
+                application_link=APPLICATION_LINK,
+            ),
         )
-        report_service_errors(resolved, result)
 
     def write(self, datas, ctx, *, actor):
-        result = cases_import_bulk(datas, actor)
-        if not result.ok:
-            raise ImportRefused(result.errors)
+        try:
+            result = cases_import_bulk(
+                actor=actor,
+                rows=[_case(data) for data in datas],
+                application_link=APPLICATION_LINK,
+            )
+        except RowsRefused as refused:
+            raise ImportRefused(refused.errors) from refused
         return Counts(
             result.created,
             result.updated,

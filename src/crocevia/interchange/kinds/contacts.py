@@ -3,12 +3,12 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.core.bulkdb import BackgroundInserts, select_any
 from crocevia.desk.models import Contact, ContactService, DeskService
 from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
 
-from ..bulkdb import BackgroundInserts, select_any
 from ..scope import limited_scope
 from . import (
     Column,

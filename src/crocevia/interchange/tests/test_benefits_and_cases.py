@@ -133,6 +133,17 @@ def test_bad_application_rows_are_named_and_nothing_is_written(tmp_path, people)
     )
 
 
+def test_an_impossible_date_or_an_empty_status_is_named_on_its_column(tmp_path, people):
+    header = APPLICATIONS.splitlines()[0]
+    text = f"{header}\nINPS-1,H1,P1,050026,ADI,31/02/2018,,\n"
+    assert_rejected(
+        tmp_path,
+        "benefit_applications",
+        text,
+        {(2, "submitted_on", "impossible_date"), (2, "status", "required")},
+    )
+
+
 def test_italian_headers_load_applications(tmp_path, people):
     text = (
         "id;nucleo;richiedente;codice istat;misura;data domanda;stato;data esito INPS\n"
@@ -214,6 +225,39 @@ def test_bad_case_rows_are_named_by_column_and_nothing_is_written(tmp_path, coor
             (7, "organisation_code", "unknown_code"),
         },
     )
+
+
+GOOD_CASE = (
+    "K2,P3,CPI-PI,2024-05-02,,2024-05-10,work,,,service_pact,2024-05-20,2024-06-01,"
+    "2024-12-01,employed,"
+)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("need_class", "both", "bad_choice"),
+        ("plan_kind", "pact", "bad_choice"),
+        ("outcome", "happy", "bad_choice"),
+        ("preassessed_on", "31/02/2018", "impossible_date"),
+        ("external_id", "", "required"),
+        ("person_external_id", "NOBODY", "unknown_person"),
+        ("organisation_code", "NOWHERE", "unknown_code"),
+        ("benefit_application_id", "INPS-404", "unknown_application"),
+    ],
+)
+def test_a_bad_cell_of_a_case_row_is_named_on_its_column(
+    tmp_path, coordinator, column, value, code
+):
+    cells = GOOD_CASE.split(",")
+    cells[CASE_HEADER.split(",").index(column)] = value
+    text = f"{CASE_HEADER}\n{','.join(cells)}\n"
+    assert_rejected(tmp_path, "cases", text, {(2, column, code)})
+
+
+def test_a_case_id_repeated_in_the_file_is_refused_on_its_later_line(tmp_path, coordinator):
+    text = f"{CASE_HEADER}\n{GOOD_CASE}\n{GOOD_CASE}\n"
+    assert_rejected(tmp_path, "cases", text, {(3, "external_id", "duplicate_key")})
 
 
 def test_the_service_area_is_optional_imported_and_never_erased_by_an_old_register(

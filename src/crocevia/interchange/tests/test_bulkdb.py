@@ -9,8 +9,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
+from crocevia.audit.bulk import (
+    CHANGE_EVENT_COLUMNS,
+    change_event_line,
+    change_event_rows,
+    insert_change_events,
+)
+from crocevia.core.bulkdb import BackgroundInserts, allocate_ids, bulk_insert, json_string
 from crocevia.desk.models import Contact, DeskService
-from crocevia.interchange.bulkdb import BackgroundInserts, allocate_ids
 from crocevia.interchange.engine import _ahead
 from crocevia.testing import PersonFactory
 
@@ -150,12 +156,6 @@ def test_copy_text_and_json_strings_keep_every_character(actors, value):
     """Audit events as an import writes them (change_event_rows, COPY lines by
     change_event_line) keep every character of their text columns and JSON."""
     from crocevia.audit.models import AuditEvent
-    from crocevia.interchange.bulkdb import (
-        CHANGE_EVENT_COLUMNS,
-        change_event_line,
-        change_event_rows,
-        json_string,
-    )
 
     assert json_string(value) == json.dumps(value)
     rows = change_event_rows(
@@ -181,7 +181,6 @@ def test_change_events_of_an_import_keep_every_character(actors, value):
     PostgreSQL: every character of the changes, the object id and the note survives."""
     from crocevia.audit.models import AuditEvent
     from crocevia.audit.services import organisations_label
-    from crocevia.interchange.bulkdb import insert_change_events
 
     person = PersonFactory()
     changes = {value: [None, value], "n": [1, 2.5], "list": [[value], None], "ok": [False, True]}
@@ -205,7 +204,6 @@ def test_change_events_of_an_import_keep_every_character(actors, value):
 def test_bulk_insert_saves_a_country_fields_code_as_save_does(stored):
     """bulk_insert reads a country field's code without building a Country when it can;
     what it stores is what Model.save stores."""
-    from crocevia.interchange.bulkdb import bulk_insert
     from crocevia.people.models import Person
 
     def new():

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crocevia.core.archive import WeakPassword, write_protected_zip
+from crocevia.core.archive import WeakPassword, check_archive_password, write_protected_zip
 from crocevia.core.files import atomic_output
 from crocevia.interchange import services
 from crocevia.interchange.engine import write_export
@@ -108,8 +108,6 @@ class Command(BaseCommand):
             ) from None
         password = lines[0] if lines else ""
         try:
-            from crocevia.core.archive import check_archive_password
-
             check_archive_password(password)
         except WeakPassword as exc:
             raise CommandError(str(exc)) from None

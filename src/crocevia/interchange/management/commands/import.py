@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crocevia.audit import chain
+from crocevia.audit.models import AuditEvent
 from crocevia.core.spreadsheets import csv_writer
 from crocevia.interchange.charset import delimiter_label, encoding_label
 from crocevia.interchange.engine import run_import
@@ -154,14 +156,11 @@ class Command(BaseCommand):
         # The audit events of a large import are sealed by a thread that would not outlive
         # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
         # saying so, since the data are saved already (about 9 s per 200,000 contacts).
-        from crocevia.audit.chain import wait_for_sealing
-        from crocevia.audit.models import AuditEvent
-
         started = time.monotonic()
-        quick = wait_for_sealing(timeout=SEALING_QUIET_S)
+        quick = chain.wait_for_sealing(timeout=SEALING_QUIET_S)
         if not quick:
             self.stderr.write(_("The data are saved; sealing the audit trail of the import..."))
-            wait_for_sealing()
+            chain.wait_for_sealing()
         # The sealing thread gives up after a few failures (the database gone, say): the
         # events then wait for the next sealing, and the operator is told.
         pending = AuditEvent.objects.unsealed().count()

@@ -1,4 +1,5 @@
-"""Fast inserts for imports: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast inserts for imports: COPY on PostgreSQL, bulk_create elsewhere (no domain: any
+model; the audit events of such inserts are audit.bulk's).
 
 Django's bulk_create spends most of an import's time preparing parameters (on
 PostgreSQL 5.2 sends them as arrays to UNNEST). For large imports PostgreSQL's COPY is
@@ -15,7 +16,6 @@ import threading
 
 from django.db import connection, models
 
-from crocevia.audit.sensitive import redact, redact_json
 from crocevia.core.countries import country_code, is_country_field
 from crocevia.core.sqlarrays import array_literal
 
@@ -77,9 +77,9 @@ def bulk_insert_rows(
         ids = _allocate_ids(model._meta, len(rows))
         attnames = [model._meta.pk.attname, *attnames]
         rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
-    sql, encoders = _copy_statement(model, attnames)
+    sql, encoders = copy_statement(model, attnames)
     with connection.cursor() as cursor:
-        _copy(cursor.cursor, sql, encoders, rows)
+        copy_rows(cursor.cursor, sql, encoders, rows)
     return ids
 
 
@@ -124,7 +124,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _copy_statement(model: type[models.Model], attnames: list[str]):
+def copy_statement(model: type[models.Model], attnames: list[str]):
     """COPY ... FROM STDIN for these columns, and an encoder for each JSON column."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[a] for a in attnames]
@@ -139,7 +139,7 @@ def _copy_statement(model: type[models.Model], attnames: list[str]):
     return f"COPY {table} ({columns}) FROM STDIN", encoders
 
 
-def _copy(cursor, sql: str, encoders, rows) -> None:
+def copy_rows(cursor, sql: str, encoders, rows) -> None:
     """Stream `rows` with COPY on a psycopg cursor: tuples, or one str in COPY's text
     format (see copy_text)."""
     with cursor.copy(sql) as copy:
@@ -255,7 +255,7 @@ class BackgroundInserts:
         if not connection.in_atomic_block:
             raise RuntimeError("Background inserts belong inside a transaction.")
         connection.ensure_connection()
-        jobs = [(*_copy_statement(model, attnames), rows) for model, attnames, rows in batch]
+        jobs = [(*copy_statement(model, attnames), rows) for model, attnames, rows in batch]
         self._thread = threading.Thread(
             target=self._run, args=(connection.connection, jobs), name="interchange-writer"
         )
@@ -265,7 +265,7 @@ class BackgroundInserts:
         try:
             with pg.cursor() as cursor:
                 for sql, encoders, rows in jobs:
-                    _copy(cursor, sql, encoders, rows)
+                    copy_rows(cursor, sql, encoders, rows)
                 # The checks of what is written so far, here rather than all at commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -315,77 +315,6 @@ class BackgroundInserts:
         if error is not None:
             logger.warning("Background insert of an import failed: %s", error)
         return error
-
-
-def change_event_rows(object_type: str, actor, entries, note: str = "import") -> list[tuple]:
-    """Rows for bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, ...): one audit event
-    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `changes`
-    (a dict, or JSON text) comes out with the values of sensitive fields left out, as on
-    every path that writes events (crocevia.audit.sensitive)."""
-    from django.utils import timezone
-
-    from crocevia.audit.models import AuditEvent
-    from crocevia.audit.services import organisations_label
-
-    now = timezone.now()
-    actor_id = actor.pk if actor is not None else None
-    organisations = organisations_label(actor)
-    kind = AuditEvent.Kind.CHANGE.value
-    return [
-        (
-            now, kind, action, actor_id, organisations, object_type, str(object_id),
-            person_id,
-            redact_json(object_type, changes) if isinstance(changes, str)
-            else redact(object_type, changes),
-            note,
-        )
-        for action, object_id, changes, person_id in entries
-    ]  # fmt: skip
-
-
-def change_event_json(changes) -> str:
-    """An audit event's `changes` as the JSON text change_event_line takes (JSON text
-    already, as written by a caller that knows its shape, is kept as it is)."""
-    return changes if isinstance(changes, str) else json.dumps(changes)
-
-
-def change_event_line(row) -> str:
-    """The COPY line of a row of change_event_rows whose `changes` are JSON text."""
-    at, kind, action, actor_id, orgs, object_type, object_id, person_id, changes, note = row
-    return (
-        f"{copy_timestamp(at)}\t{kind}\t{action}\t{COPY_NULL if actor_id is None else actor_id}\t"
-        f"{copy_text(orgs)}\t{copy_text(object_type)}\t{copy_text(object_id)}\t"
-        f"{COPY_NULL if person_id is None else person_id}\t{copy_text(changes)}\t"
-        f"{copy_text(note)}\n"
-    )
-
-
-CHANGE_EVENT_COLUMNS = [
-    "at", "kind", "action", "actor_id", "actor_organisations", "object_type", "object_id",
-    "person_id", "changes", "note",
-]  # fmt: skip
-
-
-def insert_change_events(object_type: str, actor, entries, note: str = "import") -> None:
-    """Audit events of kind 'change' for [(action, object_id, changes, person_id)], sealed
-    into the audit chain after the transaction commits."""
-    from crocevia.audit.chain import schedule_seal
-    from crocevia.audit.models import AuditEvent
-
-    if connection.vendor != "postgresql":
-        rows = change_event_rows(object_type, actor, entries, note)
-        bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, rows)
-    elif entries:
-        # As COPY text lines, like the contacts' events, not adapted value by value.
-        entries = [
-            (a, pk, change_event_json(redact(object_type, c)), person)
-            for a, pk, c, person in entries
-        ]
-        rows = change_event_rows(object_type, actor, entries, note)
-        sql, _encoders = _copy_statement(AuditEvent, CHANGE_EVENT_COLUMNS)
-        with connection.cursor() as cursor:
-            _copy(cursor.cursor, sql, None, "".join(map(change_event_line, rows)))
-    schedule_seal()
 
 
 def select_any(model: type[models.Model], columns: list[str], column: str, values) -> list:
