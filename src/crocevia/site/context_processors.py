@@ -1,3 +1,5 @@
+"""The navigation: each app says through its selector whether the user may see its pages."""
+
 from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 

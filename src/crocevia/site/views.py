@@ -1,3 +1,5 @@
+"""The home page: each app offers its work items through a selector; the site composes them."""
+
 from django.shortcuts import render
 
 from crocevia.meetings.access import home_alerts_for
