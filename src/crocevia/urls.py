@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from crocevia.accounts import views as accounts_views
+from crocevia.assessments import case_urls as assessments_case_urls
+from crocevia.cases import urls as cases_urls
 from crocevia.core import views as core_views
 
 urlpatterns = [
@@ -15,7 +17,12 @@ urlpatterns = [
     path("utente/", include("crocevia.accounts.urls")),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
-    path("casi/", include("crocevia.cases.urls")),
+    # The "cases" namespace holds the pages under a case that the apps above cases own
+    # (section A, the pre-assessment): cases cannot import them.
+    path(
+        "casi/",
+        include(([*cases_urls.urlpatterns, *assessments_case_urls.urlpatterns], "cases")),
+    ),
     path("valutazioni/", include("crocevia.assessments.urls")),
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),

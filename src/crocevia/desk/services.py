@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.selectors import desks_of
 from crocevia.audit.chain import schedule_seal
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.rows import row_create, row_update
@@ -36,6 +35,7 @@ from crocevia.interchange.bulkdb import (
     json_string,
     select_any,
 )
+from crocevia.network.selectors import desks_of
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
 

@@ -10,17 +10,18 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as BenefitStatus
+from crocevia.benefits.opening import audit_benefit_link as _audit_benefit_link
+from crocevia.benefits.opening import (
+    check_referral_within_application as _check_referral_within_application,
+)
 from crocevia.benefits.services import ImportResult, RowError, messages_of, row_date, row_text
+from crocevia.core.dates import format_day as _format
 from crocevia.network.models import Organisation
 from crocevia.people.selectors import persons_by_external_id
 
 from ..models import Case, NeedClass, Origin, Outcome, PlanKind, ServiceArea, Stage
 from ..workflow import case_transition
-from .benefit import _audit_benefit_link, _check_referral_within_application
-from .common import (
-    _format,
-)
-from .opening import _create_case
+from .opening import case_create as _create_case
 
 # --- import (INTERCHANGE.md, kind `cases`) --------------------------------------------------
 

@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from crocevia.audit.models import AuditEvent
+from crocevia.benefits.opening import case_open_from_benefit
 from crocevia.benefits.tests.factories import make_application, make_household
 from crocevia.cases.models import Case, Origin, Stage
-from crocevia.cases.services import case_import, case_open_from_benefit, cases_import_bulk
+from crocevia.cases.services.importing import case_import, cases_import_bulk
 from crocevia.core.testing import make_member
 
 from .factories import days_ago

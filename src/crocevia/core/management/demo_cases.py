@@ -863,13 +863,13 @@ class CaseLoader:
     # -- one case, in the order of the pathway -------------------------------------------------
 
     def _case(self, spec: CaseSpec, person, contact):
+        from crocevia.assessments.preassessment import case_preassess
         from crocevia.cases.models import Case
         from crocevia.cases.services import (
             case_close,
             case_form_team,
             case_open_direct,
             case_open_from_contact,
-            case_preassess,
             case_set_manager,
             team_member_add,
         )

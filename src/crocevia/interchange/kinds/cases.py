@@ -1,5 +1,6 @@
 """cases: a case with its milestone dates (keyed by external_id), walked through the same
-workflow as on screen by cases.services.cases_import_bulk; this module maps the columns."""
+workflow as on screen by cases.services.importing.cases_import_bulk; this module maps the
+columns."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, ServiceArea
-from crocevia.cases.services import cases_import_bulk
+from crocevia.cases.services.importing import cases_import_bulk
 from crocevia.network.models import Organisation
 from crocevia.people.models import Person
 
