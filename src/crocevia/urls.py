@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from crocevia.accounts import views as accounts_views
+from crocevia.assessments import case_urls as assessments_case_urls
 from crocevia.cases import urls as cases_urls
 from crocevia.meetings import urls as meetings_urls
 from crocevia.site import views as site_views
@@ -17,8 +18,22 @@ urlpatterns = [
     path("utente/", include("crocevia.accounts.urls")),
     path("persone/", include("crocevia.people.urls")),
     path("sportello/", include("crocevia.desk.urls")),
-    # The meetings and the case lists keep the paths and names they had in `cases`.
-    path("casi/", include(([*cases_urls.urlpatterns, *meetings_urls.urlpatterns], "cases"))),
+    # The "cases" namespace keeps the paths and names the case's pages had: the meetings
+    # and case lists (meetings) and section A, the pre-assessment (assessments), which
+    # live in apps above cases, so cases cannot import them.
+    path(
+        "casi/",
+        include(
+            (
+                [
+                    *cases_urls.urlpatterns,
+                    *meetings_urls.urlpatterns,
+                    *assessments_case_urls.urlpatterns,
+                ],
+                "cases",
+            )
+        ),
+    ),
     path("valutazioni/", include("crocevia.assessments.urls")),
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),

@@ -1,8 +1,8 @@
-"""What an operator is: organisations, desks, profiles. Cached on the user object."""
+"""What an operator is: memberships, organisations, profiles. Cached on the user object.
 
-from django.db.models import QuerySet
-
-from crocevia.network.models import Desk, Organisation
+What needs the network's models (the operator's desks and organisations as rows, whether
+they monitor the whole installation) is in network.selectors: the network sits above.
+"""
 
 from .models import Membership, Profile
 
@@ -21,6 +21,19 @@ def active_memberships(user) -> list[Membership]:
 
 def organisation_ids(user) -> set[int]:
     return {m.organisation_id for m in active_memberships(user)}
+
+
+def organisation_names(user) -> list[str]:
+    """The names of the user's active organisations (audit.actors: recorded on events)."""
+    return [m.organisation.name for m in active_memberships(user)]
+
+
+def has_profile_in(user, organisation_id, profile) -> bool:
+    """True when `user` holds `profile` in the organisation `organisation_id` (active)."""
+    return any(
+        m.organisation_id == organisation_id and m.profile == profile
+        for m in active_memberships(user)
+    )
 
 
 def profiles(user) -> set[str]:
@@ -47,29 +60,7 @@ def monitoring_memberships(user) -> list[Membership]:
     return [m for m in active_memberships(user) if m.profile == Profile.MONITORING_OFFICER]
 
 
-def monitors_installation(user) -> bool:
-    """Monitoring officers of an organisation of kind `region` (the Region, usually above
-    the zones) monitor the whole installation."""
-    return any(
-        m.organisation.kind == Organisation.Kind.REGION for m in monitoring_memberships(user)
-    )
-
-
 def monitored_zone_ids(user) -> set[int]:
     """Zones of the organisations where the user is a monitoring officer (a zone office's
     officer monitors its zone; see `monitors_installation` for the Region's)."""
     return {m.organisation.zone_id for m in monitoring_memberships(user) if m.organisation.zone_id}
-
-
-def desks_of(user) -> QuerySet[Desk]:
-    """Desks the operator works at; if none are named, every desk of their organisations."""
-    named = {d.pk for m in active_memberships(user) for d in m.desks.all()}
-    if named:
-        return Desk.objects.filter(pk__in=named, active=True).select_related("organisation")
-    return Desk.objects.filter(
-        organisation_id__in=organisation_ids(user), active=True
-    ).select_related("organisation")
-
-
-def organisations_of(user) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(pk__in=organisation_ids(user))

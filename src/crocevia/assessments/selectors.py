@@ -6,8 +6,8 @@ from django.db.models import Prefetch
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from crocevia.cases.access import can_read_health
 from crocevia.cases.models import Case, NeedClass, Stage
-from crocevia.cases.selectors import can_read_health
 
 from .models import Assessment, Dimension, DimensionScore
 

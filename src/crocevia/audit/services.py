@@ -12,6 +12,7 @@ from django.db import models
 
 from crocevia.core.countries import country_code, is_country_field
 
+from .actors import actor_organisation_names
 from .chain import seal_pending, verify_chain
 from .models import AuditEvent
 
@@ -32,15 +33,11 @@ ORGANISATIONS_MAX = AuditEvent._meta.get_field("actor_organisations").max_length
 def organisations_label(actor) -> str:
     """The names of `actor`'s active organisations, as recorded on their events.
 
-    Uses the memberships cached on the user object (accounts.selectors), which a view
-    has usually loaded already to decide what the user may see.
+    Asks the function accounts registered (audit.actors), which uses the memberships
+    cached on the user object: a view has usually loaded them already to decide what the
+    user may see.
     """
-    if actor is None:
-        return ""
-    from crocevia.accounts.selectors import active_memberships
-
-    names = sorted({m.organisation.name for m in active_memberships(actor)})
-    return "; ".join(names)[:ORGANISATIONS_MAX]
+    return "; ".join(actor_organisation_names(actor))[:ORGANISATIONS_MAX]
 
 
 def plain_value(value):

@@ -21,12 +21,12 @@ from crocevia.core.errors import RowsRefused, messages_of
 from crocevia.network.models import Comune
 
 from .models import BenefitApplication, Status
+from .opening import check_referral_within_application
 
 __all__ = [
     "APPLICATION_FIELDS",
     "ConflictError",
     "application_case_errors",
-    "audit_benefit_link",
     "benefit_application_import",
     "benefit_application_record",
     "benefit_application_update",
@@ -286,27 +286,6 @@ def benefit_applications_import_bulk(*, actor, rows: list[dict]) -> tuple[int, i
 # --- a case opened from an application (the `cases` import) ---------------------------------
 
 
-def check_referral_within_application(
-    errors: dict, column: str, referred_on, application: BenefitApplication
-) -> None:
-    """A case from an application opens between its submission and its INPS outcome.
-
-    The outcome is the milestone after the referral (PATHWAY.md: each milestone on or
-    after the one before), and the pre-assessment is checked against it.
-    """
-    if not isinstance(referred_on, datetime.date) or column in errors:
-        return
-    if referred_on < application.submitted_on:
-        errors[column] = _(
-            "The case cannot open (%(day)s) before the application was submitted (%(sub)s)."
-        ) % {"day": _format(referred_on), "sub": _format(application.submitted_on)}
-    elif application.outcome_on is not None and referred_on > application.outcome_on:
-        errors[column] = _(
-            "The referral (%(day)s) cannot be after the INPS outcome (%(outcome)s): enter the "
-            "day the household was referred, at the latest the day of the outcome."
-        ) % {"day": _format(referred_on), "outcome": _format(application.outcome_on)}
-
-
 def application_case_errors(application: BenefitApplication, referred_on) -> dict[str, str]:
     """Why `application` cannot open a case referred on `referred_on`, keyed by the case's
     field ("benefit_application" or "referred_on"); empty when it can: accepted by INPS,
@@ -317,17 +296,3 @@ def application_case_errors(application: BenefitApplication, referred_on) -> dic
     else:
         check_referral_within_application(errors, "referred_on", referred_on, application)
     return errors
-
-
-def audit_benefit_link(actor, case) -> None:
-    """The audit event of a case opened from its application (action "benefit_link")."""
-    audit_change(
-        actor=actor,
-        action="benefit_link",
-        instance=case,
-        changes={
-            "benefit_application": [None, str(case.benefit_application_id)],
-            "benefit_outcome_on": [None, case.benefit_outcome_on.isoformat()],
-        },
-        person=case.person,
-    )

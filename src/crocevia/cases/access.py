@@ -1,16 +1,65 @@
-"""The one way a view obtains a case.
+"""The one way a view obtains a case, and who may do what with a case.
 
 Obtaining what shows personal data records its access event (crocevia.audit.recording).
+The `can_*` predicates of a case are here too: the views ask them to show a button, the
+services to refuse a change.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.models import Profile
+from crocevia.accounts.selectors import coordinated_zone_ids, has_profile_in
 from crocevia.audit.recording import NOTE_CASE_LIST, record_access, record_persons_shown
 
-from .models import Case
+from .models import Case, NeedClass, TeamMember
 from .selectors import cases_visible_to
+
+# --- who may do what with a case ------------------------------------------------------------
+
+
+def is_zone_coordinator_of(user, case: Case) -> bool:
+    return user.is_superuser or case.zone_id in coordinated_zone_ids(user)
+
+
+def can_manage_case(user, case: Case) -> bool:
+    """Who steers a case: its zone coordinators, its case manager, the social workers of
+    the organisation that owns it; for a work-only case also the CPI consultants on its
+    team (the case is the CPI's)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or case.case_manager_id == user.pk:
+        return True
+    if is_zone_coordinator_of(user, case):
+        return True
+    if has_profile_in(user, case.organisation_id, Profile.SOCIAL_WORKER):
+        return True
+    if case.need_class == NeedClass.WORK:
+        return TeamMember.objects.filter(
+            case=case, user=user, removed_on__isnull=True, role=Profile.CPI_CONSULTANT
+        ).exists()
+    return False
+
+
+def can_form_team(user, case: Case) -> bool:
+    """Who declares a complex case's team formed: a coordinator of its zone or its case
+    manager."""
+    return is_zone_coordinator_of(user, case) or case.case_manager_id == user.pk
+
+
+def can_read_health(user, case: Case) -> bool:
+    """Health information: only the case manager and health-profile team members."""
+    if not user.is_authenticated:
+        return False
+    if case.case_manager_id == user.pk:
+        return True
+    return TeamMember.objects.filter(
+        case=case, user=user, removed_on__isnull=True, health_access=True
+    ).exists()
+
+
+# --- obtaining a case or a meeting ----------------------------------------------------------
 
 
 def find_case_for(user, pk, *, write: bool = False) -> Case:

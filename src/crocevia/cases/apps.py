@@ -1,7 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.people.scopes import register_visible_rows
+from crocevia.desk.hooks import register_referral_accepted
+from crocevia.people.scopes import (
+    register_person_grounds,
+    register_visible_rows,
+    register_zone_grounds,
+)
 
 
 class CasesConfig(AppConfig):
@@ -11,7 +16,12 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         # The registry below us counts a person's cases (the compare page of two records)
-        # only among those the reader may see. Selectors need the models: loaded by now.
-        from .selectors import cases_visible_to
+        # only among those the reader may see; a case's team members see its person; a
+        # person belongs to the zones of their cases. Selectors need the models: loaded by now.
+        from . import selectors, services
 
-        register_visible_rows("cases.case", cases_visible_to)
+        register_visible_rows("cases.case", selectors.cases_visible_to)
+        register_person_grounds("cases.teammember", selectors.persons_on_a_team_of)
+        register_zone_grounds("cases.case", selectors.persons_with_a_case_in_zones)
+        # A social worker who accepts a referral (desk, below us) opens its case.
+        register_referral_accepted(services.case_open_from_referral)

@@ -6,11 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.accounts.models import Membership, Profile, User
-from crocevia.assessments.models import Intake
+from crocevia.accounts.models import Membership, Profile
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
-from .models import NeedClass, Outcome, Review, ServiceArea
+from .models import Outcome, Review
 
 
 def network_memberships():
@@ -67,75 +66,6 @@ class OpenDirectForm(StyledFormMixin, forms.Form):
         only = list(organisations[:2])
         if len(only) == 1:
             self.fields["organisation"].initial = only[0].pk
-
-
-class PreassessForm(StyledFormMixin, forms.ModelForm):
-    need_class = forms.ChoiceField(
-        label=_("Need class"), choices=NeedClass.choices, widget=forms.RadioSelect
-    )
-    area = forms.ChoiceField(
-        label=_("Service area"),
-        choices=[("", _("Choose the service area")), *ServiceArea.choices],
-        help_text=_("The area of the social services the case belongs to (reported to SIUSS)."),
-    )
-    preassessed_on = PlausibleDateField(label=_("Pre-assessed on"), initial=_today)
-    social_worker = forms.ModelChoiceField(label=_("Social worker of the mini-team"), queryset=None)
-    cpi_consultant = forms.ModelChoiceField(
-        label=_("CPI consultant of the mini-team"), queryset=None
-    )
-
-    class Meta:
-        model = Intake
-        fields = [
-            "household_composition",
-            "income_and_benefits",
-            "work_history",
-            "skills",
-            "italian_level",
-            "housing",
-            "housing_notes",
-            "health_declared",
-            "legal_status",
-            "services_involved",
-        ]
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in [
-                "household_composition",
-                "income_and_benefits",
-                "work_history",
-                "skills",
-                "housing_notes",
-                "health_declared",
-                "legal_status",
-                "services_involved",
-            ]
-        }
-        help_texts = {
-            "health_declared": _(
-                "Restricted: only the case manager and health professionals of the team read it."
-            )
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["social_worker"].queryset = _operators_with(Profile.SOCIAL_WORKER)
-        self.fields["cpi_consultant"].queryset = _operators_with(Profile.CPI_CONSULTANT)
-
-    def _post_clean(self):
-        # The rules are the service's.
-        pass
-
-    def section_a(self) -> dict:
-        return {name: self.cleaned_data.get(name) or "" for name in self.Meta.fields}
-
-
-def _operators_with(profile):
-    return (
-        User.objects.filter(is_active=True, memberships__active=True, memberships__profile=profile)
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
 
 
 class MemberForm(StyledFormMixin, forms.Form):

@@ -40,19 +40,18 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(scope)
 
 
-def can_read_health(user, case: Case) -> bool:
-    """Health information: only the case manager and health-profile team members."""
-    if not user.is_authenticated:
-        return False
-    if case.case_manager_id == user.pk:
-        return True
-    return TeamMember.objects.filter(
-        case=case, user=user, removed_on__isnull=True, health_access=True
-    ).exists()
+def persons_on_a_team_of(user) -> Exists:
+    """The condition on Person (people.scopes): `user` is on the team of one of their cases."""
+    return Exists(
+        TeamMember.objects.filter(
+            case__person_id=OuterRef("pk"), user=user, removed_on__isnull=True
+        )
+    )
 
 
-def is_zone_coordinator_of(user, case: Case) -> bool:
-    return user.is_superuser or case.zone_id in coordinated_zone_ids(user)
+def persons_with_a_case_in_zones(zone_ids) -> Exists:
+    """The condition on Person (people.scopes): a case of the zones."""
+    return Exists(Case.objects.filter(zone_id__in=zone_ids, person_id=OuterRef("pk")))
 
 
 def person_cases(user, person) -> QuerySet[Case]:

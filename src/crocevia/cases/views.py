@@ -1,22 +1,19 @@
 """Thin views of a case: access -> form -> service -> redirect or page."""
 
-import importlib
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
-from crocevia.assessments.models import Intake
 from crocevia.core.forms import add_service_errors
 from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
@@ -24,40 +21,46 @@ from crocevia.network.models import Organisation
 from crocevia.people.access import get_person_for
 
 from . import services
-from .access import cases_shown_to, get_case_for
+from .access import (
+    can_form_team,
+    can_manage_case,
+    can_read_health,
+    cases_shown_to,
+    get_case_for,
+    is_zone_coordinator_of,
+)
 from .forms import (
     CloseForm,
     DayForm,
     ManagerForm,
     MemberForm,
     OpenDirectForm,
-    PreassessForm,
     ReviewRecordForm,
     ReviewScheduleForm,
     membership_choices,
     network_memberships,
 )
 from .models import Case, NeedClass, Stage, TeamMember
+from .sections import case_sections
 from .selectors import (
-    can_read_health,
-    cases_visible_to,
-    is_zone_coordinator_of,
     managers_to_appoint,
     person_cases,
     preassessed_complex_waiting,
 )
+from .workflow import allowed_targets
 
-# The sections other parts of the pathway add to the case page: (module, function, template).
-CASE_SECTIONS = [
-    ("crocevia.assessments.selectors", "case_section_context", "assessments/_case_section.html"),
-    ("crocevia.plans.selectors", "case_section_context", "plans/_case_section.html"),
-    (
-        "crocevia.interventions.selectors",
-        "case_section_context",
-        "interventions/_case_section.html",
+# The button at the top of the case page for each stage a case may move to next
+# (workflow.allowed_targets), for those who steer the case: (URL name, label, style).
+# The other steps are taken in their sections: the team is formed in the team section,
+# the assessment, the plan's signature and its start in theirs.
+STEP_BUTTONS = {
+    Stage.PREASSESSED: (
+        "cases:preassess",
+        gettext_lazy("Record the pre-assessment"),
+        "btn btn-primary",
     ),
-    ("crocevia.meetings.selectors", "case_section_context", "meetings/_case_section.html"),
-]
+    Stage.CLOSED: ("cases:close", gettext_lazy("Close the case"), "btn btn-outline-danger"),
+}
 
 # Rows of each list of the coordination page (oldest first); an import can put thousands
 # there: the others are in the zone's case list, filtered the same way.
@@ -80,23 +83,39 @@ def _case_url(case) -> str:
 
 
 def _render_sections(request, case) -> list[str]:
-    """Each available section rendered with its context; a part not built yet is skipped."""
+    """The sections the apps above add to the page (cases.sections), each rendered with
+    its context."""
     rendered = []
-    for module_name, function_name, template in CASE_SECTIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, function_name, None)
-        if function is None:
-            continue
-        try:
-            get_template(template)
-        except TemplateDoesNotExist:
-            continue
-        context = {**function(request.user, case), "case": case, "user": request.user}
-        rendered.append(mark_safe(render_to_string(template, context, request=request)))  # noqa: S308
+    for section in case_sections():
+        context = {**section.context(request.user, case), "case": case, "user": request.user}
+        rendered.append(mark_safe(render_to_string(section.template, context, request=request)))  # noqa: S308
     return rendered
+
+
+def _step_buttons(case, targets) -> list[dict]:
+    """The buttons of the steps the case may take next (STEP_BUTTONS), in workflow order."""
+    buttons = []
+    for target in targets:
+        if target in STEP_BUTTONS:
+            url_name, label, style = STEP_BUTTONS[target]
+            # Our own msgid's translation, unescaped as {% translate %} renders it.
+            label = mark_safe(label)  # noqa: S308
+            buttons.append(
+                {"url": reverse(url_name, args=[case.pk]), "label": label, "style": style}
+            )
+    return buttons
+
+
+def _intake_of(case):
+    """The case's section A (the assessments app's intake, through its reverse relation)
+    with its mini-team, or None: one query."""
+    loaded = Case.objects.select_related("intake__social_worker", "intake__cpi_consultant").get(
+        pk=case.pk
+    )
+    try:
+        return loaded.intake
+    except ObjectDoesNotExist:
+        return None
 
 
 def _steps(case) -> list[dict]:
@@ -137,11 +156,10 @@ def _detail_context(request, case, **forms) -> dict:
         .select_related("user", "organisation")
         .order_by("removed_on", "added_on", "pk")
     )
-    intake = (
-        Intake.objects.filter(case=case).select_related("social_worker", "cpi_consultant").first()
-    )
-    manage = not case.is_closed and services.can_manage_case(user, case)
+    intake = _intake_of(case)
+    manage = not case.is_closed and can_manage_case(user, case)
     coordinator = not case.is_closed and is_zone_coordinator_of(user, case)
+    targets = allowed_targets(case)
     memberships = list(network_memberships()) if (manage or coordinator) else []
     choices = membership_choices(memberships)  # once for both selects
     return {
@@ -153,6 +171,8 @@ def _detail_context(request, case, **forms) -> dict:
         "former_team": [m for m in team if m.removed_on is not None],
         "steps": _steps(case),
         "can_manage": manage,
+        "step_buttons": _step_buttons(case, targets) if manage else [],
+        "may_form_team": Stage.TEAM_FORMED in targets and can_form_team(user, case),
         "is_coordinator": coordinator,
         "member_form": forms.get("member_form")
         or MemberForm(memberships=memberships, choices=choices),
@@ -247,58 +267,6 @@ def person_case_list(request, person_pk):
     )
 
 
-# --- pre-assessment -------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def preassess(request, pk):
-    case = get_case_for(request.user, pk, write=True)
-    if not services.can_manage_case(request.user, case):
-        raise PermissionDenied(_("You may not change this case."))
-    if case.stage != Stage.REFERRED:
-        messages.info(request, _("This case has already been pre-assessed."))
-        return redirect(_case_url(case))
-    extend = services.open_case_with_plan_for_household(case)
-    extend_visible = (
-        extend is not None and cases_visible_to(request.user).filter(pk=extend.pk).exists()
-        if extend
-        else False
-    )
-    initial = {}
-    if request.user.memberships.filter(active=True, profile=Profile.SOCIAL_WORKER).exists():
-        initial["social_worker"] = request.user.pk
-    form = PreassessForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.case_preassess(
-                actor=request.user,
-                case=case,
-                on=data["preassessed_on"],
-                need_class=data["need_class"],
-                area=data["area"],
-                social_worker=data["social_worker"],
-                cpi_consultant=data["cpi_consultant"],
-                **form.section_a(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The pre-assessment has been recorded."))
-            return redirect(_case_url(case))
-    return render(
-        request,
-        "cases/preassess.html",
-        {
-            "case": case,
-            "person": case.person,
-            "form": form,
-            "extend": extend,
-            "extend_visible": extend_visible,
-        },
-    )
-
-
 # --- coordination and team ------------------------------------------------------------------
 
 
@@ -347,7 +315,7 @@ def set_manager(request, pk):
 @require_POST
 def team_add(request, pk):
     case = get_case_for(request.user, pk, write=True)
-    if not services.can_manage_case(request.user, case):
+    if not can_manage_case(request.user, case):
         raise PermissionDenied(_("You may not change this case."))
     form = MemberForm(request.POST, memberships=network_memberships())
     if form.is_valid():
@@ -376,7 +344,7 @@ def team_add(request, pk):
 @require_POST
 def team_remove(request, pk, member_pk):
     case = get_case_for(request.user, pk, write=True)
-    if not services.can_manage_case(request.user, case):
+    if not can_manage_case(request.user, case):
         raise PermissionDenied(_("You may not change this case."))
     member = TeamMember.objects.filter(case=case, pk=member_pk).select_related("user").first()
     if member is None:
@@ -419,7 +387,7 @@ def form_team(request, pk):
 @require_http_methods(["GET", "POST"])
 def close(request, pk):
     case = get_case_for(request.user, pk, write=True)
-    if not services.can_manage_case(request.user, case):
+    if not can_manage_case(request.user, case):
         raise PermissionDenied(_("You may not change this case."))
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crocevia.audit.services import audit_change
+from crocevia.core.dates import format_day
 
 from .models import Case, NeedClass, Outcome, PlanKind, ServiceArea, Stage
 
@@ -152,13 +153,25 @@ TRANSITIONS: list[Transition] = [
 TRANSITION_TABLE: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
 
 
+# Guards on what the caller gives (the need class, the plan's kind, the outcome, the
+# area): checked when the step is taken, not when offering it.
+_VALUE_GUARDS = frozenset({_need_class_given, _area_known, _plan_kind_matches, _outcome_given})
+
+
 def allowed_targets(case: Case) -> list[str]:
-    """The stages this case may move to next (guards not yet checked)."""
-    return [t.target for t in TRANSITIONS if t.source == case.stage]
+    """The stages this case may move to next, in the order of TRANSITIONS: those whose
+    guards on the case itself pass (a complex case goes to its team, another to its plan).
 
-
-def _format(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+    What drives the steps a page offers (the case page's buttons). The guards on the
+    values a step is given, and those of a step taken now (`live_guards`: a team forms
+    around a case manager), are checked when the step is taken: the page then says why.
+    """
+    return [
+        t.target
+        for t in TRANSITIONS
+        if t.source == case.stage
+        and not any(guard(case, {}) for guard in t.guards if guard not in _VALUE_GUARDS)
+    ]
 
 
 def check_milestone_date(case: Case, milestone: str, day) -> None:
@@ -171,7 +184,7 @@ def check_milestone_date(case: Case, milestone: str, day) -> None:
         raise ValidationError(
             {
                 milestone: _("The date of %(what)s (%(day)s) cannot be in the future.")
-                % {"what": label, "day": _format(day)}
+                % {"what": label, "day": format_day(day)}
             }
         )
     index = MILESTONE_ORDER.index(milestone)
@@ -187,9 +200,9 @@ def check_milestone_date(case: Case, milestone: str, day) -> None:
                         )
                         % {
                             "what": label,
-                            "day": _format(day),
+                            "day": format_day(day),
                             "previous": MILESTONE_LABELS[earlier],
-                            "previous_day": _format(previous),
+                            "previous_day": format_day(previous),
                         }
                     }
                 )

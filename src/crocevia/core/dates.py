@@ -8,12 +8,15 @@ agreement signed on 0001-01-01, a contact in 2099):
 - a birth date is not before `EARLIEST_BIRTH_DATE`;
 - a date that may lie ahead (a due date, an expiry, an agreement's end) is at most
   `FUTURE_YEARS` years from today; any other date is not after today.
+
+And the one way a service checks a day it is given (`check_day`) and names a day in a
+message (`format_day`).
 """
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 EARLIEST_EVENT_DATE = datetime.date(2000, 1, 1)
@@ -61,3 +64,28 @@ def check_date_range(
     if reason:
         raise ValidationError(reason, code="implausible_date")
     return day
+
+
+def is_day(value) -> bool:
+    """True for a date that is not a datetime."""
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+
+
+def format_day(day: datetime.date) -> str:
+    """`day` as the active language writes a short date (15/03/2026)."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def check_day(errors: dict, field: str, day, *, not_before=None, label="") -> None:
+    """Put in `errors[field]` why `day` is not a valid day of the services' work: not a
+    date, in the future, or before `not_before` (what it is: `label`, "the referral")."""
+    if not is_day(day):
+        errors[field] = _("Enter a valid date.")
+    elif day > timezone.localdate():
+        errors[field] = _("The date (%(day)s) cannot be in the future.") % {"day": format_day(day)}
+    elif not_before is not None and day < not_before:
+        errors[field] = _("The date (%(day)s) cannot be before %(what)s (%(previous)s).") % {
+            "day": format_day(day),
+            "what": label,
+            "previous": format_day(not_before),
+        }

@@ -5,7 +5,7 @@ only the receiving organisation decides on it. Monitoring officers see none by n
 administrators see all.
 """
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from crocevia.accounts.selectors import is_monitoring_only, organisation_ids
 
@@ -27,6 +27,16 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     orgs = organisation_ids(user)
     return Referral.objects.filter(
         Q(from_organisation_id__in=orgs) | Q(to_organisation_id__in=orgs)
+    )
+
+
+def persons_referred_to_organisations_of(user) -> Exists:
+    """The condition on Person (people.scopes): referred to one of the user's
+    organisations, unless it refused them (a referral shares the person, with consent)."""
+    return Exists(
+        Referral.objects.filter(
+            person_id=OuterRef("pk"), to_organisation_id__in=organisation_ids(user)
+        ).exclude(status=Referral.Status.REFUSED)
     )
 
 
@@ -74,3 +84,8 @@ def referrals_for_person(user, person) -> QuerySet[Referral]:
         .select_related("from_organisation", "to_organisation")
         .order_by("-sent_on", "-id")
     )
+
+
+def person_section_context(user, person) -> dict:
+    """The person page's section of referrals (registered in people.scopes)."""
+    return {"referrals": referrals_for_person(user, person)}

@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.accounts.selectors import is_monitoring_only, organisations_of
+from crocevia.accounts.selectors import is_monitoring_only
 from crocevia.core.forms import add_service_errors
 from crocevia.network.models import Organisation
+from crocevia.network.selectors import organisations_of
 from crocevia.people.access import get_person_for
 
 from .access import get_referral_for, referrals_received_for, referrals_sent_for

@@ -2,22 +2,24 @@
 
 Sharing a person with another organisation needs the person's recorded consent to
 sharing within the network (PATHWAY.md, who sees what): without it nothing is sent.
-A social worker of the receiving organisation who accepts a referral opens a case.
+A social worker of the receiving organisation who accepts a referral opens a case: what
+opens it is the cases app's, registered in desk.hooks (cases sits above desk).
 """
-
-import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, organisation_ids
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import format_day, is_day
+from crocevia.people.models import Consent
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
 
+from .hooks import referral_accepted_handler
 from .models import Referral
 
 REFERRAL_AUDIT_FIELDS = [
@@ -36,8 +38,6 @@ REFERRAL_AUDIT_FIELDS = [
 
 def has_network_sharing_consent(person) -> bool:
     """True when the person has an active consent to sharing within the network."""
-    from crocevia.people.models import Consent
-
     return Consent.objects.filter(
         person=person, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
     ).exists()
@@ -51,14 +51,15 @@ def no_consent_message(person, organisation) -> str:
 
 
 def _check_day(errors: dict, field: str, day, *, not_before=None, not_before_label="") -> None:
-    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+    """core.dates.check_day with the desk's own messages (which do not repeat the day)."""
+    if not is_day(day):
         errors[field] = _("Enter a valid date.")
     elif day > timezone.localdate():
         errors[field] = _("The date cannot be in the future.")
     elif not_before is not None and day < not_before:
         errors[field] = _("The date cannot be before %(what)s (%(day)s).") % {
             "what": not_before_label,
-            "day": formats.date_format(not_before, "SHORT_DATE_FORMAT"),
+            "day": format_day(not_before),
         }
 
 
@@ -114,8 +115,8 @@ def referral_decide(*, actor, referral, accept: bool, on, note="") -> Referral:
     """The receiver accepts or refuses a referral.
 
     Only an operator of the receiving organisation decides. When a social worker of the
-    receiving organisation accepts, a case opens (origin "referral") and is returned as
-    `referral.case`; otherwise `referral.case` is None.
+    receiving organisation accepts, a case opens (origin "referral": what cases registered
+    in desk.hooks) and is returned as `referral.case`; otherwise `referral.case` is None.
     """
     current = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
     if not actor.is_superuser and current.to_organisation_id not in organisation_ids(actor):
@@ -142,8 +143,7 @@ def referral_decide(*, actor, referral, accept: bool, on, note="") -> Referral:
         person=current.person,
     )
     current.case = None
-    if accept and _is_social_worker_of(actor, current.to_organisation):
-        from crocevia.cases.services import case_open_from_referral
-
-        current.case = case_open_from_referral(actor=actor, referral=current)
+    open_case = referral_accepted_handler()
+    if accept and open_case is not None and _is_social_worker_of(actor, current.to_organisation):
+        current.case = open_case(actor=actor, referral=current)
     return current

@@ -2,16 +2,16 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from crocevia.accounts.selectors import (
     active_memberships,
     coordinated_zone_ids,
-    desks_of,
     is_monitoring_only,
     organisation_ids,
 )
 from crocevia.network.models import Desk
+from crocevia.network.selectors import desks_of
 
 from .models import Contact, ContactService, DeskService
 
@@ -35,8 +35,30 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     return Contact.objects.filter(scope)
 
 
+def persons_seen_at_desks_of(user) -> Exists:
+    """The condition on Person (people.scopes): a contact at a desk of the user's
+    organisations, or of a zone they coordinate."""
+    scope = Q(desk__organisation_id__in=organisation_ids(user))
+    zones = coordinated_zone_ids(user)
+    if zones:
+        scope |= Q(desk__organisation__zone_id__in=zones)
+    return Exists(Contact.objects.filter(scope, person_id=OuterRef("pk")))
+
+
+def persons_contacted_in_zones(zone_ids) -> Exists:
+    """The condition on Person (people.scopes): a contact at a desk of the zones."""
+    return Exists(
+        Contact.objects.filter(desk__organisation__zone_id__in=zone_ids, person_id=OuterRef("pk"))
+    )
+
+
+def person_section_context(user, person) -> dict:
+    """The person page's section of contacts (registered in people.scopes)."""
+    return {"contacts": contacts_for_person(user, person)}
+
+
 def contact_is_writable_by(user, contact: Contact) -> bool:
-    """True when the contact is at one of the user's desks (see accounts.selectors.desks_of).
+    """True when the contact is at one of the user's desks (see network.selectors.desks_of).
 
     Computed from the memberships cached on the user, so a list can ask it for every row
     without a query per row (contact.desk must be loaded, e.g. by select_related).

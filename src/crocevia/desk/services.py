@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.selectors import desks_of
 from crocevia.audit.bulk import (
     CHANGE_EVENT_COLUMNS,
     change_event_json,
@@ -38,6 +37,7 @@ from crocevia.core.bulkdb import (
 )
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.network.selectors import desks_of
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
 

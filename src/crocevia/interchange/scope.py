@@ -22,8 +22,8 @@ from crocevia.accounts.selectors import (
     coordinated_zone_ids,
     is_monitoring_only,
     monitored_zone_ids,
-    monitors_installation,
 )
+from crocevia.network.selectors import monitors_installation
 from crocevia.people.models import Person
 from crocevia.people.selectors import persons_of_zones, persons_visible_to
 

@@ -1,8 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.cases.sections import INTERVENTIONS, register_case_section
+
 
 class InterventionsConfig(AppConfig):
     name = "crocevia.interventions"
     label = "interventions"
     verbose_name = _("Interventions")
+
+    def ready(self):
+        # The case page (cases, below us) shows the interventions. Selectors need the models.
+        from .selectors import case_section_context
+
+        register_case_section(
+            "interventions/_case_section.html", case_section_context, place=INTERVENTIONS
+        )

@@ -4,7 +4,6 @@ Errors are ValidationError dicts keyed by the intervention form's fields (``type
 ``provider``, ``starts_on``, ``ends_on``, ``hours``, ``cost``, ``funding``, ``on``).
 """
 
-import datetime
 import decimal
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from crocevia.audit.services import audit_change, snapshot
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.workflow import case_transition
+from crocevia.core.dates import is_day
 
 from .models import Intervention, InterventionType
 
@@ -29,10 +29,6 @@ AUDIT_FIELDS = [
     "funding",
     "notes",
 ]
-
-
-def _is_date(day) -> bool:
-    return isinstance(day, datetime.date) and not isinstance(day, datetime.datetime)
 
 
 def intervention_add(
@@ -63,9 +59,9 @@ def intervention_add(
         if provider is None:
             errors["provider"] = _("Choose the provider.")
         for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
-            if day is not None and not _is_date(day):
+            if day is not None and not is_day(day):
                 errors[name] = _("Enter a valid date.")
-        if _is_date(starts_on) and _is_date(ends_on) and ends_on < starts_on:
+        if is_day(starts_on) and is_day(ends_on) and ends_on < starts_on:
             errors["ends_on"] = _("The end date cannot be before the start date.")
         for name, value in (("hours", hours), ("cost", cost)):
             if value is not None:
@@ -118,7 +114,7 @@ def intervention_start(*, actor, intervention: Intervention, on) -> Intervention
         if case.stage not in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS):
             raise ValidationError({"on": _("An intervention starts once the plan is signed.")})
         errors: dict[str, str] = {}
-        if not _is_date(on):
+        if not is_day(on):
             errors["on"] = _("Enter the start date.")
         elif on > timezone.localdate():
             errors["on"] = _("The start date cannot be in the future.")
@@ -168,7 +164,7 @@ def intervention_end(*, actor, intervention: Intervention, on, status: str) -> I
         errors: dict[str, str] = {}
         if status not in (Intervention.Status.COMPLETED, Intervention.Status.INTERRUPTED):
             errors["status"] = _("Choose whether the intervention was completed or interrupted.")
-        if not _is_date(on):
+        if not is_day(on):
             errors["on"] = _("Enter the end date.")
         elif on > timezone.localdate():
             errors["on"] = _("The end date cannot be in the future.")

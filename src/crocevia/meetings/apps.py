@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from crocevia.audit.sensitive import register_moved_model
+from crocevia.cases.sections import FOLLOWUP, register_case_section
 
 
 class MeetingsConfig(AppConfig):
@@ -14,3 +15,10 @@ class MeetingsConfig(AppConfig):
         # "cases.meeting" and "cases.meetingitem", and still name these models.
         register_moved_model("cases.meeting", "meetings.meeting")
         register_moved_model("cases.meetingitem", "meetings.meetingitem")
+        # The case page's follow-up (reviews, and the meetings that discussed the case),
+        # after the sections of the apps above cases.
+        from . import selectors
+
+        register_case_section(
+            "meetings/_case_section.html", selectors.case_section_context, place=FOLLOWUP
+        )

@@ -28,7 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crocevia.accounts.models import Membership, Profile, User
-from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
+from crocevia.accounts.selectors import (
+    active_memberships,
+    coordinated_zone_ids,
+    monitoring_memberships,
+    organisation_ids,
+)
 
 from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone
 
@@ -46,6 +51,31 @@ ZONE_READER_PROFILES = AGREEMENT_READER_PROFILES | {Profile.MONITORING_OFFICER}
 
 def _org_ids_with(user, profiles) -> set[int]:
     return {m.organisation_id for m in active_memberships(user) if m.profile in profiles}
+
+
+# --- the operator's desks and organisations --------------------------------------------------
+
+
+def desks_of(user) -> QuerySet[Desk]:
+    """Desks the operator works at; if none are named, every desk of their organisations."""
+    named = {d.pk for m in active_memberships(user) for d in m.desks.all()}
+    if named:
+        return Desk.objects.filter(pk__in=named, active=True).select_related("organisation")
+    return Desk.objects.filter(
+        organisation_id__in=organisation_ids(user), active=True
+    ).select_related("organisation")
+
+
+def organisations_of(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=organisation_ids(user))
+
+
+def monitors_installation(user) -> bool:
+    """Monitoring officers of an organisation of kind `region` (the Region, usually above
+    the zones) monitor the whole installation."""
+    return any(
+        m.organisation.kind == Organisation.Kind.REGION for m in monitoring_memberships(user)
+    )
 
 
 # --- agreements ------------------------------------------------------------------------------

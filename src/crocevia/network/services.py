@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.audit.rows import row_create, row_delete, row_update
 from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.core.dates import is_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.files import UnsafeArchive, ZipLimits, check_zip
 
@@ -70,10 +71,6 @@ class PartySpec:
 
 
 # --- validation ------------------------------------------------------------------------------
-
-
-def _is_date(day) -> bool:
-    return isinstance(day, datetime.date) and not isinstance(day, datetime.datetime)
 
 
 def _amount(value) -> Decimal | None:
@@ -251,11 +248,11 @@ def _validate(
         if day is None:
             if required:
                 add(name, _("Enter the date."))
-        elif not _is_date(day):
+        elif not is_day(day):
             add(name, _("Enter a valid date."))
-    if _is_date(signed_on) and signed_on > today:
+    if is_day(signed_on) and signed_on > today:
         add("signed_on", _("The signature date cannot be in the future."))
-    if _is_date(valid_from) and _is_date(valid_until) and valid_until < valid_from:
+    if is_day(valid_from) and is_day(valid_until) and valid_until < valid_from:
         add("valid_until", _("The end of validity cannot be before its start."))
     clean, party_errors = _check_parties(parties, actor)
     for message in party_errors:

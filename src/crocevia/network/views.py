@@ -17,6 +17,7 @@ from . import services
 from .access import get_agreement_for, get_organisation_for, get_zone_for
 from .forms import AgreementForm, add_service_errors, party_formset
 from .models import Agreement, CasePart, Comune, Desk, Organisation
+from .sections import organisation_sections
 from .selectors import (
     ACCESS_POINT_NORM,
     EXPIRY_ALERT_DAYS,
@@ -34,9 +35,6 @@ from .selectors import (
     zone_lep,
     zones_visible_to,
 )
-
-# The organisation page shows the organisation's programmes (programmes app) when on.
-ORGANISATION_PROGRAMMES_ENABLED = True
 
 AGREEMENTS_PER_PAGE = 50
 
@@ -134,13 +132,11 @@ def organisation_detail(request, pk):
         "show_agreements": show_agreements,
         "agreements": agreements,
         "may_see_zone": may_see_zone,
-        "organisation_programmes_enabled": ORGANISATION_PROGRAMMES_ENABLED,
         **_norms(),
     }
-    if ORGANISATION_PROGRAMMES_ENABLED:
-        from crocevia.programmes.selectors import programmes_of_organisation
-
-        context["organisation_programmes"] = programmes_of_organisation(request.user, organisation)
+    # What the apps above add to the page (the organisation's programmes): network.sections.
+    sections, section_context = organisation_sections(request.user, organisation)
+    context.update(section_context, organisation_sections=sections)
     return render(request, "network/organisation.html", context)
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 
 from crocevia.accounts.selectors import (
@@ -17,6 +17,7 @@ from crocevia.accounts.selectors import (
 from crocevia.core.text import fold
 
 from .models import DuplicatePair, Person, PersonAlias
+from .scopes import person_grounds, zone_grounds
 from .validators import canonical_codice_fiscale, canonical_prefix, check_codice_fiscale
 
 
@@ -43,28 +44,16 @@ def persons_visible_to(user) -> QuerySet[Person]:
         return live_persons()
     if is_monitoring_only(user):
         return Person.objects.none()
-    from crocevia.cases.models import TeamMember
-    from crocevia.desk.models import Contact, Referral
-
     orgs = organisation_ids(user)
     zones = coordinated_zone_ids(user)
-    contact_scope = Q(desk__organisation_id__in=orgs)
-    registered = Q(created_by=user) | Q(created_by_organisation_id__in=orgs)
+    scope = Q(created_by=user) | Q(created_by_organisation_id__in=orgs)
     if zones:
-        contact_scope |= Q(desk__organisation__zone_id__in=zones)
-        registered |= Q(created_by_organisation__zone_id__in=zones)
-    seen_at_desk = Exists(Contact.objects.filter(contact_scope, person_id=OuterRef("pk")))
-    referred_to_us = Exists(
-        Referral.objects.filter(person_id=OuterRef("pk"), to_organisation_id__in=orgs).exclude(
-            status=Referral.Status.REFUSED
-        )
-    )
-    on_a_team = Exists(
-        TeamMember.objects.filter(
-            case__person_id=OuterRef("pk"), user=user, removed_on__isnull=True
-        )
-    )
-    return live_persons().filter(registered | seen_at_desk | referred_to_us | on_a_team)
+        scope |= Q(created_by_organisation__zone_id__in=zones)
+    # Seen at a desk, referred to the organisation, on a case's team: the apps above say
+    # (registered in scopes.py by desk and cases).
+    for grounds in person_grounds(user):
+        scope |= grounds
+    return live_persons().filter(scope)
 
 
 def persons_of_zones(zone_ids) -> QuerySet[Person]:
@@ -76,17 +65,12 @@ def persons_of_zones(zone_ids) -> QuerySet[Person]:
     or with a case of the zones. So the persons of the export are those its contacts and
     cases point at, and those the zones' organisations registered.
     """
-    from crocevia.cases.models import Case
-    from crocevia.desk.models import Contact
-
     zone_ids = list(zone_ids)
-    contacted = Exists(
-        Contact.objects.filter(desk__organisation__zone_id__in=zone_ids, person_id=OuterRef("pk"))
-    )
-    with_a_case = Exists(Case.objects.filter(zone_id__in=zone_ids, person_id=OuterRef("pk")))
-    return live_persons().filter(
-        Q(created_by_organisation__zone_id__in=zone_ids) | contacted | with_a_case
-    )
+    scope = Q(created_by_organisation__zone_id__in=zone_ids)
+    # A contact at the zones' desks, a case of the zones: registered in scopes.py.
+    for grounds in zone_grounds(zone_ids):
+        scope |= grounds
+    return live_persons().filter(scope)
 
 
 def persons_by_external_id(keys) -> dict[str, Person]:

@@ -11,12 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.accounts.selectors import is_monitoring_only
-from crocevia.audit import report as audit_report
-from crocevia.audit.forms import PeriodForm
 from crocevia.core.htmx import render_page_or_partial
-from crocevia.desk.referral_selectors import referrals_for_person
-from crocevia.desk.selectors import contacts_for_person
 
+from . import access_report as audit_report
 from . import duplicates, services
 from .access import (
     code_owner_for,
@@ -35,10 +32,12 @@ from .forms import (
     ConsentWithdrawForm,
     DuplicateFilterForm,
     HouseholdMemberForm,
+    PeriodForm,
     PersonCreateForm,
     PersonEditForm,
 )
 from .models import DuplicatePair, Person
+from .scopes import person_sections
 from .selectors import parse_person_query
 from .validators import language_name
 
@@ -131,6 +130,8 @@ def _household_context(request, person: Person) -> dict:
 
 
 def _detail_context(request, person: Person, **forms) -> dict:
+    # The sections the apps above add (contacts, referrals): registered in scopes.py.
+    sections, section_context = person_sections(request.user, person)
     return {
         **_household_context(request, person),
         "person": person,
@@ -140,8 +141,8 @@ def _detail_context(request, person: Person, **forms) -> dict:
         ),
         "languages": person_languages(person),
         "consents": list(person.consents.select_related("collected_by")),
-        "contacts": contacts_for_person(request.user, person),
-        "referrals": referrals_for_person(request.user, person),
+        **section_context,
+        "person_sections": sections,
         "consent_form": forms.get("consent_form") or ConsentForm(),
         "withdraw_form": ConsentWithdrawForm(),
     }

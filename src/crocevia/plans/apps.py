@@ -1,8 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.cases.sections import PLAN, register_case_section
+
 
 class PlansConfig(AppConfig):
     name = "crocevia.plans"
     label = "plans"
     verbose_name = _("Plans")
+
+    def ready(self):
+        # The case page (cases, below us) shows the plan. Selectors need the models.
+        from .selectors import case_section_context
+
+        register_case_section("plans/_case_section.html", case_section_context, place=PLAN)

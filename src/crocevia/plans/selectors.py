@@ -3,8 +3,8 @@
 from django.db.models import Prefetch, Q
 
 from crocevia.accounts.models import User
+from crocevia.cases.access import is_zone_coordinator_of
 from crocevia.cases.models import Case, TeamMember
-from crocevia.cases.selectors import is_zone_coordinator_of
 
 from .models import Action, Plan, PlanVersion
 

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from crocevia.assessments.models import Dimension
 from crocevia.audit.services import audit_change
+from crocevia.cases.access import is_zone_coordinator_of
 from crocevia.cases.models import Case, Stage
-from crocevia.cases.selectors import cases_visible_to, is_zone_coordinator_of
+from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
 

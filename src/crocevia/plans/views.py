@@ -8,8 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.cases.access import get_case_for
-from crocevia.cases.selectors import is_zone_coordinator_of
+from crocevia.cases.access import get_case_for, is_zone_coordinator_of
 from crocevia.core.forms import add_service_errors
 
 from . import services

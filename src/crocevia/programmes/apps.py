@@ -1,8 +1,19 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.network.sections import register_organisation_section
+
 
 class ProgrammesConfig(AppConfig):
     name = "crocevia.programmes"
     label = "programmes"
     verbose_name = _("Programmes and funding")
+
+    def ready(self):
+        # The organisation page (network, below us) shows the programmes it takes part in.
+        # Selectors need the models: loaded by now.
+        from .selectors import organisation_section_context
+
+        register_organisation_section(
+            "programmes/_organisation_programmes.html", organisation_section_context
+        )

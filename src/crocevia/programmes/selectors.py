@@ -326,3 +326,8 @@ def programmes_of_organisation(user, organisation) -> list[Programme]:
             budget=budgets.get(programme.pk) or ZERO, spent=spent.get(programme.pk) or ZERO
         )
     return programmes
+
+
+def organisation_section_context(user, organisation) -> dict:
+    """The organisation page's section (registered in network.sections): its programmes."""
+    return {"organisation_programmes": programmes_of_organisation(user, organisation)}

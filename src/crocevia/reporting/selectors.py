@@ -27,9 +27,9 @@ from crocevia.accounts.selectors import (
     is_monitoring_only,
     monitored_zone_ids,
     monitoring_memberships,
-    monitors_installation,
 )
 from crocevia.network.models import Organisation, Zone
+from crocevia.network.selectors import monitors_installation
 
 from .indicators import Scope
 

@@ -4,9 +4,7 @@ from django.db import transaction
 
 from ..models import Case, Stage
 from ..workflow import case_transition
-from .common import (
-    _require_manager,
-)
+from .common import require_manager
 
 # --- closure and access ---------------------------------------------------------------------
 
@@ -14,7 +12,7 @@ from .common import (
 @transaction.atomic
 def case_close(*, actor, case, on, outcome, closing_note="") -> Case:
     """Close the case with its outcome; it becomes read-only. A new need opens a new case."""
-    _require_manager(actor, case)
+    require_manager(actor, case)
     return case_transition(
         case=case,
         actor=actor,

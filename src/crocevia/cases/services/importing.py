@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.core.dates import format_day as _format
 from crocevia.core.errors import RowsRefused, messages_of
 
 from ..models import Case, NeedClass, Origin, Stage
 from ..workflow import case_transition
-from .common import _format
-from .opening import _create_case
+from .opening import case_create as _create_case
 
 # The workflow steps an imported row walks, in pathway order: (milestone, target stage, the
 # row's values the transition sets). A row's keys are the case's field names.

@@ -7,19 +7,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships, organisation_ids
+from crocevia.accounts.selectors import active_memberships, has_profile_in, organisation_ids
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import check_day, format_day
 from crocevia.desk.models import Contact
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
 
 from ..models import Case, Origin, Stage
-from .common import (
-    CASE_AUDIT_FIELDS,
-    _check_day,
-    _format,
-    _has_profile_in,
-)
+from .common import CASE_AUDIT_FIELDS
 
 # --- opening --------------------------------------------------------------------------------
 
@@ -28,13 +24,18 @@ def _open_case_of(person) -> Case | None:
     return Case.objects.filter(person=person).exclude(stage=Stage.CLOSED).first()
 
 
-def _create_case(*, actor, person, organisation, referred_on, origin, household=None, **extra):
-    """Validate and create a case; the person's latest closed case becomes previous_case."""
+def case_create(*, actor, person, organisation, referred_on, origin, household=None, **extra):
+    """Validate and create a case; the person's latest closed case becomes previous_case.
+
+    The actor's right to open it is the caller's to check (each way of opening a case has
+    its own rule); `extra`: more fields of the case (an application's link, from the
+    benefits app). Call it inside a transaction.
+    """
     lock_live_person(person)
     errors: dict[str, str] = {}
     if organisation.zone_id is None:
         errors["organisation"] = _("The organisation belongs to no zone: it cannot own a case.")
-    _check_day(errors, "referred_on", referred_on)
+    check_day(errors, "referred_on", referred_on)
     existing = _open_case_of(person)
     if existing is not None:
         errors["__all__"] = _(
@@ -104,10 +105,10 @@ def case_open_from_contact(*, actor, contact, on=None) -> Case:
         raise ValidationError(
             {
                 "referred_on": _("The case cannot open before the contact (%(day)s).")
-                % {"day": _format(contact.date)}
+                % {"day": format_day(contact.date)}
             }
         )
-    return _create_case(
+    return case_create(
         actor=actor,
         person=contact.person,
         organisation=organisation,
@@ -119,7 +120,7 @@ def case_open_from_contact(*, actor, contact, on=None) -> Case:
 
 def case_open_from_referral(*, actor, referral) -> Case:
     """The case a social worker opens by accepting a referral (called by referral_decide)."""
-    return _create_case(
+    return case_create(
         actor=actor,
         person=referral.person,
         organisation=referral.to_organisation,
@@ -131,11 +132,11 @@ def case_open_from_referral(*, actor, referral) -> Case:
 @transaction.atomic
 def case_open_direct(*, actor, person, organisation, referred_on, household=None) -> Case:
     """A social worker opens a case directly for a person their organisation knows."""
-    if not (actor.is_superuser or _has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)):
+    if not (actor.is_superuser or has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)):
         raise PermissionDenied(_("Only a social worker of the organisation opens a case."))
     if not actor.is_superuser and not persons_visible_to(actor).filter(pk=person.pk).exists():
         raise PermissionDenied(_("You may not open a case for this person."))
-    return _create_case(
+    return case_create(
         actor=actor,
         person=person,
         organisation=organisation,

@@ -7,21 +7,17 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import check_day
 from crocevia.desk.referrals import (
     has_network_sharing_consent,
     no_consent_message,
 )
 from crocevia.network.models import Organisation
 
+from ..access import can_form_team, is_zone_coordinator_of
 from ..models import Case, Stage, TeamMember
-from ..selectors import is_zone_coordinator_of
 from ..workflow import case_transition
-from .common import (
-    TEAM_AUDIT_FIELDS,
-    _check_day,
-    _require_manager,
-    _require_open,
-)
+from .common import TEAM_AUDIT_FIELDS, require_manager, require_open
 
 # --- team -----------------------------------------------------------------------------------
 
@@ -30,8 +26,9 @@ def _memberships_in(user, organisation) -> list[Membership]:
     return [m for m in Membership.objects.filter(user=user, organisation=organisation, active=True)]
 
 
-def _team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember:
-    """team_member_add without the check on who the actor is (callers check it)."""
+def join_team(*, actor, case, user, organisation, role, on) -> TeamMember:
+    """team_member_add without the check on who the actor is: the caller has checked it
+    (the coordinator naming the case manager; the pre-assessment, in assessments)."""
     errors: dict[str, str] = {}
     memberships = _memberships_in(user, organisation)
     if not user.is_active or not memberships:
@@ -41,7 +38,7 @@ def _team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember
         }
     if role not in Profile.values:
         errors["role"] = _("Choose the member's role.")
-    _check_day(errors, "on", on, not_before=case.referred_on, label=_("the referral"))
+    check_day(errors, "on", on, not_before=case.referred_on, label=_("the referral"))
     if TeamMember.objects.filter(case=case, user=user, removed_on__isnull=True).exists():
         errors["user"] = _("%(user)s is already on the team.") % {"user": user}
     if (
@@ -82,23 +79,21 @@ def team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember:
     an active consent to sharing within the network: otherwise ValidationError, and
     nothing is written. Physicians and ASL services' operators read health information.
     """
-    _require_manager(actor, case)
-    return _team_member_add(
-        actor=actor, case=case, user=user, organisation=organisation, role=role, on=on
-    )
+    require_manager(actor, case)
+    return join_team(actor=actor, case=case, user=user, organisation=organisation, role=role, on=on)
 
 
 @transaction.atomic
 def team_member_remove(*, actor, member, on) -> TeamMember:
     member = TeamMember.objects.select_for_update().select_related("case__person").get(pk=member.pk)
     case = member.case
-    _require_manager(actor, case)
+    require_manager(actor, case)
     errors: dict[str, str] = {}
     if member.removed_on is not None:
         errors["__all__"] = _("This operator has already left the team.")
     elif case.case_manager_id == member.user_id:
         errors["__all__"] = _("Name another case manager before removing this one from the team.")
-    _check_day(errors, "on", on, not_before=member.added_on, label=_("joining the team"))
+    check_day(errors, "on", on, not_before=member.added_on, label=_("joining the team"))
     if errors:
         raise ValidationError(errors)
     member.removed_on = on
@@ -127,7 +122,7 @@ def membership_for_team(user, case: Case) -> Membership | None:
 def case_set_manager(*, actor, case, user) -> Case:
     """The coordination group (a zone coordinator) names the case manager, who joins the
     team (through the consent gate when from another organisation)."""
-    _require_open(case)
+    require_open(case)
     if not is_zone_coordinator_of(actor, case):
         raise PermissionDenied(_("Only a coordinator of the zone names the case manager."))
     locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
@@ -135,7 +130,7 @@ def case_set_manager(*, actor, case, user) -> Case:
     if membership is None:
         raise ValidationError({"user": _("%(user)s is not an active operator.") % {"user": user}})
     if not TeamMember.objects.filter(case=locked, user=user, removed_on__isnull=True).exists():
-        _team_member_add(
+        join_team(
             actor=actor,
             case=locked,
             user=user,
@@ -161,8 +156,8 @@ def case_set_manager(*, actor, case, user) -> Case:
 @transaction.atomic
 def case_form_team(*, actor, case, on) -> Case:
     """The coordinator (or the case manager) declares the team formed."""
-    _require_open(case)
-    if not (is_zone_coordinator_of(actor, case) or case.case_manager_id == actor.pk):
+    require_open(case)
+    if not can_form_team(actor, case):
         raise PermissionDenied(
             _("Only a coordinator of the zone or the case manager forms the team.")
         )

@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from crocevia.accounts.models import Profile
+from crocevia.assessments.preassessment import case_preassess
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Outcome, Stage
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
@@ -112,7 +113,7 @@ def make_case(
         day = days_ago(DAYS_AGO[MILESTONE_OF[step]])
         if step == Stage.PREASSESSED:
             if preassess:
-                case = services.case_preassess(
+                case = case_preassess(
                     actor=actors.social_worker,
                     case=case,
                     on=day,

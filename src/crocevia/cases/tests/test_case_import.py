@@ -11,13 +11,13 @@ from django.db import transaction
 
 from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication
-from crocevia.benefits.services import application_case_errors, audit_benefit_link
+from crocevia.benefits.opening import audit_benefit_link, case_open_from_benefit
+from crocevia.benefits.services import application_case_errors
 from crocevia.benefits.tests.factories import make_application, make_household
 from crocevia.cases.models import Case, Origin, Stage
 from crocevia.cases.services import (
     ApplicationLink,
     case_import,
-    case_open_from_benefit,
     cases_import_bulk,
 )
 from crocevia.core.errors import RowsRefused

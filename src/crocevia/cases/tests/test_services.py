@@ -3,10 +3,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from crocevia.accounts.models import Profile
 from crocevia.assessments.models import Intake
+from crocevia.assessments.preassessment import case_preassess
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
+from crocevia.cases.access import can_read_health
 from crocevia.cases.models import Case, NeedClass, Origin, Outcome, Stage, TeamMember
-from crocevia.cases.selectors import can_read_health, cases_visible_to
+from crocevia.cases.selectors import cases_visible_to
 from crocevia.desk.models import Contact, Referral
 from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.desk.services import contact_record
@@ -122,7 +124,7 @@ def test_preassessment_records_section_a_and_the_mini_team(actors):
 def test_preassessment_without_consent_for_the_cpi_writes_nothing(actors):
     case = make_case(actors, stage=Stage.REFERRED, consent=False)
     with pytest.raises(ValidationError) as error:
-        services.case_preassess(
+        case_preassess(
             actor=actors.social_worker,
             case=case,
             on=days_ago(1),

@@ -178,6 +178,57 @@ def test_social_worker_opens_a_case_directly_and_preassesses_it(actors, login):
     assert TeamMember.objects.filter(case=case).count() == 2
 
 
+# The buttons at the top of the case page come from workflow.allowed_targets: for whoever
+# steers the case, the pre-assessment while it is referred, the closure while it is open.
+BUTTONS = [
+    (NeedClass.COMPLEX, Stage.REFERRED, ["preassess", "close"]),
+    (NeedClass.COMPLEX, Stage.PREASSESSED, ["close"]),
+    (NeedClass.COMPLEX, Stage.TEAM_FORMED, ["close"]),
+    (NeedClass.COMPLEX, Stage.ASSESSED, ["close"]),
+    (NeedClass.COMPLEX, Stage.PLAN_SIGNED, ["close"]),
+    (NeedClass.COMPLEX, Stage.IN_PROGRESS, ["close"]),
+    (NeedClass.COMPLEX, Stage.CLOSED, []),
+    (NeedClass.WORK, Stage.PREASSESSED, ["close"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("need", "stage", "buttons"), BUTTONS, ids=[f"{n}-{s}" for n, s, _ in BUTTONS]
+)
+def test_case_page_offers_the_steps_the_case_may_take_to_who_steers_it(
+    actors, login, need, stage, buttons
+):
+    case = make_case(actors, stage=stage, need_class=need)
+    # The CPI consultant on the team steers a work-only case (the case is the CPI's).
+    cpi_steers = need == NeedClass.WORK
+    for user, steers in ((actors.social_worker, True), (actors.cpi_consultant, cpi_steers)):
+        body = login(user).get(reverse("cases:detail", args=[case.pk])).content.decode()
+        for name in ("preassess", "close"):
+            link = f'href="{reverse(f"cases:{name}", args=[case.pk])}"'
+            assert (link in body) == (steers and name in buttons), (user, name)
+
+
+@pytest.mark.parametrize(
+    ("need", "stage"),
+    [
+        (NeedClass.COMPLEX, Stage.REFERRED),
+        (NeedClass.COMPLEX, Stage.PREASSESSED),
+        (NeedClass.COMPLEX, Stage.TEAM_FORMED),
+        (NeedClass.WORK, Stage.PREASSESSED),
+    ],
+)
+def test_only_a_complex_pre_assessed_case_offers_its_coordinator_to_form_the_team(
+    actors, login, need, stage
+):
+    case = make_case(actors, stage=stage, need_class=need)
+    action = f'action="{reverse("cases:form_team", args=[case.pk])}"'
+    expected = need == NeedClass.COMPLEX and stage == Stage.PREASSESSED
+    body = login(actors.coordinator).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert (action in body) == expected
+    body = login(actors.cpi_consultant).get(reverse("cases:detail", args=[case.pk]))
+    assert action not in body.content.decode()
+
+
 def test_coordinator_queue_names_manager_adds_member_and_forms_team(actors, login):
     case = make_case(actors, stage=Stage.PREASSESSED)
     client = login(actors.coordinator)

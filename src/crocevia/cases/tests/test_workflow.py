@@ -11,7 +11,7 @@ from django.utils import timezone
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, Stage
-from crocevia.cases.workflow import TRANSITION_TABLE, case_transition
+from crocevia.cases.workflow import TRANSITION_TABLE, allowed_targets, case_transition
 
 from .factories import days_ago, make_case
 
@@ -169,3 +169,25 @@ def test_a_team_a_register_records_needs_no_case_manager(actors):
             on=timezone.localdate(),
             from_register=True,
         )
+
+
+# What a case may move to next: the transitions from its stage whose guards on the case
+# pass; the values a step is given (need class, plan kind, outcome) and the case manager a
+# team forms around are checked when the step is taken.
+NEXT = [
+    (NeedClass.COMPLEX, Stage.REFERRED, [Stage.PREASSESSED, Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.PREASSESSED, [Stage.TEAM_FORMED, Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.TEAM_FORMED, [Stage.ASSESSED, Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.ASSESSED, [Stage.PLAN_SIGNED, Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.PLAN_SIGNED, [Stage.IN_PROGRESS, Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.IN_PROGRESS, [Stage.CLOSED]),
+    (NeedClass.COMPLEX, Stage.CLOSED, []),
+    (NeedClass.WORK, Stage.PREASSESSED, [Stage.PLAN_SIGNED, Stage.CLOSED]),
+    (NeedClass.SOCIAL, Stage.PREASSESSED, [Stage.PLAN_SIGNED, Stage.CLOSED]),
+]
+
+
+@pytest.mark.parametrize(("need", "stage", "targets"), NEXT, ids=[f"{n}-{s}" for n, s, _ in NEXT])
+def test_allowed_targets_are_the_steps_the_case_itself_allows(actors, need, stage, targets):
+    case = make_case(actors, stage=stage, need_class=need)
+    assert allowed_targets(case) == targets

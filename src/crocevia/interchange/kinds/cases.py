@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crocevia.benefits.models import BenefitApplication
-from crocevia.benefits.services import application_case_errors, audit_benefit_link
+from crocevia.benefits.opening import audit_benefit_link
+from crocevia.benefits.services import application_case_errors
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, ServiceArea
 from crocevia.cases.services import ApplicationLink, cases_import_bulk
 from crocevia.core.errors import RowsRefused

@@ -12,10 +12,9 @@ from crocevia.accounts.models import Membership
 from crocevia.assessments.models import Intake
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import record_access
+from crocevia.audit.tests.helpers import sql
 from crocevia.people import services
 from crocevia.people.tests.helpers import AWA_CF, register
-
-from .helpers import sql
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,8 @@
-"""A case opened from an income-support application accepted by INPS."""
+"""A case opened from an income-support application accepted by INPS.
+
+The case is the pathway's (cases.services.opening.case_create); what an application adds
+to it (the link, the INPS outcome as a milestone, the dates it allows) is this app's.
+"""
 
 import datetime
 
@@ -7,22 +11,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.accounts.selectors import coordinated_zone_ids, has_profile_in
 from crocevia.audit.services import audit_change
-from crocevia.benefits.models import BenefitApplication
-from crocevia.benefits.models import Status as BenefitStatus
+from crocevia.cases.models import Case, Origin
+from crocevia.cases.services.opening import case_create
+from crocevia.core.dates import format_day
 
-from ..models import Case, Origin
-from .common import (
-    _format,
-    _has_profile_in,
-)
-from .opening import _create_case
-
-# --- income-support applications ------------------------------------------------------------
+from .models import BenefitApplication
+from .models import Status as BenefitStatus
 
 
-def _check_referral_within_application(
+def check_referral_within_application(
     errors: dict, column: str, referred_on, application: BenefitApplication
 ) -> None:
     """A case from an application opens between its submission and its INPS outcome.
@@ -35,15 +34,16 @@ def _check_referral_within_application(
     if referred_on < application.submitted_on:
         errors[column] = _(
             "The case cannot open (%(day)s) before the application was submitted (%(sub)s)."
-        ) % {"day": _format(referred_on), "sub": _format(application.submitted_on)}
+        ) % {"day": format_day(referred_on), "sub": format_day(application.submitted_on)}
     elif application.outcome_on is not None and referred_on > application.outcome_on:
         errors[column] = _(
             "The referral (%(day)s) cannot be after the INPS outcome (%(outcome)s): enter the "
             "day the household was referred, at the latest the day of the outcome."
-        ) % {"day": _format(referred_on), "outcome": _format(application.outcome_on)}
+        ) % {"day": format_day(referred_on), "outcome": format_day(application.outcome_on)}
 
 
-def _audit_benefit_link(actor, case: Case) -> None:
+def audit_benefit_link(actor, case: Case) -> None:
+    """Record the case's link to its application and the INPS outcome it carries."""
     audit_change(
         actor=actor,
         action="benefit_link",
@@ -68,7 +68,7 @@ def case_open_from_benefit(*, actor, application, organisation, referred_on=None
     """
     if not (
         actor.is_superuser
-        or _has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)
+        or has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)
         or (
             organisation.zone_id is not None and organisation.zone_id in coordinated_zone_ids(actor)
         )
@@ -89,10 +89,10 @@ def case_open_from_benefit(*, actor, application, organisation, referred_on=None
         ) % {"number": existing.pk}
     if referred_on is None:
         referred_on = application.submitted_on
-    _check_referral_within_application(errors, "referred_on", referred_on, application)
+    check_referral_within_application(errors, "referred_on", referred_on, application)
     if errors:
         raise ValidationError(errors)
-    case = _create_case(
+    case = case_create(
         actor=actor,
         person=application.applicant,
         organisation=organisation,
@@ -102,5 +102,5 @@ def case_open_from_benefit(*, actor, application, organisation, referred_on=None
         benefit_application=application,
         benefit_outcome_on=application.outcome_on,
     )
-    _audit_benefit_link(actor, case)
+    audit_benefit_link(actor, case)
     return case

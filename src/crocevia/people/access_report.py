@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, User
-
-from . import recording
-from .models import AuditEvent
-from .sensitive import is_sensitive_entry, model_for, redact
+from crocevia.audit import recording
+from crocevia.audit.models import AuditEvent
+from crocevia.audit.sensitive import is_sensitive_entry, model_for, redact
 
 PRINT_LIMIT = 2000  # events listed one by one in the PDF; the summary counts them all
 # Changes whose old and new values the on-screen report shows: the registry record, which

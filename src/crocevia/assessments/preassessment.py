@@ -1,4 +1,8 @@
-"""Section A: the mini-team's pre-assessment and the need class."""
+"""Section A: the mini-team's pre-assessment of a case and its need class.
+
+The intake (section A) is this app's; the case moves to "pre-assessed" through the
+pathway (cases.workflow), and the mini-team joins the case's team (cases.services).
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,18 +10,32 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.cases.models import NeedClass, ServiceArea, Stage, TeamMember
+from crocevia.cases.services import join_team, require_manager
+from crocevia.cases.workflow import case_transition, check_milestone_date
 from crocevia.desk.models import ItalianLevel
 
-from ..models import NeedClass, ServiceArea, Stage, TeamMember
-from ..workflow import case_transition, check_milestone_date
-from .common import (
-    INTAKE_AUDIT_FIELDS,
-    SECTION_A_FIELDS,
-    _require_manager,
-)
-from .team import _team_member_add
+from .models import Housing, Intake
 
-# --- pre-assessment -------------------------------------------------------------------------
+SECTION_A_FIELDS = (
+    "household_composition",
+    "income_and_benefits",
+    "work_history",
+    "skills",
+    "italian_level",
+    "housing",
+    "housing_notes",
+    "health_declared",
+    "legal_status",
+    "services_involved",
+)
+INTAKE_AUDIT_FIELDS = [
+    *SECTION_A_FIELDS,
+    "social_worker",
+    "cpi_consultant",
+    "need_class",
+    "completed_on",
+]
 
 
 def _mini_team_membership(user, case, profile) -> Membership | None:
@@ -43,12 +61,10 @@ def case_preassess(
     The social worker and the CPI consultant join the team (consent gate included), then
     the case moves to "pre-assessed" with the need class and the date. All or nothing.
     """
-    from crocevia.assessments.models import Housing, Intake
-
     unknown = set(section_a) - set(SECTION_A_FIELDS)
     if unknown:
         raise TypeError(f"Unknown section A fields: {', '.join(sorted(unknown))}")
-    _require_manager(actor, case)
+    require_manager(actor, case)
     errors: dict[str, str] = {}
     values = {name: (section_a.get(name) or "") for name in SECTION_A_FIELDS}
     for name, value in values.items():
@@ -112,7 +128,7 @@ def case_preassess(
         if membership.user_id in active:
             continue
         try:
-            _team_member_add(
+            join_team(
                 actor=actor,
                 case=case,
                 user=membership.user,

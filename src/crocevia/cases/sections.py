@@ -1,0 +1,33 @@
+"""What the apps above cases add to the case page: section B, the plan, the interventions.
+
+cases sits below them (DESIGN.md, "Layers") and cannot import them, so each registers its
+section when it loads (its AppConfig.ready). No model is imported here: an app's apps.py
+imports this module at its top.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# The sections' places on the page, in pathway order (lowest first).
+ASSESSMENTS, PLAN, INTERVENTIONS, FOLLOWUP = 10, 20, 30, 40
+
+
+@dataclass(frozen=True)
+class Section:
+    template: str
+    context: Callable  # function(user, case) -> the template's context
+    place: int
+
+
+_CASE_SECTIONS: dict[str, Section] = {}
+
+
+def register_case_section(template: str, context: Callable, *, place: int) -> None:
+    """Show `template` on the case page, after the team, rendered with `context(user,
+    case)` plus the case and the user; sections follow each other by `place`."""
+    _CASE_SECTIONS[template] = Section(template, context, place)
+
+
+def case_sections() -> list[Section]:
+    """The registered sections, in their order on the page."""
+    return sorted(_CASE_SECTIONS.values(), key=lambda section: section.place)

@@ -1,0 +1,27 @@
+"""What the apps above the network add to its pages.
+
+The organisation page shows the programmes the organisation takes part in; programmes
+sits above network (DESIGN.md, "Layers") and cannot be imported here, so it registers
+its section when it loads (its AppConfig.ready). No model is imported here: an app's
+apps.py imports this module at its top.
+"""
+
+from collections.abc import Callable
+
+# {template: function(user, organisation) -> the template's context}, in registration order
+_ORGANISATION_SECTIONS: dict[str, Callable] = {}
+
+
+def register_organisation_section(template: str, context: Callable) -> None:
+    """Show `template` at the end of the organisation page, rendered with the page's
+    context plus `context(user, organisation)` (a dict)."""
+    _ORGANISATION_SECTIONS[template] = context
+
+
+def organisation_sections(user, organisation) -> tuple[list[str], dict]:
+    """The templates registered for the organisation page and the context they add."""
+    templates, context = [], {}
+    for template, section_context in _ORGANISATION_SECTIONS.items():
+        templates.append(template)
+        context.update(section_context(user, organisation))
+    return templates, context
