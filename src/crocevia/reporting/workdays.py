@@ -13,6 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import holidays
 
+from crocevia.network.models import Comune
+
+from .models import PatronDay
+
 # ISTAT code → (month, day, Comune) of the patron saint's day of the Tuscan provincial
 # capitals. Prato's Santo Stefano (26 December) is already a national holiday.
 BUILT_IN_PATRON_DAYS: dict[str, tuple[int, int, str]] = {
@@ -56,10 +60,6 @@ class Calendar:
         national: dict[int, list[datetime.date]] | None = None,
     ) -> "Calendar":
         """Loads the patron days of the given Comuni (two queries at most)."""
-        from crocevia.network.models import Comune
-
-        from .models import PatronDay
-
         ids = {pk for pk in comune_ids if pk is not None}
         patron: dict[int | None, set[tuple[int, int]]] = {pk: set() for pk in ids}
         if ids:
