@@ -15,8 +15,6 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import date_range_error
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -25,6 +23,7 @@ from crocevia.network.models import Comune
 from crocevia.people.models import Household
 from crocevia.people.selectors import persons_by_external_id
 
+from .access import can_record_benefit_applications
 from .models import BenefitApplication, Measure, Status
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "benefit_application_record",
     "benefit_application_update",
     "benefit_applications_import_bulk",
-    "can_record_benefit_applications",
     "row_date",
     "row_text",
 ]
@@ -66,8 +64,6 @@ COLUMNS = {
 }
 FIELD_TO_COLUMN = {f: c for c, f in COLUMNS.items()}
 REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c != "outcome_on")
-# Who records applications: the social services and the coordinators of the Comune's zone.
-RECORDING_PROFILES = {Profile.SOCIAL_WORKER, Profile.COORDINATOR, Profile.ADMINISTRATIVE}
 
 
 class ConflictError(BaseConflictError):
@@ -153,20 +149,7 @@ def messages_of(exc: ValidationError) -> dict[str, str]:
     return {"__all__": " ".join(exc.messages)}
 
 
-# --- who may do what ------------------------------------------------------------------------
-
-
-def can_record_benefit_applications(user, comune: Comune) -> bool:
-    """Administrators, and the social workers, administrative staff and coordinators of an
-    organisation in the Comune's zone."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(
-        m.profile in RECORDING_PROFILES and m.organisation.zone_id == comune.zone_id
-        for m in active_memberships(user)
-    )
+# --- who may do what (benefits.access) -------------------------------------------------------
 
 
 def _require_may_record(actor, comune) -> None:
