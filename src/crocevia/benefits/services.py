@@ -13,13 +13,12 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.errors import RowsRefused, messages_of
 from crocevia.network.models import Comune
 
+from .access import can_record_benefit_applications
 from .models import BenefitApplication, Status
 from .opening import check_referral_within_application
 
@@ -31,7 +30,6 @@ __all__ = [
     "benefit_application_record",
     "benefit_application_update",
     "benefit_applications_import_bulk",
-    "can_record_benefit_applications",
     "check_referral_within_application",
 ]
 
@@ -46,8 +44,6 @@ APPLICATION_FIELDS = (
     "status",
     "outcome_on",
 )
-# Who records applications: the social services and the coordinators of the Comune's zone.
-RECORDING_PROFILES = {Profile.SOCIAL_WORKER, Profile.COORDINATOR, Profile.ADMINISTRATIVE}
 
 
 class ConflictError(BaseConflictError):
@@ -57,22 +53,6 @@ class ConflictError(BaseConflictError):
         super().__init__(
             current, _("This application was changed by someone else in the meantime.")
         )
-
-
-# --- who may do what ------------------------------------------------------------------------
-
-
-def can_record_benefit_applications(user, comune: Comune) -> bool:
-    """Administrators, and the social workers, administrative staff and coordinators of an
-    organisation in the Comune's zone."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(
-        m.profile in RECORDING_PROFILES and m.organisation.zone_id == comune.zone_id
-        for m in active_memberships(user)
-    )
 
 
 def _require_may_record(actor, comune) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crocevia.accounts.models import Membership
+from crocevia.assessments.preassessment import case_preassess
 from crocevia.assessments.services import assessment_record
 from crocevia.cases.models import Case, Review, TeamMember
 from crocevia.cases.services import (
@@ -26,7 +27,6 @@ from crocevia.cases.services import (
     case_form_team,
     case_open_direct,
     case_open_from_contact,
-    case_preassess,
     case_set_manager,
     review_record,
     review_schedule,

@@ -1,35 +1,90 @@
 """The one way a view obtains a contact, a referral or a desk (and the persons a desk's
-lists show).
+lists show), and who may change a contact or decide on a referral.
 
 Obtaining what shows personal data records its access event (crocevia.audit.recording).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.selectors import active_memberships, is_monitoring_only, organisation_ids
 from crocevia.audit.recording import (
     NOTE_REFERRALS,
     NOTE_REGISTER,
     record_access,
     record_persons_shown,
 )
-from crocevia.network.models import Desk
+from crocevia.network.models import Desk, Organisation
+from crocevia.network.selectors import organisations_of
 
 from .models import Contact, Referral
 from .referral_selectors import (
     TABLE_RELATED,
-    referral_is_decidable_by,
     referrals_received,
     referrals_sent,
     referrals_visible_to,
 )
 from .selectors import (
-    contact_is_writable_by,
     contacts_visible_to,
     daily_register,
     desks_for_register,
 )
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def contact_is_writable_by(user, contact: Contact) -> bool:
+    """True when the contact is at one of the user's desks (see network.selectors.desks_of).
+
+    Computed from the memberships cached on the user, so a list can ask it for every row
+    without a query per row (contact.desk must be loaded, e.g. by select_related).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if is_monitoring_only(user):
+        return False
+    memberships = active_memberships(user)
+    named = {d.pk: d for m in memberships for d in m.desks.all()}
+    # Same rule as desks_of: the named desks, or else every desk of the organisations.
+    if named:
+        desk = named.get(contact.desk_id)
+        return desk is not None and desk.active
+    return contact.desk.active and contact.desk.organisation_id in organisation_ids(user)
+
+
+def referral_is_decidable_by(user, referral: Referral) -> bool:
+    """True when the user works for the receiving organisation (memberships are cached).
+    Monitoring officers see no referral by name, so decide on none."""
+    if not user.is_authenticated or not user.is_active or is_monitoring_only(user):
+        return False
+    return user.is_superuser or referral.to_organisation_id in organisation_ids(user)
+
+
+def referral_senders_for(user) -> QuerySet[Organisation]:
+    """The organisations `user` may send a referral from (every one for administrators),
+    by name; 403 for monitoring officers and for anyone who works for none."""
+    if user.is_superuser:
+        senders = Organisation.objects.order_by("name")
+    else:
+        senders = organisations_of(user).order_by("name")
+    if is_monitoring_only(user) or not senders.exists():
+        raise PermissionDenied(_("You do not work for any organisation of the network."))
+    return senders
+
+
+def contact_desks_for(user) -> QuerySet[Desk]:
+    """The desks `user` may record a contact at (desks_for_register); 403 when none."""
+    desks = desks_for_register(user)
+    if not desks.exists():
+        raise PermissionDenied(_("You do not work at any desk."))
+    return desks
+
+
+# --- contacts, referrals, desks -------------------------------------------------------------
 
 
 def get_contact_for(user, pk, *, write: bool = False) -> Contact:

@@ -40,13 +40,6 @@ def persons_referred_to_organisations_of(user) -> Exists:
     )
 
 
-def referral_is_decidable_by(user, referral: Referral) -> bool:
-    """True when the user works for the receiving organisation (memberships are cached)."""
-    if _no_names(user):
-        return False
-    return user.is_superuser or referral.to_organisation_id in organisation_ids(user)
-
-
 def _pending_first(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     waiting = Case(
         When(status=Referral.Status.PENDING, then=Value(0)),

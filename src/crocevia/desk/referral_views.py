@@ -2,37 +2,31 @@
 sender's list. Thin views: access → form → service → redirect."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.accounts.selectors import is_monitoring_only
 from crocevia.core.forms import add_service_errors
-from crocevia.network.models import Organisation
-from crocevia.network.selectors import organisations_of
 from crocevia.people.access import get_person_for
 
-from .access import get_referral_for, referrals_received_for, referrals_sent_for
+from .access import (
+    get_referral_for,
+    referral_is_decidable_by,
+    referral_senders_for,
+    referrals_received_for,
+    referrals_sent_for,
+)
 from .models import Referral
 from .referral_forms import ReferralDecideForm, ReferralSendForm
-from .referral_selectors import referral_is_decidable_by
 from .referrals import referral_decide, referral_send
-
-
-def _senders(user):
-    if user.is_superuser:
-        return Organisation.objects.order_by("name")
-    return organisations_of(user).order_by("name")
 
 
 @require_http_methods(["GET", "POST"])
 def referral_create(request, person_pk):
     person = get_person_for(request.user, person_pk)
-    senders = _senders(request.user)
-    if is_monitoring_only(request.user) or not senders.exists():
-        raise PermissionDenied(_("You do not work for any organisation of the network."))
+    senders = referral_senders_for(request.user)
     form = ReferralSendForm(request.POST or None, senders=senders)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,7 +5,6 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from crocevia.accounts.selectors import (
-    active_memberships,
     coordinated_zone_ids,
     is_monitoring_only,
     organisation_ids,
@@ -55,27 +54,6 @@ def persons_contacted_in_zones(zone_ids) -> Exists:
 def person_section_context(user, person) -> dict:
     """The person page's section of contacts (registered in people.scopes)."""
     return {"contacts": contacts_for_person(user, person)}
-
-
-def contact_is_writable_by(user, contact: Contact) -> bool:
-    """True when the contact is at one of the user's desks (see network.selectors.desks_of).
-
-    Computed from the memberships cached on the user, so a list can ask it for every row
-    without a query per row (contact.desk must be loaded, e.g. by select_related).
-    """
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if is_monitoring_only(user):
-        return False
-    memberships = active_memberships(user)
-    named = {d.pk: d for m in memberships for d in m.desks.all()}
-    # Same rule as desks_of: the named desks, or else every desk of the organisations.
-    if named:
-        desk = named.get(contact.desk_id)
-        return desk is not None and desk.active
-    return contact.desk.active and contact.desk.organisation_id in organisation_ids(user)
 
 
 def contacts_for_person(user, person) -> QuerySet[Contact]:

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from crocevia.core.htmx import render_page_or_partial
 from crocevia.people.access import get_person_for
 
 from . import services
-from .access import daily_register_for, get_contact_for, get_desk_for
+from .access import contact_desks_for, daily_register_for, get_contact_for, get_desk_for
 from .forms import ContactForm, RegisterFilterForm
 from .selectors import contacts_for_person, desks_for_register
 
@@ -27,9 +27,7 @@ def _person_url(person) -> str:
 @require_http_methods(["GET", "POST"])
 def contact_create(request, person_pk):
     person = get_person_for(request.user, person_pk)
-    desks = desks_for_register(request.user)
-    if not desks.exists():
-        raise PermissionDenied(_("You do not work at any desk."))
+    desks = contact_desks_for(request.user)
     form = ContactForm(request.POST or None, desks=desks)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,11 +1,30 @@
-"""How a view obtains what it acts on: the user's scope, one of the user's own jobs."""
+"""How a view obtains what it acts on: the user's scope, one of the user's own jobs, the
+error report of a job; and who may use the interchange at all.
+
+Downloading a job's error report records its access event (crocevia.audit.recording):
+the report repeats the file's values (names, codici fiscali).
+"""
+
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from crocevia.audit.recording import record_access
+
 from .models import ImportJob
 from .scope import Scope
+from .services import errors_path
+
+# The note of the access event of a download of a job's error report.
+NOTE_ERROR_REPORT = "error report"
+
+
+def may_interchange(user) -> bool:
+    """Administrators, zone coordinators (import and export) and monitoring officers
+    (pseudonymised exports) use the interchange page, within their scope."""
+    return Scope.for_user(user) is not None
 
 
 def get_scope_for(user) -> Scope:
@@ -32,8 +51,20 @@ def get_import_scope_for(user) -> Scope:
 
 
 def get_job_for(user, pk) -> ImportJob:
-    """One of the user's own import jobs, or 404 (another user's job does not exist for them)."""
+    """One of the user's own import jobs: 403 for whoever may not import
+    (get_import_scope_for), 404 for another user's job (it does not exist for them)."""
+    get_import_scope_for(user)
     try:
         return ImportJob.objects.get(pk=pk, user=user)
     except (ImportJob.DoesNotExist, ValueError):
         raise Http404(_("Page not found.")) from None
+
+
+def job_errors_file_for(user, job: ImportJob) -> Path | None:
+    """The file of the error report of `job` (obtained with get_job_for), its download
+    recorded; None when it is no longer kept (nothing recorded)."""
+    path = errors_path(job)
+    if not path.exists():
+        return None
+    record_access(actor=user, instance=job, note=NOTE_ERROR_REPORT)
+    return path

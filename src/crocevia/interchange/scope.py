@@ -113,12 +113,6 @@ class Scope:
         return asked
 
 
-def may_interchange(user) -> bool:
-    """Administrators, zone coordinators (import and export) and monitoring officers
-    (pseudonymised exports) use the interchange page, within their scope."""
-    return Scope.for_user(user) is not None
-
-
 def limited_scope(ctx: dict) -> Scope | None:
     """The import's scope when it is limited to some zones, else None (nothing to check)."""
     scope = ctx.get("scope")

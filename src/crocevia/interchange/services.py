@@ -460,18 +460,6 @@ def _audit_job(job: ImportJob, action: str) -> None:
     )
 
 
-def errors_download_audit(*, user, job: ImportJob) -> None:
-    """The error report repeats the file's values (names, codici fiscali): an access."""
-    AuditEvent.objects.create(
-        kind=AuditEvent.Kind.ACCESS,
-        action="view",
-        actor=user,
-        object_type=ImportJob._meta.label_lower,
-        object_id=str(job.pk),
-        note="error report",
-    )
-
-
 def export_audit(
     *,
     user,

@@ -20,7 +20,7 @@ from crocevia.core.spreadsheets import csv_writer
 from crocevia.network.models import Zone
 
 from . import anonymity, services
-from .access import get_import_scope_for, get_job_for, get_scope_for
+from .access import get_import_scope_for, get_job_for, get_scope_for, job_errors_file_for
 from .engine import export_rows, notice_items, write_export
 from .forms import ImportForm, ProtectedExportForm
 from .kinds import get_kind, kind_names
@@ -143,7 +143,6 @@ def _kind_label(name):
 
 @require_GET
 def job_detail(request, pk):
-    get_import_scope_for(request.user)
     job = services.import_job_refresh(get_job_for(request.user, pk))
     return render(request, "interchange/job.html", _job_context(job))
 
@@ -151,7 +150,6 @@ def job_detail(request, pk):
 @require_GET
 def job_progress(request, pk):
     """The progress bar, polled by htmx while the job runs; then the whole page again."""
-    get_import_scope_for(request.user)
     job = services.import_job_refresh(get_job_for(request.user, pk))
     url = reverse("interchange:job", args=[job.pk])
     if not job.running:
@@ -165,7 +163,6 @@ def job_progress(request, pk):
 
 @require_POST
 def job_confirm(request, pk):
-    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
     if not services.import_job_confirm(job=job, user=request.user):
         messages.error(request, _("This import cannot be confirmed any more."))
@@ -174,7 +171,6 @@ def job_confirm(request, pk):
 
 @require_POST
 def job_cancel(request, pk):
-    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
     if services.import_job_cancel(job=job, user=request.user):
         messages.info(request, _("The import was cancelled: nothing was written."))
@@ -186,14 +182,12 @@ def job_cancel(request, pk):
 @require_GET
 def job_errors(request, pk):
     """The full error report of one of the user's own imports, as CSV."""
-    get_import_scope_for(request.user)
     job = get_job_for(request.user, pk)
-    path = services.errors_path(job)
-    if not path.exists():
+    path = job_errors_file_for(request.user, job)
+    if path is None:
         messages.error(request, _("The error report of this import is no longer kept."))
         return redirect("interchange:job", pk=job.pk)
     name = f"errori-{FILE_NAMES.get(job.kind, job.kind)}-{job.created_at:%Y-%m-%d}.csv"
-    services.errors_download_audit(user=request.user, job=job)
     return FileResponse(
         open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
     )

@@ -49,7 +49,8 @@ AGREEMENT_READER_PROFILES = frozenset({Profile.PROGRAM_MANAGER, Profile.ADMINIST
 ZONE_READER_PROFILES = AGREEMENT_READER_PROFILES | {Profile.MONITORING_OFFICER}
 
 
-def _org_ids_with(user, profiles) -> set[int]:
+def organisation_ids_with(user, profiles) -> set[int]:
+    """The organisations where `user` holds one of `profiles` (memberships are cached)."""
     return {m.organisation_id for m in active_memberships(user) if m.profile in profiles}
 
 
@@ -81,38 +82,17 @@ def monitors_installation(user) -> bool:
 # --- agreements ------------------------------------------------------------------------------
 
 
-def may_see_agreements(user) -> bool:
-    return bool(
-        user.is_superuser
-        or coordinated_zone_ids(user)
-        or _org_ids_with(user, AGREEMENT_READER_PROFILES)
-    )
-
-
-def may_create_agreements(user) -> bool:
-    """Administrators and coordinators record and edit agreements."""
-    return bool(user.is_superuser or coordinated_zone_ids(user))
-
-
 def agreements_visible_to(user) -> QuerySet[Agreement]:
     if user.is_superuser:
         return Agreement.objects.all()
     zones = coordinated_zone_ids(user)
-    orgs = _org_ids_with(user, AGREEMENT_READER_PROFILES)
+    orgs = organisation_ids_with(user, AGREEMENT_READER_PROFILES)
     if not zones and not orgs:
         return Agreement.objects.none()
     party = AgreementParty.objects.filter(
         Q(organisation__zone_id__in=zones) | Q(organisation_id__in=orgs)
     )
     return Agreement.objects.filter(pk__in=party.values("agreement_id"))
-
-
-def agreement_editable_by(user, agreement: Agreement) -> bool:
-    """Administrators, and coordinators of a zone one of the parties belongs to."""
-    if user.is_superuser:
-        return True
-    zones = coordinated_zone_ids(user)
-    return bool(zones) and any(p.organisation.zone_id in zones for p in agreement.parties.all())
 
 
 def with_parties(queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
@@ -164,11 +144,6 @@ def zone_ids_visible_to(user) -> set[int] | None:
     return zones
 
 
-def may_see_network(user) -> bool:
-    zones = zone_ids_visible_to(user)
-    return zones is None or bool(zones) or may_see_agreements(user)
-
-
 def zones_visible_to(user) -> QuerySet[Zone]:
     zones = zone_ids_visible_to(user)
     if zones is None:
@@ -180,7 +155,7 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
     if user.is_superuser:
         return Organisation.objects.all()
     zones = zone_ids_visible_to(user) or set()
-    own = _org_ids_with(user, ZONE_READER_PROFILES) | {
+    own = organisation_ids_with(user, ZONE_READER_PROFILES) | {
         m.organisation_id for m in active_memberships(user) if m.profile == Profile.COORDINATOR
     }
     partners = AgreementParty.objects.filter(agreement__in=agreements_visible_to(user)).values(

@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.audit.rows import row_create, row_delete, row_update
-from crocevia.audit.services import audit_access, audit_change, diff, snapshot
+from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import is_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.files import UnsafeArchive, ZipLimits, check_zip
 
+from .access import agreement_editable_by
 from .models import Agreement, AgreementParty, CasePart, Comune, Desk, Organisation, Zone
-from .selectors import agreement_editable_by
 
 AUDIT_FIELDS = [
     "title",
@@ -447,11 +447,6 @@ def agreement_update(
     if agreement is not current:
         agreement.refresh_from_db()
     return current
-
-
-def agreement_document_record_download(*, actor, agreement: Agreement) -> None:
-    """An access event for each download of the signed document."""
-    audit_access(actor=actor, instance=agreement, note="document")
 
 
 # --- zones, Comuni, organisations, desks (the administration) --------------------------

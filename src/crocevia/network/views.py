@@ -7,14 +7,26 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import services
-from .access import get_agreement_for, get_organisation_for, get_zone_for
+from .access import (
+    agreement_editable_by,
+    agreements_for,
+    get_agreement_document_for,
+    get_agreement_for,
+    get_organisation_for,
+    get_zone_for,
+    may_create_agreements,
+    may_see_agreements,
+    may_see_zone_of,
+    require_agreement_creation,
+    require_network,
+)
 from .forms import AgreementForm, add_service_errors, party_formset
 from .models import Agreement, CasePart, Comune, Desk, Organisation
 from .sections import organisation_sections
@@ -22,16 +34,11 @@ from .selectors import (
     ACCESS_POINT_NORM,
     EXPIRY_ALERT_DAYS,
     SOCIAL_WORKER_NORM,
-    agreement_editable_by,
     agreements_visible_to,
     lep_by_zone,
-    may_create_agreements,
-    may_see_agreements,
-    may_see_network,
     organisation_lep,
     staff_counts,
     with_parties,
-    zone_ids_visible_to,
     zone_lep,
     zones_visible_to,
 )
@@ -56,8 +63,7 @@ def _agreement_rows(agreements, today) -> list[Agreement]:
 
 @require_GET
 def index(request):
-    if not may_see_network(request.user):
-        raise Http404(_("Page not found."))
+    require_network(request.user)
     zones = list(zones_visible_to(request.user))
     figures = lep_by_zone([z.pk for z in zones])
     for zone in zones:
@@ -118,10 +124,7 @@ def organisation_detail(request, pk):
             ),
             today,
         )
-    visible_zones = zone_ids_visible_to(request.user)
-    may_see_zone = organisation.zone_id is not None and (
-        visible_zones is None or organisation.zone_id in visible_zones
-    )
+    may_see_zone = may_see_zone_of(request.user, organisation)
     context = {
         "organisation": organisation,
         "desks": Desk.objects.filter(organisation=organisation).select_related("comune"),
@@ -142,10 +145,8 @@ def organisation_detail(request, pk):
 
 @require_GET
 def agreement_list(request):
-    if not may_see_agreements(request.user):
-        raise Http404(_("Page not found."))
+    queryset = agreements_for(request.user)
     today = timezone.localdate()
-    queryset = agreements_visible_to(request.user)
     status = request.GET.get("status", "")
     q = (request.GET.get("q") or "").strip()
     if status == "in_force":
@@ -222,8 +223,7 @@ def _render_form(request, form, formset, agreement=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
-    if not may_create_agreements(request.user):
-        raise Http404(_("Page not found."))
+    require_agreement_creation(request.user)
     data = request.POST if request.method == "POST" else None
     form = AgreementForm(data, request.FILES or None)
     formset = party_formset(data)
@@ -298,14 +298,7 @@ def agreement_edit(request, pk):
 
 @require_GET
 def agreement_document(request, pk):
-    agreement = get_agreement_for(request.user, pk)
-    if not agreement.document:
-        raise Http404(_("This agreement has no document attached."))
-    try:
-        handle = agreement.document.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The document file is missing.")) from None
-    services.agreement_document_record_download(actor=request.user, agreement=agreement)
+    agreement, handle = get_agreement_document_for(request.user, pk)
     suffix = "." + agreement.document.name.rsplit(".", 1)[-1].lower()
     return FileResponse(
         handle,

@@ -1,14 +1,18 @@
-"""The one way a view obtains a person or a household (and the persons a page lists).
+"""The one way a view obtains a person, a household, a consent or a pair of possible
+duplicates (and the persons a page lists), and who may do what in the registry.
 
 Obtaining what shows personal data records its access event (crocevia.audit.recording):
 the person obtained, the members of their household shown, the persons a search found.
+404 for what the user may not see; 403 for what they see but may not change.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 from crocevia.audit.recording import (
     NOTE_CODE_TAKEN,
     NOTE_DUPLICATES,
@@ -19,11 +23,9 @@ from crocevia.audit.recording import (
 )
 from crocevia.core.paging import CappedCount, CappedPaginator, capped_count
 
-from .models import DuplicatePair, Household, Person
+from .models import Consent, DuplicatePair, Household, Person
 from .selectors import (
     SEARCH_LIMIT,
-    can_merge_persons,
-    duplicate_pairs_visible_to,
     persons_editable_by,
     persons_visible_to,
     search_persons,
@@ -39,6 +41,38 @@ DUPLICATES_PER_PAGE = 50
 # 50,000 open pairs, bench/duplicates.py).
 DUPLICATES_COUNTED = 1000
 OPEN_DUPLICATES_SHOWN = 100
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def can_register_persons(user) -> bool:
+    """Everyone but monitoring officers, who read aggregates only: registering would write
+    personal data, and the duplicate check would tell whether someone with that name and
+    birth date is known."""
+    return not is_monitoring_only(user)
+
+
+def can_read_access_report(user) -> bool:
+    """Administrators only: a person's access report names every operator who saw them."""
+    return user.is_superuser
+
+
+def can_merge_persons(user) -> bool:
+    """Administrators and zone coordinators check the possible duplicates and merge them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(coordinated_zone_ids(user))
+
+
+def require_person_registration(user) -> None:
+    """404 for whoever may not register persons (can_register_persons): the page does not
+    exist for them."""
+    if not can_register_persons(user):
+        raise Http404(_("Page not found."))
+
+
+# --- persons and households ------------------------------------------------------------------
 
 
 class PersonMerged(Exception):
@@ -75,6 +109,16 @@ def get_person_for(user, pk, *, write: bool = False, note: str = "") -> Person:
     return person
 
 
+def get_person_report_for(user, pk, *, note: str) -> Person:
+    """The person whose access report `user` reads (can_read_access_report; anyone else
+    gets 404, as for a person they cannot see). Reading who accessed a person is itself an
+    access to that person's data: recorded with `note` ("access report", "access report
+    pdf"), written after the report is made, so the report does not list its own reading."""
+    if not can_read_access_report(user):
+        raise Http404(_("Person not found."))
+    return get_person_for(user, pk, note=note)
+
+
 def get_household_for(user, pk, *, write: bool = False) -> Household:
     """A household is visible when at least one of its members is.
 
@@ -87,6 +131,34 @@ def get_household_for(user, pk, *, write: bool = False) -> Household:
     if write and not persons_editable_by(user).filter(household_id=pk).exists():
         raise PermissionDenied(_("You may not change this household."))
     return household
+
+
+def get_household_of_for(user, person: Person, *, write: bool = False) -> Household:
+    """The household of `person` (obtained with get_person_for), as get_household_for
+    allows; 404 when the person belongs to none."""
+    if not person.household_id:
+        raise Http404(_("Household not found."))
+    return get_household_for(user, person.household_id, write=write)
+
+
+def get_member_for(user, person: Person, member_pk, *, write: bool = False) -> Person:
+    """The person `member_pk` (get_person_for) if they belong to the household of `person`
+    (404 otherwise, or if `person` belongs to none)."""
+    member = get_person_for(user, member_pk, write=write)
+    if not person.household_id or member.household_id != person.household_id:
+        raise Http404(_("Person not found."))
+    return member
+
+
+def get_consent_for(user, person_pk, pk, *, write: bool = False) -> Consent:
+    """The consent `pk` of the person `person_pk` (get_person_for; `consent.person` is
+    that person), 404 if the person has no such consent."""
+    person = get_person_for(user, person_pk, write=write)
+    consent = person.consents.filter(pk=pk).first()
+    if consent is None:
+        raise Http404(_("Consent not found."))
+    consent.person = person
+    return consent
 
 
 def household_members_for(user, person: Person) -> tuple[list[Person], int]:
@@ -147,6 +219,26 @@ def visible_candidates_for(user, candidates: list[Person]) -> tuple[list[Person]
 
 
 # --- duplicates -----------------------------------------------------------------------------
+
+
+def duplicate_pairs_visible_to(user, *, reason: str = "") -> QuerySet[DuplicatePair]:
+    """The open pairs of possible duplicates `user` checks, newest first: an administrator
+    every pair, a coordinator those whose two persons they both see (persons_visible_to);
+    no one else any. `reason`: only the pairs found for that reason."""
+    if not can_merge_persons(user):
+        return DuplicatePair.objects.none()
+    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
+    if reason:
+        pairs = pairs.filter(reason=reason)
+    if user.is_superuser:
+        pairs = pairs.filter(person_a__merged_into__isnull=True, person_b__merged_into__isnull=True)
+    else:
+        visible = persons_visible_to(user).values("pk")
+        pairs = pairs.filter(person_a__in=visible, person_b__in=visible)
+    # Newest first by id, which follows found_at (set when the row is inserted): the
+    # primary key's index gives a page without sorting every open pair (50 ms of a page
+    # over 50,000 pairs).
+    return pairs.order_by("-id")
 
 
 def duplicate_pairs_page_for(user, *, reason: str = "", page_number=None) -> Page:

@@ -16,7 +16,7 @@ from crocevia.accounts.selectors import (
 )
 from crocevia.core.text import fold
 
-from .models import DuplicatePair, Person, PersonAlias
+from .models import Person, PersonAlias
 from .scopes import person_grounds, zone_grounds
 from .validators import canonical_codice_fiscale, canonical_prefix, check_codice_fiscale
 
@@ -90,33 +90,6 @@ def persons_by_external_id(keys) -> dict[str, Person]:
 def persons_editable_by(user) -> QuerySet[Person]:
     """Everyone an operator can see they can also correct (the registry is shared)."""
     return persons_visible_to(user)
-
-
-def can_merge_persons(user) -> bool:
-    """Administrators and zone coordinators check the possible duplicates and merge them."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or bool(coordinated_zone_ids(user))
-
-
-def duplicate_pairs_visible_to(user, *, reason: str = "") -> QuerySet[DuplicatePair]:
-    """The open pairs of possible duplicates `user` checks, newest first: an administrator
-    every pair, a coordinator those whose two persons they both see (persons_visible_to);
-    no one else any. `reason`: only the pairs found for that reason."""
-    if not can_merge_persons(user):
-        return DuplicatePair.objects.none()
-    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
-    if reason:
-        pairs = pairs.filter(reason=reason)
-    if user.is_superuser:
-        pairs = pairs.filter(person_a__merged_into__isnull=True, person_b__merged_into__isnull=True)
-    else:
-        visible = persons_visible_to(user).values("pk")
-        pairs = pairs.filter(person_a__in=visible, person_b__in=visible)
-    # Newest first by id, which follows found_at (set when the row is inserted): the
-    # primary key's index gives a page without sorting every open pair (50 ms of a page
-    # over 50,000 pairs).
-    return pairs.order_by("-id")
 
 
 _CF16 = re.compile(

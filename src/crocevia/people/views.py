@@ -3,14 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.accounts.selectors import is_monitoring_only
 from crocevia.core.htmx import render_page_or_partial
 
 from . import access_report as audit_report
@@ -18,11 +17,15 @@ from . import duplicates, services
 from .access import (
     code_owner_for,
     duplicate_pairs_page_for,
-    get_household_for,
+    get_consent_for,
+    get_household_of_for,
+    get_member_for,
     get_pair_for,
     get_person_for,
+    get_person_report_for,
     household_candidates_for,
     household_members_for,
+    require_person_registration,
     search_persons_for,
     visible_candidates_for,
 )
@@ -76,10 +79,7 @@ def _initial_from_query(query: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def person_create(request):
-    if is_monitoring_only(request.user):
-        # Aggregates only: registering would write personal data, and the duplicate
-        # check would tell whether someone with that name and birth date is known.
-        raise Http404(_("Page not found."))
+    require_person_registration(request.user)
     query = request.GET.get("q", "").strip()
     visible_duplicates, hidden_duplicates, suspected = [], 0, False
     if request.method == "POST":
@@ -196,16 +196,9 @@ def person_edit(request, pk):
 
 
 def _audit_report_access(request, pk, *, note: str):
-    """The person whose access report `request.user` may read, and the period asked for.
-
-    Administrators only (the report names every operator who saw the person); anyone
-    else gets 404, as for a person they cannot see. Reading who accessed a person is
-    itself an access to that person's data: recorded with `note` (written after the
-    report is made, so the report does not list its own reading).
-    """
-    if not request.user.is_superuser:
-        raise Http404(_("Person not found."))
-    person = get_person_for(request.user, pk, note=note)
+    """The person whose access report `request.user` may read (get_person_report_for),
+    and the period asked for."""
+    person = get_person_report_for(request.user, pk, note=note)
     form = PeriodForm(request.GET or None)
     return person, form, *form.period()
 
@@ -282,9 +275,7 @@ def household_create(request, pk):
 @require_POST
 def household_add_member(request, pk):
     person = get_person_for(request.user, pk, write=True)
-    if not person.household_id:
-        raise Http404(_("Household not found."))
-    household_obj = get_household_for(request.user, person.household_id, write=True)
+    household_obj = get_household_of_for(request.user, person, write=True)
     form = HouseholdMemberForm(request.POST)
     if form.is_valid():
         member = get_person_for(request.user, form.cleaned_data["person"], write=True)
@@ -309,9 +300,7 @@ def household_add_member(request, pk):
 @require_POST
 def household_remove_member(request, pk, member_pk):
     person = get_person_for(request.user, pk, write=True)
-    member = get_person_for(request.user, member_pk, write=True)
-    if not person.household_id or member.household_id != person.household_id:
-        raise Http404(_("Person not found."))
+    member = get_member_for(request.user, person, member_pk, write=True)
     try:
         services.household_remove_member(actor=request.user, person=member)
     except ValidationError as exc:
@@ -353,10 +342,8 @@ def consent_add(request, pk):
 
 @require_POST
 def consent_withdraw(request, pk, consent_pk):
-    person = get_person_for(request.user, pk, write=True)
-    consent = person.consents.filter(pk=consent_pk).first()
-    if consent is None:
-        raise Http404(_("Consent not found."))
+    consent = get_consent_for(request.user, pk, consent_pk, write=True)
+    person = consent.person
     form = ConsentWithdrawForm(request.POST)
     if form.is_valid():
         try:

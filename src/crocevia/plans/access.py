@@ -1,16 +1,25 @@
-"""The one way a view obtains a plan or one of its versions: through its case's access.
+"""The one way a view obtains a plan, one of its versions or one of its actions: through
+its case's access; and who validates a plan.
 
 Obtaining a plan or a version records its access event (crocevia.audit.recording).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from crocevia.audit.recording import record_access
-from crocevia.cases.access import find_case_for
+from crocevia.cases.access import find_case_for, is_zone_coordinator_of
+from crocevia.cases.models import Case
 
-from .models import Plan, PlanVersion
+from .models import Action, Plan, PlanVersion
 from .selectors import version_with_content
+
+
+def can_validate_plan(user, case: Case) -> bool:
+    """A coordinator of the case's zone validates its plan (equal needs, equal offers)."""
+    return is_zone_coordinator_of(user, case)
 
 
 def _plan_for(user, pk, *, write: bool) -> Plan:
@@ -28,6 +37,26 @@ def get_plan_for(user, pk, *, write: bool = False) -> Plan:
     plan = _plan_for(user, pk, write=write)
     record_access(actor=user, instance=plan, person_id=plan.case.person_id)
     return plan
+
+
+def get_plan_to_validate_for(user, pk) -> Plan:
+    """The plan `pk` as get_plan_for(write=True) allows; 403 unless `user` validates it
+    (can_validate_plan)."""
+    plan = get_plan_for(user, pk, write=True)
+    if not can_validate_plan(user, plan.case):
+        raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
+    return plan
+
+
+def get_action_for(user, pk, action_pk, *, write: bool = False) -> Action:
+    """The action `action_pk` of a version of plan `pk` (get_plan_for; `action.version.plan`
+    is that plan), 404 if the plan has no such action."""
+    plan = get_plan_for(user, pk, write=write)
+    action = get_object_or_404(
+        Action.objects.select_related("version"), pk=action_pk, version__plan=plan
+    )
+    action.version.plan = plan
+    return action
 
 
 def get_version_for(user, pk, number, *, write: bool = False, note: str = "") -> PlanVersion:

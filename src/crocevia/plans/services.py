@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 
 from crocevia.assessments.models import Dimension
 from crocevia.audit.services import audit_change
-from crocevia.cases.access import is_zone_coordinator_of
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
 
+from .access import can_validate_plan
 from .models import Action, Objective, Plan, PlanVersion
 from .selectors import operators_for_plan
 
@@ -304,7 +304,7 @@ def plan_validate(*, actor, plan: Plan, on) -> Plan:
     with transaction.atomic():
         plan = Plan.objects.select_for_update().select_related("case__person").get(pk=plan.pk)
         case = plan.case
-        if not is_zone_coordinator_of(actor, case):
+        if not can_validate_plan(actor, case):
             raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
         _check_open(case)
         errors: dict = {}

@@ -1,18 +1,18 @@
 """Thin views of the plan: access → form → service → redirect (or the conflict view)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.cases.access import get_case_for, is_zone_coordinator_of
+from crocevia.cases.access import get_case_for
 from crocevia.core.forms import add_service_errors
 
 from . import services
-from .access import get_plan_for, get_version_for
+from .access import get_action_for, get_plan_for, get_plan_to_validate_for, get_version_for
 from .forms import (
     ActionFormSet,
     ObjectiveFormSet,
@@ -23,7 +23,6 @@ from .forms import (
     actions_initial,
     objectives_initial,
 )
-from .models import Action
 from .pdf import plan_pdf
 from .selectors import (
     case_section_context,
@@ -240,9 +239,7 @@ def version_sign(request, pk, number):
 
 @require_POST
 def plan_validate(request, pk):
-    plan = get_plan_for(request.user, pk, write=True)
-    if not is_zone_coordinator_of(request.user, plan.case):
-        raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
+    plan = get_plan_to_validate_for(request.user, pk)
     form = ValidateForm(request.POST)
     if form.is_valid():
         try:
@@ -258,8 +255,8 @@ def plan_validate(request, pk):
 
 @require_POST
 def action_done(request, pk, action_pk):
-    plan = get_plan_for(request.user, pk, write=True)
-    action = get_object_or_404(Action, pk=action_pk, version__plan=plan)
+    action = get_action_for(request.user, pk, action_pk, write=True)
+    plan = action.version.plan
     form = ValidateForm(request.POST)
     if form.is_valid():
         try:

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.cases.models import Case
+from crocevia.cases.selectors import cases_visible_to
 
 from .models import MONEY, BudgetAction, Expenditure, Participation, Programme, Target
 
@@ -47,27 +48,14 @@ def programmes_visible_to(user) -> QuerySet[Programme]:
     return Programme.objects.filter(pk__in=visible)
 
 
-def may_see_programmes(user) -> bool:
-    """Whether programme pages may list anything for the user (no query: memberships)."""
-    return bool(user.is_superuser or coordinated_zone_ids(user) or budget_organisation_ids(user))
-
-
-def can_create_programmes(user) -> bool:
-    return user.is_superuser or bool(coordinated_zone_ids(user))
-
-
-def can_manage(user, programme: Programme) -> bool:
-    """Coordinators of a participating organisation's zone, and administrators."""
-    if user.is_superuser:
-        return True
-    zones = coordinated_zone_ids(user)
-    return bool(zones) and programme.participations.filter(organisation__zone_id__in=zones).exists()
-
-
-def can_record_expenditure(user, action: BudgetAction, *, manager: bool | None = None) -> bool:
-    if manager is None:
-        manager = can_manage(user, action.programme)
-    return manager or action.responsible_organisation_id in budget_organisation_ids(user)
+def enrolled_cases(user, programme: Programme) -> QuerySet[Case]:
+    """The cases enrolled in `programme` that `user` may see, newest pre-assessment first."""
+    return (
+        cases_visible_to(user)
+        .filter(programme_enrolments__programme=programme)
+        .select_related("person", "organisation")
+        .order_by("-preassessed_on", "pk")
+    )
 
 
 def recordable_actions(user, programme: Programme, *, manager: bool) -> QuerySet[BudgetAction]:
@@ -243,8 +231,8 @@ def timeline(
     return quarters, rows
 
 
-def programme_page_context(user, programme: Programme) -> dict:
-    manager = can_manage(user, programme)
+def programme_page_context(programme: Programme, *, manager: bool) -> dict:
+    """The programme page; `manager`: whether the user manages it (access.can_manage)."""
     actions = actions_with_spending(programme)
     quarters, rows = timeline(programme, actions)
     return {

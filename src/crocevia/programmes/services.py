@@ -17,6 +17,7 @@ from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.core.templatetags.money import format_euro
 
+from .access import can_create_programmes, can_manage, can_record_expenditure
 from .models import (
     BudgetAction,
     Enrolment,
@@ -28,12 +29,7 @@ from .models import (
     Target,
     quarters_between,
 )
-from .selectors import (
-    can_create_programmes,
-    can_manage,
-    can_record_expenditure,
-    spent_of,
-)
+from .selectors import spent_of
 
 PROGRAMME_FIELDS = [
     "code",

@@ -1,19 +1,28 @@
 """Thin views of the programmes: access → form → service → redirect."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.cases.access import cases_shown_to
-from crocevia.cases.selectors import cases_visible_to
 from crocevia.core.forms import add_service_errors
 
 from . import services
-from .access import get_action_for, get_programme_for
+from .access import (
+    can_create_programmes,
+    can_manage,
+    case_to_enrol_for,
+    expenditure_actions_for,
+    get_action_for,
+    get_case_to_unenrol_for,
+    get_programme_for,
+    programme_list_for,
+    require_programme_creation,
+)
 from .export import programme_workbook
 from .forms import (
     ActionForm,
@@ -22,24 +31,14 @@ from .forms import (
     ProgrammeForm,
     TargetForm,
 )
-from .selectors import (
-    can_create_programmes,
-    can_manage,
-    programme_page_context,
-    programmes_visible_to,
-    programmes_with_totals,
-    recordable_actions,
-)
+from .selectors import enrolled_cases, programme_page_context, recordable_actions
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET
 def programme_list(request):
-    programmes = programmes_with_totals(programmes_visible_to(request.user))
-    if not programmes and not can_create_programmes(request.user):
-        # No budgets for whoever has no programme to see: same answer as an unknown page.
-        raise Http404(_("No programme to show."))
+    programmes = programme_list_for(request.user)
     return render(
         request,
         "programmes/list.html",
@@ -47,18 +46,10 @@ def programme_list(request):
     )
 
 
-def _enrolled_cases(user, programme):
-    return (
-        cases_visible_to(user)
-        .filter(programme_enrolments__programme=programme)
-        .select_related("person", "organisation")
-        .order_by("-preassessed_on", "pk")
-    )
-
-
 def _detail_context(request, programme, *, expenditure_form=None, enrol_form=None):
-    context = programme_page_context(request.user, programme)
-    actions = recordable_actions(request.user, programme, manager=context["can_manage"])
+    manager = can_manage(request.user, programme)
+    context = programme_page_context(programme, manager=manager)
+    actions = recordable_actions(request.user, programme, manager=manager)
     if expenditure_form is None:
         expenditure_form = ExpenditureForm(actions=actions)
     context["expenditure_form"] = expenditure_form
@@ -66,7 +57,7 @@ def _detail_context(request, programme, *, expenditure_form=None, enrol_form=Non
     if context["can_manage"]:
         context["enrol_form"] = enrol_form or EnrolForm()
         context["enrolled_cases"] = cases_shown_to(
-            request.user, _enrolled_cases(request.user, programme)
+            request.user, enrolled_cases(request.user, programme)
         )
     return context
 
@@ -85,8 +76,7 @@ def _programme_fields(form) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
-    if not can_create_programmes(request.user):
-        raise Http404(_("Programme not found."))
+    require_programme_creation(request.user)
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,10 +181,7 @@ def target_set(request, pk):
 @require_http_methods(["GET", "POST"])
 def expenditure_create(request, pk):
     programme = get_programme_for(request.user, pk)
-    manager = can_manage(request.user, programme)
-    actions = recordable_actions(request.user, programme, manager=manager)
-    if not manager and not actions.exists():
-        raise PermissionDenied(_("You cannot record expenditure on this programme."))
+    manager, actions = expenditure_actions_for(request.user, programme)
     show_justification = manager and bool(request.POST.get("over_budget_justification"))
     form = ExpenditureForm(
         request.POST or None, actions=actions, show_justification=show_justification
@@ -221,7 +208,7 @@ def case_enrol(request, pk):
     programme = get_programme_for(request.user, pk, manage=True)
     form = EnrolForm(request.POST)
     if form.is_valid():
-        case = cases_visible_to(request.user).filter(pk=form.cleaned_data["case"]).first()
+        case = case_to_enrol_for(request.user, form.cleaned_data["case"])
         if case is None:
             form.add_error("case", _("No case with this number among those you can see."))
         else:
@@ -243,9 +230,7 @@ def case_enrol(request, pk):
 @require_POST
 def case_unenrol(request, pk, case_pk):
     programme = get_programme_for(request.user, pk, manage=True)
-    case = cases_visible_to(request.user).filter(pk=case_pk).first()
-    if case is None:
-        raise Http404(_("Case not found."))
+    case = get_case_to_unenrol_for(request.user, case_pk)
     services.case_unenrol(actor=request.user, programme=programme, case=case)
     messages.success(request, _("Case removed from the programme."))
     return redirect("programmes:detail", programme.pk)

@@ -1,7 +1,8 @@
 """The monitoring report page and its exports (/monitoraggio/), issue 6.
 
-Thin views: who may see (selectors) → the period form → one `build_report` per request
-→ the shared layout (`tables.report_sections`, drawn by `charts.draw_sections`).
+Thin views: who may see, over which scopes (access) → the period form → one
+`build_report` per request → the shared layout (`tables.report_sections`, drawn by
+`charts.draw_sections`).
 """
 
 import json
@@ -14,18 +15,18 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from .access import (
+    ReportRefused,
+    may_export,
+    must_mask,
+    report_scopes_for,
+    require_export,
+    resolve_scope,
+)
 from .charts import any_masked, draw_sections
 from .forms import ReportForm, default_period, preset_choices, preset_period
 from .indicators import Scope, build_report, to_json_value
-from .selectors import (
-    may_see_reports,
-    must_mask,
-    report_scopes,
-    resolve_scope,
-    scope_file_code,
-    scope_query,
-    scope_value,
-)
+from .selectors import scope_file_code, scope_query, scope_value
 from .tables import MASK_BELOW, MASKED, WITHHELD, any_withheld, period_label, report_sections
 
 EXPORTS = {
@@ -35,17 +36,8 @@ EXPORTS = {
 }
 
 
-def _forbidden(request, message: str):
-    return render(request, "reporting/forbidden.html", {"message": message}, status=403)
-
-
-def _refused(request):
-    if not may_see_reports(request.user):
-        return _forbidden(
-            request,
-            _("The monitoring report is for administrators, coordinators and monitoring officers."),
-        )
-    return None
+def _forbidden(request, refusal: ReportRefused):
+    return render(request, "reporting/forbidden.html", {"message": str(refusal)}, status=403)
 
 
 def canonical_query(start, end, scope: Scope) -> str:
@@ -61,12 +53,10 @@ def _form_data(query, scope: Scope) -> dict | None:
 
 @require_GET
 def report(request):
-    refused = _refused(request)
-    if refused:
-        return refused
-    scopes = report_scopes(request.user)
-    if not scopes:
-        return _forbidden(request, _("No zone is assigned to your profile."))
+    try:
+        scopes = report_scopes_for(request.user)
+    except ReportRefused as refusal:
+        return _forbidden(request, refusal)
     scope = resolve_scope(scopes, request.GET)
     preset = preset_period(request.GET.get("preset", ""))
     if preset is not None:
@@ -93,7 +83,7 @@ def report(request):
     sections = report_sections(result, mask=mask)
     query = canonical_query(start, end, scope)
     exports = [("xlsx", _("Excel")), ("pdf", _("PDF"))]
-    if not mask:
+    if may_export(request.user, "json"):
         exports.append(("json", _("JSON")))
     context = {
         "form": form,
@@ -119,16 +109,12 @@ def report(request):
 def export(request, fmt):
     if fmt not in EXPORTS:
         raise Http404(_("Page not found."))
-    refused = _refused(request)
-    if refused:
-        return refused
-    scopes = report_scopes(request.user)
-    if not scopes:
-        return _forbidden(request, _("No zone is assigned to your profile."))
+    try:
+        scopes = report_scopes_for(request.user)
+    except ReportRefused as refusal:
+        return _forbidden(request, refusal)
+    require_export(request.user, fmt)
     mask = must_mask(request.user)
-    if fmt == "json" and mask:
-        # The JSON is never masked: it is not for monitoring officers.
-        raise Http404(_("Page not found."))
     scope = resolve_scope(scopes, request.GET)
     data = _form_data(request.GET, scope)
     if data is None:

@@ -4,10 +4,10 @@ from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
-from crocevia.interchange import scope as interchange_scope
-from crocevia.network.selectors import may_see_network
-from crocevia.programmes.selectors import may_see_programmes
-from crocevia.reporting.selectors import may_see_reports
+from crocevia.interchange import access as interchange_access
+from crocevia.network.access import may_see_network
+from crocevia.programmes.access import may_see_programmes
+from crocevia.reporting.access import may_see_reports
 
 
 def _nav(label, url_name: str) -> tuple:
@@ -32,7 +32,7 @@ def navigation(request):
         items.append(_nav(pgettext_lazy("navigation", "Zone cases"), "cases:followup_zone_cases"))
         items.append(_nav(pgettext_lazy("navigation", "Meetings"), "cases:followup_meetings"))
         items.append(_nav(pgettext_lazy("navigation", "Import/export"), "interchange:index"))
-    elif is_monitoring_only(user) and interchange_scope.may_interchange(user):
+    elif is_monitoring_only(user) and interchange_access.may_interchange(user):
         # Monitoring officers: the same page, for pseudonymised exports only.
         items.append(_nav(pgettext_lazy("navigation", "Exports"), "interchange:index"))
     if not is_monitoring_only(user) and may_see_programmes(user):

@@ -1,6 +1,6 @@
 from django import template
 
-from crocevia.desk.selectors import contact_is_writable_by
+from crocevia.desk.access import contact_is_writable_by
 
 register = template.Library()
 

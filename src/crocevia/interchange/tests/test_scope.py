@@ -8,8 +8,9 @@ from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case
 from crocevia.desk.models import Contact
+from crocevia.interchange.access import may_interchange
 from crocevia.interchange.engine import run_import
-from crocevia.interchange.scope import Scope, may_interchange
+from crocevia.interchange.scope import Scope
 from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Household, Person
 from crocevia.people.selectors import persons_visible_to

@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from crocevia.audit.models import AuditEvent
-from crocevia.audit.report import changed_fields, what
 from crocevia.audit.sensitive import model_for, sensitive_fields
 from crocevia.meetings.models import Meeting, MeetingItem
+from crocevia.people.access_report import changed_fields, what
 from crocevia.plans.models import Action, Plan, PlanVersion
 
 from .support import days_ago, make_case
