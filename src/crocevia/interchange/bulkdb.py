@@ -15,6 +15,7 @@ import threading
 
 from django.db import connection, models
 
+from crocevia.audit.actions import check_action
 from crocevia.audit.sensitive import redact, redact_json
 from crocevia.core.countries import country_code, is_country_field
 from crocevia.core.sqlarrays import array_literal
@@ -319,9 +320,11 @@ class BackgroundInserts:
 
 def change_event_rows(object_type: str, actor, entries, note: str = "import") -> list[tuple]:
     """Rows for bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, ...): one audit event
-    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `changes`
-    (a dict, or JSON text) comes out with the values of sensitive fields left out, as on
-    every path that writes events (crocevia.audit.sensitive)."""
+    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `action`
+    is a member of AuditAction (ValueError for anything else, as on every path that writes
+    events: crocevia.audit.actions). `changes` (a dict, or JSON text) comes out with the
+    values of sensitive fields left out, as on every path that writes events
+    (crocevia.audit.sensitive)."""
     from django.utils import timezone
 
     from crocevia.audit.models import AuditEvent
@@ -333,7 +336,8 @@ def change_event_rows(object_type: str, actor, entries, note: str = "import") ->
     kind = AuditEvent.Kind.CHANGE.value
     return [
         (
-            now, kind, action, actor_id, organisations, object_type, str(object_id),
+            now, kind, check_action(action).value, actor_id, organisations, object_type,
+            str(object_id),
             person_id,
             redact_json(object_type, changes) if isinstance(changes, str)
             else redact(object_type, changes),
