@@ -113,8 +113,9 @@ class AuditAction(TextChoices):
     PLAN_VERSION_SAVE = "plan_version.save", _("Plan draft saved")
     PLAN_VERSION_VIEW = "plan_version.view", _("Plan version viewed")
     PLAN_ACTION_MARK_DONE = "plan_action.mark_done", _("Plan action done")
-    PLAN_ACTION_ADD_FROM_MEETING = "plan_action.add_from_meeting", _(
-        "Plan action added at a meeting"
+    PLAN_ACTION_ADD_FROM_MEETING = (
+        "plan_action.add_from_meeting",
+        _("Plan action added at a meeting"),
     )
     # --- interventions -----------------------------------------------------------------------
     INTERVENTION_ADD = "intervention.add", _("Intervention added")
@@ -134,8 +135,9 @@ class AuditAction(TextChoices):
     BUDGET_ACTION_CREATE = "budget_action.create", _("Budget action created")
     BUDGET_ACTION_UPDATE = "budget_action.update", _("Budget action changed")
     EXPENDITURE_RECORD = "expenditure.record", _("Expenditure recorded")
-    EXPENDITURE_RECORD_OVER_BUDGET = "expenditure.record_over_budget", _(
-        "Expenditure recorded over the budget"
+    EXPENDITURE_RECORD_OVER_BUDGET = (
+        "expenditure.record_over_budget",
+        _("Expenditure recorded over the budget"),
     )
     TARGET_CREATE = "target.create", _("Target created")
     TARGET_UPDATE = "target.update", _("Target changed")

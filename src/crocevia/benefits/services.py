@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import date_range_error
 from crocevia.core.errors import ConflictError as BaseConflictError
@@ -263,7 +264,7 @@ def benefit_application_record(*, actor, data: dict, note: str = "") -> BenefitA
     application.save()
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.BENEFIT_APPLICATION_CREATE,
         instance=application,
         changes=diff({}, snapshot(application, APPLICATION_FIELDS)),
         person=application.applicant,
@@ -295,7 +296,7 @@ def benefit_application_update(
         current.save()
         audit_change(
             actor=actor,
-            action="update",
+            action=AuditAction.BENEFIT_APPLICATION_UPDATE,
             instance=current,
             changes=changes,
             person=current.applicant,

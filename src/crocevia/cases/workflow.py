@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 
 from .models import Case, NeedClass, Outcome, PlanKind, ServiceArea, Stage
@@ -249,7 +250,7 @@ def case_transition(
                 changes[name] = [None, values[name]]
         audit_change(
             actor=actor,
-            action=f"transition:{to_stage}",
+            action=AuditAction.CASE_TRANSITION,
             instance=locked,
             changes=changes,
             person=locked.person,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as BenefitStatus
@@ -46,7 +47,7 @@ def _check_referral_within_application(
 def _audit_benefit_link(actor, case: Case) -> None:
     audit_change(
         actor=actor,
-        action="benefit_link",
+        action=AuditAction.CASE_LINK_BENEFIT,
         instance=case,
         changes={
             "benefit_application": [None, str(case.benefit_application_id)],

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, organisation_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.desk.models import Contact
 from crocevia.people.selectors import persons_visible_to
@@ -61,7 +62,7 @@ def _create_case(*, actor, person, organisation, referred_on, origin, household=
     )
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.CASE_CREATE,
         instance=case,
         changes=diff({}, snapshot(case, CASE_AUDIT_FIELDS)),
         person=person,

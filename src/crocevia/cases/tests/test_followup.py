@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.lists import case_followup_context
@@ -25,7 +26,7 @@ def test_case_manager_schedules_a_review_audited_with_the_person(actors):
         actor=actors.social_worker, case=case, scheduled_on=days_ahead(10)
     )
     assert review.kind == Review.Kind.IN_ITINERE and review.held_on is None
-    event = AuditEvent.objects.get(action="review_schedule", object_id=str(review.pk))
+    event = AuditEvent.objects.get(action=AuditAction.REVIEW_SCHEDULE, object_id=str(review.pk))
     assert event.person_id == case.person_id and event.actor == actors.social_worker
 
 
@@ -43,7 +44,7 @@ def test_recording_a_review_with_next_date_schedules_the_next_one(actors):
     assert review.held_on == days_ago(1) and review.held_by == actors.social_worker
     assert review.next_on == days_ahead(30)
     assert case.reviews.filter(scheduled_on=days_ahead(30), held_on__isnull=True).exists()
-    event = AuditEvent.objects.get(action="review_record", object_id=str(review.pk))
+    event = AuditEvent.objects.get(action=AuditAction.REVIEW_RECORD, object_id=str(review.pk))
     assert event.person_id == case.person_id
     assert event.changes["held_on"] == [None, days_ago(1).isoformat()]
 
@@ -228,9 +229,11 @@ def test_coordinator_records_a_meeting_with_cases_audited_per_person(actors):
     meeting = _meeting(actors, cases=[case], items={case.pk: {"decisions": "Attivare tirocinio"}})
     assert set(meeting.attendees.all()) == {actors.coordinator, actors.social_worker}
     assert list(meeting.cases.all()) == [case]
-    assert AuditEvent.objects.filter(action="meeting_record", object_id=str(meeting.pk)).exists()
     assert AuditEvent.objects.filter(
-        action="meeting_case_discussed", person=case.person, object_id=str(meeting.pk)
+        action=AuditAction.MEETING_RECORD, object_id=str(meeting.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.MEETING_ADD_CASE, person=case.person, object_id=str(meeting.pk)
     ).exists()
 
 
@@ -324,7 +327,9 @@ def test_meeting_changed_by_its_author_not_by_another_member(actors, login):
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.notes == "Verbale scritto dopo"
-    assert AuditEvent.objects.filter(action="meeting_update", object_id=str(meeting.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.MEETING_UPDATE, object_id=str(meeting.pk)
+    ).exists()
 
 
 def test_meetings_with_minutes_counted_by_kind(actors):

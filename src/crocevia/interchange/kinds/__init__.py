@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import action_for
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.people.selectors import persons_by_external_id
 
@@ -245,7 +246,7 @@ class Kind:
                 actor,
                 [
                     (
-                        "update",
+                        action_for(model._meta.label_lower, "update"),
                         pk,
                         {"external_id": [None, key]},
                         candidates[pk] if person_attname else None,
