@@ -37,6 +37,8 @@ import time
 
 import load
 
+from crocevia.audit.actions import AuditAction
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -155,7 +157,7 @@ CHECKS = {
         AND NOT EXISTS (
             SELECT 1 FROM audit_auditevent e
             WHERE e.object_type = 'desk.contact' AND e.object_id = c.id::text
-            AND e.action = 'create')
+            AND e.action IN ('contact.create', 'create'))  -- new, and before AuditAction
     """,
     "plan versions saved by the run without objectives": """
         SELECT count(*) FROM plans_planversion v JOIN accounts_user u ON u.id = v.updated_by_id
@@ -185,7 +187,7 @@ def plan_versions_matching_their_audit() -> tuple[int, int]:
             AuditEvent.objects.filter(
                 object_type="plans.planversion",
                 object_id=str(version.pk),
-                action__in=["plan_draft_save", "plan_version_create"],
+                action__in=[AuditAction.PLAN_VERSION_SAVE, AuditAction.PLAN_VERSION_CREATE],
             )
             .order_by("-id")
             .first()

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from crocevia.audit.actions import AuditAction
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crocevia_load"
@@ -894,7 +896,7 @@ def found_tokens(run_id: str) -> dict[str, set[str]]:
     }
     plans = set()
     events = AuditEvent.objects.filter(
-        action__in=["plan_draft_save", "plan_version_create"],
+        action__in=[AuditAction.PLAN_VERSION_SAVE, AuditAction.PLAN_VERSION_CREATE],
         actor__username__startswith=LOAD_PREFIX,
         note="",
     ).values_list("changes", flat=True)

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.test import Client, override_settings
 
+from crocevia.audit.actions import resolve
 from crocevia.audit.models import AuditEvent
 from crocevia.interchange.pseudonym import ENV_KEY
 
@@ -152,7 +153,8 @@ def expected_events(entry: Entry, world: World, actor) -> set[tuple]:
             result.add(
                 (
                     actor.pk,
-                    event.action,
+                    # "view" (the default) or "export": the member for the object type.
+                    resolve(event.action, event.object_type),
                     event.object_type,
                     object_id,
                     person.pk if person is not None else None,
@@ -286,7 +288,7 @@ def _dump(path: str, world: World, observed: dict[str, Observed]) -> None:
                 target = persons.get(object_id, target)
             person = persons.get(str(person_id), str(person_id)) if person_id else "-"
             default = target if label == "people.person" else f"{target}.person"
-            cell = f"{'' if action == 'view' else action + '!'}{label}:{target}"
+            cell = f"{'' if action.endswith('.view') else action + '!'}{label}:{target}"
             cell += "" if person == default else f"/{person}"
             cells.append(cell + (f"#{note}" if note else ""))
         lines.append(f"{name:<34}| - | - | {', '.join(cells) or 'none: ?'}")

@@ -25,6 +25,7 @@ from crocevia.accounts.models import (
     Profile,
     SecuritySettings,
 )
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_change
 from crocevia.benefits.tests.factories import make_application
@@ -116,7 +117,7 @@ MAKERS = {
         recorded_by=a.desk_operator,
     ),
     "audit.auditevent": lambda a: audit_change(
-        actor=a.admin, action="test", instance=a.zone, changes={}
+        actor=a.admin, action=AuditAction.ZONE_UPDATE, instance=a.zone, changes={}
     ),
     "interchange.importjob": lambda a: ImportJob.objects.create(
         kind="persons", user=a.admin, status=ImportJob.Status.DONE, file_name="p.csv"
@@ -356,7 +357,7 @@ def test_admin_writes_a_model_only_through_audited_services(
         assert response.status_code == 302
         assert not model._default_manager.filter(pk__in=pks).exists()
         for pk in pks:
-            assert _events(model, pk, actors.admin).filter(action__endswith="deleted").count() == 1
+            assert _events(model, pk, actors.admin).filter(action__endswith=".delete").count() == 1
 
 
 @pytest.mark.django_db
@@ -444,7 +445,7 @@ def test_a_desk_in_memberships_is_not_deleted_behind_the_memberships_back(admin_
     assert response.status_code == 200
     assert Desk.objects.filter(pk=actors.desk.pk).exists()
     assert list(actors.desk_operator.memberships.get().desks.all()) == [actors.desk]
-    assert not AuditEvent.objects.filter(action="desk_deleted").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.DESK_DELETE).exists()
 
 
 @pytest.mark.django_db
@@ -456,4 +457,4 @@ def test_a_comune_with_a_patron_day_is_not_deleted_with_it(admin_client, actors)
         {"action": "delete_selected", "_selected_action": [comune.pk], "post": "yes"},
     )
     assert PatronDay.objects.filter(comune=comune).exists()
-    assert not AuditEvent.objects.filter(action="comune_deleted").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.COMUNE_DELETE).exists()

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.rows import row_create, row_delete, row_state, row_update, split_values
 from crocevia.audit.services import audit_change, creation_changes
 
@@ -103,7 +104,7 @@ def two_factor_enrol(*, user: User, secret: str, code: str) -> list[str]:
     codes = _new_recovery_codes(device)
     audit_change(
         actor=user,
-        action="two_factor_enrolled",
+        action=AuditAction.TWO_FACTOR_ENROL,
         instance=user,
         changes={"two_factor": [False, True]},
     )
@@ -132,7 +133,7 @@ def two_factor_verify(*, user: User, code: str) -> str | None:
     remaining = device.recovery_codes.filter(used_at__isnull=True).count()
     audit_change(
         actor=user,
-        action="two_factor_recovery_code_used",
+        action=AuditAction.TWO_FACTOR_USE_RECOVERY_CODE,
         instance=user,
         changes={"recovery_codes_left": [remaining + 1, remaining]},
     )
@@ -150,7 +151,7 @@ def two_factor_reset(*, user: User, actor) -> bool:
     user.refresh_from_db(fields=["session_generation"])
     audit_change(
         actor=actor,
-        action="two_factor_reset",
+        action=AuditAction.TWO_FACTOR_RESET,
         instance=user,
         changes={"two_factor": [True, False]},
     )
@@ -167,7 +168,7 @@ def security_settings_update(*, actor, require_two_factor: bool) -> SecuritySett
     if row.require_two_factor != require_two_factor:
         audit_change(
             actor=actor,
-            action="security_settings_changed",
+            action=AuditAction.SECURITY_SETTINGS_UPDATE,
             instance=row,
             changes={"require_two_factor": [row.require_two_factor, require_two_factor]},
         )
@@ -184,7 +185,7 @@ def sessions_revoke(*, user: User, actor) -> None:
     """End every session of `user`, on every device (the current one included)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
-    audit_change(actor=actor, action="sessions_revoked", instance=user, changes={})
+    audit_change(actor=actor, action=AuditAction.SESSIONS_REVOKE, instance=user, changes={})
 
 
 @transaction.atomic
@@ -193,7 +194,7 @@ def password_change(*, user: User, password: str) -> None:
     session hash covers the password hash; the caller keeps the current one."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_change(actor=user, action="password_changed", instance=user, changes={})
+    audit_change(actor=user, action=AuditAction.PASSWORD_CHANGE, instance=user, changes={})
 
 
 # --- sign-in lockout -------------------------------------------------------------------
@@ -213,7 +214,7 @@ def _lock(*, scope: str, key: str, failures: int, now: datetime.datetime) -> Log
     )
     audit_change(
         actor=None,
-        action="sign_in_locked",
+        action=AuditAction.SIGN_IN_LOCK,
         instance=lock,
         changes={"scope": [None, scope], "key": [None, key], "failures": [None, failures]},
     )
@@ -285,7 +286,7 @@ def login_unlock(*, actor, username: str = "", address: str = "") -> int:
         lock.save(update_fields=["lifted_at", "lifted_by"])
         audit_change(
             actor=actor,
-            action="sign_in_unlocked",
+            action=AuditAction.SIGN_IN_UNLOCK,
             instance=lock,
             changes={"lifted_at": [None, now.isoformat()]},
         )
@@ -359,7 +360,7 @@ def user_create(*, actor, password: str | None = None, **values) -> User:
         getattr(user, name).set(objects)
     changes = creation_changes(row_state(user, USER_FIELDS, USER_LINKS))
     changes["usable_password"] = [None, user.has_usable_password()]
-    audit_change(actor=actor, action="user_created", instance=user, changes=changes)
+    audit_change(actor=actor, action=AuditAction.USER_CREATE, instance=user, changes=changes)
     return user
 
 
@@ -374,7 +375,7 @@ def user_update(*, actor, user: User, **values) -> bool:
     return row_update(
         actor=actor,
         instance=user,
-        action="user_updated",
+        action=AuditAction.USER_UPDATE,
         fields=USER_FIELDS,
         values=values,
         m2m=USER_LINKS,
@@ -393,7 +394,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> None:
     changes = {}
     if was_usable != user.has_usable_password():
         changes["usable_password"] = [was_usable, user.has_usable_password()]
-    audit_change(actor=actor, action="password_set", instance=user, changes=changes)
+    audit_change(actor=actor, action=AuditAction.PASSWORD_SET, instance=user, changes=changes)
 
 
 def _check_membership(values: dict, membership: Membership | None = None) -> None:
@@ -429,7 +430,7 @@ def membership_create(*, actor, user: User, organisation, profile: str, desks=()
     return row_create(
         actor=actor,
         model=Membership,
-        action="membership_created",
+        action=AuditAction.MEMBERSHIP_CREATE,
         fields=MEMBERSHIP_FIELDS,
         values=values,
         m2m=MEMBERSHIP_LINKS,
@@ -450,7 +451,7 @@ def membership_update(*, actor, membership: Membership, **values) -> bool:
     return row_update(
         actor=actor,
         instance=membership,
-        action="membership_updated",
+        action=AuditAction.MEMBERSHIP_UPDATE,
         fields=MEMBERSHIP_FIELDS,
         values=values,
         m2m=MEMBERSHIP_LINKS,
@@ -463,7 +464,7 @@ def membership_end(*, actor, membership: Membership) -> bool:
     return row_update(
         actor=actor,
         instance=membership,
-        action="membership_ended",
+        action=AuditAction.MEMBERSHIP_END,
         fields=MEMBERSHIP_FIELDS,
         values={"active": False},
     )
@@ -481,7 +482,7 @@ def group_create(*, actor, name: str, permissions=()) -> Group:
     return row_create(
         actor=actor,
         model=Group,
-        action="group_created",
+        action=AuditAction.GROUP_CREATE,
         fields=GROUP_FIELDS,
         values={"name": name, "permissions": list(permissions)},
         m2m=GROUP_LINKS,
@@ -494,7 +495,7 @@ def group_update(*, actor, group: Group, **values) -> bool:
     return row_update(
         actor=actor,
         instance=group,
-        action="group_updated",
+        action=AuditAction.GROUP_UPDATE,
         fields=GROUP_FIELDS,
         values=values,
         m2m=GROUP_LINKS,
@@ -509,7 +510,7 @@ def group_delete(*, actor, group: Group) -> None:
     row_delete(
         actor=actor,
         instance=group,
-        action="group_deleted",
+        action=AuditAction.GROUP_DELETE,
         fields=GROUP_FIELDS,
         m2m=[*GROUP_LINKS, "user_set"],
     )

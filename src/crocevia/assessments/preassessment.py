@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.cases.models import NeedClass, ServiceArea, Stage, TeamMember
 from crocevia.cases.services import join_team, require_manager
@@ -114,7 +115,7 @@ def case_preassess(
     intake.save()
     audit_change(
         actor=actor,
-        action="update" if before else "create",
+        action=AuditAction.INTAKE_UPDATE if before else AuditAction.INTAKE_CREATE,
         instance=intake,
         changes=diff(before, snapshot(intake, INTAKE_AUDIT_FIELDS)),
         person=case.person,

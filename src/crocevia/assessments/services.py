@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, NeedClass, Stage
 from crocevia.cases.workflow import case_transition
@@ -107,7 +108,7 @@ def assessment_record(
         )
         audit_change(
             actor=actor,
-            action="assessment_record",
+            action=AuditAction.ASSESSMENT_RECORD,
             instance=assessment,
             # Scores only: dimension notes may be health information, kept out of the trail.
             changes={

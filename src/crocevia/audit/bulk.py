@@ -16,6 +16,7 @@ from crocevia.core.bulkdb import (
     copy_timestamp,
 )
 
+from .actions import check_action
 from .chain import schedule_seal
 from .models import AuditEvent
 from .sensitive import redact, redact_json
@@ -24,16 +25,19 @@ from .services import organisations_label
 
 def change_event_rows(object_type: str, actor, entries, note: str = "import") -> list[tuple]:
     """Rows for bulk_insert_rows(AuditEvent, CHANGE_EVENT_COLUMNS, ...): one audit event
-    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `changes`
-    (a dict, or JSON text) comes out with the values of sensitive fields left out, as on
-    every path that writes events (crocevia.audit.sensitive)."""
+    of kind 'change' per (action, object_id, changes, person_id) of `entries`. `action`
+    is a member of AuditAction (ValueError for anything else, as on every path that writes
+    events: crocevia.audit.actions). `changes` (a dict, or JSON text) comes out with the
+    values of sensitive fields left out, as on every path that writes events
+    (crocevia.audit.sensitive)."""
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     organisations = organisations_label(actor)
     kind = AuditEvent.Kind.CHANGE.value
     return [
         (
-            now, kind, action, actor_id, organisations, object_type, str(object_id),
+            now, kind, check_action(action).value, actor_id, organisations, object_type,
+            str(object_id),
             person_id,
             redact_json(object_type, changes) if isinstance(changes, str)
             else redact(object_type, changes),

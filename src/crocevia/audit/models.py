@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .actions import check_action
 from .sensitive import redact
 
 
@@ -41,6 +42,7 @@ class AuditEventQuerySet(models.QuerySet):
 
         objs = list(objs)
         for obj in objs:
+            obj.check_action()
             obj.fill_actor_organisations()
             obj.redact_sensitive()
         made = super().bulk_create(objs, *args, **kwargs)
@@ -63,6 +65,8 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # A member of AuditAction (crocevia.audit.actions), checked when written; events
+    # written before the vocabulary keep their old text (read through actions.resolve).
     action = models.CharField(_("action"), max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,6 +141,7 @@ class AuditEvent(models.Model):
             raise AppendOnlyError("Audit events are append-only: an event is never saved again.")
         from .chain import schedule_seal
 
+        self.check_action()
         self.fill_actor_organisations()
         self.redact_sensitive()
         super().save(*args, **kwargs)
@@ -144,6 +149,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only: an event is never deleted.")
+
+    def check_action(self) -> None:
+        """Events are written with the vocabulary only: ValueError for any other action."""
+        self.action = check_action(self.action).value
 
     def fill_actor_organisations(self) -> None:
         """Record the actor's active organisations, unless the writer already did."""

@@ -19,6 +19,7 @@ Outside a request (a command, a service called by a test) the event is written a
 """
 
 import contextvars
+import functools
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
@@ -27,11 +28,11 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.core.sqlarrays import array_literal
 
+from .actions import AuditAction, action_for
 from .chain import schedule_seal
 from .models import AuditEvent
 from .services import organisations_label
 
-ACTION_VIEW = "view"
 # The notes of the events of persons shown in a list, by list.
 NOTE_SEARCH = "search results"
 NOTE_HOUSEHOLD = "household"
@@ -64,6 +65,16 @@ class _Pending:
     object_id: str
     person_id: int | None
     note: str
+    action: AuditAction  # the "view" of the object (PERSON_VIEW, CASE_VIEW...)
+
+
+@functools.cache
+def _view_of(object_type: str) -> AuditAction:
+    return action_for(object_type, "view")
+
+
+def _pending(object_type: str, object_id: str, person_id, note: str) -> _Pending:
+    return _Pending(object_type, object_id, person_id, note, _view_of(object_type))
 
 
 class _Buffer:
@@ -114,7 +125,7 @@ def _write(actor, pending, *, off_the_request: bool = False) -> int:
         [
             AuditEvent(
                 kind=AuditEvent.Kind.ACCESS,
-                action=ACTION_VIEW,
+                action=p.action,
                 actor=actor,
                 actor_organisations=organisations,
                 object_type=p.object_type,
@@ -141,9 +152,10 @@ def _insert_postgresql(actor, organisations: str, pending) -> int:
     # Our own model's table and column names; every value is a parameter.
     statement = (
         f"INSERT INTO {table} ({', '.join(column[n] for n in names)}) "  # noqa: S608
-        "SELECT %s, %s, %s, %s, %s, v.object_type, v.object_id, v.person_id, '{}'::jsonb, "
-        "v.note FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[]) "
-        "AS v(object_type, object_id, person_id, note) RETURNING id"
+        "SELECT %s, %s, v.action, %s, %s, v.object_type, v.object_id, v.person_id, "
+        "'{}'::jsonb, v.note "
+        "FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[]) "
+        "AS v(action, object_type, object_id, person_id, note) RETURNING id"
     )
     # Person ids as text: array_literal writes None as "None"; NULL is spelled out.
     person_ids = (
@@ -157,9 +169,9 @@ def _insert_postgresql(actor, organisations: str, pending) -> int:
             [
                 timezone.now(),
                 AuditEvent.Kind.ACCESS.value,
-                ACTION_VIEW,
                 actor.pk if actor is not None else None,
                 organisations,
+                array_literal([p.action.value for p in pending]),
                 array_literal([p.object_type for p in pending]),
                 array_literal([p.object_id for p in pending]),
                 person_ids,
@@ -171,7 +183,7 @@ def _insert_postgresql(actor, organisations: str, pending) -> int:
 
 def record_access(*, actor, instance: models.Model, person_id=None, note: str = "") -> None:
     """`actor` was shown `instance`, which is about the person `person_id` (if any)."""
-    _add(actor, [_Pending(instance._meta.label_lower, str(instance.pk), person_id, note)])
+    _add(actor, [_pending(instance._meta.label_lower, str(instance.pk), person_id, note)])
 
 
 def record_persons_shown(
@@ -187,10 +199,10 @@ def record_persons_shown(
         if person_id is None:
             continue
         if instance is None:
-            pending.append(_Pending("people.person", str(person_id), person_id, note))
+            pending.append(_pending("people.person", str(person_id), person_id, note))
         else:
             label = instance._meta.label_lower
-            pending.append(_Pending(label, str(instance.pk), person_id, note))
+            pending.append(_pending(label, str(instance.pk), person_id, note))
     _add(actor, pending)
 
 

@@ -12,6 +12,7 @@ from django.db import models
 
 from crocevia.core.countries import country_code, is_country_field
 
+from .actions import AuditAction, action_for, check_action
 from .actors import actor_organisation_names
 from .chain import seal_pending, verify_chain
 from .models import AuditEvent
@@ -81,15 +82,16 @@ def creation_changes(after: dict) -> dict:
 def audit_change(
     *,
     actor,
-    action: str,
+    action: AuditAction,
     instance: models.Model,
     changes: dict,
     person=None,
     note: str = "",
 ) -> AuditEvent:
+    """A change event. `action`: a member of AuditAction (ValueError for anything else)."""
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.CHANGE,
-        action=action,
+        action=check_action(action),
         actor=actor,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -100,9 +102,10 @@ def audit_change(
 
 
 def audit_access(*, actor, instance: models.Model, person=None, note: str = "") -> AuditEvent:
+    """An access event: the "view" action of the instance's object (PERSON_VIEW...)."""
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.ACCESS,
-        action="view",
+        action=action_for(instance._meta.label_lower, "view"),
         actor=actor,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

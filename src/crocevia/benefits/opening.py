@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import coordinated_zone_ids, has_profile_in
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, Origin
 from crocevia.cases.services.opening import case_create
@@ -46,7 +47,7 @@ def audit_benefit_link(actor, case: Case) -> None:
     """Record the case's link to its application and the INPS outcome it carries."""
     audit_change(
         actor=actor,
-        action="benefit_link",
+        action=AuditAction.CASE_LINK_BENEFIT,
         instance=case,
         changes={
             "benefit_application": [None, str(case.benefit_application_id)],

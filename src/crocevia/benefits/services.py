@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.errors import RowsRefused, messages_of
@@ -149,7 +150,7 @@ def benefit_application_record(*, actor, data: dict, note: str = "") -> BenefitA
     application.save()
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.BENEFIT_APPLICATION_CREATE,
         instance=application,
         changes=diff({}, snapshot(application, APPLICATION_FIELDS)),
         person=application.applicant,
@@ -181,7 +182,7 @@ def benefit_application_update(
         current.save()
         audit_change(
             actor=actor,
-            action="update",
+            action=AuditAction.BENEFIT_APPLICATION_UPDATE,
             instance=current,
             changes=changes,
             person=current.applicant,

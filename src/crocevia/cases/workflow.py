@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.core.dates import format_day
 
@@ -262,7 +263,7 @@ def case_transition(
                 changes[name] = [None, values[name]]
         audit_change(
             actor=actor,
-            action=f"transition:{to_stage}",
+            action=AuditAction.CASE_TRANSITION,
             instance=locked,
             changes=changes,
             person=locked.person,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, organisation_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import format_day, is_day
 from crocevia.people.models import Consent
@@ -95,7 +96,7 @@ def referral_send(
     )
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.REFERRAL_CREATE,
         instance=referral,
         changes=diff({}, snapshot(referral, REFERRAL_AUDIT_FIELDS)),
         person=person,
@@ -137,7 +138,7 @@ def referral_decide(*, actor, referral, accept: bool, on, note="") -> Referral:
     current.save()
     audit_change(
         actor=actor,
-        action="accept" if accept else "refuse",
+        action=AuditAction.REFERRAL_ACCEPT if accept else AuditAction.REFERRAL_REFUSE,
         instance=current,
         changes=diff(before, snapshot(current, REFERRAL_AUDIT_FIELDS)),
         person=current.person,

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import (
     CHANGE_EVENT_COLUMNS,
     change_event_json,
@@ -269,7 +270,7 @@ def language_need_record(
     )
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.LANGUAGE_NEED_CREATE,
         instance=need,
         changes=diff({}, snapshot(need, LANGUAGE_NEED_AUDIT_FIELDS)),
         person=person,
@@ -324,7 +325,7 @@ def contact_record(
     contact.services.set(resolved, through_defaults=_through_defaults(contact))
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.CONTACT_CREATE,
         instance=contact,
         changes=diff({}, _contact_snapshot(contact, resolved)),
         person=person,
@@ -411,7 +412,11 @@ def contact_update(
             # The services given keep the contact's date and desk (ContactService).
             ContactService.objects.filter(contact=current).update(**_through_defaults(current))
         audit_change(
-            actor=actor, action="update", instance=current, changes=changes, person=current.person
+            actor=actor,
+            action=AuditAction.CONTACT_UPDATE,
+            instance=current,
+            changes=changes,
+            person=current.person,
         )
     if language_need is not _UNSET:
         _language_need_replace(actor=actor, contact=current, values=need_values)
@@ -426,7 +431,7 @@ def _language_need_replace(*, actor, contact: Contact, values: dict | None) -> N
             before = snapshot(existing, LANGUAGE_NEED_AUDIT_FIELDS)
             audit_change(
                 actor=actor,
-                action="delete",
+                action=AuditAction.LANGUAGE_NEED_DELETE,
                 instance=existing,
                 changes=diff(before, dict.fromkeys(before)),
                 person=contact.person,
@@ -447,7 +452,7 @@ def _language_need_replace(*, actor, contact: Contact, values: dict | None) -> N
         existing.save()
         audit_change(
             actor=actor,
-            action="update",
+            action=AuditAction.LANGUAGE_NEED_UPDATE,
             instance=existing,
             changes=changes,
             person=contact.person,
@@ -587,7 +592,7 @@ def _contacts_import_bulk(*, actor, rows, inserts):
             changed.append(contact)
             if {"services", "date", "desk"} & changes.keys():
                 relink.append((contact, codes))
-            entries.append(("update", contact.pk, contact.person_id, changes))
+            entries.append((AuditAction.CONTACT_UPDATE, contact.pk, contact.person_id, changes))
     ids = allocate_ids(Contact, len(new))
     # The previous chunk's rows go to the server now; this chunk's are built meanwhile.
     inserts.send()
@@ -606,7 +611,14 @@ def _contacts_import_bulk(*, actor, rows, inserts):
         key = tuple(codes)
         if key not in codes_json:
             codes_json[key] = json.dumps(codes)
-        entries.append(("create", pk, r["person_id"], _created_contact_json(r, codes_json[key])))
+        entries.append(
+            (
+                AuditAction.CONTACT_CREATE,
+                pk,
+                r["person_id"],
+                _created_contact_json(r, codes_json[key]),
+            )
+        )
     events = change_event_rows(
         Contact._meta.label_lower,
         actor,
@@ -654,7 +666,7 @@ def desk_service_create(*, actor, **values) -> DeskService:
     return row_create(
         actor=actor,
         model=DeskService,
-        action="desk_service_created",
+        action=AuditAction.DESK_SERVICE_CREATE,
         fields=DESK_SERVICE_FIELDS,
         values=values,
     )
@@ -667,7 +679,7 @@ def desk_service_update(*, actor, service: DeskService, **values) -> bool:
     return row_update(
         actor=actor,
         instance=service,
-        action="desk_service_updated",
+        action=AuditAction.DESK_SERVICE_UPDATE,
         fields=DESK_SERVICE_FIELDS,
         values=values,
     )

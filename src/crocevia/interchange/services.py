@@ -37,6 +37,7 @@ from django.db import IntegrityError, close_old_connections, connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.core.spreadsheets import csv_writer, unescape_cell
 
@@ -425,11 +426,11 @@ def _settle(job: ImportJob, status: str, *, message: str = "") -> None:
         (job_dir(job) / PROGRESS_NAME).unlink(missing_ok=True)
     job.save()
     action = {
-        ImportJob.Status.VALID: "import_check",
-        ImportJob.Status.INVALID: "import_check",
-        ImportJob.Status.DONE: "import",
-        ImportJob.Status.FAILED: "import_failed",
-        ImportJob.Status.CANCELLED: "import_cancelled",
+        ImportJob.Status.VALID: AuditAction.IMPORT_CHECK,
+        ImportJob.Status.INVALID: AuditAction.IMPORT_CHECK,
+        ImportJob.Status.DONE: AuditAction.IMPORT_COMPLETE,
+        ImportJob.Status.FAILED: AuditAction.IMPORT_FAIL,
+        ImportJob.Status.CANCELLED: AuditAction.IMPORT_CANCEL,
     }[status]
     _audit_job(job, action)
 
@@ -474,7 +475,7 @@ def export_audit(
     the command line (`user` None when the command was not given --user)."""
     AuditEvent.objects.create(
         kind=AuditEvent.Kind.ACCESS,
-        action="export",
+        action=AuditAction.DATA_EXPORT,
         actor=user,
         object_type=f"interchange.{kind}"[:60],
         object_id=kind[:40],

@@ -8,6 +8,7 @@ audit event (old and new values) for each created or changed row.
 
 from django.db import models
 
+from crocevia.audit.actions import action_for
 from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import plain_value
 from crocevia.core.bulkdb import bulk_insert
@@ -42,14 +43,14 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
                 changed_fields.add(attname)
         if changes:
             changed.append(obj)
-            events.append(("update", obj.pk, changes, None))
+            events.append((action_for(model._meta.label_lower, "update"), obj.pk, changes, None))
         else:
             counts.unchanged += 1
     if new:
         bulk_insert(model, new)
         for obj in new:
             changes = {names[a]: [None, plain_value(getattr(obj, a))] for a in fields}
-            events.append(("create", obj.pk, changes, None))
+            events.append((action_for(model._meta.label_lower, "create"), obj.pk, changes, None))
     if changed:
         model.objects.bulk_update(changed, sorted(changed_fields))
     insert_change_events(model._meta.label_lower, actor, events)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, snapshot
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.workflow import case_transition
@@ -86,7 +87,7 @@ def intervention_add(
         )
         audit_change(
             actor=actor,
-            action="intervention_add",
+            action=AuditAction.INTERVENTION_ADD,
             instance=intervention,
             changes={k: [None, v] for k, v in snapshot(intervention, AUDIT_FIELDS).items()},
             person=case.person,
@@ -133,7 +134,7 @@ def intervention_start(*, actor, intervention: Intervention, on) -> Intervention
         after = snapshot(intervention, AUDIT_FIELDS)
         audit_change(
             actor=actor,
-            action="intervention_start",
+            action=AuditAction.INTERVENTION_START,
             instance=intervention,
             changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
             person=case.person,
@@ -181,7 +182,7 @@ def intervention_end(*, actor, intervention: Intervention, on, status: str) -> I
         after = snapshot(intervention, AUDIT_FIELDS)
         audit_change(
             actor=actor,
-            action="intervention_end",
+            action=AuditAction.INTERVENTION_END,
             instance=intervention,
             changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
             person=case.person,

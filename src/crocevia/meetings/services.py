@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.cases.models import Case
 from crocevia.cases.selectors import cases_visible_to
@@ -210,13 +211,15 @@ def meeting_record(
         )
         changes = diff({}, _meeting_snapshot(meeting))
         changes.update(_text_changes({}, _meeting_texts(meeting)))
-        audit_change(actor=actor, action="meeting_record", instance=meeting, changes=changes)
+        audit_change(
+            actor=actor, action=AuditAction.MEETING_RECORD, instance=meeting, changes=changes
+        )
         # Each person whose case was discussed gets the event in their history.
         for case in cases:
             minutes, decisions = texts[case.pk]
             _audit_item(
                 actor,
-                action="meeting_case_discussed",
+                action=AuditAction.MEETING_ADD_CASE,
                 meeting=meeting,
                 case=case,
                 after={"minutes": minutes, "decisions": decisions},
@@ -305,7 +308,7 @@ def meeting_update(
             if pk not in kept_pks and pk not in wanted:
                 item.delete()
                 old = {"minutes": item.minutes, "decisions": item.decisions}
-                item_events.append(("meeting_case_removed", item.case, old, None))
+                item_events.append((AuditAction.MEETING_REMOVE_CASE, item.case, old, None))
         for pk, case in wanted.items():
             minutes, decisions = _item_text(items, case)
             new = {"minutes": minutes, "decisions": decisions}
@@ -314,12 +317,12 @@ def meeting_update(
                 MeetingItem.objects.create(
                     meeting=current, case=case, minutes=minutes, decisions=decisions
                 )
-                item_events.append(("meeting_case_discussed", case, None, new))
+                item_events.append((AuditAction.MEETING_ADD_CASE, case, None, new))
             elif (item.minutes, item.decisions) != (minutes, decisions):
                 old = {"minutes": item.minutes, "decisions": item.decisions}
                 item.minutes, item.decisions = minutes, decisions
                 item.save(update_fields=["minutes", "decisions"])
-                item_events.append(("meeting_item_update", case, old, new))
+                item_events.append((AuditAction.MEETING_UPDATE_CASE, case, old, new))
 
         changes = diff(before, _meeting_snapshot(current))
         changes.update(_text_changes(texts_before, _meeting_texts(current)))
@@ -327,7 +330,9 @@ def meeting_update(
             current.version += 1
             current.save()
         if changes:
-            audit_change(actor=actor, action="meeting_update", instance=current, changes=changes)
+            audit_change(
+                actor=actor, action=AuditAction.MEETING_UPDATE, instance=current, changes=changes
+            )
         for action, case, old, new in item_events:
             _audit_item(actor, action=action, meeting=current, case=case, before=old, after=new)
     meeting.refresh_from_db()

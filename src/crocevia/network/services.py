@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.rows import row_create, row_delete, row_update
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import is_day
@@ -360,7 +361,10 @@ def agreement_create(
             changes = {k: [None, v] for k, v in snapshot(agreement, AUDIT_FIELDS).items()}
             changes["parties"] = [None, _parties_audit(agreement)]
             audit_change(
-                actor=actor, action="agreement_create", instance=agreement, changes=changes
+                actor=actor,
+                action=AuditAction.AGREEMENT_CREATE,
+                instance=agreement,
+                changes=changes,
             )
     except BaseException:
         _delete_file(stored)  # nothing was recorded: the file must not stay behind
@@ -437,7 +441,10 @@ def agreement_update(
                 current.version += 1
                 current.save()
                 audit_change(
-                    actor=actor, action="agreement_update", instance=current, changes=changes
+                    actor=actor,
+                    action=AuditAction.AGREEMENT_UPDATE,
+                    instance=current,
+                    changes=changes,
                 )
             if old_file and old_file != (current.document.name or None):
                 transaction.on_commit(lambda: _delete_file(old_file))
@@ -462,26 +469,34 @@ DESK_FIELDS = ["code", "organisation", "name", "level", "comune", "opening_hours
 @transaction.atomic
 def zone_create(*, actor, **values) -> Zone:
     return row_create(
-        actor=actor, model=Zone, action="zone_created", fields=ZONE_FIELDS, values=values
+        actor=actor, model=Zone, action=AuditAction.ZONE_CREATE, fields=ZONE_FIELDS, values=values
     )
 
 
 @transaction.atomic
 def zone_update(*, actor, zone: Zone, **values) -> bool:
     return row_update(
-        actor=actor, instance=zone, action="zone_updated", fields=ZONE_FIELDS, values=values
+        actor=actor,
+        instance=zone,
+        action=AuditAction.ZONE_UPDATE,
+        fields=ZONE_FIELDS,
+        values=values,
     )
 
 
 @transaction.atomic
 def zone_delete(*, actor, zone: Zone) -> None:
-    row_delete(actor=actor, instance=zone, action="zone_deleted", fields=ZONE_FIELDS)
+    row_delete(actor=actor, instance=zone, action=AuditAction.ZONE_DELETE, fields=ZONE_FIELDS)
 
 
 @transaction.atomic
 def comune_create(*, actor, **values) -> Comune:
     return row_create(
-        actor=actor, model=Comune, action="comune_created", fields=COMUNE_FIELDS, values=values
+        actor=actor,
+        model=Comune,
+        action=AuditAction.COMUNE_CREATE,
+        fields=COMUNE_FIELDS,
+        values=values,
     )
 
 
@@ -490,7 +505,7 @@ def comune_update(*, actor, comune: Comune, **values) -> bool:
     return row_update(
         actor=actor,
         instance=comune,
-        action="comune_updated",
+        action=AuditAction.COMUNE_UPDATE,
         fields=COMUNE_FIELDS,
         values=values,
     )
@@ -498,7 +513,7 @@ def comune_update(*, actor, comune: Comune, **values) -> bool:
 
 @transaction.atomic
 def comune_delete(*, actor, comune: Comune) -> None:
-    row_delete(actor=actor, instance=comune, action="comune_deleted", fields=COMUNE_FIELDS)
+    row_delete(actor=actor, instance=comune, action=AuditAction.COMUNE_DELETE, fields=COMUNE_FIELDS)
 
 
 @transaction.atomic
@@ -506,7 +521,7 @@ def organisation_create(*, actor, **values) -> Organisation:
     return row_create(
         actor=actor,
         model=Organisation,
-        action="organisation_created",
+        action=AuditAction.ORGANISATION_CREATE,
         fields=ORGANISATION_FIELDS,
         values=values,
     )
@@ -517,7 +532,7 @@ def organisation_update(*, actor, organisation: Organisation, **values) -> bool:
     return row_update(
         actor=actor,
         instance=organisation,
-        action="organisation_updated",
+        action=AuditAction.ORGANISATION_UPDATE,
         fields=ORGANISATION_FIELDS,
         values=values,
     )
@@ -528,7 +543,7 @@ def organisation_delete(*, actor, organisation: Organisation) -> None:
     row_delete(
         actor=actor,
         instance=organisation,
-        action="organisation_deleted",
+        action=AuditAction.ORGANISATION_DELETE,
         fields=ORGANISATION_FIELDS,
     )
 
@@ -536,17 +551,21 @@ def organisation_delete(*, actor, organisation: Organisation) -> None:
 @transaction.atomic
 def desk_create(*, actor, **values) -> Desk:
     return row_create(
-        actor=actor, model=Desk, action="desk_created", fields=DESK_FIELDS, values=values
+        actor=actor, model=Desk, action=AuditAction.DESK_CREATE, fields=DESK_FIELDS, values=values
     )
 
 
 @transaction.atomic
 def desk_update(*, actor, desk: Desk, **values) -> bool:
     return row_update(
-        actor=actor, instance=desk, action="desk_updated", fields=DESK_FIELDS, values=values
+        actor=actor,
+        instance=desk,
+        action=AuditAction.DESK_UPDATE,
+        fields=DESK_FIELDS,
+        values=values,
     )
 
 
 @transaction.atomic
 def desk_delete(*, actor, desk: Desk) -> None:
-    row_delete(actor=actor, instance=desk, action="desk_deleted", fields=DESK_FIELDS)
+    row_delete(actor=actor, instance=desk, action=AuditAction.DESK_DELETE, fields=DESK_FIELDS)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, User
 from crocevia.audit import recording
+from crocevia.audit.actions import AuditAction, action_label, action_of
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import is_sensitive_entry, model_for, redact
 
@@ -98,8 +99,9 @@ def what(event: AuditEvent) -> str:
     model = _model(event.object_type)
     thing = str(model._meta.verbose_name) if model is not None else event.object_type
     subject = f"{thing} {event.object_id}"
+    action = action_of(event)  # old events' actions too (actions.LEGACY_ACTIONS)
     if event.kind == AuditEvent.Kind.ACCESS:
-        if event.action == "export":
+        if action == AuditAction.DATA_EXPORT:
             return _("Exported: %(what)s") % {"what": thing}
         if event.note == "pdf":
             return _("Printed: %(what)s") % {"what": subject}
@@ -109,7 +111,7 @@ def what(event: AuditEvent) -> str:
                 "what": subject,
             }
         return _("Viewed: %(what)s") % {"what": subject}
-    if event.action == "create":
+    if action is not None and action.verb == "create":
         return _("Created: %(what)s") % {"what": subject}
     return _("Changed: %(what)s") % {"what": subject}
 
@@ -118,6 +120,7 @@ def what(event: AuditEvent) -> str:
 class Row:
     event: AuditEvent
     what: str
+    action: str  # the action's label (old events': their member's, actions.LEGACY_ACTIONS)
     organisations: str
     organisations_today: bool  # not recorded on the event: the actor's organisations today
     changes: list
@@ -141,6 +144,7 @@ def rows(events, *, person=None) -> list[Row]:
             Row(
                 event=event,
                 what=what(event),
+                action=action_label(event),
                 organisations=recorded or today.get(event.actor_id, ""),
                 organisations_today=fallback and bool(today.get(event.actor_id)),
                 changes=changed_fields(event),

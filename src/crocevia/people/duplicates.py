@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids, organisation_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.sensitive import redact
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.countries import country_code
@@ -65,7 +66,7 @@ def pair_mark_distinct(*, actor, pair: DuplicatePair) -> DuplicatePair:
     ):
         audit_change(
             actor=actor,
-            action="duplicate.distinct",
+            action=AuditAction.DUPLICATE_MARK_DISTINCT,
             instance=current,
             changes={"status": ["open", "distinct"], "other_person": [None, other]},
             person=Person(pk=person_id),
@@ -310,7 +311,7 @@ def person_merge(
     changes["moved"] = [None, moved]
     audit_change(
         actor=actor,
-        action="merge",
+        action=AuditAction.PERSON_MERGE,
         instance=keep,
         changes=changes,
         person=keep,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import active_memberships
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.bulkdb import bulk_insert  # COPY on PostgreSQL
@@ -305,7 +306,7 @@ def person_create(
     record_pairs((person.pk, c.pk, DuplicatePair.Reason.SIMILAR_NAME) for c in candidates)
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.PERSON_CREATE,
         instance=person,
         changes=diff({}, snapshot(person, AUDITED_PERSON_FIELDS)),
         person=person,
@@ -339,7 +340,11 @@ def person_update(*, actor, person, data: dict, expected_version: int | None = N
         current.version += 1
         _save_unique(current)
         audit_change(
-            actor=actor, action="update", instance=current, changes=changes, person=current
+            actor=actor,
+            action=AuditAction.PERSON_UPDATE,
+            instance=current,
+            changes=changes,
+            person=current,
         )
     _sync_code_aliases(current, previous=previous_code, issued=current._issued_cf)
     if changes.keys() & {"family_name", "given_names", "birth_date"}:
@@ -376,12 +381,18 @@ def household_create(*, actor, reference_person, external_id=None) -> Household:
     changes = _set_membership(person, household, Relationship.REFERENCE)
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.HOUSEHOLD_CREATE,
         instance=household,
         changes={"reference_person": [None, person.pk]},
         person=person,
     )
-    audit_change(actor=actor, action="update", instance=person, changes=changes, person=person)
+    audit_change(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        instance=person,
+        changes=changes,
+        person=person,
+    )
     reference_person.household = household
     reference_person.household_relationship = Relationship.REFERENCE
     return household
@@ -418,12 +429,18 @@ def household_add_member(*, actor, household, person, relationship) -> Person:
     changes = _set_membership(member, household, relationship)
     audit_change(
         actor=actor,
-        action="add_member",
+        action=AuditAction.HOUSEHOLD_ADD_MEMBER,
         instance=household,
         changes={"member": [None, member.pk], "relationship": [None, relationship]},
         person=member,
     )
-    audit_change(actor=actor, action="update", instance=member, changes=changes, person=member)
+    audit_change(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        instance=member,
+        changes=changes,
+        person=member,
+    )
     person.household = household
     person.household_relationship = relationship
     return member
@@ -454,12 +471,18 @@ def household_remove_member(*, actor, person) -> Person:
     changes = _set_membership(member, None, "")
     audit_change(
         actor=actor,
-        action="remove_member",
+        action=AuditAction.HOUSEHOLD_REMOVE_MEMBER,
         instance=household,
         changes={"member": [member.pk, None], "relationship": [relationship, None]},
         person=member,
     )
-    audit_change(actor=actor, action="update", instance=member, changes=changes, person=member)
+    audit_change(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        instance=member,
+        changes=changes,
+        person=member,
+    )
     person.household = None
     person.household_relationship = ""
     return member
@@ -495,7 +518,7 @@ def consent_record(*, actor, person, scope, given_on, notes="") -> Consent:
     consent.save()
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.CONSENT_CREATE,
         instance=consent,
         changes=diff({}, snapshot(consent, CONSENT_FIELDS)),
         person=person,
@@ -529,7 +552,7 @@ def consent_withdraw(*, actor, consent, withdrawn_on) -> Consent:
     current.save(update_fields=["withdrawn_on"])
     audit_change(
         actor=actor,
-        action="withdraw",
+        action=AuditAction.CONSENT_WITHDRAW,
         instance=current,
         changes=diff(before, snapshot(current, CONSENT_FIELDS)),
         person=current.person,
@@ -613,7 +636,10 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
         _import_audit(
             actor,
             Household._meta.label_lower,
-            [("create", h.pk, {"external_id": [None, h.external_id]}, None) for h in made],
+            [
+                (AuditAction.HOUSEHOLD_CREATE, h.pk, {"external_id": [None, h.external_id]}, None)
+                for h in made
+            ],
         )
         households.update({h.external_id: h.pk for h in made})
 
@@ -670,10 +696,12 @@ def persons_import_bulk(*, actor, rows: list[dict], organisation=None) -> tuple[
             person.version += 1
             changed.append(person)
             update_fields.update(changes)
-            entries.append(("update", person.pk, changes, person.pk))
+            entries.append((AuditAction.PERSON_UPDATE, person.pk, changes, person.pk))
     if new:
         bulk_insert(Person, new)
-        entries.extend(("create", p.pk, diff({}, _import_snapshot(p)), p.pk) for p in new)
+        entries.extend(
+            (AuditAction.PERSON_CREATE, p.pk, diff({}, _import_snapshot(p)), p.pk) for p in new
+        )
         issued_of = {r["external_id"]: r.get("issued_cf", "") for r in rows}
         PersonAlias.objects.bulk_create(
             [

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.assessments.models import Dimension
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_visible_to
@@ -73,7 +74,7 @@ def plan_get_or_create(*, actor, case: Case) -> Plan:
         PlanVersion.objects.create(plan=plan, number=1, updated_by=actor)
         audit_change(
             actor=actor,
-            action="plan_create",
+            action=AuditAction.PLAN_CREATE,
             instance=plan,
             changes={"kind": [None, kind]},
             person=case.person,
@@ -212,7 +213,7 @@ def plan_draft_save(
                 person_commitments=(person_commitments or "").strip(),
                 service_commitments=(service_commitments or "").strip(),
             )
-            action_name = "plan_version_create"
+            action_name = AuditAction.PLAN_VERSION_CREATE
         else:
             version = current
             version.person_commitments = (person_commitments or "").strip()
@@ -220,7 +221,7 @@ def plan_draft_save(
             version.revision += 1
             version.updated_by = actor
             version.save()
-            action_name = "plan_draft_save"
+            action_name = AuditAction.PLAN_VERSION_SAVE
         _write_items(version, objectives, actions)
         after = _content(version)
         audit_change(
@@ -272,7 +273,7 @@ def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersi
         version.signed_by_operators.set(operators)
         audit_change(
             actor=actor,
-            action="plan_sign",
+            action=AuditAction.PLAN_SIGN,
             instance=version,
             changes={
                 "signed_on": [None, signed_on.isoformat()],
@@ -322,7 +323,7 @@ def plan_validate(*, actor, plan: Plan, on) -> Plan:
         plan.save(update_fields=["validated_on", "validated_by"])
         audit_change(
             actor=actor,
-            action="plan_validate",
+            action=AuditAction.PLAN_VALIDATE,
             instance=plan,
             changes={"validated_on": [None, on.isoformat()]},
             person=case.person,
@@ -357,7 +358,7 @@ def action_mark_done(*, actor, action: Action, on) -> Action:
         action.save(update_fields=["done_on"])
         audit_change(
             actor=actor,
-            action="plan_action_done",
+            action=AuditAction.PLAN_ACTION_MARK_DONE,
             instance=action,
             changes={"done_on": [None, on.isoformat()]},
             person=case.person,
@@ -487,7 +488,7 @@ def plan_action_add(
             changes["version"] = [current.number, version.number]
         audit_change(
             actor=actor,
-            action="plan_action_from_meeting",
+            action=AuditAction.PLAN_ACTION_ADD_FROM_MEETING,
             instance=version,
             changes=changes,
             person=plan.case.person,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.core.templatetags.money import format_euro
 
@@ -162,7 +163,9 @@ def programme_create(
             )
     changes = creation_changes(snapshot(programme, PROGRAMME_FIELDS))
     changes["partners"] = [None, sorted(p.pk for p in partners if p.pk != lead_organisation.pk)]
-    audit_change(actor=actor, action="programme.create", instance=programme, changes=changes)
+    audit_change(
+        actor=actor, action=AuditAction.PROGRAMME_CREATE, instance=programme, changes=changes
+    )
     return programme
 
 
@@ -263,7 +266,9 @@ def programme_update(
     if before_partners != after_partners:
         changes["organisations"] = [before_partners, after_partners]
     if changes:
-        audit_change(actor=actor, action="programme.update", instance=programme, changes=changes)
+        audit_change(
+            actor=actor, action=AuditAction.PROGRAMME_UPDATE, instance=programme, changes=changes
+        )
     return programme
 
 
@@ -352,7 +357,7 @@ def action_create(
     )
     audit_change(
         actor=actor,
-        action="budget_action.create",
+        action=AuditAction.BUDGET_ACTION_CREATE,
         instance=action,
         changes=creation_changes(snapshot(action, ["programme", *ACTION_FIELDS])),
     )
@@ -400,7 +405,9 @@ def action_update(
     action.save()
     changes = diff(before, snapshot(action, ACTION_FIELDS))
     if changes:
-        audit_change(actor=actor, action="budget_action.update", instance=action, changes=changes)
+        audit_change(
+            actor=actor, action=AuditAction.BUDGET_ACTION_UPDATE, instance=action, changes=changes
+        )
     return action
 
 
@@ -482,7 +489,9 @@ def expenditure_record(
     )
     audit_change(
         actor=actor,
-        action="expenditure.record_over_budget" if over else "expenditure.record",
+        action=AuditAction.EXPENDITURE_RECORD_OVER_BUDGET
+        if over
+        else AuditAction.EXPENDITURE_RECORD,
         instance=expenditure,
         changes=creation_changes(snapshot(expenditure, EXPENDITURE_FIELDS)),
         note=justification if over else "",
@@ -526,7 +535,7 @@ def target_set(
     if created:
         audit_change(
             actor=actor,
-            action="target.create",
+            action=AuditAction.TARGET_CREATE,
             instance=target,
             changes=creation_changes(
                 snapshot(target, ["programme", "organisation", "indicator", "target_number"])
@@ -538,7 +547,7 @@ def target_set(
         target.save(update_fields=["target_number"])
         audit_change(
             actor=actor,
-            action="target.update",
+            action=AuditAction.TARGET_UPDATE,
             instance=target,
             changes={"target_number": [before, target.target_number]},
         )
@@ -564,7 +573,7 @@ def case_enrol(*, actor, programme: Programme, case, on: datetime.date | None = 
     if created:
         audit_change(
             actor=actor,
-            action="programme.enrol_case",
+            action=AuditAction.PROGRAMME_ENROL_CASE,
             instance=enrolment,
             changes={"programme": [None, programme.pk], "case": [None, case.pk]},
             person=case.person,
@@ -580,7 +589,7 @@ def case_unenrol(*, actor, programme: Programme, case) -> None:
         return
     audit_change(
         actor=actor,
-        action="programme.unenrol_case",
+        action=AuditAction.PROGRAMME_UNENROL_CASE,
         instance=enrolment,
         changes={"programme": [programme.pk, None], "case": [case.pk, None]},
         person=case.person,
@@ -607,14 +616,14 @@ def intervention_fund(
         funding.save(update_fields=["action"])
         audit_change(
             actor=actor,
-            action="programme.fund_intervention",
+            action=AuditAction.PROGRAMME_FUND_INTERVENTION,
             instance=funding,
             changes={"action": [before, getattr(action, "pk", None)]},
         )
     elif created:
         audit_change(
             actor=actor,
-            action="programme.fund_intervention",
+            action=AuditAction.PROGRAMME_FUND_INTERVENTION,
             instance=funding,
             changes={
                 "programme": [None, programme.pk],

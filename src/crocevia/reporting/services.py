@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.rows import row_create, row_delete, row_update
 
 from .models import PatronDay
@@ -15,7 +16,7 @@ def patron_day_create(*, actor, **values) -> PatronDay:
     return row_create(
         actor=actor,
         model=PatronDay,
-        action="patron_day_created",
+        action=AuditAction.PATRON_DAY_CREATE,
         fields=PATRON_DAY_FIELDS,
         values=values,
     )
@@ -26,7 +27,7 @@ def patron_day_update(*, actor, patron_day: PatronDay, **values) -> bool:
     return row_update(
         actor=actor,
         instance=patron_day,
-        action="patron_day_updated",
+        action=AuditAction.PATRON_DAY_UPDATE,
         fields=PATRON_DAY_FIELDS,
         values=values,
     )
@@ -35,5 +36,8 @@ def patron_day_update(*, actor, patron_day: PatronDay, **values) -> bool:
 @transaction.atomic
 def patron_day_delete(*, actor, patron_day: PatronDay) -> None:
     row_delete(
-        actor=actor, instance=patron_day, action="patron_day_deleted", fields=PATRON_DAY_FIELDS
+        actor=actor,
+        instance=patron_day,
+        action=AuditAction.PATRON_DAY_DELETE,
+        fields=PATRON_DAY_FIELDS,
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.accounts.selectors import organisation_ids
 from crocevia.accounts.services import membership_update, user_update
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.network.models import Desk
 from crocevia.testing import PASSWORD, UserFactory
@@ -65,7 +66,7 @@ def test_membership_given_in_the_admin_is_audited_and_opens_the_organisation(log
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user=tutor)
-    event = _events(membership, "membership_created").get()
+    event = _events(membership, AuditAction.MEMBERSHIP_CREATE).get()
     assert event.actor == actors.admin
     assert event.changes == {
         "user": [None, tutor.pk],
@@ -97,7 +98,7 @@ def test_membership_change_in_the_admin_records_old_and_new_desks_and_profile(lo
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.user == actors.desk_operator
-    event = _events(membership, "membership_updated").get()
+    event = _events(membership, AuditAction.MEMBERSHIP_UPDATE).get()
     assert event.actor == actors.admin
     assert event.changes == {
         "profile": [Profile.DESK_OPERATOR, Profile.SOCIAL_WORKER],
@@ -139,7 +140,7 @@ def test_ending_memberships_in_bulk_writes_one_event_each_and_closes_what_they_o
     )
     assert response.status_code == 302
     for membership in ended:
-        event = _events(membership, "membership_ended").get()
+        event = _events(membership, AuditAction.MEMBERSHIP_END).get()
         assert event.actor == actors.admin and event.changes == {"active": [True, False]}
     assert organisation_ids(User.objects.get(pk=actors.desk_operator.pk)) == set()
     # Ending again changes nothing and writes nothing.
@@ -147,7 +148,7 @@ def test_ending_memberships_in_bulk_writes_one_event_each_and_closes_what_they_o
         reverse("admin:accounts_membership_changelist"),
         {"action": "end_memberships", "_selected_action": [m.pk for m in ended]},
     )
-    assert AuditEvent.objects.filter(action="membership_ended").count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_END).count() == 2
 
 
 def test_memberships_are_never_deleted_in_the_admin(login, actors):
@@ -185,10 +186,10 @@ def test_membership_added_on_the_operator_page_is_audited(login, actors):
     response = client.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
     assert response.status_code == 302
     added = user.memberships.get(organisation=actors.other_org)
-    assert _events(added, "membership_created").get().actor == actors.admin
+    assert _events(added, AuditAction.MEMBERSHIP_CREATE).get().actor == actors.admin
     # The unchanged membership and the unchanged operator wrote nothing.
-    assert not _events(existing, "membership_updated").exists()
-    assert not _events(user, "user_updated").exists()
+    assert not _events(existing, AuditAction.MEMBERSHIP_UPDATE).exists()
+    assert not _events(user, AuditAction.USER_UPDATE).exists()
 
 
 def test_operator_status_and_groups_changed_in_the_admin_are_audited(login, actors):
@@ -202,7 +203,7 @@ def test_operator_status_and_groups_changed_in_the_admin_are_audited(login, acto
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.is_active, user.is_staff, user.is_superuser) == (False, True, True)
-    event = _events(user, "user_updated").get()
+    event = _events(user, AuditAction.USER_UPDATE).get()
     assert event.actor == actors.admin
     assert event.changes == {
         "is_active": [True, False],
@@ -228,7 +229,7 @@ def test_operator_created_in_the_admin_is_audited_without_the_password(login, ac
     assert response.status_code == 302
     user = User.objects.get(username="nuova.assistente")
     assert user.check_password(NEW_PASSWORD)
-    event = _events(user, "user_created").get()
+    event = _events(user, AuditAction.USER_CREATE).get()
     assert event.actor == actors.admin
     assert event.changes["username"] == [None, "nuova.assistente"]
     assert event.changes["usable_password"] == [None, True]
@@ -247,7 +248,7 @@ def test_username_taken_in_another_case_is_refused_on_the_operator_page(login, a
     assert "username" in response.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.username == "sportello"
-    assert not _events(user, "user_updated").exists()
+    assert not _events(user, AuditAction.USER_UPDATE).exists()
 
 
 def test_password_set_in_the_admin_is_audited_and_never_recorded(login, actors):
@@ -260,7 +261,7 @@ def test_password_set_in_the_admin_is_audited_and_never_recorded(login, actors):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD) and not user.check_password(PASSWORD)
-    event = _events(user, "password_set").get()
+    event = _events(user, AuditAction.PASSWORD_SET).get()
     assert event.actor == actors.admin and event.changes == {}
     trail = json.dumps(list(AuditEvent.objects.values("changes", "note")))
     assert NEW_PASSWORD not in trail and user.password not in trail
@@ -272,7 +273,9 @@ def test_password_set_in_the_admin_is_audited_and_never_recorded(login, actors):
     )
     user.refresh_from_db()
     assert not user.has_usable_password()
-    assert _events(user, "password_set").latest("id").changes == {"usable_password": [True, False]}
+    assert _events(user, AuditAction.PASSWORD_SET).latest("id").changes == {
+        "usable_password": [True, False]
+    }
 
 
 def test_staff_without_superuser_status_cannot_raise_anyone_to_superuser(login, actors):
@@ -287,7 +290,9 @@ def test_staff_without_superuser_status_cannot_raise_anyone_to_superuser(login, 
     assert response.status_code == 302
     user.refresh_from_db()
     assert not user.is_superuser and user.first_name == "Anna Maria"
-    assert _events(user, "user_updated").get().changes == {"first_name": ["Anna", "Anna Maria"]}
+    assert _events(user, AuditAction.USER_UPDATE).get().changes == {
+        "first_name": ["Anna", "Anna Maria"]
+    }
     # The service refuses it too, whichever page calls it.
     with pytest.raises(ValidationError) as refused:
         user_update(actor=staff, user=user, is_superuser=True)
@@ -319,7 +324,9 @@ def test_a_save_that_changes_nothing_writes_no_event(actors):
         active=True,
     )
     assert not user_update(actor=actors.admin, user=actors.desk_operator, first_name="Anna")
-    assert not AuditEvent.objects.filter(action__in=["membership_updated", "user_updated"])
+    assert not AuditEvent.objects.filter(
+        action__in=[AuditAction.MEMBERSHIP_UPDATE, AuditAction.USER_UPDATE]
+    )
 
 
 def test_operator_created_with_a_membership_in_one_save_writes_both_events(login, actors):
@@ -340,9 +347,9 @@ def test_operator_created_with_a_membership_in_one_save_writes_both_events(login
     assert response.status_code == 302
     user = User.objects.get(username="mediatrice")
     assert not user.has_usable_password()
-    assert _events(user, "user_created").get().changes["usable_password"] == [None, False]
+    assert _events(user, AuditAction.USER_CREATE).get().changes["usable_password"] == [None, False]
     membership = user.memberships.get()
-    event = _events(membership, "membership_created").get()
+    event = _events(membership, AuditAction.MEMBERSHIP_CREATE).get()
     assert event.actor == actors.admin
     assert event.changes["user"] == [None, user.pk]
     assert event.changes["desks"] == [None, [actors.desk.pk]]
@@ -361,4 +368,4 @@ def test_an_implausible_joining_date_is_refused_beside_the_field_not_a_server_er
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert "date_joined" in form.errors and "last_name" in form.errors
-    assert not _events(user, "user_updated").exists()
+    assert not _events(user, AuditAction.USER_UPDATE).exists()

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from crocevia.accounts.lockout import client_address, locked_message
 from crocevia.accounts.models import LoginFailure, LoginLock
 from crocevia.accounts.services import login_unlock
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.testing import PASSWORD
 
@@ -42,7 +43,9 @@ def test_five_wrong_passwords_lock_the_username_even_with_the_right_password(cli
     assert "_auth_user_id" not in client.session
     lock = LoginLock.objects.get()
     assert (lock.scope, lock.key, lock.failures) == ("user", "sportello", 5)
-    assert AuditEvent.objects.filter(action="sign_in_locked", object_id=str(lock.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.SIGN_IN_LOCK, object_id=str(lock.pk)
+    ).exists()
     # Other operators sign in as usual.
     response = sign_in(client, "assistente", PASSWORD, address="10.9.9.9")
     assert response.status_code == 302
@@ -111,7 +114,7 @@ def test_administrator_unlocks_a_username_in_the_admin(client, actors):
     assert response.status_code == 302
     lock = LoginLock.objects.get()
     assert lock.lifted_by == actors.admin and lock.lifted_at is not None
-    assert AuditEvent.objects.filter(action="sign_in_unlocked", actor=actors.admin).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN_UNLOCK, actor=actors.admin).exists()
     assert sign_in(client, "sportello", PASSWORD).status_code == 302
 
 

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from crocevia.accounts.models import User
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.testing import PASSWORD
 
@@ -44,7 +45,7 @@ def test_logout_everywhere_ends_the_other_sessions(session_engine, actors):
         assert response.url.startswith(reverse("login"))
     # Another operator's session is untouched.
     assert colleague.get(reverse("home")).status_code == 200
-    assert AuditEvent.objects.filter(action="sessions_revoked").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.SESSIONS_REVOKE).count() == 1
     # Signing in again works.
     assert signed_in_client(actors.social_worker).get(reverse("home")).status_code == 200
 
@@ -65,7 +66,7 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(session_engi
     assert response.status_code == 302
     assert office.get(reverse("home")).status_code == 200
     assert home.get(reverse("home")).status_code == 302
-    assert AuditEvent.objects.filter(action="password_changed").exists()
+    assert AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGE).exists()
     actors.social_worker.refresh_from_db()
     assert actors.social_worker.check_password(new)
 

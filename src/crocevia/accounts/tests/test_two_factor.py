@@ -12,6 +12,7 @@ from crocevia.accounts.middleware import PENDING_KEY
 from crocevia.accounts.models import RecoveryCode, SecuritySettings, TwoFactorDevice
 from crocevia.accounts.services import TOTP_STEP_SECONDS, two_factor_reset
 from crocevia.accounts.views import PENDING_SECONDS
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.testing import PASSWORD
 
@@ -51,7 +52,7 @@ def test_enrolment_shows_qr_and_key_and_gives_ten_hashed_recovery_codes(login, a
     stored = set(RecoveryCode.objects.filter(device=device).values_list("code_hash", flat=True))
     assert len(stored) == 10
     assert not stored & set(codes)  # hashes only
-    event = AuditEvent.objects.get(action="two_factor_enrolled")
+    event = AuditEvent.objects.get(action=AuditAction.TWO_FACTOR_ENROL)
     assert event.actor == actors.desk_operator
     assert event.object_id == str(actors.desk_operator.pk)
     # The codes are shown once: the account page does not list them.
@@ -121,7 +122,7 @@ def test_a_recovery_code_works_once(client, login, actors):
             9,
         ) % {"left": 9}
     assert left in html.unescape(response.content.decode())
-    event = AuditEvent.objects.get(action="two_factor_recovery_code_used")
+    event = AuditEvent.objects.get(action=AuditAction.TWO_FACTOR_USE_RECOVERY_CODE)
     assert event.object_id == str(actors.desk_operator.pk)
     assert RecoveryCode.objects.filter(used_at__isnull=False).count() == 1
 
@@ -198,7 +199,7 @@ def test_administrator_resets_two_factor_and_ends_the_sessions(client, login, ac
     )
     assert response.status_code == 302
     assert not TwoFactorDevice.objects.exists() and not RecoveryCode.objects.exists()
-    event = AuditEvent.objects.get(action="two_factor_reset")
+    event = AuditEvent.objects.get(action=AuditAction.TWO_FACTOR_RESET)
     assert event.actor == actors.admin
     # The operator's open session has ended; the password alone signs in again.
     assert client.get(reverse("home")).status_code == 302
@@ -207,7 +208,7 @@ def test_administrator_resets_two_factor_and_ends_the_sessions(client, login, ac
 
 def test_reset_without_a_device_changes_nothing(actors):
     assert two_factor_reset(user=actors.desk_operator, actor=actors.admin) is False
-    assert not AuditEvent.objects.filter(action="two_factor_reset").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.TWO_FACTOR_RESET).exists()
 
 
 def test_security_setting_is_edited_in_the_admin_and_audited(client, actors):
@@ -218,6 +219,6 @@ def test_security_setting_is_edited_in_the_admin_and_audited(client, actors):
     assert client.get(url).status_code == 200
     client.post(url, {"require_two_factor": "on"})
     assert SecuritySettings.load().require_two_factor
-    event = AuditEvent.objects.get(action="security_settings_changed")
+    event = AuditEvent.objects.get(action=AuditAction.SECURITY_SETTINGS_UPDATE)
     assert event.actor == actors.admin
     assert event.changes == {"require_two_factor": [False, True]}

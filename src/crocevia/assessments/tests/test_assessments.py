@@ -5,6 +5,7 @@ from django.urls import reverse
 from crocevia.assessments.models import Assessment, Dimension
 from crocevia.assessments.selectors import case_section_context, score_history
 from crocevia.assessments.services import assessment_record
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Stage
 
@@ -31,7 +32,7 @@ def test_assessment_records_a_score_for_every_dimension_and_the_history_shows_ch
     assert set(history) == set(Dimension.values)
     assert history["work"] == [(days_ago(30), 2), (days_ago(5), 4)]
     assert history["housing"] == [(days_ago(30), 2), (days_ago(5), 2)]
-    assert AuditEvent.objects.filter(action="assessment_record").count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.ASSESSMENT_RECORD).count() == 2
 
 
 def test_complex_entry_assessment_moves_the_case_to_assessed_on_its_date(actors):
@@ -46,7 +47,9 @@ def test_complex_entry_assessment_moves_the_case_to_assessed_on_its_date(actors)
     case.refresh_from_db()
     assert case.stage == Stage.ASSESSED
     assert case.assessed_on == days_ago(25)
-    assert AuditEvent.objects.filter(action="transition:assessed").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CASE_TRANSITION, changes__stage__1="assessed"
+    ).exists()
 
 
 def test_social_case_assessment_does_not_change_the_stage(actors):

@@ -15,6 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from crocevia.audit import chain
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.chain import GENESIS, event_hash, seal_pending, verify_chain
 from crocevia.audit.models import AppendOnlyError, AuditEvent
 from crocevia.audit.services import audit_access, audit_change
@@ -42,7 +43,7 @@ def events(actors, person):
             made.append(
                 audit_change(
                     actor=actors.social_worker,
-                    action="update",
+                    action=AuditAction.PERSON_UPDATE,
                     instance=person,
                     person=person,
                     changes={"phone": [f"05{i}", f"06{i}"]},
@@ -117,7 +118,12 @@ def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypa
     with transaction.atomic():
         AuditEvent.objects.bulk_create(
             [
-                AuditEvent(kind="change", action="t", object_type="t", object_id=str(i))
+                AuditEvent(
+                    kind="change",
+                    action=AuditAction.PERSON_UPDATE,
+                    object_type="t",
+                    object_id=str(i),
+                )
                 for i in range(12)
             ]
         )
@@ -154,7 +160,10 @@ def test_a_writer_never_waits_for_another_sealer(postgresql):
             try:
                 with transaction.atomic():
                     AuditEvent.objects.create(
-                        kind="change", action="t", object_type="t", object_id="1"
+                        kind="change",
+                        action=AuditAction.PERSON_UPDATE,
+                        object_type="t",
+                        object_id="1",
                     )
             finally:
                 connection.close()

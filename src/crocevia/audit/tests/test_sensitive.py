@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import models
 
 from crocevia.assessments.models import Intake
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import (
     CHANGE_EVENT_COLUMNS,
     change_event_line,
@@ -98,7 +99,10 @@ def test_a_service_area_that_reveals_disability_is_recorded_as_changed_never_cop
     case = make_case(actors, stage=Stage.PREASSESSED, need_class=NeedClass.WORK, area="disability")
     assert case.area == "disability"
     event = AuditEvent.objects.get(
-        object_type="cases.case", object_id=str(case.pk), action="transition:preassessed"
+        object_type="cases.case",
+        object_id=str(case.pk),
+        action=AuditAction.CASE_TRANSITION,
+        changes__stage__1="preassessed",
     )
     assert event.changes["area"] == SENSITIVE_CHANGE
     assert event.changes["need_class"] == [None, NeedClass.WORK]
@@ -115,7 +119,7 @@ def test_a_change_of_a_sensitive_field_says_it_changed_on_both_writers(actors):
     assert changes == {"health_declared": ["Diabete di tipo 2", HEALTH]}
     one = audit_change(
         actor=actors.social_worker,
-        action="update",
+        action=AuditAction.INTAKE_UPDATE,
         instance=intake,
         changes=changes,
         person=case.person,
@@ -124,7 +128,7 @@ def test_a_change_of_a_sensitive_field_says_it_changed_on_both_writers(actors):
         [
             AuditEvent(
                 kind=AuditEvent.Kind.CHANGE,
-                action="create",
+                action=AuditAction.INTAKE_CREATE,
                 object_type="assessments.intake",
                 object_id=str(intake.pk),
                 changes=creation_changes(snapshot(intake, ["health_declared", "housing"])),
@@ -155,7 +159,9 @@ def test_an_import_records_a_medical_treatment_permit_as_changed_never_its_value
     assert event.changes["family_name"] == [None, "Okafor"]
 
     load(tmp_path, "persons", persons.replace(",health", ",work"))
-    update = AuditEvent.objects.filter(object_type="people.person", action="update").get()
+    update = AuditEvent.objects.filter(
+        object_type="people.person", action=AuditAction.PERSON_UPDATE
+    ).get()
     assert update.changes == {"permit_type": SENSITIVE_CHANGE}
 
 
@@ -167,14 +173,16 @@ def test_insert_change_events_leaves_sensitive_values_out(actors):
         actors.admin,
         [
             (
-                "update",
+                AuditAction.INTAKE_UPDATE,
                 intake.pk,
                 {"health_declared": ["", HEALTH], "housing": ["", "rented"]},
                 case.person_id,
             )
         ],
     )
-    event = AuditEvent.objects.get(object_type="assessments.intake", action="update")
+    event = AuditEvent.objects.get(
+        object_type="assessments.intake", action=AuditAction.INTAKE_UPDATE
+    )
     assert event.changes == {"health_declared": SENSITIVE_CHANGE, "housing": ["", "rented"]}
     assert "Diabete" not in all_text(event)
 
@@ -184,7 +192,12 @@ def test_change_events_given_as_json_text_leave_sensitive_values_out(actors):
     text = json.dumps({"notes": [None, HEALTH], "outcome": [None, "solved"]})
     already = '{"notes": {"changed": true}, "outcome": [null, "solved"]}'
     rows = change_event_rows(
-        "desk.contact", actors.admin, [("create", 1, text, None), ("create", 2, already, None)]
+        "desk.contact",
+        actors.admin,
+        [
+            (AuditAction.CONTACT_CREATE, 1, text, None),
+            (AuditAction.CONTACT_CREATE, 2, already, None),
+        ],
     )
     inserts = BackgroundInserts()
     inserts.add(AuditEvent, CHANGE_EVENT_COLUMNS, rows, line=change_event_line, json_text=True)
@@ -223,7 +236,9 @@ def test_no_health_value_of_the_demo_appears_in_any_audit_event(fast_hashing):
     assert len(trail) > 1000
     found = sorted({v for v in values for text in trail if v in text})
     assert found == []
-    permits = AuditEvent.objects.filter(object_type="people.person", action="create")
+    permits = AuditEvent.objects.filter(
+        object_type="people.person", action=AuditAction.PERSON_CREATE
+    )
     assert all(e.changes.get("permit_type") == SENSITIVE_CHANGE for e in permits)
 
 

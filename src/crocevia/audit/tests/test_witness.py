@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.chain import seal_pending
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_access, audit_change
@@ -42,7 +43,7 @@ def write_events(actors, person, count):
             made.append(
                 audit_change(
                     actor=actors.social_worker,
-                    action="update",
+                    action=AuditAction.PERSON_UPDATE,
                     instance=person,
                     person=person,
                     changes={"phone": [f"05{i}", f"06{i}"]},

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication, Status
 from crocevia.benefits.services import (
@@ -40,7 +41,7 @@ def _error_keys(call):
 def test_recording_an_application_is_audited_with_the_applicant_as_person(actors):
     application = make_application(actors)
     event = _events(application).get()
-    assert event.action == "create"
+    assert event.action == AuditAction.BENEFIT_APPLICATION_CREATE
     assert event.person_id == application.applicant_id
     assert event.changes["status"] == [None, "accepted"]
 
@@ -109,7 +110,7 @@ def test_update_records_the_change_and_bumps_the_version(actors):
         expected_version=1,
     )
     assert updated.version == 2
-    event = _events(application).get(action="update")
+    event = _events(application).get(action=AuditAction.BENEFIT_APPLICATION_UPDATE)
     assert event.changes == {
         "status": ["processing", "accepted"],
         "outcome_on": [None, days_ago(3).isoformat()],
@@ -214,7 +215,7 @@ def test_bulk_import_is_idempotent_and_updates_changed_rows(actors):
     assert _import_bulk(rows, actors.coordinator) == (0, 1, 1)
     changed = BenefitApplication.objects.get(external_id="INPS-8")
     assert changed.status == "rejected"
-    assert _events(changed).filter(action="update").count() == 1
+    assert _events(changed).filter(action=AuditAction.BENEFIT_APPLICATION_UPDATE).count() == 1
 
 
 def test_bulk_import_with_a_bad_row_writes_nothing_and_lists_every_bad_row(actors):

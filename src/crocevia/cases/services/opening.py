@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, has_profile_in, organisation_ids
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day, format_day
 from crocevia.desk.models import Contact
@@ -62,7 +63,7 @@ def case_create(*, actor, person, organisation, referred_on, origin, household=N
     )
     audit_change(
         actor=actor,
-        action="create",
+        action=AuditAction.CASE_CREATE,
         instance=case,
         changes=diff({}, snapshot(case, CASE_AUDIT_FIELDS)),
         person=person,

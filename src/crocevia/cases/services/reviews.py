@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 
 from ..models import Case, Review
@@ -68,7 +69,7 @@ def review_schedule(*, actor, case: Case, scheduled_on, kind=Review.Kind.IN_ITIN
         review = Review.objects.create(case=case, kind=kind, scheduled_on=scheduled_on)
         audit_change(
             actor=actor,
-            action="review_schedule",
+            action=AuditAction.REVIEW_SCHEDULE,
             instance=review,
             changes=diff({}, snapshot(review, REVIEW_AUDIT_FIELDS)),
             person=case.person,
@@ -126,7 +127,7 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
         locked.save(update_fields=["held_on", "held_by", "notes", "next_on"])
         audit_change(
             actor=actor,
-            action="review_record",
+            action=AuditAction.REVIEW_RECORD,
             instance=locked,
             changes=diff(before, snapshot(locked, REVIEW_AUDIT_FIELDS)),
             person=case.person,
@@ -137,7 +138,7 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
             )
             audit_change(
                 actor=actor,
-                action="review_schedule",
+                action=AuditAction.REVIEW_SCHEDULE,
                 instance=following,
                 changes=diff({}, snapshot(following, REVIEW_AUDIT_FIELDS)),
                 person=case.person,

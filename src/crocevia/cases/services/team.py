@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Membership, Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day
 from crocevia.desk.referrals import (
@@ -63,7 +64,7 @@ def join_team(*, actor, case, user, organisation, role, on) -> TeamMember:
     )
     audit_change(
         actor=actor,
-        action="team_add",
+        action=AuditAction.TEAM_ADD,
         instance=member,
         changes=diff({}, snapshot(member, TEAM_AUDIT_FIELDS)),
         person=case.person,
@@ -100,7 +101,7 @@ def team_member_remove(*, actor, member, on) -> TeamMember:
     member.save(update_fields=["removed_on"])
     audit_change(
         actor=actor,
-        action="team_remove",
+        action=AuditAction.TEAM_REMOVE,
         instance=member,
         changes={"removed_on": [None, on.isoformat()]},
         person=case.person,
@@ -144,7 +145,7 @@ def case_set_manager(*, actor, case, user) -> Case:
     locked.save(update_fields=["case_manager", "version", "updated_at"])
     audit_change(
         actor=actor,
-        action="set_manager",
+        action=AuditAction.CASE_SET_MANAGER,
         instance=locked,
         changes={"case_manager": [str(old) if old else None, str(user.pk)]},
         person=locked.person,

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.opening import audit_benefit_link, case_open_from_benefit
@@ -137,19 +138,20 @@ def test_complex_row_walks_the_whole_pathway(actors, person):
     assert case.outcome == "employed"
     for milestone, days in DAYS.items():
         assert getattr(case, milestone) == days_ago(days)
-    actions = list(
-        AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
-    assert actions == [
-        "create",
-        "transition:preassessed",
-        "transition:team_formed",
-        "transition:assessed",
-        "transition:plan_signed",
-        "transition:in_progress",
-        "transition:closed",
+    events = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
+    # The stage a transition moved the case to is in its changes, not in its action.
+    steps = [
+        (e.action, e.changes["stage"][1] if e.action == AuditAction.CASE_TRANSITION else None)
+        for e in events.order_by("pk")
+    ]
+    assert steps == [
+        (AuditAction.CASE_CREATE, None),
+        (AuditAction.CASE_TRANSITION, "preassessed"),
+        (AuditAction.CASE_TRANSITION, "team_formed"),
+        (AuditAction.CASE_TRANSITION, "assessed"),
+        (AuditAction.CASE_TRANSITION, "plan_signed"),
+        (AuditAction.CASE_TRANSITION, "in_progress"),
+        (AuditAction.CASE_TRANSITION, "closed"),
     ]
 
 
@@ -160,7 +162,9 @@ def test_team_formation_leaves_the_case_manager_to_be_appointed_even_by_a_coordi
     case = import_case(actors.coordinator, complex_row(closed_on="", outcome=""))
     assert case.stage == Stage.IN_PROGRESS and case.team_formed_on == days_ago(80)
     assert case.case_manager is None and case.case_manager_to_appoint
-    assert not AuditEvent.objects.filter(object_id=str(case.pk), action="set_manager").exists()
+    assert not AuditEvent.objects.filter(
+        object_id=str(case.pk), action=AuditAction.CASE_SET_MANAGER
+    ).exists()
 
 
 def test_the_bulk_import_counts_the_open_cases_whose_case_manager_is_to_be_appointed(
@@ -380,7 +384,9 @@ def test_row_with_an_accepted_application_carries_its_outcome_as_milestone(actor
     assert case.benefit_application == application
     assert case.benefit_outcome_on == days_ago(95)
     assert case.household == person.household
-    assert AuditEvent.objects.filter(object_id=str(case.pk), action="benefit_link").exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(case.pk), action=AuditAction.CASE_LINK_BENEFIT
+    ).exists()
 
 
 def test_preassessment_before_the_inps_outcome_names_preassessed_on(actors, person):
@@ -518,8 +524,10 @@ def test_bulk_import_walks_a_persons_cases_in_referral_order(actors, person):
 def test_system_import_names_no_zone_coordinator_as_stand_in_case_manager(actors, person):
     case = import_case(None, complex_row(closed_on="", outcome=""))
     assert case.case_manager is None and case.case_manager_to_appoint
-    assert not AuditEvent.objects.filter(action="set_manager").exists()
-    event = AuditEvent.objects.get(object_id=str(case.pk), action="transition:team_formed")
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_SET_MANAGER).exists()
+    event = AuditEvent.objects.get(
+        object_id=str(case.pk), action=AuditAction.CASE_TRANSITION, changes__stage__1="team_formed"
+    )
     assert event.actor is None
 
 

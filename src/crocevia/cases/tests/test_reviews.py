@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Review, Stage
@@ -24,7 +25,7 @@ def test_case_manager_schedules_a_review_audited_with_the_person(actors):
         actor=actors.social_worker, case=case, scheduled_on=days_ahead(10)
     )
     assert review.kind == Review.Kind.IN_ITINERE and review.held_on is None
-    event = AuditEvent.objects.get(action="review_schedule", object_id=str(review.pk))
+    event = AuditEvent.objects.get(action=AuditAction.REVIEW_SCHEDULE, object_id=str(review.pk))
     assert event.person_id == case.person_id and event.actor == actors.social_worker
 
 
@@ -42,7 +43,7 @@ def test_recording_a_review_with_next_date_schedules_the_next_one(actors):
     assert review.held_on == days_ago(1) and review.held_by == actors.social_worker
     assert review.next_on == days_ahead(30)
     assert case.reviews.filter(scheduled_on=days_ahead(30), held_on__isnull=True).exists()
-    event = AuditEvent.objects.get(action="review_record", object_id=str(review.pk))
+    event = AuditEvent.objects.get(action=AuditAction.REVIEW_RECORD, object_id=str(review.pk))
     assert event.person_id == case.person_id
     assert event.changes["held_on"] == [None, days_ago(1).isoformat()]
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, Stage
@@ -63,7 +64,10 @@ def test_allowed_transition_moves_the_case_and_records_the_milestone(actors, sou
     assert moved.stage == target
     assert getattr(moved, TRANSITION_TABLE[(source, target)].milestone) == today
     assert AuditEvent.objects.filter(
-        object_id=str(case.pk), action=f"transition:{target}", person=case.person
+        object_id=str(case.pk),
+        action=AuditAction.CASE_TRANSITION,
+        changes__stage__1=target,
+        person=case.person,
     ).exists()
 
 

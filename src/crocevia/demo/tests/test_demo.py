@@ -12,6 +12,7 @@ from stdnum.it import codicefiscale
 
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case, Outcome, Review, Stage, TeamMember
 from crocevia.demo.cases import CaseBuilder
@@ -133,7 +134,9 @@ def test_demo_registers_persons_with_households_consents_and_a_year_of_contacts(
     )
     assert persons.count() == SMALL
     # Written through the services: every person has their creation in the trail.
-    created = AuditEvent.objects.filter(object_type="people.person", action="create")
+    created = AuditEvent.objects.filter(
+        object_type="people.person", action=AuditAction.PERSON_CREATE
+    )
     assert created.count() == SMALL + len(DUPLICATES)
     assert Consent.objects.filter(scope="processing").count() == SMALL + len(DUPLICATES)
     assert Household.objects.exists()
@@ -198,7 +201,7 @@ def test_demo_has_possible_duplicates_and_a_pair_merges_with_its_contacts_and_ca
     assert Case.objects.filter(person=survivor, organisation__code="CPI-PI").count() == 1
     assert Consent.objects.filter(person=survivor).count() == 2
     assert survivor.codice_fiscale and merged.merged_into_id == survivor.pk
-    event = AuditEvent.objects.get(action="merge")
+    event = AuditEvent.objects.get(action=AuditAction.PERSON_MERGE)
     assert event.actor == coordinator and event.person_id == survivor.pk
     assert event.changes["merged_person"] == [None, merged.pk]
 
@@ -226,9 +229,9 @@ def test_demo_opens_cases_at_every_stage_through_the_services():
     assert set(cases.values_list("stage", flat=True)) == set(Stage.values)
     assert {"work", "social", "complex"} <= set(cases.values_list("need_class", flat=True))
     # Written through the services: opened, moved and audited like any case.
-    assert AuditEvent.objects.filter(object_type="cases.case", action="create").count() == (
-        SMALL_CASES + DUPLICATE_CASES
-    )
+    assert AuditEvent.objects.filter(
+        object_type="cases.case", action=AuditAction.CASE_CREATE
+    ).count() == (SMALL_CASES + DUPLICATE_CASES)
     for case in cases:
         days = _milestones(case)
         assert days == sorted(days), case.external_id

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case, Origin
 from crocevia.desk.models import Referral
@@ -113,7 +114,9 @@ def test_sending_with_consent_records_the_referral_and_returns_to_the_person(act
     )
     assert referral.status == Referral.Status.PENDING
     assert referral.sent_by == actors.desk_operator and referral.sent_on == days_ago(1)
-    assert AuditEvent.objects.filter(object_type="desk.referral", action="create").exists()
+    assert AuditEvent.objects.filter(
+        object_type="desk.referral", action=AuditAction.REFERRAL_CREATE
+    ).exists()
 
 
 def test_sending_without_consent_shows_the_reason_beside_the_field_and_writes_nothing(

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.desk import services
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
@@ -30,7 +31,7 @@ def test_recording_a_contact_with_two_services_stores_them_and_audits(actors, pe
     assert contact.operator == actors.desk_operator
     assert contact.notes == "Rinnovo permesso"
     event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(contact.pk))
-    assert event.action == "create"
+    assert event.action == AuditAction.CONTACT_CREATE
     assert event.person == person
     assert event.actor == actors.desk_operator
     assert event.changes["services"] == [None, ["job_search", "permit_kit"]]
@@ -201,7 +202,7 @@ def test_editing_a_contact_audits_old_and_new_values_including_services(
     assert contact.version == 2
     assert contact.date == yesterday
     assert sorted(contact.services.values_list("code", flat=True)) == ["information", "job_search"]
-    event = AuditEvent.objects.get(action="update", object_type="desk.contact")
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_UPDATE, object_type="desk.contact")
     assert event.person == person
     assert event.changes["date"] == [today.isoformat(), yesterday.isoformat()]
     assert event.changes["services"] == [
@@ -216,7 +217,7 @@ def test_editing_a_contact_audits_old_and_new_values_including_services(
 def test_editing_with_no_change_writes_no_event(actors, person, record):
     contact = record(person)
     services.contact_update(actor=actors.desk_operator, contact=contact, notes="")
-    assert not AuditEvent.objects.filter(action="update").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.CONTACT_UPDATE).exists()
     contact.refresh_from_db()
     assert contact.version == 1
 
@@ -262,8 +263,12 @@ def test_edit_can_update_and_remove_the_language_need(actors, person, record):
         actor=actors.desk_operator, contact=contact, language_need={"italian_level": "A2"}
     )
     assert LanguageNeed.objects.get().italian_level == "A2"
-    event = AuditEvent.objects.get(action="update", object_type="desk.languageneed")
+    event = AuditEvent.objects.get(
+        action=AuditAction.LANGUAGE_NEED_UPDATE, object_type="desk.languageneed"
+    )
     assert event.changes["italian_level"] == ["A1", "A2"]
     services.contact_update(actor=actors.desk_operator, contact=contact, language_need=None)
     assert not LanguageNeed.objects.exists()
-    assert AuditEvent.objects.filter(action="delete", object_type="desk.languageneed").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.LANGUAGE_NEED_DELETE, object_type="desk.languageneed"
+    ).exists()

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
 from crocevia.testing import DeskFactory, PersonFactory
@@ -219,7 +220,7 @@ def test_operator_edits_a_contact_and_the_audit_keeps_old_and_new_values(
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("people:detail", args=[person.pk])
-    event = AuditEvent.objects.get(action="update", object_type="desk.contact")
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_UPDATE, object_type="desk.contact")
     assert event.actor == actors.desk_operator
     assert event.person == person
     assert event.changes["notes"] == {"changed": True}  # its value is not recorded

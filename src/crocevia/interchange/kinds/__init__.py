@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import action_for
 from crocevia.audit.bulk import insert_change_events
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import RowsRefused
@@ -246,7 +247,7 @@ class Kind:
                 actor,
                 [
                     (
-                        "update",
+                        action_for(model._meta.label_lower, "update"),
                         pk,
                         {"external_id": [None, key]},
                         candidates[pk] if person_attname else None,

@@ -3,6 +3,7 @@
 import pytest
 
 from crocevia.accounts.models import Membership, Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.tests.helpers import wipe_trail
 from crocevia.benefits.models import BenefitApplication
@@ -94,7 +95,9 @@ def test_changed_application_row_updates_with_an_audit_event(tmp_path, people):
     report = load(tmp_path, "benefit_applications", changed)
     assert (report.counts.updated, report.counts.unchanged) == (1, 2)
     application = BenefitApplication.objects.get(external_id="INPS-3")
-    event = AuditEvent.objects.get(object_id=str(application.pk), action="update")
+    event = AuditEvent.objects.get(
+        object_id=str(application.pk), action=AuditAction.BENEFIT_APPLICATION_UPDATE
+    )
     assert event.changes["status"] == ["processing", "rejected"]
     assert event.person_id == application.applicant_id
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import (
     CHANGE_EVENT_COLUMNS,
     change_event_line,
@@ -159,7 +160,10 @@ def test_copy_text_and_json_strings_keep_every_character(actors, value):
 
     assert json_string(value) == json.dumps(value)
     rows = change_event_rows(
-        "test.row", actors.admin, [("create", 1, json.dumps({value: [None, value]}), None)], value
+        "test.row",
+        actors.admin,
+        [(AuditAction.PERSON_CREATE, 1, json.dumps({value: [None, value]}), None)],
+        value,
     )
     inserts = BackgroundInserts()
     inserts.add(AuditEvent, CHANGE_EVENT_COLUMNS, rows, line=change_event_line, json_text=True)
@@ -186,11 +190,14 @@ def test_change_events_of_an_import_keep_every_character(actors, value):
     changes = {value: [None, value], "n": [1, 2.5], "list": [[value], None], "ok": [False, True]}
     operator = actors.desk_operator  # recorded with the names of their organisations
     insert_change_events(
-        "test.row", operator, [("update", f"X{value}", changes, person.pk)], note=value
+        "test.row",
+        operator,
+        [(AuditAction.PERSON_UPDATE, f"X{value}", changes, person.pk)],
+        note=value,
     )
     event = AuditEvent.objects.get(object_type="test.row")
     assert (event.action, event.object_id, event.changes, event.note) == (
-        "update",
+        AuditAction.PERSON_UPDATE,
         f"X{value}",
         changes,
         value,

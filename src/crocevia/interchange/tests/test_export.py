@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.tests.helpers import wipe_trail
 from crocevia.desk.models import Contact
@@ -117,7 +118,7 @@ def test_export_command_records_an_audit_event_as_the_user(tmp_path):
     admin = UserFactory(username="amministratore", is_superuser=True)
     load_all(tmp_path)
     call_command("export", "persons", "--output", str(tmp_path / "p.csv"), "--user", admin.username)
-    event = AuditEvent.objects.get(action="export", object_id="persons")
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, object_id="persons")
     assert event.actor == admin
     assert event.kind == AuditEvent.Kind.ACCESS
     assert event.changes["channel"] == "command"

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from crocevia.accounts.models import Membership, Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case, Stage
@@ -191,7 +192,7 @@ def test_every_kind_loads_from_the_command_line_with_no_operator(tmp_path):
     assert "case manager" not in outputs["contacts"]
     # History written by the system: no actor on any event, and no stand-in named.
     assert not AuditEvent.objects.filter(actor__isnull=False).exists()
-    assert not AuditEvent.objects.filter(action="set_manager").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_SET_MANAGER).exists()
 
 
 def test_the_monitoring_report_counts_the_loaded_registers(tmp_path):
@@ -345,7 +346,7 @@ def test_every_kind_loads_from_the_exchange_page_with_only_an_administrator(tmp_
 
     assert_registers_loaded()
     # The administrator imported: no stand-in case manager even so.
-    assert not AuditEvent.objects.filter(action="set_manager").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_SET_MANAGER).exists()
     assert_report_counts_them()
 
     page = client.get(reverse("cases:coordination"))

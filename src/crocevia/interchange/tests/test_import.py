@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import redact
 from crocevia.desk.models import Contact
@@ -81,7 +82,7 @@ def test_every_kind_loads_and_counts_what_it_created(tmp_path):
     assert c2.referred_to.code == "CPI-PI"
     assert Contact.objects.get(external_id="C3").date == datetime.date(2025, 1, 10)
     event = AuditEvent.objects.get(object_type="desk.contact", object_id=str(c2.pk))
-    assert event.action == "create" and event.person_id == c2.person_id
+    assert event.action == AuditAction.CONTACT_CREATE and event.person_id == c2.person_id
     assert event.changes["services"] == [None, ["cv_writing", "job_search"]]
 
 
@@ -104,7 +105,7 @@ def test_changed_row_updates_its_record_with_an_audit_event(tmp_path):
     person = Person.objects.get(external_id="P3")
     assert person.family_name == "El Amrany" and person.version == 2
     event = AuditEvent.objects.filter(
-        object_type="people.person", object_id=str(person.pk), action="update"
+        object_type="people.person", object_id=str(person.pk), action=AuditAction.PERSON_UPDATE
     ).get()
     assert event.changes == {"family_name": ["El Amrani", "El Amrany"]}
 
@@ -114,7 +115,7 @@ def test_changed_row_updates_its_record_with_an_audit_event(tmp_path):
     c2 = Contact.objects.get(external_id="C2")
     assert [s.code for s in c2.services.all()] == ["job_search"]
     event = AuditEvent.objects.filter(
-        object_type="desk.contact", object_id=str(c2.pk), action="update"
+        object_type="desk.contact", object_id=str(c2.pk), action=AuditAction.CONTACT_UPDATE
     ).get()
     assert event.changes["services"] == [["cv_writing", "job_search"], ["job_search"]]
     assert event.changes["outcome"] == ["referred", "solved"]
@@ -445,7 +446,7 @@ def test_created_person_audit_event_holds_every_audited_field(tmp_path, network)
     load(tmp_path, "persons", PERSONS)
     for person in Person.objects.all():
         event = AuditEvent.objects.get(object_type="people.person", object_id=str(person.pk))
-        assert event.action == "create" and event.person_id == person.pk
+        assert event.action == AuditAction.PERSON_CREATE and event.person_id == person.pk
         assert event.changes == redact(
             "people.person", diff({}, snapshot(person, AUDITED_PERSON_FIELDS))
         )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crocevia.accounts.models import Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case
 from crocevia.desk.models import Contact
@@ -184,7 +185,7 @@ def test_protected_archive_is_pseudonymised_whatever_is_posted(world, login):
         data = archive.read(f"persone-pseudonimi-{today}.csv")
     assert_no_secrets(data)
     assert {r["external_id"] for r in csv_rows(data)} == zone_persons()
-    event = AuditEvent.objects.get(action="export", actor=world.monitoring_officer)
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, actor=world.monitoring_officer)
     assert event.changes["pseudonymised"] is True
     assert event.changes["password_protected"] is True
 
@@ -211,13 +212,13 @@ def test_region_officer_gets_every_zone(world, login, region_officer):
     assert_no_secrets(data)
     expected = zone_persons() | {pseudonym("P-LI")}
     assert {r["external_id"] for r in csv_rows(data)} == expected
-    event = AuditEvent.objects.get(action="export", actor=region_officer)
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, actor=region_officer)
     assert event.changes["zones"] == "all" and event.changes["pseudonymised"] is True
 
 
 def test_the_export_is_an_audit_event_recording_the_pseudonyms(world, login):
     export(login(world.monitoring_officer), "persons", "?formato=xlsx&pseudonimi=0")
-    event = AuditEvent.objects.get(action="export", actor=world.monitoring_officer)
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, actor=world.monitoring_officer)
     assert event.kind == AuditEvent.Kind.ACCESS
     assert event.changes == {
         "kind": "persons",
@@ -237,7 +238,7 @@ def test_kinds_without_personal_data_export_as_they_are(world, login, monkeypatc
     assert "-pseudonimi" not in response["Content-Disposition"]
     rows = csv_rows(content(response))
     assert [(r["code"], r["name"]) for r in rows] == [("SPI-PISA", world.desk.name)]
-    event = AuditEvent.objects.get(action="export", actor=world.monitoring_officer)
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, actor=world.monitoring_officer)
     assert event.changes["pseudonymised"] is False
     response = export(client, "territory")
     assert [r["comune_name"] for r in csv_rows(content(response))] == ["Pisa"]
@@ -258,7 +259,7 @@ def test_without_the_key_the_officer_gets_the_italian_message(world, login, monk
     for response in (export(client, "persons", "?pseudonimi=0"), protected(client)):
         assert response.status_code == 400
         assert response.content.decode() == message
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.DATA_EXPORT).exists()
     page = client.get(reverse("interchange:index")).content.decode()
     assert 'id="pseudonym-unavailable"' in page
     assert reverse("interchange:export", args=["persons"]) not in page

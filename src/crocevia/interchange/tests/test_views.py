@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.desk.models import Contact
 from crocevia.interchange import services
@@ -133,7 +134,7 @@ def test_check_writes_nothing_and_confirm_writes(actors, login):
             "action", flat=True
         )
     )
-    assert actions == {"import_check", "import"}
+    assert actions == {AuditAction.IMPORT_CHECK, AuditAction.IMPORT_COMPLETE}
     assert it("Imported") in client.get(response.url).content.decode()
     # The upload is deleted once the job has ended.
     assert not services.upload_path(job).exists()
@@ -408,7 +409,7 @@ def test_coordinator_exports_only_their_zone(two_zones, login):
     ).decode()
     assert "C-PI" in text and "C-LI" not in text
     event = AuditEvent.objects.get(
-        action="export", actor=two_zones.coordinator, object_id="persons"
+        action=AuditAction.DATA_EXPORT, actor=two_zones.coordinator, object_id="persons"
     )
     assert event.kind == AuditEvent.Kind.ACCESS
     assert event.changes["zones"] == [two_zones.zone.pk]
@@ -476,7 +477,7 @@ def test_coordinator_downloads_a_password_protected_archive_of_their_zone(two_zo
     assert "P-PI" in text and "P-LI" not in text
     with pytest.raises(RuntimeError):
         read_protected_zip(io.BytesIO(data), "un-altra-password-x")
-    event = AuditEvent.objects.get(action="export", actor=two_zones.coordinator)
+    event = AuditEvent.objects.get(action=AuditAction.DATA_EXPORT, actor=two_zones.coordinator)
     assert event.changes["password_protected"] is True
     assert event.changes["zones"] == [two_zones.zone.pk]
 
@@ -491,13 +492,13 @@ def test_protected_archive_refuses_a_weak_or_mismatched_password(two_zones, logi
     response = _protected(client, password_again="archivio-di-prova-2027")
     assert response.status_code == 400
     assert escape(it("The two passwords differ.")) in response.content.decode()
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.DATA_EXPORT).exists()
 
 
 def test_protected_archive_is_refused_to_those_who_may_not_export(two_zones, login):
     for user in (two_zones.desk_operator, two_zones.outsider):
         assert _protected(login(user)).status_code == 403
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.DATA_EXPORT).exists()
 
 
 def test_unknown_kind_or_format(actors, login):

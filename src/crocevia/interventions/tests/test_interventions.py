@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from crocevia.assessments.tests.factories import days_ago, make_case
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Stage
 from crocevia.interventions.models import Intervention, InterventionType
@@ -84,7 +85,7 @@ def test_first_start_on_a_signed_plan_sets_plan_started_on(actors):
     assert case.plan_started_on == days_ago(8)
     first.refresh_from_db()
     assert first.status == Intervention.Status.ACTIVE and first.starts_on == days_ago(8)
-    assert AuditEvent.objects.filter(action="intervention_start").count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.INTERVENTION_START).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -202,7 +203,9 @@ def test_a_started_intervention_ends_completed_or_interrupted_and_is_audited(act
     intervention.refresh_from_db()
     assert intervention.status == Intervention.Status.INTERRUPTED
     assert intervention.ends_on == days_ago(2)
-    event = AuditEvent.objects.get(action="intervention_end", object_id=str(intervention.pk))
+    event = AuditEvent.objects.get(
+        action=AuditAction.INTERVENTION_END, object_id=str(intervention.pk)
+    )
     assert event.changes["status"] == ["active", "interrupted"]
     assert login(actors.outsider).get(url).status_code == 404
 

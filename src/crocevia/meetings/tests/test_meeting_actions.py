@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from crocevia.assessments.tests.factories import days_ago, make_case
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Stage
 from crocevia.meetings.models import Meeting
@@ -109,7 +110,7 @@ def test_on_a_signed_plan_the_action_goes_into_a_new_version_v1_unchanged(actors
     assert added.responsible_user == actors.cpi_consultant
     assert added.responsible_organisation == actors.cpi
     assert added.due_on == days_ago(-20)
-    event = AuditEvent.objects.get(action="plan_action_from_meeting")
+    event = AuditEvent.objects.get(action=AuditAction.PLAN_ACTION_ADD_FROM_MEETING)
     assert event.person_id == case.person_id and event.actor == actors.social_worker
     assert event.object_id == str(version.pk)
     assert event.changes["from_meeting"] == [None, meeting.pk]
@@ -176,7 +177,7 @@ def test_missing_responsible_and_description_refused_beside_the_fields(actors):
         )
     assert {"description", "responsible_user"} <= set(error.value.message_dict)
     assert PlanVersion.objects.filter(plan=plan).count() == 1
-    assert not AuditEvent.objects.filter(action="plan_action_from_meeting").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.PLAN_ACTION_ADD_FROM_MEETING).exists()
 
 
 def test_responsible_operator_must_be_on_the_case(actors):

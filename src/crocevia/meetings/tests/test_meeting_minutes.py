@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.meetings import selectors, services
 from crocevia.meetings.models import Meeting, MeetingItem
@@ -180,7 +181,7 @@ def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
     by_person = {(e.action, e.person_id): e.changes for e in events if e.person_id}
     assert {"minutes", "decisions"} <= set(by_person[("meeting_item_update", a.person_id)])
     assert by_person[("meeting_case_removed", b.person_id)]["case"] == [b.pk, None]
-    assert "notes" in events.get(action="meeting_update").changes
+    assert "notes" in events.get(action=AuditAction.MEETING_UPDATE).changes
 
 
 def _meeting_whose_author_no_longer_sees_case_b(actors):

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.meetings import services
 from crocevia.meetings.models import Meeting
@@ -75,9 +76,11 @@ def test_coordinator_records_a_meeting_with_cases_audited_per_person(actors):
     meeting = _meeting(actors, cases=[case], items={case.pk: {"decisions": "Attivare tirocinio"}})
     assert set(meeting.attendees.all()) == {actors.coordinator, actors.social_worker}
     assert list(meeting.cases.all()) == [case]
-    assert AuditEvent.objects.filter(action="meeting_record", object_id=str(meeting.pk)).exists()
     assert AuditEvent.objects.filter(
-        action="meeting_case_discussed", person=case.person, object_id=str(meeting.pk)
+        action=AuditAction.MEETING_RECORD, object_id=str(meeting.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.MEETING_ADD_CASE, person=case.person, object_id=str(meeting.pk)
     ).exists()
 
 
@@ -171,7 +174,9 @@ def test_meeting_changed_by_its_author_not_by_another_member(actors, login):
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.notes == "Verbale scritto dopo"
-    assert AuditEvent.objects.filter(action="meeting_update", object_id=str(meeting.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.MEETING_UPDATE, object_id=str(meeting.pk)
+    ).exists()
 
 
 def test_meetings_with_minutes_counted_by_kind(actors):

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import model_for, sensitive_fields
 from crocevia.meetings.models import Meeting, MeetingItem
@@ -78,7 +79,7 @@ def test_events_written_under_the_old_label_still_name_the_meeting_and_hide_its_
     # An event sealed before sensitive fields were left out of the trail holds the text.
     event = AuditEvent(
         kind=AuditEvent.Kind.CHANGE,
-        action="meeting_update",
+        action=AuditAction.MEETING_UPDATE,
         actor=actors.coordinator,
         object_type="cases.meeting",
         object_id="1",

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.network.models import Agreement, AgreementParty, CasePart
 from crocevia.network.selectors import agreements_expiring, expiring_agreements_for
@@ -62,7 +63,7 @@ def test_agreement_is_recorded_with_parties_money_and_sharing_clause_and_audited
     # Kept in the code list's order, whatever order they came in.
     assert parties[0].shared_parts == ["registry", "plan"]
     assert parties[1].may_see(CasePart.HEALTH) and not parties[1].may_see(CasePart.PLAN)
-    event = AuditEvent.objects.get(action="agreement_create", object_id=str(agreement.pk))
+    event = AuditEvent.objects.get(action=AuditAction.AGREEMENT_CREATE, object_id=str(agreement.pk))
     assert event.actor == actors.coordinator
     assert event.changes["title"] == [None, "Convenzione TEAMS"]
     assert event.changes["parties"][1][1]["amount"] == "30000.00"
@@ -193,7 +194,7 @@ def test_update_replaces_parties_raises_the_version_and_audits_the_difference(ac
     assert updated.version == 2
     assert [p.organisation for p in updated.parties.all()] == [actors.sds, actors.cpi]
     assert AgreementParty.objects.filter(organisation=actors.other_org).count() == 0
-    event = AuditEvent.objects.get(action="agreement_update")
+    event = AuditEvent.objects.get(action=AuditAction.AGREEMENT_UPDATE)
     assert event.changes["valid_until"] == ["2027-12-31", "2028-06-30"]
     assert event.changes["renewable"] == [False, True]
     assert "parties" in event.changes

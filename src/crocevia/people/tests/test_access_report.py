@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from crocevia.accounts.models import Membership
 from crocevia.assessments.models import Intake
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import record_access
 from crocevia.audit.tests.helpers import sql
@@ -145,7 +146,7 @@ def test_report_names_the_fields_of_other_records_without_their_content(actors, 
     # fields changed, never what they now hold.
     AuditEvent.objects.create(
         kind=AuditEvent.Kind.CHANGE,
-        action="update",
+        action=AuditAction.INTAKE_UPDATE,
         actor=actors.social_worker,
         object_type="assessments.intake",
         object_id="1",

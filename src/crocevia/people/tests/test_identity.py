@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.tests.factories import days_ago, give_consent, make_case
 from crocevia.desk.models import Contact
@@ -226,7 +227,7 @@ def test_a_merge_moves_everything_to_the_survivor_and_leaves_a_tombstone(actors,
     assert survivor.consents.count() == 1
     assert survivor.household_id is not None and merged.household_id is None
     assert merged.merged_into == survivor and merged.external_id == "REG-2"
-    [event] = AuditEvent.objects.filter(action="merge")
+    [event] = AuditEvent.objects.filter(action=AuditAction.PERSON_MERGE)
     assert event.person_id == survivor.pk
     assert event.changes["merged_person"] == [None, merged.pk]
     assert str(merged.pk) in event.note and str(survivor.pk) in event.note
@@ -270,7 +271,7 @@ def test_a_merge_is_refused_with_the_reason_when_both_have_an_open_case_in_one_o
     assert "SdS Zona Pisana" in caught.value.messages[0]
     merged.refresh_from_db()
     assert merged.merged_into is None and merged.cases.count() == 1
-    assert not AuditEvent.objects.filter(action="merge").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_MERGE).exists()
 
 
 def test_a_stale_merge_is_refused(actors):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crocevia.accounts.models import Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import NOTE_CODE_TAKEN
 from crocevia.audit.sensitive import SENSITIVE_CHANGE
@@ -277,7 +278,7 @@ def test_a_merge_through_the_page_moves_everything_and_is_one_audit_event(actors
     assert not Case.objects.filter(person=second).exists()
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.MERGED and pair.decided_by == actors.coordinator
-    merges = AuditEvent.objects.filter(action="merge")
+    merges = AuditEvent.objects.filter(action=AuditAction.PERSON_MERGE)
     assert merges.count() == 1
     event = merges.get()
     assert event.actor == actors.coordinator and event.person_id == first.pk
@@ -390,7 +391,7 @@ def test_different_persons_leave_the_queue(actors, pair, login):
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.DISTINCT and pair.decided_by == actors.coordinator
     assert "Ahmed" not in client.get(reverse("people:duplicates")).content.decode()
-    assert AuditEvent.objects.filter(action="duplicate.distinct").count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.DUPLICATE_MARK_DISTINCT).count() == 2
 
 
 def test_a_pair_with_the_same_code_cannot_be_marked_different_persons(actors, login):

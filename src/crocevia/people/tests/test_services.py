@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.people import services
 from crocevia.people.models import Person, Relationship
@@ -21,7 +22,7 @@ def test_person_create_derives_search_name_and_records_who_registered(actors):
 def test_person_create_writes_a_change_event_with_the_new_values(actors):
     person = register(actors.desk_operator, codice_fiscale=AWA_CF)
     event = AuditEvent.objects.get(person=person, kind="change")
-    assert event.action == "create"
+    assert event.action == AuditAction.PERSON_CREATE
     assert event.actor == actors.desk_operator
     assert event.changes["codice_fiscale"] == [None, AWA_CF]
     assert event.changes["birth_date"] == [None, "1990-05-17"]
@@ -123,7 +124,7 @@ def test_person_update_records_old_and_new_values_and_bumps_version(actors):
     )
     assert updated.version == 2
     assert person.phone == "+39 333 1234567"
-    event = AuditEvent.objects.filter(person=person, action="update").get()
+    event = AuditEvent.objects.filter(person=person, action=AuditAction.PERSON_UPDATE).get()
     assert event.actor == actors.social_worker
     assert event.changes == {
         "phone": ["", "+39 333 1234567"],
@@ -148,7 +149,7 @@ def test_person_update_without_changes_writes_nothing(actors):
     person = register(actors.desk_operator)
     services.person_update(actor=actors.desk_operator, person=person, data={"given_names": "Awa"})
     assert person.version == 1
-    assert not AuditEvent.objects.filter(action="update").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.PERSON_UPDATE).exists()
 
 
 def test_person_update_refuses_unknown_fields(actors):
@@ -172,14 +173,16 @@ def test_household_lifecycle_is_audited_on_each_member(actors):
     child.refresh_from_db()
     assert child.household == household
     assert child.household_relationship == Relationship.CHILD
-    assert AuditEvent.objects.filter(person=child, action="add_member").exists()
+    assert AuditEvent.objects.filter(person=child, action=AuditAction.HOUSEHOLD_ADD_MEMBER).exists()
 
     with pytest.raises(ValidationError):  # the reference person leaves last
         services.household_remove_member(actor=actors.desk_operator, person=mother)
     services.household_remove_member(actor=actors.desk_operator, person=child)
     child.refresh_from_db()
     assert child.household is None
-    assert AuditEvent.objects.filter(person=child, action="remove_member").exists()
+    assert AuditEvent.objects.filter(
+        person=child, action=AuditAction.HOUSEHOLD_REMOVE_MEMBER
+    ).exists()
 
 
 def test_person_cannot_join_a_second_household(actors):
@@ -219,7 +222,7 @@ def test_consent_record_and_withdraw_are_audited(actors):
     )
     assert not consent.is_active
     actions = set(AuditEvent.objects.filter(person=person).values_list("action", flat=True))
-    assert {"create", "withdraw"} <= actions
+    assert {AuditAction.CONSENT_CREATE, AuditAction.CONSENT_WITHDRAW} <= actions
     with pytest.raises(ValidationError):
         services.consent_withdraw(
             actor=actors.desk_operator, consent=consent, withdrawn_on=datetime.date.today()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.people import services
 from crocevia.people.models import Person
@@ -262,7 +263,7 @@ def test_editing_records_old_and_new_values(actors, awa, login):
         reverse("people:edit", args=[awa.pk]), _edit_post(awa, phone="055 123")
     )
     assert response.status_code == 302
-    event = AuditEvent.objects.get(person=awa, action="update")
+    event = AuditEvent.objects.get(person=awa, action=AuditAction.PERSON_UPDATE)
     assert event.changes == {"phone": ["", "055 123"]}
     awa.refresh_from_db()
     assert awa.version == 2

@@ -6,6 +6,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from crocevia.assessments.tests.factories import days_ago, make_case
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, PlanKind, Stage
 from crocevia.plans.models import PlanVersion
@@ -83,7 +84,7 @@ def test_draft_save_writes_objectives_actions_and_commitments(actors):
     first = version.actions.get(position=0)
     assert first.objective.text == OBJECTIVES[1]["text"]
     assert first.responsible_organisation == actors.cpi
-    assert AuditEvent.objects.filter(action="plan_draft_save").exists()
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_VERSION_SAVE).exists()
 
 
 def test_action_without_responsible_is_refused(actors):
@@ -433,7 +434,9 @@ def test_an_action_of_the_signed_plan_is_marked_done_without_a_new_version(actor
     action.refresh_from_db()
     assert action.done_on == days_ago(1)
     assert plan.versions.count() == 1
-    assert AuditEvent.objects.filter(action="plan_action_done", object_id=str(action.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.PLAN_ACTION_MARK_DONE, object_id=str(action.pk)
+    ).exists()
     # A second time, or a future date, is refused and changes nothing.
     with pytest.raises(ValidationError):
         action_mark_done(actor=actors.social_worker, action=action, on=days_ago(0))

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from crocevia.accounts.models import Profile
+from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.testing import OrganisationFactory, make_member
 
@@ -104,7 +105,7 @@ def test_coordinator_records_over_budget_with_a_justification_audited(actors):
         over_budget_justification="Rimodulazione approvata dalla Regione",
     )
     assert expenditure.over_budget_justification == "Rimodulazione approvata dalla Regione"
-    event = AuditEvent.objects.get(action="expenditure.record_over_budget")
+    event = AuditEvent.objects.get(action=AuditAction.EXPENDITURE_RECORD_OVER_BUDGET)
     assert event.object_id == str(expenditure.pk)
     assert event.note == "Rimodulazione approvata dalla Regione"
     [row] = selectors.actions_with_spending(programme)
@@ -117,7 +118,7 @@ def test_justification_is_not_kept_on_an_expenditure_within_budget(actors):
     action = make_action(actors, programme, amount="100.00")
     expenditure = spend(actors.coordinator, action, "10.00", over_budget_justification="x")
     assert expenditure.over_budget_justification == ""
-    assert AuditEvent.objects.filter(action="expenditure.record").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.EXPENDITURE_RECORD).count() == 1
 
 
 def test_program_manager_cannot_override_the_budget(actors):
@@ -290,7 +291,7 @@ def test_setting_a_target_twice_changes_its_number(actors):
             target_number=number,
         )
     assert Target.objects.get().target_number == 205
-    assert AuditEvent.objects.filter(action="target.update").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.TARGET_UPDATE).count() == 1
 
 
 def test_budget_cannot_drop_below_what_was_spent(actors):
@@ -366,7 +367,7 @@ def test_unenrolled_case_stops_counting(actors):
     services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
     services.case_unenrol(actor=actors.coordinator, programme=programme, case=case)
     assert selectors.target_progress(programme)[0].achieved == 0
-    assert AuditEvent.objects.filter(action="programme.unenrol_case").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.PROGRAMME_UNENROL_CASE).count() == 1
 
 
 def test_case_of_an_organisation_outside_the_programme_cannot_be_enrolled(actors):
@@ -510,7 +511,7 @@ def test_programme_period_cannot_leave_out_recorded_expenditure(actors):
     _update(actors, programme, end_date=datetime.date(2021, 6, 30), name="TEAMS prorogato")
     programme.refresh_from_db()
     assert programme.end_date == datetime.date(2021, 6, 30)
-    event = AuditEvent.objects.get(action="programme.update")
+    event = AuditEvent.objects.get(action=AuditAction.PROGRAMME_UPDATE)
     assert event.changes["end_date"] == ["2020-12-31", "2021-06-30"]
 
 
