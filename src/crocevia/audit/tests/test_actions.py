@@ -19,13 +19,13 @@ from crocevia.audit.actions import (
     check_action,
     resolve,
 )
+from crocevia.audit.bulk import change_event_rows, insert_change_events
 from crocevia.audit.chain import seal_pending, verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import record_access
 from crocevia.audit.services import audit_access, audit_change
 from crocevia.cases.models import Stage
 from crocevia.cases.tests.factories import make_case
-from crocevia.interchange.bulkdb import change_event_rows, insert_change_events
 from crocevia.people import access_report as report
 from crocevia.people import services as people_services
 from crocevia.people.tests.helpers import AWA_CF, register
