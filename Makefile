@@ -39,9 +39,11 @@ demo: install
 	DEBUG=1 $(BIN)/crocevia demo
 	DEBUG=1 $(BIN)/crocevia runserver 127.0.0.1:8000
 
+# lint-imports holds the apps' layer order (ARCHITECTURE.md; contract in pyproject.toml).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # The migrations check compares the models with the migration files; it needs no data,
 # so it runs on an in-memory SQLite (the suite's database may not exist before pytest).
