@@ -1,6 +1,6 @@
 import pytest
 
-from crocevia.core.testing import build_actors
+from crocevia.testing import build_actors
 
 
 @pytest.fixture

@@ -62,8 +62,8 @@ def main() -> None:
     from crocevia.audit.chain import seal_pending, verify_chain
     from crocevia.audit.models import AuditEvent
     from crocevia.audit.services import audit_change
-    from crocevia.core.testing import build_actors
     from crocevia.interchange.bulkdb import change_event_rows, insert_change_events
+    from crocevia.testing import build_actors
 
     call_command("migrate", verbosity=0)
     actors = build_actors()

@@ -21,13 +21,6 @@ from crocevia.cases import followup
 from crocevia.cases import services as case_services
 from crocevia.cases.models import Meeting, NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person, make_physician
-from crocevia.core.testing import (
-    Actors,
-    DeskFactory,
-    OrganisationFactory,
-    build_actors,
-    make_member,
-)
 from crocevia.desk.models import DeskService
 from crocevia.desk.referrals import referral_send
 from crocevia.desk.services import contact_record
@@ -40,6 +33,13 @@ from crocevia.people import services as people_services
 from crocevia.people.models import DuplicatePair, Relationship
 from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
 from crocevia.programmes import services as programme_services
+from crocevia.testing import (
+    Actors,
+    DeskFactory,
+    OrganisationFactory,
+    build_actors,
+    make_member,
+)
 
 # A minimal PDF: the agreement's signed document (the download view streams it back).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

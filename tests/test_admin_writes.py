@@ -28,7 +28,13 @@ from crocevia.accounts.models import (
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_change
 from crocevia.benefits.tests.factories import make_application
-from crocevia.core.testing import (
+from crocevia.desk.models import DeskService, LanguageNeed
+from crocevia.desk.services import contact_record
+from crocevia.interchange.models import ImportJob
+from crocevia.network.models import Agreement, Comune, Desk
+from crocevia.people.models import Consent, DuplicatePair, Household, PersonAlias
+from crocevia.reporting.models import PatronDay
+from crocevia.testing import (
     PASSWORD,
     ComuneFactory,
     DeskFactory,
@@ -37,12 +43,6 @@ from crocevia.core.testing import (
     UserFactory,
     ZoneFactory,
 )
-from crocevia.desk.models import DeskService, LanguageNeed
-from crocevia.desk.services import contact_record
-from crocevia.interchange.models import ImportJob
-from crocevia.network.models import Agreement, Comune, Desk
-from crocevia.people.models import Consent, DuplicatePair, Household, PersonAlias
-from crocevia.reporting.models import PatronDay
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 LABELS = [model._meta.label_lower for model, _admin in REGISTRY]

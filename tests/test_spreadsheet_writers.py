@@ -8,7 +8,7 @@ aside) is parsed, and
   pandas' `to_csv`/`to_excel`) fails, naming the file and line: only core.spreadsheets
   does it, and it writes no formula;
 - each module that writes through core.spreadsheets must be in WRITERS with the test that
-  gives it every formula payload (core.testing.FORMULA_PAYLOADS), so a new writer comes
+  gives it every formula payload (crocevia.testing.FORMULA_PAYLOADS), so a new writer comes
   with its test.
 """
 
@@ -125,7 +125,7 @@ def test_no_module_writes_csv_or_xlsx_without_core_spreadsheets():
 def test_every_writer_is_listed_with_its_formula_test():
     writers = {name for name, _path, tree in _modules() if _uses_writing_helpers(tree)}
     assert writers == set(WRITERS), (
-        "add the new writer to WRITERS with a test that gives it core.testing.FORMULA_PAYLOADS"
+        "add the new writer to WRITERS with a test that gives it crocevia.testing.FORMULA_PAYLOADS"
     )
     root = SRC.parents[1]
     for test in WRITERS.values():

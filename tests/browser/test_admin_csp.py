@@ -7,8 +7,8 @@ import datetime
 
 import pytest
 
-from crocevia.core.testing import PASSWORD
 from crocevia.desk.services import contact_record
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ POLICY_PARTS = ("script-src 'self'", "style-src 'self'", "frame-ancestors 'none'
 
 
 def test_admin_pages_run_under_the_strict_policy(page, actors, live_server):
-    from crocevia.core.testing import PersonFactory
+    from crocevia.testing import PersonFactory
 
     person = PersonFactory(created_by_organisation=actors.sds)
     contact = contact_record(

@@ -6,9 +6,9 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from crocevia.core.testing import PASSWORD
 from crocevia.desk.models import Contact
 from crocevia.people.models import Person
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

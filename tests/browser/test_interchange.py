@@ -5,9 +5,9 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
-from crocevia.core.testing import PASSWORD
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Desk
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

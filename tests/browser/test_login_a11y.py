@@ -1,6 +1,6 @@
 import pytest
 
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

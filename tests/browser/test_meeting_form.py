@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from crocevia.cases.models import Meeting
 from crocevia.cases.tests.factories import make_case
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

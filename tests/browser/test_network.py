@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from crocevia.core.testing import PASSWORD
 from crocevia.network.models import Agreement, CasePart
 from crocevia.network.services import PartySpec, agreement_create
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

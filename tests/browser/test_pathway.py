@@ -21,11 +21,11 @@ from pypdf import PdfReader
 from crocevia.accounts.models import Membership, Profile
 from crocevia.assessments.models import Assessment, Dimension
 from crocevia.cases.models import Case, NeedClass, Outcome, Review, Stage, TeamMember
-from crocevia.core.testing import PASSWORD, OrganisationFactory, PersonFactory, make_member
 from crocevia.desk.models import Contact, DeskService
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.people.models import Consent
 from crocevia.plans.models import Plan
+from crocevia.testing import PASSWORD, OrganisationFactory, PersonFactory, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

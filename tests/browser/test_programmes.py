@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext, override
 
-from crocevia.core.testing import PASSWORD
 from crocevia.programmes import services
 from crocevia.programmes.models import Expenditure
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
-from crocevia.core.testing import PASSWORD
 from crocevia.reporting.tests.conftest import net  # noqa: F401 (the fixture network)
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

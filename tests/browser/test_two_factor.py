@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from crocevia.accounts.models import SecuritySettings
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

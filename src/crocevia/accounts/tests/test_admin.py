@@ -15,8 +15,8 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.accounts.selectors import organisation_ids
 from crocevia.accounts.services import membership_update, user_update
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PASSWORD, UserFactory
 from crocevia.network.models import Desk
+from crocevia.testing import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

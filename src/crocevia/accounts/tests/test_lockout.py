@@ -10,7 +10,7 @@ from crocevia.accounts.lockout import client_address, locked_message
 from crocevia.accounts.models import LoginFailure, LoginLock
 from crocevia.accounts.services import login_unlock
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from crocevia.accounts.models import User
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from crocevia.accounts.models import RecoveryCode, SecuritySettings, TwoFactorDe
 from crocevia.accounts.services import TOTP_STEP_SECONDS, two_factor_reset
 from crocevia.accounts.views import PENDING_SECONDS
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

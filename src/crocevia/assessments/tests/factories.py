@@ -10,7 +10,7 @@ from django.utils import timezone
 from crocevia.accounts.models import Profile
 from crocevia.assessments.models import Dimension
 from crocevia.cases.models import Case, NeedClass, PlanKind, Stage, TeamMember
-from crocevia.core.testing import PersonFactory, make_member
+from crocevia.testing import PersonFactory, make_member
 
 _ORDER = [
     Stage.REFERRED,

@@ -18,8 +18,8 @@ from crocevia.audit import chain
 from crocevia.audit.chain import GENESIS, event_hash, seal_pending, verify_chain
 from crocevia.audit.models import AppendOnlyError, AuditEvent
 from crocevia.audit.services import audit_access, audit_change
-from crocevia.core.testing import PersonFactory
 from crocevia.interchange.tests.helpers import load_all
+from crocevia.testing import PersonFactory
 
 from .helpers import sql
 

@@ -21,8 +21,8 @@ from crocevia.cases import followup
 from crocevia.cases.models import Meeting, NeedClass, Stage
 from crocevia.cases.tests.factories import make_case, make_person
 from crocevia.cases.workflow import case_transition
-from crocevia.core.testing import build_actors
 from crocevia.people.access import get_person_for
+from crocevia.testing import build_actors
 
 pytestmark = pytest.mark.django_db
 

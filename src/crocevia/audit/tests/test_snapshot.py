@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from crocevia.audit.services import snapshot
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from crocevia.audit.chain import seal_pending
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.services import audit_access, audit_change
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 from .helpers import sql
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from crocevia.benefits.models import BenefitApplication, Measure, Status
 from crocevia.benefits.services import benefit_application_record
-from crocevia.core.testing import PersonFactory
 from crocevia.people.services import household_create
+from crocevia.testing import PersonFactory
 
 
 def days_ago(n: int) -> datetime.date:

@@ -11,7 +11,7 @@ from crocevia.benefits.services import (
     benefit_application_update,
     benefit_applications_import_bulk,
 )
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 from .factories import days_ago, make_application, make_household
 
@@ -256,7 +256,7 @@ def test_bulk_import_dry_run_writes_nothing(actors):
 
 def test_bulk_import_by_a_coordinator_of_another_zone_is_refused_per_row(actors):
     make_household(actors)
-    from crocevia.core.testing import make_member
+    from crocevia.testing import make_member
 
     other = make_member("coord-li", actors.other_org, "coordinator")
     result = benefit_applications_import_bulk([_row()], other)

@@ -12,8 +12,8 @@ from crocevia.accounts.models import Profile
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Outcome, Stage
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
-from crocevia.core.testing import PersonFactory, make_member
 from crocevia.people.models import Consent
+from crocevia.testing import PersonFactory, make_member
 
 # Days before today of each milestone a factory case gets.
 DAYS_AGO = {
@@ -70,7 +70,7 @@ def make_person(actors, *, consent: bool = True, **fields):
 
 def make_physician(actors, username="medico"):
     """A physician of an ASL service of the zone (reads health information on a team)."""
-    from crocevia.core.testing import OrganisationFactory
+    from crocevia.testing import OrganisationFactory
 
     asl = OrganisationFactory(
         code="ASL-PI", name="UFSMA Pisa", kind="asl_service", zone=actors.zone

@@ -7,7 +7,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.benefits.tests.factories import make_application, make_household
 from crocevia.cases.models import Case, Origin, Stage
 from crocevia.cases.services import case_import, case_open_from_benefit, cases_import_bulk
-from crocevia.core.testing import make_member
+from crocevia.testing import make_member
 
 from .factories import days_ago
 

@@ -8,8 +8,8 @@ import datetime
 from django.utils import timezone
 
 from crocevia.cases.models import Case, Review, Stage, TeamMember
-from crocevia.core.testing import PersonFactory
 from crocevia.plans.models import Action, Plan, PlanVersion
+from crocevia.testing import PersonFactory
 
 
 def days_ago(n: int) -> datetime.date:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from crocevia.cases.lists import home_alerts, my_cases, zone_cases
 from crocevia.cases.models import Stage
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 from .test_followup_support import (
     add_member,

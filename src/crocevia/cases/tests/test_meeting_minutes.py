@@ -17,8 +17,8 @@ from django.urls import reverse
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, MeetingItem
-from crocevia.core.testing import PersonFactory, state_before_migration
 from crocevia.plans.services import plan_draft_save, plan_get_or_create
+from crocevia.testing import PersonFactory, state_before_migration
 
 from .test_followup_support import add_member, days_ago, make_case
 

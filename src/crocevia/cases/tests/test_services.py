@@ -7,10 +7,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Origin, Outcome, Stage, TeamMember
 from crocevia.cases.selectors import can_read_health, cases_visible_to
-from crocevia.core.testing import make_member
 from crocevia.desk.models import Contact, Referral
 from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.desk.services import contact_record
+from crocevia.testing import make_member
 
 from .factories import days_ago, give_consent, make_case, make_person, make_physician
 

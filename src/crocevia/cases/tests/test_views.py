@@ -5,10 +5,10 @@ from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Origin, Stage, TeamMember
-from crocevia.core.testing import PersonFactory, make_member
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
 from crocevia.people.models import Person
+from crocevia.testing import PersonFactory, make_member
 
 from .factories import days_ago, make_case, make_person, make_physician
 

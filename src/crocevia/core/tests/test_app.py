@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from crocevia.core.testing import PASSWORD
+from crocevia.testing import PASSWORD
 
 
 @pytest.mark.django_db

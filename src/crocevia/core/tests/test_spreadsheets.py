@@ -19,7 +19,7 @@ from crocevia.core.spreadsheets import (
     workbook_bytes,
     write_xlsx_table,
 )
-from crocevia.core.testing import FORMULA_PAYLOADS, workbook_texts
+from crocevia.testing import FORMULA_PAYLOADS, workbook_texts
 
 # Texts made mostly of the characters that matter, so that the edge cases come up often.
 TRICKY = st.text(alphabet=st.sampled_from([*FORMULA_STARTS, "'", " ", "a", "1", "\u3000"]))

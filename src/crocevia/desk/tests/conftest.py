@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from crocevia.core.testing import PersonFactory
 from crocevia.desk import services
 from crocevia.desk.models import Contact
+from crocevia.testing import PersonFactory
 
 
 @pytest.fixture

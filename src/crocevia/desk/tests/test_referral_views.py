@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case, Origin
-from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Referral
 from crocevia.desk.referral_selectors import referrals_received
 from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.people.services import consent_record
+from crocevia.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

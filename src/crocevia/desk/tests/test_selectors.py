@@ -1,7 +1,7 @@
 import pytest
 
-from crocevia.core.testing import DeskFactory
 from crocevia.desk import selectors, services
+from crocevia.testing import DeskFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import PersonFactory
 from crocevia.desk import services
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
+from crocevia.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import DeskFactory, PersonFactory
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
+from crocevia.testing import DeskFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

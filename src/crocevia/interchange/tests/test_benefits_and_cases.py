@@ -7,10 +7,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.audit.tests.helpers import wipe_trail
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case, Stage
-from crocevia.core.testing import UserFactory
 from crocevia.interchange.engine import run_import
 from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Household, Person
+from crocevia.testing import UserFactory
 
 from .helpers import CONTACTS, NETWORK, PERSONS, export_text, load, load_all, write
 

@@ -9,10 +9,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact, DeskService
 from crocevia.interchange.bulkdb import BackgroundInserts, allocate_ids
 from crocevia.interchange.engine import _ahead
+from crocevia.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -112,7 +112,7 @@ def test_export_command_writes_csv_and_xlsx(tmp_path):
 
 
 def test_export_command_records_an_audit_event_as_the_user(tmp_path):
-    from crocevia.core.testing import UserFactory
+    from crocevia.testing import UserFactory
 
     admin = UserFactory(username="amministratore", is_superuser=True)
     load_all(tmp_path)

@@ -13,15 +13,15 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from crocevia.audit.tests.helpers import wipe_trail
-from crocevia.core.testing import (
+from crocevia.interchange.engine import run_import
+from crocevia.interchange.models import ImportJob
+from crocevia.people.models import Person
+from crocevia.testing import (
     FORMULA_PAYLOADS,
     PersonFactory,
     unsafe_csv_cells,
     workbook_texts,
 )
-from crocevia.interchange.engine import run_import
-from crocevia.interchange.models import ImportJob
-from crocevia.people.models import Person
 
 pytestmark = pytest.mark.django_db
 

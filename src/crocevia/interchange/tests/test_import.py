@@ -467,8 +467,8 @@ def test_created_contact_audit_event_is_that_of_contact_record(tmp_path):
 def test_records_made_in_the_application_come_back_to_themselves(tmp_path, actors):
     """Exported under their fallback keys, re-imported into the same database: the same
     records, given those keys as external ids, and no second person or contact."""
-    from crocevia.core.testing import PersonFactory
     from crocevia.desk.models import DeskService
+    from crocevia.testing import PersonFactory
 
     from .helpers import export_text
 
@@ -511,7 +511,7 @@ def test_records_made_in_the_application_come_back_to_themselves(tmp_path, actor
 
 
 def test_a_fallback_key_held_by_another_record_stays_that_records(tmp_path, actors):
-    from crocevia.core.testing import PersonFactory
+    from crocevia.testing import PersonFactory
 
     made_here = PersonFactory()
     key = f"crocevia-person-{made_here.pk}"

@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from crocevia.accounts.models import User
 from crocevia.core.management.demo_names import CITIZENSHIP_WEIGHTS
-from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import Contact
 from crocevia.interchange.kinds import get_kind, kind_names
 from crocevia.interchange.pseudonym import ENV_KEY
 from crocevia.network.models import Comune, Zone
 from crocevia.people.models import PermitType, Person
+from crocevia.testing import PersonFactory
 
 from .helpers import NETWORK, PERSONS, export_text, load
 from .test_benefits_and_cases import CASE_HEADER

@@ -14,12 +14,12 @@ from django.utils import timezone
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case
-from crocevia.core.testing import OrganisationFactory, PersonFactory, make_member
 from crocevia.desk.models import Contact
 from crocevia.interchange import services
 from crocevia.interchange.kinds import get_kind, kind_names
 from crocevia.interchange.models import ImportJob
 from crocevia.interchange.pseudonym import ENV_KEY, Pseudonymiser
+from crocevia.testing import OrganisationFactory, PersonFactory, make_member
 
 from .helpers import it
 

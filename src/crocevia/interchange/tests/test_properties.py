@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crocevia.audit.tests.helpers import wipe_trail
-from crocevia.core.testing import PersonFactory
 from crocevia.interchange import parsers
 from crocevia.interchange.engine import run_import, write_export
 from crocevia.interchange.errors import CellError
 from crocevia.interchange.kinds import get_kind
 from crocevia.people.models import Person
+from crocevia.testing import PersonFactory
 
 from .helpers import load_all
 

@@ -379,7 +379,7 @@ def test_job_whose_worker_died_shows_as_failed(actors, login, settings):
 
 @pytest.fixture
 def two_zones(actors):
-    from crocevia.core.testing import PersonFactory
+    from crocevia.testing import PersonFactory
 
     pisa_person = PersonFactory(external_id="P-PI")
     livorno_person = PersonFactory(external_id="P-LI")

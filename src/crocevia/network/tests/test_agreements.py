@@ -9,7 +9,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import OrganisationFactory
 from crocevia.network.models import Agreement, AgreementParty, CasePart
 from crocevia.network.selectors import agreements_expiring, expiring_agreements_for
 from crocevia.network.services import (
@@ -18,6 +17,7 @@ from crocevia.network.services import (
     agreement_create,
     agreement_update,
 )
+from crocevia.testing import OrganisationFactory
 
 from .helpers import THIRTY_THOUSAND, make_agreement
 
@@ -205,7 +205,7 @@ def test_another_zones_coordinator_cannot_rewrite_an_agreement_to_join_it(actors
     from django.core.exceptions import PermissionDenied
 
     from crocevia.accounts.models import Profile
-    from crocevia.core.testing import make_member
+    from crocevia.testing import make_member
 
     agreement = _create(actors, parties=[PartySpec(actors.sds), PartySpec(actors.cpi)])
     livorno = make_member("coord.livorno", actors.other_org, Profile.COORDINATOR)
@@ -275,7 +275,7 @@ def test_expiry_alert_boundaries(actors):
 
 @pytest.mark.django_db
 def test_expiry_alert_is_for_the_coordinators_zone_only(actors):
-    from crocevia.core.testing import make_member
+    from crocevia.testing import make_member
 
     theirs = make_agreement(
         [actors.sds, actors.other_org],

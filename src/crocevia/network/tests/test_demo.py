@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from crocevia.core.testing import OrganisationFactory
 from crocevia.network import demo
 from crocevia.network.models import Agreement, Organisation
 from crocevia.network.selectors import expiring_agreements_for
+from crocevia.testing import OrganisationFactory
 
 
 @pytest.mark.django_db

@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 
 from crocevia.accounts.models import Membership, Profile
-from crocevia.core.testing import (
+from crocevia.network.selectors import lep_by_zone, lep_figures, organisation_lep, zone_lep
+from crocevia.testing import (
     ComuneFactory,
     DeskFactory,
     OrganisationFactory,
     ZoneFactory,
     make_member,
 )
-from crocevia.network.selectors import lep_by_zone, lep_figures, organisation_lep, zone_lep
 
 
 @pytest.fixture

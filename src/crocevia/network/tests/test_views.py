@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import OrganisationFactory, make_member
 from crocevia.network.models import Agreement
 from crocevia.network.selectors import agreements_visible_to
 from crocevia.network.storage import agreement_storage
+from crocevia.testing import OrganisationFactory, make_member
 
 from .helpers import PDF_BYTES, THIRTY_THOUSAND, docx_bytes, make_agreement, odt_bytes
 

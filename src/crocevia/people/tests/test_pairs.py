@@ -7,10 +7,10 @@ word of their name grew with the square of the crowd and flooded the queue.
 
 import datetime
 
-from crocevia.core.testing import PersonFactory
 from crocevia.core.text import names_similar
 from crocevia.people.models import DuplicatePair, Person
 from crocevia.people.pairs import KEY_BLOCK_CAP, KEY_PAIR_BLOCK_CAP, record_pairs, scan_duplicates
+from crocevia.testing import PersonFactory
 
 CROWDED_DAY = datetime.date(1990, 1, 1)
 # Family names and given names of the crowd: 8 x 8 combinations for 2,000 persons, so

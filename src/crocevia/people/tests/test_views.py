@@ -101,8 +101,8 @@ NARROW = (
 
 
 def test_search_page_asks_to_narrow_a_truncated_search(actors, login):
-    from crocevia.core.testing import PersonFactory
     from crocevia.people.selectors import SEARCH_LIMIT
+    from crocevia.testing import PersonFactory
 
     for n in range(SEARCH_LIMIT + 5):
         PersonFactory(

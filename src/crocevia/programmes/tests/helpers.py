@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from crocevia.cases.models import Case
-from crocevia.core.testing import PersonFactory
+from crocevia.testing import PersonFactory
 
 from .. import services
 

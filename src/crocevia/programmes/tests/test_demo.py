@@ -88,7 +88,7 @@ def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
 
 
 def test_demo_current_plan_counts_the_recent_cases_of_its_organisations(actors):
-    from crocevia.core.testing import OrganisationFactory
+    from crocevia.testing import OrganisationFactory
 
     from ..demo import CURRENT_CODE
 

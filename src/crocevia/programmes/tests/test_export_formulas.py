@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from crocevia.core.testing import FORMULA_PAYLOADS, workbook_texts
+from crocevia.testing import FORMULA_PAYLOADS, workbook_texts
 
 from ..models import Expenditure
 from .helpers import make_action, make_programme

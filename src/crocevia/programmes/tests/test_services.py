@@ -8,7 +8,7 @@ from django.utils.translation import gettext, override
 
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
-from crocevia.core.testing import OrganisationFactory, make_member
+from crocevia.testing import OrganisationFactory, make_member
 
 from .. import selectors, services
 from ..models import Expenditure, Participation, Target

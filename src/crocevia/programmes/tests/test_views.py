@@ -8,7 +8,7 @@ from django.utils.translation import gettext, override
 from openpyxl import load_workbook
 
 from crocevia.accounts.models import Profile
-from crocevia.core.testing import OrganisationFactory, make_member
+from crocevia.testing import OrganisationFactory, make_member
 
 from .. import services
 from ..models import Expenditure, Programme

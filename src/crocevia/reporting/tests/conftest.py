@@ -13,10 +13,10 @@ import pytest
 from crocevia.accounts.models import Profile
 from crocevia.benefits.models import BenefitApplication
 from crocevia.cases.models import Case, Meeting
-from crocevia.core.testing import ComuneFactory, PersonFactory, make_member
 from crocevia.desk.models import Contact, DeskService, LanguageNeed
 from crocevia.people.models import Household
 from crocevia.programmes.models import BudgetAction, Expenditure, Fund, Programme, Target
+from crocevia.testing import ComuneFactory, PersonFactory, make_member
 
 D = datetime.date
 START, END = D(2025, 1, 1), D(2025, 12, 31)

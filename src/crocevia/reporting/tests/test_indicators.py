@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crocevia.cases.models import Case, ServiceArea, TeamMember
-from crocevia.core.testing import PersonFactory
 from crocevia.desk.models import DeskService
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.network.models import Agreement, AgreementParty, Organisation
 from crocevia.reporting.indicators import KEYS, Scope, indicators, required_access_points
+from crocevia.testing import PersonFactory
 
 from .conftest import END, START, D, _case, _contact
 

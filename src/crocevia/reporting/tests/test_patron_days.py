@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from crocevia.core.testing import PASSWORD, ComuneFactory
 from crocevia.reporting.models import PatronDay
+from crocevia.testing import PASSWORD, ComuneFactory
 
 
 @pytest.mark.django_db

@@ -36,13 +36,13 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from crocevia.accounts.models import Profile
-from crocevia.core.testing import DeskFactory, OrganisationFactory, PersonFactory, make_member
 from crocevia.desk.models import DeskService
 from crocevia.network.models import Organisation, Zone
 from crocevia.reporting import suppression
 from crocevia.reporting.indicators import EU_COUNTRIES, Scope, build_report
 from crocevia.reporting.tables import report_sections
 from crocevia.reporting.xlsx import HEADER_ROW
+from crocevia.testing import DeskFactory, OrganisationFactory, PersonFactory, make_member
 
 from .conftest import _case, _contact
 from .test_four_ways import _Tables

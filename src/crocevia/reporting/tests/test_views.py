@@ -14,9 +14,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from crocevia.accounts.models import Membership, Profile
-from crocevia.core.testing import OrganisationFactory, PersonFactory, make_member
 from crocevia.network.models import Organisation
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
+from crocevia.testing import OrganisationFactory, PersonFactory, make_member
 
 from .conftest import _case, _contact
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from crocevia.core.testing import ComuneFactory
 from crocevia.reporting.models import PatronDay
 from crocevia.reporting.workdays import Calendar, percentage, statistics, working_days
+from crocevia.testing import ComuneFactory
 
 D = datetime.date
 

@@ -4,7 +4,7 @@ by a formula-like text shows its name as text on the index sheet, counts stay nu
 import pytest
 from django.core.management import call_command
 
-from crocevia.core.testing import FORMULA_PAYLOADS, OrganisationFactory, workbook_texts
+from crocevia.testing import FORMULA_PAYLOADS, OrganisationFactory, workbook_texts
 
 pytestmark = pytest.mark.django_db
 
