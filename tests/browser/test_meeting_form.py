@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from crocevia.cases.models import Meeting
-from crocevia.cases.tests.factories import make_case
-from crocevia.testing import PASSWORD
+from crocevia.testing import PASSWORD, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,11 +7,10 @@ from django.urls import reverse
 
 from crocevia.cases.followup import meeting_record
 from crocevia.cases.models import Meeting, Stage
-from crocevia.cases.tests.factories import make_case
 from crocevia.desk.referrals import referral_send
 from crocevia.people.models import DuplicatePair
 from crocevia.people.services import person_create
-from crocevia.testing import PASSWORD
+from crocevia.testing import PASSWORD, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,10 +19,9 @@ from crocevia.audit.chain import verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import followup
 from crocevia.cases.models import Meeting, NeedClass, Stage
-from crocevia.cases.tests.factories import make_case, make_person
 from crocevia.cases.workflow import case_transition
 from crocevia.people.access import get_person_for
-from crocevia.testing import build_actors
+from crocevia.testing import build_actors, make_case, make_person
 
 pytestmark = pytest.mark.django_db
 

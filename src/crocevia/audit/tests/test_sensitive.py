@@ -18,7 +18,6 @@ from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import SENSITIVE_CHANGE, sensitive_fields
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.cases.models import NeedClass, Stage
-from crocevia.cases.tests.factories import make_case
 from crocevia.interchange.bulkdb import (
     CHANGE_EVENT_COLUMNS,
     BackgroundInserts,
@@ -28,6 +27,7 @@ from crocevia.interchange.bulkdb import (
 )
 from crocevia.interchange.tests.helpers import load
 from crocevia.people.models import Person
+from crocevia.testing import make_case
 
 from .helpers import sql
 

@@ -7,9 +7,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.benefits.tests.factories import make_application, make_household
 from crocevia.cases.models import Case, Origin, Stage
 from crocevia.cases.services import case_import, case_open_from_benefit, cases_import_bulk
-from crocevia.testing import make_member
-
-from .factories import days_ago
+from crocevia.testing import days_ago, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from crocevia.cases import followup
 from crocevia.cases.lists import case_followup_context
 from crocevia.cases.models import Meeting, Review, Stage
 
-from .test_followup_support import add_member, add_review, days_ago, days_ahead, make_case
+from .test_followup_support import add_member, add_review, days_ago, days_ahead, followed_case
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_case_manager_schedules_a_review_audited_with_the_person(actors):
-    case = make_case(actors)
+    case = followed_case(actors)
     review = followup.review_schedule(
         actor=actors.social_worker, case=case, scheduled_on=days_ahead(10)
     )
@@ -30,7 +30,7 @@ def test_case_manager_schedules_a_review_audited_with_the_person(actors):
 
 
 def test_recording_a_review_with_next_date_schedules_the_next_one(actors):
-    case = make_case(actors)
+    case = followed_case(actors)
     review = add_review(case, days_ago(3))
     followup.review_record(
         actor=actors.social_worker,
@@ -49,7 +49,7 @@ def test_recording_a_review_with_next_date_schedules_the_next_one(actors):
 
 
 def test_review_cannot_be_recorded_in_the_future(actors):
-    review = add_review(make_case(actors), days_ago(3))
+    review = add_review(followed_case(actors), days_ago(3))
     with pytest.raises(ValidationError) as error:
         followup.review_record(
             actor=actors.social_worker, review=review, held_on=days_ahead(1), notes="x"
@@ -58,7 +58,7 @@ def test_review_cannot_be_recorded_in_the_future(actors):
 
 
 def test_review_cannot_be_recorded_before_the_plan_was_signed(actors):
-    case = make_case(actors)  # plan signed 30 days ago
+    case = followed_case(actors)  # plan signed 30 days ago
     review = add_review(case, days_ago(40))
     with pytest.raises(ValidationError) as error:
         followup.review_record(
@@ -70,7 +70,7 @@ def test_review_cannot_be_recorded_before_the_plan_was_signed(actors):
 
 
 def test_review_needs_notes_and_a_later_next_date(actors):
-    review = add_review(make_case(actors), days_ago(3))
+    review = add_review(followed_case(actors), days_ago(3))
     with pytest.raises(ValidationError) as error:
         followup.review_record(
             actor=actors.social_worker,
@@ -83,7 +83,7 @@ def test_review_needs_notes_and_a_later_next_date(actors):
 
 
 def test_a_review_is_recorded_only_once(actors):
-    review = add_review(make_case(actors), days_ago(3), held_on=days_ago(2))
+    review = add_review(followed_case(actors), days_ago(3), held_on=days_ago(2))
     with pytest.raises(ValidationError):
         followup.review_record(
             actor=actors.social_worker, review=review, held_on=days_ago(1), notes="x"
@@ -91,7 +91,7 @@ def test_a_review_is_recorded_only_once(actors):
 
 
 def test_closed_case_refuses_review_changes(actors, login):
-    case = make_case(actors, stage=Stage.CLOSED)
+    case = followed_case(actors, stage=Stage.CLOSED)
     review = add_review(case, days_ago(3))
     with pytest.raises(ValidationError):
         followup.review_schedule(actor=actors.social_worker, case=case, scheduled_on=days_ago(1))
@@ -109,7 +109,7 @@ def test_closed_case_refuses_review_changes(actors, login):
 
 
 def test_outsider_cannot_record_a_review_on_our_case(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     review = add_review(case, days_ago(3))
     with pytest.raises(PermissionDenied):
         followup.review_record(actor=actors.outsider, review=review, held_on=days_ago(1), notes="x")
@@ -131,7 +131,7 @@ def test_outsider_cannot_record_a_review_on_our_case(actors, login):
 
 
 def test_team_member_records_a_review_over_http_and_returns_to_the_case(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     add_member(case, actors.cpi_consultant, actors.cpi, by=actors.social_worker)
     review = add_review(case, days_ago(3))
     client = login(actors.cpi_consultant)
@@ -152,7 +152,7 @@ def test_team_member_records_a_review_over_http_and_returns_to_the_case(actors, 
 
 
 def test_review_schedule_over_http_redirects_and_bad_input_is_reshown(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     client = login(actors.social_worker)
     url = reverse("cases:followup_review_schedule", args=[case.pk])
     response = client.post(
@@ -174,7 +174,7 @@ def test_review_schedule_over_http_redirects_and_bad_input_is_reshown(actors, lo
 def test_case_followup_context_flags_overdue_reviews_in_constant_queries(
     actors, django_assert_max_num_queries
 ):
-    case = make_case(actors)
+    case = followed_case(actors)
     late = add_review(case, days_ago(2))
     add_review(case, days_ago(10), held_on=days_ago(9))
     future = add_review(case, days_ahead(5))
@@ -192,7 +192,7 @@ def test_case_followup_context_flags_overdue_reviews_in_constant_queries(
 def test_case_followup_section_renders(actors, rf):
     from django.template.loader import render_to_string
 
-    case = make_case(actors)
+    case = followed_case(actors)
     review = add_review(case, days_ago(2))
     request = rf.get("/")
     request.user = actors.social_worker
@@ -224,7 +224,7 @@ def _meeting(actors, **kw):
 
 
 def test_coordinator_records_a_meeting_with_cases_audited_per_person(actors):
-    case = make_case(actors)
+    case = followed_case(actors)
     meeting = _meeting(actors, cases=[case], items={case.pk: {"decisions": "Attivare tirocinio"}})
     assert set(meeting.attendees.all()) == {actors.coordinator, actors.social_worker}
     assert list(meeting.cases.all()) == [case]
@@ -242,7 +242,7 @@ def test_meeting_refuses_another_zone_future_date_and_no_attendees(actors):
 
 def test_meeting_lists_only_cases_the_actor_can_see(actors):
     # The desk operator belongs to the zone but does not see this case.
-    case = make_case(actors)
+    case = followed_case(actors)
     with pytest.raises(ValidationError) as error:
         _meeting(actors, actor=actors.desk_operator, cases=[case])
     assert "cases" in error.value.message_dict
@@ -262,7 +262,7 @@ def test_outsider_from_another_zone_gets_404_on_meeting_pages(actors, login):
 
 
 def test_meeting_pages_for_the_zone(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     meeting = _meeting(actors, cases=[case])
     client = login(actors.social_worker)
     response = client.get(reverse("cases:followup_meetings"))
@@ -281,7 +281,7 @@ def test_meeting_pages_for_the_zone(actors, login):
 
 
 def test_meeting_created_over_http(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     client = login(actors.coordinator)
     response = client.post(
         reverse("cases:followup_meeting_create"),
@@ -348,7 +348,7 @@ def test_meetings_with_minutes_counted_by_kind(actors):
 
 
 def test_meeting_form_from_the_case_page_preselects_the_case(actors, login):
-    case = make_case(actors)
+    case = followed_case(actors)
     response = login(actors.coordinator).get(
         reverse("cases:followup_meeting_create"), {"case": case.pk}
     )
