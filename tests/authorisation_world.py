@@ -19,7 +19,6 @@ from crocevia.assessments.models import Dimension
 from crocevia.assessments.services import assessment_record
 from crocevia.cases import services as case_services
 from crocevia.cases.models import NeedClass, Stage
-from crocevia.cases.tests.factories import make_case, make_person, make_physician
 from crocevia.desk.models import DeskService
 from crocevia.desk.referrals import referral_send
 from crocevia.desk.services import contact_record
@@ -36,10 +35,12 @@ from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_si
 from crocevia.programmes import services as programme_services
 from crocevia.testing import (
     Actors,
-    DeskFactory,
-    OrganisationFactory,
     build_actors,
-    make_member,
+    days_ago,
+    make_case,
+    make_person,
+    make_physician,
+    other_zone_cast,
 )
 
 # A minimal PDF: the agreement's signed document (the download view streams it back).
@@ -78,10 +79,6 @@ ROLES = [
 ]
 
 
-def days_ago(n: int) -> datetime.date:
-    return timezone.localdate() - datetime.timedelta(days=n)
-
-
 @dataclasses.dataclass
 class Side:
     """The objects of one zone that the URLs' keyword arguments name."""
@@ -117,31 +114,6 @@ class World:
 
     def side(self, variant: str) -> Side:
         return self.mine if variant in ("mine", "-") else self.other
-
-
-def _livorno_cast(actors: Actors) -> Actors:
-    """The outsider's zone mirrors ours: the outsider is its desk operator."""
-    cpi_li = OrganisationFactory(
-        code="CPI-LI", name="CPI Livorno", kind="cpi", zone=actors.other_zone, comune=actors.livorno
-    )
-    DeskFactory(code="CPI-LI-DESK", organisation=cpi_li, comune=actors.livorno)
-    return dataclasses.replace(
-        actors,
-        zone=actors.other_zone,
-        other_zone=actors.zone,
-        pisa=actors.livorno,
-        livorno=actors.pisa,
-        sds=actors.other_org,
-        cpi=cpi_li,
-        other_org=actors.sds,
-        desk=actors.other_desk,
-        other_desk=actors.desk,
-        desk_operator=actors.outsider,
-        social_worker=make_member("assistente-li", actors.other_org, Profile.SOCIAL_WORKER),
-        cpi_consultant=make_member("consulente-li", cpi_li, Profile.CPI_CONSULTANT),
-        coordinator=make_member("coordinatore-li", actors.other_org, Profile.COORDINATOR),
-        outsider=actors.desk_operator,
-    )
 
 
 def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code="") -> Side:
@@ -352,7 +324,7 @@ def build_world() -> World:
     actors = build_actors()
     physician, asl = make_physician(actors)
     mine = _build_side(actors, NAMES["mine"], physician=physician, physician_org=asl, code="PI")
-    other = _build_side(_livorno_cast(actors), NAMES["other"], code="LI")
+    other = _build_side(other_zone_cast(actors), NAMES["other"], code="LI")
     users = {
         "anonymous": None,
         "desk_operator": actors.desk_operator,

@@ -1,17 +1,28 @@
-"""Factories and the shared test actors (used by every app's tests; needs factory_boy)."""
+"""Test support for every app's tests (needs factory_boy): the factories, the one cast of
+actors (`build_actors`, `other_zone_cast`, `make_physician`), and the one `make_case`, which
+opens a case through the opening service and walks it along the pathway to a stage.
 
+Test code only: it may import any app, and no app imports it.
+"""
+
+import dataclasses
 import datetime
 import io
 from dataclasses import dataclass
 
 import factory
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from crocevia.accounts.models import Membership, Profile, User
+from crocevia.assessments.preassessment import case_preassess
+from crocevia.cases import services as case_services
+from crocevia.cases.models import Case, NeedClass, Outcome, Stage
+from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
 from crocevia.network.models import Comune, Desk, Organisation, Zone
-from crocevia.people.models import Person
+from crocevia.people.models import Consent, Person
 
 PASSWORD = "Crocevia-test-2026"
 
@@ -102,7 +113,10 @@ def make_member(username, organisation, profile, desks=(), **user_fields) -> Use
 
 @dataclass
 class Actors:
-    """The shared cast of every view test (DESIGN.md)."""
+    """The cast of every test (DESIGN.md): the roles of an organisation (`sds`) and its zone,
+    with a CPI of the zone, and an organisation of another zone with its desk operator (the
+    outsider). `other_zone_cast` gives the same cast seen from the other zone;
+    `make_physician` adds a physician of an ASL service of the zone."""
 
     zone: Zone
     other_zone: Zone
@@ -163,6 +177,232 @@ def build_actors() -> Actors:
         monitoring_officer=make_member("monitoraggio", sds, Profile.MONITORING_OFFICER),
         admin=admin,
     )
+
+
+def other_zone_cast(actors: Actors) -> Actors:
+    """The cast of the outsider's zone, mirroring ours: the outsider is its desk operator,
+    with a social worker and a coordinator of its organisation and a CPI of its own (with a
+    consultant); our desk operator is its outsider. Build it once per test."""
+    cpi_li = OrganisationFactory(
+        code="CPI-LI", name="CPI Livorno", kind="cpi", zone=actors.other_zone, comune=actors.livorno
+    )
+    DeskFactory(code="CPI-LI-DESK", organisation=cpi_li, comune=actors.livorno)
+    return dataclasses.replace(
+        actors,
+        zone=actors.other_zone,
+        other_zone=actors.zone,
+        pisa=actors.livorno,
+        livorno=actors.pisa,
+        sds=actors.other_org,
+        cpi=cpi_li,
+        other_org=actors.sds,
+        desk=actors.other_desk,
+        other_desk=actors.desk,
+        desk_operator=actors.outsider,
+        social_worker=make_member("assistente-li", actors.other_org, Profile.SOCIAL_WORKER),
+        cpi_consultant=make_member("consulente-li", cpi_li, Profile.CPI_CONSULTANT),
+        coordinator=make_member("coordinatore-li", actors.other_org, Profile.COORDINATOR),
+        outsider=actors.desk_operator,
+    )
+
+
+def make_physician(actors: Actors, username="medico") -> tuple[User, Organisation]:
+    """A physician of an ASL service of the zone (reads health information on a team), and
+    that service."""
+    asl = OrganisationFactory(
+        code="ASL-PI", name="UFSMA Pisa", kind="asl_service", zone=actors.zone
+    )
+    return make_member(username, asl, Profile.PHYSICIAN), asl
+
+
+# --- persons and cases ----------------------------------------------------------------------
+
+
+def days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+def give_consent(person, actor) -> Consent:
+    return Consent.objects.create(
+        person=person,
+        scope=Consent.Scope.NETWORK_SHARING,
+        given_on=days_ago(90),
+        collected_by=actor,
+    )
+
+
+def make_person(actors: Actors, *, consent: bool = True, **fields) -> Person:
+    """A person registered by the cast's organisation (by its social worker), with their
+    consent to sharing within the network unless `consent=False`."""
+    fields.setdefault("created_by_organisation", actors.sds)
+    fields.setdefault("created_by", actors.social_worker)
+    person = PersonFactory(**fields)
+    if consent:
+        give_consent(person, actors.social_worker)
+    return person
+
+
+# The milestones a case may be given, in pathway order, with the days before today each
+# one falls on unless the caller gives it.
+MILESTONE_DAYS_AGO = {
+    "referred_on": 60,
+    "preassessed_on": 50,
+    "team_formed_on": 40,
+    "assessed_on": 30,
+    "plan_signed_on": 20,
+    "plan_started_on": 10,
+    "closed_on": 0,
+}
+# The stages each need class passes through after the referral (PATHWAY.md).
+PATH = {
+    NeedClass.COMPLEX: [
+        Stage.PREASSESSED,
+        Stage.TEAM_FORMED,
+        Stage.ASSESSED,
+        Stage.PLAN_SIGNED,
+        Stage.IN_PROGRESS,
+    ],
+    NeedClass.WORK: [Stage.PREASSESSED, Stage.PLAN_SIGNED, Stage.IN_PROGRESS],
+    NeedClass.SOCIAL: [Stage.PREASSESSED, Stage.PLAN_SIGNED, Stage.IN_PROGRESS],
+}
+MILESTONE_OF = {
+    Stage.PREASSESSED: "preassessed_on",
+    Stage.TEAM_FORMED: "team_formed_on",
+    Stage.ASSESSED: "assessed_on",
+    Stage.PLAN_SIGNED: "plan_signed_on",
+    Stage.IN_PROGRESS: "plan_started_on",
+    Stage.CLOSED: "closed_on",
+}
+_DEFAULT = object()
+
+
+def _milestone_days(given: dict) -> dict[str, datetime.date]:
+    """Every milestone's day: the given ones, the others at their default, moved where
+    needed so that each falls on or after the one before and on or before the next given
+    one (a case pre-assessed in 2019 was referred in 2019 too)."""
+    names = list(MILESTONE_DAYS_AGO)
+    ceiling, bound = {}, timezone.localdate()
+    for name in reversed(names):
+        ceiling[name] = bound
+        if given.get(name) is not None:
+            bound = min(bound, given[name])
+    days, previous = {}, None
+    for name in names:
+        day = given.get(name)
+        if day is None:
+            day = days_ago(MILESTONE_DAYS_AGO[name])
+            if previous is not None:
+                day = max(day, previous)
+            day = min(day, ceiling[name])
+        days[name] = previous = day
+    return days
+
+
+def make_case(
+    actors: Actors,
+    *,
+    stage: str = Stage.REFERRED,
+    need_class: str = NeedClass.COMPLEX,
+    person=None,
+    consent: bool = True,
+    preassess: bool = True,
+    area: str = "",
+    organisation=None,
+    opened_by=None,
+    case_manager=_DEFAULT,
+    outcome: str = Outcome.EMPLOYED,
+    closing_note: str = "Assunto a tempo determinato",
+    **milestones,
+) -> Case:
+    """A case at `stage`, opened by case_open_direct and walked there step by step through
+    the services and case_transition, each step audited as in use.
+
+    - The case is the organisation's (default: the cast's `sds`), opened by `opened_by`
+      (default: the cast's social worker), who takes every step but the team's; its person
+      is `person` or a new one of the organisation (with consent unless `consent=False`).
+    - Milestones fall 60, 50, 40, 30, 20 and 10 days ago, closure today; any may be given
+      (`preassessed_on=...`), the others move to keep the pathway's order.
+    - Pre-assessment goes through case_preassess, so the cast's social worker and CPI
+      consultant join the team (section A: declared health "Diabete di tipo 2"); with
+      `preassess=False`, through the bare transition: no intake, no team.
+    - `case_manager`: named by the cast's coordinator after the pre-assessment (at the
+      opening for a referred case), and so on the team. Default: the social worker, for a
+      complex case that reaches team formation (the coordinator forms the team); nobody
+      otherwise.
+    - A closed case walks its whole path first, then closes with `outcome`.
+    """
+    unknown = set(milestones) - set(MILESTONE_DAYS_AGO)
+    if unknown:
+        raise TypeError(f"make_case takes no {sorted(unknown)}")
+    closing = stage == Stage.CLOSED
+    path = PATH[need_class]
+    if not closing and stage != Stage.REFERRED and stage not in path:
+        raise ValueError(f"a {need_class} case never reaches {stage}")
+    steps = [] if stage == Stage.REFERRED else path if closing else path[: path.index(stage) + 1]
+    if case_manager is _DEFAULT:
+        complex_team = need_class == NeedClass.COMPLEX and Stage.TEAM_FORMED in steps
+        case_manager = actors.social_worker if complex_team else None
+    actor = opened_by or actors.social_worker
+    days = _milestone_days(milestones)
+    if person is None:
+        person = make_person(actors, consent=consent)
+
+    def name_manager(case):
+        if case_manager is None:
+            return case
+        return case_services.case_set_manager(
+            actor=actors.coordinator, case=case, user=case_manager
+        )
+
+    case = case_services.case_open_direct(
+        actor=actor,
+        person=person,
+        organisation=organisation or actors.sds,
+        referred_on=days["referred_on"],
+    )
+    if not steps:
+        return name_manager(case)
+    for step in steps:
+        day = days[MILESTONE_OF[step]]
+        if step == Stage.PREASSESSED and preassess:
+            case = case_preassess(
+                actor=actor,
+                case=case,
+                on=day,
+                need_class=need_class,
+                area=area,
+                social_worker=actors.social_worker,
+                cpi_consultant=actors.cpi_consultant,
+                health_declared="Diabete di tipo 2",
+                work_history="Bracciante agricolo",
+            )
+        elif step == Stage.PREASSESSED:
+            case = case_transition(
+                case=case, actor=actor, to_stage=step, on=day, need_class=need_class, area=area
+            )
+        elif step == Stage.TEAM_FORMED:
+            case = case_services.case_form_team(actor=actors.coordinator, case=case, on=day)
+        elif step == Stage.PLAN_SIGNED:
+            case = case_transition(
+                case=case,
+                actor=actor,
+                to_stage=step,
+                on=day,
+                plan_kind=PLAN_KIND_FOR_NEED[need_class],
+            )
+        else:
+            case = case_transition(case=case, actor=actor, to_stage=step, on=day)
+        if step == Stage.PREASSESSED:
+            case = name_manager(case)
+    if closing:
+        case = case_services.case_close(
+            actor=actor,
+            case=case,
+            on=days["closed_on"],
+            outcome=outcome,
+            closing_note=closing_note,
+        )
+    return case
 
 
 # --- formula injection (issue 15) ---------------------------------------------------------

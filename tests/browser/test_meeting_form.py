@@ -5,9 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from crocevia.cases.tests.factories import make_case
 from crocevia.meetings.models import Meeting
-from crocevia.testing import PASSWORD
+from crocevia.testing import PASSWORD, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,13 +6,12 @@ import pytest
 from django.urls import reverse
 
 from crocevia.cases.models import Stage
-from crocevia.cases.tests.factories import make_case
 from crocevia.desk.referrals import referral_send
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
 from crocevia.people.models import DuplicatePair
 from crocevia.people.services import person_create
-from crocevia.testing import PASSWORD
+from crocevia.testing import PASSWORD, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

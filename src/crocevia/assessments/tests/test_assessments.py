@@ -2,14 +2,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from crocevia.accounts.models import Profile
 from crocevia.assessments.models import Assessment, Dimension
 from crocevia.assessments.selectors import case_section_context, score_history
 from crocevia.assessments.services import assessment_record
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Stage
+from crocevia.cases.services import team_member_add
+from crocevia.testing import days_ago, make_case, make_physician
 
-from .factories import add_physician, days_ago, form_data, make_case, scores
+from .factories import form_data, scores
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +102,20 @@ def test_complex_case_without_team_cannot_be_assessed(actors):
         )
 
 
+def _physician_on_team(actors, case):
+    """A physician (of the zone's ASL service) on the team, reading health information."""
+    physician, asl = make_physician(actors)
+    team_member_add(
+        actor=actors.social_worker,
+        case=case,
+        user=physician,
+        organisation=asl,
+        role=Profile.PHYSICIAN,
+        on=days_ago(40),
+    )
+    return physician
+
+
 def _assessed_case(actors):
     case = make_case(actors, stage=Stage.TEAM_FORMED)
     assessment_record(
@@ -129,7 +146,7 @@ def test_health_notes_are_hidden_from_the_cpi_consultant_on_the_team(actors, log
 @pytest.mark.parametrize("who", ["social_worker", "physician"])
 def test_health_notes_are_shown_to_the_case_manager_and_health_members(actors, login, who):
     case = _assessed_case(actors)
-    user = add_physician(actors, case) if who == "physician" else actors.social_worker
+    user = _physician_on_team(actors, case) if who == "physician" else actors.social_worker
     page = login(user).get(reverse("assessments:case", args=[case.pk]))
     assert "Diabete in cura al SERD" in page.content.decode()
 
@@ -201,9 +218,7 @@ def test_assessment_form_records_and_moves_the_case(actors, login):
 
 
 def test_closed_case_assessment_form_is_forbidden(actors, login):
-    case = make_case(actors, stage=Stage.TEAM_FORMED)
-    case.stage = Stage.CLOSED
-    case.save()
+    case = make_case(actors, stage=Stage.CLOSED)
     response = login(actors.social_worker).get(reverse("assessments:create", args=[case.pk]))
     assert response.status_code == 403
 

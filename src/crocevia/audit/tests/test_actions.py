@@ -25,10 +25,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import record_access
 from crocevia.audit.services import audit_access, audit_change
 from crocevia.cases.models import Stage
-from crocevia.cases.tests.factories import make_case
 from crocevia.people import access_report as report
 from crocevia.people import services as people_services
 from crocevia.people.tests.helpers import AWA_CF, register
+from crocevia.testing import make_case
 
 from .helpers import sql
 

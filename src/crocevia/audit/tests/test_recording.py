@@ -18,12 +18,11 @@ from crocevia.audit import chain
 from crocevia.audit.chain import verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Stage
-from crocevia.cases.tests.factories import make_case, make_person
 from crocevia.cases.workflow import case_transition
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
 from crocevia.people.access import get_person_for
-from crocevia.testing import build_actors
+from crocevia.testing import build_actors, make_case, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -25,10 +25,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import SENSITIVE_CHANGE, sensitive_fields
 from crocevia.audit.services import audit_change, creation_changes, diff, snapshot
 from crocevia.cases.models import NeedClass, Stage
-from crocevia.cases.tests.factories import make_case
 from crocevia.core.bulkdb import BackgroundInserts
 from crocevia.interchange.tests.helpers import load
 from crocevia.people.models import Person
+from crocevia.testing import make_case
 
 from .helpers import sql
 

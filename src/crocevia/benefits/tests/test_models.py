@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from crocevia.benefits.models import BenefitApplication, Status
+from crocevia.testing import days_ago
 
-from .factories import days_ago, make_application
+from .factories import make_application
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from crocevia.core.errors import RowsRefused
 from crocevia.network.models import Comune
 from crocevia.people.models import Household
 from crocevia.people.selectors import persons_by_external_id
-from crocevia.testing import PersonFactory
+from crocevia.testing import PersonFactory, days_ago
 
-from .factories import days_ago, make_application, make_household
+from .factories import make_application, make_household
 
 pytestmark = pytest.mark.django_db
 

@@ -24,9 +24,7 @@ from crocevia.cases.services import (
 from crocevia.core.errors import RowsRefused
 from crocevia.network.models import Organisation
 from crocevia.people.selectors import persons_by_external_id
-from crocevia.testing import make_member
-
-from .factories import days_ago
+from crocevia.testing import days_ago, make_member
 
 pytestmark = pytest.mark.django_db
 

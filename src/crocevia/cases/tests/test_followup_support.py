@@ -1,4 +1,5 @@
-"""Helpers of the follow-up tests: cases built with the ORM (no dependency on the services).
+"""Helpers of the follow-up tests (reviews, meetings, lists): the case they follow, team
+members, reviews and plan actions.
 
 Named test_followup_* so it belongs to the follow-up engineer's files; it holds no tests.
 """
@@ -7,67 +8,47 @@ import datetime
 
 from django.utils import timezone
 
-from crocevia.cases.models import Case, Review, Stage, TeamMember
-from crocevia.testing import PersonFactory
-
-
-def days_ago(n: int) -> datetime.date:
-    return timezone.localdate() - datetime.timedelta(days=n)
+from crocevia.accounts.models import Membership
+from crocevia.cases.models import NeedClass, Review, Stage, TeamMember
+from crocevia.cases.services import team_member_add, team_member_remove
+from crocevia.testing import days_ago, make_case
 
 
 def days_ahead(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
 
 
-def make_case(
-    actors,
-    *,
-    stage=Stage.IN_PROGRESS,
-    need_class="social",
-    case_manager=None,
-    organisation=None,
-    zone=None,
-    person=None,
-    created_by=None,
-    **fields,
-) -> Case:
-    """A case of the SdS (Zona Pisana) managed by the social worker unless told otherwise."""
-    person = person or PersonFactory(
-        created_by_organisation=actors.sds, created_by=actors.social_worker
-    )
-    milestones = {"referred_on": days_ago(60)}
-    if stage != Stage.REFERRED:
-        milestones.update(preassessed_on=days_ago(50))
-    if stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS, Stage.CLOSED):
-        milestones.update(plan_signed_on=days_ago(30), plan_kind="social_project")
-    if stage in (Stage.IN_PROGRESS, Stage.CLOSED):
-        milestones.update(plan_started_on=days_ago(20))
-    if stage == Stage.CLOSED:
-        milestones.update(closed_on=days_ago(5), outcome="employed")
-    milestones.update(fields)
-    return Case.objects.create(
-        person=person,
-        organisation=organisation or actors.sds,
-        zone=zone or actors.zone,
-        origin="direct",
-        stage=stage,
-        need_class="" if stage == Stage.REFERRED else need_class,
-        case_manager=case_manager if case_manager is not None else actors.social_worker,
-        created_by=created_by or actors.social_worker,
-        **milestones,
-    )
+def followed_case(actors, **given):
+    """make_case with the follow-up tests' defaults: a case with social needs whose plan was
+    signed 30 days ago and started 20 days ago (in progress), managed by the cast's social
+    worker, pre-assessed without the mini-team (so the manager is the team). Any of
+    make_case's arguments may be given."""
+    given = {
+        "stage": Stage.IN_PROGRESS,
+        "need_class": NeedClass.SOCIAL,
+        "preassess": False,
+        "case_manager": actors.social_worker,
+        "plan_signed_on": days_ago(30),
+        "plan_started_on": days_ago(20),
+        **given,
+    }
+    return make_case(actors, **given)
 
 
 def add_member(case, user, organisation, *, by, removed_on=None) -> TeamMember:
-    return TeamMember.objects.create(
+    """`user` joins the team (through `organisation`) 40 days ago; leaves on `removed_on`."""
+    membership = Membership.objects.get(user=user, organisation=organisation, active=True)
+    member = team_member_add(
+        actor=by,
         case=case,
         user=user,
         organisation=organisation,
-        role="member",
-        added_on=days_ago(40),
-        added_by=by,
-        removed_on=removed_on,
+        role=membership.profile,
+        on=days_ago(40),
     )
+    if removed_on is not None:
+        member = team_member_remove(actor=by, member=member, on=removed_on)
+    return member
 
 
 def add_review(case, scheduled_on, held_on=None) -> Review:

@@ -11,7 +11,8 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Review, Stage
 
-from .test_followup_support import add_member, add_review, days_ago, days_ahead, make_case
+from .test_followup_support import add_member, add_review, days_ago, days_ahead
+from .test_followup_support import followed_case as make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,14 @@ from crocevia.cases.selectors import cases_visible_to
 from crocevia.desk.models import Contact, Referral
 from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.desk.services import contact_record
-from crocevia.testing import make_member
-
-from .factories import days_ago, give_consent, make_case, make_person, make_physician
+from crocevia.testing import (
+    days_ago,
+    give_consent,
+    make_case,
+    make_member,
+    make_person,
+    make_physician,
+)
 
 pytestmark = pytest.mark.django_db
 

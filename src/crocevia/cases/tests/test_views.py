@@ -4,13 +4,18 @@ from django.urls import reverse
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
-from crocevia.cases.models import Case, NeedClass, Origin, Stage, TeamMember
+from crocevia.cases.models import Case, NeedClass, Stage, TeamMember
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
 from crocevia.people.models import Person
-from crocevia.testing import PersonFactory, make_member
-
-from .factories import days_ago, make_case, make_person, make_physician
+from crocevia.testing import (
+    PersonFactory,
+    days_ago,
+    make_case,
+    make_member,
+    make_person,
+    make_physician,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -257,21 +262,25 @@ def test_coordinator_queue_names_manager_adds_member_and_forms_team(actors, logi
 
 def test_coordination_shows_the_fifty_oldest_cases_to_appoint_and_links_to_all(actors, login):
     # An import of cases whose register names no case manager: 51 to appoint.
-    persons = Person.objects.bulk_create(PersonFactory.build() for _ in range(51))
-    Case.objects.bulk_create(
-        Case(
-            person=person,
-            organisation=actors.sds,
-            zone=actors.sds.zone,
-            origin=Origin.IMPORT,
-            stage=Stage.TEAM_FORMED,
-            need_class=NeedClass.COMPLEX,
-            referred_on=days_ago(100),
-            preassessed_on=days_ago(90),
-            team_formed_on=days_ago(80 - n),
-        )
-        for n, person in enumerate(persons)
+    persons = Person.objects.bulk_create(
+        PersonFactory.build(external_id=f"P{n}") for n in range(51)
     )
+    imported = services.cases_import_bulk(
+        [
+            {
+                "external_id": f"K{n}",
+                "person_external_id": person.external_id,
+                "organisation_code": actors.sds.code,
+                "referred_on": days_ago(100).isoformat(),
+                "preassessed_on": days_ago(90).isoformat(),
+                "need_class": NeedClass.COMPLEX,
+                "team_formed_on": days_ago(80 - n).isoformat(),
+            }
+            for n, person in enumerate(persons)
+        ],
+        actors.coordinator,
+    )
+    assert imported.ok and imported.managers_to_appoint == 51
     client = login(actors.coordinator)
     response = client.get(reverse("cases:coordination"))
     shown = response.context["to_appoint"]

@@ -13,8 +13,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases import services
 from crocevia.cases.models import Case, NeedClass, Outcome, PlanKind, Stage
 from crocevia.cases.workflow import TRANSITION_TABLE, allowed_targets, case_transition
-
-from .factories import days_ago, make_case
+from crocevia.testing import days_ago, make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ import pytest
 from django.db.models import Sum
 
 from crocevia.audit.models import AuditEvent
-from crocevia.demo.programmes import CURRENT_CODE, POVERTY_CODE, TEAMS_CODE, seed_demo
+from crocevia.cases.models import Stage
+from crocevia.demo.programmes import POVERTY_CODE, TEAMS_CODE, seed_demo
 from crocevia.network.models import Organisation
 from crocevia.programmes.models import BudgetAction, Enrolment, Expenditure, Programme, Target
 from crocevia.programmes.selectors import programme_total, target_progress
-from crocevia.programmes.tests.helpers import make_case
-from crocevia.testing import OrganisationFactory
+from crocevia.testing import OrganisationFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def _counts():
 
 
 def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
-    enrolled = make_case(actors, preassessed_on=datetime.date(2019, 5, 2))
+    enrolled = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2019, 5, 2))
     seed_demo(coordinator=actors.coordinator, zone=actors.zone)
     first = _counts()
     seed_demo(coordinator=actors.coordinator, zone=actors.zone)
@@ -88,9 +88,12 @@ def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
 
 
 def test_demo_current_plan_counts_the_recent_cases_of_its_organisations(actors):
+
+    from ..demo import CURRENT_CODE
+
     OrganisationFactory(code="COM-PISA", name="Comune di Pisa", kind="comune", zone=actors.zone)
-    recent = make_case(actors, preassessed_on=datetime.date(2025, 9, 15))
-    old = make_case(actors, preassessed_on=datetime.date(2019, 5, 2))
+    recent = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2025, 9, 15))
+    old = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2019, 5, 2))
     seed_demo(coordinator=actors.coordinator, zone=actors.zone)
     current = Programme.objects.get(code=CURRENT_CODE)
     assert Enrolment.objects.filter(programme=current, case=recent).exists()

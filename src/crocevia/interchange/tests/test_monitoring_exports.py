@@ -14,13 +14,12 @@ from django.utils import timezone
 from crocevia.accounts.models import Profile
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import Case
 from crocevia.desk.models import Contact
 from crocevia.interchange import services
 from crocevia.interchange.kinds import get_kind, kind_names
 from crocevia.interchange.models import ImportJob
 from crocevia.interchange.pseudonym import ENV_KEY, Pseudonymiser
-from crocevia.testing import OrganisationFactory, PersonFactory, make_member
+from crocevia.testing import OrganisationFactory, PersonFactory, make_case, make_member
 
 from .helpers import it
 
@@ -54,12 +53,12 @@ def world(actors):
         external_id="C-PI", person=seen, desk=actors.desk, date=timezone.localdate()
     )
     PersonFactory(external_id="P-REG", created_by_organisation=actors.cpi)
-    Case.objects.create(
-        external_id="K-PI",
+    # A person of no organisation of the zone, with a case there (opened by the admin,
+    # who may open one for anybody).
+    make_case(
+        actors,
         person=PersonFactory(external_id="P-CASE"),
-        organisation=actors.sds,
-        zone=actors.zone,
-        origin="direct",
+        opened_by=actors.admin,
         referred_on=datetime.date(2025, 5, 1),
     )
     other = PersonFactory(external_id="P-LI", **LIVORNO)

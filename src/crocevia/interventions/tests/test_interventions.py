@@ -5,14 +5,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from crocevia.assessments.tests.factories import days_ago, make_case
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import Stage
+from crocevia.cases.models import Outcome, Stage
+from crocevia.cases.services import case_close
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.interventions.selectors import case_section_context
 from crocevia.interventions.services import intervention_add, intervention_end, intervention_start
 from crocevia.plans.services import plan_get_or_create
+from crocevia.testing import days_ago, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +179,7 @@ def test_outsider_gets_404_on_every_intervention_url(actors, login):
 def test_closed_case_interventions_are_read_only(actors, login):
     case = _case(actors)
     intervention = _add(actors, case)
-    case.stage = Stage.CLOSED
-    case.save()
+    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
     client = login(actors.social_worker)
     assert client.get(reverse("interventions:create", args=[case.pk])).status_code == 403
     assert client.get(reverse("interventions:start", args=[intervention.pk])).status_code == 403

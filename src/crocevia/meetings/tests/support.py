@@ -6,11 +6,20 @@ from crocevia.cases.tests.test_followup_support import (
     add_review,
     days_ago,
     days_ahead,
-    make_case,
+    followed_case,
 )
+from crocevia.cases.tests.test_followup_support import followed_case as make_case
 from crocevia.plans.models import Action, Plan, PlanVersion
 
-__all__ = ["add_member", "add_plan_actions", "add_review", "days_ago", "days_ahead", "make_case"]
+__all__ = [
+    "add_member",
+    "add_plan_actions",
+    "add_review",
+    "days_ago",
+    "days_ahead",
+    "followed_case",
+    "make_case",
+]
 
 
 def add_plan_actions(case, actor, *versions) -> list[PlanVersion]:

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from crocevia.cases.models import Stage
+from crocevia.cases.models import Stage, TeamMember
 from crocevia.meetings.lists import home_alerts, my_cases, zone_cases
-from crocevia.testing import PersonFactory
+from crocevia.testing import PersonFactory, other_zone_cast
 
 from .support import (
     add_member,
@@ -13,7 +13,7 @@ from .support import (
     add_review,
     days_ago,
     days_ahead,
-    make_case,
+    followed_case,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,12 @@ def _pks(queryset):
 
 
 def test_my_cases_are_those_managed_or_on_the_team(actors):
-    managed = make_case(actors)
-    on_team = make_case(actors, case_manager=actors.coordinator)
+    managed = followed_case(actors)
+    # Its manager off its team (a state no service leaves): found as its manager only.
+    TeamMember.objects.filter(case=managed, user=actors.social_worker).delete()
+    on_team = followed_case(actors, case_manager=actors.coordinator)
     add_member(on_team, actors.social_worker, actors.sds, by=actors.coordinator)
-    left_team = make_case(actors, case_manager=actors.coordinator)
+    left_team = followed_case(actors, case_manager=actors.coordinator)
     add_member(
         left_team, actors.social_worker, actors.sds, by=actors.coordinator, removed_on=days_ago(1)
     )
@@ -37,10 +39,10 @@ def test_my_cases_are_those_managed_or_on_the_team(actors):
 
 def test_my_cases_filters_by_stage_need_class_case_manager_and_overdue(actors):
     sw = actors.social_worker
-    referred = make_case(actors, stage=Stage.REFERRED)
-    work = make_case(actors, need_class="work")
-    social = make_case(actors, need_class="social")
-    other_manager = make_case(actors, case_manager=actors.coordinator)
+    referred = followed_case(actors, stage=Stage.REFERRED)
+    work = followed_case(actors, need_class="work")
+    social = followed_case(actors, need_class="social")
+    other_manager = followed_case(actors, case_manager=actors.coordinator)
     add_member(other_manager, sw, actors.sds, by=actors.coordinator)
     add_review(social, days_ago(1))
 
@@ -52,8 +54,8 @@ def test_my_cases_filters_by_stage_need_class_case_manager_and_overdue(actors):
 
 
 def test_filters_over_http(actors, login):
-    work = make_case(actors, need_class="work")
-    make_case(actors, need_class="social")
+    work = followed_case(actors, need_class="work")
+    followed_case(actors, need_class="social")
     client = login(actors.social_worker)
     response = client.get(reverse("cases:followup_my_cases"), {"need_class": "work"})
     assert response.status_code == 200
@@ -67,13 +69,13 @@ def test_filters_over_http(actors, login):
 
 
 def test_overdue_review_flagged(actors):
-    late = make_case(actors)
+    late = followed_case(actors)
     add_review(late, days_ago(1))
-    held = make_case(actors)
+    held = followed_case(actors)
     add_review(held, days_ago(5), held_on=days_ago(4))
-    today = make_case(actors)
+    today = followed_case(actors)
     add_review(today, days_ahead(0))
-    closed = make_case(actors, stage=Stage.CLOSED)
+    closed = followed_case(actors, stage=Stage.CLOSED)
     add_review(closed, days_ago(10))
     flags = {c.pk: (c.review_overdue, c.overdue) for c in my_cases(actors.social_worker)}
     assert flags[late.pk] == (True, True)
@@ -84,11 +86,11 @@ def test_overdue_review_flagged(actors):
 
 def test_overdue_action_of_the_latest_plan_version_flagged(actors):
     sw = actors.social_worker
-    late = make_case(actors)
+    late = followed_case(actors)
     add_plan_actions(late, sw, [(days_ahead(5), None)], [(days_ago(1), None)])
-    superseded = make_case(actors)  # the late action belongs to an older version
+    superseded = followed_case(actors)  # the late action belongs to an older version
     add_plan_actions(superseded, sw, [(days_ago(3), None)], [(days_ahead(5), None)])
-    done = make_case(actors)
+    done = followed_case(actors)
     add_plan_actions(done, sw, [(days_ago(3), days_ago(2))])
     flags = {c.pk: (c.action_overdue, c.overdue) for c in my_cases(sw)}
     assert flags[late.pk] == (True, True)
@@ -97,14 +99,8 @@ def test_overdue_action_of_the_latest_plan_version_flagged(actors):
 
 
 def test_coordinator_sees_zone_cases_and_desk_operator_gets_nothing(actors, login):
-    ours = make_case(actors, case_manager=actors.cpi_consultant)
-    make_case(
-        actors,
-        organisation=actors.other_org,
-        zone=actors.other_zone,
-        case_manager=actors.outsider,
-        created_by=actors.outsider,
-    )
+    ours = followed_case(actors, case_manager=actors.cpi_consultant)
+    followed_case(other_zone_cast(actors), case_manager=actors.outsider)
     assert _pks(zone_cases(actors.coordinator)) == {ours.pk}
     assert _pks(zone_cases(actors.desk_operator)) == set()
     response = login(actors.coordinator).get(reverse("cases:followup_zone_cases"))
@@ -114,8 +110,8 @@ def test_coordinator_sees_zone_cases_and_desk_operator_gets_nothing(actors, logi
 
 
 def test_zone_list_filters_by_case_manager(actors, login):
-    mine = make_case(actors, case_manager=actors.cpi_consultant)
-    make_case(actors)
+    mine = followed_case(actors, case_manager=actors.cpi_consultant)
+    followed_case(actors)
     response = login(actors.coordinator).get(
         reverse("cases:followup_zone_cases"), {"case_manager": actors.cpi_consultant.pk}
     )
@@ -129,7 +125,7 @@ def test_list_page_query_count_is_constant(actors, login, django_assert_max_num_
 
     def build(n):
         for i in range(n):
-            case = make_case(actors, case_manager=actors.coordinator)
+            case = followed_case(actors, case_manager=actors.coordinator)
             add_review(case, days_ago(1 + i % 3))
             add_plan_actions(case, actors.coordinator, [(days_ago(2), None)])
 
@@ -144,17 +140,10 @@ def test_list_page_query_count_is_constant(actors, login, django_assert_max_num_
 
 
 def test_alerts_count_preassessments_waiting(actors):
-    make_case(actors, stage=Stage.REFERRED)
-    make_case(actors, stage=Stage.REFERRED)
-    make_case(actors)
-    make_case(
-        actors,
-        stage=Stage.REFERRED,
-        organisation=actors.other_org,
-        zone=actors.other_zone,
-        case_manager=actors.outsider,
-        created_by=actors.outsider,
-    )
+    followed_case(actors, stage=Stage.REFERRED)
+    followed_case(actors, stage=Stage.REFERRED)
+    followed_case(actors)
+    followed_case(other_zone_cast(actors), stage=Stage.REFERRED, case_manager=actors.outsider)
     assert home_alerts(actors.social_worker)["preassessments_waiting"] == 2
     assert home_alerts(actors.coordinator)["preassessments_waiting"] == 2
     assert home_alerts(actors.outsider)["preassessments_waiting"] == 1
@@ -162,7 +151,7 @@ def test_alerts_count_preassessments_waiting(actors):
 
 
 def test_alerts_count_overdue_reviews_and_actions(actors):
-    case = make_case(actors)
+    case = followed_case(actors)
     add_review(case, days_ago(2))
     add_plan_actions(case, actors.social_worker, [(days_ago(1), None), (days_ahead(1), None)])
     alerts = home_alerts(actors.social_worker)
@@ -186,7 +175,7 @@ def test_alerts_count_permits_expiring_in_60_days_not_the_61st(actors):
 
 
 def test_home_page_shows_alerts(actors, login, django_assert_max_num_queries):
-    make_case(actors, stage=Stage.REFERRED)
+    followed_case(actors, stage=Stage.REFERRED)
     PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(3))
     client = login(actors.social_worker)
     response = client.get(reverse("home"))
@@ -214,7 +203,7 @@ def test_navigation_shows_case_lists_by_role(actors, login):
 
 
 def test_monitoring_officer_gets_no_case_list_and_no_alerts(actors, login):
-    make_case(actors, stage=Stage.REFERRED)
+    followed_case(actors, stage=Stage.REFERRED)
     assert list(my_cases(actors.monitoring_officer)) == []
     response = login(actors.monitoring_officer).get(reverse("home"))
     assert response.status_code == 200
@@ -228,8 +217,8 @@ def test_home_page_query_count_is_constant(actors, login, django_assert_max_num_
 
     def build(n):
         for _ in range(n):
-            waiting = make_case(actors, stage=Stage.REFERRED)
-            late = make_case(actors)
+            waiting = followed_case(actors, stage=Stage.REFERRED)
+            late = followed_case(actors)
             add_review(late, days_ago(1))
             add_plan_actions(late, actors.coordinator, [(days_ago(2), None)])
             PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(5))
@@ -248,7 +237,7 @@ def test_home_page_query_count_is_constant(actors, login, django_assert_max_num_
 
 
 def test_htmx_filter_returns_only_the_results(actors, login):
-    make_case(actors, need_class="work")
+    followed_case(actors, need_class="work")
     response = login(actors.social_worker).get(
         reverse("cases:followup_my_cases"), {"need_class": "work"}, HTTP_HX_REQUEST="true"
     )
@@ -258,8 +247,8 @@ def test_htmx_filter_returns_only_the_results(actors, login):
 
 
 def test_closed_cases_are_archived_out_of_the_daily_lists(actors, login):
-    open_case = make_case(actors)
-    closed = make_case(actors, stage=Stage.CLOSED)
+    open_case = followed_case(actors)
+    closed = followed_case(actors, stage=Stage.CLOSED)
     client = login(actors.social_worker)
     listed = client.get(reverse("cases:followup_my_cases")).context["cases"]
     assert [c.pk for c in listed] == [open_case.pk]

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from crocevia.assessments.tests.factories import days_ago, make_case
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import Stage
+from crocevia.cases.models import Outcome, Stage
+from crocevia.cases.services import case_close
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record, plan_action_add_from_meeting
 from crocevia.plans.models import Action, PlanVersion
@@ -17,6 +17,7 @@ from crocevia.plans.services import (
     plan_get_or_create,
     plan_sign,
 )
+from crocevia.testing import days_ago, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -191,8 +192,7 @@ def test_responsible_operator_must_be_on_the_case(actors):
 def test_closed_case_is_refused(actors):
     case, plan = _plan(actors, signed=True)
     meeting = _meeting(actors, [case])
-    case.stage = Stage.CLOSED
-    case.save()
+    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
     with pytest.raises(ValidationError):
         _add(actors, meeting, case)
     assert PlanVersion.objects.filter(plan=plan).count() == 1
@@ -289,8 +289,7 @@ def test_outsider_gets_404_and_closed_case_is_refused_over_http(actors, login):
     other = make_case(actors, stage=Stage.ASSESSED)
     not_discussed = _url(meeting, other)
     assert login(actors.social_worker).post(not_discussed, _post(actors, other)).status_code == 404
-    case.stage = Stage.CLOSED
-    case.save()
+    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
     client = login(actors.social_worker)
     assert client.post(url, _post(actors, case)).status_code == 403
     response = client.get(reverse("cases:followup_meeting_detail", args=[meeting.pk]))

@@ -16,12 +16,14 @@ from django.urls import reverse
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
+from crocevia.cases.services import case_set_manager, team_member_remove
+from crocevia.cases.tests.test_followup_support import followed_case
 from crocevia.meetings import selectors, services
 from crocevia.meetings.models import Meeting, MeetingItem
 from crocevia.plans.services import plan_draft_save, plan_get_or_create
-from crocevia.testing import PersonFactory, state_before_migration
+from crocevia.testing import make_person, state_before_migration
 
-from .support import add_member, days_ago, make_case
+from .support import add_member, days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +33,13 @@ BRUNO = {"minutes": "Bruno ha ripreso le cure", "decisions": "Rinviare la verifi
 
 def _two_cases(actors):
     """Case A (the CPI consultant on its team) and case B (not), of the same zone."""
-    a = make_case(
+    a = followed_case(
         actors,
-        person=PersonFactory(
-            family_name="Diallo", given_names="Amina", created_by_organisation=actors.sds
-        ),
+        person=make_person(actors, family_name="Diallo", given_names="Amina"),
     )
-    b = make_case(
+    b = followed_case(
         actors,
-        person=PersonFactory(
-            family_name="Esposito", given_names="Bruno", created_by_organisation=actors.sds
-        ),
+        person=make_person(actors, family_name="Esposito", given_names="Bruno"),
     )
     add_member(a, actors.cpi_consultant, actors.cpi, by=actors.social_worker)
     return a, b
@@ -131,10 +129,11 @@ def test_plan_action_starts_from_the_decisions_about_that_case_only(actors, logi
 
 def test_general_notes_naming_a_person_of_a_case_discussed_are_refused(actors):
     a, b = _two_cases(actors)
+    events = AuditEvent.objects.count()  # the cases' walk along the pathway
     with pytest.raises(ValidationError) as error:
         _meeting(actors, [a, b], {}, notes="Discussa la situazione di Esposito")
     assert "Esposito" in error.value.message_dict["notes"][0]
-    assert not Meeting.objects.exists() and not AuditEvent.objects.exists()
+    assert not Meeting.objects.exists() and AuditEvent.objects.count() == events
 
 
 def test_notes_naming_a_person_come_back_beside_the_field_with_what_was_typed(actors, login):
@@ -188,7 +187,14 @@ def _meeting_whose_author_no_longer_sees_case_b(actors):
     """Cases A and B discussed by the social worker's meeting; then B moves to the CPI."""
     a, b = _two_cases(actors)
     meeting = _meeting(actors, [a, b], {a.pk: AMINA, b.pk: BRUNO}, actor=actors.social_worker)
-    b.case_manager = b.created_by = actors.coordinator
+    # The coordinator takes B over and the social worker leaves its team.
+    b = case_set_manager(actor=actors.coordinator, case=b, user=actors.coordinator)
+    team_member_remove(
+        actor=actors.coordinator,
+        member=b.team.get(user=actors.social_worker, removed_on__isnull=True),
+        on=days_ago(0),
+    )
+    b.created_by = actors.coordinator
     b.organisation = actors.cpi
     b.save()
     return a, b, meeting
@@ -390,7 +396,7 @@ def test_meeting_page_queries_do_not_grow_with_the_cases_discussed(actors, login
     client = login(actors.cpi_consultant)
     counts = []
     for n in (1, 4):
-        cases = [make_case(actors) for _ in range(n)]
+        cases = [followed_case(actors) for _ in range(n)]
         for case in cases[::2]:
             add_member(case, actors.cpi_consultant, actors.cpi, by=actors.social_worker)
         meeting = _meeting(actors, cases, {c.pk: AMINA for c in cases})

@@ -11,7 +11,6 @@ from django.utils import translation
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.tests.factories import days_ago, give_consent, make_case
 from crocevia.desk.models import Contact
 from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import, write_export
@@ -22,7 +21,13 @@ from crocevia.people.forms import PersonForm
 from crocevia.people.models import DuplicatePair, Person, PersonAlias
 from crocevia.people.pairs import scan_duplicates
 from crocevia.people.selectors import search_persons
-from crocevia.testing import PersonFactory, state_before_migration
+from crocevia.testing import (
+    PersonFactory,
+    days_ago,
+    give_consent,
+    make_case,
+    state_before_migration,
+)
 
 from .helpers import AWA_BIRTH, AWA_CF, person_data, register, with_check
 

@@ -16,14 +16,13 @@ from crocevia.audit.recording import NOTE_CODE_TAKEN
 from crocevia.audit.sensitive import SENSITIVE_CHANGE
 from crocevia.cases import services as case_services
 from crocevia.cases.models import Case
-from crocevia.cases.tests.factories import give_consent
 from crocevia.desk.models import Contact, DeskService
 from crocevia.desk.services import contact_record
 from crocevia.people import services
 from crocevia.people.duplicates import merge_problems
 from crocevia.people.models import Consent, DuplicatePair, Person, PersonAlias
 from crocevia.people.scopes import visible_rows
-from crocevia.testing import PersonFactory, make_member
+from crocevia.testing import PersonFactory, give_consent, make_member
 
 from .helpers import AWA_CF, form_post, register, with_check
 

@@ -7,10 +7,9 @@ from django.urls import reverse
 
 from crocevia.cases.models import Stage
 from crocevia.cases.services import team_member_remove
-from crocevia.cases.tests.factories import give_consent, make_case
 from crocevia.desk.referrals import referral_decide, referral_send
 from crocevia.people.selectors import persons_visible_to
-from crocevia.testing import PersonFactory
+from crocevia.testing import PersonFactory, give_consent, make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crocevia.assessments.services import assessment_record
-from crocevia.assessments.tests.factories import days_ago, make_case, scores
+from crocevia.assessments.tests.factories import scores
 from crocevia.cases.models import Stage
 from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add, intervention_start
 from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
+from crocevia.testing import days_ago, make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from crocevia.assessments.tests.factories import days_ago, make_case
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import NeedClass, PlanKind, Stage
+from crocevia.cases.models import NeedClass, Outcome, PlanKind, Stage
+from crocevia.cases.services import case_close
 from crocevia.plans.models import PlanVersion
 from crocevia.plans.pdf import plan_pdf
 from crocevia.plans.selectors import case_section_context
@@ -20,6 +20,7 @@ from crocevia.plans.services import (
     plan_sign,
     plan_validate,
 )
+from crocevia.testing import days_ago, make_case, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ def _save(
 
 
 def _plan(actors, stage=Stage.ASSESSED, need_class=NeedClass.COMPLEX):
-    case = make_case(actors, stage=stage, need_class=need_class)
+    person = make_person(actors, family_name="Diallo", given_names="Aminata")
+    case = make_case(actors, stage=stage, need_class=need_class, person=person)
     plan = plan_get_or_create(actor=actors.social_worker, case=case)
     return case, plan
 
@@ -345,8 +347,7 @@ def test_plan_pages_render(actors, login):
 def test_closed_case_plan_is_read_only(actors, login):
     case, plan = _plan(actors)
     _save(actors, plan, 1)
-    case.stage = Stage.CLOSED
-    case.save()
+    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
     client = login(actors.social_worker)
     assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 403
     assert client.get(reverse("plans:version", args=[plan.pk, 1])).status_code == 200

@@ -3,12 +3,11 @@
 import datetime
 from decimal import Decimal
 
-from crocevia.cases.models import Case
-from crocevia.testing import PersonFactory
-
 from .. import services
 
 START, END = datetime.date(2019, 1, 1), datetime.date(2020, 12, 31)
+# A pre-assessment within the programmes' period (their cases: crocevia.testing.make_case).
+IN_PERIOD = datetime.date(2019, 6, 1)
 
 
 def make_programme(actors, *, code="TEAMS", partners=None, start=START, end=END):
@@ -44,16 +43,4 @@ def spend(actor, action, amount, *, on=datetime.date(2019, 5, 10), **extra):
         amount=Decimal(amount),
         description="Fattura",
         **extra,
-    )
-
-
-def make_case(actors, *, organisation=None, preassessed_on=datetime.date(2019, 6, 1), person=None):
-    organisation = organisation or actors.sds
-    return Case.objects.create(
-        person=person or PersonFactory(),
-        organisation=organisation,
-        zone=organisation.zone,
-        origin="direct",
-        referred_on=datetime.date(2019, 5, 1),
-        preassessed_on=preassessed_on,
     )

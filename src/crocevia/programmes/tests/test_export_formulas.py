@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from crocevia.programmes.models import Expenditure
 from crocevia.testing import FORMULA_PAYLOADS, workbook_texts
 
-from ..models import Expenditure
 from .helpers import make_action, make_programme
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,12 @@ from django.utils.translation import gettext, override
 from crocevia.accounts.models import Profile
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.testing import OrganisationFactory, make_member
+from crocevia.cases.models import Stage
+from crocevia.programmes.models import Expenditure, Participation, Target
+from crocevia.testing import OrganisationFactory, make_case, make_member, other_zone_cast
 
 from .. import selectors, services
-from ..models import Expenditure, Participation, Target
-from .helpers import END, START, make_action, make_case, make_programme, spend
+from .helpers import END, IN_PERIOD, START, make_action, make_programme, spend
 
 pytestmark = pytest.mark.django_db
 
@@ -325,8 +326,11 @@ def _target(actors, programme, organisation, number):
 def test_target_progress_counts_only_enrolled_cases(actors):
     programme = make_programme(actors)
     _target(actors, programme, actors.sds, 205)
-    enrolled = [make_case(actors) for _ in range(3)]
-    make_case(actors)  # not enrolled: never counts
+    enrolled = [
+        make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD) for _ in range(3)
+    ]
+    # Not enrolled: never counts.
+    make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
     for case in enrolled:
         services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
     [target] = selectors.target_progress(programme)
@@ -338,13 +342,24 @@ def test_target_progress_counts_persons_per_organisation_within_the_period(actor
     programme = make_programme(actors)
     _target(actors, programme, actors.sds, 205)
     _target(actors, programme, actors.other_org, 60)
-    first = make_case(actors)
+    # A person has one open case at a time: the first closes before the second opens.
+    first = make_case(
+        actors, stage=Stage.CLOSED, preassessed_on=IN_PERIOD, closed_on=datetime.date(2019, 12, 1)
+    )
     # A second case of the same person counts once.
-    second = make_case(actors, person=first.person, preassessed_on=datetime.date(2020, 2, 1))
-    before = make_case(actors, preassessed_on=datetime.date(2018, 12, 31))
-    after = make_case(actors, preassessed_on=datetime.date(2021, 1, 1))
-    not_yet = make_case(actors, preassessed_on=None)
-    livorno = [make_case(actors, organisation=actors.other_org) for _ in range(2)]
+    second = make_case(
+        actors,
+        stage=Stage.PREASSESSED,
+        person=first.person,
+        preassessed_on=datetime.date(2020, 2, 1),
+    )
+    before = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2018, 12, 31))
+    after = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2021, 1, 1))
+    not_yet = make_case(actors)  # referred, not yet pre-assessed
+    livorno_cast = other_zone_cast(actors)
+    livorno = [
+        make_case(livorno_cast, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD) for _ in range(2)
+    ]
     for case in [first, second, before, after, not_yet, *livorno]:
         services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
     progress = {t.organisation.code: t.achieved for t in selectors.target_progress(programme)}
@@ -355,7 +370,11 @@ def test_a_case_enrolled_in_another_programme_does_not_count(actors):
     teams = make_programme(actors, code="TEAMS")
     other = make_programme(actors, code="INSERTO")
     _target(actors, teams, actors.sds, 10)
-    services.case_enrol(actor=actors.coordinator, programme=other, case=make_case(actors))
+    services.case_enrol(
+        actor=actors.coordinator,
+        programme=other,
+        case=make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD),
+    )
     assert selectors.target_progress(teams)[0].achieved == 0
     assert selectors.target_progress(other) == []
 
@@ -363,7 +382,7 @@ def test_a_case_enrolled_in_another_programme_does_not_count(actors):
 def test_unenrolled_case_stops_counting(actors):
     programme = make_programme(actors)
     _target(actors, programme, actors.sds, 10)
-    case = make_case(actors)
+    case = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
     services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
     services.case_unenrol(actor=actors.coordinator, programme=programme, case=case)
     assert selectors.target_progress(programme)[0].achieved == 0
@@ -372,7 +391,7 @@ def test_unenrolled_case_stops_counting(actors):
 
 def test_case_of_an_organisation_outside_the_programme_cannot_be_enrolled(actors):
     programme = make_programme(actors, partners=[])
-    case = make_case(actors, organisation=actors.other_org)
+    case = make_case(other_zone_cast(actors), stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
     with pytest.raises(ValidationError):
         services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
 
@@ -380,7 +399,7 @@ def test_case_of_an_organisation_outside_the_programme_cannot_be_enrolled(actors
 def test_intervention_funded_by_several_programmes(actors):
     from crocevia.interventions.models import Intervention, InterventionType
 
-    case = make_case(actors)
+    case = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
     kind = InterventionType.objects.first() or InterventionType.objects.create(
         code="tirocinio", name="Tirocinio", provider_kind="third_sector"
     )

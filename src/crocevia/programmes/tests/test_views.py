@@ -8,12 +8,13 @@ from django.utils.translation import gettext, override
 from openpyxl import load_workbook
 
 from crocevia.accounts.models import Profile
-from crocevia.testing import OrganisationFactory, make_member
+from crocevia.cases.models import Stage
+from crocevia.programmes.models import Expenditure, Programme
+from crocevia.programmes.selectors import programmes_of_organisation
+from crocevia.testing import OrganisationFactory, make_case, make_member
 
 from .. import services
-from ..models import Expenditure, Programme
-from ..selectors import programmes_of_organisation
-from .helpers import make_action, make_case, make_programme, spend
+from .helpers import IN_PERIOD, make_action, make_programme, spend
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,11 @@ def test_programme_page_queries_are_bounded(actors, teams, login, django_assert_
     for i in range(6):
         action = make_action(actors, teams, code=f"x{i}", amount="10.00")
         spend(actors.coordinator, action, "1.00")
-        services.case_enrol(actor=actors.coordinator, programme=teams, case=make_case(actors))
+        services.case_enrol(
+            actor=actors.coordinator,
+            programme=teams,
+            case=make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD),
+        )
     with django_assert_max_num_queries(30):
         response = client.get(_url("detail", teams.pk))
     assert response.status_code == 200
@@ -277,7 +282,7 @@ def test_coordinator_creates_a_programme(actors, login):
 
 
 def test_coordinator_enrols_a_case_from_the_page(actors, teams, login):
-    case = make_case(actors)
+    case = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
     client = login(actors.coordinator)
     response = client.post(_url("case_enrol", teams.pk), {"case": case.pk})
     assert response.status_code == 302

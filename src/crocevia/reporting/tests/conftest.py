@@ -35,6 +35,10 @@ def _contact(person, desk, day, services=(), outcome="solved", referred_to=None)
 
 
 def _case(person, organisation, referred_on, **milestones):
+    # A raw row, deliberately, not crocevia.testing.make_case: every indicator of
+    # test_indicators.py is computed by hand over exactly these rows (milestones only: no
+    # intake, no team, no audit trail), and some are rows the workflow cannot make (an
+    # assessment date on a work or social case: k1, k2, k5, k6; k4 assessed with no team).
     return Case.objects.create(
         person=person,
         organisation=organisation,

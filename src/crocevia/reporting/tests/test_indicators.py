@@ -11,14 +11,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crocevia.cases.models import Case, ServiceArea, TeamMember
+from crocevia.cases.models import Case, ServiceArea, Stage, TeamMember
 from crocevia.desk.models import DeskService
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.network.models import Agreement, AgreementParty, Organisation
 from crocevia.reporting.indicators import KEYS, Scope, indicators, required_access_points
-from crocevia.testing import PersonFactory
+from crocevia.testing import PersonFactory, make_case
 
-from .conftest import END, START, D, _case, _contact
+from .conftest import END, START, D, _contact
 
 
 def _services(**given):
@@ -283,9 +283,9 @@ def test_queries_do_not_grow_with_the_rows(net):
     for i in range(5):
         person = PersonFactory(citizenship="AL")
         _contact(person, a.desk, D(2025, 2, 3 + i), ["information"])
-        _case(
-            person, a.sds, D(2025, 2, 3), preassessed_on=D(2025, 2, 4 + i),
-            assessed_on=D(2025, 2, 20), need_class="work",
+        make_case(
+            a, stage=Stage.ASSESSED, person=person, opened_by=a.admin, preassess=False,
+            referred_on=D(2025, 2, 3), preassessed_on=D(2025, 2, 4 + i), assessed_on=D(2025, 2, 20),
         )  # fmt: skip
     assert count() == before
 

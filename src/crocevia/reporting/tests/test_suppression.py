@@ -36,15 +36,22 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from crocevia.accounts.models import Profile
+from crocevia.cases.models import NeedClass, Stage
 from crocevia.desk.models import DeskService
 from crocevia.network.models import Organisation, Zone
 from crocevia.reporting import suppression
 from crocevia.reporting.indicators import EU_COUNTRIES, Scope, build_report
 from crocevia.reporting.tables import report_sections
 from crocevia.reporting.xlsx import HEADER_ROW
-from crocevia.testing import DeskFactory, OrganisationFactory, PersonFactory, make_member
+from crocevia.testing import (
+    DeskFactory,
+    OrganisationFactory,
+    PersonFactory,
+    make_case,
+    make_member,
+)
 
-from .conftest import _case, _contact
+from .conftest import _contact
 from .test_four_ways import _Tables
 
 D = datetime.date
@@ -481,9 +488,16 @@ def placed(actors):
                 _contact(person, desk, D(2025, 5, 5), ["information"])
         for citizenship, count in taken:
             for _i in range(count):
-                person = PersonFactory(sex="F", citizenship=citizenship)
-                _case(
-                    person, org, D(2025, 3, 1), preassessed_on=D(2025, 3, 10), need_class="social"
+                make_case(
+                    actors,
+                    stage=Stage.PREASSESSED,
+                    need_class=NeedClass.SOCIAL,
+                    person=PersonFactory(sex="F", citizenship=citizenship),
+                    organisation=org,
+                    opened_by=actors.admin,
+                    preassess=False,
+                    referred_on=D(2025, 3, 1),
+                    preassessed_on=D(2025, 3, 10),
                 )
     region = OrganisationFactory(code="RT", name="Regione Toscana", kind="region", zone=None)
     return make_member("monitoraggio.regione", region, Profile.MONITORING_OFFICER)

@@ -14,11 +14,12 @@ from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from crocevia.accounts.models import Membership, Profile
+from crocevia.cases.models import Stage
 from crocevia.network.models import Organisation
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
-from crocevia.testing import OrganisationFactory, PersonFactory, make_member
+from crocevia.testing import OrganisationFactory, PersonFactory, make_case, make_member
 
-from .conftest import _case, _contact
+from .conftest import _contact
 
 pytestmark = pytest.mark.django_db
 
@@ -347,7 +348,15 @@ def _more_data(net):
     for i in range(6):
         person = PersonFactory(citizenship=("AL", "UA", "PE", "CN", "NG", "MA")[i])
         _contact(person, a.desk, datetime.date(2025, 2, 3 + i), ["information", "legal_advice"])
-        _case(person, a.sds, datetime.date(2025, 2, 3), preassessed_on=datetime.date(2025, 3, 3))
+        make_case(
+            a,
+            stage=Stage.PREASSESSED,
+            person=person,
+            opened_by=a.admin,
+            preassess=False,
+            referred_on=datetime.date(2025, 2, 3),
+            preassessed_on=datetime.date(2025, 3, 3),
+        )
     OrganisationFactory(code="COOP-X", name="Cooperativa X", kind="third_sector", zone=a.zone)
 
 
