@@ -10,6 +10,7 @@ from crocevia.cases.models import NeedClass, ServiceArea
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 from .models import Assessment, Dimension, Intake
+from .preassessment import SECTION_A_FIELDS
 
 SCORE_CHOICES = [("", _("Choose"))] + [(str(n), str(n)) for n in range(1, 6)]
 
@@ -81,18 +82,7 @@ class PreassessForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Intake
-        fields = [
-            "household_composition",
-            "income_and_benefits",
-            "work_history",
-            "skills",
-            "italian_level",
-            "housing",
-            "housing_notes",
-            "health_declared",
-            "legal_status",
-            "services_involved",
-        ]
+        fields = list(SECTION_A_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in [
