@@ -66,6 +66,8 @@ class AuditAction(TextChoices):
     PERSON_MERGE = "person.merge", _("Persons merged")
     DUPLICATE_MARK_DISTINCT = "duplicate.mark_distinct", _("Marked as different persons")
     HOUSEHOLD_CREATE = "household.create", _("Household created")
+    # An import claiming the household's own key (INTERCHANGE.md, `crocevia-household-N`).
+    HOUSEHOLD_UPDATE = "household.update", _("Household changed")
     HOUSEHOLD_ADD_MEMBER = "household.add_member", _("Household member added")
     HOUSEHOLD_REMOVE_MEMBER = "household.remove_member", _("Household member removed")
     CONSENT_CREATE = "consent.create", _("Consent recorded")
@@ -86,6 +88,8 @@ class AuditAction(TextChoices):
     # --- cases: the pathway ------------------------------------------------------------------
     CASE_CREATE = "case.create", _("Case opened")
     CASE_VIEW = "case.view", _("Case viewed")
+    # An import claiming the case's own key (INTERCHANGE.md, `crocevia-case-N`).
+    CASE_UPDATE = "case.update", _("Case changed")
     CASE_TRANSITION = "case.transition", _("Case moved to another stage")
     CASE_SET_MANAGER = "case.set_manager", _("Case manager appointed")
     CASE_LINK_BENEFIT = "case.link_benefit", _("Benefit application linked to the case")

@@ -161,10 +161,15 @@ def test_an_old_event_shows_its_members_label_in_the_access_report(actors, login
         response = login(actors.admin).get(reverse("people:audit", args=[awa.pk]))
         content = response.content.decode()
     labels = {row.event.action: row.action for row in response.context["rows"]}
-    assert labels["team_add"] == "Team member added"
-    assert labels["transition:closed"] == "Case moved to another stage"
-    assert labels["create"] == "Person registered"
-    assert labels["view"] == "Person viewed"
+    # The page speaks the request's language (LocaleMiddleware), whatever the test's.
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert labels["team_add"] == str(AuditAction.TEAM_ADD.label)
+        assert labels["transition:closed"] == str(AuditAction.CASE_TRANSITION.label)
+        assert labels["create"] == str(AuditAction.PERSON_CREATE.label)
+        assert labels["view"] == str(AuditAction.PERSON_VIEW.label)
+    with translation.override("en"):
+        assert str(AuditAction.TEAM_ADD.label) == "Team member added"
+        assert str(AuditAction.CASE_TRANSITION.label) == "Case moved to another stage"
     for label in labels.values():
         assert label in content
     assert ">team_add<" not in content and "transition:closed" not in content
@@ -211,3 +216,18 @@ def test_the_admin_filters_by_member_old_events_included(actors, awa, login):
 def test_a_member_is_a_plain_string_for_the_database():
     field = models.CharField(max_length=40)
     assert field.get_prep_value(AuditAction.CASE_CREATE) == "case.create"
+
+
+def test_every_model_whose_key_an_import_claims_has_its_update_action():
+    """claim_exchange_keys writes action_for(model, "update") for each model with a
+    fallback key (INTERCHANGE.md): a household or a case of the application's own."""
+    from crocevia.interchange.kinds import get_kind, kind_names
+
+    models = {
+        model._meta.label_lower
+        for name in kind_names()
+        for model, _prefix, _person in get_kind(name).fallback_keys.values()
+    }
+    assert {"people.household", "cases.case"} <= models
+    for label in models:
+        assert action_for(label, "update").verb == "update"

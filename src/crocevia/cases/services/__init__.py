@@ -1,4 +1,5 @@
-"""Every write of a case, by sub-domain: opening, team, closure. Atomic, validated, audited.
+"""Every write of a case, by sub-domain: opening, team, reviews, closure, the `cases`
+import. Atomic, validated, audited.
 
 Stages change only through workflow.case_transition. Validation errors are ValidationError
 dicts keyed by the form fields' names; a user who may not make a change gets
@@ -6,8 +7,9 @@ PermissionDenied (who may: cases.access). A closed case is read-only.
 
 The writes of a case's parts are their apps': the pre-assessment
 (assessments.preassessment), a case opened from an income-support application
-(benefits.opening). The `cases` import is `importing` (not re-exported here: it reads
-the benefits app's applications).
+(benefits.opening). The `cases` import is `importing`: it takes rows the interchange has
+parsed, and the benefits app's rules for a case from an application through an
+ApplicationLink.
 """
 
 from .closure import case_close
