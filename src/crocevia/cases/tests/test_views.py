@@ -265,22 +265,31 @@ def test_coordination_shows_the_fifty_oldest_cases_to_appoint_and_links_to_all(a
     persons = Person.objects.bulk_create(
         PersonFactory.build(external_id=f"P{n}") for n in range(51)
     )
+    # As the interchange hands rows over: parsed, the records their codes name.
     imported = services.cases_import_bulk(
-        [
+        actor=actors.coordinator,
+        rows=[
             {
                 "external_id": f"K{n}",
-                "person_external_id": person.external_id,
-                "organisation_code": actors.sds.code,
-                "referred_on": days_ago(100).isoformat(),
-                "preassessed_on": days_ago(90).isoformat(),
+                "person": person,
+                "organisation": actors.sds,
+                "referred_on": days_ago(100),
+                "benefit_application": None,
+                "preassessed_on": days_ago(90),
                 "need_class": NeedClass.COMPLEX,
-                "team_formed_on": days_ago(80 - n).isoformat(),
+                "team_formed_on": days_ago(80 - n),
+                "assessed_on": None,
+                "plan_kind": "",
+                "plan_signed_on": None,
+                "plan_started_on": None,
+                "closed_on": None,
+                "outcome": "",
+                "area": "",
             }
             for n, person in enumerate(persons)
         ],
-        actors.coordinator,
     )
-    assert imported.ok and imported.managers_to_appoint == 51
+    assert imported.created == 51 and imported.managers_to_appoint == 51
     client = login(actors.coordinator)
     response = client.get(reverse("cases:coordination"))
     shown = response.context["to_appoint"]
