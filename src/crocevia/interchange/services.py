@@ -224,7 +224,7 @@ def import_job_refresh(job: ImportJob) -> ImportJob:
         if updated:
             _delete_upload(job)
             job.refresh_from_db()
-            _audit_job(job, "import_failed")
+            _audit_job(job, AuditAction.IMPORT_FAIL)
     return job
 
 
@@ -304,7 +304,7 @@ def import_job_cancel(*, job: ImportJob, user) -> bool:
     if cancelled:
         _delete_upload(job)
         job.refresh_from_db()
-        _audit_job(job, "import_cancelled")
+        _audit_job(job, AuditAction.IMPORT_CANCEL)
     return bool(cancelled)
 
 

@@ -178,8 +178,10 @@ def test_audit_records_that_meeting_text_changed_never_what_it_says(actors):
         assert text not in dumped
     # Each change is named (in the history of the person whose case it is), its words not.
     by_person = {(e.action, e.person_id): e.changes for e in events if e.person_id}
-    assert {"minutes", "decisions"} <= set(by_person[("meeting_item_update", a.person_id)])
-    assert by_person[("meeting_case_removed", b.person_id)]["case"] == [b.pk, None]
+    assert {"minutes", "decisions"} <= set(
+        by_person[(AuditAction.MEETING_UPDATE_CASE, a.person_id)]
+    )
+    assert by_person[(AuditAction.MEETING_REMOVE_CASE, b.person_id)]["case"] == [b.pk, None]
     assert "notes" in events.get(action=AuditAction.MEETING_UPDATE).changes
 
 
