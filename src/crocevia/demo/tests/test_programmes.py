@@ -6,7 +6,7 @@ from django.db.models import Sum
 
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Stage
-from crocevia.demo.programmes import POVERTY_CODE, TEAMS_CODE, seed_demo
+from crocevia.demo.programmes import CURRENT_CODE, POVERTY_CODE, TEAMS_CODE, seed_demo
 from crocevia.network.models import Organisation
 from crocevia.programmes.models import BudgetAction, Enrolment, Expenditure, Programme, Target
 from crocevia.programmes.selectors import programme_total, target_progress
@@ -88,8 +88,6 @@ def test_demo_seeds_teams_and_the_pistoia_plan_once(actors):
 
 
 def test_demo_current_plan_counts_the_recent_cases_of_its_organisations(actors):
-
-    from ..demo import CURRENT_CODE
 
     OrganisationFactory(code="COM-PISA", name="Comune di Pisa", kind="comune", zone=actors.zone)
     recent = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=datetime.date(2025, 9, 15))
