@@ -254,6 +254,10 @@ COUNTRIES_OVERRIDE = {"XX": _("Stateless")}
 # Pseudonymised exports (interchange/anonymity.py): every combination of the exported
 # quasi-identifiers (sex, age band, citizenship, Comune's zone, permit...) is shared by at
 # least this many persons. At least 2 (1 would switch the protection off).
+# A referral not answered within this many working days shows as overdue to both sides.
+CROCEVIA_REFERRAL_ANSWER_WORKING_DAYS = int(
+    os.environ.get("CROCEVIA_REFERRAL_ANSWER_WORKING_DAYS", "5")
+)
 CROCEVIA_EXPORT_K = int(os.environ.get("CROCEVIA_EXPORT_K", "5"))
 if CROCEVIA_EXPORT_K < 2:
     raise ValueError("CROCEVIA_EXPORT_K must be 2 or more.")

@@ -83,7 +83,10 @@ class AuditAction(TextChoices):
     DESK_SERVICE_UPDATE = "desk_service.update", _("Desk service changed")
     REFERRAL_CREATE = "referral.create", _("Referral sent")
     REFERRAL_ACCEPT = "referral.accept", _("Referral accepted")
-    REFERRAL_REFUSE = "referral.refuse", _("Referral refused")
+    REFERRAL_REFUSE = "referral.refuse", _("Referral declined")
+    REFERRAL_UPDATE = "referral.update", _("Referral changed")
+    REFERRAL_COMPLETE = "referral.complete", _("Referral completed")
+    REFERRAL_WITHDRAW = "referral.withdraw", _("Referral withdrawn")
     REFERRAL_VIEW = "referral.view", _("Referral viewed")
     # --- cases: the pathway ------------------------------------------------------------------
     CASE_CREATE = "case.create", _("Case opened")

@@ -15,6 +15,7 @@ message (`format_day`).
 
 import datetime
 
+import holidays
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -89,3 +90,18 @@ def check_day(errors: dict, field: str, day, *, not_before=None, label="") -> No
             "what": label,
             "previous": format_day(not_before),
         }
+
+
+def working_days_before(day: datetime.date, count: int) -> datetime.date:
+    """The day `count` working days before `day` (Monday–Friday, not an Italian national
+    holiday; a Comune's patron day is the report's finer count, reporting.workdays). An
+    answer is overdue when asked before this day: `sent_on < working_days_before(today, n)`
+    means more than n working days have passed."""
+    national = holidays.country_holidays("IT", years={day.year - 1, day.year})
+    current = day
+    left = count
+    while left > 0:
+        current -= datetime.timedelta(days=1)
+        if current.weekday() < 5 and current not in national:
+            left -= 1
+    return current

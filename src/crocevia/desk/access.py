@@ -5,6 +5,7 @@ Obtaining what shows personal data records its access event (crocevia.audit.reco
 """
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,15 +23,20 @@ from crocevia.network.selectors import organisations_of
 from .models import Contact, Referral
 from .referral_selectors import (
     TABLE_RELATED,
+    filter_referrals,
     referrals_received,
     referrals_sent,
     referrals_visible_to,
+    state_counts,
 )
+from .referrals import answer_due_before, is_overdue
 from .selectors import (
     contacts_visible_to,
     daily_register,
     desks_for_register,
 )
+
+PAGE_SIZE = 50
 
 # --- who may do what ------------------------------------------------------------------------
 
@@ -54,6 +60,13 @@ def contact_is_writable_by(user, contact: Contact) -> bool:
         desk = named.get(contact.desk_id)
         return desk is not None and desk.active
     return contact.desk.active and contact.desk.organisation_id in organisation_ids(user)
+
+
+def referral_is_withdrawable_by(user, referral: Referral) -> bool:
+    """True when the user works for the sending organisation (memberships are cached)."""
+    if not user.is_authenticated or not user.is_active or is_monitoring_only(user):
+        return False
+    return user.is_superuser or referral.from_organisation_id in organisation_ids(user)
 
 
 def referral_is_decidable_by(user, referral: Referral) -> bool:
@@ -112,8 +125,10 @@ def get_referral_for(user, pk, *, write: bool = False) -> Referral:
         referral = referrals_visible_to(user).select_related(*TABLE_RELATED).get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Referral not found.")) from None
-    if write and not referral_is_decidable_by(user, referral):
-        raise PermissionDenied(_("Only the receiving organisation decides on a referral."))
+    if write and not (
+        referral_is_decidable_by(user, referral) or referral_is_withdrawable_by(user, referral)
+    ):
+        raise PermissionDenied(_("Only the sending and receiving organisations act on a referral."))
     record_access(actor=user, instance=referral, person_id=referral.person_id)
     return referral
 
@@ -134,19 +149,18 @@ def daily_register_for(user, *, desk: Desk, day):
     return contacts, counts
 
 
-def referrals_received_for(user) -> list[Referral]:
-    """The user's inbox of referrals (selectors), their persons recorded as shown."""
-    referrals = list(referrals_received(user))
+def referral_queue_for(user, *, received: bool, page=1, **filters):
+    """A page of the user's referrals received (the inbox) or sent (selectors), filtered
+    and ordered (referral_selectors.filter_referrals); its persons recorded as shown.
+    Returns the page, the counts per state and the day before which an answer is late."""
+    due_before = answer_due_before()
+    queryset = referrals_received(user) if received else referrals_sent(user)
+    counts = state_counts(queryset, due_before=due_before)
+    listed = filter_referrals(queryset, due_before=due_before, **filters)
+    page = Paginator(listed, PAGE_SIZE).get_page(page)
     record_persons_shown(
-        actor=user, person_ids=[r.person_id for r in referrals], note=NOTE_REFERRALS
+        actor=user, person_ids=[r.person_id for r in page.object_list], note=NOTE_REFERRALS
     )
-    return referrals
-
-
-def referrals_sent_for(user) -> list[Referral]:
-    """The referrals the user's organisations sent (selectors), persons recorded as shown."""
-    referrals = list(referrals_sent(user))
-    record_persons_shown(
-        actor=user, person_ids=[r.person_id for r in referrals], note=NOTE_REFERRALS
-    )
-    return referrals
+    for referral in page.object_list:
+        referral.overdue = is_overdue(referral, due_before=due_before)
+    return page, counts, due_before

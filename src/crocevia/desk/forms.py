@@ -9,10 +9,11 @@ from crocevia.core.forms import PlausibleDateField, StyledFormMixin, add_service
 from crocevia.network.models import Organisation
 
 from .models import Contact, DeskService, ItalianLevel, WorkSector
+from .referral_forms import SharingFieldsMixin
 from .services import validate_contact_date, validate_referral
 
 
-class ContactForm(StyledFormMixin, forms.Form):
+class ContactForm(SharingFieldsMixin, StyledFormMixin, forms.Form):
     """A contact with its services, outcome and the language need seen at the desk."""
 
     desk = forms.ModelChoiceField(label=_("Desk"), queryset=None, empty_label=_("Choose a desk"))
@@ -119,6 +120,7 @@ class ContactForm(StyledFormMixin, forms.Form):
             "referred_to": data.get("referred_to"),
             "notes": data.get("notes", ""),
             "language_need": self.language_need(),
+            **self.sharing_kwargs(),
         }
 
 

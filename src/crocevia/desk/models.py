@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.people.models import SharingBasis
+
 
 class DeskService(models.Model):
     """A prestazione di sportello; the catalogue of INTERCHANGE.md, extensible in the admin."""
@@ -232,15 +234,35 @@ class LanguageNeed(models.Model):
 
 
 class Referral(models.Model):
-    """A person sent from one service to another, accepted or refused by the receiver."""
+    """A person sent from one service to another (invio): sent, then accepted or declined
+    by the receiver, then completed with what was done; or withdrawn by the sender.
 
-    AUDIT_SENSITIVE_FIELDS = ("reason", "decision_note")
+    Every send-on is one: a desk contact's outcome "referred" (origin `desk`, one per
+    contact, kept in step with the contact by desk.referrals), the referral form, the
+    coordination group's activation of a team member of another organisation (`team`),
+    the CPI's return of a person whose pact was not kept (`sent_back`), and a register's
+    row (`import`). The receiver may be left unnamed only by a register.
+    """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the receiver")
+    AUDIT_SENSITIVE_FIELDS = ("reason", "answer_note", "completion_note", "withdrawal_note")
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Sent, waiting for an answer")
         ACCEPTED = "accepted", _("Accepted")
-        REFUSED = "refused", _("Refused")
+        DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Origin(models.TextChoices):
+        DESK = "desk", _("Desk contact outcome")
+        FORM = "form", _("Referral form")
+        TEAM = "team", _("Activation of a team member")
+        SENT_BACK = "sent_back", _("Sent back: pact not kept")
+        IMPORT = "import", _("Imported register")
+
+    OPEN_STATES = (State.SENT, State.ACCEPTED)
+
+    external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
     person = models.ForeignKey(
         "people.Person",
         on_delete=models.PROTECT,
@@ -255,6 +277,18 @@ class Referral(models.Model):
         related_name="referrals",
         verbose_name=_("contact"),
     )
+    # The case a referral is about (a team activation, a person sent back to the team).
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("case"),
+    )
+    origin = models.CharField(
+        _("origin"), max_length=12, choices=Origin.choices, default=Origin.FORM
+    )
     from_organisation = models.ForeignKey(
         "network.Organisation",
         on_delete=models.PROTECT,
@@ -264,32 +298,101 @@ class Referral(models.Model):
     to_organisation = models.ForeignKey(
         "network.Organisation",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="referrals_to",
         verbose_name=_("to"),
     )
+    to_service = models.CharField(
+        _("service"),
+        max_length=120,
+        blank=True,
+        help_text=_("The service or office of the receiving organisation, if known."),
+    )
     sent_on = models.DateField(_("sent on"))
     reason = models.TextField(_("reason"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    sharing_basis = models.CharField(
+        _("sharing basis"),
+        max_length=20,
+        choices=SharingBasis.choices,
+        default=SharingBasis.CONSENT,
     )
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decided_by = models.ForeignKey(
+    sharing_note = models.CharField(_("legal basis reference"), max_length=250, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SENT)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=_("answered by"),
     )
-    decision_note = models.TextField(_("decision note"), blank=True)
+    answer_note = models.TextField(_("answer note"), blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("completed by"),
+    )
+    completion_note = models.TextField(_("what was done"), blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawal_note = models.TextField(_("reason for withdrawing"), blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
 
     class Meta:
         ordering = ["-sent_on", "-id"]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
+        indexes = [
+            models.Index(fields=["to_organisation", "state", "sent_on"], name="referral_inbox_idx"),
+            models.Index(
+                fields=["from_organisation", "state", "sent_on"], name="referral_sent_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="referral_external_id_uniq"),
+            # A desk contact's outcome is one referral, kept in step with the contact.
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=models.Q(origin="desk"),
+                name="referral_one_per_desk_contact",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_organisation__isnull=False)
+                | models.Q(origin__in=["desk", "import"]),
+                name="referral_receiver_named_unless_register",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.person} → {self.to_organisation}"
+        return f"{self.person} → {self.to_organisation or _('organisation not named')}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def receiver_label(self) -> str:
+        if self.to_organisation_id is None:
+            return str(_("organisation not named"))
+        name = self.to_organisation.name
+        return f"{name} – {self.to_service}" if self.to_service else name

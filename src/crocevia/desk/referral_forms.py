@@ -1,5 +1,5 @@
-"""Input shape of the referral forms; the rules (consent, dates, who decides) live in
-desk.referrals."""
+"""Input shape of the referral forms; the rules (sharing basis, dates, who answers) live
+in desk.referrals and people.sharing."""
 
 from django import forms
 from django.utils import timezone
@@ -7,10 +7,60 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
+from crocevia.people.models import SharingBasis
+from crocevia.people.sharing import CHOSEN_BASES
+
+from .models import Referral
 
 
-class ReferralSendForm(StyledFormMixin, forms.Form):
+class SharingFieldsMixin(forms.Form):
+    """The basis on which the person's data crosses to another organisation, asked in the
+    step that sends it (people.sharing): the consent on record, given now, or a legal
+    basis with its reference."""
+
+    sharing_basis = forms.ChoiceField(
+        label=_("On what basis are the person's data shared?"),
+        choices=[(basis.value, basis.label) for basis in CHOSEN_BASES],
+        initial=SharingBasis.CONSENT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    consent_now = forms.BooleanField(
+        label=_(
+            "The person gives now the consent to sharing within the network, after reading "
+            "the notice"
+        ),
+        required=False,
+    )
+    sharing_note = forms.CharField(
+        label=_("Reference of the legal basis"),
+        max_length=250,
+        required=False,
+        help_text=_("The law or the order of the judge that allows sharing without consent."),
+    )
+
+    def sharing_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "sharing_basis": data.get("sharing_basis") or SharingBasis.CONSENT,
+            "sharing_note": data.get("sharing_note", ""),
+            "consent_now": bool(data.get("consent_now")),
+        }
+
+
+class ReferralSendForm(SharingFieldsMixin, StyledFormMixin, forms.Form):
     """Send a person to another organisation of the network, with the reason."""
+
+    field_order = [
+        "from_organisation",
+        "to_organisation",
+        "to_service",
+        "sent_on",
+        "reason",
+        "sharing_basis",
+        "consent_now",
+        "sharing_note",
+    ]
 
     from_organisation = forms.ModelChoiceField(
         label=_("Sent by"), queryset=None, empty_label=_("Choose an organisation")
@@ -20,6 +70,12 @@ class ReferralSendForm(StyledFormMixin, forms.Form):
         queryset=None,
         empty_label=_("Choose an organisation"),
         help_text=_("The organisation of the network that should take the person in."),
+    )
+    to_service = forms.CharField(
+        label=_("Service or office"),
+        max_length=120,
+        required=False,
+        help_text=_("Optional: the service of the organisation (e.g. the job orientation office)."),
     )
     sent_on = PlausibleDateField(label=_("Sent on"))
     reason = forms.CharField(
@@ -34,9 +90,7 @@ class ReferralSendForm(StyledFormMixin, forms.Form):
         receivers = Organisation.objects.order_by("name")
         sender_list = list(senders[:2])
         if len(sender_list) == 1:
-            # One organisation of mine: preselect it and do not offer it as the receiver.
             self.fields["from_organisation"].initial = sender_list[0].pk
-            receivers = receivers.exclude(pk=sender_list[0].pk)
         self.fields["to_organisation"].queryset = receivers
         self.fields["sent_on"].initial = timezone.localdate
 
@@ -46,41 +100,96 @@ class ReferralSendForm(StyledFormMixin, forms.Form):
         return {
             "from_organisation": data["from_organisation"],
             "to_organisation": data["to_organisation"],
+            "to_service": data["to_service"],
             "sent_on": data["sent_on"],
             "reason": data["reason"],
+            **self.sharing_kwargs(),
         }
 
 
-class ReferralDecideForm(StyledFormMixin, forms.Form):
-    """The receiver's decision: accept, or refuse with a note saying why."""
+class _NoteFormMixin(StyledFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate
+
+
+class ReferralAnswerForm(_NoteFormMixin):
+    """The receiver's answer: accept, or decline saying why."""
 
     ACCEPT = "accept"
-    REFUSE = "refuse"
+    DECLINE = "decline"
 
     decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[(ACCEPT, _("Accept")), (REFUSE, _("Refuse"))],
+        label=_("Answer"),
+        choices=[(ACCEPT, _("Accept")), (DECLINE, _("Decline"))],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose whether to accept or refuse.")},
+        error_messages={"required": _("Choose whether to accept or decline.")},
     )
-    decided_on = PlausibleDateField(label=_("Decided on"))
+    on = PlausibleDateField(label=_("Answered on"))
     note = forms.CharField(
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when refusing: say why, so the sender can help the person."),
+        help_text=_("Required when declining: say why, so the sender can help the person."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["decided_on"].initial = timezone.localdate
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == self.REFUSE and not (data.get("note") or "").strip():
-            self.add_error("note", _("Say why the referral is refused."))
+        if data.get("decision") == self.DECLINE and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why the referral is declined."))
         return data
 
     @property
     def accepts(self) -> bool:
         return self.cleaned_data["decision"] == self.ACCEPT
+
+
+class ReferralCompleteForm(_NoteFormMixin):
+    """The receiver closes an accepted referral with what was done."""
+
+    on = PlausibleDateField(label=_("Completed on"))
+    note = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what was done for the person.")},
+    )
+
+
+class ReferralWithdrawForm(_NoteFormMixin):
+    """The sender withdraws an open referral, saying why."""
+
+    on = PlausibleDateField(label=_("Withdrawn on"))
+    note = forms.CharField(
+        label=_("Why is it withdrawn?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the referral is withdrawn.")},
+    )
+
+
+class ReferralQueueForm(forms.Form):
+    """The filters and the order of a referral queue (GET)."""
+
+    state = forms.ChoiceField(required=False)
+    overdue = forms.BooleanField(required=False)
+    order = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("priority", _("Waiting first, oldest on top")),
+            ("oldest", _("Oldest first")),
+            ("newest", _("Newest first")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states")), *Referral.State.choices]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "state": data["state"],
+            "overdue": data["overdue"],
+            "order": data["order"] or "priority",
+        }

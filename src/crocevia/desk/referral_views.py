@@ -1,26 +1,39 @@
-"""Referral pages: send from the person page, the receiver's inbox and decision, the
-sender's list. Thin views: access → form → service → redirect."""
+"""Referral pages: send from the person page, the receiver's inbox and the sender's
+list (each a queue: filtered, ordered, paginated), a referral's page with what its
+viewer may do (answer, complete, withdraw). Thin views: access → form → service."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crocevia.core.forms import add_service_errors
 from crocevia.people.access import get_person_for
+from crocevia.people.sharing import has_network_sharing_consent
 
 from .access import (
     get_referral_for,
     referral_is_decidable_by,
+    referral_is_withdrawable_by,
+    referral_queue_for,
     referral_senders_for,
-    referrals_received_for,
-    referrals_sent_for,
 )
 from .models import Referral
-from .referral_forms import ReferralDecideForm, ReferralSendForm
-from .referrals import referral_decide, referral_send
+from .referral_forms import (
+    ReferralAnswerForm,
+    ReferralCompleteForm,
+    ReferralQueueForm,
+    ReferralSendForm,
+    ReferralWithdrawForm,
+)
+from .referrals import (
+    is_overdue,
+    referral_answer,
+    referral_complete,
+    referral_send,
+    referral_withdraw,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,41 +49,62 @@ def referral_create(request, person_pk):
         else:
             messages.success(request, _("Referral sent."))
             return redirect("people:detail", pk=person.pk)
-    return render(request, "desk/referrals/send.html", {"form": form, "person": person})
+    context = {
+        "form": form,
+        "person": person,
+        "has_consent": has_network_sharing_consent(person),
+    }
+    return render(request, "desk/referrals/send.html", context)
 
 
-def _list_context(referrals: list[Referral]) -> dict:
-    """The referrals and how many per status (counted from the list: no second query)."""
-    counts = {status.value: 0 for status in Referral.Status}
-    for referral in referrals:
-        counts[referral.status] += 1
-    return {"referrals": referrals, "counts": {"total": len(referrals), **counts}}
+def _queue(request, *, received: bool, template: str):
+    form = ReferralQueueForm(request.GET or None)
+    page, counts, due_before = referral_queue_for(
+        request.user, received=received, page=request.GET.get("page"), **form.filters()
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "referrals": page.object_list,
+        "counts": counts,
+        "due_before": due_before,
+        "received": received,
+        "form": form,
+        "query": query.urlencode(),
+    }
+    return render(request, template, context)
 
 
 @require_GET
 def referral_inbox(request):
-    """Referrals to my organisations: waiting ones first, then those decided."""
-    context = _list_context(referrals_received_for(request.user))
-    return render(request, "desk/referrals/inbox.html", {**context, "received": True})
+    """Referrals to my organisations: waiting ones first, the oldest on top."""
+    return _queue(request, received=True, template="desk/referrals/inbox.html")
 
 
 @require_GET
 def referral_sent_list(request):
-    """Referrals from my organisations, with the receiver's decision."""
-    context = _list_context(referrals_sent_for(request.user))
-    return render(request, "desk/referrals/sent.html", {**context, "received": False})
+    """Referrals from my organisations, with the receiver's answer."""
+    return _queue(request, received=False, template="desk/referrals/sent.html")
 
 
-def _detail(request, referral, form=None):
+def _detail(request, referral, **forms):
     received = referral_is_decidable_by(request.user, referral)
-    can_decide = received and referral.status == referral.Status.PENDING
-    if can_decide and form is None:
-        form = ReferralDecideForm()
-    return render(
-        request,
-        "desk/referrals/detail.html",
-        {"referral": referral, "received": received, "form": form if can_decide else None},
-    )
+    sent = referral_is_withdrawable_by(request.user, referral)
+    State = Referral.State
+    if received and referral.state == State.SENT:
+        forms.setdefault("answer_form", ReferralAnswerForm())
+    if received and referral.state == State.ACCEPTED:
+        forms.setdefault("complete_form", ReferralCompleteForm())
+    if sent and referral.is_open:
+        forms.setdefault("withdraw_form", ReferralWithdrawForm())
+    context = {
+        "referral": referral,
+        "received": received,
+        "overdue": is_overdue(referral),
+        **forms,
+    }
+    return render(request, "desk/referrals/detail.html", context)
 
 
 @require_GET
@@ -78,33 +112,72 @@ def referral_detail(request, pk):
     return _detail(request, get_referral_for(request.user, pk))
 
 
-@require_POST
-def referral_decide_view(request, pk):
+def _act(request, pk, form_class, form_name, act):
+    """POST of one of the referral's forms: the service, or the page again with errors."""
     referral = get_referral_for(request.user, pk, write=True)
-    form = ReferralDecideForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            decided = referral_decide(
-                actor=request.user,
-                referral=referral,
-                accept=form.accepts,
-                on=form.cleaned_data["decided_on"],
-                note=form.cleaned_data["note"],
-            )
+            result = act(referral, form)
         except ValidationError as error:
-            current = get_referral_for(request.user, pk, write=True)
-            if current.status != current.Status.PENDING:
-                # Decided meanwhile by someone else: show what they decided.
+            current = get_referral_for(request.user, pk)
+            if current.state != referral.state:
+                # Answered or withdrawn meanwhile by someone else: show what happened.
                 messages.error(request, " ".join(error.messages))
                 return redirect("desk:referral_detail", pk=pk)
             add_service_errors(form, error)
         else:
-            if decided.case is not None:
-                messages.success(request, _("Referral accepted: a case has been opened."))
-                return redirect("cases:detail", pk=decided.case.pk)
-            if form.accepts:
-                messages.success(request, _("Referral accepted."))
-            else:
-                messages.success(request, _("Referral refused."))
-            return redirect(reverse("desk:referral_inbox"))
-    return _detail(request, referral, form=form)
+            return result
+    return _detail(request, referral, **{form_name: form})
+
+
+@require_POST
+def referral_answer_view(request, pk):
+    def act(referral, form):
+        answered = referral_answer(
+            actor=request.user,
+            referral=referral,
+            accept=form.accepts,
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"],
+        )
+        if answered.opened_case is not None:
+            messages.success(request, _("Referral accepted: a case has been opened."))
+            return redirect("cases:detail", pk=answered.opened_case.pk)
+        if form.accepts:
+            messages.success(request, _("Referral accepted."))
+        else:
+            messages.success(request, _("Referral declined."))
+        return redirect("desk:referral_detail", pk=pk)
+
+    return _act(request, pk, ReferralAnswerForm, "answer_form", act)
+
+
+@require_POST
+def referral_complete_view(request, pk):
+    def act(referral, form):
+        referral_complete(
+            actor=request.user,
+            referral=referral,
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Referral completed."))
+        return redirect("desk:referral_detail", pk=pk)
+
+    return _act(request, pk, ReferralCompleteForm, "complete_form", act)
+
+
+@require_POST
+def referral_withdraw_view(request, pk):
+    def act(referral, form):
+        referral_withdraw(
+            actor=request.user,
+            referral=referral,
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Referral withdrawn."))
+        return redirect("desk:referral_detail", pk=pk)
+
+    return _act(request, pk, ReferralWithdrawForm, "withdraw_form", act)

@@ -1,106 +1,164 @@
-"""Referrals (invii) between services: sending one, and the receiver's decision.
+"""Referrals (invii) between services: one referral for every send-on, and its life.
 
-Sharing a person with another organisation needs the person's recorded consent to
-sharing within the network (PATHWAY.md, who sees what): without it nothing is sent.
-A social worker of the receiving organisation who accepts a referral opens a case: what
+States: sent → accepted | declined (with a reason) → completed (with what was done);
+withdrawn by the sender while open. Only the receiving organisation answers and
+completes; only the sending one withdraws. A desk contact whose outcome is "referred" is
+a referral (origin `desk`), kept in step with its contact here.
+
+Sharing a person with another organisation needs a basis (people.sharing): the person's
+network-sharing consent, asked for in the same step, or a legal basis. A social worker
+of the receiving organisation who accepts a referral with no case yet opens a case: what
 opens it is the cases app's, registered in desk.hooks (cases sits above desk).
 """
 
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, organisation_ids
 from crocevia.audit.actions import AuditAction
+from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
-from crocevia.core.dates import format_day, is_day
-from crocevia.people.models import Consent
+from crocevia.core.dates import check_day, working_days_before
+from crocevia.people.models import Consent, SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
+from crocevia.people.sharing import LEGAL_BASES, check_sharing, record_consent_if_given
 
 from .hooks import referral_accepted_handler
-from .models import Referral
+from .models import Contact, Referral
 
 REFERRAL_AUDIT_FIELDS = [
     "person",
     "contact",
+    "case",
+    "origin",
     "from_organisation",
     "to_organisation",
+    "to_service",
     "sent_on",
     "reason",
-    "status",
-    "decided_on",
-    "decided_by",
-    "decision_note",
+    "sharing_basis",
+    "sharing_note",
+    "state",
+    "answered_on",
+    "answered_by",
+    "answer_note",
+    "completed_on",
+    "completed_by",
+    "completion_note",
+    "withdrawn_on",
+    "withdrawn_by",
+    "withdrawal_note",
 ]
 
 
-def has_network_sharing_consent(person) -> bool:
-    """True when the person has an active consent to sharing within the network."""
-    return Consent.objects.filter(
-        person=person, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
-    ).exists()
+def answer_due_before(today: datetime.date | None = None) -> datetime.date:
+    """A referral sent before this day and still waiting for an answer is overdue (more
+    than CROCEVIA_REFERRAL_ANSWER_WORKING_DAYS working days have passed)."""
+    return working_days_before(
+        today or timezone.localdate(), settings.CROCEVIA_REFERRAL_ANSWER_WORKING_DAYS
+    )
 
 
-def no_consent_message(person, organisation) -> str:
-    return _(
-        "%(person)s has not consented to sharing within the network, so nothing can be "
-        "shared with %(organisation)s. Record the person's consent first."
-    ) % {"person": person, "organisation": organisation}
+def is_overdue(referral: Referral, *, due_before: datetime.date | None = None) -> bool:
+    return referral.state == Referral.State.SENT and referral.sent_on < (
+        due_before or answer_due_before()
+    )
 
 
-def _check_day(errors: dict, field: str, day, *, not_before=None, not_before_label="") -> None:
-    """core.dates.check_day with the desk's own messages (which do not repeat the day)."""
-    if not is_day(day):
-        errors[field] = _("Enter a valid date.")
-    elif day > timezone.localdate():
-        errors[field] = _("The date cannot be in the future.")
-    elif not_before is not None and day < not_before:
-        errors[field] = _("The date cannot be before %(what)s (%(day)s).") % {
-            "what": not_before_label,
-            "day": format_day(not_before),
-        }
+def _audit(actor, action, referral, before) -> None:
+    audit_change(
+        actor=actor,
+        action=action,
+        instance=referral,
+        changes=diff(before, snapshot(referral, REFERRAL_AUDIT_FIELDS)),
+        person=referral.person,
+    )
+
+
+def _check_sender(errors: dict, actor, person, from_organisation) -> None:
+    if actor.is_superuser:
+        return
+    if from_organisation.pk not in organisation_ids(actor):
+        errors["from_organisation"] = _("You do not work for this organisation.")
+    if not persons_visible_to(actor).filter(pk=person.pk).exists():
+        errors["person"] = _("You may not refer this person.")
 
 
 @transaction.atomic
 def referral_send(
-    *, actor, person, from_organisation, to_organisation, sent_on, reason="", contact=None
+    *,
+    actor,
+    person,
+    from_organisation,
+    to_organisation,
+    sent_on,
+    reason="",
+    to_service="",
+    contact=None,
+    case=None,
+    origin=Referral.Origin.FORM,
+    sharing_basis=SharingBasis.CONSENT,
+    sharing_note="",
+    consent_now=False,
 ) -> Referral:
-    """Send `person` from one organisation to another; needs the network-sharing consent."""
+    """Send `person` from one organisation to another.
+
+    The data crosses on a basis asked for here (people.sharing.check_sharing): the consent
+    on record, the consent the person gives now (`consent_now`: recorded in this
+    transaction), or a legal basis with its reference. Nothing is written on an error.
+    """
     lock_live_person(person)
     errors: dict[str, str] = {}
-    if not actor.is_superuser:
-        if from_organisation.pk not in organisation_ids(actor):
-            errors["from_organisation"] = _("You do not work for this organisation.")
-        if not persons_visible_to(actor).filter(pk=person.pk).exists():
-            errors["person"] = _("You may not refer this person.")
-    if to_organisation.pk == from_organisation.pk:
-        errors["to_organisation"] = _("Choose another organisation than the sender.")
-    elif not has_network_sharing_consent(person):
-        errors["to_organisation"] = no_consent_message(person, to_organisation)
-    _check_day(errors, "sent_on", sent_on)
+    _check_sender(errors, actor, person, from_organisation)
+    if to_organisation is None:
+        errors["to_organisation"] = _("Choose the organisation the person is sent to.")
+    elif to_organisation.pk == from_organisation.pk and not (to_service or "").strip():
+        errors["to_organisation"] = _(
+            "Choose another organisation than the sender, or name the service of your own "
+            "organisation the person is sent to."
+        )
+    basis = check_sharing(
+        errors,
+        person=person,
+        crosses=to_organisation is not None and to_organisation.pk != from_organisation.pk,
+        basis=sharing_basis,
+        note=sharing_note,
+        consent_now=consent_now,
+        receiver=to_organisation,
+    )
+    check_day(errors, "sent_on", sent_on)
     if contact is not None and contact.person_id != person.pk:
         errors["contact"] = _("The contact belongs to another person.")
+    if case is not None and case.person_id != person.pk:
+        errors["case"] = _("The case belongs to another person.")
     if errors:
         raise ValidationError(errors)
+    record_consent_if_given(
+        actor=actor, person=person, basis=basis, consent_now=consent_now, on=sent_on
+    )
     referral = Referral.objects.create(
         person=person,
         contact=contact,
+        case=case,
+        origin=origin,
         from_organisation=from_organisation,
         to_organisation=to_organisation,
+        to_service=(to_service or "").strip(),
         sent_on=sent_on,
         reason=(reason or "").strip(),
+        sharing_basis=basis,
+        sharing_note=(sharing_note or "").strip() if basis in LEGAL_BASES else "",
         sent_by=actor,
     )
-    audit_change(
-        actor=actor,
-        action=AuditAction.REFERRAL_CREATE,
-        instance=referral,
-        changes=diff({}, snapshot(referral, REFERRAL_AUDIT_FIELDS)),
-        person=person,
-    )
+    _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
     return referral
 
 
@@ -111,40 +169,288 @@ def _is_social_worker_of(user, organisation) -> bool:
     )
 
 
-@transaction.atomic
-def referral_decide(*, actor, referral, accept: bool, on, note="") -> Referral:
-    """The receiver accepts or refuses a referral.
-
-    Only an operator of the receiving organisation decides. When a social worker of the
-    receiving organisation accepts, a case opens (origin "referral": what cases registered
-    in desk.hooks) and is returned as `referral.case`; otherwise `referral.case` is None.
-    """
-    current = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
-    if not actor.is_superuser and current.to_organisation_id not in organisation_ids(actor):
-        raise PermissionDenied(_("Only the receiving organisation decides on a referral."))
-    errors: dict[str, str] = {}
-    if current.status != Referral.Status.PENDING:
-        errors["__all__"] = _("This referral has already been decided.")
-    _check_day(
-        errors, "decided_on", on, not_before=current.sent_on, not_before_label=_("the referral")
+def _locked(referral: Referral) -> Referral:
+    return (
+        Referral.objects.select_for_update()
+        .select_related("person", "to_organisation", "from_organisation")
+        .get(pk=referral.pk)
     )
+
+
+def _require_receiver(actor, referral: Referral) -> None:
+    if actor.is_superuser:
+        return
+    if referral.to_organisation_id is None or referral.to_organisation_id not in organisation_ids(
+        actor
+    ):
+        raise PermissionDenied(_("Only the receiving organisation answers a referral."))
+
+
+def _require_sender(actor, referral: Referral) -> None:
+    if not actor.is_superuser and referral.from_organisation_id not in organisation_ids(actor):
+        raise PermissionDenied(_("Only the sending organisation withdraws a referral."))
+
+
+@transaction.atomic
+def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
+    """The receiver accepts, or declines saying why.
+
+    When a social worker of the receiving organisation accepts a referral that is about
+    no case yet, a case opens (what cases registered in desk.hooks) and is returned as
+    `referral.opened_case`; otherwise `referral.opened_case` is None.
+    """
+    current = _locked(referral)
+    _require_receiver(actor, current)
+    errors: dict[str, str] = {}
+    if current.state != Referral.State.SENT:
+        errors["__all__"] = _("This referral has already been answered.")
+    check_day(errors, "answered_on", on, not_before=current.sent_on, label=_("the referral"))
+    note = (note or "").strip()
+    if not accept and not note:
+        errors["note"] = _("Say why the referral is declined, so the sender can help the person.")
     if errors:
         raise ValidationError(errors)
     before = snapshot(current, REFERRAL_AUDIT_FIELDS)
-    current.status = Referral.Status.ACCEPTED if accept else Referral.Status.REFUSED
-    current.decided_on = on
-    current.decided_by = actor
-    current.decision_note = (note or "").strip()
+    current.state = Referral.State.ACCEPTED if accept else Referral.State.DECLINED
+    current.answered_on = on
+    current.answered_by = actor
+    current.answer_note = note
     current.save()
-    audit_change(
-        actor=actor,
-        action=AuditAction.REFERRAL_ACCEPT if accept else AuditAction.REFERRAL_REFUSE,
-        instance=current,
-        changes=diff(before, snapshot(current, REFERRAL_AUDIT_FIELDS)),
-        person=current.person,
+    _audit(
+        actor,
+        AuditAction.REFERRAL_ACCEPT if accept else AuditAction.REFERRAL_REFUSE,
+        current,
+        before,
     )
-    current.case = None
+    current.opened_case = None
     open_case = referral_accepted_handler()
-    if accept and open_case is not None and _is_social_worker_of(actor, current.to_organisation):
-        current.case = open_case(actor=actor, referral=current)
+    if (
+        accept
+        and current.case_id is None
+        and open_case is not None
+        and _is_social_worker_of(actor, current.to_organisation)
+    ):
+        current.opened_case = open_case(actor=actor, referral=current)
     return current
+
+
+@transaction.atomic
+def referral_complete(*, actor, referral, on, note) -> Referral:
+    """The receiver closes an accepted referral, saying what was done."""
+    current = _locked(referral)
+    _require_receiver(actor, current)
+    errors: dict[str, str] = {}
+    if current.state != Referral.State.ACCEPTED:
+        errors["__all__"] = _("Only an accepted referral can be completed.")
+    check_day(errors, "completed_on", on, not_before=current.answered_on, label=_("the acceptance"))
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = _("Say what was done for the person.")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
+    current.state = Referral.State.COMPLETED
+    current.completed_on = on
+    current.completed_by = actor
+    current.completion_note = note
+    current.save()
+    _audit(actor, AuditAction.REFERRAL_COMPLETE, current, before)
+    return current
+
+
+@transaction.atomic
+def referral_withdraw(*, actor, referral, on, note) -> Referral:
+    """The sender withdraws a referral still open (sent or accepted), saying why."""
+    current = _locked(referral)
+    _require_sender(actor, current)
+    errors: dict[str, str] = {}
+    if not current.is_open:
+        errors["__all__"] = _("Only a referral still open can be withdrawn.")
+    check_day(errors, "withdrawn_on", on, not_before=current.sent_on, label=_("the referral"))
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = _("Say why the referral is withdrawn.")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
+    current.state = Referral.State.WITHDRAWN
+    current.withdrawn_on = on
+    current.withdrawn_by = actor
+    current.withdrawal_note = note
+    current.save()
+    _audit(actor, AuditAction.REFERRAL_WITHDRAW, current, before)
+    return current
+
+
+# --- the desk contact's referral ------------------------------------------------------------
+
+
+def check_contact_sharing(errors: dict, *, person, desk, outcome, referred_to, **sharing) -> str:
+    """The sharing basis of a desk contact's referral (people.sharing.check_sharing); only
+    a contact that sends the person to another organisation asks for one."""
+    crosses = (
+        outcome == Contact.Outcome.REFERRED
+        and referred_to is not None
+        and referred_to.pk != desk.organisation_id
+    )
+    if outcome != Contact.Outcome.REFERRED:
+        return ""
+    return check_sharing(errors, person=person, crosses=crosses, receiver=referred_to, **sharing)
+
+
+def sync_contact_referral(
+    *, actor, contact: Contact, basis="", sharing_note="", consent_now=False
+) -> Referral | None:
+    """Keep the contact's referral (origin `desk`) in step with its outcome: create it
+    when the contact refers the person; while the receiver has not answered, follow a
+    corrected receiver or day, or withdraw it when the outcome is no longer a referral.
+    Once answered, the receiver and the outcome stay (ValidationError). Call inside the
+    contact's transaction, after its checks (check_contact_sharing) passed."""
+    current = (
+        Referral.objects.select_for_update()
+        .filter(contact=contact, origin=Referral.Origin.DESK)
+        .first()
+    )
+    referred = contact.outcome == Contact.Outcome.REFERRED
+    if current is None:
+        if not referred:
+            return None
+        record_consent_if_given(
+            actor=actor,
+            person=contact.person,
+            basis=basis,
+            consent_now=consent_now,
+            on=contact.date,
+        )
+        referral = Referral.objects.create(
+            person=contact.person,
+            contact=contact,
+            origin=Referral.Origin.DESK,
+            from_organisation_id=contact.desk.organisation_id,
+            to_organisation=contact.referred_to,
+            sent_on=contact.date,
+            sharing_basis=basis or SharingBasis.CONSENT,
+            sharing_note=sharing_note.strip() if basis in LEGAL_BASES else "",
+            sent_by=actor,
+        )
+        _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
+        return referral
+    unchanged = (
+        referred
+        and current.to_organisation_id == contact.referred_to_id
+        and current.sent_on == contact.date
+    )
+    if unchanged:
+        return current
+    if current.state != Referral.State.SENT:
+        raise ValidationError(
+            {
+                "outcome": _(
+                    "The receiver has already answered the referral made at this contact: "
+                    "its outcome and receiver can no longer change."
+                )
+            }
+        )
+    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
+    if referred:
+        if basis and current.to_organisation_id != contact.referred_to_id:
+            current.sharing_basis = basis
+            current.sharing_note = sharing_note.strip() if basis in LEGAL_BASES else ""
+        current.to_organisation = contact.referred_to
+        current.sent_on = contact.date
+        current.save()
+        _audit(actor, AuditAction.REFERRAL_UPDATE, current, before)
+    else:
+        current.state = Referral.State.WITHDRAWN
+        current.withdrawn_on = max(contact.date, timezone.localdate())
+        current.withdrawn_by = actor
+        current.withdrawal_note = _("The contact's outcome was corrected.")
+        current.save()
+        _audit(actor, AuditAction.REFERRAL_WITHDRAW, current, before)
+    return current
+
+
+def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
+    """The referrals of contacts an import wrote (set-based: a few statements for any
+    number of contacts): every contact whose outcome is "referred" has its referral, as
+    sync_contact_referral keeps it for one contact. `contact_ids`: the contacts to look
+    at (None: all). Returns how many referrals were created."""
+    contacts = Contact.objects.filter(outcome=Contact.Outcome.REFERRED)
+    desk_referrals = Referral.objects.filter(origin=Referral.Origin.DESK)
+    if contact_ids is not None:
+        contacts = contacts.filter(pk__in=contact_ids)
+        desk_referrals = desk_referrals.filter(contact_id__in=contact_ids)
+    consenting = Consent.objects.filter(
+        person_id=OuterRef("person_id"),
+        scope=Consent.Scope.NETWORK_SHARING,
+        withdrawn_on__isnull=True,
+    )
+    missing = (
+        contacts.exclude(Exists(desk_referrals.filter(contact_id=OuterRef("pk"))))
+        .annotate(consent=Exists(consenting))
+        .values_list(
+            "pk", "person_id", "desk__organisation_id", "referred_to_id", "date", "consent"
+        )
+    )
+    new = [
+        Referral(
+            person_id=person,
+            contact_id=pk,
+            origin=Referral.Origin.DESK,
+            from_organisation_id=sender,
+            to_organisation_id=receiver,
+            sent_on=day,
+            sharing_basis=SharingBasis.CONSENT if consent else SharingBasis.REGISTER,
+        )
+        for pk, person, sender, receiver, day, consent in missing.iterator(chunk_size=5000)
+    ]
+    created = Referral.objects.bulk_create(new, batch_size=5000)
+    # Still waiting: follow the contact's corrected receiver and day, or withdraw.
+    waiting = desk_referrals.filter(state=Referral.State.SENT)
+    moved = [
+        (pk, person, receiver, day)
+        for pk, person, to, sent_on, receiver, day in waiting.filter(
+            contact__outcome=Contact.Outcome.REFERRED
+        ).values_list(
+            "pk",
+            "person_id",
+            "to_organisation_id",
+            "sent_on",
+            "contact__referred_to_id",
+            "contact__date",
+        )
+        if (to, sent_on) != (receiver, day)
+    ]
+    for pk, _person, receiver, day in moved:
+        Referral.objects.filter(pk=pk).update(to_organisation_id=receiver, sent_on=day)
+    today = timezone.localdate()
+    gone = list(
+        waiting.exclude(contact__outcome=Contact.Outcome.REFERRED).values_list("pk", "person_id")
+    )
+    note = _("The contact's outcome was corrected.")
+    Referral.objects.filter(pk__in=[pk for pk, _person in gone]).update(
+        state=Referral.State.WITHDRAWN, withdrawn_on=today, withdrawal_note=note
+    )
+    created_ids = Referral.objects.filter(
+        origin=Referral.Origin.DESK, contact_id__in=[r.contact_id for r in created]
+    ).values_list("pk", "person_id", "to_organisation_id", "sent_on")
+    entries = [
+        (
+            AuditAction.REFERRAL_CREATE,
+            pk,
+            {"state": [None, "sent"], "to_organisation": [None, to]},
+            person,
+        )
+        for pk, person, to, _day in created_ids
+    ]
+    entries += [
+        (AuditAction.REFERRAL_UPDATE, pk, {"to_organisation": [None, to]}, person)
+        for pk, person, to, _day in moved
+    ]
+    entries += [
+        (AuditAction.REFERRAL_WITHDRAW, pk, {"state": ["sent", "withdrawn"]}, person)
+        for pk, person in gone
+    ]
+    if entries:
+        insert_change_events("desk.referral", actor, entries)
+    return len(created)

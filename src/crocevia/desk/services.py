@@ -39,8 +39,10 @@ from crocevia.core.bulkdb import (
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.network.selectors import desks_of
+from crocevia.people.models import SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
+from crocevia.people.sharing import has_network_sharing_consent
 
 from .models import (
     Contact,
@@ -50,6 +52,7 @@ from .models import (
     LanguageNeed,
     WorkSector,
 )
+from .referrals import check_contact_sharing, sync_contact_referral
 
 # Contacts before this date are typing mistakes, not history (the services are younger).
 EARLIEST_DATE = EARLIEST_EVENT_DATE
@@ -292,6 +295,9 @@ def contact_record(
     language_need: dict | None = None,
     external_id=None,
     check_actor_desk=True,
+    sharing_basis="",
+    sharing_note="",
+    consent_now=False,
 ) -> Contact:
     """Record one visit of a person at a desk, with the services given and the outcome.
 
@@ -299,6 +305,11 @@ def contact_record(
     italian_level, needs_job_italian, work_sector; it creates a LanguageNeed linked to the
     contact. `check_actor_desk=False` (imports) skips the checks that the desk is the
     actor's and that the actor can see the person.
+
+    A contact that refers the person to another organisation is a referral (desk.referrals)
+    and asks for the basis on which the person's data crosses (`sharing_basis`,
+    `sharing_note`, `consent_now`: people.sharing); a register's contact (imports) carries
+    the consent on record, or the register's own basis.
     """
     errors = _Errors()
     _check_date(errors, "date", date)
@@ -307,6 +318,17 @@ def contact_record(
     if check_actor_desk:
         _check_actor_desk(errors, actor, desk)
         _check_person_visible(errors, actor, person)
+    sharing = _check_sharing(
+        errors,
+        person=person,
+        desk=desk,
+        outcome=outcome,
+        referred_to=referred_to,
+        asked=check_actor_desk,
+        sharing_basis=sharing_basis,
+        sharing_note=sharing_note,
+        consent_now=consent_now,
+    )
     need_values = _check_language_need(errors, language_need) if language_need else None
     errors.raise_if_any()
     lock_live_person(person)
@@ -334,7 +356,37 @@ def contact_record(
         language_need_record(
             actor=actor, person=person, recorded_on=date, contact=contact, **need_values
         )
+    sync_contact_referral(actor=actor, contact=contact, **sharing)
     return contact
+
+
+def _check_sharing(errors: _Errors, *, person, desk, outcome, referred_to, asked, **sharing):
+    """The sharing arguments of sync_contact_referral (desk.referrals.check_contact_sharing):
+    an operator is asked (`asked`); a register's contact carries the consent on record or
+    the register's basis."""
+    if not asked:
+        basis = (
+            SharingBasis.CONSENT if has_network_sharing_consent(person) else SharingBasis.REGISTER
+        )
+        return {"basis": basis}
+    found: dict[str, str] = {}
+    basis = check_contact_sharing(
+        found,
+        person=person,
+        desk=desk,
+        outcome=outcome,
+        referred_to=referred_to,
+        basis=sharing["sharing_basis"],
+        note=sharing["sharing_note"],
+        consent_now=sharing["consent_now"],
+    )
+    for field, message in found.items():
+        errors.add(field, message)
+    return {
+        "basis": basis,
+        "sharing_note": sharing["sharing_note"] or "",
+        "consent_now": sharing["consent_now"],
+    }
 
 
 def _through_defaults(contact: Contact) -> dict:
@@ -357,6 +409,9 @@ def contact_update(
     external_id=_UNSET,
     expected_version: int | None = None,
     check_actor_desk=True,
+    sharing_basis="",
+    sharing_note="",
+    consent_now=False,
 ) -> Contact:
     """Change a contact; arguments left out keep their value. Same rules as contact_record.
 
@@ -391,6 +446,20 @@ def contact_update(
     need_values = None
     if language_need not in (_UNSET, None):
         need_values = _check_language_need(errors, language_need)
+    newly_shared = new_outcome == Contact.Outcome.REFERRED and (
+        current.outcome != Contact.Outcome.REFERRED or new_referred_to != current.referred_to
+    )
+    sharing = _check_sharing(
+        errors,
+        person=current.person,
+        desk=new_desk,
+        outcome=new_outcome,
+        referred_to=new_referred_to,
+        asked=check_actor_desk and newly_shared,
+        sharing_basis=sharing_basis,
+        sharing_note=sharing_note,
+        consent_now=consent_now,
+    )
     errors.raise_if_any()
 
     current.desk = new_desk
@@ -420,6 +489,8 @@ def contact_update(
         )
     if language_need is not _UNSET:
         _language_need_replace(actor=actor, contact=current, values=need_values)
+    if changes:
+        sync_contact_referral(actor=actor, contact=current, **sharing)
     return current
 
 

@@ -17,8 +17,18 @@ urlpatterns = [
     path("invii/inviati/", referral_views.referral_sent_list, name="referral_sent"),
     path("invii/<int:pk>/", referral_views.referral_detail, name="referral_detail"),
     path(
-        "invii/<int:pk>/decisione/",
-        referral_views.referral_decide_view,
-        name="referral_decide",
+        "invii/<int:pk>/risposta/",
+        referral_views.referral_answer_view,
+        name="referral_answer",
+    ),
+    path(
+        "invii/<int:pk>/chiusura/",
+        referral_views.referral_complete_view,
+        name="referral_complete",
+    ),
+    path(
+        "invii/<int:pk>/ritiro/",
+        referral_views.referral_withdraw_view,
+        name="referral_withdraw",
     ),
 ]

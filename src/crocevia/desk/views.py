@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crocevia.core.forms import add_service_errors
 from crocevia.core.htmx import render_page_or_partial
 from crocevia.people.access import get_person_for
+from crocevia.people.sharing import has_network_sharing_consent
 
 from . import services
 from .access import contact_desks_for, daily_register_for, get_contact_for, get_desk_for
@@ -37,9 +38,13 @@ def contact_create(request, person_pk):
         else:
             messages.success(request, _("Contact recorded."))
             return redirect(_person_url(person))
-    return render(
-        request, "desk/contact_form.html", {"form": form, "person": person, "contact": None}
-    )
+    context = {
+        "form": form,
+        "person": person,
+        "contact": None,
+        "has_consent": has_network_sharing_consent(person),
+    }
+    return render(request, "desk/contact_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,9 +80,13 @@ def contact_edit(request, pk):
         else:
             messages.success(request, _("Contact updated."))
             return redirect(_person_url(person))
-    return render(
-        request, "desk/contact_form.html", {"form": form, "person": person, "contact": contact}
-    )
+    context = {
+        "form": form,
+        "person": person,
+        "contact": contact,
+        "has_consent": has_network_sharing_consent(person),
+    }
+    return render(request, "desk/contact_form.html", context)
 
 
 @require_GET

@@ -287,6 +287,22 @@ class DuplicatePair(models.Model):
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.status})"
 
 
+class SharingBasis(models.TextChoices):
+    """What lets a person's data cross to another organisation (people.sharing)."""
+
+    CONSENT = "consent", _("The person's consent to sharing within the network")
+    SAME_ORGANISATION = "same_organisation", _("Within the same organisation")
+    LEGAL_OBLIGATION = (
+        "legal_obligation",
+        _("A legal obligation or an order of the judicial authority"),
+    )
+    VITAL_INTEREST = (
+        "vital_interest",
+        _("Protection of the vital interests of a person who cannot consent"),
+    )
+    REGISTER = "register", _("Recorded in a register before this rule")
+
+
 class Consent(models.Model):
     AUDIT_SENSITIVE_FIELDS = ("notes",)
 

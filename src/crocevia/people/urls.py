@@ -22,6 +22,7 @@ urlpatterns = [
         name="household_remove",
     ),
     path("<int:pk>/consensi/nuovo/", views.consent_add, name="consent_add"),
+    path("<int:pk>/consensi/informativa/", views.consent_notice, name="consent_notice"),
     path(
         "<int:pk>/consensi/<int:consent_pk>/revoca/",
         views.consent_withdraw,

@@ -1,5 +1,6 @@
 """Views of the registry: access -> form -> service -> redirect or partial."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -315,6 +316,15 @@ def household_remove_member(request, pk, member_pk):
 
 
 # --- consents ------------------------------------------------------------------------------
+
+
+@require_GET
+def consent_notice(request, pk):
+    """The printable notice on sharing within the network (informativa), for the person to
+    read before giving the consent; with the controller's and the DPO's contacts."""
+    person = get_person_for(request.user, pk)
+    context = {"person": person, "dpo_email": settings.CROCEVIA_DPO_EMAIL}
+    return render(request, "people/consent_notice.html", context)
 
 
 @require_POST

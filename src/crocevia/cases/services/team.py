@@ -9,11 +9,8 @@ from crocevia.accounts.models import Membership, Profile
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day
-from crocevia.desk.referrals import (
-    has_network_sharing_consent,
-    no_consent_message,
-)
 from crocevia.network.models import Organisation
+from crocevia.people.sharing import has_network_sharing_consent, no_consent_message
 
 from ..access import can_form_team, is_zone_coordinator_of
 from ..models import Case, Stage, TeamMember

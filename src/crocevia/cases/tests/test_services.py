@@ -10,7 +10,7 @@ from crocevia.cases.access import can_read_health
 from crocevia.cases.models import Case, NeedClass, Origin, Outcome, Stage, TeamMember
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.desk.models import Contact, Referral
-from crocevia.desk.referrals import referral_decide, referral_send
+from crocevia.desk.referrals import referral_answer, referral_send
 from crocevia.desk.services import contact_record
 from crocevia.testing import (
     days_ago,
@@ -82,13 +82,13 @@ def test_referral_accepted_by_a_social_worker_opens_a_case(actors):
         sent_on=days_ago(5),
         reason="Bisogni sociali",
     )
-    decided = referral_decide(
+    decided = referral_answer(
         actor=actors.social_worker, referral=referral, accept=True, on=days_ago(1)
     )
-    assert decided.status == Referral.Status.ACCEPTED
-    assert decided.case.origin == Origin.REFERRAL
-    assert decided.case.organisation == actors.sds and decided.case.referred_on == days_ago(5)
-    assert cases_visible_to(actors.social_worker).filter(pk=decided.case.pk).exists()
+    assert decided.state == Referral.State.ACCEPTED
+    assert decided.opened_case.origin == Origin.REFERRAL
+    assert decided.opened_case.organisation == actors.sds and decided.opened_case.referred_on == days_ago(5)
+    assert cases_visible_to(actors.social_worker).filter(pk=decided.opened_case.pk).exists()
 
 
 def PersonFactory_for_cpi(actors, consent=True):

@@ -15,7 +15,7 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import Case, Origin
 from crocevia.desk.models import Referral
 from crocevia.desk.referral_selectors import referrals_received
-from crocevia.desk.referrals import referral_decide, referral_send
+from crocevia.desk.referrals import referral_answer, referral_send
 from crocevia.people.services import consent_record
 from crocevia.testing import PersonFactory
 
@@ -96,7 +96,8 @@ def test_send_form_preselects_my_only_organisation_and_offers_the_others(actors,
     form = response.context["form"]
     assert form["from_organisation"].value() == actors.sds.pk
     receivers = set(form.fields["to_organisation"].queryset)
-    assert actors.cpi in receivers and actors.sds not in receivers
+    # My own organisation too: to one of its services, named in "Service or office".
+    assert actors.cpi in receivers and actors.sds in receivers
 
 
 def test_sending_with_consent_records_the_referral_and_returns_to_the_person(actors, person, login):
@@ -112,7 +113,7 @@ def test_sending_with_consent_records_the_referral_and_returns_to_the_person(act
         actors.sds,
         actors.cpi,
     )
-    assert referral.status == Referral.Status.PENDING
+    assert referral.state == Referral.State.SENT
     assert referral.sent_by == actors.desk_operator and referral.sent_on == days_ago(1)
     assert AuditEvent.objects.filter(
         object_type="desk.referral", action=AuditAction.REFERRAL_CREATE
@@ -139,7 +140,7 @@ def test_the_service_refuses_a_referral_without_consent_and_accepts_one_with_it(
     assert "to_organisation" in error.value.message_dict
     assert not Referral.objects.exists()
     consent(person, actors.cpi_consultant)
-    assert send_to_sds(actors, person).status == Referral.Status.PENDING
+    assert send_to_sds(actors, person).state == Referral.State.SENT
 
 
 def test_outsider_cannot_send_a_referral_for_a_person_they_do_not_see(actors, person, login):
@@ -152,7 +153,7 @@ def test_outsider_cannot_send_a_referral_for_a_person_they_do_not_see(actors, pe
 
 def test_inbox_lists_the_receiving_organisations_referrals_pending_first_with_counts(actors, login):
     decided = send_to_sds(actors, cpi_person(actors, "Primo"), sent_on=days_ago(1))
-    referral_decide(actor=actors.desk_operator, referral=decided, accept=True, on=days_ago(0))
+    referral_answer(actor=actors.desk_operator, referral=decided, accept=True, on=days_ago(0))
     send_to_sds(actors, cpi_person(actors, "Secondo"), sent_on=days_ago(9))
     response = login(actors.desk_operator).get(reverse("desk:referral_inbox"))
     assert response.status_code == 200
@@ -177,12 +178,12 @@ def test_outsider_sees_no_referral_and_gets_404_on_detail_and_decision(actors, l
     assert client.get(reverse("desk:referral_sent")).context["referrals"] == []
     assert client.get(reverse("desk:referral_detail", args=[referral.pk])).status_code == 404
     response = client.post(
-        reverse("desk:referral_decide", args=[referral.pk]),
-        {"decision": "accept", "decided_on": days_ago(0).isoformat()},
+        reverse("desk:referral_answer", args=[referral.pk]),
+        {"decision": "accept", "on": days_ago(0).isoformat()},
     )
     assert response.status_code == 404
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.PENDING
+    assert referral.state == Referral.State.SENT
 
 
 def test_monitoring_officer_sees_no_referral(actors, login):
@@ -194,7 +195,7 @@ def test_monitoring_officer_sees_no_referral(actors, login):
 
 def test_sender_sees_the_status_but_may_not_decide(actors, login):
     referral = send_to_sds(actors, cpi_person(actors))
-    referral_decide(
+    referral_answer(
         actor=actors.desk_operator, referral=referral, accept=False, on=days_ago(0), note="Pieno"
     )
     client = login(actors.cpi_consultant)
@@ -206,8 +207,8 @@ def test_sender_sees_the_status_but_may_not_decide(actors, login):
     assert detail.status_code == 200 and detail.context["form"] is None
     fresh = send_to_sds(actors, cpi_person(actors, "Nuovo"))
     response = client.post(
-        reverse("desk:referral_decide", args=[fresh.pk]),
-        {"decision": "accept", "decided_on": days_ago(0).isoformat()},
+        reverse("desk:referral_answer", args=[fresh.pk]),
+        {"decision": "accept", "on": days_ago(0).isoformat()},
     )
     assert response.status_code == 403
 
@@ -222,7 +223,7 @@ def test_anonymous_is_sent_to_the_login_page(actors, client, person):
     ]:
         response = client.get(url)
         assert response.status_code == 302 and reverse("login") in response.url
-    response = client.post(reverse("desk:referral_decide", args=[referral.pk]), {})
+    response = client.post(reverse("desk:referral_answer", args=[referral.pk]), {})
     assert response.status_code == 302 and reverse("login") in response.url
 
 
@@ -238,7 +239,7 @@ def test_inbox_query_count_does_not_grow_with_referrals(
     for i in range(19):
         referral = send_to_sds(actors, cpi_person(actors, f"Altro{i}"))
         if i % 2:
-            referral_decide(
+            referral_answer(
                 actor=actors.desk_operator,
                 referral=referral,
                 accept=False,
@@ -259,8 +260,8 @@ def test_social_worker_accepting_opens_a_case_and_lands_on_it(actors, login):
     detail = client.get(reverse("desk:referral_detail", args=[referral.pk]))
     assert detail.status_code == 200 and detail.context["form"] is not None
     response = client.post(
-        reverse("desk:referral_decide", args=[referral.pk]),
-        {"decision": "accept", "decided_on": days_ago(1).isoformat(), "note": ""},
+        reverse("desk:referral_answer", args=[referral.pk]),
+        {"decision": "accept", "on": days_ago(1).isoformat(), "note": ""},
     )
     case = Case.objects.get()
     assert response.status_code == 302
@@ -268,71 +269,71 @@ def test_social_worker_accepting_opens_a_case_and_lands_on_it(actors, login):
     assert case.origin == Origin.REFERRAL and case.referred_on == referral.sent_on
     assert case.person == referral.person and case.organisation == actors.sds
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.ACCEPTED
-    assert (referral.decided_by, referral.decided_on) == (actors.social_worker, days_ago(1))
+    assert referral.state == Referral.State.ACCEPTED
+    assert (referral.answered_by, referral.answered_on) == (actors.social_worker, days_ago(1))
     assert client.get(response.url).status_code == 200
 
 
 def test_another_profile_accepting_records_acceptance_without_a_case(actors, login):
     referral = send_to_sds(actors, cpi_person(actors))
     response = login(actors.desk_operator).post(
-        reverse("desk:referral_decide", args=[referral.pk]),
-        {"decision": "accept", "decided_on": days_ago(0).isoformat()},
+        reverse("desk:referral_answer", args=[referral.pk]),
+        {"decision": "accept", "on": days_ago(0).isoformat()},
     )
     assert response.status_code == 302 and response.url == reverse("desk:referral_inbox")
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.ACCEPTED
+    assert referral.state == Referral.State.ACCEPTED
     assert not Case.objects.exists()
 
 
 def test_refusing_needs_a_note_and_records_it(actors, login):
     referral = send_to_sds(actors, cpi_person(actors))
     client = login(actors.social_worker)
-    url = reverse("desk:referral_decide", args=[referral.pk])
-    response = client.post(url, {"decision": "refuse", "decided_on": days_ago(0).isoformat()})
+    url = reverse("desk:referral_answer", args=[referral.pk])
+    response = client.post(url, {"decision": "decline", "on": days_ago(0).isoformat()})
     assert response.status_code == 200
     error_beside(response.content.decode(), "note")
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.PENDING
+    assert referral.state == Referral.State.SENT
     response = client.post(
         url,
         {
-            "decision": "refuse",
-            "decided_on": days_ago(0).isoformat(),
+            "decision": "decline",
+            "on": days_ago(0).isoformat(),
             "note": "Non residente nella zona",
         },
     )
     assert response.status_code == 302
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.REFUSED
-    assert referral.decision_note == "Non residente nella zona"
+    assert referral.state == Referral.State.DECLINED
+    assert referral.answer_note == "Non residente nella zona"
     assert not Case.objects.exists()
 
 
 def test_a_decision_before_the_referral_date_is_refused_beside_the_date(actors, login):
     referral = send_to_sds(actors, cpi_person(actors), sent_on=days_ago(3))
     response = login(actors.social_worker).post(
-        reverse("desk:referral_decide", args=[referral.pk]),
-        {"decision": "accept", "decided_on": days_ago(4).isoformat()},
+        reverse("desk:referral_answer", args=[referral.pk]),
+        {"decision": "accept", "on": days_ago(4).isoformat()},
     )
     assert response.status_code == 200
-    error_beside(response.content.decode(), "decided_on")
+    error_beside(response.content.decode(), "on")
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.PENDING and not Case.objects.exists()
+    assert referral.state == Referral.State.SENT and not Case.objects.exists()
 
 
 def test_deciding_twice_is_refused_with_a_message(actors, login):
     referral = send_to_sds(actors, cpi_person(actors))
-    referral_decide(actor=actors.desk_operator, referral=referral, accept=True, on=days_ago(0))
+    referral_answer(actor=actors.desk_operator, referral=referral, accept=True, on=days_ago(0))
     client = login(actors.social_worker)
     response = client.post(
-        reverse("desk:referral_decide", args=[referral.pk]),
-        {"decision": "refuse", "decided_on": days_ago(0).isoformat(), "note": "No"},
+        reverse("desk:referral_answer", args=[referral.pk]),
+        {"decision": "decline", "on": days_ago(0).isoformat(), "note": "No"},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("desk:referral_detail", args=[referral.pk])
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.ACCEPTED
+    assert referral.state == Referral.State.ACCEPTED
 
 
 def test_received_selector_is_scoped_to_the_receiving_organisation(actors):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from crocevia.core.bulkdb import BackgroundInserts, select_any
 from crocevia.desk.models import Contact, ContactService, DeskService
+from crocevia.desk.referrals import sync_imported_contact_referrals
 from crocevia.desk.services import EARLIEST_DATE, contacts_import_bulk
 from crocevia.network.models import Desk, Organisation
 from crocevia.people.models import Person
@@ -123,6 +124,7 @@ class Contacts(Kind):
                 )
 
     def write(self, datas, ctx, *, actor):
+        ctx["actor"] = actor
         created, updated, unchanged = contacts_import_bulk(
             actor=actor, rows=datas, inserts=ctx["inserts"]
         )
@@ -132,6 +134,8 @@ class Contacts(Kind):
         if write:
             ctx["inserts"].send()
             ctx["inserts"].wait()
+            # A contact whose outcome is "referred" is a referral (INTERCHANGE.md).
+            sync_imported_contact_referrals(actor=ctx.get("actor"))
             return None
         return ctx["inserts"].discard()
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from crocevia.cases.models import Stage
 from crocevia.cases.services import team_member_remove
-from crocevia.desk.referrals import referral_decide, referral_send
+from crocevia.desk.referrals import referral_answer, referral_send
 from crocevia.people.selectors import persons_visible_to
 from crocevia.testing import PersonFactory, give_consent, make_case
 
@@ -29,7 +29,7 @@ def test_receiving_organisation_sees_a_referred_person_until_it_refuses(actors, 
     assert person in persons_visible_to(actors.cpi_consultant)
     url = reverse("people:detail", args=[person.pk])
     assert login(actors.cpi_consultant).get(url).status_code == 200
-    referral_decide(
+    referral_answer(
         actor=actors.cpi_consultant,
         referral=referral,
         accept=False,

@@ -40,7 +40,7 @@ from crocevia.demo.names import (
 )
 from crocevia.demo.network import seed_demo as seed_agreements
 from crocevia.demo.programmes import seed_demo as seed_programmes
-from crocevia.desk.models import DeskService
+from crocevia.desk.models import Contact, DeskService
 from crocevia.desk.services import contact_record
 from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Consent, Household, Person
@@ -852,6 +852,8 @@ class Command(BaseCommand):
                         notes=contact.notes,
                         language_need=contact.language_need,
                         external_id=contact.external_id,
+                        # Sent to another organisation: the person consents there.
+                        consent_now=contact.outcome == Contact.Outcome.REFERRED,
                     )
                     counts["contacts"] += 1
         self._log(
