@@ -116,19 +116,20 @@ def get_contact_for(user, pk, *, write: bool = False) -> Contact:
     return contact
 
 
-def get_referral_for(user, pk, *, write: bool = False) -> Referral:
+def get_referral_for(user, pk, *, write: bool = False, side: str = "receiver") -> Referral:
     """The referral `pk` if the user's organisation sent or received it (404 otherwise).
 
-    With `write`, 403 unless the user may decide on it (the receiving organisation).
+    With `write`, 403 unless the user acts for `side`: "receiver" answers and completes,
+    "sender" withdraws.
     """
     try:
         referral = referrals_visible_to(user).select_related(*TABLE_RELATED).get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Referral not found.")) from None
-    if write and not (
-        referral_is_decidable_by(user, referral) or referral_is_withdrawable_by(user, referral)
-    ):
-        raise PermissionDenied(_("Only the sending and receiving organisations act on a referral."))
+    if write and side == "receiver" and not referral_is_decidable_by(user, referral):
+        raise PermissionDenied(_("Only the receiving organisation answers a referral."))
+    if write and side == "sender" and not referral_is_withdrawable_by(user, referral):
+        raise PermissionDenied(_("Only the sending organisation withdraws a referral."))
     record_access(actor=user, instance=referral, person_id=referral.person_id)
     return referral
 
@@ -158,6 +159,7 @@ def referral_queue_for(user, *, received: bool, page=1, **filters):
     counts = state_counts(queryset, due_before=due_before)
     listed = filter_referrals(queryset, due_before=due_before, **filters)
     page = Paginator(listed, PAGE_SIZE).get_page(page)
+    page.object_list = list(page.object_list)
     record_persons_shown(
         actor=user, person_ids=[r.person_id for r in page.object_list], note=NOTE_REFERRALS
     )

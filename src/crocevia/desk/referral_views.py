@@ -112,9 +112,18 @@ def referral_detail(request, pk):
     return _detail(request, get_referral_for(request.user, pk))
 
 
-def _act(request, pk, form_class, form_name, act):
-    """POST of one of the referral's forms: the service, or the page again with errors."""
-    referral = get_referral_for(request.user, pk, write=True)
+def _act(request, pk, form_class, form_name, act, states, side="receiver"):
+    """POST of one of the referral's forms: the service, or the page again with errors.
+    A referral no longer in one of `states` (answered or withdrawn meanwhile by someone
+    else) is shown as it is now, with a message."""
+    referral = get_referral_for(request.user, pk, write=True, side=side)
+    if referral.state not in states:
+        messages.error(
+            request,
+            _("This referral changed meanwhile: it is now “%(state)s”.")
+            % {"state": referral.get_state_display()},
+        )
+        return redirect("desk:referral_detail", pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -150,7 +159,7 @@ def referral_answer_view(request, pk):
             messages.success(request, _("Referral declined."))
         return redirect("desk:referral_detail", pk=pk)
 
-    return _act(request, pk, ReferralAnswerForm, "answer_form", act)
+    return _act(request, pk, ReferralAnswerForm, "answer_form", act, [Referral.State.SENT])
 
 
 @require_POST
@@ -165,7 +174,7 @@ def referral_complete_view(request, pk):
         messages.success(request, _("Referral completed."))
         return redirect("desk:referral_detail", pk=pk)
 
-    return _act(request, pk, ReferralCompleteForm, "complete_form", act)
+    return _act(request, pk, ReferralCompleteForm, "complete_form", act, [Referral.State.ACCEPTED])
 
 
 @require_POST
@@ -180,4 +189,6 @@ def referral_withdraw_view(request, pk):
         messages.success(request, _("Referral withdrawn."))
         return redirect("desk:referral_detail", pk=pk)
 
-    return _act(request, pk, ReferralWithdrawForm, "withdraw_form", act)
+    return _act(
+        request, pk, ReferralWithdrawForm, "withdraw_form", act, Referral.OPEN_STATES, "sender"
+    )

@@ -204,7 +204,7 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
     errors: dict[str, str] = {}
     if current.state != Referral.State.SENT:
         errors["__all__"] = _("This referral has already been answered.")
-    check_day(errors, "answered_on", on, not_before=current.sent_on, label=_("the referral"))
+    check_day(errors, "on", on, not_before=current.sent_on, label=_("the referral"))
     note = (note or "").strip()
     if not accept and not note:
         errors["note"] = _("Say why the referral is declined, so the sender can help the person.")
@@ -242,7 +242,7 @@ def referral_complete(*, actor, referral, on, note) -> Referral:
     errors: dict[str, str] = {}
     if current.state != Referral.State.ACCEPTED:
         errors["__all__"] = _("Only an accepted referral can be completed.")
-    check_day(errors, "completed_on", on, not_before=current.answered_on, label=_("the acceptance"))
+    check_day(errors, "on", on, not_before=current.answered_on, label=_("the acceptance"))
     note = (note or "").strip()
     if not note:
         errors["note"] = _("Say what was done for the person.")
@@ -266,7 +266,7 @@ def referral_withdraw(*, actor, referral, on, note) -> Referral:
     errors: dict[str, str] = {}
     if not current.is_open:
         errors["__all__"] = _("Only a referral still open can be withdrawn.")
-    check_day(errors, "withdrawn_on", on, not_before=current.sent_on, label=_("the referral"))
+    check_day(errors, "on", on, not_before=current.sent_on, label=_("the referral"))
     note = (note or "").strip()
     if not note:
         errors["note"] = _("Say why the referral is withdrawn.")

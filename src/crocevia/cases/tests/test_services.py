@@ -87,7 +87,10 @@ def test_referral_accepted_by_a_social_worker_opens_a_case(actors):
     )
     assert decided.state == Referral.State.ACCEPTED
     assert decided.opened_case.origin == Origin.REFERRAL
-    assert decided.opened_case.organisation == actors.sds and decided.opened_case.referred_on == days_ago(5)
+    assert (
+        decided.opened_case.organisation == actors.sds
+        and decided.opened_case.referred_on == days_ago(5)
+    )
     assert cases_visible_to(actors.social_worker).filter(pk=decided.opened_case.pk).exists()
 
 
@@ -110,7 +113,7 @@ def test_referral_without_network_consent_is_refused(actors):
             to_organisation=actors.sds,
             sent_on=days_ago(5),
         )
-    assert "to_organisation" in error.value.message_dict
+    assert "sharing_basis" in error.value.message_dict
     assert not Referral.objects.exists()
 
 

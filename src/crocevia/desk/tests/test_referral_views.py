@@ -128,7 +128,7 @@ def test_sending_without_consent_shows_the_reason_beside_the_field_and_writes_no
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "non ha dato il consenso" in error_beside(body, "to_organisation")
+    assert "non ha dato il consenso" in error_beside(body, "sharing_basis")
     assert "Cerca lavoro, ha bisogno di un orientamento" in body  # what was typed stays
     assert not Referral.objects.exists()
 
@@ -137,7 +137,7 @@ def test_the_service_refuses_a_referral_without_consent_and_accepts_one_with_it(
     person = cpi_person(actors, with_consent=False)
     with pytest.raises(ValidationError) as error:
         send_to_sds(actors, person)
-    assert "to_organisation" in error.value.message_dict
+    assert "sharing_basis" in error.value.message_dict
     assert not Referral.objects.exists()
     consent(person, actors.cpi_consultant)
     assert send_to_sds(actors, person).state == Referral.State.SENT
@@ -160,7 +160,7 @@ def test_inbox_lists_the_receiving_organisations_referrals_pending_first_with_co
     names = [r.person.family_name for r in response.context["referrals"]]
     assert names == ["Secondo", "Primo"]  # waiting first, although older
     counts = response.context["counts"]
-    assert (counts["pending"], counts["accepted"], counts["refused"], counts["total"]) == (
+    assert (counts["sent"], counts["accepted"], counts["declined"], counts["total"]) == (
         1,
         1,
         0,
@@ -204,7 +204,8 @@ def test_sender_sees_the_status_but_may_not_decide(actors, login):
     assert "Pieno" in sent.content.decode()
     assert client.get(reverse("desk:referral_inbox")).context["referrals"] == []
     detail = client.get(reverse("desk:referral_detail", args=[referral.pk]))
-    assert detail.status_code == 200 and detail.context["form"] is None
+    assert detail.status_code == 200 and "answer_form" not in detail.context
+    assert "withdraw_form" not in detail.context  # declined: closed
     fresh = send_to_sds(actors, cpi_person(actors, "Nuovo"))
     response = client.post(
         reverse("desk:referral_answer", args=[fresh.pk]),
@@ -280,7 +281,8 @@ def test_another_profile_accepting_records_acceptance_without_a_case(actors, log
         reverse("desk:referral_answer", args=[referral.pk]),
         {"decision": "accept", "on": days_ago(0).isoformat()},
     )
-    assert response.status_code == 302 and response.url == reverse("desk:referral_inbox")
+    assert response.status_code == 302
+    assert response.url == reverse("desk:referral_detail", args=[referral.pk])
     referral.refresh_from_db()
     assert referral.state == Referral.State.ACCEPTED
     assert not Case.objects.exists()

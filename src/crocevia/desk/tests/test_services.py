@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.desk import services
-from crocevia.desk.models import Contact, DeskService, LanguageNeed
+from crocevia.desk.models import Contact, DeskService, LanguageNeed, Referral
+from crocevia.people.models import Consent
 from crocevia.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,19 @@ def test_recording_a_referral_keeps_the_receiving_organisation(actors, person, t
         services=["referral_public_services"],
         outcome="referred",
         referred_to=actors.cpi,
+        consent_now=True,
     )
     assert contact.referred_to == actors.cpi
+    # The desk outcome is a referral, in the CPI's inbox (issue 18).
+    referral = Referral.objects.get(contact=contact)
+    assert (referral.origin, referral.state, referral.to_organisation) == (
+        "desk",
+        "sent",
+        actors.cpi,
+    )
+    assert (referral.from_organisation, referral.sent_on) == (actors.sds, today)
+    assert referral.sharing_basis == "consent"
+    assert Consent.objects.filter(person=person, scope="network_sharing").exists()
 
 
 @pytest.mark.parametrize(
@@ -197,6 +209,7 @@ def test_editing_a_contact_audits_old_and_new_values_including_services(
         outcome="referred",
         referred_to=actors.cpi,
         expected_version=1,
+        consent_now=True,
     )
     contact.refresh_from_db()
     assert contact.version == 2

@@ -65,13 +65,19 @@ def test_editing_an_imported_referral_keeps_its_receiver_unnamed(actors, importe
     assert updated.version == 2
     # Naming the receiver afterwards is allowed, of course.
     named = services.contact_update(
-        actor=actors.desk_operator, contact=updated, referred_to=actors.cpi
+        actor=actors.desk_operator, contact=updated, referred_to=actors.cpi, consent_now=True
     )
     assert named.referred_to == actors.cpi and not named.receiver_not_named
 
 
 def test_a_named_receiver_cannot_be_taken_away(actors, record, person):
-    contact = record(person, services=["job_search"], outcome="referred", referred_to=actors.cpi)
+    contact = record(
+        person,
+        services=["job_search"],
+        outcome="referred",
+        referred_to=actors.cpi,
+        consent_now=True,
+    )
     with pytest.raises(ValidationError) as error:
         services.contact_update(actor=actors.desk_operator, contact=contact, referred_to=None)
     assert set(error.value.message_dict) == {"referred_to"}

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.desk.models import Contact, DeskService, LanguageNeed
+from crocevia.desk.models import Contact, DeskService, LanguageNeed, Referral
 from crocevia.testing import DeskFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,10 +79,43 @@ def test_operator_records_a_referral_to_another_organisation(actors, person, log
     client = login(actors.desk_operator)
     response = client.post(
         reverse("desk:contact_create", args=[person.pk]),
-        contact_post(actors, today, outcome="referred", referred_to=str(actors.cpi.pk)),
+        contact_post(
+            actors, today, outcome="referred", referred_to=str(actors.cpi.pk), consent_now="on"
+        ),
     )
     assert response.status_code == 302
     assert Contact.objects.get().referred_to == actors.cpi
+    # The outcome is a referral in the CPI's inbox; the consent was recorded in the step.
+    referral = Referral.objects.get()
+    assert (referral.to_organisation, referral.state, referral.sharing_basis) == (
+        actors.cpi,
+        "sent",
+        "consent",
+    )
+    inbox = login(actors.cpi_consultant).get(reverse("desk:referral_inbox"))
+    assert [r.pk for r in inbox.context["referrals"]] == [referral.pk]
+
+
+def test_a_referral_without_consent_asks_for_it_in_the_same_step(actors, person, login, today):
+    client = login(actors.desk_operator)
+    post = contact_post(actors, today, outcome="referred", referred_to=str(actors.cpi.pk))
+    response = client.post(reverse("desk:contact_create", args=[person.pk]), post)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="sharing_basis-error"' in body
+    assert reverse("people:consent_notice", args=[person.pk]) in body
+    assert not Contact.objects.exists() and not Referral.objects.exists()
+    # A legal basis needs its reference; with it, the referral goes.
+    post["sharing_basis"] = "legal_obligation"
+    response = client.post(reverse("desk:contact_create", args=[person.pk]), post)
+    assert 'id="sharing_note-error"' in response.content.decode()
+    post["sharing_note"] = "Decreto del Tribunale per i minorenni n. 123/2026"
+    response = client.post(reverse("desk:contact_create", args=[person.pk]), post)
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.sharing_basis == "legal_obligation"
+    assert referral.sharing_note.startswith("Decreto")
+    assert not person.consents.exists()
 
 
 @pytest.mark.parametrize(
@@ -186,6 +219,7 @@ def test_person_contact_list_runs_a_constant_number_of_queries(
             date=today - datetime.timedelta(days=i),
             services=["information", "job_search"],
             outcome="referred",
+            consent_now=True,
             referred_to=actors.cpi,
             language_need={"italian_level": "A1"},
         )
@@ -329,6 +363,7 @@ def test_daily_register_runs_a_constant_number_of_queries(
             someone,
             services=["information", "permit_kit"],
             outcome="referred",
+            consent_now=True,
             referred_to=actors.cpi,
         )
     assert _register_queries(client) == with_one
