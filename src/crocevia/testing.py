@@ -23,6 +23,8 @@ from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
 from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Consent, Person
+from crocevia.people.services import consent_withdraw
+from crocevia.people.sharing import network_sharing_consent
 
 PASSWORD = "Crocevia-test-2026"
 
@@ -354,12 +356,23 @@ def make_case(
             actor=actors.coordinator, case=case, user=case_manager
         )
 
+    # Opening asks for the basis of sharing (people.sharing): a person without consent
+    # gives it at the opening and withdraws it the same day (as the cast's `consent=False`
+    # promises: no active consent while the case walks on).
+    given_now = network_sharing_consent(person) is None
     case = case_services.case_open_direct(
         actor=actor,
         person=person,
         organisation=organisation or actors.sds,
         referred_on=days["referred_on"],
+        sharing={"consent_now": given_now},
     )
+    if given_now and not consent:
+        consent_withdraw(
+            actor=actor,
+            consent=network_sharing_consent(person),
+            withdrawn_on=days["referred_on"],
+        )
     if not steps:
         return name_manager(case)
     for step in steps:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
+from crocevia.people.forms import SharingFieldsMixin
 
 from .models import Outcome, Review
 
@@ -56,7 +57,13 @@ def _today():
     return timezone.localdate()
 
 
-class OpenDirectForm(StyledFormMixin, forms.Form):
+class OpenSharingForm(SharingFieldsMixin, StyledFormMixin, forms.Form):
+    """Opening a case from a desk contact: the basis on which its team will share."""
+
+
+class OpenDirectForm(SharingFieldsMixin, StyledFormMixin, forms.Form):
+    field_order = ["organisation", "referred_on"]
+
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
     referred_on = PlausibleDateField(label=_("Referred on"), initial=_today)
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.people.models import SharingBasis
+
 
 class Stage(models.TextChoices):
     """Where a case stands on the pathway (PATHWAY.md); changed only by workflow.py."""
@@ -106,6 +108,12 @@ class Case(models.Model):
         related_name="case",
         verbose_name=_("desk contact"),
     )
+    # What lets the team share the person's data across organisations (people.sharing),
+    # asked when the case opens; empty: not asked (a case opened before the rule).
+    sharing_basis = models.CharField(
+        _("sharing basis"), max_length=20, choices=SharingBasis.choices, blank=True
+    )
+    sharing_note = models.CharField(_("legal basis reference"), max_length=250, blank=True)
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.REFERRED
     )

@@ -19,6 +19,11 @@ from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
 from crocevia.network.models import Organisation
 from crocevia.people.access import get_person_for
+from crocevia.people.sharing import (
+    LEGAL_BASES,
+    has_network_sharing_consent,
+    network_sharing_consent,
+)
 
 from . import services
 from .access import (
@@ -35,6 +40,7 @@ from .forms import (
     ManagerForm,
     MemberForm,
     OpenDirectForm,
+    OpenSharingForm,
     ReviewRecordForm,
     ReviewScheduleForm,
     membership_choices,
@@ -165,6 +171,8 @@ def _detail_context(request, case, **forms) -> dict:
     return {
         "case": case,
         "person": case.person,
+        "sharing_consent": network_sharing_consent(case.person),
+        "legal_basis": case.sharing_basis in LEGAL_BASES,
         "intake": intake,
         "health_readable": can_read_health(user, case),
         "team": [m for m in team if m.removed_on is None],
@@ -205,20 +213,24 @@ def open_from_contact(request, contact_pk):
     if existing is not None:
         # The link shows on every contact sent to level 2: lead to its case when it exists.
         return redirect(_case_url(get_case_for(request.user, existing.pk)))
-    error = None
-    if request.method == "POST":
+    form = OpenSharingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            case = services.case_open_from_contact(actor=request.user, contact=contact)
+            case = services.case_open_from_contact(
+                actor=request.user, contact=contact, sharing=form.sharing_kwargs()
+            )
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The case has been opened."))
             return redirect(_case_url(case))
-    return render(
-        request,
-        "cases/open_from_contact.html",
-        {"contact": contact, "person": contact.person, "error": error},
-    )
+    context = {
+        "contact": contact,
+        "person": contact.person,
+        "form": form,
+        "has_consent": has_network_sharing_consent(contact.person),
+    }
+    return render(request, "cases/open_from_contact.html", context)
 
 
 def _social_work_organisations(user):
@@ -244,13 +256,15 @@ def open_direct(request, person_pk):
                 person=person,
                 organisation=form.cleaned_data["organisation"],
                 referred_on=form.cleaned_data["referred_on"],
+                sharing=form.sharing_kwargs(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The case has been opened."))
             return redirect(_case_url(case))
-    return render(request, "cases/open_direct.html", {"form": form, "person": person})
+    context = {"form": form, "person": person, "has_consent": has_network_sharing_consent(person)}
+    return render(request, "cases/open_direct.html", context)
 
 
 @require_GET

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin, add_service_errors
 from crocevia.network.models import Organisation
+from crocevia.people.forms import SharingFieldsMixin
 
 from .models import Contact, DeskService, ItalianLevel, WorkSector
-from .referral_forms import SharingFieldsMixin
 from .services import validate_contact_date, validate_referral
 
 

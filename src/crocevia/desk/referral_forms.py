@@ -7,45 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.network.models import Organisation
-from crocevia.people.models import SharingBasis
-from crocevia.people.sharing import CHOSEN_BASES
+from crocevia.people.forms import SharingFieldsMixin
 
 from .models import Referral
-
-
-class SharingFieldsMixin(forms.Form):
-    """The basis on which the person's data crosses to another organisation, asked in the
-    step that sends it (people.sharing): the consent on record, given now, or a legal
-    basis with its reference."""
-
-    sharing_basis = forms.ChoiceField(
-        label=_("On what basis are the person's data shared?"),
-        choices=[(basis.value, basis.label) for basis in CHOSEN_BASES],
-        initial=SharingBasis.CONSENT,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    consent_now = forms.BooleanField(
-        label=_(
-            "The person gives now the consent to sharing within the network, after reading "
-            "the notice"
-        ),
-        required=False,
-    )
-    sharing_note = forms.CharField(
-        label=_("Reference of the legal basis"),
-        max_length=250,
-        required=False,
-        help_text=_("The law or the order of the judge that allows sharing without consent."),
-    )
-
-    def sharing_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "sharing_basis": data.get("sharing_basis") or SharingBasis.CONSENT,
-            "sharing_note": data.get("sharing_note", ""),
-            "consent_now": bool(data.get("consent_now")),
-        }
 
 
 class ReferralSendForm(SharingFieldsMixin, StyledFormMixin, forms.Form):

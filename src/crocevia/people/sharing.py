@@ -28,6 +28,17 @@ def has_network_sharing_consent(person) -> bool:
     ).exists()
 
 
+def network_sharing_consent(person) -> Consent | None:
+    """The person's active consent to sharing within the network (the latest), or None."""
+    return (
+        Consent.objects.filter(
+            person=person, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
+        )
+        .order_by("-given_on", "-pk")
+        .first()
+    )
+
+
 def no_consent_message(person, organisation) -> str:
     return _(
         "%(person)s has not consented to sharing within the network, so nothing can be "

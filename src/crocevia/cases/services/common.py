@@ -17,6 +17,8 @@ CASE_AUDIT_FIELDS = [
     "stage",
     "previous_case",
     "case_manager",
+    "sharing_basis",
+    "sharing_note",
 ]
 TEAM_AUDIT_FIELDS = ["case", "user", "organisation", "role", "health_access", "added_on"]
 

@@ -12,8 +12,10 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day, format_day
 from crocevia.desk.models import Contact
+from crocevia.people.models import SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
+from crocevia.people.sharing import LEGAL_BASES, check_sharing, record_consent_if_given
 
 from ..models import Case, Origin, Stage
 from .common import CASE_AUDIT_FIELDS
@@ -25,15 +27,45 @@ def _open_case_of(person) -> Case | None:
     return Case.objects.filter(person=person).exclude(stage=Stage.CLOSED).first()
 
 
-def case_create(*, actor, person, organisation, referred_on, origin, household=None, **extra):
+def case_create(
+    *,
+    actor,
+    person,
+    organisation,
+    referred_on,
+    origin,
+    household=None,
+    sharing: dict | None = None,
+    **extra,
+):
     """Validate and create a case; the person's latest closed case becomes previous_case.
 
     The actor's right to open it is the caller's to check (each way of opening a case has
     its own rule); `extra`: more fields of the case (an application's link, from the
     benefits app). Call it inside a transaction.
+
+    `sharing` (sharing_basis, sharing_note, consent_now): the basis on which the team of
+    several organisations (the CPI at pre-assessment, first) will share the person's
+    data, asked here (people.sharing.check_sharing) so that no later step fails for it;
+    None: not asked (imports, and ways of opening that carry a basis in `extra`).
     """
     lock_live_person(person)
     errors: dict[str, str] = {}
+    if sharing is not None:
+        extra["sharing_basis"] = check_sharing(
+            errors,
+            person=person,
+            crosses=True,
+            basis=sharing.get("sharing_basis"),
+            note=sharing.get("sharing_note", ""),
+            consent_now=sharing.get("consent_now", False),
+            receiver=_("the case team"),
+        )
+        extra["sharing_note"] = (
+            (sharing.get("sharing_note") or "").strip()
+            if extra["sharing_basis"] in LEGAL_BASES
+            else ""
+        )
     if organisation.zone_id is None:
         errors["organisation"] = _("The organisation belongs to no zone: it cannot own a case.")
     check_day(errors, "referred_on", referred_on)
@@ -47,6 +79,14 @@ def case_create(*, actor, person, organisation, referred_on, origin, household=N
         errors["household"] = _("The person is not a member of this household.")
     if errors:
         raise ValidationError(errors)
+    if sharing is not None:
+        record_consent_if_given(
+            actor=actor,
+            person=person,
+            basis=extra["sharing_basis"],
+            consent_now=sharing.get("consent_now", False),
+            on=referred_on,
+        )
     previous = (
         Case.objects.filter(person=person, stage=Stage.CLOSED).order_by("-closed_on", "-pk").first()
     )
@@ -72,7 +112,7 @@ def case_create(*, actor, person, organisation, referred_on, origin, household=N
 
 
 @transaction.atomic
-def case_open_from_contact(*, actor, contact, on=None) -> Case:
+def case_open_from_contact(*, actor, contact, on=None, sharing: dict | None = None) -> Case:
     """Open the case of a desk contact sent to level 2; the contact's data carries over.
 
     Person, organisation (the desk's), zone and referred_on (the contact's date, or `on`)
@@ -116,22 +156,31 @@ def case_open_from_contact(*, actor, contact, on=None) -> Case:
         referred_on=referred_on,
         origin=Origin.DESK_CONTACT,
         source_contact=contact,
+        sharing=sharing or {},
     )
 
 
 def case_open_from_referral(*, actor, referral) -> Case:
-    """The case a social worker opens by accepting a referral (called by referral_decide)."""
+    """The case a social worker opens by accepting a referral (called by referral_answer).
+
+    The referral's consent or legal basis carries over to the case; a referral within one
+    organisation (or a register's) asked for none: the case page then asks for it."""
+    carried = referral.sharing_basis in (SharingBasis.CONSENT, *LEGAL_BASES)
     return case_create(
         actor=actor,
         person=referral.person,
         organisation=referral.to_organisation,
         referred_on=referral.sent_on,
         origin=Origin.REFERRAL,
+        sharing_basis=referral.sharing_basis if carried else "",
+        sharing_note=referral.sharing_note if carried else "",
     )
 
 
 @transaction.atomic
-def case_open_direct(*, actor, person, organisation, referred_on, household=None) -> Case:
+def case_open_direct(
+    *, actor, person, organisation, referred_on, household=None, sharing: dict | None = None
+) -> Case:
     """A social worker opens a case directly for a person their organisation knows."""
     if not (actor.is_superuser or has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)):
         raise PermissionDenied(_("Only a social worker of the organisation opens a case."))
@@ -144,6 +193,7 @@ def case_open_direct(*, actor, person, organisation, referred_on, household=None
         referred_on=referred_on,
         origin=Origin.DIRECT,
         household=household,
+        sharing=sharing or {},
     )
 
 

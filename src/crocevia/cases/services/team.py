@@ -10,7 +10,7 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day
 from crocevia.network.models import Organisation
-from crocevia.people.sharing import has_network_sharing_consent, no_consent_message
+from crocevia.people.sharing import LEGAL_BASES, has_network_sharing_consent, no_consent_message
 
 from ..access import can_form_team, is_zone_coordinator_of
 from ..models import Case, Stage, TeamMember
@@ -42,6 +42,7 @@ def join_team(*, actor, case, user, organisation, role, on) -> TeamMember:
     if (
         "user" not in errors
         and organisation.pk != case.organisation_id
+        and case.sharing_basis not in LEGAL_BASES
         and not has_network_sharing_consent(case.person)
     ):
         errors["organisation"] = no_consent_message(case.person, organisation)

@@ -316,3 +316,43 @@ def test_household_case_with_a_plan_is_offered_instead_of_a_duplicate(actors):
     second = make_case(actors, person=make_person(actors, household=household))
     assert services.open_case_with_plan_for_household(second) == first
     assert services.open_case_with_plan_for_household(first) is None
+
+
+def test_a_case_opened_on_a_legal_basis_preassesses_with_the_cpi_without_consent(actors):
+    """The opening asked for the basis: the pre-assessment, which brings in the CPI, never
+    fails for a consent the opening did not ask for (issue 18)."""
+    person = make_person(actors, consent=False)
+    with pytest.raises(ValidationError) as error:
+        services.case_open_direct(
+            actor=actors.social_worker,
+            person=person,
+            organisation=actors.sds,
+            referred_on=days_ago(5),
+        )
+    assert set(error.value.message_dict) == {"sharing_basis"}
+    assert not Case.objects.exists()
+    case = services.case_open_direct(
+        actor=actors.social_worker,
+        person=person,
+        organisation=actors.sds,
+        referred_on=days_ago(5),
+        sharing={
+            "sharing_basis": "legal_obligation",
+            "sharing_note": "Decreto del Tribunale per i minorenni di Firenze",
+        },
+    )
+    assert (case.sharing_basis, case.sharing_note) == (
+        "legal_obligation",
+        "Decreto del Tribunale per i minorenni di Firenze",
+    )
+    case = case_preassess(
+        actor=actors.social_worker,
+        case=case,
+        on=days_ago(1),
+        need_class=NeedClass.COMPLEX,
+        social_worker=actors.social_worker,
+        cpi_consultant=actors.cpi_consultant,
+    )
+    assert case.stage == Stage.PREASSESSED
+    assert TeamMember.objects.filter(case=case, user=actors.cpi_consultant).exists()
+    assert not person.consents.exists()

@@ -128,8 +128,9 @@ def test_case_page_queries_do_not_grow_with_the_team(actors, login, django_asser
     assert response.status_code == 200
 
 
-def test_open_a_case_from_a_level_2_contact(actors, login):
-    person = make_person(actors)
+@pytest.mark.parametrize("consent", [True, False])
+def test_open_a_case_from_a_level_2_contact(actors, login, consent):
+    person = make_person(actors, consent=consent)
     contact = contact_record(
         actor=actors.desk_operator,
         person=person,
@@ -143,12 +144,22 @@ def test_open_a_case_from_a_level_2_contact(actors, login):
     url = reverse("cases:open_from_contact", args=[contact.pk])
     assert url in page
     assert client.get(url).status_code == 200
-    response = client.post(url)
+    if not consent:
+        # The case's team will bring in the CPI: the opening asks for the consent there.
+        refused = client.post(url)
+        assert refused.status_code == 200
+        assert 'id="sharing_basis-error"' in refused.content.decode()
+        assert not Case.objects.exists()
+    response = client.post(url, {"sharing_basis": "consent", "consent_now": "on"})
     case = Case.objects.get(source_contact=contact)
+    assert case.sharing_basis == "consent"
+    assert person.consents.filter(scope="network_sharing", withdrawn_on__isnull=True).count() == 1
     assert response.status_code == 302 and response["Location"] == reverse(
         "cases:detail", args=[case.pk]
     )
     assert client.get(url)["Location"] == reverse("cases:detail", args=[case.pk])
+    banner = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Consenso registrato" in banner.split('id="case-sharing"')[1][:400]
 
 
 def test_social_worker_opens_a_case_directly_and_preassesses_it(actors, login):
