@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='referral',
             name='sharing_basis',
-            field=models.CharField(choices=[('consent', "The person's consent to sharing within the network"), ('same_organisation', 'Within the same organisation'), ('legal_obligation', 'A legal obligation or an order of the judicial authority'), ('vital_interest', 'Protection of the vital interests of the person, who cannot consent'), ('register', 'Recorded in a register before Crocevia')], default='consent', max_length=20, verbose_name='sharing basis'),
+            field=models.CharField(choices=[('consent', "The person's consent to sharing within the network"), ('same_organisation', 'Within the same organisation'), ('legal_obligation', 'A legal obligation or an order of the judicial authority'), ('vital_interest', 'Protection of the vital interests of a person who cannot consent'), ('register', 'Recorded in a register before this rule')], default='consent', max_length=20, verbose_name='sharing basis'),
         ),
         migrations.AddField(
             model_name='referral',
