@@ -192,5 +192,7 @@ class DuplicateLoader:
                     person=person,
                     organisation=self.orgs[spec.case_at],
                     referred_on=self.today - datetime.timedelta(days=15),
+                    # The team will share across organisations: the person consents.
+                    sharing={"consent_now": True},
                 )
         return registered, scan_duplicates()

@@ -26,6 +26,7 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day, working_days_before
+from crocevia.core.errors import RowsRefused
 from crocevia.people.models import Consent, SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
@@ -454,3 +455,165 @@ def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
     if entries:
         insert_change_events("desk.referral", actor, entries)
     return len(created)
+
+
+# --- a register's referrals (the interchange's `referrals` kind) ----------------------------
+
+# A row of referrals_import_bulk: keys as the Referral's fields (ids resolved).
+IMPORT_FIELDS = (
+    "external_id",
+    "person_id",
+    "from_organisation_id",
+    "to_organisation_id",
+    "contact_id",
+    "sent_on",
+    "reason",
+    "state",
+    "answered_on",
+    "decline_reason",
+    "completed_on",
+)
+# What each state may carry (INTERCHANGE.md `referrals`): the rest must be empty.
+_STATE_CARRIES = {
+    Referral.State.SENT: set(),
+    Referral.State.ACCEPTED: {"answered_on"},
+    Referral.State.DECLINED: {"answered_on", "decline_reason"},
+    Referral.State.COMPLETED: {"answered_on", "completed_on"},
+    Referral.State.WITHDRAWN: {"answered_on"},
+}
+
+
+def _import_row_errors(row: dict, contact: Contact | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    state = row["state"] or Referral.State.SENT
+    for field in ("answered_on", "decline_reason", "completed_on"):
+        if row.get(field) and field not in _STATE_CARRIES[state]:
+            errors[field] = _("A referral in the state “%(state)s” has no %(what)s.") % {
+                "state": Referral.State(state).label,
+                "what": Referral._meta.get_field(
+                    "answer_note" if field == "decline_reason" else field
+                ).verbose_name,
+            }
+    check_day(errors, "sent_on", row["sent_on"])
+    if row.get("answered_on") and "answered_on" not in errors:
+        check_day(
+            errors,
+            "answered_on",
+            row["answered_on"],
+            not_before=row["sent_on"],
+            label=_("the referral"),
+        )
+    if row.get("completed_on") and "completed_on" not in errors:
+        check_day(
+            errors,
+            "completed_on",
+            row["completed_on"],
+            not_before=row.get("answered_on") or row["sent_on"],
+            label=_("the answer") if row.get("answered_on") else _("the referral"),
+        )
+    if contact is not None:
+        if contact.person_id != row["person_id"]:
+            errors["contact_id"] = _("The contact belongs to another person.")
+        elif contact.outcome != Contact.Outcome.REFERRED:
+            errors["contact_id"] = _("This contact's outcome is not a referral.")
+        else:
+            if contact.desk.organisation_id != row["from_organisation_id"]:
+                errors["from_organisation_id"] = _(
+                    "The contact was at a desk of another organisation."
+                )
+            if contact.referred_to_id != row["to_organisation_id"]:
+                errors["to_organisation_id"] = _(
+                    "The contact sent the person to another organisation."
+                )
+    return errors
+
+
+def _imported_values(row: dict) -> dict:
+    state = row["state"] or Referral.State.SENT
+    return {
+        "person_id": row["person_id"],
+        "from_organisation_id": row["from_organisation_id"],
+        "to_organisation_id": row["to_organisation_id"],
+        "sent_on": row["sent_on"],
+        "reason": (row.get("reason") or "").strip(),
+        "state": state,
+        "answered_on": row.get("answered_on"),
+        "answer_note": (row.get("decline_reason") or "").strip(),
+        "completed_on": row.get("completed_on"),
+    }
+
+
+def referrals_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
+    """Create or update a register's referrals (IMPORT_FIELDS), keyed by external_id; a
+    row naming a desk contact (`contact_id`) whose outcome made a referral updates that
+    referral (adds the answer) instead of adding a second one (INTERCHANGE.md). All or
+    nothing: RowsRefused names every refused row. Returns (created, updated, unchanged)."""
+    keys = [row["external_id"] for row in rows]
+    by_key = {r.external_id: r for r in Referral.objects.filter(external_id__in=keys)}
+    contact_ids = {row["contact_id"] for row in rows} - {None}
+    contacts = Contact.objects.select_related("desk").in_bulk(contact_ids)
+    by_contact = {
+        r.contact_id: r
+        for r in Referral.objects.filter(contact_id__in=contact_ids, origin=Referral.Origin.DESK)
+    }
+    refused: dict[int, dict[str, str]] = {}
+    plans = []
+    for index, row in enumerate(rows):
+        contact = contacts.get(row["contact_id"])
+        errors = _import_row_errors(row, contact)
+        current = by_key.get(row["external_id"])
+        if current is None and contact is not None:
+            current = by_contact.get(contact.pk)
+            if current is not None and current.external_id not in (None, row["external_id"]):
+                errors["external_id"] = _(
+                    "The referral of this contact already has the external id %(key)s."
+                ) % {"key": current.external_id}
+        if errors:
+            refused[index] = errors
+        else:
+            plans.append((row, current))
+    if refused:
+        raise RowsRefused(refused)
+    updated = unchanged = 0
+    entries = []
+    new = []
+    for row, current in plans:
+        values = _imported_values(row)
+        if current is None:
+            new.append(
+                Referral(
+                    external_id=row["external_id"],
+                    contact_id=row["contact_id"],
+                    origin=Referral.Origin.IMPORT,
+                    sharing_basis=SharingBasis.REGISTER,
+                    **values,
+                )
+            )
+            continue
+        before = snapshot(current, REFERRAL_AUDIT_FIELDS)
+        for field, value in values.items():
+            setattr(current, field, value)
+        changes = diff(before, snapshot(current, REFERRAL_AUDIT_FIELDS))
+        if current.external_id != row["external_id"]:
+            changes["external_id"] = [current.external_id, row["external_id"]]
+            current.external_id = row["external_id"]
+        if not changes:
+            unchanged += 1
+            continue
+        current.save()
+        updated += 1
+        entries.append((AuditAction.REFERRAL_UPDATE, current.pk, changes, current.person_id))
+    Referral.objects.bulk_create(new, batch_size=2000)
+    created = len(new)
+    for referral in Referral.objects.filter(external_id__in=[r.external_id for r in new]):
+        entries.append(
+            (
+                AuditAction.REFERRAL_CREATE,
+                referral.pk,
+                diff({}, snapshot(referral, REFERRAL_AUDIT_FIELDS)),
+                referral.person_id,
+            )
+        )
+    if entries:
+        insert_change_events("desk.referral", actor, entries)
+    return created, updated, unchanged

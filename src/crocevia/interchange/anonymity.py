@@ -212,7 +212,11 @@ def _fill_the_blank_class(shown: list[tuple], blank: tuple, k: int) -> None:
 
 def generalise_events(records: list[dict], kind) -> list[dict]:
     """An event export's dates to the month and Comuni to the zone (`event_generalised`,
-    level 0 of the ladder named)."""
+    level 0 of the ladder named); the free text the kind withholds (`withheld`) blank."""
+    if not kind.quasi_identifiers:  # k_anonymise blanks a person-level kind's own
+        for r in records:
+            for column in kind.withheld:
+                r[column] = ""
     if not kind.event_generalised:
         return records
     ctx = Context([], (), export_k())

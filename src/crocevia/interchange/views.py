@@ -34,6 +34,7 @@ FILE_NAMES = {
     "desks": "sportelli",
     "persons": "persone",
     "contacts": "accessi",
+    "referrals": "invii",
     "benefit_applications": "domande-sostegno-reddito",
     "cases": "casi",
 }

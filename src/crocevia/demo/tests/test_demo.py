@@ -199,7 +199,9 @@ def test_demo_has_possible_duplicates_and_a_pair_merges_with_its_contacts_and_ca
     )
     assert Contact.objects.filter(person=survivor).count() == 2
     assert Case.objects.filter(person=survivor, organisation__code="CPI-PI").count() == 1
-    assert Consent.objects.filter(person=survivor).count() == 2
+    # Each record's consent to processing, and the network-sharing consent Mohammed gave
+    # when his case opened (its team shares across organisations).
+    assert Consent.objects.filter(person=survivor).count() == 3
     assert survivor.codice_fiscale and merged.merged_into_id == survivor.pk
     event = AuditEvent.objects.get(action=AuditAction.PERSON_MERGE)
     assert event.actor == coordinator and event.person_id == survivor.pk

@@ -320,6 +320,7 @@ def _load() -> None:
         desks,
         organisations,
         persons,
+        referrals,
         territory,
     )
 

@@ -302,8 +302,9 @@ def test_round_trip_is_byte_identical(tmp_path, coordinator):
     wipe_trail()  # append-only for the application
     for model in (Case, BenefitApplication):
         model.objects.all().delete()
-    from crocevia.desk.models import Contact
+    from crocevia.desk.models import Contact, Referral
 
+    Referral.objects.all().delete()
     Contact.objects.all().delete()
     Person.objects.all().delete()
     Household.objects.all().delete()

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.tests.helpers import wipe_trail
-from crocevia.desk.models import Contact
+from crocevia.desk.models import Contact, Referral
 from crocevia.desk.services import contact_record
 from crocevia.interchange.engine import run_import
 from crocevia.network.models import Comune, Desk, Organisation, Zone
@@ -18,12 +18,12 @@ from .helpers import export_text, load_all, write, xlsx
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ("territory", "organisations", "desks", "persons", "contacts")
+KINDS = ("territory", "organisations", "desks", "persons", "contacts", "referrals")
 
 
 def _wipe():
     wipe_trail()  # append-only for the application
-    for model in (Contact, Person, Household, Desk, Organisation, Comune, Zone):
+    for model in (Referral, Contact, Person, Household, Desk, Organisation, Comune, Zone):
         model.objects.all().delete()
 
 

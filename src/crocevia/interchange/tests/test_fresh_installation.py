@@ -304,7 +304,8 @@ def test_an_unnamed_receiver_shows_as_ente_non_indicato(tmp_path, client):
     assert it("organisation not named") == "ente non indicato"
     person = Person.objects.get(external_id="P3")
     page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
-    assert page.count("ente non indicato") == 1  # A2; A1 was solved at the desk
+    # A2, and the referral it made (its section of the page); A1 was solved at the desk.
+    assert page.count("ente non indicato") == 2
     desk = Desk.objects.get(code="D-PISA")
     register = client.get(reverse("desk:register"), {"desk": desk.pk, "day": "2025-02-03"})
     assert "ente non indicato" in register.content.decode()
@@ -353,4 +354,4 @@ def test_every_kind_loads_from_the_exchange_page_with_only_an_administrator(tmp_
     assert {c.external_id for c in page.context["to_appoint"]} == TO_APPOINT
     person = Person.objects.get(external_id="P4")
     page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
-    assert page.count("ente non indicato") == 1  # A3; A4 names the CPI
+    assert page.count("ente non indicato") == 2  # A3 and its referral; A4 names the CPI

@@ -40,6 +40,7 @@ from crocevia.demo.names import (
 )
 from crocevia.demo.network import seed_demo as seed_agreements
 from crocevia.demo.programmes import seed_demo as seed_programmes
+from crocevia.demo.referrals import answer_demo_referrals
 from crocevia.desk.models import Contact, DeskService
 from crocevia.desk.services import contact_record
 from crocevia.network.models import Comune, Desk, Organisation, Zone
@@ -665,6 +666,7 @@ class Command(BaseCommand):
             network = self._load_network()
             users, new_users = self._load_users(password, network)
             units = self._load_people(persons, users, network)
+            self._answer_referrals()
             self._load_cases(units, cases, users, network)
             self._load_duplicates(users, network)
             self._load_programmes_and_agreements(users, network)
@@ -678,6 +680,13 @@ class Command(BaseCommand):
         seed_programmes(coordinator=coordinator, zone=network["zone"])
         seed_agreements(coordinator=coordinator)
         self._log("Programmes, budgets, targets and agreements: loaded.")
+
+    def _answer_referrals(self) -> None:
+        counts = answer_demo_referrals()
+        self._log(
+            "Referrals: {sent} waiting, {accepted} accepted, {completed} completed, "
+            "{declined} declined, {withdrawn} withdrawn.".format(**counts)
+        )
 
     def _log(self, message: str) -> None:
         self.stdout.write(message)
