@@ -124,6 +124,10 @@ class AuditAction(TextChoices):
     )
     # --- interventions -----------------------------------------------------------------------
     INTERVENTION_ADD = "intervention.add", _("Intervention added")
+    INTERVENTION_ADD_OVER_BUDGET = (
+        "intervention.add_over_budget",
+        _("Intervention added over its budget action's budget"),
+    )
     INTERVENTION_START = "intervention.start", _("Intervention started")
     INTERVENTION_END = "intervention.end", _("Intervention ended")
     INTERVENTION_VIEW = "intervention.view", _("Intervention viewed")

@@ -12,7 +12,7 @@ from .models import Intervention
 def interventions_of(case: Case):
     return (
         Intervention.objects.filter(case=case)
-        .select_related("type", "provider")
+        .select_related("type", "provider", "funding_action__programme")
         .order_by("starts_on", "id")
     )
 

@@ -67,7 +67,6 @@ def _add(actors, case, code="tirocinio", **kwargs):
         provider=actors.cpi,
         hours=decimal.Decimal("120"),
         cost=decimal.Decimal("1500.00"),
-        funding="PON Inclusione",
         **kwargs,
     )
 
@@ -129,7 +128,6 @@ def test_add_and_start_over_http(actors, login):
             "provider": actors.cpi.pk,
             "hours": "40",
             "cost": "800",
-            "funding": "POR FSE",
         },
     )
     assert response.status_code == 302
