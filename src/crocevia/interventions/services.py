@@ -121,7 +121,9 @@ def intervention_add(
         )
         audit_change(
             actor=actor,
-            action=AuditAction.INTERVENTION_ADD_OVER_BUDGET if over else AuditAction.INTERVENTION_ADD,
+            action=AuditAction.INTERVENTION_ADD_OVER_BUDGET
+            if over
+            else AuditAction.INTERVENTION_ADD,
             instance=intervention,
             changes={k: [None, v] for k, v in snapshot(intervention, AUDIT_FIELDS).items()},
             person=case.person,

@@ -47,9 +47,7 @@ def closure_open_items(case: Case) -> list[OpenItem]:
 
 
 @transaction.atomic
-def case_close(
-    *, actor, case, on, outcome, closing_note="", open_items_reason=""
-) -> Case:
+def case_close(*, actor, case, on, outcome, closing_note="", open_items_reason="") -> Case:
     """Close the case with its outcome; it becomes read-only. A new need opens a new case.
 
     The outcome is required. When something is still open (closure_open_items), closing

@@ -84,7 +84,9 @@ def test_open_items_list_interventions_plan_actions_and_the_missing_final_review
         "final_review",
     ]
     by_kind = {item.reference: item.url for item in items}
-    assert by_kind[f"intervention#{planned.pk}"] == reverse("interventions:start", args=[planned.pk])
+    assert by_kind[f"intervention#{planned.pk}"] == reverse(
+        "interventions:start", args=[planned.pk]
+    )
     assert by_kind[f"intervention#{started.pk}"] == reverse("interventions:end", args=[started.pk])
     assert by_kind["final_review"].startswith(
         reverse("cases:followup_review_schedule", args=[case.pk])
@@ -155,7 +157,9 @@ def test_once_everything_is_dealt_with_the_case_closes_without_a_reason(actors):
         actor=actors.social_worker, case=case, scheduled_on=days_ago(1), kind=Review.Kind.EXIT
     )
     assert [i.reference for i in services.closure_open_items(case)] == ["final_review"]
-    services.review_record(actor=actors.social_worker, review=review, held_on=days_ago(0), notes="ok")
+    services.review_record(
+        actor=actors.social_worker, review=review, held_on=days_ago(0), notes="ok"
+    )
     assert services.closure_open_items(case) == []
     case = services.case_close(
         actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED
@@ -187,7 +191,11 @@ def test_close_page_lists_open_items_with_links_and_marks_required_fields(actors
 
     response = client.post(
         url,
-        {"closed_on": days_ago(0).isoformat(), "outcome": "moved_away", "open_items_reason": REASON},
+        {
+            "closed_on": days_ago(0).isoformat(),
+            "outcome": "moved_away",
+            "open_items_reason": REASON,
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()

@@ -208,9 +208,7 @@ def test_a_coordinator_gets_the_justification_field_when_over_budget(actors, log
 
 
 def test_the_migration_matches_free_text_only_when_one_action_fits():
-    migration = importlib.import_module(
-        "crocevia.interventions.migrations.0005_match_funding_text"
-    )
+    migration = importlib.import_module("crocevia.interventions.migrations.0005_match_funding_text")
     teams = SimpleNamespace(code="FAMI-TEAMS", name="TEAMS")
     poverty = SimpleNamespace(code="FP-QS-2024", name="Fondo Povertà – Quota servizi")
     a1 = SimpleNamespace(code="A.1", title="Tirocini di inclusione sociale", programme=teams)
