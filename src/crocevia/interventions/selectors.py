@@ -1,5 +1,6 @@
 """Reads of the interventions for the case page (constant queries)."""
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -41,7 +42,8 @@ def open_interventions(case: Case) -> list[OpenItem]:
             case=case, status__in=[Intervention.Status.PLANNED, Intervention.Status.ACTIVE]
         )
         .select_related("type")
-        .order_by("starts_on", "pk")
+        # The same order on every database: those never started (no day) last.
+        .order_by(F("starts_on").asc(nulls_last=True), "pk")
     )
     items = []
     for row in rows:

@@ -79,8 +79,8 @@ def test_open_items_list_interventions_plan_actions_and_the_missing_final_review
     items = services.closure_open_items(case)
     assert [item.reference for item in items] == [
         f"plan_action#{action.pk}",
-        f"intervention#{planned.pk}",
         f"intervention#{started.pk}",
+        f"intervention#{planned.pk}",
         "final_review",
     ]
     by_kind = {item.reference: item.url for item in items}
