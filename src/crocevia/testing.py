@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.preassessment import case_preassess
 from crocevia.cases import services as case_services
-from crocevia.cases.models import Case, NeedClass, Outcome, Stage
+from crocevia.cases.models import Case, NeedClass, Outcome, Review, Stage
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
@@ -331,7 +331,8 @@ def make_case(
       opening for a referred case), and so on the team. Default: the social worker, for a
       complex case that reaches team formation (the coordinator forms the team); nobody
       otherwise.
-    - A closed case walks its whole path first, then closes with `outcome`.
+    - A closed case walks its whole path first (its final review held on the closing day
+      when it reached the plan), then closes with `outcome`.
     """
     unknown = set(milestones) - set(MILESTONE_DAYS_AGO)
     if unknown:
@@ -408,6 +409,14 @@ def make_case(
         if step == Stage.PREASSESSED:
             case = name_manager(case)
     if closing:
+        if case.plan_signed_on is not None:
+            # The final review (services.closure): held on the day the case closes.
+            review = case_services.review_schedule(
+                actor=actor, case=case, scheduled_on=days["closed_on"], kind=Review.Kind.EXIT
+            )
+            case_services.review_record(
+                actor=actor, review=review, held_on=days["closed_on"], notes="Verifica finale"
+            )
         case = case_services.case_close(
             actor=actor,
             case=case,

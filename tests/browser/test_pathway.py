@@ -254,7 +254,8 @@ def test_the_whole_pathway(session_as, actors):
         s.page.select_option("select[name=type]", str(traineeship.pk))
         s.page.select_option("select[name=provider]", str(actors.cpi.pk))
         s.page.fill("input[name=hours]", "120")
-        s.page.fill("input[name=funding]", "Fondo Povertà")
+        # No programme pays for it here: ordinary funds, the select's first choice.
+        assert s.page.input_value("select[name=funding_action]") == ""
         s.submit(create_url, expect_path=case_url)
         intervention = Intervention.objects.get(case=case)
         start_url = reverse("interventions:start", args=[intervention.pk])
@@ -292,8 +293,18 @@ def test_the_whole_pathway(session_as, actors):
         # Closure with outcome "employed".
         close_url = reverse("cases:close", args=[case.pk])
         s.follow(close_url)
+        # The traineeship is still in progress and no final review was held: listed, each
+        # with its link, and closing over them takes a reason.
+        open_items = s.page.locator("#open-items li a")
+        assert open_items.count() >= 2
+        assert reverse("interventions:end", args=[intervention.pk]) in [
+            open_items.nth(i).get_attribute("href") for i in range(open_items.count())
+        ]
         s.page.fill("input[name=closed_on]", iso)
         s.page.select_option("select[name=outcome]", Outcome.EMPLOYED)
+        s.page.fill(
+            "textarea[name=open_items_reason]", "Assunto dall'azienda del tirocinio: si chiude."
+        )
         s.submit(close_url, expect_path=case_url)
         # The pathway on the case page: every step done and dated, the current one marked
         # by more than colour (its own border, app.css).

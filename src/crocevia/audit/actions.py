@@ -94,6 +94,7 @@ class AuditAction(TextChoices):
     # An import claiming the case's own key (INTERCHANGE.md, `crocevia-case-N`).
     CASE_UPDATE = "case.update", _("Case changed")
     CASE_TRANSITION = "case.transition", _("Case moved to another stage")
+    CASE_CLOSE_WITH_OPEN_ITEMS = "case.close_with_open_items", _("Case closed with open items")
     CASE_SET_MANAGER = "case.set_manager", _("Case manager appointed")
     CASE_LINK_BENEFIT = "case.link_benefit", _("Benefit application linked to the case")
     INTAKE_CREATE = "intake.create", _("Pre-assessment recorded")
@@ -126,6 +127,10 @@ class AuditAction(TextChoices):
     )
     # --- interventions -----------------------------------------------------------------------
     INTERVENTION_ADD = "intervention.add", _("Intervention added")
+    INTERVENTION_ADD_OVER_BUDGET = (
+        "intervention.add_over_budget",
+        _("Intervention added over its budget action's budget"),
+    )
     INTERVENTION_START = "intervention.start", _("Intervention started")
     INTERVENTION_END = "intervention.end", _("Intervention ended")
     INTERVENTION_VIEW = "intervention.view", _("Intervention viewed")

@@ -74,7 +74,7 @@ class Origin(models.TextChoices):
 
 class Case(models.Model):
     # The service area "disability" reveals a health condition: recorded as changed only.
-    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area")
+    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area", "open_items_reason")
 
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
@@ -151,6 +151,9 @@ class Case(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     closing_note = models.TextField(_("closing note"), blank=True)
+    # Why the case closed although something was still open (services.closure): empty
+    # when nothing was, and for closures imported from a register.
+    open_items_reason = models.TextField(_("reason for closing with open items"), blank=True)
 
     case_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -46,7 +46,7 @@ from .forms import (
     membership_choices,
     network_memberships,
 )
-from .models import Case, NeedClass, Stage, TeamMember
+from .models import Case, NeedClass, Review, Stage, TeamMember
 from .sections import case_sections
 from .selectors import (
     managers_to_appoint,
@@ -403,7 +403,8 @@ def close(request, pk):
     case = get_case_for(request.user, pk, write=True)
     if not can_manage_case(request.user, case):
         raise PermissionDenied(_("You may not change this case."))
-    form = CloseForm(request.POST or None)
+    open_items = services.closure_open_items(case)
+    form = CloseForm(request.POST or None, open_items=open_items)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_close(
@@ -412,13 +413,20 @@ def close(request, pk):
                 on=form.cleaned_data["closed_on"],
                 outcome=form.cleaned_data["outcome"],
                 closing_note=form.cleaned_data["closing_note"],
+                open_items_reason=form.cleaned_data.get("open_items_reason", ""),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+            # Something may have opened while the page was shown: list what is open now.
+            open_items = services.closure_open_items(case)
         else:
             messages.success(request, _("The case has been closed."))
             return redirect(_case_url(case))
-    return render(request, "cases/close.html", {"case": case, "person": case.person, "form": form})
+    return render(
+        request,
+        "cases/close.html",
+        {"case": case, "person": case.person, "form": form, "open_items": open_items},
+    )
 
 
 # --- Reviews -------------------------------------------------------------------------
@@ -440,7 +448,10 @@ def _review_form_page(request, case, *, schedule_form=None, record_form=None):
 @require_http_methods(["GET", "POST"])
 def review_schedule(request, case_pk):
     case = get_case_for(request.user, case_pk, write=True)
-    form = ReviewScheduleForm(request.POST or None, prefix="schedule")
+    # The closure page links here for the final review: ?kind=exit chooses it.
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in Review.Kind.values else None
+    form = ReviewScheduleForm(request.POST or None, prefix="schedule", initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_schedule(actor=request.user, case=case, **form.cleaned_data)

@@ -147,7 +147,13 @@ TRANSITIONS: list[Transition] = [
     ),
     Transition(Stage.PLAN_SIGNED, Stage.IN_PROGRESS, "plan_started_on"),
     *[
-        Transition(stage, Stage.CLOSED, "closed_on", (_outcome_given,), ("outcome", "closing_note"))
+        Transition(
+            stage,
+            Stage.CLOSED,
+            "closed_on",
+            (_outcome_given,),
+            ("outcome", "closing_note", "open_items_reason"),
+        )
         for stage in _OPEN_STAGES
     ],
 ]
@@ -216,10 +222,10 @@ def case_transition(
     """Move `case` to `to_stage` on day `on`, recording the milestone; audited.
 
     `values` carries what the transition sets (need_class, plan_kind, outcome,
-    closing_note). A forbidden transition or a bad date raises ValidationError and
-    changes nothing. `from_register` (imports only): the milestone is history from a
-    register, so the guards of a step taken now (`live_guards`: a team forms around a
-    case manager) do not apply; such a case's manager is "to be appointed"
+    closing_note, open_items_reason). A forbidden transition or a bad date raises
+    ValidationError and changes nothing. `from_register` (imports only): the milestone is
+    history from a register, so the guards of a step taken now (`live_guards`: a team
+    forms around a case manager) do not apply; such a case's manager is "to be appointed"
     (Case.case_manager_to_appoint).
     """
     with transaction.atomic():

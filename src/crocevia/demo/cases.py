@@ -18,6 +18,8 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from crocevia.accounts.models import Membership
 from crocevia.assessments.preassessment import case_preassess
 from crocevia.assessments.services import assessment_record
@@ -28,6 +30,7 @@ from crocevia.cases.services import (
     case_open_direct,
     case_open_from_contact,
     case_set_manager,
+    closure_open_items,
     review_record,
     review_schedule,
     team_member_add,
@@ -45,6 +48,9 @@ from crocevia.plans.services import (
     plan_sign,
     plan_validate,
 )
+from crocevia.programmes.models import BudgetAction
+
+from .programmes import CURRENT_CODE
 
 SEED = 2027  # not the persons' seed: adding cases must not change the persons
 CASE_PREFIX = "demo-case-"
@@ -275,24 +281,32 @@ INTERVENTIONS_FOR = {
     "income": ["assistenza-economica", "cantieri-sociali"],
     "legal": ["mediazione-culturale"],
 }
-# code -> (hours, cost in euro or None, days it lasts, funding programme)
+# code -> (hours, cost in euro or None, days it lasts, the action of the current plan
+# paying for it: demo.programmes.CURRENT_ACTIONS; None: the Comune's ordinary funds)
 INTERVENTION_TERMS = {
-    "tirocinio": (480, "3000.00", 180, "POR FSE"),
-    "orientamento-cpi": (8, None, 30, "POR FSE"),
-    "tirocinio-inclusione": (300, "1800.00", 120, "Fondo Povertà"),
-    "work-experience": (240, "1200.00", 90, "PON Inclusione"),
-    "voucher-formativo": (120, "1500.00", 90, "POR FSE"),
-    "formazione": (80, "960.00", 60, "PON Inclusione"),
-    "lab-informatica": (30, "450.00", 45, "TEAMS"),
-    "italiano-l2": (100, None, 150, "TEAMS"),
-    "alfabetizzazione": (60, "720.00", 120, "TEAMS"),
-    "prossimita": (20, "300.00", 90, "Fondo Povertà"),
-    "educativa-territoriale": (48, "1104.00", 120, "PON Inclusione"),
-    "mediazione-culturale": (20, "500.00", 90, "TEAMS"),
-    "socio-educativo-domiciliare": (60, "1380.00", 150, "Fondo Povertà"),
-    "mediazione-familiare": (12, "360.00", 90, "PON Inclusione"),
-    "assistenza-economica": (None, "1200.00", 120, "Fondo Povertà"),
-    "cantieri-sociali": (160, "800.00", 90, "PON Inclusione"),
+    "tirocinio": (480, "3000.00", 180, "B.1"),
+    "orientamento-cpi": (8, None, 30, None),
+    "tirocinio-inclusione": (300, "1800.00", 120, "B.1"),
+    "work-experience": (240, "1200.00", 90, "B.1"),
+    "voucher-formativo": (120, "1500.00", 90, "B.1"),
+    "formazione": (80, "960.00", 60, "B.1"),
+    "lab-informatica": (30, "450.00", 45, "A.2"),
+    "italiano-l2": (100, None, 150, None),
+    "alfabetizzazione": (60, "720.00", 120, "A.2"),
+    "prossimita": (20, "300.00", 90, "C.1"),
+    "educativa-territoriale": (48, "1104.00", 120, "C.1"),
+    "mediazione-culturale": (20, "500.00", 90, "A.2"),
+    "socio-educativo-domiciliare": (60, "1380.00", 150, "C.1"),
+    "mediazione-familiare": (12, "360.00", 90, "C.1"),
+    "assistenza-economica": (None, "1200.00", 120, None),
+    "cantieri-sociali": (160, "800.00", 90, "C.1"),
+}
+# Why a case closed with something still open, by outcome (services.closure).
+OPEN_ITEMS_REASON = {
+    "dropped_out": "La persona ha interrotto il percorso: gli interventi restano sospesi.",
+    "moved_away": "Trasferimento in un altro comune: il caso passa al servizio di residenza.",
+    "employed": "Assunzione: il percorso si chiude prima della verifica finale.",
+    "": "Obiettivi del piano raggiunti; gli interventi residui non sono più necessari.",
 }
 REVIEW_NOTES = [
     "Frequenza regolare; obiettivi in linea con il piano.",
@@ -815,7 +829,7 @@ def later_scores(spec: CaseSpec, phase: str) -> dict[str, int]:
     return scores
 
 
-def intervention_terms(code: str) -> tuple[Decimal | None, Decimal | None, str]:
+def intervention_terms(code: str) -> tuple[Decimal | None, Decimal | None, str | None]:
     hours, cost, _days_, funding = INTERVENTION_TERMS[code]
     return (
         Decimal(hours) if hours is not None else None,
@@ -839,6 +853,10 @@ class CaseLoader:
         self.log = log
         self.today = today
         self.types = {t.code: t for t in InterventionType.objects.all()}
+        # The current plan's actions (demo.programmes, loaded before the cases).
+        self.funding_actions = {
+            a.code: a for a in BudgetAction.objects.filter(programme__code=CURRENT_CODE)
+        }
         self.org_of = {}  # username -> organisation (their demo membership)
 
         for m in Membership.objects.filter(user__in=users.values()).select_related(
@@ -938,12 +956,18 @@ class CaseLoader:
             self._assess(spec, case, writer, "exit", m["closed_on"], later_scores(spec, "exit"))
         if "closed_on" in m:
             case.refresh_from_db()
+            # What the pathway left open (an exit review not held, an intervention never
+            # ended) is closed over with the reason the operator would give.
+            open_items = closure_open_items(case)
             case_close(
                 actor=writer,
                 case=case,
                 on=m["closed_on"],
                 outcome=spec.outcome,
                 closing_note=spec.closing_note,
+                open_items_reason=OPEN_ITEMS_REASON.get(spec.outcome, OPEN_ITEMS_REASON[""])
+                if open_items
+                else "",
             )
         return case
 
@@ -1015,9 +1039,9 @@ class CaseLoader:
             plan_validate(actor=self.users["coordinatore"], plan=plan, on=spec.validated_on)
 
         for item in spec.interventions:
-            hours, cost, funding = intervention_terms(item.code)
+            hours, cost, action_code = intervention_terms(item.code)
             kind = self.types[item.code].provider_kind
-            intervention = intervention_add(
+            terms = dict(
                 actor=writer,
                 case=case,
                 type=self.types[item.code],
@@ -1026,9 +1050,17 @@ class CaseLoader:
                 ends_on=item.ends_on,
                 hours=hours,
                 cost=cost,
-                funding=funding,
                 notes=item.notes,
             )
+            action = self.funding_actions.get(action_code)
+            try:
+                intervention = intervention_add(**terms, funding_action=action)
+            except ValidationError:
+                if action is None:
+                    raise
+                # Started before the plan, or beyond what remains of the action: paid
+                # from ordinary funds, as an operator would record it.
+                intervention = intervention_add(**terms)
             self.counts["interventions"] += 1
             if item.started:
                 intervention_start(actor=writer, intervention=intervention, on=item.starts_on)

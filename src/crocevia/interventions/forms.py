@@ -35,15 +35,34 @@ class InterventionForm(StyledFormMixin, forms.Form):
     ends_on = PlausibleDateField(label=_("Planned end"), required=False, allow_future=True)
     hours = forms.DecimalField(label=_("Hours"), required=False, min_value=0, decimal_places=1)
     cost = forms.DecimalField(label=_("Cost (€)"), required=False, min_value=0, decimal_places=2)
-    funding = forms.CharField(
-        label=_("Funding"),
+    funding_action = forms.TypedChoiceField(
+        label=_("Paid by the budget action"),
         required=False,
-        max_length=120,
-        help_text=_("The programme paying for it, e.g. PON Inclusione, Fondo Povertà."),
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "The budget actions of the programmes in force that the case's organisations take "
+            "part in. Leave empty for ordinary funds."
+        ),
+    )
+    over_budget_justification = forms.CharField(
+        label=_("Over-budget justification"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required, and recorded, when the cost exceeds what remains of the action."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, funding_choices=(), show_justification=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # [(programme, [(action pk, label), ...]), ...] from programmes (interventions.hooks).
+        self.fields["funding_action"].choices = [
+            ("", _("None: ordinary funds")),
+            *[(group, list(actions)) for group, actions in funding_choices],
+        ]
+        self.show_justification = show_justification
 
 
 class StartForm(StyledFormMixin, forms.Form):

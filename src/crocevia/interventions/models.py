@@ -74,8 +74,27 @@ class Intervention(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
+        help_text=_(
+            "What the intervention costs the budget action paying for it: committed while "
+            "it is planned or in progress, spent once it ends."
+        ),
     )
-    funding = models.CharField(_("funding"), max_length=120, blank=True)
+    # The budget action paying for it (programmes, above us: named by string, its rules
+    # reached through interventions.hooks). Empty: paid from ordinary funds.
+    funding_action = models.ForeignKey(
+        "programmes.BudgetAction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("budget action paying for it"),
+    )
+    # The free text recorded before interventions were paid by budget actions, kept when
+    # the migration could not match it to one action (0004, 0005).
+    funding_legacy = models.CharField(
+        _("funding (old free text)"), max_length=120, blank=True, editable=False
+    )
+    over_budget_justification = models.TextField(_("over-budget justification"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

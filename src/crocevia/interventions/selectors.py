@@ -1,5 +1,10 @@
 """Reads of the interventions for the case page (constant queries)."""
 
+from django.db.models import F
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage
 
 from .models import Intervention
@@ -8,7 +13,7 @@ from .models import Intervention
 def interventions_of(case: Case):
     return (
         Intervention.objects.filter(case=case)
-        .select_related("type", "provider")
+        .select_related("type", "provider", "funding_action__programme")
         .order_by("starts_on", "id")
     )
 
@@ -27,3 +32,26 @@ def case_section_context(user, case: Case) -> dict:
         and not case.is_closed,
         "intervention_can_add": not case.is_closed,
     }
+
+
+def open_interventions(case: Case) -> list[OpenItem]:
+    """The case's interventions planned and never started, or started and never ended, for
+    the closure of the case (cases.hooks); one query. Each links to the step it waits for."""
+    rows = (
+        Intervention.objects.filter(
+            case=case, status__in=[Intervention.Status.PLANNED, Intervention.Status.ACTIVE]
+        )
+        .select_related("type")
+        # The same order on every database: those never started (no day) last.
+        .order_by(F("starts_on").asc(nulls_last=True), "pk")
+    )
+    items = []
+    for row in rows:
+        if row.status == Intervention.Status.PLANNED:
+            label = _("Intervention planned, never started: %(type)s") % {"type": row.type.name}
+            url = reverse("interventions:start", args=[row.pk])
+        else:
+            label = _("Intervention in progress, not ended: %(type)s") % {"type": row.type.name}
+            url = reverse("interventions:end", args=[row.pk])
+        items.append(OpenItem(kind="intervention", pk=row.pk, label=label, url=url))
+    return items

@@ -1,7 +1,12 @@
 """Every write of the interventions activated in a plan: validated and audited.
 
 Errors are ValidationError dicts keyed by the intervention form's fields (``type``,
-``provider``, ``starts_on``, ``ends_on``, ``hours``, ``cost``, ``funding``, ``on``).
+``provider``, ``starts_on``, ``ends_on``, ``hours``, ``cost``, ``funding_action``,
+``over_budget_justification``, ``on``).
+
+An intervention is paid by a programme's budget action, or by ordinary funds (none):
+programmes decides which actions a case may use and whether the cost fits what remains
+of the action (interventions.hooks, registered by programmes).
 """
 
 import decimal
@@ -17,6 +22,7 @@ from crocevia.cases.models import Case, Stage
 from crocevia.cases.workflow import case_transition
 from crocevia.core.dates import is_day
 
+from .hooks import funding
 from .models import Intervention, InterventionType
 
 AUDIT_FIELDS = [
@@ -27,7 +33,8 @@ AUDIT_FIELDS = [
     "ends_on",
     "hours",
     "cost",
-    "funding",
+    "funding_action",
+    "over_budget_justification",
     "notes",
 ]
 
@@ -42,10 +49,17 @@ def intervention_add(
     ends_on=None,
     hours=None,
     cost=None,
-    funding: str = "",
+    funding_action=None,
+    over_budget_justification: str = "",
     notes: str = "",
 ) -> Intervention:
-    """Plan an intervention for the case (status ``planned``; ``intervention_start`` starts it)."""
+    """Plan an intervention for the case (status ``planned``; ``intervention_start`` starts it).
+
+    `funding_action`: the budget action paying for it (an instance or its pk), or None for
+    ordinary funds. Its cost is then required and must fit what remains of the action;
+    over it, only a coordinator of the programme records it, with
+    `over_budget_justification`, kept on the intervention and audited.
+    """
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
         if case.is_closed:
@@ -71,6 +85,25 @@ def intervention_add(
                         errors[name] = _("Enter a number not below zero.")
                 except (decimal.InvalidOperation, TypeError, ValueError):
                     errors[name] = _("Enter a number.")
+        action_id = getattr(funding_action, "pk", funding_action)
+        justification = (over_budget_justification or "").strip()
+        over = False
+        if action_id is not None and not errors:
+            rules = funding()
+            if rules is None:
+                errors["funding_action"] = _("No programme can pay for interventions here.")
+            else:
+                try:
+                    over = rules.check(
+                        actor=actor,
+                        case=case,
+                        action_id=action_id,
+                        amount=decimal.Decimal(cost) if cost is not None else None,
+                        on=starts_on,
+                        justification=justification,
+                    )
+                except ValidationError as error:
+                    errors.update({k: v[0] for k, v in error.message_dict.items()})
         if errors:
             raise ValidationError(errors)
         intervention = Intervention.objects.create(
@@ -81,16 +114,20 @@ def intervention_add(
             ends_on=ends_on,
             hours=hours,
             cost=cost,
-            funding=(funding or "").strip(),
+            funding_action_id=action_id,
+            over_budget_justification=justification if over else "",
             notes=(notes or "").strip(),
             created_by=actor,
         )
         audit_change(
             actor=actor,
-            action=AuditAction.INTERVENTION_ADD,
+            action=AuditAction.INTERVENTION_ADD_OVER_BUDGET
+            if over
+            else AuditAction.INTERVENTION_ADD,
             instance=intervention,
             changes={k: [None, v] for k, v in snapshot(intervention, AUDIT_FIELDS).items()},
             person=case.person,
+            note=justification if over else "",
         )
     return intervention
 

@@ -13,6 +13,7 @@ from crocevia.core.forms import add_service_errors
 from . import services
 from .access import get_intervention_for
 from .forms import EndForm, InterventionForm, StartForm
+from .hooks import funding
 from .selectors import case_section_context
 
 
@@ -35,12 +36,26 @@ def case_interventions(request, case_pk):
 @require_http_methods(["GET", "POST"])
 def intervention_create(request, case_pk):
     case = get_case_for(request.user, case_pk, write=True)
-    form = InterventionForm(request.POST or None)
+    rules = funding()
+    choices = rules.choices(case) if rules else []
+    show_justification = bool(request.POST.get("over_budget_justification"))
+    form = InterventionForm(
+        request.POST or None, funding_choices=choices, show_justification=show_justification
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.intervention_add(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
+            # A coordinator of the programme may justify a cost over the action's budget.
+            action_id = form.cleaned_data.get("funding_action")
+            form.show_justification = bool(rules and action_id) and (
+                show_justification
+                or (
+                    "over_budget_justification" in error.message_dict
+                    and rules.may_justify(request.user, action_id)
+                )
+            )
         else:
             messages.success(request, _("Intervention added."))
             return redirect(case_url(case))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.cases.hooks import register_open_items
 from crocevia.cases.sections import PLAN, register_case_section
 
 
@@ -11,6 +12,8 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the plan. Selectors need the models.
-        from .selectors import case_section_context
+        from .selectors import case_section_context, open_plan_actions
 
         register_case_section("plans/_case_section.html", case_section_context, place=PLAN)
+        # Closing the case (cases, below us) lists the plan's actions not yet done.
+        register_open_items("plans", open_plan_actions)

@@ -1,9 +1,13 @@
 """Reads of the plan for the case page and the plan pages (constant queries)."""
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import User
 from crocevia.cases.access import is_zone_coordinator_of
+from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, TeamMember
 
 from .models import Action, Plan, PlanVersion
@@ -76,3 +80,30 @@ def case_section_context(user, case: Case) -> dict:
         and is_zone_coordinator_of(user, case),
     )
     return context
+
+
+def open_plan_actions(case: Case) -> list[OpenItem]:
+    """The actions of the plan in force (its latest signed version) not yet done, for the
+    closure of the case (cases.hooks); one query. A plan never signed commits to nothing."""
+    actions = list(
+        Action.objects.filter(
+            version__plan__case=case, version__signed_on__isnull=False, done_on__isnull=True
+        )
+        .filter(
+            version__number=PlanVersion.objects.filter(plan__case=case, signed_on__isnull=False)
+            .order_by("-number")
+            .values("number")[:1]
+        )
+        .order_by("position", "pk")
+    )
+    url = reverse("cases:detail", args=[case.pk]) + "#plan-section"
+    return [
+        OpenItem(
+            kind="plan_action",
+            pk=action.pk,
+            label=_("Plan action not done: %(action)s")
+            % {"action": Truncator(action.description).chars(80)},
+            url=url,
+        )
+        for action in actions
+    ]

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from crocevia.core.spreadsheets import Workbook
 
 from .models import Expenditure, Programme
-from .selectors import actions_with_spending, programme_total
+from .selectors import ZERO, actions_with_spending, programme_total
 
 EURO_FORMAT = '"€" #,##0.00'
 PCT_FORMAT = "0.0%"
@@ -56,10 +56,12 @@ def programme_workbook(programme: Programme) -> bytes:
             _("Spent"),
             _("Remaining"),
             _("Share spent"),
+            _("Committed by interventions"),
         ],
     )
     row = header_row
-    for action in actions_with_spending(programme):
+    actions = actions_with_spending(programme)
+    for action in actions:
         row += 1
         ws.cell(row=row, column=1, value=action.code)
         ws.cell(row=row, column=2, value=action.title)
@@ -72,7 +74,8 @@ def programme_workbook(programme: Programme) -> bytes:
         ):
             ws.cell(row=row, column=col, value=value).number_format = EURO_FORMAT
         ws.cell(row=row, column=8, value=action.line.pct / 100).number_format = PCT_FORMAT
-    total = programme_total(programme)
+        ws.cell(row=row, column=9, value=action.line.committed).number_format = EURO_FORMAT
+    total = programme_total(programme, actions)
     row += 1
     ws.cell(row=row, column=1, value=_("Total")).font = BOLD
     for col, value in ((5, total.budget), (6, total.spent), (7, total.remaining)):
@@ -80,8 +83,11 @@ def programme_workbook(programme: Programme) -> bytes:
         cell.number_format = EURO_FORMAT
         cell.font = BOLD
     ws.cell(row=row, column=8, value=total.pct / 100).number_format = PCT_FORMAT
+    cell = ws.cell(row=row, column=9, value=total.committed)
+    cell.number_format = EURO_FORMAT
+    cell.font = BOLD
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    _widths(ws, [10, 60, 12, 40, 16, 16, 16, 10])
+    _widths(ws, [10, 60, 12, 40, 16, 16, 16, 10, 16])
 
     sheet = wb.create_sheet("Spese")
     _header(
@@ -104,8 +110,10 @@ def programme_workbook(programme: Programme) -> bytes:
         .order_by("spent_on", "action__position", "id")
     )
     row = 1
+    recorded = ZERO
     for expenditure in expenditures:
         row += 1
+        recorded += expenditure.amount
         sheet.cell(row=row, column=1, value=expenditure.spent_on).number_format = DATE_FORMAT
         sheet.cell(row=row, column=2, value=expenditure.action.code)
         sheet.cell(row=row, column=3, value=expenditure.action.responsible_organisation.name)
@@ -116,7 +124,8 @@ def programme_workbook(programme: Programme) -> bytes:
         sheet.cell(row=row, column=8, value=str(expenditure.recorded_by))
     row += 1
     sheet.cell(row=row, column=1, value=_("Total")).font = BOLD
-    cell = sheet.cell(row=row, column=6, value=total.spent)
+    # The expenditures' own total: "Spent" above also counts the interventions that ended.
+    cell = sheet.cell(row=row, column=6, value=recorded)
     cell.number_format = EURO_FORMAT
     cell.font = BOLD
     sheet.freeze_panes = "A2"

@@ -19,6 +19,7 @@ from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.cases.models import Case
 from crocevia.cases.selectors import cases_visible_to
+from crocevia.interventions.models import Intervention
 
 from .models import MONEY, BudgetAction, Expenditure, Participation, Programme, Target
 
@@ -86,22 +87,39 @@ def _spent_subquery():
     )
 
 
+# What an intervention paid by an action weighs on it (Intervention.cost): committed while
+# planned or in progress (a planned one of a closed case will never start: it weighs
+# nothing), spent once completed or interrupted.
+ENDED = (Intervention.Status.COMPLETED, Intervention.Status.INTERRUPTED)
+COMMITTED = Q(status=Intervention.Status.ACTIVE) | Q(
+    status=Intervention.Status.PLANNED, case__closed_on__isnull=True
+)
+SPENT = Q(status__in=ENDED)
+
+
 @dataclass
 class Line:
-    """Budget, spent and remaining of an action, an organisation or a programme."""
+    """Budget, spent, committed and remaining of an action, an organisation or a programme.
+
+    spent: the expenditures recorded plus the cost of the interventions paid that ended;
+    committed: the cost of those planned or in progress; remaining: what is left to
+    commit (budget − spent − committed).
+    """
 
     budget: Decimal = ZERO
     spent: Decimal = ZERO
+    committed: Decimal = ZERO
 
     def __post_init__(self):
         # SQLite sums decimals in floating point (PostgreSQL exactly); every amount has at
         # most two decimals, so the exact total is the sum quantized to the cent.
         self.budget = Decimal(self.budget or 0).quantize(CENT, rounding=ROUND_HALF_UP)
         self.spent = Decimal(self.spent or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+        self.committed = Decimal(self.committed or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
     def remaining(self) -> Decimal:
-        return self.budget - self.spent
+        return self.budget - self.spent - self.committed
 
     @property
     def pct(self) -> Decimal:
@@ -114,23 +132,48 @@ class Line:
 
     @property
     def over_budget(self) -> bool:
-        return self.spent > self.budget
+        return self.spent + self.committed > self.budget
+
+
+def _intervention_sums(interventions, key: str) -> dict[int, tuple[Decimal, Decimal]]:
+    """{key value: (spent, committed)} of the interventions' costs, grouped by `key`
+    (a path from the intervention: funding_action_id, funding_action__programme_id...)."""
+    rows = (
+        interventions.filter(cost__isnull=False)
+        .values(key)
+        .annotate(spent=Sum("cost", filter=SPENT), committed=Sum("cost", filter=COMMITTED))
+        .values_list(key, "spent", "committed")
+    )
+    return {k: (spent or ZERO, committed or ZERO) for k, spent, committed in rows}
 
 
 def actions_with_spending(programme: Programme) -> list[BudgetAction]:
-    """The programme's actions, each with .line (budget, spent, remaining, pct)."""
+    """The programme's actions, each with .line (budget, spent, committed, remaining,
+    pct), expenditures and the interventions they pay included: two queries."""
     actions = list(
         programme.actions.select_related("responsible_organisation").annotate(
             spent=_spent_subquery()
         )
     )
+    paid = _intervention_sums(
+        Intervention.objects.filter(funding_action__programme=programme), "funding_action_id"
+    )
     for action in actions:
-        action.line = Line(budget=action.amount, spent=action.spent)
+        spent, committed = paid.get(action.pk, (ZERO, ZERO))
+        action.line = Line(budget=action.amount, spent=action.spent + spent, committed=committed)
     return actions
 
 
 def spent_of(action: BudgetAction) -> Decimal:
-    total = action.expenditures.aggregate(total=Sum("amount"))["total"]
+    """What the action has spent: expenditures plus its interventions that ended."""
+    total = action.expenditures.aggregate(total=Sum("amount"))["total"] or ZERO
+    ended = action.interventions.filter(SPENT).aggregate(total=Sum("cost"))["total"] or ZERO
+    return (Decimal(total) + Decimal(ended)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def committed_of(action: BudgetAction) -> Decimal:
+    """What the action has committed: the cost of its interventions planned or in progress."""
+    total = action.interventions.filter(COMMITTED).aggregate(total=Sum("cost"))["total"]
     return ZERO if total is None else Decimal(total).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -141,41 +184,41 @@ class OrganisationLine:
     line: Line = field(default_factory=Line)
 
 
-def organisation_totals(programme: Programme) -> list[OrganisationLine]:
-    """Budget and spent per participating organisation (of the actions it is responsible for)."""
-    budgets = dict(
-        programme.actions.values_list("responsible_organisation_id")
-        .annotate(total=Sum("amount"))
-        .values_list("responsible_organisation_id", "total")
-    )
-    spent = dict(
-        Expenditure.objects.filter(action__programme=programme)
-        .values_list("action__responsible_organisation_id")
-        .annotate(total=Sum("amount"))
-        .values_list("action__responsible_organisation_id", "total")
-    )
+def organisation_totals(
+    programme: Programme, actions: list[BudgetAction] | None = None
+) -> list[OrganisationLine]:
+    """Budget, spent and committed per participating organisation (of the actions it is
+    responsible for); `actions`: actions_with_spending(programme) when already loaded."""
+    if actions is None:
+        actions = actions_with_spending(programme)
+    sums: dict[int, list[Decimal]] = {}
+    for action in actions:
+        row = sums.setdefault(action.responsible_organisation_id, [ZERO, ZERO, ZERO])
+        row[0] += action.line.budget
+        row[1] += action.line.spent
+        row[2] += action.line.committed
     rows = []
     for participation in programme.participations.select_related("organisation"):
-        org_id = participation.organisation_id
+        budget, spent, committed = sums.get(participation.organisation_id, (ZERO, ZERO, ZERO))
         rows.append(
             OrganisationLine(
                 organisation=participation.organisation,
                 role=participation.get_role_display(),
-                line=Line(budget=budgets.get(org_id) or ZERO, spent=spent.get(org_id) or ZERO),
+                line=Line(budget=budget, spent=spent, committed=committed),
             )
         )
     return rows
 
 
-def programme_total(programme: Programme) -> Line:
-    budget = programme.actions.aggregate(total=Sum("amount"))["total"] or ZERO
-    spent = (
-        Expenditure.objects.filter(action__programme=programme).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or ZERO
+def programme_total(programme: Programme, actions: list[BudgetAction] | None = None) -> Line:
+    """The programme's line; `actions`: actions_with_spending(programme) when loaded."""
+    if actions is None:
+        actions = actions_with_spending(programme)
+    return Line(
+        budget=sum((a.line.budget for a in actions), ZERO),
+        spent=sum((a.line.spent for a in actions), ZERO),
+        committed=sum((a.line.committed for a in actions), ZERO),
     )
-    return Line(budget=budget, spent=spent)
 
 
 def target_progress(programme: Programme) -> list[Target]:
@@ -231,6 +274,23 @@ def timeline(
     return quarters, rows
 
 
+def funded_interventions(programme: Programme) -> dict:
+    """How many interventions the programme pays for, by state, for its page (one query):
+    cases' details stay on the case pages, seen by those who may."""
+    rows = (
+        Intervention.objects.filter(funding_action__programme=programme)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict(rows)
+    return {
+        "planned": counts.get(Intervention.Status.PLANNED, 0),
+        "active": counts.get(Intervention.Status.ACTIVE, 0),
+        "ended": sum(counts.get(status, 0) for status in ENDED),
+        "total": sum(counts.values()),
+    }
+
+
 def programme_page_context(programme: Programme, *, manager: bool) -> dict:
     """The programme page; `manager`: whether the user manages it (access.can_manage)."""
     actions = actions_with_spending(programme)
@@ -239,8 +299,9 @@ def programme_page_context(programme: Programme, *, manager: bool) -> dict:
         "programme": programme,
         "participations": list(programme.participations.select_related("organisation")),
         "actions": actions,
-        "organisation_totals": organisation_totals(programme),
-        "total": programme_total(programme),
+        "organisation_totals": organisation_totals(programme, actions),
+        "total": programme_total(programme, actions),
+        "funded_interventions": funded_interventions(programme),
         "targets": target_progress(programme),
         "quarters": quarters,
         "timeline_rows": rows,
@@ -255,7 +316,7 @@ def programme_page_context(programme: Programme, *, manager: bool) -> dict:
 
 
 def programmes_with_totals(qs: QuerySet[Programme]) -> list[Programme]:
-    """Programmes with .line: total budget and spent, summed in the database."""
+    """Programmes with .line: total budget, spent and committed, summed in the database."""
     budget_sq = Subquery(
         BudgetAction.objects.filter(programme_id=OuterRef("pk"))
         .values("programme_id")
@@ -276,8 +337,17 @@ def programmes_with_totals(qs: QuerySet[Programme]) -> list[Programme]:
             spent_total=Coalesce(spent_sq, Value(ZERO), output_field=MONEY_FIELD),
         )
     )
+    paid = _intervention_sums(
+        Intervention.objects.filter(funding_action__programme__in=[p.pk for p in programmes]),
+        "funding_action__programme_id",
+    )
     for programme in programmes:
-        programme.line = Line(budget=programme.budget_total, spent=programme.spent_total)
+        spent, committed = paid.get(programme.pk, (ZERO, ZERO))
+        programme.line = Line(
+            budget=programme.budget_total,
+            spent=programme.spent_total + spent,
+            committed=committed,
+        )
     return programmes
 
 
@@ -308,10 +378,20 @@ def programmes_of_organisation(user, organisation) -> list[Programme]:
         .annotate(t=Sum("amount"))
         .values_list("action__programme_id", "t")
     )
+    paid = _intervention_sums(
+        Intervention.objects.filter(
+            funding_action__responsible_organisation=organisation,
+            funding_action__programme_id__in=[p.pk for p in programmes],
+        ),
+        "funding_action__programme_id",
+    )
     for programme in programmes:
         programme.organisation_role = Participation.Role(roles[programme.pk]).label
+        paid_spent, paid_committed = paid.get(programme.pk, (ZERO, ZERO))
         programme.organisation_line = Line(
-            budget=budgets.get(programme.pk) or ZERO, spent=spent.get(programme.pk) or ZERO
+            budget=budgets.get(programme.pk) or ZERO,
+            spent=(spent.get(programme.pk) or ZERO) + paid_spent,
+            committed=paid_committed,
         )
     return programmes
 

@@ -24,13 +24,12 @@ from .models import (
     Enrolment,
     Expenditure,
     Fund,
-    FundedIntervention,
     Participation,
     Programme,
     Target,
     quarters_between,
 )
-from .selectors import spent_of
+from .selectors import committed_of, spent_of
 
 PROGRAMME_FIELDS = [
     "code",
@@ -463,8 +462,8 @@ def expenditure_record(
     justification = (over_budget_justification or "").strip()
     over = False
     if not errors:
-        spent = spent_of(action)
-        remaining = action.amount - spent
+        # What is left to commit: interventions planned or in progress hold their cost.
+        remaining = action.amount - spent_of(action) - committed_of(action)
         over = value > remaining
         if over and not manager:
             errors["amount"] = _(
@@ -554,7 +553,7 @@ def target_set(
     return target
 
 
-# Enrolment of cases, funding of interventions -----------------------------------------
+# Enrolment of cases --------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -595,40 +594,3 @@ def case_unenrol(*, actor, programme: Programme, case) -> None:
         person=case.person,
     )
     enrolment.delete()
-
-
-@transaction.atomic
-def intervention_fund(
-    *, actor, programme: Programme, intervention, action: BudgetAction | None = None
-) -> FundedIntervention:
-    """Record that the programme (optionally one of its actions) pays for the intervention."""
-    _require_manager(actor, programme)
-    if action is not None and action.programme_id != programme.pk:
-        raise ValidationError({"action": _("The action belongs to another programme.")})
-    funding, created = FundedIntervention.objects.get_or_create(
-        programme=programme,
-        intervention=intervention,
-        defaults={"action": action, "funded_by": actor},
-    )
-    if not created and funding.action_id != getattr(action, "pk", None):
-        before = funding.action_id
-        funding.action = action
-        funding.save(update_fields=["action"])
-        audit_change(
-            actor=actor,
-            action=AuditAction.PROGRAMME_FUND_INTERVENTION,
-            instance=funding,
-            changes={"action": [before, getattr(action, "pk", None)]},
-        )
-    elif created:
-        audit_change(
-            actor=actor,
-            action=AuditAction.PROGRAMME_FUND_INTERVENTION,
-            instance=funding,
-            changes={
-                "programme": [None, programme.pk],
-                "intervention": [None, intervention.pk],
-                "action": [None, getattr(action, "pk", None)],
-            },
-        )
-    return funding

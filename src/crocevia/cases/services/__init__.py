@@ -12,7 +12,7 @@ parsed, and the benefits app's rules for a case from an application through an
 ApplicationLink.
 """
 
-from .closure import case_close
+from .closure import case_close, closure_open_items
 from .common import require_manager, require_open
 from .importing import ApplicationLink, CaseImportCounts, case_import, cases_import_bulk
 from .opening import (
@@ -38,6 +38,7 @@ __all__ = [
     "case_import",
     "cases_import_bulk",
     "case_close",
+    "closure_open_items",
     "case_create",
     "case_form_team",
     "case_open_direct",

@@ -537,3 +537,12 @@ def test_system_import_of_a_team_without_any_coordinator_loads_the_whole_pathway
     assert case.stage == Stage.CLOSED and case.case_manager is None
     for milestone, days in DAYS.items():
         assert getattr(case, milestone) == days_ago(days)
+
+
+def test_a_historic_closure_is_imported_without_the_closure_checks(actors, person):
+    # A register records the past (INTERCHANGE.md): its closure of a case whose plan was
+    # signed goes through, with no final review and no reason asked (services.closure).
+    case = import_case(actors.coordinator, complex_row())
+    assert case.is_closed and case.plan_signed_on is not None
+    assert not case.reviews.exists() and case.open_items_reason == ""
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_CLOSE_WITH_OPEN_ITEMS).exists()

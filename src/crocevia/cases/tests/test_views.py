@@ -343,7 +343,14 @@ def test_closing_without_outcome_shows_the_error_then_closes(actors, login):
     url = reverse("cases:close", args=[case.pk])
     response = client.post(url, {"closed_on": days_ago(0).isoformat(), "outcome": ""})
     assert 'id="outcome-error"' in response.content.decode()
-    response = client.post(url, {"closed_on": days_ago(0).isoformat(), "outcome": "employed"})
+    response = client.post(
+        url,
+        {
+            "closed_on": days_ago(0).isoformat(),
+            "outcome": "employed",
+            "open_items_reason": "Assunta: la verifica finale non serve più.",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.is_closed

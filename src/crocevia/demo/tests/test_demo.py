@@ -23,6 +23,7 @@ from crocevia.demo.management.commands.demo import (
     DESKS,
     PlanBuilder,
 )
+from crocevia.demo.programmes import CURRENT_CODE
 from crocevia.desk.models import Contact
 from crocevia.interventions.models import Intervention
 from crocevia.meetings.models import Meeting, MeetingItem
@@ -273,12 +274,18 @@ def test_demo_cases_have_plans_in_versions_interventions_reviews_and_meetings():
     signed = Plan.objects.filter(case__plan_signed_on__isnull=False)
     assert all(p.versions.first().actions.exists() for p in signed)
 
-    started = Intervention.objects.filter(status="active").select_related("type", "provider")
+    started = Intervention.objects.filter(status="active").select_related(
+        "type", "provider", "funding_action__programme"
+    )
     assert started.exists()
     for item in started:
         assert item.provider.kind == item.type.provider_kind
-        assert item.funding in {"TEAMS", "PON Inclusione", "Fondo Povertà", "POR FSE"}
+        if item.funding_action is not None:
+            # Paid by the current plan's action for its kind, within the plan's period.
+            assert item.funding_action.programme.code == CURRENT_CODE
+            assert item.funding_action.programme.contains(item.starts_on)
         assert item.starts_on >= item.case.plan_signed_on and item.starts_on <= today
+    assert started.filter(funding_action__isnull=False).exists()
 
     # The scores improve between the entry and the later assessments.
     later = Assessment.objects.exclude(phase="entry").select_related("case")

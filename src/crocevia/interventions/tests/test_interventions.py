@@ -67,7 +67,6 @@ def _add(actors, case, code="tirocinio", **kwargs):
         provider=actors.cpi,
         hours=decimal.Decimal("120"),
         cost=decimal.Decimal("1500.00"),
-        funding="PON Inclusione",
         **kwargs,
     )
 
@@ -129,7 +128,6 @@ def test_add_and_start_over_http(actors, login):
             "provider": actors.cpi.pk,
             "hours": "40",
             "cost": "800",
-            "funding": "POR FSE",
         },
     )
     assert response.status_code == 302
@@ -179,7 +177,13 @@ def test_outsider_gets_404_on_every_intervention_url(actors, login):
 def test_closed_case_interventions_are_read_only(actors, login):
     case = _case(actors)
     intervention = _add(actors, case)
-    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
+    case_close(
+        actor=actors.social_worker,
+        case=case,
+        on=days_ago(0),
+        outcome=Outcome.EMPLOYED,
+        open_items_reason="Assunta: il piano si chiude qui.",
+    )
     client = login(actors.social_worker)
     assert client.get(reverse("interventions:create", args=[case.pk])).status_code == 403
     assert client.get(reverse("interventions:start", args=[intervention.pk])).status_code == 403

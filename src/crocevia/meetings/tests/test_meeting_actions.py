@@ -192,7 +192,13 @@ def test_responsible_operator_must_be_on_the_case(actors):
 def test_closed_case_is_refused(actors):
     case, plan = _plan(actors, signed=True)
     meeting = _meeting(actors, [case])
-    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
+    case_close(
+        actor=actors.social_worker,
+        case=case,
+        on=days_ago(0),
+        outcome=Outcome.EMPLOYED,
+        open_items_reason="Assunta: il piano si chiude qui.",
+    )
     with pytest.raises(ValidationError):
         _add(actors, meeting, case)
     assert PlanVersion.objects.filter(plan=plan).count() == 1
@@ -289,7 +295,13 @@ def test_outsider_gets_404_and_closed_case_is_refused_over_http(actors, login):
     other = make_case(actors, stage=Stage.ASSESSED)
     not_discussed = _url(meeting, other)
     assert login(actors.social_worker).post(not_discussed, _post(actors, other)).status_code == 404
-    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
+    case_close(
+        actor=actors.social_worker,
+        case=case,
+        on=days_ago(0),
+        outcome=Outcome.EMPLOYED,
+        open_items_reason="Assunta: il piano si chiude qui.",
+    )
     client = login(actors.social_worker)
     assert client.post(url, _post(actors, case)).status_code == 403
     response = client.get(reverse("cases:followup_meeting_detail", args=[meeting.pk]))

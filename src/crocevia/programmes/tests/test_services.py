@@ -396,30 +396,6 @@ def test_case_of_an_organisation_outside_the_programme_cannot_be_enrolled(actors
         services.case_enrol(actor=actors.coordinator, programme=programme, case=case)
 
 
-def test_intervention_funded_by_several_programmes(actors):
-    from crocevia.interventions.models import Intervention, InterventionType
-
-    case = make_case(actors, stage=Stage.PREASSESSED, preassessed_on=IN_PERIOD)
-    kind = InterventionType.objects.first() or InterventionType.objects.create(
-        code="tirocinio", name="Tirocinio", provider_kind="third_sector"
-    )
-    intervention = Intervention.objects.create(
-        case=case, type=kind, provider=actors.sds, created_by=actors.social_worker
-    )
-    teams = make_programme(actors, code="TEAMS")
-    pon = make_programme(actors, code="PON")
-    action = make_action(actors, pon)
-    services.intervention_fund(actor=actors.coordinator, programme=teams, intervention=intervention)
-    services.intervention_fund(
-        actor=actors.coordinator, programme=pon, intervention=intervention, action=action
-    )
-    assert intervention.programme_fundings.count() == 2
-    with pytest.raises(ValidationError):
-        services.intervention_fund(
-            actor=actors.coordinator, programme=teams, intervention=intervention, action=action
-        )
-
-
 # Timeline ---------------------------------------------------------------------------------
 
 

@@ -666,6 +666,9 @@ class Command(BaseCommand):
             network = self._load_network()
             users, new_users = self._load_users(password, network)
             units = self._load_people(persons, users, network)
+            # The programmes first: the cases' interventions are paid by their budget
+            # actions. Loaded again after the cases, which it then enrols (idempotent).
+            seed_programmes(coordinator=users["coordinatore"], zone=network["zone"])
             self._answer_referrals()
             self._load_cases(units, cases, users, network)
             self._load_duplicates(users, network)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_meetings_moved'),
+        ('cases', '0006_case_open_items_reason'),
     ]
 
     operations = [
