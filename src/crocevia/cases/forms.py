@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from crocevia.accounts.models import Membership, Profile
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
-from .models import Outcome, Review
+from .models import Outcome, Priority, Review
 
 
 def network_memberships():
@@ -99,6 +99,20 @@ class DayForm(StyledFormMixin, forms.Form):
     """One date (team formed on, member removed on)."""
 
     on = PlausibleDateField(label=_("Date"), initial=_today)
+
+
+class PriorityForm(StyledFormMixin, forms.Form):
+    """The access priority of a waiting case (cases.services.case_set_priority)."""
+
+    priority = forms.TypedChoiceField(
+        label=_("Access priority"), choices=Priority.choices, coerce=int
+    )
+    note = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CloseForm(StyledFormMixin, forms.Form):

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from crocevia.cases.sections import PLAN, register_case_section
+from crocevia.cases.sections import PLAN, register_case_section, register_coordination_section
 
 
 class PlansConfig(AppConfig):
@@ -11,6 +11,10 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the plan. Selectors need the models.
-        from .selectors import case_section_context
+        from .selectors import case_section_context, coordination_section_context
 
         register_case_section("plans/_case_section.html", case_section_context, place=PLAN)
+        # The coordination page (cases) lists the plans submitted for validation.
+        register_coordination_section(
+            "plans/_coordination_section.html", coordination_section_context, place=PLAN
+        )
