@@ -284,7 +284,7 @@ def test_the_case_page_shows_the_state_and_the_buttons_of_whoever_may_act(actors
     manager = login(actors.social_worker).get(url).content.decode()
     assert submit in manager and validate not in manager and sign not in manager
     with translation.override("it"):
-        assert escape(ValidationStatus.DRAFT.label).lower() in manager.lower()
+        assert escape(str(ValidationStatus.DRAFT.label)).lower() in manager.lower()
     coordinator = login(actors.coordinator).get(url).content.decode()
     assert submit not in coordinator and validate not in coordinator
 
