@@ -31,7 +31,13 @@ from crocevia.network.models import Agreement, CasePart
 from crocevia.network.services import PartySpec, agreement_create
 from crocevia.people import services as people_services
 from crocevia.people.models import DuplicatePair, Relationship
-from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
+from crocevia.plans.services import (
+    plan_draft_save,
+    plan_get_or_create,
+    plan_sign,
+    plan_submit,
+    plan_validate,
+)
 from crocevia.programmes import services as programme_services
 from crocevia.testing import (
     Actors,
@@ -89,7 +95,7 @@ class Side:
     member: object  # the person's household member
     consent: object
     contact: object
-    case: object  # team formed, assessed, plan signed (open)
+    case: object  # team formed, assessed, plan validated and signed (open)
     referred_case: object  # waiting for its pre-assessment
     team_member: object  # the CPI consultant on `case`'s team
     plan: object
@@ -175,6 +181,9 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
             }
         ],
     )
+    # The case manager submits it, the coordination group validates it, then it is signed.
+    plan_submit(actor=cast.social_worker, plan=plan, on=days_ago(25))
+    plan_validate(actor=cast.coordinator, plan=plan, on=days_ago(22))
     version = plan_sign(
         actor=cast.social_worker,
         version=version,

@@ -25,6 +25,7 @@ from crocevia.network.models import Comune, Desk, Organisation, Zone
 from crocevia.people.models import Consent, Person
 from crocevia.people.services import consent_withdraw
 from crocevia.people.sharing import network_sharing_consent
+from crocevia.plans.services import plan_submit, plan_validate
 
 PASSWORD = "Crocevia-test-2026"
 
@@ -475,3 +476,18 @@ def state_before_migration(executor, app: str, suffix: str) -> list[tuple[str, s
     [name] = [n for a, n in executor.loader.disk_migrations if a == app and n.endswith(suffix)]
     migration = executor.loader.get_migration(app, name)
     return [dependency for dependency in migration.dependencies if dependency[0] == app]
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+def validate_plan(actors: Actors, plan, *, on=None):
+    """Submit the plan's draft as its case's manager and validate it as the cast's
+    coordinator, both on `on` (default: the case's assessment or pre-assessment day, the
+    earliest a signature may follow): what an inclusion project needs before it is signed.
+    Returns the validated version."""
+    case = plan.case
+    case.refresh_from_db()
+    day = on or case.assessed_on or case.preassessed_on or timezone.localdate()
+    plan_submit(actor=case.case_manager or actors.admin, plan=plan, on=day)
+    return plan_validate(actor=actors.coordinator, plan=plan, on=day)

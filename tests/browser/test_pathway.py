@@ -3,9 +3,10 @@
 Desk contact sent to level 2 → case opened by a social worker → pre-assessment by the
 mini-team (need class complex) → the coordinator names the case manager and a team member
 from a third-sector organisation, and records the team formed → entry assessment →
-plan → print → signature → intervention started → review → in itinere assessment (the
-change chart shows) → closure with outcome "employed". Every user works in their own
-browser session; axe-core checks every page visited.
+plan → print → submitted by the case manager, validated by the coordinator → signature →
+intervention started → review → in itinere assessment (the change chart shows) → closure
+with outcome "employed". Every user works in their own browser session; axe-core checks
+every page visited.
 """
 
 import datetime
@@ -24,7 +25,7 @@ from crocevia.cases.models import Case, NeedClass, Outcome, Review, Stage, TeamM
 from crocevia.desk.models import Contact, DeskService
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.people.models import Consent
-from crocevia.plans.models import Plan
+from crocevia.plans.models import Plan, ValidationStatus
 from crocevia.testing import PASSWORD, OrganisationFactory, PersonFactory, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -180,8 +181,8 @@ def test_the_whole_pathway(session_as, actors):
         assert case.stage == Stage.TEAM_FORMED
         assert case.case_manager == actors.social_worker
 
-    # 4-10. The case manager: entry assessment, plan, print, signature, intervention,
-    #       review, in itinere assessment, closure.
+    # 4-10. The case manager: entry assessment, plan, print, submission (the coordinator
+    #       validates it), signature, intervention, review, in itinere assessment, closure.
     with session_as("assistente") as s:
         s.goto(case_url)
         assessment_url = reverse("assessments:create", args=[case.pk])
@@ -236,6 +237,26 @@ def test_the_whole_pathway(session_as, actors):
         assert "Diallo" in text and "Fatou" in text
         for _dimension, objective in objectives:
             assert objective in text
+
+        # The case manager submits the plan; the coordination group validates it (seed 004).
+        submit_url = reverse("plans:submit", args=[plan.pk])
+        s.goto(case_url)
+        s.follow(submit_url)
+        s.page.fill("input[name=on]", iso)
+        s.submit(submit_url, expect_path=case_url)
+        version.refresh_from_db()
+        assert version.validation_status == ValidationStatus.SUBMITTED
+        with session_as("coordinatore") as c:
+            c.goto(reverse("cases:coordination"))
+            validate_url = reverse("plans:validate", args=[plan.pk])
+            c.follow(validate_url)
+            c.page.fill("input[name=on]", iso)
+            with c.page.expect_navigation():
+                c.page.locator("main button[name=decision][value=validate]").click()
+            assert c.page.locator(".invalid-feedback, .alert-danger").count() == 0
+        version.refresh_from_db()
+        assert version.validation_status == ValidationStatus.VALIDATED
+        s.goto(case_url)
 
         # The signature.
         sign_url = reverse("plans:sign", args=[plan.pk, version.number])

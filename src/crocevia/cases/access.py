@@ -23,6 +23,13 @@ def is_zone_coordinator_of(user, case: Case) -> bool:
     return user.is_superuser or case.zone_id in coordinated_zone_ids(user)
 
 
+def is_case_manager_of(user, case: Case) -> bool:
+    """The case's manager (or an administrator): who submits its plan for validation."""
+    return user.is_superuser or (
+        case.case_manager_id is not None and case.case_manager_id == user.pk
+    )
+
+
 def can_manage_case(user, case: Case) -> bool:
     """Who steers a case: its zone coordinators, its case manager, the social workers of
     the organisation that owns it; for a work-only case also the CPI consultants on its
@@ -48,6 +55,12 @@ def can_form_team(user, case: Case) -> bool:
     return is_zone_coordinator_of(user, case) or case.case_manager_id == user.pk
 
 
+def can_set_priority(user, case: Case) -> bool:
+    """The coordination group (a coordinator of the case's zone) sets the access priority
+    of a case waiting to be taken in charge."""
+    return case.is_waiting and is_zone_coordinator_of(user, case)
+
+
 def can_read_health(user, case: Case) -> bool:
     """Health information: only the case manager and health-profile team members."""
     if not user.is_authenticated:
@@ -68,7 +81,9 @@ def find_case_for(user, pk, *, write: bool = False) -> Case:
     try:
         case = (
             cases_visible_to(user)
-            .select_related("person", "organisation", "zone", "case_manager", "household")
+            .select_related(
+                "person", "organisation", "zone", "case_manager", "household", "priority_set_by"
+            )
             .get(pk=pk)
         )
     except (Case.DoesNotExist, ValueError, TypeError):

@@ -10,7 +10,7 @@ from crocevia.accounts.models import Membership, Profile
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 from crocevia.people.forms import SharingFieldsMixin
 
-from .models import Outcome, Review
+from .models import Outcome, Priority, Review
 
 
 def network_memberships():
@@ -112,6 +112,20 @@ OPEN_ITEMS_REASON_REQUIRED = _(
     "This case still has open items (listed above): deal with them first, or write why the "
     "case closes anyway."
 )
+
+
+class PriorityForm(StyledFormMixin, forms.Form):
+    """The access priority of a waiting case (cases.services.case_set_priority)."""
+
+    priority = forms.TypedChoiceField(
+        label=_("Access priority"), choices=Priority.choices, coerce=int
+    )
+    note = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CloseForm(StyledFormMixin, forms.Form):

@@ -64,6 +64,15 @@ SIUSS_AREA = {
 }
 
 
+class Priority(models.IntegerChoices):
+    """The access priority the coordination group gives a waiting case (seed 004: the
+    group "sets the access priorities"); lists of waiting cases sort by it, then by age."""
+
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
 class Origin(models.TextChoices):
     DESK_CONTACT = "desk_contact", _("Desk contact sent to level 2")
     REFERRAL = "referral", _("Referral accepted")
@@ -72,9 +81,15 @@ class Origin(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
+# The stages of a case waiting to be taken in charge: for its pre-assessment, its team,
+# its assessment or its plan (no plan signed yet).
+WAITING_STAGES = (Stage.REFERRED, Stage.PREASSESSED, Stage.TEAM_FORMED, Stage.ASSESSED)
+
+
 class Case(models.Model):
     # The service area "disability" reveals a health condition: recorded as changed only.
-    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area", "open_items_reason")
+    # The priority's note gives the group's reasons: free text about the person.
+    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area", "open_items_reason", "priority_note")
 
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
@@ -163,6 +178,21 @@ class Case(models.Model):
         related_name="managed_cases",
         verbose_name=_("case manager"),
     )
+    # The access priority (cases.services.case_set_priority): medium until the
+    # coordination group sets it (priority_set_by empty).
+    priority = models.PositiveSmallIntegerField(
+        _("access priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    priority_note = models.TextField(_("reason for the priority"), blank=True)
+    priority_set_at = models.DateTimeField(_("priority set at"), null=True, blank=True)
+    priority_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("priority set by"),
+    )
     previous_case = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -199,6 +229,12 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.stage == Stage.CLOSED
+
+    @property
+    def is_waiting(self) -> bool:
+        """Open and without a signed plan, or with its case manager to be appointed: what
+        the access priority orders (WAITING in cases.selectors)."""
+        return not self.is_closed and (self.stage in WAITING_STAGES or self.case_manager_to_appoint)
 
     @property
     def case_manager_to_appoint(self) -> bool:

@@ -1,4 +1,5 @@
-"""What the apps above cases add to the case page: section B, the plan, the interventions.
+"""What the apps above cases add to the case page (section B, the plan, the
+interventions) and to the coordination page (the plans to validate).
 
 cases sits below them (DESIGN.md, "Layers") and cannot import them, so each registers its
 section when it loads (its AppConfig.ready). No model is imported here: an app's apps.py
@@ -31,3 +32,20 @@ def register_case_section(template: str, context: Callable, *, place: int) -> No
 def case_sections() -> list[Section]:
     """The registered sections, in their order on the page."""
     return sorted(_CASE_SECTIONS.values(), key=lambda section: section.place)
+
+
+# --- the coordination page ------------------------------------------------------------------
+
+_COORDINATION_SECTIONS: dict[str, Section] = {}
+
+
+def register_coordination_section(template: str, context: Callable, *, place: int) -> None:
+    """Show `template` on the coordination page, after the cases waiting for a team,
+    rendered with `context(user)` plus the user; sections follow each other by `place`.
+    `context` reads only what the user coordinates and records the persons it shows."""
+    _COORDINATION_SECTIONS[template] = Section(template, context, place)
+
+
+def coordination_sections() -> list[Section]:
+    """The registered sections of the coordination page, in their order."""
+    return sorted(_COORDINATION_SECTIONS.values(), key=lambda section: section.place)

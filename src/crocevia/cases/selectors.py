@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from crocevia.accounts.models import Membership, Profile
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 
-from .models import Case, TeamMember
+from .models import WAITING_STAGES, Case, TeamMember
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -71,10 +71,11 @@ def _coordinated(user, qs: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def preassessed_complex_waiting(user) -> QuerySet[Case]:
-    """The coordinator's queue: pre-assessed complex cases of their zones waiting for a team."""
+    """The coordinator's queue: pre-assessed complex cases of their zones waiting for a
+    team, by access priority, then oldest pre-assessment first."""
     qs = _coordinated(user, Case.objects.filter(stage="preassessed", need_class="complex"))
     return qs.select_related("person", "organisation", "case_manager").order_by(
-        "preassessed_on", "pk"
+        "priority", "preassessed_on", "pk"
     )
 
 
@@ -85,6 +86,13 @@ MANAGER_TO_APPOINT = Q(team_formed_on__isnull=False, case_manager__isnull=True) 
 
 def managers_to_appoint(user) -> QuerySet[Case]:
     """The coordinator's other queue: open cases of their zones whose case manager is to be
-    appointed, oldest team first."""
+    appointed, by access priority, then oldest team first."""
     qs = _coordinated(user, Case.objects.filter(MANAGER_TO_APPOINT))
-    return qs.select_related("person", "organisation").order_by("team_formed_on", "pk")
+    return qs.select_related("person", "organisation").order_by("priority", "team_formed_on", "pk")
+
+
+# Cases waiting to be taken in charge (Case.is_waiting): what the access priority orders.
+WAITING = Q(stage__in=WAITING_STAGES) | MANAGER_TO_APPOINT
+
+# Lists of waiting cases: by access priority (high first), then the oldest referral.
+BY_PRIORITY = ("priority", "referred_on", "pk")

@@ -30,6 +30,7 @@ from .access import (
     can_form_team,
     can_manage_case,
     can_read_health,
+    can_set_priority,
     cases_shown_to,
     get_case_for,
     is_zone_coordinator_of,
@@ -41,13 +42,14 @@ from .forms import (
     MemberForm,
     OpenDirectForm,
     OpenSharingForm,
+    PriorityForm,
     ReviewRecordForm,
     ReviewScheduleForm,
     membership_choices,
     network_memberships,
 )
 from .models import Case, NeedClass, Review, Stage, TeamMember
-from .sections import case_sections
+from .sections import case_sections, coordination_sections
 from .selectors import (
     managers_to_appoint,
     person_cases,
@@ -94,6 +96,15 @@ def _render_sections(request, case) -> list[str]:
     rendered = []
     for section in case_sections():
         context = {**section.context(request.user, case), "case": case, "user": request.user}
+        rendered.append(mark_safe(render_to_string(section.template, context, request=request)))  # noqa: S308
+    return rendered
+
+
+def _render_coordination_sections(request) -> list[str]:
+    """The sections the apps above add to the coordination page (cases.sections)."""
+    rendered = []
+    for section in coordination_sections():
+        context = {**section.context(request.user), "user": request.user}
         rendered.append(mark_safe(render_to_string(section.template, context, request=request)))  # noqa: S308
     return rendered
 
@@ -188,6 +199,9 @@ def _detail_context(request, case, **forms) -> dict:
         or ManagerForm(memberships=memberships, choices=choices),
         "team_form": forms.get("team_form") or DayForm(prefix="team"),
         "remove_form": DayForm(prefix="remove"),
+        "may_set_priority": not case.is_closed and can_set_priority(user, case),
+        "priority_form": forms.get("priority_form")
+        or PriorityForm(initial={"priority": case.priority, "note": case.priority_note}),
         "sections": _render_sections(request, case),
         "role_labels": dict(Profile.choices),
     }
@@ -298,10 +312,17 @@ def coordination(request):
         "waiting_total": waiting_total,
         "waiting_url": zone_list
         + "?"
-        + urlencode({"stage": Stage.PREASSESSED.value, "need_class": NeedClass.COMPLEX.value}),
+        + urlencode(
+            {
+                "stage": Stage.PREASSESSED.value,
+                "need_class": NeedClass.COMPLEX.value,
+                "sort": "priority",
+            }
+        ),
         "to_appoint": to_appoint,
         "to_appoint_total": to_appoint_total,
-        "to_appoint_url": f"{zone_list}?manager_to_appoint=on",
+        "to_appoint_url": f"{zone_list}?manager_to_appoint=on&sort=priority",
+        "sections": _render_coordination_sections(request),
     }
     return render(request, "cases/coordination.html", context)
 
@@ -324,6 +345,26 @@ def set_manager(request, pk):
             messages.success(request, _("The case manager has been named."))
             return redirect(_case_url(case) + "#team")
     return _rerender(request, case, manager_form=form)
+
+
+@require_POST
+def set_priority(request, pk):
+    case = get_case_for(request.user, pk, write=True)
+    if not is_zone_coordinator_of(request.user, case):
+        raise PermissionDenied(_("Only a coordinator of the case's zone sets its priority."))
+    form = PriorityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_set_priority(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Access priority set: %(priority)s.") % {"priority": case.get_priority_display()},
+            )
+            return redirect(_case_url(case) + "#priority")
+    return _rerender(request, case, priority_form=form)
 
 
 @require_POST

@@ -23,13 +23,14 @@ from django.core.exceptions import ValidationError
 from crocevia.accounts.models import Membership
 from crocevia.assessments.preassessment import case_preassess
 from crocevia.assessments.services import assessment_record
-from crocevia.cases.models import Case, Review, TeamMember
+from crocevia.cases.models import Case, Priority, Review, TeamMember
 from crocevia.cases.services import (
     case_close,
     case_form_team,
     case_open_direct,
     case_open_from_contact,
     case_set_manager,
+    case_set_priority,
     closure_open_items,
     review_record,
     review_schedule,
@@ -45,7 +46,9 @@ from crocevia.plans.services import (
     latest_version,
     plan_draft_save,
     plan_get_or_create,
+    plan_return,
     plan_sign,
+    plan_submit,
     plan_validate,
 )
 from crocevia.programmes.models import BudgetAction
@@ -316,6 +319,17 @@ REVIEW_NOTES = [
     "Migliorato l'italiano (test A2 superato); prossimo passo la ricerca attiva.",
     "Situazione stabile; la famiglia partecipa agli incontri.",
 ]
+# The coordination group's reasons for a high (0) and a low (1) access priority.
+PRIORITY_NOTES = {
+    0: "Nucleo con minori e sfratto in corso: da prendere in carico per primo.",
+    1: "Situazione stabile, in attesa dei documenti richiesti alla persona.",
+}
+# What the coordination group asks of a plan it returns.
+RETURN_COMMENTS = (
+    "Precisare i tempi del tirocinio e indicare un corso di italiano adatto al livello; "
+    "a parità di bisogno, altri progetti della zona prevedono anche l'orientamento al CPI."
+)
+
 V2_OBJECTIVES = {
     "work": "Dopo il tirocinio: candidature mirate nel settore della logistica.",
     "training": "Aggiunto il corso per il patentino del muletto.",
@@ -736,10 +750,12 @@ class CaseBuilder:
                         "objective": index,
                     }
                 )
+        # The draws stay those of before validation came first: the demo does not change.
         if spec.need == "complex" or rng.random() < 0.3:
-            day = _days(signed, rng.randint(2, 10))
-            if day <= end:
-                spec.validated_on = day
+            gap = rng.randint(2, 10)
+            if spec.need == "complex":
+                # The coordination group validates an inclusion project before it is signed.
+                spec.validated_on = max(_days(signed, -gap), m["assessed_on"])
         started = m.get("plan_started_on")
         if started is None and spec.target == PLAN_SIGNED:
             # Signed, waiting for the first intervention to start; its review is ahead.
@@ -867,8 +883,17 @@ class CaseLoader:
         for org in self.orgs.values():
             self.provider_of_kind.setdefault(org.kind, org)
         self.counts = dict(
-            cases=0, skipped=0, assessments=0, plans=0, versions=0, interventions=0, reviews=0
+            cases=0,
+            skipped=0,
+            assessments=0,
+            plans=0,
+            versions=0,
+            validations=0,
+            interventions=0,
+            reviews=0,
+            priorities=0,
         )
+        self.drafts = 0  # plans of assessed cases drafted so far (_draft_plan)
 
     def load(self, specs: list[CaseSpec]) -> dict:
         existing = set(
@@ -893,7 +918,9 @@ class CaseLoader:
             if person is None or (spec.contact and spec.contact not in contacts):
                 self.counts["skipped"] += 1
                 continue
-            cases[spec.external_id] = self._case(spec, person, contacts.get(spec.contact))
+            case = self._case(spec, person, contacts.get(spec.contact))
+            self._priority(spec, case)
+            cases[spec.external_id] = case
             self.counts["cases"] += 1
             if n % 10 == 0:
                 self.log(f"  cases {n}/{len(specs)}…")
@@ -952,6 +979,8 @@ class CaseLoader:
                 self._assess(spec, case, manager, "entry", m["assessed_on"], spec.scores)
         if "plan_signed_on" in m:
             self._plan(spec, case, writer)
+        elif "assessed_on" in m and not m.get("closed_on"):
+            self._draft_plan(spec, case, writer)
         if spec.closed_from == IN_PROGRESS and spec.entry_on:
             self._assess(spec, case, writer, "exit", m["closed_on"], later_scores(spec, "exit"))
         if "closed_on" in m:
@@ -970,6 +999,56 @@ class CaseLoader:
                 else "",
             )
         return case
+
+    def _priority(self, spec: CaseSpec, case) -> None:
+        """The coordination group's access priority of some waiting cases (picked from the
+        external id, not from the builder's draws): high for one in four, low for one in
+        four; the others keep the medium they start with, not set yet."""
+        if spec.target not in (REFERRED, PREASSESSED, TEAM_FORMED, ASSESSED):
+            return
+        turn = zlib.crc32(spec.external_id.encode()) % 4
+        if turn > 1:
+            return
+        case.refresh_from_db()
+        case_set_priority(
+            actor=self.users["coordinatore"],
+            case=case,
+            priority=Priority.HIGH if turn == 0 else Priority.LOW,
+            note=PRIORITY_NOTES[turn],
+        )
+        self.counts["priorities"] += 1
+
+    def _draft_plan(self, spec: CaseSpec, case, writer) -> None:
+        """The draft plan of an assessed complex case, on its way to the coordination
+        group: in turn submitted (waiting for validation), returned with comments, and
+        still being written."""
+        turn = self.drafts % 3
+        self.drafts += 1
+        plan = plan_get_or_create(actor=writer, case=case)
+        weakest = sorted(DIMENSIONS, key=lambda d: (spec.scores[d], d))[:2]
+        objectives = [(d, OBJECTIVES[d][0]) for d in weakest if d in OBJECTIVES]
+        plan_draft_save(
+            actor=writer,
+            plan=plan,
+            expected_revision=latest_version(plan).revision,
+            person_commitments="Partecipare ai colloqui e alle attività concordate.",
+            service_commitments="Attivare gli interventi previsti e verificare il piano.",
+            objectives=[{"dimension": d, "text": t} for d, t in objectives],
+            actions=[],
+        )
+        self.counts["plans"] += 1
+        if turn == 2:
+            return
+        assessed = spec.milestones["assessed_on"]
+        submitted = min(_days(assessed, 2), self.today)
+        plan_submit(actor=writer, plan=plan, on=submitted)
+        if turn == 1:
+            plan_return(
+                actor=self.users["coordinatore"],
+                plan=plan,
+                on=min(_days(submitted, 5), self.today),
+                comments=RETURN_COMMENTS,
+            )
 
     def _assess(self, spec, case, actor, phase, day, scores) -> None:
         notes = {
@@ -1031,12 +1110,16 @@ class CaseLoader:
                 "user"
             )
         ]
+        if spec.validated_on:
+            # The case manager submits the draft; the coordination group validates it.
+            submitted = max(m["assessed_on"], _days(spec.validated_on, -3))
+            plan_submit(actor=writer, plan=plan, on=submitted)
+            plan_validate(actor=self.users["coordinatore"], plan=plan, on=spec.validated_on)
+            self.counts["validations"] += 1
         plan_sign(actor=writer, version=version, signed_on=m["plan_signed_on"], operators=signers)
         self.counts["plans"] += 1
         self.counts["versions"] += 1
         case.refresh_from_db()
-        if spec.validated_on:
-            plan_validate(actor=self.users["coordinatore"], plan=plan, on=spec.validated_on)
 
         for item in spec.interventions:
             hours, cost, action_code = intervention_terms(item.code)
@@ -1126,6 +1209,10 @@ class CaseLoader:
             objectives=items[0],
             actions=items[1],
         )
+        if plan.requires_validation:
+            plan_submit(actor=writer, plan=plan, on=spec.v2_on)
+            plan_validate(actor=self.users["coordinatore"], plan=plan, on=spec.v2_on)
+            self.counts["validations"] += 1
         plan_sign(actor=writer, version=version, signed_on=spec.v2_on, operators=signers)
         self.counts["versions"] += 1
 
@@ -1197,13 +1284,13 @@ class CaseLoader:
                     items.setdefault(
                         case.pk,
                         {
-                            "minutes": "Progetto firmato.",
+                            "minutes": "Progetto presentato dal case manager.",
                             "decisions": "Validato senza osservazioni.",
                         },
                     )
                 notes = (
                     f"Esaminati {len(waiting)} casi complessi pre-valutati dal mini-team"
-                    + (f" e {len(signed)} progetti firmati" if signed else "")
+                    + (f" e {len(signed)} progetti da validare" if signed else "")
                     + ". Verificata l'omogeneità dell'offerta tra bisogni simili."
                 )
                 record(

@@ -39,6 +39,14 @@ class CaseFilterForm(StyledFormMixin, forms.Form):
     manager_to_appoint = forms.BooleanField(
         label=gettext_lazy("Only with the case manager to be appointed"), required=False
     )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Order"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Latest referral first")),
+            ("priority", gettext_lazy("Access priority, then oldest referral first")),
+        ],
+    )
 
     def __init__(self, *args, managers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,12 @@ from django.utils import timezone
 from crocevia.accounts.models import User
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 from crocevia.cases.models import Case, Review, Stage, TeamMember
-from crocevia.cases.selectors import MANAGER_TO_APPOINT, cases_visible_to, managers_to_appoint
+from crocevia.cases.selectors import (
+    BY_PRIORITY,
+    MANAGER_TO_APPOINT,
+    cases_visible_to,
+    managers_to_appoint,
+)
 from crocevia.people.selectors import persons_visible_to
 from crocevia.plans.models import Action, PlanVersion
 
@@ -81,10 +86,13 @@ def _filter(
     overdue=False,
     open_only=False,
     manager_to_appoint=False,
+    sort="",
 ) -> QuerySet[Case]:
     queryset = with_followup(queryset).select_related(
         "person", "organisation", "zone", "case_manager"
     )
+    if sort == "priority":  # the waiting cases' order (cases.selectors.BY_PRIORITY)
+        queryset = queryset.order_by(*BY_PRIORITY)
     if stage:
         queryset = queryset.filter(stage=stage)
     elif open_only:  # closed cases are archived: out of the daily lists, a filter away
@@ -145,7 +153,8 @@ def case_managers_of(base: QuerySet[Case]) -> QuerySet[User]:
 def home_alerts(user) -> dict:
     """Counts and short lists for the home page.
 
-    - pre-assessments waiting: visible cases still in stage "referred";
+    - pre-assessments waiting: visible cases still in stage "referred", by access
+      priority, then oldest first;
     - reviews and actions overdue on the visible open cases;
     - residence permits of visible persons expiring from today to today + 60 days;
     - for a zone's coordinators, open cases whose case manager is to be appointed.
@@ -169,9 +178,7 @@ def home_alerts(user) -> dict:
     visible = cases_visible_to(user)
     open_cases = visible.exclude(stage=Stage.CLOSED)
 
-    waiting = (
-        visible.filter(stage=Stage.REFERRED).select_related("person").order_by("referred_on", "pk")
-    )
+    waiting = visible.filter(stage=Stage.REFERRED).select_related("person").order_by(*BY_PRIORITY)
     reviews = (
         _overdue_reviews(today)
         .filter(case__in=open_cases.values("pk"))

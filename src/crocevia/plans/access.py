@@ -1,5 +1,5 @@
 """The one way a view obtains a plan, one of its versions or one of its actions: through
-its case's access; and who validates a plan.
+its case's access; and who submits and who validates a plan.
 
 Obtaining a plan or a version records its access event (crocevia.audit.recording).
 """
@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from crocevia.audit.recording import record_access
-from crocevia.cases.access import find_case_for, is_zone_coordinator_of
+from crocevia.cases.access import find_case_for, is_case_manager_of, is_zone_coordinator_of
 from crocevia.cases.models import Case
 
 from .models import Action, Plan, PlanVersion
@@ -20,6 +20,12 @@ from .selectors import version_with_content
 def can_validate_plan(user, case: Case) -> bool:
     """A coordinator of the case's zone validates its plan (equal needs, equal offers)."""
     return is_zone_coordinator_of(user, case)
+
+
+def can_submit_plan(user, case: Case) -> bool:
+    """The case manager submits the plan to the coordination group (an administrator may
+    too)."""
+    return is_case_manager_of(user, case)
 
 
 def _plan_for(user, pk, *, write: bool) -> Plan:
@@ -45,6 +51,15 @@ def get_plan_to_validate_for(user, pk) -> Plan:
     plan = get_plan_for(user, pk, write=True)
     if not can_validate_plan(user, plan.case):
         raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
+    return plan
+
+
+def get_plan_to_submit_for(user, pk) -> Plan:
+    """The plan `pk` as get_plan_for(write=True) allows; 403 unless `user` submits it
+    (can_submit_plan)."""
+    plan = get_plan_for(user, pk, write=True)
+    if not can_submit_plan(user, plan.case):
+        raise PermissionDenied(_("Only the case manager submits the plan for validation."))
     return plan
 
 

@@ -139,3 +139,43 @@ class ValidateForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate
+
+
+class SubmitForm(StyledFormMixin, forms.Form):
+    """The case manager's submission of the draft to the coordination group."""
+
+    on = PlausibleDateField(label=_("Submitted on"))
+    note = forms.CharField(
+        label=_("Note for the coordination group (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate
+
+
+class DecisionForm(StyledFormMixin, forms.Form):
+    """The coordination group's decision on a submitted draft: the button pressed
+    (`decision`: validate or return) says which."""
+
+    VALIDATE, RETURN = "validate", "return"
+
+    on = PlausibleDateField(label=_("Date of the decision"))
+    comments = forms.CharField(
+        label=_("Comments (required to return the plan)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    decision = forms.ChoiceField(
+        choices=[(VALIDATE, _("Validate")), (RETURN, _("Return with comments"))],
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose whether to validate or return the plan.")},
+    )
+    # The version's revision the coordinator read: a plan changed since is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate

@@ -3,6 +3,13 @@
 A plan has versions; the latest unsigned version is the draft being edited. Recording
 the signature date freezes that version; a later change copies it into a new draft, and
 earlier versions stay readable.
+
+An inclusion project (a complex case's plan) is validated by the coordination group
+before it is signed (seed 004: the group "validates the plans, ensuring equal offers for
+equal needs"): the case manager submits the draft, the group validates it or returns it
+with comments. Each version carries its state (ValidationStatus); ValidationEvent keeps
+every step. A change to a submitted or validated draft's content sends it back to be
+submitted again, so the version the person signs is the version validated.
 """
 
 from django.conf import settings
@@ -13,20 +20,23 @@ from crocevia.assessments.models import Dimension
 from crocevia.cases.models import PlanKind
 
 
+class ValidationStatus(models.TextChoices):
+    """Where a plan version stands with the coordination group."""
+
+    DRAFT = "draft", _("Not submitted for validation")
+    SUBMITTED = "submitted", _("Submitted for validation")
+    RETURNED = "returned", _("Returned with comments")
+    VALIDATED = "validated", _("Validated")
+
+
 class Plan(models.Model):
+    # The comments of a submission, a validation or a return: free text about the person.
+    AUDIT_SENSITIVE_FIELDS = ("validation_comments",)
+
     case = models.OneToOneField(
         "cases.Case", on_delete=models.CASCADE, related_name="plan", verbose_name=_("case")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=PlanKind.choices)
-    validated_on = models.DateField(_("validated on"), null=True, blank=True)
-    validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("validated by"),
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +45,13 @@ class Plan(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.case}"
+
+    @property
+    def requires_validation(self) -> bool:
+        """The coordination group validates the plans of the complex cases, whose teams it
+        composed (PATHWAY.md, 3 and 4); a service pact (the CPI's) and a social project (the
+        social service's) are signed without it."""
+        return self.kind == PlanKind.INCLUSION_PROJECT
 
 
 class PlanVersion(models.Model):
@@ -55,6 +72,22 @@ class PlanVersion(models.Model):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     signed_by_operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("signed by")
+    )
+    validation_status = models.CharField(
+        _("validation"),
+        max_length=10,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.DRAFT,
+    )
+    validated_on = models.DateField(_("validated on"), null=True, blank=True)
+    # Empty on a version validated before validations were recorded (signed earlier).
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validated by"),
     )
     # Optimistic locking: the second of two concurrent saves is refused.
     revision = models.PositiveIntegerField(default=1, editable=False)
@@ -77,6 +110,42 @@ class PlanVersion(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.signed_on is not None
+
+    @property
+    def is_validated(self) -> bool:
+        return self.validation_status == ValidationStatus.VALIDATED
+
+
+class ValidationEvent(models.Model):
+    """One step of a version's validation, kept for its history: a submission, a
+    validation, a return with comments, or a change that reopened it."""
+
+    AUDIT_SENSITIVE_FIELDS = ("comments",)
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted for validation")
+        VALIDATED = "validated", _("Validated")
+        RETURNED = "returned", _("Returned with comments")
+        REOPENED = "reopened", _("Changed after submission: to be submitted again")
+
+    version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="validation_events"
+    )
+    kind = models.CharField(_("step"), max_length=10, choices=Kind.choices)
+    on = models.DateField(_("on"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    comments = models.TextField(_("comments"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("validation step")
+        verbose_name_plural = _("validation steps")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.on:%d/%m/%Y}"
 
 
 class Objective(models.Model):

@@ -1,16 +1,21 @@
 """Reads of the plan for the case page and the plan pages (constant queries)."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import User
-from crocevia.cases.access import is_zone_coordinator_of
+from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.cases.access import cases_shown_to, is_case_manager_of, is_zone_coordinator_of
 from crocevia.cases.hooks import OpenItem
-from crocevia.cases.models import Case, TeamMember
+from crocevia.cases.models import Case, Stage, TeamMember
+from crocevia.core.paging import first_rows
 
-from .models import Action, Plan, PlanVersion
+from .models import Action, Plan, PlanVersion, ValidationEvent, ValidationStatus
+
+# Rows of the coordination page's list of plans to validate (as its other lists).
+COORDINATION_ROWS = 50
 
 VERSION_PREFETCH = (
     "objectives",
@@ -26,7 +31,7 @@ VERSION_PREFETCH = (
 
 def version_with_content(plan: Plan, number: int | None = None) -> PlanVersion | None:
     """One version (the latest if `number` is None) with objectives, actions and signers."""
-    qs = PlanVersion.objects.filter(plan=plan).select_related("updated_by")
+    qs = PlanVersion.objects.filter(plan=plan).select_related("updated_by", "validated_by")
     qs = qs.prefetch_related(*VERSION_PREFETCH)
     if number is None:
         return qs.order_by("-number").first()
@@ -54,19 +59,34 @@ def operators_for_plan(case: Case, *, also=None):
     return User.objects.filter(scope).order_by("last_name", "first_name", "pk")
 
 
+def validation_history(plan: Plan) -> list[ValidationEvent]:
+    """Every step of the validation of the plan's versions, oldest first (one query)."""
+    return list(
+        ValidationEvent.objects.filter(version__plan=plan)
+        .select_related("by", "version")
+        .order_by("created_at", "pk")
+    )
+
+
 def case_section_context(user, case: Case) -> dict:
-    """What templates/plans/_case_section.html needs: at most 5 queries."""
-    plan = Plan.objects.filter(case=case).select_related("validated_by").first()
+    """What templates/plans/_case_section.html needs: at most 6 queries."""
+    plan = Plan.objects.filter(case=case).first()
     context = {"plan": plan, "plan_versions": [], "plan_current": None, "plan_signed": None}
     if plan is None:
         context["plan_can_create"] = not case.is_closed and bool(case.need_class)
         return context
     plan.case = case
     versions = list(
-        PlanVersion.objects.filter(plan=plan).order_by("number").prefetch_related(*VERSION_PREFETCH)
+        PlanVersion.objects.filter(plan=plan)
+        .select_related("validated_by")
+        .order_by("number")
+        .prefetch_related(*VERSION_PREFETCH)
     )
     current = versions[-1] if versions else None
     signed = [v for v in versions if v.is_frozen]
+    draft = current if current and not current.is_frozen else None
+    status = draft.validation_status if draft else None
+    needs_validation = bool(draft) and plan.requires_validation
     context.update(
         plan_versions=versions,
         plan_current=current,
@@ -74,10 +94,20 @@ def case_section_context(user, case: Case) -> dict:
         plan_objective_groups=objectives_by_dimension(current) if current else [],
         # Actions are marked done on a signed current version, by those who may change the case.
         plan_can_mark_done=bool(current and current.is_frozen) and not case.is_closed,
-        plan_can_validate=bool(signed)
-        and plan.validated_on is None
+        plan_needs_validation=needs_validation,
+        plan_history=validation_history(plan) if plan.requires_validation else [],
+        # The draft may be signed once validated (or when its kind needs no validation).
+        plan_can_sign=bool(draft)
         and not case.is_closed
-        and is_zone_coordinator_of(user, case),
+        and (not plan.requires_validation or draft.is_validated),
+        plan_can_submit=needs_validation
+        and not case.is_closed
+        and status in (ValidationStatus.DRAFT, ValidationStatus.RETURNED)
+        and is_case_manager_of(user, case),  # plans.access.can_submit_plan
+        plan_can_validate=needs_validation
+        and not case.is_closed
+        and status == ValidationStatus.SUBMITTED
+        and is_zone_coordinator_of(user, case),  # plans.access.can_validate_plan
     )
     return context
 
@@ -107,3 +137,36 @@ def open_plan_actions(case: Case) -> list[OpenItem]:
         )
         for action in actions
     ]
+
+
+def plans_to_validate(user) -> QuerySet[PlanVersion]:
+    """The coordination group's queue: the drafts submitted for validation of the open
+    cases of the zones `user` coordinates (every zone for an administrator), by the case's
+    access priority, then oldest submission first; `submitted_on` annotated."""
+    if not user.is_authenticated or not user.is_active:
+        return PlanVersion.objects.none()
+    qs = PlanVersion.objects.filter(validation_status=ValidationStatus.SUBMITTED).exclude(
+        plan__case__stage=Stage.CLOSED
+    )
+    if not user.is_superuser:
+        qs = qs.filter(plan__case__zone_id__in=coordinated_zone_ids(user))
+    submitted_on = (
+        ValidationEvent.objects.filter(
+            version_id=OuterRef("pk"), kind=ValidationEvent.Kind.SUBMITTED
+        )
+        .order_by("-created_at", "-pk")
+        .values("on")[:1]
+    )
+    return (
+        qs.annotate(submitted_on=Subquery(submitted_on))
+        .select_related("plan__case__person", "plan__case__case_manager")
+        .order_by("plan__case__priority", "submitted_on", "pk")
+    )
+
+
+def coordination_section_context(user) -> dict:
+    """What templates/plans/_coordination_section.html needs (the coordination page):
+    the first plans to validate, their persons recorded as shown."""
+    rows, total = first_rows(plans_to_validate(user), COORDINATION_ROWS)
+    cases_shown_to(user, [row.plan.case for row in rows])
+    return {"to_validate": rows, "to_validate_total": total}

@@ -1,12 +1,19 @@
-"""Every write of the plan: drafts with optimistic locking, signature, validation. Audited.
+"""Every write of the plan: drafts with optimistic locking, validation, signature. Audited.
 
 Versions: the latest unsigned version is the draft. Signing freezes a version; the next
 save after a signature creates version n+1, a copy of the signed one with the changes.
 ``PlanVersion.revision`` counts every save and signature across the plan's versions, so
 a form loaded at revision r is stale as soon as anyone else saved or signed.
 
+Validation by the coordination group (plans.models, ValidationStatus): the case manager
+submits the draft (plan_submit), a coordinator of the case's zone validates it
+(plan_validate) or returns it with comments (plan_return); an inclusion project is signed
+only once validated (plan_sign). A change to the content of a submitted or validated
+draft (a save, a meeting's action) sends it back to "not submitted" (_reopen).
+
 Validation errors are keyed by the plan form's fields (``person_commitments``,
-``service_commitments``, ``objectives``, ``actions``, ``signed_on``, ``operators``, ``on``).
+``service_commitments``, ``objectives``, ``actions``, ``signed_on``, ``operators``, ``on``,
+``comments``).
 """
 
 import datetime
@@ -24,8 +31,8 @@ from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
 
-from .access import can_validate_plan
-from .models import Action, Objective, Plan, PlanVersion
+from .access import can_submit_plan, can_validate_plan
+from .models import Action, Objective, Plan, PlanVersion, ValidationEvent, ValidationStatus
 from .selectors import operators_for_plan
 
 
@@ -224,14 +231,36 @@ def plan_draft_save(
             action_name = AuditAction.PLAN_VERSION_SAVE
         _write_items(version, objectives, actions)
         after = _content(version)
+        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if changes:
+            changes.update(_reopen(version, actor=actor))
         audit_change(
             actor=actor,
             action=action_name,
             instance=version,
-            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            changes=changes,
             person=plan.case.person,
         )
     return version
+
+
+def _reopen(version: PlanVersion, *, actor) -> dict:
+    """A submitted or validated draft whose content changed goes back to be submitted
+    again: the group validates what the person will sign. Returns the audit's entry."""
+    old = version.validation_status
+    if version.is_frozen or old not in (ValidationStatus.SUBMITTED, ValidationStatus.VALIDATED):
+        return {}
+    version.validation_status = ValidationStatus.DRAFT
+    version.validated_on = None
+    version.validated_by = None
+    version.save(update_fields=["validation_status", "validated_on", "validated_by"])
+    ValidationEvent.objects.create(
+        version=version,
+        kind=ValidationEvent.Kind.REOPENED,
+        on=timezone.localdate(),
+        by=actor,
+    )
+    return {"validation_status": [old, ValidationStatus.DRAFT]}
 
 
 def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersion:
@@ -254,16 +283,22 @@ def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersi
             raise ValidationError(_("Only the latest version of the plan can be signed."))
         if not version.objectives.exists():
             errors["__all__"] = _("Write at least one objective before the plan is signed.")
+        elif plan.requires_validation and not version.is_validated:
+            errors["__all__"] = _(
+                "The coordination group validates this plan before it is signed: the case "
+                "manager submits it for validation (now: %(status)s)."
+            ) % {"status": version.get_validation_status_display()}
         operators = list(operators or [])
         if not operators:
             errors["operators"] = _("Choose the operators who signed the plan.")
-        _check_day(
-            errors,
-            "signed_on",
-            signed_on,
-            not_before=case.assessed_on or case.preassessed_on,
-            what=_("the assessment of the case"),
-        )
+        if version.validated_on:
+            not_before, what = version.validated_on, _("the validation of the plan")
+        else:
+            not_before, what = (
+                case.assessed_on or case.preassessed_on,
+                _("the assessment of the case"),
+            )
+        _check_day(errors, "signed_on", signed_on, not_before=not_before, what=what)
         if errors:
             raise ValidationError(errors)
         version.signed_on = signed_on
@@ -300,35 +335,184 @@ def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersi
     return version
 
 
-def plan_validate(*, actor, plan: Plan, on) -> Plan:
-    """The zone coordinator checks the signed plan (equal needs, equal offers)."""
+def _validation_target(plan_pk: int) -> tuple[Plan, PlanVersion]:
+    """The plan, locked as every write of it is, and its latest version."""
+    plan = Plan.objects.select_for_update().select_related("case__person").get(pk=plan_pk)
+    _check_open(plan.case)
+    if not plan.requires_validation:
+        raise ValidationError(
+            _("Only inclusion projects (complex needs) are validated by the coordination group.")
+        )
+    version = latest_version(plan)
+    if version.is_frozen:
+        raise ValidationError(
+            _("This version is signed: a change to the plan makes a new version to submit.")
+        )
+    return plan, version
+
+
+def _last_step_on(version: PlanVersion):
+    return (
+        version.validation_events.exclude(kind=ValidationEvent.Kind.REOPENED)
+        .order_by("-on")
+        .values_list("on", flat=True)
+        .first()
+    )
+
+
+def _audit_validation(*, actor, action, plan, version, old, day, comments) -> None:
+    changes = {
+        "version": [None, version.number],
+        "validation_status": [old, version.validation_status],
+        "on": [None, day.isoformat()],
+    }
+    if comments:
+        changes["validation_comments"] = [None, comments]  # redacted: "it changed"
+    audit_change(
+        actor=actor, action=action, instance=plan, changes=changes, person=plan.case.person
+    )
+
+
+def plan_submit(*, actor, plan: Plan, on, note: str = "") -> PlanVersion:
+    """The case manager submits the plan's draft to the coordination group, on day `on`
+    (optionally with a note for the group). A returned draft is submitted again the
+    same way. Returns the version submitted.
+
+    PermissionDenied unless `actor` is the case manager (or an administrator); a
+    ValidationError when the draft has no objective, is already submitted or validated,
+    or the day is in the future or before the case's pre-assessment or the last return.
+    """
     with transaction.atomic():
-        plan = Plan.objects.select_for_update().select_related("case__person").get(pk=plan.pk)
+        plan, version = _validation_target(plan.pk)
+        case = plan.case
+        if not can_submit_plan(actor, case):
+            raise PermissionDenied(_("Only the case manager submits the plan for validation."))
+        if version.validation_status == ValidationStatus.SUBMITTED:
+            raise ValidationError(
+                _("This plan is already submitted: the coordination group has it.")
+            )
+        if version.validation_status == ValidationStatus.VALIDATED:
+            raise ValidationError(_("This version of the plan is already validated."))
+        errors: dict = {}
+        if not version.objectives.exists():
+            errors["__all__"] = _("Write at least one objective before submitting the plan.")
+        last = _last_step_on(version)
+        if last:
+            not_before, what = last, _("the last step of its validation")
+        else:
+            not_before, what = case.preassessed_on or case.referred_on, _("the pre-assessment")
+        _check_day(errors, "on", on, not_before=not_before, what=what)
+        if errors:
+            raise ValidationError(errors)
+        note = (note or "").strip()
+        old = version.validation_status
+        version.validation_status = ValidationStatus.SUBMITTED
+        version.save(update_fields=["validation_status"])
+        ValidationEvent.objects.create(
+            version=version, kind=ValidationEvent.Kind.SUBMITTED, on=on, by=actor, comments=note
+        )
+        _audit_validation(
+            actor=actor,
+            action=AuditAction.PLAN_SUBMIT,
+            plan=plan,
+            version=version,
+            old=old,
+            day=on,
+            comments=note,
+        )
+    return version
+
+
+def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> PlanVersion:
+    with transaction.atomic():
+        plan, version = _validation_target(plan.pk)
         case = plan.case
         if not can_validate_plan(actor, case):
             raise PermissionDenied(_("Only a coordinator of the case's zone validates plans."))
-        _check_open(case)
+        if version.validation_status != ValidationStatus.SUBMITTED:
+            raise ValidationError(
+                _("This plan is not waiting for validation (now: %(status)s).")
+                % {"status": version.get_validation_status_display()}
+            )
+        if expected_revision is not None and version.revision != expected_revision:
+            raise ValidationError(
+                _("The plan changed while you were reading it: read it again before deciding.")
+            )
         errors: dict = {}
-        if plan.validated_on is not None:
-            raise ValidationError(_("This plan is already validated."))
-        if case.plan_signed_on is None:
-            raise ValidationError(_("The plan can be validated once it is signed."))
+        comments = (comments or "").strip()
+        if not validate and not comments:
+            errors["comments"] = _("Write what the case manager should change in the plan.")
         _check_day(
-            errors, "on", on, not_before=case.plan_signed_on, what=_("the signature of the plan")
+            errors,
+            "on",
+            on,
+            not_before=_last_step_on(version),
+            what=_("the submission of the plan"),
         )
         if errors:
             raise ValidationError(errors)
-        plan.validated_on = on
-        plan.validated_by = actor
-        plan.save(update_fields=["validated_on", "validated_by"])
-        audit_change(
-            actor=actor,
-            action=AuditAction.PLAN_VALIDATE,
-            instance=plan,
-            changes={"validated_on": [None, on.isoformat()]},
-            person=case.person,
+        old = version.validation_status
+        if validate:
+            version.validation_status = ValidationStatus.VALIDATED
+            version.validated_on = on
+            version.validated_by = actor
+        else:
+            version.validation_status = ValidationStatus.RETURNED
+        version.save(update_fields=["validation_status", "validated_on", "validated_by"])
+        ValidationEvent.objects.create(
+            version=version,
+            kind=ValidationEvent.Kind.VALIDATED if validate else ValidationEvent.Kind.RETURNED,
+            on=on,
+            by=actor,
+            comments=comments,
         )
-    return plan
+        _audit_validation(
+            actor=actor,
+            action=AuditAction.PLAN_VALIDATE if validate else AuditAction.PLAN_RETURN,
+            plan=plan,
+            version=version,
+            old=old,
+            day=on,
+            comments=comments,
+        )
+    return version
+
+
+def plan_validate(
+    *, actor, plan: Plan, on, comments: str = "", expected_revision: int | None = None
+) -> PlanVersion:
+    """A coordinator of the case's zone validates the submitted draft on day `on`
+    (equal needs, equal offers): it can now be signed. `expected_revision`: the
+    version's revision the coordinator read; a plan changed since is refused.
+
+    PermissionDenied unless `actor` coordinates the case's zone (or is an
+    administrator); a ValidationError unless the draft is submitted, or for a day in the
+    future or before the submission.
+    """
+    return _decide(
+        actor=actor,
+        plan=plan,
+        on=on,
+        comments=comments,
+        expected_revision=expected_revision,
+        validate=True,
+    )
+
+
+def plan_return(
+    *, actor, plan: Plan, on, comments: str, expected_revision: int | None = None
+) -> PlanVersion:
+    """A coordinator of the case's zone returns the submitted draft to the case manager
+    with `comments` (required): what to change before submitting it again. Otherwise as
+    plan_validate."""
+    return _decide(
+        actor=actor,
+        plan=plan,
+        on=on,
+        comments=comments,
+        expected_revision=expected_revision,
+        validate=False,
+    )
 
 
 def action_mark_done(*, actor, action: Action, on) -> Action:
@@ -482,6 +666,7 @@ def plan_action_add(
         )
         after = _content(version)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        changes.update(_reopen(version, actor=actor))
         changes["action"] = [None, action.pk]
         changes["from_meeting"] = [None, from_meeting.pk]
         if version.pk != current.pk:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("casi/<int:case_pk>/", views.case_plan, name="case"),
     path("casi/<int:case_pk>/crea/", views.plan_create, name="create"),
     path("<int:pk>/modifica/", views.plan_edit, name="edit"),
+    path("<int:pk>/invia-convalida/", views.plan_submit, name="submit"),
     path("<int:pk>/convalida/", views.plan_validate, name="validate"),
     path("<int:pk>/azioni/<int:action_pk>/fatta/", views.action_done, name="action_done"),
     path("<int:pk>/versioni/<int:number>/", views.version_detail, name="version"),

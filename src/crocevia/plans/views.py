@@ -12,12 +12,20 @@ from crocevia.cases.access import get_case_for
 from crocevia.core.forms import add_service_errors
 
 from . import services
-from .access import get_action_for, get_plan_for, get_plan_to_validate_for, get_version_for
+from .access import (
+    get_action_for,
+    get_plan_for,
+    get_plan_to_submit_for,
+    get_plan_to_validate_for,
+    get_version_for,
+)
 from .forms import (
     ActionFormSet,
+    DecisionForm,
     ObjectiveFormSet,
     PlanForm,
     SignForm,
+    SubmitForm,
     ValidateForm,
     action_choices,
     actions_initial,
@@ -28,6 +36,7 @@ from .selectors import (
     case_section_context,
     objectives_by_dimension,
     operators_for_plan,
+    validation_history,
     version_with_content,
 )
 
@@ -237,20 +246,73 @@ def version_sign(request, pk, number):
     )
 
 
-@require_POST
-def plan_validate(request, pk):
-    plan = get_plan_to_validate_for(request.user, pk)
-    form = ValidateForm(request.POST)
-    if form.is_valid():
+def _validation_page(request, template, plan, form, status=200):
+    version = version_with_content(plan)
+    return render(
+        request,
+        template,
+        {
+            "case": plan.case,
+            "plan": plan,
+            "version": version,
+            "objective_groups": objectives_by_dimension(version),
+            "history": validation_history(plan),
+            "form": form,
+            "case_url": case_url(plan.case),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def plan_submit(request, pk):
+    plan = get_plan_to_submit_for(request.user, pk)
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.plan_validate(actor=request.user, plan=plan, on=form.cleaned_data["on"])
+            services.plan_submit(actor=request.user, plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_service_errors(form, error)
         else:
-            messages.success(request, _("Plan validated."))
+            messages.success(request, _("Plan submitted: the coordination group will validate it."))
+            return redirect(case_url(plan.case) + "#plan-section")
+    return _validation_page(request, "plans/submit.html", plan, form)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_validate(request, pk):
+    """The coordination group's page of a submitted plan: read it, validate it or return
+    it with comments."""
+    plan = get_plan_to_validate_for(request.user, pk)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
     else:
-        messages.error(request, _("Enter a valid date of validation."))
-    return redirect(case_url(plan.case))
+        current = version_with_content(plan)
+        form = DecisionForm(initial={"revision": current.revision})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        service = (
+            services.plan_validate
+            if data["decision"] == DecisionForm.VALIDATE
+            else services.plan_return
+        )
+        try:
+            service(
+                actor=request.user,
+                plan=plan,
+                on=data["on"],
+                comments=data["comments"],
+                expected_revision=data["revision"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if data["decision"] == DecisionForm.VALIDATE:
+                messages.success(request, _("Plan validated: it can now be signed."))
+            else:
+                messages.success(request, _("Plan returned to the case manager with comments."))
+            return redirect(reverse("cases:coordination") + "#plans-to-validate")
+    return _validation_page(request, "plans/validate.html", plan, form)
 
 
 @require_POST

@@ -1,5 +1,5 @@
-"""Every write of a case, by sub-domain: opening, team, reviews, closure, the `cases`
-import. Atomic, validated, audited.
+"""Every write of a case, by sub-domain: opening, team, access priority, reviews, closure,
+the `cases` import. Atomic, validated, audited.
 
 Stages change only through workflow.case_transition. Validation errors are ValidationError
 dicts keyed by the form fields' names; a user who may not make a change gets
@@ -22,6 +22,7 @@ from .opening import (
     case_open_from_referral,
     open_case_with_plan_for_household,
 )
+from .priority import case_set_priority
 from .reviews import review_record, review_schedule
 from .team import (
     case_form_team,
@@ -45,6 +46,7 @@ __all__ = [
     "case_open_from_contact",
     "case_open_from_referral",
     "case_set_manager",
+    "case_set_priority",
     "join_team",
     "membership_for_team",
     "open_case_with_plan_for_household",

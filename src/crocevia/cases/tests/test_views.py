@@ -306,9 +306,11 @@ def test_coordination_shows_the_fifty_oldest_cases_to_appoint_and_links_to_all(a
     shown = response.context["to_appoint"]
     assert [c.person_id for c in shown] == [p.pk for p in persons[:50]]
     content = response.content.decode()
-    assert "Sono mostrate le 50 meno recenti su 51." in content
-    full_list = reverse("cases:followup_zone_cases") + "?manager_to_appoint=on"
-    assert full_list in content
+    more = content.split('<p class="coordination-more">', 1)[1].split("</p>", 1)[0]
+    assert "50" in more and "51" in more
+    # The whole list, in the same order: by priority, then oldest first.
+    full_list = reverse("cases:followup_zone_cases") + "?manager_to_appoint=on&amp;sort=priority"
+    assert full_list in more
     events = AuditEvent.objects.filter(actor=actors.coordinator, kind="access")
     assert set(events.values_list("person_id", flat=True)) == {p.pk for p in persons[:50]}
     listed = client.get(full_list)

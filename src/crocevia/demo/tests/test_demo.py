@@ -14,7 +14,7 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
-from crocevia.cases.models import Case, Outcome, Review, Stage, TeamMember
+from crocevia.cases.models import Case, Outcome, Priority, Review, Stage, TeamMember
 from crocevia.demo.cases import CaseBuilder
 from crocevia.demo.duplicates import DUPLICATE_PREFIX, registrations
 from crocevia.demo.management.commands.demo import (
@@ -31,7 +31,7 @@ from crocevia.meetings.selectors import with_minutes
 from crocevia.network.models import Comune, Desk, Organisation
 from crocevia.people.duplicates import merge_problems, person_merge
 from crocevia.people.models import Consent, DuplicatePair, Household, Person
-from crocevia.plans.models import Plan
+from crocevia.plans.models import Plan, PlanVersion, ValidationEvent
 
 SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
 SMALL_CASES = 14  # enough for every stage
@@ -317,6 +317,12 @@ def test_default_demo_cases_cover_the_pathway():
     assert len(specs) == 60
     stages = Counter(s.target for s in specs)
     assert set(stages) == set(Stage.values) and stages["in_progress"] >= 10
+    # Assessed cases hold their drafts in turn submitted, returned and being written.
+    assert stages["assessed"] >= 3
+    for spec in specs:  # the coordination group validates an inclusion project first
+        if spec.need == "complex" and "plan_signed_on" in spec.milestones:
+            assert spec.milestones["assessed_on"] <= spec.validated_on
+            assert spec.validated_on <= spec.milestones["plan_signed_on"]
     assert len({s.person for s in specs}) == 60
     assert sum(1 for s in specs if s.contact) >= 15  # opened from desk contacts
     assert sum(1 for s in specs if s.v2_on) >= 2
@@ -352,3 +358,33 @@ def test_default_demo_plan_follows_the_seed():
     assert all(18 <= p.data["age"] <= 70 for p in adults)
     contacts = sum(len(p.contacts) for p in persons) / len(persons)
     assert 2 <= contacts <= 4
+
+
+@pytest.mark.django_db
+def test_demo_plans_pass_through_validation_and_waiting_cases_carry_priorities():
+    run_demo()
+    signed = PlanVersion.objects.filter(
+        signed_on__isnull=False, plan__kind="inclusion_project"
+    ).select_related("validated_by")
+    assert signed.exists()
+    for version in signed:
+        assert version.is_validated and version.validated_on <= version.signed_on
+        assert version.validated_by.username == "coordinatore"
+        kinds = list(version.validation_events.values_list("kind", flat=True))
+        assert kinds[:1] == ["submitted"] and kinds[-1] == "validated"
+    drafts = PlanVersion.objects.filter(signed_on__isnull=True, plan__kind="inclusion_project")
+    assert "submitted" in set(drafts.values_list("validation_status", flat=True))
+    assert not PlanVersion.objects.filter(
+        signed_on__isnull=True, validation_status="validated"
+    ).exists()
+    assert ValidationEvent.objects.filter(kind="submitted").count() >= signed.count()
+
+    set_by_group = Case.objects.filter(priority_set_by__username="coordinatore")
+    assert set_by_group.exists()
+    assert all(c.is_waiting for c in set_by_group)
+    assert set(set_by_group.values_list("priority", flat=True)) <= {Priority.HIGH, Priority.LOW}
+    assert all(c.priority_note for c in set_by_group)
+    # A second run adds nothing.
+    before = (PlanVersion.objects.count(), ValidationEvent.objects.count())
+    run_demo()
+    assert (PlanVersion.objects.count(), ValidationEvent.objects.count()) == before

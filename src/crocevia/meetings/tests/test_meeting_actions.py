@@ -17,7 +17,7 @@ from crocevia.plans.services import (
     plan_get_or_create,
     plan_sign,
 )
-from crocevia.testing import days_ago, make_case
+from crocevia.testing import days_ago, make_case, validate_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def _plan(actors, *, signed: bool):
         ],
     )
     if signed:
+        validate_plan(actors, plan)
         plan_sign(
             actor=actors.social_worker,
             version=version,
@@ -153,6 +154,7 @@ def test_an_action_copied_into_a_later_version_keeps_its_meeting(actors):
     case, plan = _plan(actors, signed=False)
     meeting = _meeting(actors, [case])
     version = _add(actors, meeting, case)
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=version,

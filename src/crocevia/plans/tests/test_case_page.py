@@ -13,7 +13,7 @@ from crocevia.cases.models import Stage
 from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add, intervention_start
 from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_sign
-from crocevia.testing import days_ago, make_case
+from crocevia.testing import days_ago, make_case, validate_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ def _full_case(actors, size: int):
                 for k in range(size)
             ],
         )
+        validate_plan(actors, plan, on=days_ago(21))
         plan_sign(
             actor=sw,
             version=version,

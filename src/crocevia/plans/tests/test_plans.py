@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -18,9 +18,8 @@ from crocevia.plans.services import (
     plan_draft_save,
     plan_get_or_create,
     plan_sign,
-    plan_validate,
 )
-from crocevia.testing import days_ago, make_case, make_person
+from crocevia.testing import days_ago, make_case, make_person, validate_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +161,7 @@ def test_concurrent_edit_over_http_shows_the_other_change_and_keeps_the_input(ac
 def test_signing_freezes_the_version_and_a_later_edit_creates_version_2(actors, login):
     case, plan = _plan(actors)
     v1 = _save(actors, plan, 1)
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=v1,
@@ -199,6 +199,7 @@ def test_signing_freezes_the_version_and_a_later_edit_creates_version_2(actors, 
     assert "centro estivo" in page
 
     # A second signature does not move the case again.
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=v2,
@@ -212,6 +213,7 @@ def test_signing_freezes_the_version_and_a_later_edit_creates_version_2(actors, 
 def test_a_save_started_before_the_signature_is_refused(actors):
     _case, plan = _plan(actors)
     v1 = _save(actors, plan, 1)
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=v1,
@@ -225,6 +227,7 @@ def test_a_save_started_before_the_signature_is_refused(actors):
 def test_complex_case_plan_cannot_be_signed_before_the_assessment(actors):
     _case, plan = _plan(actors, stage=Stage.TEAM_FORMED)
     v1 = _save(actors, plan, 1)
+    validate_plan(actors, plan)
     with pytest.raises(ValidationError):
         plan_sign(
             actor=actors.social_worker,
@@ -253,28 +256,10 @@ def test_the_plan_pdf_contains_the_person_and_every_objective(actors, login):
     assert response.content.startswith(b"%PDF")
 
 
-def test_only_the_zone_coordinator_validates_a_signed_plan(actors, login):
-    case, plan = _plan(actors)
-    v1 = _save(actors, plan, 1)
-    plan_sign(
-        actor=actors.social_worker,
-        version=v1,
-        signed_on=days_ago(10),
-        operators=[actors.social_worker],
-    )
-    with pytest.raises(PermissionDenied):
-        plan_validate(actor=actors.social_worker, plan=plan, on=days_ago(5))
-    url = reverse("plans:validate", args=[plan.pk])
-    assert login(actors.social_worker).post(url, {"on": days_ago(5).isoformat()}).status_code == 403
-    response = login(actors.coordinator).post(url, {"on": days_ago(5).isoformat()})
-    assert response.status_code == 302
-    plan.refresh_from_db()
-    assert plan.validated_on == days_ago(5) and plan.validated_by == actors.coordinator
-
-
 def test_sign_view_records_the_signature(actors, login):
     case, plan = _plan(actors)
     _save(actors, plan, 1)
+    validate_plan(actors, plan)
     url = reverse("plans:sign", args=[plan.pk, 1])
     client = login(actors.social_worker)
     assert client.get(url).status_code == 200
@@ -297,6 +282,7 @@ def test_case_section_context_runs_a_constant_number_of_queries(
     revision = 1
     for n in range(4):
         version = _save(actors, large, revision, objectives=OBJECTIVES * 3)
+        validate_plan(actors, large)
         plan_sign(
             actor=actors.social_worker,
             version=version,
@@ -421,6 +407,7 @@ def test_saving_the_edit_page_unchanged_keeps_objectives_and_actions(actors, log
 def test_an_action_of_the_signed_plan_is_marked_done_without_a_new_version(actors, login):
     case, plan = _plan(actors)
     v1 = _save(actors, plan, 1)
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=v1,
@@ -451,6 +438,7 @@ def test_an_action_of_the_signed_plan_is_marked_done_without_a_new_version(actor
 def test_editing_a_signed_plan_keeps_the_done_dates_of_its_actions(actors, login):
     _case, plan = _plan(actors)
     v1 = _save(actors, plan, 1)
+    validate_plan(actors, plan)
     plan_sign(
         actor=actors.social_worker,
         version=v1,

@@ -884,8 +884,9 @@ class Command(BaseCommand):
         meetings = loader.meetings(specs)
         self._log(
             "Cases: {cases} new ({skipped} already there), assessments: {assessments}, "
-            "plans: {plans} ({versions} signed versions), interventions: {interventions}, "
-            "reviews: {reviews}, ".format(**loader.counts)
+            "plans: {plans} ({versions} signed versions, {validations} validated), "
+            "interventions: {interventions}, reviews: {reviews}, "
+            "access priorities: {priorities}, ".format(**loader.counts)
             + f"meetings: {meetings} new."
         )
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_case_open_items_reason'),
+        ('cases', '0007_case_priority'),
     ]
 
     operations = [
