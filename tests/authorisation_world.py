@@ -29,6 +29,8 @@ from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
 from crocevia.network.models import Agreement, CasePart
 from crocevia.network.services import PartySpec, agreement_create
+from crocevia.notifications.models import NotificationKind
+from crocevia.notifications.services import notify
 from crocevia.people import services as people_services
 from crocevia.people.models import DuplicatePair, Relationship
 from crocevia.plans.services import (
@@ -108,6 +110,7 @@ class Side:
     budget_action: object
     agreement: object
     job: object
+    notification: object  # the side's coordinator's (notifications are their recipient's only)
     pair: object  # a pair of possible duplicates (two records of one man)
 
 
@@ -278,6 +281,12 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         status=ImportJob.Status.DONE,
         file_name="persone.csv",
     )
+    [notification] = notify(
+        recipients=[cast.coordinator],
+        kind=NotificationKind.REFERRAL_RECEIVED,
+        url=f"/casi/{case.pk}/",
+        reference=f"n. {case.pk}",
+    )
     # One man registered twice at the desk (confirmed as "a different person"): the pair
     # waits in the duplicates queue.
     twins = [
@@ -325,6 +334,7 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         budget_action=budget_action,
         agreement=agreement,
         job=job,
+        notification=notification,
         pair=pair,
     )
 

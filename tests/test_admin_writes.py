@@ -33,6 +33,8 @@ from crocevia.desk.models import DeskService, LanguageNeed
 from crocevia.desk.services import contact_record
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Agreement, Comune, Desk
+from crocevia.notifications.models import Notification, NotificationPreference
+from crocevia.notifications.tasks import send_emails
 from crocevia.people.models import Consent, DuplicatePair, Household, PersonAlias
 from crocevia.reporting.models import PatronDay
 from crocevia.testing import (
@@ -124,6 +126,14 @@ MAKERS = {
     ),
     "benefits.benefitapplication": lambda a: make_application(a),
     "reporting.patronday": lambda a: PatronDay.objects.create(comune=a.pisa, month=6, day=17),
+    "notifications.notification": lambda a: Notification.objects.create(
+        recipient=a.social_worker, kind="team_added", url="/casi/1/", reference="n. 1"
+    ),
+    "notifications.notificationpreference": lambda a: NotificationPreference.objects.create(
+        user=a.social_worker, kind="team_added", email_mode="digest"
+    ),
+    # The job queue's own admin (django-tasks-db): it refuses every write itself.
+    "django_tasks_database.dbtaskresult": lambda a: send_emails.enqueue([]).db_result,
 }
 
 

@@ -39,9 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "bootstrap_italia_template",
+    "django_tasks",
+    "django_tasks_db",
     "crocevia.core",
     "crocevia.accounts",
     "crocevia.network",
+    "crocevia.notifications",
     "crocevia.people",
     "crocevia.desk",
     "crocevia.audit",
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crocevia.site.context_processors.navigation",
+                "crocevia.notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -240,13 +244,37 @@ CROCEVIA_AUDIT_WITNESS = Path(
     os.environ.get("CROCEVIA_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl")
 )
 CROCEVIA_DPO_EMAIL = os.environ.get("CROCEVIA_DPO_EMAIL", "")
-# Outgoing mail (the DPO's anchors): an SMTP server.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+# Outgoing mail (notifications, the DPO's anchors): an SMTP server. Without EMAIL_HOST
+# (the demo, a desk trying it out) mail is written to the console of the process that
+# sends it, the worker's.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A server that accepts the connection and then hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crocevia@localhost")
+if not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# The job queue (Django's Tasks API, the django-tasks backport): jobs are rows of the
+# database, written in the transaction that enqueues them, so a job is never lost nor run
+# for a change that was rolled back. Workers run as their own processes:
+# `crocevia db_worker` (README, "Production").
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Notifications (notifications app): the address the links in e-mails start with, how
+# many times an e-mail is tried before it is recorded as failed, and the wait before the
+# first retry (doubled at each further one).
+CROCEVIA_BASE_URL = os.environ.get("CROCEVIA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CROCEVIA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CROCEVIA_NOTIFY_MAX_ATTEMPTS", "5"))
+CROCEVIA_NOTIFY_RETRY_SECONDS = int(os.environ.get("CROCEVIA_NOTIFY_RETRY_SECONDS", "60"))
 
 COUNTRIES_FIRST = ["IT"]
 COUNTRIES_OVERRIDE = {"XX": _("Stateless")}

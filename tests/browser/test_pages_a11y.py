@@ -105,6 +105,9 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
     for url in [
         reverse("desk:referral_inbox"),
         reverse("desk:referral_detail", args=[referral.pk]),
+        # Her notifications (she joined the case's team at the pre-assessment).
+        reverse("notifications:inbox"),
+        reverse("notifications:preferences"),
     ]:
         response = page.goto(url)
         assert response.status == 200, url

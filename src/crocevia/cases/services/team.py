@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,8 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day
 from crocevia.network.models import Organisation
+from crocevia.notifications.models import NotificationKind
+from crocevia.notifications.services import notify
 from crocevia.people.sharing import LEGAL_BASES, has_network_sharing_consent, no_consent_message
 
 from ..access import can_form_team, is_zone_coordinator_of
@@ -24,9 +27,28 @@ def _memberships_in(user, organisation) -> list[Membership]:
     return [m for m in Membership.objects.filter(user=user, organisation=organisation, active=True)]
 
 
-def join_team(*, actor, case, user, organisation, role, on) -> TeamMember:
+def case_reference(case) -> str:
+    """What a notification calls a case: the number its page shows ("Caso n. 42")."""
+    return f"n. {case.pk}"
+
+
+def _notify_case(*, kind, case, user, actor, title="") -> None:
+    notify(
+        recipients=[user],
+        kind=kind,
+        url=reverse("cases:detail", args=[case.pk]),
+        reference=case_reference(case),
+        title=title,
+        actor=actor,
+    )
+
+
+def join_team(*, actor, case, user, organisation, role, on, announce=True) -> TeamMember:
     """team_member_add without the check on who the actor is: the caller has checked it
-    (the coordinator naming the case manager; the pre-assessment, in assessments)."""
+    (the coordinator naming the case manager; the pre-assessment, in assessments).
+
+    The new member is notified (unless `announce` is False: the caller tells them
+    something else, such as their appointment as case manager)."""
     errors: dict[str, str] = {}
     memberships = _memberships_in(user, organisation)
     if not user.is_active or not memberships:
@@ -67,6 +89,14 @@ def join_team(*, actor, case, user, organisation, role, on) -> TeamMember:
         changes=diff({}, snapshot(member, TEAM_AUDIT_FIELDS)),
         person=case.person,
     )
+    if announce:
+        _notify_case(
+            kind=NotificationKind.TEAM_ADDED,
+            case=case,
+            user=user,
+            actor=actor,
+            title=_("Role: %(role)s") % {"role": Profile(role).label},
+        )
     return member
 
 
@@ -136,6 +166,8 @@ def case_set_manager(*, actor, case, user) -> Case:
             organisation=membership.organisation,
             role=membership.profile,
             on=timezone.localdate(),
+            # The appointment below says it: one notification, not two.
+            announce=False,
         )
     old = locked.case_manager_id
     locked.case_manager = user
@@ -148,6 +180,10 @@ def case_set_manager(*, actor, case, user) -> Case:
         changes={"case_manager": [str(old) if old else None, str(user.pk)]},
         person=locked.person,
     )
+    if old != user.pk:
+        _notify_case(
+            kind=NotificationKind.CASE_MANAGER_APPOINTED, case=locked, user=user, actor=actor
+        )
     case.refresh_from_db()
     return case
 
