@@ -313,6 +313,8 @@ class Review(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     next_on = models.DateField(_("next review on"), null=True, blank=True)
+    # When the case manager was told the review is overdue (once: cases.services.reviews).
+    overdue_told_on = models.DateField(_("overdue told on"), null=True, blank=True)
 
     class Meta:
         ordering = ["scheduled_on", "id"]

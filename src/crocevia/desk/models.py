@@ -357,6 +357,8 @@ class Referral(models.Model):
         related_name="+",
         verbose_name=_("sent by"),
     )
+    # When both sides were told the answer is overdue (once: desk.referrals).
+    overdue_told_on = models.DateField(_("overdue told on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_on", "-id"]

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,9 @@ from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.core.dates import check_day, working_days_before
 from crocevia.core.errors import RowsRefused
+from crocevia.network.selectors import operators_of
+from crocevia.notifications.models import NotificationKind
+from crocevia.notifications.services import notify
 from crocevia.people.models import Consent, SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
@@ -82,6 +86,40 @@ def _audit(actor, action, referral, before) -> None:
         changes=diff(before, snapshot(referral, REFERRAL_AUDIT_FIELDS)),
         person=referral.person,
     )
+
+
+def _reference(referral: Referral) -> str:
+    return _("referral n. %(number)s") % {"number": referral.pk}
+
+
+def _url(referral: Referral) -> str:
+    return reverse("desk:referral_detail", args=[referral.pk])
+
+
+def _tell_receiver(actor, referral: Referral) -> None:
+    """The receiving organisation's operators learn of a referral sent to it (a person
+    sent back by the CPI is its own kind); in the commit of the referral."""
+    if referral.to_organisation_id is None:
+        return
+    sent_back = referral.origin == Referral.Origin.SENT_BACK
+    recipients = set(operators_of(referral.to_organisation_id))
+    if sent_back and referral.case_id and referral.case.case_manager_id:
+        recipients.add(referral.case.case_manager_id)
+    notify(
+        recipients=recipients,
+        kind=NotificationKind.SENT_BACK if sent_back else NotificationKind.REFERRAL_RECEIVED,
+        url=_url(referral),
+        reference=_reference(referral),
+        title=_("%(person)s, from %(organisation)s")
+        % {"person": referral.person, "organisation": referral.from_organisation},
+        actor=actor,
+    )
+
+
+def _senders(referral: Referral) -> list[int]:
+    if referral.sent_by_id:
+        return [referral.sent_by_id]
+    return operators_of(referral.from_organisation_id)
 
 
 def _check_sender(errors: dict, actor, person, from_organisation) -> None:
@@ -160,6 +198,7 @@ def referral_send(
         sent_by=actor,
     )
     _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
+    _tell_receiver(actor, referral)
     return referral
 
 
@@ -223,6 +262,19 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
         current,
         before,
     )
+    answered = (
+        _("%(person)s: accepted by %(organisation)s")
+        if accept
+        else _("%(person)s: declined by %(organisation)s")
+    )
+    notify(
+        recipients=_senders(current),
+        kind=NotificationKind.REFERRAL_ANSWERED,
+        url=_url(current),
+        reference=_reference(current),
+        title=answered % {"person": current.person, "organisation": current.to_organisation},
+        actor=actor,
+    )
     current.opened_case = None
     open_case = referral_accepted_handler()
     if (
@@ -283,6 +335,35 @@ def referral_withdraw(*, actor, referral, on, note) -> Referral:
     return current
 
 
+def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
+    """Tell both sides, once, of each referral whose answer became overdue (a daily job:
+    `crocevia notify_overdue`). Returns how many referrals were told of."""
+    today = today or timezone.localdate()
+    late = list(
+        Referral.objects.filter(
+            state=Referral.State.SENT,
+            sent_on__lt=answer_due_before(today),
+            overdue_told_on__isnull=True,
+            to_organisation__isnull=False,
+        ).select_related("person", "to_organisation")
+    )
+    receivers: dict[int, list[int]] = {}
+    for referral in late:
+        if referral.to_organisation_id not in receivers:
+            receivers[referral.to_organisation_id] = operators_of(referral.to_organisation_id)
+        with transaction.atomic():
+            notify(
+                recipients={*receivers[referral.to_organisation_id], *_senders(referral)},
+                kind=NotificationKind.REFERRAL_OVERDUE,
+                url=_url(referral),
+                reference=_reference(referral),
+                title=_("%(person)s, waiting for %(organisation)s")
+                % {"person": referral.person, "organisation": referral.to_organisation},
+            )
+            Referral.objects.filter(pk=referral.pk).update(overdue_told_on=today)
+    return len(late)
+
+
 # --- the desk contact's referral ------------------------------------------------------------
 
 
@@ -335,6 +416,7 @@ def sync_contact_referral(
             sent_by=actor,
         )
         _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
+        _tell_receiver(actor, referral)
         return referral
     unchanged = (
         referred
@@ -357,10 +439,13 @@ def sync_contact_referral(
         if basis and current.to_organisation_id != contact.referred_to_id:
             current.sharing_basis = basis
             current.sharing_note = sharing_note.strip() if basis in LEGAL_BASES else ""
+        moved = current.to_organisation_id != contact.referred_to_id
         current.to_organisation = contact.referred_to
         current.sent_on = contact.date
         current.save()
         _audit(actor, AuditAction.REFERRAL_UPDATE, current, before)
+        if moved:
+            _tell_receiver(actor, current)
     else:
         current.state = Referral.State.WITHDRAWN
         current.withdrawn_on = max(contact.date, timezone.localdate())

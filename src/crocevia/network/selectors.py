@@ -402,3 +402,25 @@ def lep_by_zone(zone_ids=None) -> dict[int, LepFigures]:
         )
         for zid in ids
     }
+
+
+def operators_of(organisation_id) -> list[int]:
+    """The ids of the users working for an organisation (active memberships), monitoring
+    officers left out: who is told of what reaches the organisation (notifications)."""
+    return list(
+        Membership.objects.filter(organisation_id=organisation_id, active=True)
+        .exclude(profile=Profile.MONITORING_OFFICER)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def coordinators_of_zone(zone_id) -> list[int]:
+    """The ids of the zone's coordinators (the coordination group)."""
+    return list(
+        Membership.objects.filter(
+            organisation__zone_id=zone_id, active=True, profile=Profile.COORDINATOR
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

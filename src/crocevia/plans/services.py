@@ -20,6 +20,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,9 @@ from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.network.selectors import coordinators_of_zone
+from crocevia.notifications.models import NotificationKind
+from crocevia.notifications.services import notify
 
 from .access import can_submit_plan, can_validate_plan
 from .models import Action, Objective, Plan, PlanVersion, ValidationEvent, ValidationStatus
@@ -420,7 +424,19 @@ def plan_submit(*, actor, plan: Plan, on, note: str = "") -> PlanVersion:
             day=on,
             comments=note,
         )
+        notify(
+            recipients=coordinators_of_zone(case.zone_id),
+            kind=NotificationKind.PLAN_TO_VALIDATE,
+            url=reverse("plans:validate", args=[plan.pk]),
+            reference=_case_reference(case),
+            title=_("Plan of %(person)s to validate") % {"person": case.person},
+            actor=actor,
+        )
     return version
+
+
+def _case_reference(case) -> str:
+    return _("case n. %(number)s") % {"number": case.pk}
 
 
 def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> PlanVersion:
@@ -475,6 +491,16 @@ def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> 
             day=on,
             comments=comments,
         )
+        if not validate and case.case_manager_id:
+            # The comments stay in the application (privacy): the message links to them.
+            notify(
+                recipients=[case.case_manager_id],
+                kind=NotificationKind.PLAN_RETURNED,
+                url=reverse("cases:detail", args=[case.pk]) + "#plan-section",
+                reference=_case_reference(case),
+                title=_("Plan of %(person)s returned with comments") % {"person": case.person},
+                actor=actor,
+            )
     return version
 
 

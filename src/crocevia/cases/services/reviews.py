@@ -9,13 +9,16 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.notifications.models import NotificationKind
+from crocevia.notifications.services import notify
 
-from ..models import Case, Review
+from ..models import Case, Review, Stage
 from ..selectors import cases_visible_to
 
 REVIEW_AUDIT_FIELDS = ["case", "kind", "scheduled_on", "held_on", "held_by", "notes", "next_on"]
@@ -145,3 +148,32 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
             )
     review.refresh_from_db()
     return review
+
+
+def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
+    """Tell each open case's manager, once, of a review past its day and not held (a
+    daily job: `crocevia notify_overdue`). Returns how many reviews were told of."""
+    today = today or timezone.localdate()
+    late = list(
+        Review.objects.filter(
+            scheduled_on__lt=today,
+            held_on__isnull=True,
+            overdue_told_on__isnull=True,
+            case__case_manager__isnull=False,
+        )
+        .exclude(case__stage=Stage.CLOSED)
+        .select_related("case__person")
+    )
+    for review in late:
+        case = review.case
+        with transaction.atomic():
+            notify(
+                recipients=[case.case_manager_id],
+                kind=NotificationKind.REVIEW_OVERDUE,
+                url=reverse("cases:detail", args=[case.pk]) + "#case-followup",
+                reference=_("case n. %(number)s") % {"number": case.pk},
+                title=_("Review of %(day)s not recorded: %(person)s")
+                % {"day": _fmt(review.scheduled_on), "person": case.person},
+            )
+            Review.objects.filter(pk=review.pk).update(overdue_told_on=today)
+    return len(late)
