@@ -189,3 +189,15 @@ class ReviewRecordForm(StyledFormMixin, forms.Form):
         elif case is not None:
             self.fields["review"].queryset = case.reviews.filter(held_on__isnull=True)
         self.fields["held_on"].initial = timezone.localdate()
+
+
+class SendBackForm(StyledFormMixin, forms.Form):
+    """The employment centre's return of a person whose pact was not kept."""
+
+    on = PlausibleDateField(label=_("Sent back on"), initial=_today)
+    reason = forms.CharField(
+        label=_("What was not kept"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Which commitments of the service pact the person did not keep."),
+        error_messages={"required": _("Say what was not kept.")},
+    )

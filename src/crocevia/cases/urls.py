@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("<int:pk>/responsabile/", views.set_manager, name="set_manager"),
     path("<int:pk>/priorita/", views.set_priority, name="set_priority"),
     path("<int:pk>/equipe/aggiungi/", views.team_add, name="team_add"),
+    path("<int:pk>/rinvio/", views.send_back, name="send_back"),
     path("<int:pk>/equipe/<int:member_pk>/rimuovi/", views.team_remove, name="team_remove"),
     path("<int:pk>/equipe/costituita/", views.form_team, name="form_team"),
     path("<int:pk>/chiusura/", views.close, name="close"),

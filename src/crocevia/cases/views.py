@@ -45,6 +45,7 @@ from .forms import (
     PriorityForm,
     ReviewRecordForm,
     ReviewScheduleForm,
+    SendBackForm,
     membership_choices,
     network_memberships,
 )
@@ -204,6 +205,8 @@ def _detail_context(request, case, **forms) -> dict:
         or PriorityForm(initial={"priority": case.priority, "note": case.priority_note}),
         "sections": _render_sections(request, case),
         "role_labels": dict(Profile.choices),
+        "can_send_back": services.can_send_back(user, case),
+        "send_back_form": forms.get("send_back_form") or SendBackForm(prefix="back"),
     }
 
 
@@ -365,6 +368,26 @@ def set_priority(request, pk):
             )
             return redirect(_case_url(case) + "#priority")
     return _rerender(request, case, priority_form=form)
+
+
+@require_POST
+def send_back(request, pk):
+    """The employment centre sends the person back to the team: the pact was not kept."""
+    case = get_case_for(request.user, pk, write=True)
+    if not services.can_send_back(request.user, case):
+        raise PermissionDenied(
+            _("Only an employment centre's member of the team sends the person back.")
+        )
+    form = SendBackForm(request.POST, prefix="back")
+    if form.is_valid():
+        try:
+            services.case_send_back(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The person has been sent back to the case's team."))
+            return redirect(_case_url(case))
+    return _rerender(request, case, send_back_form=form)
 
 
 @require_POST

@@ -147,16 +147,20 @@ def referral_send(
     sharing_basis=SharingBasis.CONSENT,
     sharing_note="",
     consent_now=False,
+    check_sender=True,
 ) -> Referral:
     """Send `person` from one organisation to another.
 
     The data crosses on a basis asked for here (people.sharing.check_sharing): the consent
     on record, the consent the person gives now (`consent_now`: recorded in this
     transaction), or a legal basis with its reference. Nothing is written on an error.
+    `check_sender=False`: the caller has checked who sends on the organisation's behalf
+    (the coordination group activating a team member: cases.services.handoffs).
     """
     lock_live_person(person)
     errors: dict[str, str] = {}
-    _check_sender(errors, actor, person, from_organisation)
+    if check_sender:
+        _check_sender(errors, actor, person, from_organisation)
     if to_organisation is None:
         errors["to_organisation"] = _("Choose the organisation the person is sent to.")
     elif to_organisation.pk == from_organisation.pk and not (to_service or "").strip():

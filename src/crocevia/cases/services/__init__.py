@@ -14,6 +14,7 @@ ApplicationLink.
 
 from .closure import case_close, closure_open_items
 from .common import require_manager, require_open
+from .handoffs import can_send_back, case_send_back
 from .importing import ApplicationLink, CaseImportCounts, case_import, cases_import_bulk
 from .opening import (
     case_create,
@@ -36,6 +37,8 @@ from .team import (
 __all__ = [
     "ApplicationLink",
     "CaseImportCounts",
+    "can_send_back",
+    "case_send_back",
     "case_import",
     "cases_import_bulk",
     "case_close",

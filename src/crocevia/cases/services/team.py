@@ -19,6 +19,7 @@ from ..access import can_form_team, is_zone_coordinator_of
 from ..models import Case, Stage, TeamMember
 from ..workflow import case_transition
 from .common import TEAM_AUDIT_FIELDS, require_manager, require_open
+from .handoffs import activate_team_member
 
 # --- team -----------------------------------------------------------------------------------
 
@@ -109,7 +110,12 @@ def team_member_add(*, actor, case, user, organisation, role, on) -> TeamMember:
     nothing is written. Physicians and ASL services' operators read health information.
     """
     require_manager(actor, case)
-    return join_team(actor=actor, case=case, user=user, organisation=organisation, role=role, on=on)
+    member = join_team(
+        actor=actor, case=case, user=user, organisation=organisation, role=role, on=on
+    )
+    # Another organisation's service is activated by a referral (seed 004).
+    activate_team_member(actor=actor, case=case, member=member)
+    return member
 
 
 @transaction.atomic
