@@ -96,13 +96,16 @@ def _url(referral: Referral) -> str:
     return reverse("desk:referral_detail", args=[referral.pk])
 
 
-def _tell_receiver(actor, referral: Referral) -> None:
+def _tell_receiver(actor, referral: Referral, told_already=()) -> None:
     """The receiving organisation's operators learn of a referral sent to it (a person
-    sent back by the CPI is its own kind); in the commit of the referral."""
+    sent back by the CPI is its own kind), but those `told_already` in the same step; in
+    the commit of the referral."""
     if referral.to_organisation_id is None:
         return
     sent_back = referral.origin == Referral.Origin.SENT_BACK
-    recipients = set(operators_of(referral.to_organisation_id))
+    recipients = set(operators_of(referral.to_organisation_id)) - {
+        getattr(u, "pk", u) for u in told_already
+    }
     if sent_back and referral.case_id and referral.case.case_manager_id:
         recipients.add(referral.case.case_manager_id)
     notify(
@@ -148,6 +151,7 @@ def referral_send(
     sharing_note="",
     consent_now=False,
     check_sender=True,
+    told_already=(),
 ) -> Referral:
     """Send `person` from one organisation to another.
 
@@ -156,6 +160,7 @@ def referral_send(
     transaction), or a legal basis with its reference. Nothing is written on an error.
     `check_sender=False`: the caller has checked who sends on the organisation's behalf
     (the coordination group activating a team member: cases.services.handoffs).
+    `told_already`: users the step told already (not told again of the referral).
     """
     lock_live_person(person)
     errors: dict[str, str] = {}
@@ -202,7 +207,7 @@ def referral_send(
         sent_by=actor,
     )
     _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
-    _tell_receiver(actor, referral)
+    _tell_receiver(actor, referral, told_already)
     return referral
 
 

@@ -50,6 +50,7 @@ def activate_team_member(*, actor, case: Case, member: TeamMember) -> Referral |
         case=case,
         origin=Referral.Origin.TEAM,
         check_sender=False,
+        told_already=[member.user_id],  # told as a new member of the team
         **_case_sharing(case),
     )
 

@@ -18,6 +18,7 @@ from crocevia.cases.models import NeedClass, Priority, Stage
 from crocevia.cases.services import case_set_priority
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record, plan_action_add_from_meeting
+from crocevia.notifications.models import Notification, NotificationKind
 from crocevia.plans.models import PlanVersion, ValidationEvent, ValidationStatus
 from crocevia.plans.selectors import plans_to_validate
 from crocevia.plans.services import (
@@ -400,3 +401,17 @@ def test_migration_counts_signed_versions_as_validated_and_keeps_the_old_validat
     step = ValidationEvent.objects.get()
     assert (step.version_id, step.kind, step.on) == (versions[2].pk, "validated", days_ago(5))
     assert PlanVersion.objects.get(plan_id=draft.pk).validation_status == "draft"
+
+
+def test_the_coordinators_learn_of_a_plan_to_validate_and_the_manager_of_its_return(actors):
+    case, plan = _draft(actors)
+    Notification.objects.all().delete()
+    plan_submit(actor=actors.social_worker, plan=plan, on=days_ago(20))
+    [to_validate] = Notification.objects.filter(kind=NotificationKind.PLAN_TO_VALIDATE)
+    assert to_validate.recipient == actors.coordinator
+    assert to_validate.url == reverse("plans:validate", args=[plan.pk])
+    plan_return(actor=actors.coordinator, plan=plan, on=days_ago(18), comments="Manca l'obiettivo")
+    [returned] = Notification.objects.filter(kind=NotificationKind.PLAN_RETURNED)
+    assert returned.recipient == case.case_manager == actors.social_worker
+    # The comments stay in the application.
+    assert "obiettivo" not in returned.title + returned.reference
