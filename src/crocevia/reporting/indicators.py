@@ -46,7 +46,14 @@ from crocevia.cases.models import (
     ServiceArea,
     TeamMember,
 )
-from crocevia.desk.models import Contact, ContactService, DeskService, LanguageNeed, WorkSector
+from crocevia.desk.models import (
+    Contact,
+    ContactService,
+    DeskService,
+    LanguageNeed,
+    Referral,
+    WorkSector,
+)
 from crocevia.interventions.models import PARENTING_SUPPORT_TYPES, Intervention
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.selectors import meetings_with_minutes, with_minutes
@@ -888,20 +895,48 @@ def indicators(
     return {key: values[key] for key in KEYS}
 
 
+NOT_NAMED = "not_named"
+
+
+def referral_counts(start: datetime.date, end: datetime.date, scope: Scope) -> dict:
+    """Referrals sent in the period by or to the scope's organisations, by the receiver's
+    kind of organisation (NOT_NAMED: a register's referral to an organisation it does not
+    name) and state: {kind: {state: n}}, every kind and state present; one query. Not an
+    indicator of INDICATORS.md (its JSON stays the contract's): the report's page and its
+    XLSX and PDF show it."""
+    in_scope = scope.organisation_q("from_organisation") | scope.organisation_q("to_organisation")
+    rows = (
+        Referral.objects.filter(in_scope, sent_on__range=(start, end))
+        .values("to_organisation__kind", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    kinds = [*Organisation.Kind.values, NOT_NAMED]
+    counts = {kind: dict.fromkeys(Referral.State.values, 0) for kind in kinds}
+    for row in rows:
+        counts[row["to_organisation__kind"] or NOT_NAMED][row["state"]] += row["n"]
+    return counts
+
+
 def build_report(
     start: datetime.date,
     end: datetime.date,
     scope: Scope | None = None,
     *,
     top: int = TOP_CITIZENSHIPS,
+    with_referrals: bool = False,
 ) -> dict:
-    """The report object of INDICATORS.md "The report"."""
+    """The report object of INDICATORS.md "The report"; `with_referrals`: plus the
+    referrals' counts (`referral_counts`), for the page and its files, never the JSON."""
     scope = scope or Scope()
-    return {
+    report = {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "scope": scope.as_json(),
         "indicators": indicators(start, end, scope, top=top),
     }
+    if with_referrals:
+        report["referrals"] = referral_counts(start, end, scope)
+    return report
 
 
 def to_json_value(value):

@@ -24,7 +24,7 @@ from django_countries import countries
 
 from crocevia.benefits.models import Status as ApplicationStatus
 from crocevia.cases.models import SIUSS_AREA, NeedClass, Outcome, PlanKind, ServiceArea
-from crocevia.desk.models import Contact, DeskService, WorkSector
+from crocevia.desk.models import Contact, DeskService, Referral, WorkSector
 from crocevia.meetings.models import Meeting
 from crocevia.network.models import Organisation
 from crocevia.people.models import Sex
@@ -224,7 +224,39 @@ def report_sections(report: dict, *, mask: bool = False) -> list[Section]:
     ]
     if mask:
         _suppress(sections, report)
+    if "referrals" in report:
+        sections.append(_referrals_section(report["referrals"]))
     return sections
+
+
+def _referrals_section(counts: dict) -> Section:
+    """Referrals by the receiver's kind of organisation and state (not an indicator of
+    INDICATORS.md: indicators.referral_counts). Counts of referrals, not of persons."""
+    states = list(Referral.State)
+    kinds = dict(Organisation.Kind.choices)
+    rows = []
+    for kind, by_state in counts.items():
+        label = str(kinds.get(kind) or _("Organisation not named"))
+        cells = [by_state[state.value] for state in states]
+        rows.append([label, *cells, sum(cells)])
+    totals = [sum(row[i] for row in rows) for i in range(1, len(states) + 2)]
+    rows.append([_("Total"), *totals])
+    columns = [
+        Column(_("Receiving organisation"), TEXT),
+        *[Column(str(state.label)) for state in states],
+        Column(_("Total")),
+    ]
+    table = Table(
+        key="referrals.by_receiver_kind_and_state",
+        title=_("Referrals by kind of receiving organisation and state"),
+        columns=columns,
+        rows=rows,
+        sheet=_("Referrals"),
+        chart=None,
+        total_label=_("Total"),
+        note=_("Referrals sent in the period by or to the organisations of the scope."),
+    )
+    return Section(key="referrals", title=_("Referrals between services"), tables=[table])
 
 
 def _count_table(key, title, rows, sheet, *, chart="bar", total=None, first=None, note=""):

@@ -79,7 +79,7 @@ def report(request):
             # so that it can be bookmarked and the export links carry the same query.
             return redirect(reverse("reporting:report") + "?" + canonical_query(start, end, scope))
     mask = must_mask(request.user)
-    result = build_report(start, end, scope)
+    result = build_report(start, end, scope, with_referrals=True)
     sections = report_sections(result, mask=mask)
     query = canonical_query(start, end, scope)
     exports = [("xlsx", _("Excel")), ("pdf", _("PDF"))]
@@ -125,7 +125,8 @@ def export(request, fmt):
             errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
             return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    result = build_report(start, end, scope)
+    # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
+    result = build_report(start, end, scope, with_referrals=fmt != "json")
     if fmt == "json":
         body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "pdf":

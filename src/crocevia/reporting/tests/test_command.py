@@ -140,9 +140,10 @@ def test_xlsx_to_a_file_is_the_workbook_of_the_report(net, tmp_path):
     call_command("report", *YEAR, "--zone", "ZPI", "--format", "xlsx", "--output", str(target))
     with translation.override("it"):
         report = build_report(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31),
-                              Scope(zone=net.a.zone))  # fmt: skip
+                              Scope(zone=net.a.zone), with_referrals=True)  # fmt: skip
         expected = report_xlsx(report, mask=False)
     assert _values(target.read_bytes()) == _values(expected)
+    assert "Invii" in _values(expected)  # the referrals' sheet
     assert "<3" not in str(_values(expected))
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left
 

@@ -10,6 +10,7 @@ for every table and every cell
 - the PDF's text contains the `format_cell` text, the table's rows in order.
 """
 
+import datetime
 import io
 import json
 import re
@@ -23,6 +24,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from crocevia.network.models import Zone
+from crocevia.reporting.indicators import Scope, referral_counts
 from crocevia.reporting.tables import (
     TEXT,
     Masked,
@@ -92,6 +95,13 @@ def _command_json() -> dict:
     return json.loads(out.getvalue())
 
 
+def _with_referrals(report: dict) -> dict:
+    """The page and its files add the referrals' counts to the contract's JSON object."""
+    scope = Scope(zone=Zone.objects.get(code=PERIOD["zone"]))
+    start, end = (datetime.date.fromisoformat(PERIOD[k]) for k in ("from", "to"))
+    return {**report, "referrals": referral_counts(start, end, scope)}
+
+
 def _text(value, kind) -> str:
     return " ".join(format_cell(value, kind).split())
 
@@ -152,7 +162,7 @@ def test_administrator_sees_the_same_numbers_in_json_page_xlsx_and_pdf(net, logi
     book = load_workbook(io.BytesIO(_export(client, "xlsx")))
     pdf = _pdf_text(_export(client, "pdf"))
     with translation.override("it"):
-        tables = [t for s in report_sections(report, mask=False) for t in s.tables]
+        tables = [t for s in report_sections(_with_referrals(report), mask=False) for t in s.tables]
         assert _check_all_four(tables, page, book, pdf) > 100
         assert "66,7" in page["t-benefit"][2]
         assert "€ 250,50" in page["t-budget-by-action"][1]
@@ -169,7 +179,7 @@ def test_monitoring_officer_sees_the_same_masked_numbers_on_page_xlsx_and_pdf(ne
     book = load_workbook(io.BytesIO(_export(client, "xlsx")))
     pdf = _pdf_text(_export(client, "pdf"))
     with translation.override("it"):
-        tables = [t for s in report_sections(report, mask=True) for t in s.tables]
+        tables = [t for s in report_sections(_with_referrals(report), mask=True) for t in s.tables]
         assert _check_all_four(tables, page, book, pdf) > 100
     masked = [
         cell for table in tables for row in table.rows for cell in row if isinstance(cell, Masked)

@@ -94,7 +94,8 @@ class Command(BaseCommand):
                 _("--top: “%(value)s” is not a whole number of at least 1.") % {"value": top}
             )
         scope = self._scope(options["zone"], options["organisation"])
-        report = build_report(start, end, scope, top=int(top))
+        # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
+        report = build_report(start, end, scope, top=int(top), with_referrals=fmt != "json")
         if fmt == "json":
             text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2)
             data = (text + "\n").encode("utf-8")
