@@ -89,7 +89,13 @@ WAITING_STAGES = (Stage.REFERRED, Stage.PREASSESSED, Stage.TEAM_FORMED, Stage.AS
 class Case(models.Model):
     # The service area "disability" reveals a health condition: recorded as changed only.
     # The priority's note gives the group's reasons: free text about the person.
-    AUDIT_SENSITIVE_FIELDS = ("closing_note", "area", "open_items_reason", "priority_note")
+    AUDIT_SENSITIVE_FIELDS = (
+        "closing_note",
+        "area",
+        "open_items_reason",
+        "priority_note",
+        "sharing_note",
+    )
 
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True

@@ -244,7 +244,13 @@ class Referral(models.Model):
     row (`import`). The receiver may be left unnamed only by a register.
     """
 
-    AUDIT_SENSITIVE_FIELDS = ("reason", "answer_note", "completion_note", "withdrawal_note")
+    AUDIT_SENSITIVE_FIELDS = (
+        "reason",
+        "answer_note",
+        "completion_note",
+        "withdrawal_note",
+        "sharing_note",
+    )
 
     class State(models.TextChoices):
         SENT = "sent", _("Sent, waiting for an answer")

@@ -130,7 +130,7 @@ class ReferralWithdrawForm(_NoteFormMixin):
     )
 
 
-class ReferralQueueForm(forms.Form):
+class ReferralQueueForm(StyledFormMixin, forms.Form):
     """The filters and the order of a referral queue (GET)."""
 
     state = forms.ChoiceField(required=False)

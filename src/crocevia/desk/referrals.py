@@ -220,7 +220,8 @@ def _is_social_worker_of(user, organisation) -> bool:
 
 def _locked(referral: Referral) -> Referral:
     return (
-        Referral.objects.select_for_update()
+        # Only the referral's row: its receiver may be unnamed (an outer join).
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person", "to_organisation", "from_organisation")
         .get(pk=referral.pk)
     )

@@ -232,7 +232,7 @@ class PeriodForm(StyledFormMixin, forms.Form):
         return None, None
 
 
-class SharingFieldsMixin(forms.Form):
+class SharingFieldsMixin(StyledFormMixin, forms.Form):
     """The basis on which the person's data crosses to another organisation, asked in the
     step that sends it (people.sharing): the consent on record, given now, or a legal
     basis with its reference."""

@@ -49,6 +49,10 @@ NOT_ABOUT_PERSONS = {
     "interchange.importjob.message",
     "programmes.programme.description",
     "programmes.expenditure.over_budget_justification",
+    # Why an intervention goes over its budget action: the programme's money, as above.
+    "interventions.intervention.over_budget_justification",
+    # The mail server's answer to a notification's e-mail (which carries no names).
+    "notifications.notification.email_error",
 }
 
 

@@ -19,7 +19,7 @@ from crocevia.interventions.services import (
 from crocevia.plans.models import Action
 from crocevia.plans.services import action_mark_done, plan_draft_save, plan_get_or_create
 from crocevia.plans.services import plan_sign as sign
-from crocevia.testing import days_ago, make_case
+from crocevia.testing import days_ago, make_case, validate_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ def _case_with_plan(actors):
             }
         ],
     )
+    version = validate_plan(actors, plan, on=days_ago(6))
     sign(
         actor=actors.social_worker,
         version=version,

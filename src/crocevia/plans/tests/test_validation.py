@@ -110,7 +110,7 @@ def test_case_manager_submits_the_coordinator_validates_then_the_plan_is_signed(
 
 def test_an_inclusion_project_is_not_signed_before_its_validation(actors):
     case, plan = _draft(actors)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         _sign(actors, plan, days_ago(5))
     assert "coordination group" in " ".join(error.value.messages)
     plan_submit(actor=actors.social_worker, plan=plan, on=days_ago(6))
@@ -250,7 +250,7 @@ def test_a_decision_on_a_plan_changed_since_it_was_read_is_refused(actors):
     read = plan.versions.get().revision
     _save(actors, plan, text="Cambiato")  # withdrawn...
     plan_submit(actor=actors.social_worker, plan=plan, on=days_ago(2))  # ...and sent again
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         plan_validate(actor=actors.coordinator, plan=plan, on=days_ago(1), expected_revision=read)
     assert "changed" in " ".join(error.value.messages)
     assert _status(plan) == ValidationStatus.SUBMITTED
