@@ -162,33 +162,40 @@ def referral_answer_view(request, pk):
     return _act(request, pk, ReferralAnswerForm, "answer_form", act, [Referral.State.SENT])
 
 
-@require_POST
-def referral_complete_view(request, pk):
-    def act(referral, form):
-        referral_complete(
-            actor=request.user,
-            referral=referral,
-            on=form.cleaned_data["on"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Referral completed."))
-        return redirect("desk:referral_detail", pk=pk)
+def _closing_view(service, form_class, form_name, states, side, done):
+    """The view of a step that closes a referral (complete, withdraw): `service(actor=,
+    referral=, on=, note=)`, then back to the referral with the message `done`."""
 
-    return _act(request, pk, ReferralCompleteForm, "complete_form", act, [Referral.State.ACCEPTED])
+    @require_POST
+    def view(request, pk):
+        def act(referral, form):
+            service(
+                actor=request.user,
+                referral=referral,
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, done())
+            return redirect("desk:referral_detail", pk=pk)
+
+        return _act(request, pk, form_class, form_name, act, states, side)
+
+    return view
 
 
-@require_POST
-def referral_withdraw_view(request, pk):
-    def act(referral, form):
-        referral_withdraw(
-            actor=request.user,
-            referral=referral,
-            on=form.cleaned_data["on"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Referral withdrawn."))
-        return redirect("desk:referral_detail", pk=pk)
-
-    return _act(
-        request, pk, ReferralWithdrawForm, "withdraw_form", act, Referral.OPEN_STATES, "sender"
-    )
+referral_complete_view = _closing_view(
+    referral_complete,
+    ReferralCompleteForm,
+    "complete_form",
+    [Referral.State.ACCEPTED],
+    "receiver",
+    lambda: _("Referral completed."),
+)
+referral_withdraw_view = _closing_view(
+    referral_withdraw,
+    ReferralWithdrawForm,
+    "withdraw_form",
+    Referral.OPEN_STATES,
+    "sender",
+    lambda: _("Referral withdrawn."),
+)

@@ -297,28 +297,55 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
     return current
 
 
+def _close(current: Referral, *, actor, on, note, state, fields: tuple[str, str, str], action):
+    """Record the step that closes `current` (completed or withdrawn) on `on` by `actor`
+    with `note`; `fields`: its day, author and note fields. The caller checked it."""
+    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
+    day_field, by_field, note_field = fields
+    current.state = state
+    setattr(current, day_field, on)
+    setattr(current, by_field, actor)
+    setattr(current, note_field, note)
+    current.save()
+    _audit(actor, action, current, before)
+    return current
+
+
+def _closing_errors(*, allowed: bool, refused: str, on, not_before, label, note, missing):
+    errors: dict[str, str] = {}
+    if not allowed:
+        errors["__all__"] = refused
+    check_day(errors, "on", on, not_before=not_before, label=label)
+    if not note:
+        errors["note"] = missing
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def referral_complete(*, actor, referral, on, note) -> Referral:
     """The receiver closes an accepted referral, saying what was done."""
     current = _locked(referral)
     _require_receiver(actor, current)
-    errors: dict[str, str] = {}
-    if current.state != Referral.State.ACCEPTED:
-        errors["__all__"] = _("Only an accepted referral can be completed.")
-    check_day(errors, "on", on, not_before=current.answered_on, label=_("the acceptance"))
     note = (note or "").strip()
-    if not note:
-        errors["note"] = _("Say what was done for the person.")
-    if errors:
-        raise ValidationError(errors)
-    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
-    current.state = Referral.State.COMPLETED
-    current.completed_on = on
-    current.completed_by = actor
-    current.completion_note = note
-    current.save()
-    _audit(actor, AuditAction.REFERRAL_COMPLETE, current, before)
-    return current
+    _closing_errors(
+        allowed=current.state == Referral.State.ACCEPTED,
+        refused=_("Only an accepted referral can be completed."),
+        on=on,
+        not_before=current.answered_on,
+        label=_("the acceptance"),
+        note=note,
+        missing=_("Say what was done for the person."),
+    )
+    return _close(
+        current,
+        actor=actor,
+        on=on,
+        note=note,
+        state=Referral.State.COMPLETED,
+        fields=("completed_on", "completed_by", "completion_note"),
+        action=AuditAction.REFERRAL_COMPLETE,
+    )
 
 
 @transaction.atomic
@@ -326,23 +353,25 @@ def referral_withdraw(*, actor, referral, on, note) -> Referral:
     """The sender withdraws a referral still open (sent or accepted), saying why."""
     current = _locked(referral)
     _require_sender(actor, current)
-    errors: dict[str, str] = {}
-    if not current.is_open:
-        errors["__all__"] = _("Only a referral still open can be withdrawn.")
-    check_day(errors, "on", on, not_before=current.sent_on, label=_("the referral"))
     note = (note or "").strip()
-    if not note:
-        errors["note"] = _("Say why the referral is withdrawn.")
-    if errors:
-        raise ValidationError(errors)
-    before = snapshot(current, REFERRAL_AUDIT_FIELDS)
-    current.state = Referral.State.WITHDRAWN
-    current.withdrawn_on = on
-    current.withdrawn_by = actor
-    current.withdrawal_note = note
-    current.save()
-    _audit(actor, AuditAction.REFERRAL_WITHDRAW, current, before)
-    return current
+    _closing_errors(
+        allowed=current.is_open,
+        refused=_("Only a referral still open can be withdrawn."),
+        on=on,
+        not_before=current.sent_on,
+        label=_("the referral"),
+        note=note,
+        missing=_("Say why the referral is withdrawn."),
+    )
+    return _close(
+        current,
+        actor=actor,
+        on=on,
+        note=note,
+        state=Referral.State.WITHDRAWN,
+        fields=("withdrawn_on", "withdrawn_by", "withdrawal_note"),
+        action=AuditAction.REFERRAL_WITHDRAW,
+    )
 
 
 def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
