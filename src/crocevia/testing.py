@@ -359,7 +359,7 @@ def make_case(
         )
 
     # Opening asks for the basis of sharing (people.sharing): a person without consent
-    # gives it at the opening and withdraws it the same day (as the cast's `consent=False`
+    # gives it at the opening (today) and withdraws it at once (as the cast's `consent=False`
     # promises: no active consent while the case walks on).
     given_now = network_sharing_consent(person) is None
     case = case_services.case_open_direct(
@@ -373,7 +373,7 @@ def make_case(
         consent_withdraw(
             actor=actor,
             consent=network_sharing_consent(person),
-            withdrawn_on=days["referred_on"],
+            withdrawn_on=timezone.localdate(),
         )
     if not steps:
         return name_manager(case)

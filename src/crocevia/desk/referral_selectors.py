@@ -8,6 +8,7 @@ administrators see all.
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from crocevia.accounts.selectors import is_monitoring_only, organisation_ids
+from crocevia.people.models import SharingBasis
 
 from .models import Referral
 from .referrals import answer_due_before, is_overdue
@@ -34,11 +35,15 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
 def persons_referred_to_organisations_of(user) -> Exists:
     """The condition on Person (people.scopes): referred to one of the user's
     organisations, unless it declined them or the sender withdrew (a referral shares the
-    person, on the basis the sending step recorded)."""
+    person, on the basis the sending step recorded; a register's, none)."""
     return Exists(
         Referral.objects.filter(
             person_id=OuterRef("pk"), to_organisation_id__in=organisation_ids(user)
-        ).exclude(state__in=(Referral.State.DECLINED, Referral.State.WITHDRAWN))
+        )
+        .exclude(state__in=(Referral.State.DECLINED, Referral.State.WITHDRAWN))
+        # A register's referral carries no consent nor legal basis: it shares nothing
+        # beyond itself (its page, through referrals_visible_to).
+        .exclude(sharing_basis=SharingBasis.REGISTER)
     )
 
 
@@ -52,6 +57,12 @@ def _waiting_first(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         output_field=IntegerField(),
     )
     return queryset.select_related(*TABLE_RELATED).annotate(rank=rank)
+
+
+def OVERDUE(due_before) -> Q:  # noqa: N802 - a condition, named as the state it tests
+    """Waiting for an answer since before `due_before`, from a receiver who can answer (a
+    register's referral to an organisation it does not name has nobody to answer)."""
+    return Q(state=Referral.State.SENT, sent_on__lt=due_before, to_organisation__isnull=False)
 
 
 ORDERINGS = {
@@ -68,7 +79,7 @@ def filter_referrals(
     """A queue's filters: one state, or the overdue answers only; and its order."""
     queryset = _waiting_first(queryset)
     if overdue:
-        queryset = queryset.filter(state=Referral.State.SENT, sent_on__lt=due_before)
+        queryset = queryset.filter(OVERDUE(due_before))
     elif state in Referral.State.values:
         queryset = queryset.filter(state=state)
     return queryset.order_by(*ORDERINGS.get(order, ORDERINGS["priority"]))
@@ -93,7 +104,7 @@ def referrals_sent(user) -> QuerySet[Referral]:
 def state_counts(queryset: QuerySet[Referral], *, due_before) -> dict:
     """How many referrals of a queue in each state, and overdue: one query."""
     counts = {state: Count("pk", filter=Q(state=state)) for state in Referral.State.values}
-    counts["overdue"] = Count("pk", filter=Q(state=Referral.State.SENT, sent_on__lt=due_before))
+    counts["overdue"] = Count("pk", filter=OVERDUE(due_before))
     counts["total"] = Count("pk")
     return queryset.order_by().aggregate(**counts)
 

@@ -153,6 +153,9 @@ def referral_answer_view(request, pk):
         if answered.opened_case is not None:
             messages.success(request, _("Referral accepted: a case has been opened."))
             return redirect("cases:detail", pk=answered.opened_case.pk)
+        if form.accepts and answered.case_id is not None:
+            messages.success(request, _("Referral accepted: it joins the person's open case."))
+            return redirect("cases:detail", pk=answered.case_id)
         if form.accepts:
             messages.success(request, _("Referral accepted."))
         else:

@@ -16,13 +16,13 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships, organisation_ids
+from crocevia.accounts.selectors import active_memberships, is_monitoring_only, organisation_ids
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.bulk import insert_change_events
 from crocevia.audit.services import audit_change, diff, snapshot
@@ -73,8 +73,12 @@ def answer_due_before(today: datetime.date | None = None) -> datetime.date:
 
 
 def is_overdue(referral: Referral, *, due_before: datetime.date | None = None) -> bool:
-    return referral.state == Referral.State.SENT and referral.sent_on < (
-        due_before or answer_due_before()
+    """Waiting for an answer too long (a referral to an organisation not named waits for
+    nobody)."""
+    return (
+        referral.state == Referral.State.SENT
+        and referral.to_organisation_id is not None
+        and referral.sent_on < (due_before or answer_due_before())
     )
 
 
@@ -189,9 +193,7 @@ def referral_send(
         errors["case"] = _("The case belongs to another person.")
     if errors:
         raise ValidationError(errors)
-    record_consent_if_given(
-        actor=actor, person=person, basis=basis, consent_now=consent_now, on=sent_on
-    )
+    record_consent_if_given(actor=actor, person=person, basis=basis, consent_now=consent_now)
     referral = Referral.objects.create(
         person=person,
         contact=contact,
@@ -228,16 +230,20 @@ def _locked(referral: Referral) -> Referral:
 
 
 def _require_receiver(actor, referral: Referral) -> None:
+    """The receiving organisation's operators (monitoring officers never) answer; a
+    register's referral to an organisation it does not name has nobody to answer it."""
+    if referral.to_organisation_id is None:
+        raise PermissionDenied(_("Nobody answers a referral to an organisation not named."))
     if actor.is_superuser:
         return
-    if referral.to_organisation_id is None or referral.to_organisation_id not in organisation_ids(
-        actor
-    ):
+    if is_monitoring_only(actor) or referral.to_organisation_id not in organisation_ids(actor):
         raise PermissionDenied(_("Only the receiving organisation answers a referral."))
 
 
 def _require_sender(actor, referral: Referral) -> None:
-    if not actor.is_superuser and referral.from_organisation_id not in organisation_ids(actor):
+    if actor.is_superuser:
+        return
+    if is_monitoring_only(actor) or referral.from_organisation_id not in organisation_ids(actor):
         raise PermissionDenied(_("Only the sending organisation withdraws a referral."))
 
 
@@ -246,8 +252,9 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
     """The receiver accepts, or declines saying why.
 
     When a social worker of the receiving organisation accepts a referral that is about
-    no case yet, a case opens (what cases registered in desk.hooks) and is returned as
-    `referral.opened_case`; otherwise `referral.opened_case` is None.
+    no case yet, the person's case is linked to it: their open case, or a new one (what
+    cases registered in desk.hooks), returned as `referral.opened_case` when new;
+    otherwise `referral.opened_case` is None.
     """
     current = _locked(referral)
     _require_receiver(actor, current)
@@ -293,7 +300,10 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
         and open_case is not None
         and _is_social_worker_of(actor, current.to_organisation)
     ):
-        current.opened_case = open_case(actor=actor, referral=current)
+        case, opened = open_case(actor=actor, referral=current)
+        current.case = case
+        current.save(update_fields=["case"])
+        current.opened_case = case if opened else None
     return current
 
 
@@ -374,23 +384,40 @@ def referral_withdraw(*, actor, referral, on, note) -> Referral:
     )
 
 
+# A referral late by more than this many working days past its deadline is not told of
+# any more (it stays in both queues): the first run after an upgrade or an import of old
+# registers does not flood the inboxes with years of referrals.
+TELL_OVERDUE_WITHIN_WORKING_DAYS = 10
+
+
 def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
-    """Tell both sides, once, of each referral whose answer became overdue (a daily job:
-    `crocevia notify_overdue`). Returns how many referrals were told of."""
+    """Tell both sides, once, of each referral whose answer became overdue lately (a
+    daily job: `crocevia notify_overdue`; see TELL_OVERDUE_WITHIN_WORKING_DAYS). Safe if
+    two runs overlap: a referral is claimed before it is told of. Returns how many
+    referrals were told of."""
     today = today or timezone.localdate()
+    due_before = answer_due_before(today)
+    oldest = working_days_before(due_before, TELL_OVERDUE_WITHIN_WORKING_DAYS)
     late = list(
         Referral.objects.filter(
             state=Referral.State.SENT,
-            sent_on__lt=answer_due_before(today),
+            sent_on__lt=due_before,
+            sent_on__gte=oldest,
             overdue_told_on__isnull=True,
             to_organisation__isnull=False,
         ).select_related("person", "to_organisation")
     )
     receivers: dict[int, list[int]] = {}
+    told = 0
     for referral in late:
         if referral.to_organisation_id not in receivers:
             receivers[referral.to_organisation_id] = operators_of(referral.to_organisation_id)
         with transaction.atomic():
+            claimed = Referral.objects.filter(pk=referral.pk, overdue_told_on__isnull=True).update(
+                overdue_told_on=today
+            )
+            if not claimed:
+                continue
             notify(
                 recipients={*receivers[referral.to_organisation_id], *_senders(referral)},
                 kind=NotificationKind.REFERRAL_OVERDUE,
@@ -399,8 +426,8 @@ def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
                 title=_("%(person)s, waiting for %(organisation)s")
                 % {"person": referral.person, "organisation": referral.to_organisation},
             )
-            Referral.objects.filter(pk=referral.pk).update(overdue_told_on=today)
-    return len(late)
+            told += 1
+    return told
 
 
 # --- the desk contact's referral ------------------------------------------------------------
@@ -420,29 +447,28 @@ def check_contact_sharing(errors: dict, *, person, desk, outcome, referred_to, *
 
 
 def sync_contact_referral(
-    *, actor, contact: Contact, basis="", sharing_note="", consent_now=False
+    *, actor, contact: Contact, basis="", sharing_note="", consent_now=False, was_referred=True
 ) -> Referral | None:
     """Keep the contact's referral (origin `desk`) in step with its outcome: create it
     when the contact refers the person; while the receiver has not answered, follow a
-    corrected receiver or day, or withdraw it when the outcome is no longer a referral.
-    Once answered, the receiver and the outcome stay (ValidationError). Call inside the
-    contact's transaction, after its checks (check_contact_sharing) passed."""
+    corrected receiver or day, or withdraw it when the outcome is no longer a referral; a
+    withdrawn one is sent again when the contact refers the person again (`was_referred`:
+    the contact's outcome before this change) or to another receiver. Once answered, the
+    receiver and the outcome stay (ValidationError); the rest of the contact may change.
+    Call inside the contact's transaction, after its checks (check_contact_sharing)."""
     current = (
         Referral.objects.select_for_update()
         .filter(contact=contact, origin=Referral.Origin.DESK)
         .first()
     )
     referred = contact.outcome == Contact.Outcome.REFERRED
-    if current is None:
-        if not referred:
-            return None
+    if current is None and not referred:
+        return None
+    if referred:
         record_consent_if_given(
-            actor=actor,
-            person=contact.person,
-            basis=basis,
-            consent_now=consent_now,
-            on=contact.date,
+            actor=actor, person=contact.person, basis=basis, consent_now=consent_now
         )
+    if current is None:
         referral = Referral.objects.create(
             person=contact.person,
             contact=contact,
@@ -457,14 +483,14 @@ def sync_contact_referral(
         _audit(actor, AuditAction.REFERRAL_CREATE, referral, {})
         _tell_receiver(actor, referral)
         return referral
-    unchanged = (
-        referred
-        and current.to_organisation_id == contact.referred_to_id
-        and current.sent_on == contact.date
-    )
-    if unchanged:
-        return current
-    if current.state != Referral.State.SENT:
+    same_receiver = current.to_organisation_id == contact.referred_to_id
+    if current.state in (
+        Referral.State.ACCEPTED,
+        Referral.State.DECLINED,
+        Referral.State.COMPLETED,
+    ):
+        if referred and same_receiver:
+            return current  # answered: its day stays what was answered
         raise ValidationError(
             {
                 "outcome": _(
@@ -473,17 +499,28 @@ def sync_contact_referral(
                 )
             }
         )
+    if current.state == Referral.State.WITHDRAWN and (
+        not referred or (same_receiver and was_referred)
+    ):
+        return current  # withdrawn (by its sender, or with the outcome): it stays so
+    if referred and same_receiver and current.sent_on == contact.date:
+        return current
     before = snapshot(current, REFERRAL_AUDIT_FIELDS)
     if referred:
-        if basis and current.to_organisation_id != contact.referred_to_id:
+        again = current.state == Referral.State.WITHDRAWN
+        if basis and (again or not same_receiver):
             current.sharing_basis = basis
             current.sharing_note = sharing_note.strip() if basis in LEGAL_BASES else ""
-        moved = current.to_organisation_id != contact.referred_to_id
         current.to_organisation = contact.referred_to
         current.sent_on = contact.date
+        if again:  # the contact refers the person again: sent again
+            current.state = Referral.State.SENT
+            current.withdrawn_on = current.withdrawn_by = None
+            current.withdrawal_note = ""
+            current.overdue_told_on = None
         current.save()
         _audit(actor, AuditAction.REFERRAL_UPDATE, current, before)
-        if moved:
+        if again or not same_receiver:
             _tell_receiver(actor, current)
     else:
         current.state = Referral.State.WITHDRAWN
@@ -495,6 +532,7 @@ def sync_contact_referral(
     return current
 
 
+@transaction.atomic
 def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
     """The referrals of contacts an import wrote (set-based: a few statements for any
     number of contacts): every contact whose outcome is "referred" has its referral, as
@@ -530,23 +568,20 @@ def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
         for pk, person, sender, receiver, day, consent in missing.iterator(chunk_size=5000)
     ]
     created = Referral.objects.bulk_create(new, batch_size=5000)
-    # Still waiting: follow the contact's corrected receiver and day, or withdraw.
+    # Still waiting: follow the contact's corrected receiver and day, or withdraw. The
+    # comparison is the database's (an unnamed receiver on both sides is no change).
     waiting = desk_referrals.filter(state=Referral.State.SENT)
-    moved = [
-        (pk, person, receiver, day)
-        for pk, person, to, sent_on, receiver, day in waiting.filter(
-            contact__outcome=Contact.Outcome.REFERRED
-        ).values_list(
-            "pk",
-            "person_id",
-            "to_organisation_id",
-            "sent_on",
-            "contact__referred_to_id",
-            "contact__date",
+    same_receiver = Q(to_organisation_id=F("contact__referred_to_id")) | Q(
+        to_organisation__isnull=True, contact__referred_to__isnull=True
+    )
+    moved = list(
+        waiting.filter(contact__outcome=Contact.Outcome.REFERRED)
+        .exclude(same_receiver & Q(sent_on=F("contact__date")))
+        .values_list(
+            "pk", "person_id", "to_organisation_id", "contact__referred_to_id", "contact__date"
         )
-        if (to, sent_on) != (receiver, day)
-    ]
-    for pk, _person, receiver, day in moved:
+    )
+    for pk, _person, _old, receiver, day in moved:
         Referral.objects.filter(pk=pk).update(to_organisation_id=receiver, sent_on=day)
     today = timezone.localdate()
     gone = list(
@@ -558,7 +593,7 @@ def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
     )
     created_ids = Referral.objects.filter(
         origin=Referral.Origin.DESK, contact_id__in=[r.contact_id for r in created]
-    ).values_list("pk", "person_id", "to_organisation_id", "sent_on")
+    ).values_list("pk", "person_id", "to_organisation_id")
     entries = [
         (
             AuditAction.REFERRAL_CREATE,
@@ -566,11 +601,11 @@ def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
             {"state": [None, "sent"], "to_organisation": [None, to]},
             person,
         )
-        for pk, person, to, _day in created_ids
+        for pk, person, to in created_ids
     ]
     entries += [
-        (AuditAction.REFERRAL_UPDATE, pk, {"to_organisation": [None, to]}, person)
-        for pk, person, to, _day in moved
+        (AuditAction.REFERRAL_UPDATE, pk, {"to_organisation": [old, new]}, person)
+        for pk, person, old, new, _day in moved
     ]
     entries += [
         (AuditAction.REFERRAL_WITHDRAW, pk, {"state": ["sent", "withdrawn"]}, person)
@@ -635,12 +670,16 @@ def _import_row_errors(row: dict, contact: Contact | None) -> dict[str, str]:
             not_before=row.get("answered_on") or row["sent_on"],
             label=_("the answer") if row.get("answered_on") else _("the referral"),
         )
+    withdrawn = (row["state"] or Referral.State.SENT) == Referral.State.WITHDRAWN
     if contact is not None:
         if contact.person_id != row["person_id"]:
             errors["contact_id"] = _("The contact belongs to another person.")
-        elif contact.outcome != Contact.Outcome.REFERRED:
+        elif contact.outcome != Contact.Outcome.REFERRED and not withdrawn:
+            # Withdrawn: the contact's outcome was corrected after the referral.
             errors["contact_id"] = _("This contact's outcome is not a referral.")
-        else:
+        elif contact.outcome == Contact.Outcome.REFERRED:
+            if contact.date != row["sent_on"]:
+                errors["sent_on"] = _("The contact that made the referral is of another day.")
             if contact.desk.organisation_id != row["from_organisation_id"]:
                 errors["from_organisation_id"] = _(
                     "The contact was at a desk of another organisation."
@@ -667,6 +706,7 @@ def _imported_values(row: dict) -> dict:
     }
 
 
+@transaction.atomic
 def referrals_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
     """Create or update a register's referrals (IMPORT_FIELDS), keyed by external_id; a
     row naming a desk contact (`contact_id`) whose outcome made a referral updates that
@@ -682,9 +722,14 @@ def referrals_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
     }
     refused: dict[int, dict[str, str]] = {}
     plans = []
+    seen_contacts: set[int] = set()
     for index, row in enumerate(rows):
         contact = contacts.get(row["contact_id"])
         errors = _import_row_errors(row, contact)
+        if contact is not None:
+            if contact.pk in seen_contacts:
+                errors["contact_id"] = _("Another row of the file names this contact already.")
+            seen_contacts.add(contact.pk)
         current = by_key.get(row["external_id"])
         if current is None and contact is not None:
             current = by_contact.get(contact.pk)
@@ -692,6 +737,12 @@ def referrals_import_bulk(*, actor, rows: list[dict]) -> tuple[int, int, int]:
                 errors["external_id"] = _(
                     "The referral of this contact already has the external id %(key)s."
                 ) % {"key": current.external_id}
+        elif current is not None and (current.contact_id or current.case_id):
+            # A referral made by a contact or about a case stays that person's, that one's.
+            if current.person_id != row["person_id"]:
+                errors["person_id"] = _("This referral is of another person.")
+            if current.contact_id and current.contact_id != row["contact_id"]:
+                errors["contact_id"] = _("This referral was made by another contact.")
         if errors:
             refused[index] = errors
         else:

@@ -489,8 +489,13 @@ def contact_update(
         )
     if language_need is not _UNSET:
         _language_need_replace(actor=actor, contact=current, values=need_values)
-    if changes:
-        sync_contact_referral(actor=actor, contact=current, **sharing)
+    if changes.keys() & {"outcome", "referred_to", "date", "desk"}:
+        sync_contact_referral(
+            actor=actor,
+            contact=current,
+            was_referred=before["outcome"] == Contact.Outcome.REFERRED,
+            **sharing,
+        )
     return current
 
 

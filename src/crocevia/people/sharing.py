@@ -74,14 +74,15 @@ def check_sharing(
     return SharingBasis.CONSENT
 
 
-def record_consent_if_given(*, actor, person, basis, consent_now, on=None) -> None:
+def record_consent_if_given(*, actor, person, basis, consent_now) -> None:
     """Record the network-sharing consent the person gives in this step (if not on
-    record already); call it inside the step's transaction, after its checks passed."""
+    record already), given today; call it inside the step's transaction, after its
+    checks passed."""
     if basis == SharingBasis.CONSENT and consent_now and not has_network_sharing_consent(person):
         consent_record(
             actor=actor,
             person=person,
             scope=Consent.Scope.NETWORK_SHARING,
-            given_on=on or timezone.localdate(),
+            given_on=timezone.localdate(),
             notes=_("Given when the data was first shared with another organisation."),
         )

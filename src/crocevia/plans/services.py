@@ -29,6 +29,7 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_visible_to
+from crocevia.cases.services import case_reference
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.network.selectors import coordinators_of_zone
@@ -428,15 +429,11 @@ def plan_submit(*, actor, plan: Plan, on, note: str = "") -> PlanVersion:
             recipients=coordinators_of_zone(case.zone_id),
             kind=NotificationKind.PLAN_TO_VALIDATE,
             url=reverse("plans:validate", args=[plan.pk]),
-            reference=_case_reference(case),
+            reference=case_reference(case),
             title=_("Plan of %(person)s to validate") % {"person": case.person},
             actor=actor,
         )
     return version
-
-
-def _case_reference(case) -> str:
-    return _("case n. %(number)s") % {"number": case.pk}
 
 
 def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> PlanVersion:
@@ -497,7 +494,7 @@ def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> 
                 recipients=[case.case_manager_id],
                 kind=NotificationKind.PLAN_RETURNED,
                 url=reverse("cases:detail", args=[case.pk]) + "#plan-section",
-                reference=_case_reference(case),
+                reference=case_reference(case),
                 title=_("Plan of %(person)s returned with comments") % {"person": case.person},
                 actor=actor,
             )

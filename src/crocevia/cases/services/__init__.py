@@ -27,6 +27,7 @@ from .priority import case_set_priority
 from .reviews import review_record, review_schedule
 from .team import (
     case_form_team,
+    case_reference,
     case_set_manager,
     join_team,
     membership_for_team,
@@ -45,6 +46,7 @@ __all__ = [
     "closure_open_items",
     "case_create",
     "case_form_team",
+    "case_reference",
     "case_open_direct",
     "case_open_from_contact",
     "case_open_from_referral",

@@ -85,7 +85,6 @@ def case_create(
             person=person,
             basis=extra["sharing_basis"],
             consent_now=sharing.get("consent_now", False),
-            on=referred_on,
         )
     previous = (
         Case.objects.filter(person=person, stage=Stage.CLOSED).order_by("-closed_on", "-pk").first()
@@ -160,13 +159,18 @@ def case_open_from_contact(*, actor, contact, on=None, sharing: dict | None = No
     )
 
 
-def case_open_from_referral(*, actor, referral) -> Case:
-    """The case a social worker opens by accepting a referral (called by referral_answer).
+def case_open_from_referral(*, actor, referral) -> tuple[Case, bool]:
+    """The person's case for a referral a social worker accepts (called by
+    referral_answer): their open case if they have one (the referral joins it), else a
+    case the acceptance opens. Returns (case, opened).
 
-    The referral's consent or legal basis carries over to the case; a referral within one
-    organisation (or a register's) asked for none: the case page then asks for it."""
+    The referral's consent or legal basis carries over to a new case; a referral within
+    one organisation (or a register's) asked for none: the case page then asks for it."""
+    existing = _open_case_of(referral.person)
+    if existing is not None:
+        return existing, False
     carried = referral.sharing_basis in (SharingBasis.CONSENT, *LEGAL_BASES)
-    return case_create(
+    case = case_create(
         actor=actor,
         person=referral.person,
         organisation=referral.to_organisation,
@@ -175,6 +179,7 @@ def case_open_from_referral(*, actor, referral) -> Case:
         sharing_basis=referral.sharing_basis if carried else "",
         sharing_note=referral.sharing_note if carried else "",
     )
+    return case, True
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from crocevia.notifications.services import notify
 
 from ..models import Case, Review, Stage
 from ..selectors import cases_visible_to
+from .team import case_reference
 
 REVIEW_AUDIT_FIELDS = ["case", "kind", "scheduled_on", "held_on", "held_by", "notes", "next_on"]
 
@@ -157,6 +158,8 @@ def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
     late = list(
         Review.objects.filter(
             scheduled_on__lt=today,
+            # Late lately (not the first run's backlog): a month at most.
+            scheduled_on__gte=today - datetime.timedelta(days=30),
             held_on__isnull=True,
             overdue_told_on__isnull=True,
             case__case_manager__isnull=False,
@@ -164,16 +167,22 @@ def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
         .exclude(case__stage=Stage.CLOSED)
         .select_related("case__person")
     )
+    told = 0
     for review in late:
         case = review.case
         with transaction.atomic():
+            # Claimed first: two runs at once tell of it once.
+            if not Review.objects.filter(pk=review.pk, overdue_told_on__isnull=True).update(
+                overdue_told_on=today
+            ):
+                continue
+            told += 1
             notify(
                 recipients=[case.case_manager_id],
                 kind=NotificationKind.REVIEW_OVERDUE,
                 url=reverse("cases:detail", args=[case.pk]) + "#case-followup",
-                reference=_("case n. %(number)s") % {"number": case.pk},
+                reference=case_reference(case),
                 title=_("Review of %(day)s not recorded: %(person)s")
                 % {"day": _fmt(review.scheduled_on), "person": case.person},
             )
-            Review.objects.filter(pk=review.pk).update(overdue_told_on=today)
-    return len(late)
+    return told

@@ -18,14 +18,17 @@ from crocevia.desk.models import Contact, Referral
 from crocevia.desk.referrals import (
     answer_due_before,
     is_overdue,
+    notify_overdue_referrals,
     referral_answer,
     referral_complete,
     referral_send,
     referral_withdraw,
     sync_imported_contact_referrals,
 )
+from crocevia.notifications.models import Notification
 from crocevia.people.models import Consent
-from crocevia.testing import PersonFactory
+from crocevia.people.selectors import persons_visible_to
+from crocevia.testing import PersonFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +346,127 @@ def test_the_inbox_pages_in_a_constant_number_of_queries(actors, login):
     page_two = client.get(reverse("desk:referral_inbox"), {"page": 2})
     assert len(page_two.context["referrals"]) == 11
     assert page_two.context["page"].paginator.count == 61
+
+
+# --- the seams (review of issue 18) ------------------------------------------------------------
+
+
+def test_consent_given_when_the_receiver_changes_is_recorded(actors, record, today):
+    person = PersonFactory(created_by_organisation=actors.sds)
+    contact = record(person, services=["job_search"], outcome="referred", referred_to=actors.sds)
+    assert Referral.objects.get(contact=contact).sharing_basis == "same_organisation"
+    services.contact_update(
+        actor=actors.desk_operator, contact=contact, referred_to=actors.cpi, consent_now=True
+    )
+    referral = Referral.objects.get(contact=contact)
+    assert (referral.to_organisation, referral.sharing_basis) == (actors.cpi, "consent")
+    assert Consent.objects.get(person=person, scope="network_sharing").given_on == today
+
+
+def test_a_withdrawn_desk_referral_stays_withdrawn_until_the_contact_refers_again(
+    actors, person, record
+):
+    contact = record(
+        person,
+        services=["job_search"],
+        outcome="referred",
+        referred_to=actors.cpi,
+        consent_now=True,
+    )
+    referral = Referral.objects.get(contact=contact)
+    referral_withdraw(actor=actors.desk_operator, referral=referral, on=days_ago(0), note="Errore")
+    # Editing the contact's notes or day leaves it withdrawn by its sender.
+    services.contact_update(actor=actors.desk_operator, contact=contact, notes="Telefonato")
+    assert Referral.objects.get(pk=referral.pk).state == "withdrawn"
+    # Sent to another receiver: sent again (the only referral of the contact).
+    contact = Contact.objects.get(pk=contact.pk)
+    services.contact_update(
+        actor=actors.desk_operator, contact=contact, referred_to=actors.other_org
+    )
+    referral.refresh_from_db()
+    assert (referral.state, referral.to_organisation, referral.withdrawn_on) == (
+        "sent",
+        actors.other_org,
+        None,
+    )
+    assert Referral.objects.filter(contact=contact).count() == 1
+
+
+def test_an_answered_referral_lets_its_contact_change_but_not_its_outcome(actors, person, record):
+    contact = record(
+        person,
+        services=["job_search"],
+        outcome="referred",
+        referred_to=actors.cpi,
+        consent_now=True,
+    )
+    referral = Referral.objects.get(contact=contact)
+    referral_answer(actor=actors.cpi_consultant, referral=referral, accept=True, on=days_ago(0))
+    services.contact_update(actor=actors.desk_operator, contact=contact, notes="Richiamata")
+    assert Contact.objects.get(pk=contact.pk).notes == "Richiamata"
+
+
+def test_accepting_for_a_person_with_an_open_case_joins_it(actors):
+    case = make_case(actors, stage="preassessed")
+    referral = referral_send(
+        actor=actors.cpi_consultant,
+        person=case.person,
+        from_organisation=actors.cpi,
+        to_organisation=actors.sds,
+        sent_on=days_ago(1),
+    )
+    answered = referral_answer(
+        actor=actors.social_worker, referral=referral, accept=True, on=days_ago(0)
+    )
+    assert answered.opened_case is None and answered.case == case
+    assert Referral.objects.get(pk=referral.pk).case == case
+
+
+def test_nobody_answers_a_referral_to_an_organisation_not_named(actors, person):
+    unnamed = Referral.objects.create(
+        person=person,
+        from_organisation=actors.sds,
+        origin="import",
+        sent_on=days_ago(30),
+        sharing_basis="register",
+    )
+    with pytest.raises(PermissionDenied):
+        referral_answer(actor=actors.admin, referral=unnamed, accept=True, on=days_ago(0))
+    assert not is_overdue(unnamed)
+
+
+def test_monitoring_officers_answer_nothing(actors, person):
+    referral = send(actors, person)
+    with pytest.raises(PermissionDenied):
+        referral_answer(
+            actor=actors.monitoring_officer, referral=referral, accept=True, on=days_ago(0)
+        )
+
+
+def test_a_registers_referral_does_not_open_the_persons_record(actors):
+    person = PersonFactory(created_by_organisation=actors.sds)
+    Referral.objects.create(
+        person=person,
+        from_organisation=actors.sds,
+        to_organisation=actors.cpi,
+        origin="import",
+        sent_on=days_ago(3),
+        sharing_basis="register",
+    )
+    assert not persons_visible_to(actors.cpi_consultant).filter(pk=person.pk).exists()
+    send(actors, person)  # with the consent given in the step
+    assert persons_visible_to(actors.cpi_consultant).filter(pk=person.pk).exists()
+
+
+def test_only_referrals_late_lately_are_told_of(actors, person):
+    due = answer_due_before()
+    recent = send(actors, person, sent_on=due - datetime.timedelta(days=1))
+    ancient = send(actors, PersonFactory(created_by_organisation=actors.sds), sent_on=days_ago(400))
+    assert notify_overdue_referrals() == 1
+    assert Notification.objects.filter(
+        kind="referral_overdue", url__endswith=f"/{recent.pk}/"
+    ).exists()
+    assert not Notification.objects.filter(
+        url__endswith=f"/{ancient.pk}/", kind="referral_overdue"
+    ).exists()
+    assert is_overdue(Referral.objects.get(pk=ancient.pk))  # still in both queues

@@ -7,6 +7,8 @@ module reads the columns and resolves the codes; the rules are desk.referrals'
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.audit.actions import AuditAction
+from crocevia.audit.bulk import insert_change_events
 from crocevia.core.errors import RowsRefused
 from crocevia.desk.models import Contact, Referral
 from crocevia.desk.referrals import IMPORT_FIELDS, referrals_import_bulk
@@ -54,8 +56,9 @@ class Referrals(Kind):
     label = gettext_lazy("Referrals")
     key = "external_id"
     written_models = (Referral,)
+    # The referral's own key (`crocevia-referral-N`) is claimed by claim_exchange_keys
+    # below, only by a row of the same person: ids differ between databases.
     fallback_keys = {
-        "external_id": (Referral, REFERRAL_PREFIX, "person_id"),
         "person_external_id": (Person, PERSON_PREFIX, "pk"),
         "source_contact_external_id": (Contact, CONTACT_PREFIX, "person_id"),
     }
@@ -84,6 +87,45 @@ class Referrals(Kind):
     person_links = ("person_external_id", "source_contact_external_id")
     # Free text about the person never leaves in a pseudonymised export.
     withheld = ("reason", "decline_reason")
+
+    def claim_exchange_keys(self, items, *, actor) -> int:
+        """As Kind's, and a row's `crocevia-referral-N` becomes referral N's external id
+        only if N is a referral of the row's person without one (into another database,
+        N may be anybody's)."""
+        claimed = super().claim_exchange_keys(items, actor=actor)
+        wanted: dict[int, tuple[str, str]] = {}
+        for row, data in items:
+            key = data.get("external_id") or row.raw.get("external_id", "")
+            number = key[len(REFERRAL_PREFIX) :] if key.startswith(REFERRAL_PREFIX) else ""
+            if number.isdigit() and len(number) < 19:
+                wanted[int(number)] = (key, data.get("person_external_id", ""))
+        if not wanted:
+            return claimed
+        keys = [key for key, _person in wanted.values()]
+        taken = set(
+            Referral.objects.filter(external_id__in=keys).values_list("external_id", flat=True)
+        )
+        claims = {}
+        for pk, person_id, person_key in Referral.objects.filter(
+            pk__in=wanted, external_id__isnull=True
+        ).values_list("pk", "person_id", "person__external_id"):
+            key, row_person = wanted[pk]
+            if key not in taken and row_person in (person_key, f"{PERSON_PREFIX}{person_id}"):
+                claims[pk] = (key, person_id)
+        if claims:
+            Referral.objects.bulk_update(
+                [Referral(pk=pk, external_id=key) for pk, (key, _p) in claims.items()],
+                ["external_id"],
+            )
+            insert_change_events(
+                "desk.referral",
+                actor,
+                [
+                    (AuditAction.REFERRAL_UPDATE, pk, {"external_id": [None, key]}, person)
+                    for pk, (key, person) in claims.items()
+                ],
+            )
+        return claimed + len(claims)
 
     def new_context(self):
         return {"organisations": RefMap.of(Organisation.objects.all(), "code")}

@@ -4,8 +4,10 @@ referral a contact made, every state, an unnamed receiver, the round trip."""
 import pytest
 from django.core.management import call_command
 
-from crocevia.desk.models import Referral
+from crocevia.desk.models import Contact, Referral
+from crocevia.desk.services import contact_update
 from crocevia.interchange.engine import run_import
+from crocevia.people.models import Person
 
 from .helpers import export_text, load, load_all, write
 
@@ -63,6 +65,7 @@ def test_a_register_of_referrals_loads_in_every_state(tmp_path):
         ("R9,P1,SDS-PI,2024-05-02,CPI-PI,C1,,,,,", "source_contact_external_id"),
         ("R9,P3,CPI-PI,2024-06-10,CPI-PI,C2,,,,,", "from_organisation_code"),
         ("R9,P9,SDS-PI,2024-05-02,CPI-PI,,,,,,", "person_external_id"),
+        ("R9,P3,SDS-PI,2024-06-11,CPI-PI,C2,,,,,", "sent_on"),
     ],
 )
 def test_a_bad_row_is_refused_in_its_column_and_nothing_is_written(tmp_path, row, column):
@@ -98,3 +101,39 @@ def test_a_pseudonymised_export_withholds_the_free_text(tmp_path, monkeypatch):
     text = export_text("referrals", pseudonymise=True)
     for secret in ("Orientamento", "Non residente", "Tirocinio", "Ricerca lavoro", "R1,", "P1"):
         assert secret not in text
+
+
+def test_two_rows_naming_one_contact_are_refused(tmp_path):
+    load_all(tmp_path)
+    rows = HEADER + (
+        "RA,P3,SDS-PI,2024-06-10,CPI-PI,C2,,accepted,2024-06-11,,\n"
+        "RB,P3,SDS-PI,2024-06-10,CPI-PI,C2,,declined,2024-06-11,No,\n"
+    )
+    report = run_import("referrals", write(tmp_path, rows, "referrals.csv"))
+    assert not report.ok
+    assert [(e.line, e.column) for e in report.errors] == [(3, "source_contact_external_id")]
+    assert Referral.objects.get(contact__external_id="C2").state == "sent"
+
+
+def test_a_contact_corrected_after_its_referral_round_trips(tmp_path):
+    load_all(tmp_path)
+    contact = Contact.objects.get(external_id="C2")
+    contact_update(actor=None, contact=contact, outcome="solved", referred_to=None,
+                   check_actor_desk=False)  # fmt: skip
+    assert Referral.objects.get(contact=contact).state == "withdrawn"
+    exported = export_text("referrals")
+    report = run_import("referrals", write(tmp_path, exported, "referrals.csv"))
+    assert report.ok, report.errors
+    assert export_text("referrals") == exported
+
+
+def test_an_exported_key_is_claimed_only_by_a_referral_of_the_same_person(tmp_path):
+    load_all(tmp_path)
+    c2 = Referral.objects.get(contact__external_id="C2")
+    p1 = Person.objects.get(external_id="P1")
+    # A file from another database: its referral n. <c2's id> is P1's, not P3's.
+    row = HEADER + f"crocevia-referral-{c2.pk},P1,SDS-PI,2024-05-02,CPI-PI,,,,,,\n"
+    load(tmp_path, "referrals", row)
+    c2.refresh_from_db()
+    assert c2.external_id is None
+    assert Referral.objects.get(external_id=f"crocevia-referral-{c2.pk}").person == p1
