@@ -528,3 +528,22 @@ def test_monitoring_officer_home_has_the_report_and_no_name(actors, login):
     assert response.context["queues"] == []
     assert 'id="home-queues"' not in html
     assert escape(it("Open the report")) in html
+
+
+def test_exports_hold_every_formula_like_name_as_text(actors, login):
+    for i, payload in enumerate(FORMULA_PAYLOADS):
+        PersonFactory(
+            created_by_organisation=actors.sds,
+            family_name=payload,
+            given_names=payload,
+            permit_expires_on=days_ahead(i),
+        )
+    client = login(actors.desk_operator)
+    response = client.get(url("permessi-in-scadenza"), {"formato": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1 + len(FORMULA_PAYLOADS)
+    assert unsafe_csv_cells(rows) == []
+    response = client.get(url("permessi-in-scadenza"), {"formato": "xlsx"})
+    texts, unsafe = workbook_texts(response.content)
+    assert unsafe == []
+    assert len([t for t in texts if t.startswith(tuple(FORMULA_PAYLOADS))]) >= len(FORMULA_PAYLOADS)
