@@ -219,8 +219,10 @@ def _is_social_worker_of(user, organisation) -> bool:
 
 
 def _locked(referral: Referral) -> Referral:
+    # The referral's row only: its receiver may be "not named" (a nullable join), and
+    # PostgreSQL locks no row on the nullable side of an outer join.
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person", "to_organisation", "from_organisation")
         .get(pk=referral.pk)
     )
