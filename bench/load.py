@@ -60,6 +60,8 @@ PAGE_ORDER = [
     "daily register",
     "my cases",
     "coordination",
+    "queue",
+    "queue page 2",
     "case",
     "plan form",
     "plan save",
@@ -620,6 +622,7 @@ class Operator(threading.Thread):
         self.plans = list(work["plans"].get(username, []))
         self.writes = 0
         self.signed_in = False
+        self.queues: list[str] = []  # the work queues the home page links to
 
     # -- requests --
 
@@ -727,7 +730,26 @@ class Operator(threading.Thread):
         if response is None:
             raise LoadError
         self.signed_in = True
-        self.request("home", "GET", "/")
+        response = self.request("home", "GET", "/")
+        # The home page links to the operator's work queues (site.queues): their own.
+        self.queues = (
+            sorted(set(re.findall(r'href="(/da-fare/[a-z-]+/)"', response.text)))
+            if response is not None
+            else []
+        )
+
+    def queue_visit(self) -> None:
+        """Open one of the operator's work queues, sometimes its next page or its order by
+        age (the lists are complete and paginated: 50 a page)."""
+        if not self.queues:
+            return
+        path = self.rng.choice(self.queues)
+        if self.request("queue", "GET", path) is None:
+            raise LoadError
+        self.think()
+        if self.rng.random() < 0.3:
+            self.request("queue page 2", "GET", path, params={"page": 2, "ordine": "meno-recenti"})
+            self.think()
 
     def search_and_open(self) -> str | None:
         """Type a name in the search box (htmx partials as the operator types), open a
@@ -756,6 +778,9 @@ class Operator(threading.Thread):
         return path
 
     def desk_visit(self) -> None:
+        if self.rng.random() < 0.1:
+            self.queue_visit()
+            return
         if self.rng.random() < 0.15:
             self.request("daily register", "GET", "/sportello/registro/")
             self.think()
@@ -787,6 +812,8 @@ class Operator(threading.Thread):
         self.write("contact", token, "contact save", form_path, fields, "person")
 
     def social_visit(self) -> None:
+        if self.rng.random() < 0.2:
+            self.queue_visit()
         if self.rng.random() < 0.25:
             self.search_and_open()
             self.think()
@@ -820,6 +847,8 @@ class Operator(threading.Thread):
         if self.request("coordination", "GET", "/casi/coordinamento/") is None:
             raise LoadError
         self.think()
+        if self.rng.random() < 0.4:
+            self.queue_visit()
         if self.work["cases"]:
             case_id = self.rng.choice(self.work["cases"])
             if self.request("case", "GET", f"/casi/{case_id}/") is None:

@@ -43,6 +43,9 @@ WRITERS = {
         "src/crocevia/programmes/tests/test_export_formulas.py::"
         "test_expenditures_described_by_formulas_are_text_in_the_programme_workbook"
     ),
+    "crocevia.site.views": (
+        "src/crocevia/site/tests/test_queues.py::test_exports_hold_every_formula_like_name_as_text"
+    ),
     "crocevia.reporting.xlsx": (
         "src/crocevia/reporting/tests/test_xlsx_formulas.py::"
         "test_report_of_an_organisation_named_by_a_formula_holds_its_name_as_text"

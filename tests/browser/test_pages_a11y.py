@@ -95,6 +95,9 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         reverse("desk:referral_create", args=[person.pk]),
         reverse("desk:referral_sent"),
         reverse("desk:register"),
+        # A work queue with rows (the case waiting for its pre-assessment) and one empty.
+        reverse("queues:preassessments"),
+        reverse("queues:plans"),
     ]:
         response = page.goto(url)
         assert response.status == 200, url

@@ -41,6 +41,8 @@ NOTE_REGISTER = "desk register"
 NOTE_REFERRALS = "referrals"
 NOTE_CASE_LIST = "case list"
 NOTE_HOME = "home page"
+NOTE_QUEUE = "work queue"
+NOTE_QUEUE_EXPORT = "work queue export"
 # A registration refused because the codice fiscale is another person's, whom the
 # operator may not see: nobody is named, but the attempt is in that person's report.
 NOTE_CODE_TAKEN = "codice fiscale already registered"
@@ -53,6 +55,8 @@ LIST_LABELS = {
     NOTE_REFERRALS: gettext_lazy("list of referrals"),
     NOTE_CASE_LIST: gettext_lazy("list of cases"),
     NOTE_HOME: gettext_lazy("home page alerts"),
+    NOTE_QUEUE: gettext_lazy("work queue"),
+    NOTE_QUEUE_EXPORT: gettext_lazy("work queue exported"),
     NOTE_CODE_TAKEN: gettext_lazy("codice fiscale typed again, person not shown"),
 }
 # The answers that show the user something (see the module doc).

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from crocevia.accounts.models import Membership, Profile
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
 
-from .models import WAITING_STAGES, Case, TeamMember
+from .models import WAITING_STAGES, Case, Review, TeamMember
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -96,3 +96,51 @@ WAITING = Q(stage__in=WAITING_STAGES) | MANAGER_TO_APPOINT
 
 # Lists of waiting cases: by access priority (high first), then the oldest referral.
 BY_PRIORITY = ("priority", "referred_on", "pk")
+
+
+# --- work queues (the site composes them into its queue pages) ------------------------------
+
+
+def cases_in_charge_of(user) -> QuerySet[Case]:
+    """The open cases `user` answers for: those they manage, and every case of the zones
+    they coordinate (all, for administrators). The queues of reviews, plan actions and
+    interventions read these cases."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    open_cases = Case.objects.exclude(stage="closed")
+    if user.is_superuser:
+        return open_cases
+    scope = Q(case_manager=user)
+    zones = coordinated_zone_ids(user)
+    if zones:
+        scope |= Q(zone_id__in=zones)
+    return open_cases.filter(scope)
+
+
+def preassessments_to_do(user) -> QuerySet[Case]:
+    """The cases `user` may see still waiting for their pre-assessment (stage referred)."""
+    return cases_visible_to(user).filter(stage="referred")
+
+
+# Cases with no case manager that need one: a complex case pre-assessed (its team cannot
+# form without one), or past team formation (MANAGER_TO_APPOINT).
+WITHOUT_MANAGER = (
+    Q(stage="preassessed", need_class="complex", case_manager__isnull=True) | MANAGER_TO_APPOINT
+)
+
+
+def cases_without_manager(user) -> QuerySet[Case]:
+    """The coordinator's queue: the open cases of their zones that need a case manager."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    return _coordinated(user, Case.objects.filter(WITHOUT_MANAGER))
+
+
+def reviews_due(user, *, until) -> QuerySet[Review]:
+    """The reviews not yet held, scheduled on or before `until`, of the cases `user`
+    answers for (cases_in_charge_of)."""
+    return Review.objects.filter(
+        held_on__isnull=True,
+        scheduled_on__lte=until,
+        case__in=cases_in_charge_of(user).values("pk"),
+    )

@@ -93,6 +93,12 @@ def referrals_received(user) -> QuerySet[Referral]:
     return queryset
 
 
+def referrals_waiting(user) -> QuerySet[Referral]:
+    """The referrals to the user's organisations still to answer (sent) or to complete
+    (accepted): the receiver's work queue."""
+    return referrals_received(user).filter(state__in=Referral.OPEN_STATES)
+
+
 def referrals_sent(user) -> QuerySet[Referral]:
     """Referrals from the user's organisations (all, for administrators)."""
     queryset = referrals_visible_to(user)

@@ -221,6 +221,8 @@ def _is_social_worker_of(user, organisation) -> bool:
 
 
 def _locked(referral: Referral) -> Referral:
+    # The referral's row only: its receiver may be "not named" (a nullable join), and
+    # PostgreSQL locks no row on the nullable side of an outer join.
     return (
         # Only the referral's row: its receiver may be unnamed (an outer join).
         Referral.objects.select_for_update(of=("self",))

@@ -1,11 +1,12 @@
 """Reads of the interventions for the case page (constant queries)."""
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage
+from crocevia.cases.selectors import cases_in_charge_of
 
 from .models import Intervention
 
@@ -55,3 +56,13 @@ def open_interventions(case: Case) -> list[OpenItem]:
             url = reverse("interventions:end", args=[row.pk])
         items.append(OpenItem(kind="intervention", pk=row.pk, label=label, url=url))
     return items
+
+
+def interventions_to_start(user, *, until) -> QuerySet[Intervention]:
+    """The interventions still planned whose start day is on or before `until` (passed
+    already, or coming), of the open cases `user` answers for (cases_in_charge_of)."""
+    return Intervention.objects.filter(
+        status=Intervention.Status.PLANNED,
+        starts_on__lte=until,
+        case__in=cases_in_charge_of(user).values("pk"),
+    )

@@ -7,15 +7,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.selectors import coordinated_zone_ids
-from crocevia.audit.recording import (
-    NOTE_CASE_LIST,
-    NOTE_HOME,
-    record_access,
-    record_persons_shown,
-)
+from crocevia.audit.recording import NOTE_CASE_LIST, record_access, record_persons_shown
 from crocevia.cases.selectors import cases_visible_to
 
-from .lists import home_alerts
 from .models import Meeting
 from .selectors import meetings_visible_to
 
@@ -69,18 +63,3 @@ def record_meeting_shown(user, meeting: Meeting) -> None:
         record_persons_shown(actor=user, instance=meeting, person_ids=person_ids)
     else:
         record_access(actor=user, instance=meeting)
-
-
-def home_alerts_for(user) -> dict:
-    """The home page's alerts (lists.home_alerts), the persons they name recorded as
-    shown."""
-    alerts = home_alerts(user)
-    person_ids = [
-        *(case.person_id for case in alerts["preassessments"]),
-        *(review.case.person_id for review in alerts["reviews"]),
-        *(action.version.plan.case.person_id for action in alerts["actions"]),
-        *(person.pk for person in alerts["permits"]),
-        *(case.person_id for case in alerts["to_appoint"]),
-    ]
-    record_persons_shown(actor=user, person_ids=person_ids, note=NOTE_HOME)
-    return alerts

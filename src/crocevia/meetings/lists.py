@@ -1,4 +1,5 @@
-"""Case lists ("my cases", "zone cases") with their follow-up, and the home page's alerts.
+"""Case lists ("my cases", "zone cases") with their follow-up (the home page's work queues
+are site.queues).
 
 Overdue items are computed in the database, so filtering by them and listing them cost
 a constant number of queries:
@@ -14,19 +15,11 @@ from django.db.models import Case as When_
 from django.utils import timezone
 
 from crocevia.accounts.models import User
-from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.cases.models import Case, Review, Stage, TeamMember
-from crocevia.cases.selectors import (
-    BY_PRIORITY,
-    MANAGER_TO_APPOINT,
-    cases_visible_to,
-    managers_to_appoint,
-)
-from crocevia.people.selectors import persons_visible_to
-from crocevia.plans.models import Action, PlanVersion
-
-PERMIT_ALERT_DAYS = 60
-ALERT_LIST_SIZE = 5
+from crocevia.cases.selectors import BY_PRIORITY, MANAGER_TO_APPOINT
+from crocevia.plans.models import Action
+from crocevia.plans.selectors import current_actions
 
 
 def _overdue_reviews(today: datetime.date) -> QuerySet[Review]:
@@ -34,14 +27,7 @@ def _overdue_reviews(today: datetime.date) -> QuerySet[Review]:
 
 
 def _overdue_actions(today: datetime.date) -> QuerySet[Action]:
-    latest_number = (
-        PlanVersion.objects.filter(plan_id=OuterRef("version__plan_id"))
-        .order_by("-number")
-        .values("number")[:1]
-    )
-    return Action.objects.filter(
-        due_on__lt=today, done_on__isnull=True, version__number=Subquery(latest_number)
-    )
+    return current_actions().filter(due_on__lt=today, done_on__isnull=True)
 
 
 def _unless_closed(expression) -> When_:
@@ -148,81 +134,3 @@ def case_managers_of(base: QuerySet[Case]) -> QuerySet[User]:
     return User.objects.filter(
         pk__in=base.exclude(case_manager__isnull=True).values("case_manager_id")
     ).order_by("last_name", "first_name", "username")
-
-
-def home_alerts(user) -> dict:
-    """Counts and short lists for the home page.
-
-    - pre-assessments waiting: visible cases still in stage "referred", by access
-      priority, then oldest first;
-    - reviews and actions overdue on the visible open cases;
-    - residence permits of visible persons expiring from today to today + 60 days;
-    - for a zone's coordinators, open cases whose case manager is to be appointed.
-    """
-    empty = {
-        "preassessments_waiting": 0,
-        "preassessments": [],
-        "reviews_overdue": 0,
-        "reviews": [],
-        "actions_overdue": 0,
-        "actions": [],
-        "permits_expiring": 0,
-        "permits": [],
-        "managers_to_appoint": 0,
-        "to_appoint": [],
-        "any": False,
-    }
-    if not user.is_authenticated or is_monitoring_only(user):
-        return empty
-    today = timezone.localdate()
-    visible = cases_visible_to(user)
-    open_cases = visible.exclude(stage=Stage.CLOSED)
-
-    waiting = visible.filter(stage=Stage.REFERRED).select_related("person").order_by(*BY_PRIORITY)
-    reviews = (
-        _overdue_reviews(today)
-        .filter(case__in=open_cases.values("pk"))
-        .select_related("case__person")
-        .order_by("scheduled_on", "pk")
-    )
-    actions = (
-        _overdue_actions(today)
-        .filter(version__plan__case__in=open_cases.values("pk"))
-        .select_related("version__plan__case__person")
-        .order_by("due_on", "pk")
-    )
-    permits = (
-        persons_visible_to(user)
-        .filter(
-            permit_expires_on__gte=today,
-            permit_expires_on__lte=today + datetime.timedelta(days=PERMIT_ALERT_DAYS),
-        )
-        .order_by("permit_expires_on", "family_name", "pk")
-    )
-    result = {
-        "preassessments_waiting": waiting.count(),
-        "preassessments": list(waiting[:ALERT_LIST_SIZE]),
-        "reviews_overdue": reviews.count(),
-        "reviews": list(reviews[:ALERT_LIST_SIZE]),
-        "actions_overdue": actions.count(),
-        "actions": list(actions[:ALERT_LIST_SIZE]),
-        "permits_expiring": permits.count(),
-        "permits": list(permits[:ALERT_LIST_SIZE]),
-        "managers_to_appoint": 0,
-        "to_appoint": [],
-    }
-    if is_coordinator(user):
-        to_appoint = managers_to_appoint(user)
-        result["managers_to_appoint"] = to_appoint.count()
-        result["to_appoint"] = list(to_appoint[:ALERT_LIST_SIZE])
-    result["any"] = any(
-        result[k]
-        for k in (
-            "preassessments_waiting",
-            "reviews_overdue",
-            "actions_overdue",
-            "permits_expiring",
-            "managers_to_appoint",
-        )
-    )
-    return result

@@ -56,6 +56,13 @@ def persons_visible_to(user) -> QuerySet[Person]:
     return live_persons().filter(scope)
 
 
+def permits_expiring(user, *, since, until) -> QuerySet[Person]:
+    """The persons `user` may see whose residence permit expires from `since` to `until`."""
+    return persons_visible_to(user).filter(
+        permit_expires_on__gte=since, permit_expires_on__lte=until
+    )
+
+
 def persons_of_zones(zone_ids) -> QuerySet[Person]:
     """Persons who belong to these zones, whoever is asking (not a visibility rule: for a
     pseudonymised export of the zones, e.g. a monitoring officer's, who sees no one).

@@ -10,6 +10,7 @@ from crocevia.accounts.selectors import coordinated_zone_ids
 from crocevia.cases.access import cases_shown_to, is_case_manager_of, is_zone_coordinator_of
 from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage, TeamMember
+from crocevia.cases.selectors import cases_in_charge_of
 from crocevia.core.paging import first_rows
 
 from .models import Action, Plan, PlanVersion, ValidationEvent, ValidationStatus
@@ -170,3 +171,29 @@ def coordination_section_context(user) -> dict:
     rows, total = first_rows(plans_to_validate(user), COORDINATION_ROWS)
     cases_shown_to(user, [row.plan.case for row in rows])
     return {"to_validate": rows, "to_validate_total": total}
+
+
+def current_actions() -> QuerySet[Action]:
+    """The actions of each plan's latest version (what the case lists count as overdue
+    too: meetings.lists)."""
+    latest_number = (
+        PlanVersion.objects.filter(plan_id=OuterRef("version__plan_id"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return Action.objects.filter(version__number=Subquery(latest_number))
+
+
+def actions_due(user, *, until) -> QuerySet[Action]:
+    """The plan actions not done and due on or before `until`, of the open cases: those
+    `user` is responsible for, and those of the cases `user` answers for
+    (cases_in_charge_of: the cases they manage, their zones' for a coordinator)."""
+    if not user.is_authenticated or not user.is_active:
+        return Action.objects.none()
+    in_charge = cases_in_charge_of(user).values("pk")
+    return (
+        current_actions()
+        .filter(done_on__isnull=True, due_on__lte=until)
+        .exclude(version__plan__case__stage=Stage.CLOSED)
+        .filter(Q(responsible_user=user) | Q(version__plan__case__in=in_charge))
+    )

@@ -265,8 +265,9 @@ def test_the_coordination_queue_lists_the_cases_whose_case_manager_is_to_be_appo
     assert reverse("cases:detail", args=[k2.pk]) + "#team" in html
 
     home = client.get(reverse("home"))
-    assert home.context["alerts"]["managers_to_appoint"] == 3
-    assert 'id="alert-managers"' in home.content.decode()
+    counts = {queue.code: count for queue, count in home.context["queues"]}
+    assert counts["responsabili-da-nominare"] == 3
+    assert 'id="queue-responsabili-da-nominare"' in home.content.decode()
 
     zone_cases = client.get(reverse("cases:followup_zone_cases")).content.decode()
     # The badge of each row (the filter's label names it too).
