@@ -62,6 +62,8 @@ PAGE_ORDER = [
     "coordination",
     "queue",
     "queue page 2",
+    "referral inbox",
+    "notifications",
     "case",
     "plan form",
     "plan save",
@@ -781,6 +783,13 @@ class Operator(threading.Thread):
         if self.rng.random() < 0.1:
             self.queue_visit()
             return
+        if self.rng.random() < 0.08:
+            # The organisation's referrals: received, then those waiting too long.
+            self.request("referral inbox", "GET", "/sportello/invii/")
+            self.think()
+            self.request("referral inbox", "GET", "/sportello/invii/", params={"overdue": "on"})
+            self.think()
+            return
         if self.rng.random() < 0.15:
             self.request("daily register", "GET", "/sportello/registro/")
             self.think()
@@ -814,6 +823,9 @@ class Operator(threading.Thread):
     def social_visit(self) -> None:
         if self.rng.random() < 0.2:
             self.queue_visit()
+        if self.rng.random() < 0.15:
+            self.request("notifications", "GET", "/notifiche/")
+            self.think()
         if self.rng.random() < 0.25:
             self.search_and_open()
             self.think()
