@@ -117,8 +117,7 @@ def _tell_receiver(actor, referral: Referral, told_already=()) -> None:
         kind=NotificationKind.SENT_BACK if sent_back else NotificationKind.REFERRAL_RECEIVED,
         url=_url(referral),
         reference=_reference(referral),
-        title=_("%(person)s, from %(organisation)s")
-        % {"person": referral.person, "organisation": referral.from_organisation},
+        title=_("From %(organisation)s") % {"organisation": referral.from_organisation},
         actor=actor,
     )
 
@@ -281,17 +280,13 @@ def referral_answer(*, actor, referral, accept: bool, on, note="") -> Referral:
         current,
         before,
     )
-    answered = (
-        _("%(person)s: accepted by %(organisation)s")
-        if accept
-        else _("%(person)s: declined by %(organisation)s")
-    )
+    answered = _("Accepted by %(organisation)s") if accept else _("Declined by %(organisation)s")
     notify(
         recipients=_senders(current),
         kind=NotificationKind.REFERRAL_ANSWERED,
         url=_url(current),
         reference=_reference(current),
-        title=answered % {"person": current.person, "organisation": current.to_organisation},
+        title=answered % {"organisation": current.to_organisation},
         actor=actor,
     )
     current.opened_case = None
@@ -425,8 +420,8 @@ def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
                 kind=NotificationKind.REFERRAL_OVERDUE,
                 url=_url(referral),
                 reference=_reference(referral),
-                title=_("%(person)s, waiting for %(organisation)s")
-                % {"person": referral.person, "organisation": referral.to_organisation},
+                title=_("Waiting for %(organisation)s")
+                % {"organisation": referral.to_organisation},
             )
             told += 1
     return told

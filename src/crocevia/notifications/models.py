@@ -4,7 +4,7 @@ A notification is one row per recipient. The in-app inbox reads every row; the e
 side of a row is a small state machine (`EmailState`) walked by the worker
 (`delivery.py`): an immediate row is mailed alone, soon after the commit that created it;
 a digest row waits for the daily digest. What a mail may say is decided in `delivery.py`:
-the kind, the reference number and the link, never the title (which may name a person).
+the kind, the reference number and the link, never the title.
 """
 
 from django.conf import settings
@@ -53,7 +53,8 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
-    # Shown in the application only, never mailed: it may name the person.
+    # Shown in the application only, never mailed; it names no person either (the inbox
+    # shows it without the case's access check): an organisation, a version, a day.
     title = models.CharField(_("title"), max_length=200, blank=True)
     # A path of this application (starting with a single "/"): the object to open.
     url = models.CharField(_("link"), max_length=500)

@@ -430,7 +430,7 @@ def plan_submit(*, actor, plan: Plan, on, note: str = "") -> PlanVersion:
             kind=NotificationKind.PLAN_TO_VALIDATE,
             url=reverse("plans:validate", args=[plan.pk]),
             reference=case_reference(case),
-            title=_("Plan of %(person)s to validate") % {"person": case.person},
+            title=_("Plan version %(number)s to validate") % {"number": version.number},
             actor=actor,
         )
     return version
@@ -495,7 +495,8 @@ def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> 
                 kind=NotificationKind.PLAN_RETURNED,
                 url=reverse("cases:detail", args=[case.pk]) + "#plan-section",
                 reference=case_reference(case),
-                title=_("Plan of %(person)s returned with comments") % {"person": case.person},
+                title=_("Plan version %(number)s returned with comments")
+                % {"number": version.number},
                 actor=actor,
             )
     return version

@@ -88,13 +88,15 @@ def _spent_subquery():
 
 
 # What an intervention paid by an action weighs on it (Intervention.cost): committed while
-# planned or in progress (a planned one of a closed case will never start: it weighs
-# nothing), spent once completed or interrupted.
+# planned or in progress on an open case; spent once completed or interrupted, or when its
+# case closed while it was in progress (nobody can end it any more: what ran is spent). A
+# planned one of a closed case will never start: it weighs nothing.
 ENDED = (Intervention.Status.COMPLETED, Intervention.Status.INTERRUPTED)
-COMMITTED = Q(status=Intervention.Status.ACTIVE) | Q(
-    status=Intervention.Status.PLANNED, case__closed_on__isnull=True
+COMMITTED = Q(
+    status__in=(Intervention.Status.ACTIVE, Intervention.Status.PLANNED),
+    case__closed_on__isnull=True,
 )
-SPENT = Q(status__in=ENDED)
+SPENT = Q(status__in=ENDED) | Q(status=Intervention.Status.ACTIVE, case__closed_on__isnull=False)
 
 
 @dataclass

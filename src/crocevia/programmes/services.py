@@ -388,10 +388,12 @@ def action_update(
         priority_code=priority_code,
         planned_quarters=planned_quarters,
     )
-    if not errors and value is not None and value < spent_of(action):
+    used = spent_of(action) + committed_of(action) if not errors and value is not None else None
+    if used is not None and value < used:
         errors["amount"] = _(
-            "%(spent)s has already been spent on this action: the budget cannot be lower."
-        ) % {"spent": _euro(spent_of(action))}
+            "%(used)s has already been spent or committed on this action: the budget cannot "
+            "be lower."
+        ) % {"used": _euro(used)}
     if errors:
         raise ValidationError(errors)
     before = snapshot(action, ACTION_FIELDS)

@@ -182,7 +182,6 @@ def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
                 kind=NotificationKind.REVIEW_OVERDUE,
                 url=reverse("cases:detail", args=[case.pk]) + "#case-followup",
                 reference=case_reference(case),
-                title=_("Review of %(day)s not recorded: %(person)s")
-                % {"day": _fmt(review.scheduled_on), "person": case.person},
+                title=_("Review of %(day)s not recorded") % {"day": _fmt(review.scheduled_on)},
             )
     return told

@@ -12,7 +12,11 @@ def signed_versions_count_as_validated(apps, schema_editor):
     Plan = apps.get_model("plans", "Plan")
     PlanVersion = apps.get_model("plans", "PlanVersion")
     ValidationEvent = apps.get_model("plans", "ValidationEvent")
-    PlanVersion.objects.filter(signed_on__isnull=False).update(validation_status="validated")
+    # Only inclusion projects are validated: a service pact or a social project is signed
+    # without it, and says nothing of a validation.
+    PlanVersion.objects.filter(
+        signed_on__isnull=False, plan__kind="inclusion_project"
+    ).update(validation_status="validated")
     validated = Plan.objects.filter(validated_on__isnull=False).values_list(
         "pk", "validated_on", "validated_by_id"
     )

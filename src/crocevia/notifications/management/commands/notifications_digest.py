@@ -1,5 +1,5 @@
 """`crocevia notifications_digest`: the daily digest (run it once a day, e.g. from a
-systemd timer or cron: deploy/crocevia-digest.timer). One e-mail per operator gathering
+systemd timer or cron: README, Production). One e-mail per operator gathering
 their digest notifications not yet mailed; running it twice sends nothing twice."""
 
 from django.core.management.base import BaseCommand
