@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crocevia.core.forms import StyledFormMixin
+
 from .queues import Queue
 
 ORDER = "ordine"
 
 
-class QueueForm(forms.Form):
+class QueueForm(StyledFormMixin, forms.Form):
     def __init__(self, queue: Queue, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.queue = queue
