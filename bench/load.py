@@ -598,6 +598,9 @@ class Stats:
         self.timeline: list[tuple[float, str, bool]] = []
         self.acknowledged: dict[str, set[str]] = collections.defaultdict(set)
         self.attempted: dict[str, set[str]] = collections.defaultdict(set)
+        # The last acknowledged token of each form (a plan save rewrites its draft's row).
+        self.last_token: dict[str, str] = {}
+        self.started = time.time()
 
     def record(self, page: str, ms: float, ok: bool, kind: str = "") -> None:
         with self.lock:
@@ -881,6 +884,7 @@ class Operator(threading.Thread):
             raise LoadError
         with self.stats.lock:
             self.stats.acknowledged[kind].add(token)
+            self.stats.last_token[path] = token
         self.follow(response, then_page)
         self.think()
 
@@ -922,29 +926,40 @@ def run_operators(
 
 
 def found_tokens(run_id: str) -> dict[str, set[str]]:
-    """The tokens of this run found in the database: contacts by their notes, plan saves
-    by the content their audit events record (a save rewrites the same draft row)."""
-    from crocevia.audit.models import AuditEvent
+    """The tokens of this run found in the database: contacts by their notes, plans by
+    their drafts' rows (a save rewrites its draft: the row holds the last one; the audit
+    events record that the commitments changed, never their text)."""
     from crocevia.desk.models import Contact
+    from crocevia.plans.models import PlanVersion
 
     pattern = re.compile(rf"LOAD-{run_id}-\w+-\d+-\d+")
-    contacts = {
-        m
-        for notes in Contact.objects.filter(notes__contains=f"LOAD-{run_id}-").values_list(
-            "notes", flat=True
-        )
-        for m in pattern.findall(notes)
+
+    def tokens(queryset, field):
+        return {
+            m
+            for text in queryset.filter(**{f"{field}__contains": f"LOAD-{run_id}-"}).values_list(
+                field, flat=True
+            )
+            for m in pattern.findall(text)
+        }
+
+    return {
+        "contact": tokens(Contact.objects, "notes"),
+        "plan": tokens(PlanVersion.objects, "person_commitments"),
     }
-    plans = set()
-    events = AuditEvent.objects.filter(
+
+
+def plan_save_events(since: float) -> int:
+    """The plan saves the load operators' audit trail records since `since` (epoch)."""
+    import datetime
+
+    from crocevia.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
         action__in=[AuditAction.PLAN_VERSION_SAVE, AuditAction.PLAN_VERSION_CREATE],
         actor__username__startswith=LOAD_PREFIX,
-        note="",
-    ).values_list("changes", flat=True)
-    for changes in events.filter(changes__icontains=f"LOAD-{run_id}-").iterator():
-        after = (changes.get("person_commitments") or [None, ""])[1] or ""
-        plans.update(pattern.findall(after))
-    return {"contact": contacts, "plan": plans}
+        at__gte=datetime.datetime.fromtimestamp(since, tz=datetime.UTC),
+    ).count()
 
 
 def write_report(stats: Stats, run_id: str) -> dict:
@@ -956,6 +971,22 @@ def write_report(stats: Stats, run_id: str) -> dict:
     for kind in ("contact", "plan"):
         acknowledged = stats.acknowledged[kind]
         attempted = stats.attempted[kind]
+        if kind == "plan":
+            # A draft's row holds its last save: that one must be there, and the audit
+            # trail must record at least one save per acknowledged one.
+            last = {t for path, t in stats.last_token.items() if t in acknowledged}
+            events = plan_save_events(stats.started)
+            lost = sorted(last - found[kind])
+            if events < len(acknowledged):
+                lost += [f"{len(acknowledged) - events} saves without an audit event"]
+            report[kind] = {
+                "attempted": len(attempted),
+                "acknowledged": len(acknowledged),
+                "found": len(acknowledged) - len(lost),
+                "lost": lost,
+                "unacknowledged_but_written": len((found[kind] & attempted) - acknowledged),
+            }
+            continue
         report[kind] = {
             "attempted": len(attempted),
             "acknowledged": len(acknowledged),
