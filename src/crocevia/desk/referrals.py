@@ -31,10 +31,15 @@ from crocevia.core.errors import RowsRefused
 from crocevia.network.selectors import operators_of
 from crocevia.notifications.models import NotificationKind
 from crocevia.notifications.services import notify
-from crocevia.people.models import Consent, SharingBasis
+from crocevia.people.models import SharingBasis
 from crocevia.people.selectors import persons_visible_to
 from crocevia.people.services import lock_live_person
-from crocevia.people.sharing import LEGAL_BASES, check_sharing, record_consent_if_given
+from crocevia.people.sharing import (
+    LEGAL_BASES,
+    check_sharing,
+    network_consents,
+    record_consent_if_given,
+)
 
 from .hooks import referral_accepted_handler
 from .models import Contact, Referral
@@ -540,11 +545,7 @@ def sync_imported_contact_referrals(*, actor, contact_ids=None) -> int:
     if contact_ids is not None:
         contacts = contacts.filter(pk__in=contact_ids)
         desk_referrals = desk_referrals.filter(contact_id__in=contact_ids)
-    consenting = Consent.objects.filter(
-        person_id=OuterRef("person_id"),
-        scope=Consent.Scope.NETWORK_SHARING,
-        withdrawn_on__isnull=True,
-    )
+    consenting = network_consents(OuterRef("person_id"))
     missing = (
         contacts.exclude(Exists(desk_referrals.filter(contact_id=OuterRef("pk"))))
         .annotate(consent=Exists(consenting))

@@ -21,22 +21,22 @@ LEGAL_BASES = (SharingBasis.LEGAL_OBLIGATION, SharingBasis.VITAL_INTEREST)
 CHOSEN_BASES = (SharingBasis.CONSENT, *LEGAL_BASES)
 
 
+def network_consents(person_id):
+    """The active consents to sharing within the network of a person (an id, or an
+    OuterRef to one): the one query every check of the consent reads."""
+    return Consent.objects.filter(
+        person_id=person_id, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
+    )
+
+
 def has_network_sharing_consent(person) -> bool:
     """True when the person has an active consent to sharing within the network."""
-    return Consent.objects.filter(
-        person=person, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
-    ).exists()
+    return network_consents(person.pk).exists()
 
 
 def network_sharing_consent(person) -> Consent | None:
     """The person's active consent to sharing within the network (the latest), or None."""
-    return (
-        Consent.objects.filter(
-            person=person, scope=Consent.Scope.NETWORK_SHARING, withdrawn_on__isnull=True
-        )
-        .order_by("-given_on", "-pk")
-        .first()
-    )
+    return network_consents(person.pk).order_by("-given_on", "-pk").first()
 
 
 def no_consent_message(person, organisation) -> str:
