@@ -309,7 +309,7 @@ def make_case(
     person=None,
     consent: bool = True,
     preassess: bool = True,
-    area: str = "",
+    area: str = "other",
     organisation=None,
     opened_by=None,
     case_manager=_DEFAULT,
