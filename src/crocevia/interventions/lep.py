@@ -157,11 +157,17 @@ class NextStep:
 
 def _next_step(case: Case, kind: str, planned: list[Intervention]) -> NextStep:
     """The step that meets the obligation: record the start of an intervention already
-    planned (of the parenting-support kind, for that obligation); else add one (the plan
-    written); else write the plan, which the interventions activate."""
+    planned (of the parenting-support kind, for that obligation), or sign the plan first
+    when it is planned before the plan is signed; else add one (the plan written); else
+    write the plan, which the interventions activate."""
     wanted = [i for i in planned if kind != NO_PARENTING or i.type.code in PARENTING_SUPPORT_TYPES]
     if wanted and case.stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS):
         return NextStep(reverse("interventions:start", args=[wanted[0].pk]), _("Record the start"))
+    if wanted:
+        # Planned already: it starts once the plan is signed (another would duplicate it).
+        return NextStep(
+            reverse("cases:detail", args=[case.pk]) + "#plan-section", _("Sign the plan")
+        )
     if planned or hasattr(case, "plan"):
         url = reverse("interventions:create", args=[case.pk])
         if kind == NO_PARENTING:

@@ -246,6 +246,22 @@ def test_a_planned_intervention_is_started_from_the_obligation(actors, login):
     assert it("Record the start") in html
 
 
+def test_planned_before_the_plan_is_signed_the_step_is_to_sign_it(actors, login):
+    case = household_case(actors, stage=Stage.ASSESSED)
+    intervention_add(
+        actor=actors.social_worker,
+        case=case,
+        type=InterventionType.objects.get(code="tirocinio"),
+        provider=actors.cpi,
+    )
+    html = login(actors.social_worker).get(reverse("cases:detail", args=[case.pk]))
+    html = html.content.decode()
+    assert f'href="{reverse("cases:detail", args=[case.pk])}#plan-section"' in html
+    section = html[html.index('id="lep-section"') :].split("</section>")[0]
+    assert it("Sign the plan") in section
+    assert reverse("interventions:create", args=[case.pk]) not in section
+
+
 def test_without_a_plan_the_step_is_to_write_it(actors, login):
     case = household_case(actors, stage=Stage.ASSESSED, plan=False)
     html = login(actors.social_worker).get(reverse("cases:detail", args=[case.pk]))

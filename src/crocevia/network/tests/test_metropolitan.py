@@ -225,6 +225,7 @@ def test_the_zone_page_shows_each_comunes_rule_and_the_reports_figures(actors, f
     assert report["lep.teams"]["ZFN"]["active"] == response.context["lep_teams"] == 2
     households = response.context["lep_households"]
     assert report["lep.assessed_with_intervention"]["ZFN"]["households"] == households.households
+    assert households.households == 2
     assert report["lep.assessed_with_intervention"]["ZFN"]["with_intervention"] == 0
     # Each Comune: its population, whether it is in a metropolitan city, its rule.
     rows = {c.name: c for c in norms.comuni}
