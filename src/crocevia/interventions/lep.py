@@ -129,7 +129,12 @@ def lep_open(cases: QuerySet[Case], *, on: datetime.date | None = None) -> Query
     """The open cases of `cases` with at least one LEP obligation open on `on` (today),
     annotated as with_lep_obligations."""
     on = on or timezone.localdate()
-    return with_lep_obligations(cases.exclude(stage=Stage.CLOSED), on=on).filter(OPEN)
+    # Only complex cases already assessed can owe anything: narrowed by plain columns
+    # first, so the subqueries run on those rows only.
+    candidates = cases.exclude(stage=Stage.CLOSED).filter(
+        need_class=NeedClass.COMPLEX, assessed_on__isnull=False, assessed_on__lte=on
+    )
+    return with_lep_obligations(candidates, on=on).filter(OPEN)
 
 
 def missing(case: Case) -> list[str]:
