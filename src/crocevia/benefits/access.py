@@ -163,6 +163,7 @@ def application_page_context(user, application: BenefitApplication) -> dict:
     return {
         "application": application,
         "members": members,
+        "some_member_hidden": not all(m["visible"] for m in members),
         "applicant_visible": applicant_visible,
         "cases": cases,
         "follow_ups": follow_ups,

@@ -28,7 +28,7 @@ def _header() -> list[str]:
         _("Status"),
         _("Reason given by INPS"),
         _("Application date"),
-        _("INPS outcome on"),
+        _("Outcome date"),
         _("Case"),
         _("To follow up"),
     ]

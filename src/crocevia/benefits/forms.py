@@ -59,7 +59,7 @@ class OutcomeForm(StyledFormMixin, forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     outcome_on = PlausibleDateField(
-        label=_("INPS outcome on"),
+        label=_("Outcome date"),
         required=False,
         help_text=_("Empty while the application is being processed."),
     )

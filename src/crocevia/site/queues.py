@@ -578,7 +578,7 @@ FOLLOW_UPS = Queue(
     profiles=frozenset({Profile.SOCIAL_WORKER, Profile.COORDINATOR}),
     rows=_follow_ups,
     columns=(
-        Column(_("INPS outcome on"), lambda a: a.outcome_on),
+        Column(_("Outcome date"), lambda a: a.outcome_on),
         Column(_("Applicant"), lambda a: a.applicant.full_name, link=True),
         Column(_("Comune"), lambda a: a.comune.name),
         Column(_("Measure"), lambda a: a.get_measure_display()),

@@ -286,7 +286,7 @@ def test_xlsx_export_holds_every_row_as_safe_text(actors, login, variety):
     assert response.status_code == 200
     texts, unsafe = workbook_texts(response.content)
     assert unsafe == []
-    assert it("INPS outcome on") in texts
+    assert it("Outcome date") in texts
     assert sum(FORMULA_PAYLOADS[1] in text for text in texts) == 1
     assert client.get(LIST, {"formato": "pdf"}).status_code == 400
 
@@ -616,3 +616,24 @@ def test_an_application_by_hand_in_the_future_or_elsewhere_is_refused(actors, lo
     )
     assert "comune" in response.context["form"].errors
     assert not BenefitApplication.objects.exists()
+
+
+def test_exports_hold_every_formula_like_name_and_id_as_text(actors, login):
+    for i, payload in enumerate(FORMULA_PAYLOADS):
+        household, person = make_household(actors, person_id=f"PF{i}", household_id=f"HF{i}")
+        person.family_name = person.given_names = payload
+        person.save()
+        make_application(
+            actors, household=household, applicant=person, external_id=f"{payload}-{i}"
+        )
+    client = login(actors.social_worker)
+    response = client.get(LIST, {"formato": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1 + len(FORMULA_PAYLOADS)
+    assert unsafe_csv_cells(rows) == []
+    response = client.get(LIST, {"formato": "xlsx"})
+    texts, unsafe = workbook_texts(response.content)
+    assert unsafe == []
+    # The names as typed, the ids as the service stored them (trimmed).
+    starts = tuple(FORMULA_PAYLOADS) + tuple(p.strip() for p in FORMULA_PAYLOADS)
+    assert len([t for t in texts if t.startswith(starts)]) >= 2 * len(FORMULA_PAYLOADS)
