@@ -293,8 +293,14 @@ def benefit_application_add(
     return application
 
 
-def _locked(application, expected_version) -> BenefitApplication:
-    current = BenefitApplication.objects.select_for_update().get(pk=application.pk)
+def _locked(application, expected_version, *related) -> BenefitApplication:
+    """The application's row, locked (its `related` rows read along, not locked);
+    ConflictError if it changed since `expected_version`."""
+    current = (
+        BenefitApplication.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=application.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(current)
     return current
@@ -389,8 +395,7 @@ def benefit_application_follow_up(
     outcome, not in the future), what was done (`note`). It answers the outcome the
     application has now; ConflictError if the application changed since
     `expected_version` (a new outcome, say: the operator checks it first)."""
-    current = _locked(application, expected_version)
-    current = BenefitApplication.objects.select_related("comune", "applicant").get(pk=current.pk)
+    current = _locked(application, expected_version, "comune", "applicant")
     if not current.is_negative:
         raise ValidationError(
             {
