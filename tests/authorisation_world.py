@@ -17,6 +17,7 @@ from django.utils import timezone
 from crocevia.accounts.models import Profile
 from crocevia.assessments.models import Dimension
 from crocevia.assessments.services import assessment_record
+from crocevia.benefits.services import benefit_application_record
 from crocevia.cases import services as case_services
 from crocevia.cases.models import NeedClass, Stage
 from crocevia.desk.models import DeskService
@@ -112,6 +113,10 @@ class Side:
     job: object
     notification: object  # the side's coordinator's (notifications are their recipient's only)
     pair: object  # a pair of possible duplicates (two records of one man)
+    # The household's income-support applications, in the side's Comune: the person's,
+    # accepted (no case opened from it); the member's, rejected and not followed up.
+    application: object
+    rejected_application: object
 
 
 @dataclasses.dataclass
@@ -137,6 +142,25 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         person=member,
         relationship=Relationship.CHILD,
     )
+    applications = [
+        benefit_application_record(
+            actor=cast.social_worker,
+            data={
+                "external_id": f"INPS-{code}-{n}",
+                "household": household,
+                "applicant": applicant,
+                "comune": cast.pisa,
+                "measure": "ADI",
+                "submitted_on": days_ago(90),
+                "status": status,
+                "outcome_on": days_ago(60),
+                "outcome_reason": reason,
+            },
+        )
+        for n, (applicant, status, reason) in enumerate(
+            [(person, "accepted", ""), (member, "rejected", "income_above_threshold")]
+        )
+    ]
     service = DeskService.objects.filter(active=True).order_by("position").first()
     contact = contact_record(
         actor=cast.desk_operator,
@@ -336,6 +360,8 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         job=job,
         notification=notification,
         pair=pair,
+        application=applications[0],
+        rejected_application=applications[1],
     )
 
 

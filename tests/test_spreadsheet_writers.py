@@ -46,6 +46,10 @@ WRITERS = {
     "crocevia.site.views": (
         "src/crocevia/site/tests/test_queues.py::test_exports_hold_every_formula_like_name_as_text"
     ),
+    "crocevia.benefits.export": (
+        "src/crocevia/benefits/tests/test_views.py::"
+        "test_exports_hold_every_formula_like_name_and_id_as_text"
+    ),
     "crocevia.reporting.xlsx": (
         "src/crocevia/reporting/tests/test_xlsx_formulas.py::"
         "test_report_of_an_organisation_named_by_a_formula_holds_its_name_as_text"

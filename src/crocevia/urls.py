@@ -37,6 +37,7 @@ urlpatterns = [
     path("valutazioni/", include("crocevia.assessments.urls")),
     path("piani/", include("crocevia.plans.urls")),
     path("interventi/", include("crocevia.interventions.urls")),
+    path("sostegno-al-reddito/", include("crocevia.benefits.urls")),
     path("scambio/", include("crocevia.interchange.urls")),
     path("programmi/", include("crocevia.programmes.urls")),
     path("rete/", include("crocevia.network.urls")),

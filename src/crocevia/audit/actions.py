@@ -140,6 +140,15 @@ class AuditAction(TextChoices):
     # --- benefits ----------------------------------------------------------------------------
     BENEFIT_APPLICATION_CREATE = "benefit_application.create", _("Benefit application recorded")
     BENEFIT_APPLICATION_UPDATE = "benefit_application.update", _("Benefit application changed")
+    BENEFIT_APPLICATION_VIEW = "benefit_application.view", _("Benefit application viewed")
+    BENEFIT_APPLICATION_RECORD_OUTCOME = (
+        "benefit_application.record_outcome",
+        _("INPS outcome of a benefit application recorded"),
+    )
+    BENEFIT_APPLICATION_FOLLOW_UP = (
+        "benefit_application.follow_up",
+        _("Household followed up on a benefit application's outcome"),
+    )
     # --- programmes --------------------------------------------------------------------------
     PROGRAMME_CREATE = "programme.create", _("Programme created")
     PROGRAMME_UPDATE = "programme.update", _("Programme changed")

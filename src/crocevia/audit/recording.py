@@ -43,6 +43,8 @@ NOTE_CASE_LIST = "case list"
 NOTE_HOME = "home page"
 NOTE_QUEUE = "work queue"
 NOTE_QUEUE_EXPORT = "work queue export"
+NOTE_BENEFITS = "income-support applications"
+NOTE_BENEFITS_EXPORT = "income-support applications export"
 # A registration refused because the codice fiscale is another person's, whom the
 # operator may not see: nobody is named, but the attempt is in that person's report.
 NOTE_CODE_TAKEN = "codice fiscale already registered"
@@ -57,6 +59,8 @@ LIST_LABELS = {
     NOTE_HOME: gettext_lazy("home page alerts"),
     NOTE_QUEUE: gettext_lazy("work queue"),
     NOTE_QUEUE_EXPORT: gettext_lazy("work queue exported"),
+    NOTE_BENEFITS: gettext_lazy("list of income-support applications"),
+    NOTE_BENEFITS_EXPORT: gettext_lazy("list of income-support applications exported"),
     NOTE_CODE_TAKEN: gettext_lazy("codice fiscale typed again, person not shown"),
 }
 # The answers that show the user something (see the module doc).

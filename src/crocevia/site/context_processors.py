@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+from crocevia.benefits.access import may_see_benefit_applications
 from crocevia.interchange import access as interchange_access
 from crocevia.network.access import may_see_network
 from crocevia.programmes.access import may_see_programmes
@@ -27,6 +28,8 @@ def navigation(request):
     if not is_monitoring_only(user):
         items.append(_nav(pgettext_lazy("navigation", "Referrals"), "desk:referral_inbox"))
         items.append(_nav(pgettext_lazy("navigation", "My cases"), "cases:followup_my_cases"))
+    if may_see_benefit_applications(user):
+        items.append(_nav(pgettext_lazy("navigation", "Income support"), "benefits:list"))
     may_interchange = user.is_superuser or bool(coordinated_zone_ids(user))
     if may_interchange:
         items.append(_nav(pgettext_lazy("navigation", "Zone cases"), "cases:followup_zone_cases"))

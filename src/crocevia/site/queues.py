@@ -13,7 +13,9 @@ query: a page costs the same number of queries for 1 row or 50.
 - reviews due and overdue, plan actions due, interventions to start, open LEP
   obligations: of the cases the user manages (their zones' for a coordinator); plan
   actions also where the user is the one responsible;
-- residence permits expiring within 60 days, of the persons the user may see.
+- residence permits expiring within 60 days, of the persons the user may see;
+- income-support applications revoked, suspended or rejected by INPS and not yet followed
+  up (social workers and coordinators: their zones).
 """
 
 import datetime
@@ -30,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.accounts.models import Profile
 from crocevia.accounts.selectors import profiles
+from crocevia.benefits.models import Status as ApplicationStatus
+from crocevia.benefits.selectors import applications_to_follow_up
 from crocevia.cases.models import Priority
 from crocevia.cases.selectors import (
     cases_without_manager,
@@ -50,6 +54,8 @@ INTERVENTIONS_AHEAD_DAYS = 14
 PERMITS_AHEAD_DAYS = 60
 # Waiting for a pre-assessment longer than this is late (the filter "waiting long").
 PREASSESSMENT_LATE_DAYS = 30
+# A negative INPS outcome not followed up after this many days is late.
+FOLLOW_UP_LATE_DAYS = 30
 
 # Who works on cases (their reviews, actions, interventions); who registers and follows
 # persons at the desks.
@@ -604,6 +610,61 @@ PERMITS = Queue(
 )
 
 
+def _follow_ups(user, today):
+    return applications_to_follow_up(user).select_related("applicant", "comune")
+
+
+FOLLOW_UPS = Queue(
+    code="domande-da-affiancare",
+    url_name="benefit_follow_ups",
+    title=_("Income-support applications to follow up"),
+    description=_percent(
+        _(
+            "Households whose income-support application INPS revoked, suspended or "
+            "rejected, not yet followed up on the reason (of your zones). Late after "
+            "%(days)s days."
+        ),
+        days=FOLLOW_UP_LATE_DAYS,
+    ),
+    empty=_("No household waits for a follow-up on its application."),
+    profiles=frozenset({Profile.SOCIAL_WORKER, Profile.COORDINATOR}),
+    rows=_follow_ups,
+    columns=(
+        Column(_("Outcome date"), lambda a: a.outcome_on),
+        Column(_("Applicant"), lambda a: a.applicant.full_name, link=True),
+        Column(_("Comune"), lambda a: a.comune.name),
+        Column(_("Measure"), lambda a: a.get_measure_display()),
+        Column(_("Status"), lambda a: a.get_status_display()),
+        Column(_("Reason given by INPS"), lambda a: a.get_outcome_reason_display() or None),
+    ),
+    link=lambda a: reverse("benefits:detail", args=[a.pk]) + "#follow-up-section",
+    person_path="applicant_id",
+    filters=(
+        Filter(
+            name="stato",
+            label=_("Status"),
+            all_label=_("Lapsed, suspended or rejected"),
+            choices=tuple(
+                Choice(status.value, status.label, lambda today, s=status.value: Q(status=s))
+                for status in (
+                    ApplicationStatus.LAPSED,
+                    ApplicationStatus.SUSPENDED,
+                    ApplicationStatus.REJECTED,
+                )
+            ),
+        ),
+    ),
+    # An outcome has no priority: the oldest waits longest.
+    orderings=(
+        Ordering("meno-recenti", _("Oldest outcome first"), ("outcome_on", "pk")),
+        Ordering("piu-recenti", _("Newest outcome first"), ("-outcome_on", "-pk")),
+    ),
+    late=lambda a, today: (
+        a.outcome_on is not None and a.outcome_on < today - _days(FOLLOW_UP_LATE_DAYS)
+    ),
+)
+
+
 QUEUES: tuple[Queue, ...] = (
     REFERRALS,
     PREASSESSMENTS,
@@ -614,6 +675,7 @@ QUEUES: tuple[Queue, ...] = (
     INTERVENTIONS,
     LEP,
     PERMITS,
+    FOLLOW_UPS,
 )
 BY_CODE = {queue.code: queue for queue in QUEUES}
 

@@ -43,3 +43,20 @@ def make_application(actors, *, household=None, applicant=None, **fields) -> Ben
     }
     data.update(fields)
     return benefit_application_record(actor=actors.social_worker, data=data)
+
+
+def make_applications(actors, n: int, *, start: int = 0, **fields) -> list[BenefitApplication]:
+    """`n` applications of `n` new households (P/H ids numbered from `start`)."""
+    applications = []
+    for i in range(start, start + n):
+        household, person = make_household(actors, person_id=f"PX{i}", household_id=f"HX{i}")
+        applications.append(
+            make_application(
+                actors,
+                household=household,
+                applicant=person,
+                external_id=f"INPS-X{i}",
+                **fields,
+            )
+        )
+    return applications

@@ -4,6 +4,7 @@ orders, pages, exports and query counts; the home page's counts and cards by pro
 import csv
 import datetime
 import io
+import itertools
 
 import pytest
 from django.db import connection, reset_queries
@@ -14,6 +15,12 @@ from django.utils.html import escape
 
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import NOTE_QUEUE, NOTE_QUEUE_EXPORT
+from crocevia.benefits.models import Status
+from crocevia.benefits.services import (
+    benefit_application_follow_up,
+    benefit_application_record_outcome,
+)
+from crocevia.benefits.tests.factories import make_applications
 from crocevia.cases.models import NeedClass, Priority, Stage
 from crocevia.cases.services import case_set_priority
 from crocevia.cases.tests.test_followup_support import add_review, days_ahead, followed_case
@@ -80,6 +87,7 @@ def test_each_profile_gets_its_own_queues(actors):
         "interventi-da-avviare",
         "obblighi-lep",
         "permessi-in-scadenza",
+        "domande-da-affiancare",
     }
     assert codes(actors.cpi_consultant) == {
         "invii",
@@ -442,6 +450,10 @@ def test_filters_and_order_over_http_keep_the_query_in_the_page_links(actors, lo
             "obblighi-lep",
             lambda actors, n: [_lep_case(actors, child_days=i * 10) for i in range(n)],
         ),
+        (
+            "domande-da-affiancare",
+            lambda actors, n: _rejected_applications(actors, n),
+        ),
     ],
 )
 def test_a_queue_page_costs_the_same_queries_for_1_row_or_60(actors, login, code, build):
@@ -497,6 +509,52 @@ def test_xlsx_export_holds_every_row_as_safe_text(actors, login):
     assert client.get(url("verifiche"), {"formato": "pdf"}).status_code == 400
 
 
+_HOUSEHOLDS = itertools.count()  # the households' numbers, apart across calls
+
+
+def _rejected_applications(actors, n, *, status=Status.REJECTED, outcome_ago=60):
+    """`n` applications of new households that INPS rejected (or `status`), with a reason."""
+    applications = make_applications(
+        actors, n, start=next(_HOUSEHOLDS) * 100, status=Status.PROCESSING, outcome_on=None
+    )
+    return [
+        benefit_application_record_outcome(
+            actor=actors.social_worker,
+            application=application,
+            status=status,
+            outcome_on=days_ago(outcome_ago),
+            reason="dsu",
+        )
+        for application in applications
+    ]
+
+
+def test_applications_to_follow_up_are_the_negative_outcomes_not_followed_up(actors, login):
+    old, followed = _rejected_applications(actors, 2, outcome_ago=60)
+    [suspended] = _rejected_applications(actors, 1, status=Status.SUSPENDED, outcome_ago=10)
+    benefit_application_follow_up(
+        actor=actors.social_worker, application=followed, on=days_ago(5), note="Colloquio"
+    )
+    make_applications(actors, 1, start=99_999)  # accepted: nothing to follow up
+    assert listed(actors.social_worker, "domande-da-affiancare") == [old, suspended]
+    assert listed(actors.coordinator, "domande-da-affiancare", stato="suspended") == [suspended]
+    assert listed(actors.social_worker, "domande-da-affiancare", order="piu-recenti") == [
+        suspended,
+        old,
+    ]
+    other = other_zone_cast(actors)
+    assert listed(other.social_worker, "domande-da-affiancare") == []
+    client = login(actors.social_worker)
+    response = client.get(url("domande-da-affiancare"))
+    rows = response.context["rows"]
+    assert [row.obj for row in rows] == [old, suspended]
+    assert [row.late for row in rows] == [True, False]
+    assert rows[0].url == reverse("benefits:detail", args=[old.pk]) + "#follow-up-section"
+    home, _html = _home(client)
+    counts = {queue.code: count for queue, count in home.context["queues"]}
+    assert counts["domande-da-affiancare"] == 2
+
+
 # --- the home page ----------------------------------------------------------------------
 
 
@@ -529,8 +587,8 @@ def test_home_page_queries_stay_constant(actors, login):
     PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(3))
     response, many = counted(client, reverse("home"))
     assert many == one
-    # One count per queue (9 for a coordinator) and what the page showed before.
-    assert len(response.context["queues"]) == 9 and one <= 23
+    # One count per queue (10 for a coordinator) and what the page showed before.
+    assert len(response.context["queues"]) == 10 and one <= 24, one
 
 
 def test_desk_operator_home_has_the_desk_cards_and_no_case_work(actors, login):

@@ -5,7 +5,8 @@ run adds nothing and changes nothing. The network and the operators are written 
 ORM; persons, households, consents and contacts go through the services of people and
 desk, so the rules hold and the audit trail is written, as for any operator. The cases
 (demo/cases.py: ~60 over ten months, at every stage of the pathway, with teams, plans,
-interventions, reviews, meetings and closures) go through the services of their apps too.
+interventions, reviews, meetings and closures) go through the services of their apps too,
+and so do the households' income-support applications (demo/benefits.py).
 
 Everything comes from seed 000 (the TEAMS local plan of the SdS Zona Pisana): the nine
 Comuni with their population, the immigration desks with their opening hours, the 2018
@@ -29,6 +30,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale as cf_check
 
 from crocevia.accounts.models import Membership, Profile, User
+from crocevia.demo.benefits import load_benefits
 from crocevia.demo.cases import DEFAULT_CASES, CaseBuilder, CaseLoader
 from crocevia.demo.duplicates import DuplicateLoader
 from crocevia.demo.lep import seed_lep_examples, seed_metropolitan_zone
@@ -673,6 +675,7 @@ class Command(BaseCommand):
             self._answer_referrals()
             self._load_cases(units, cases, users, network)
             self._load_lep_examples()
+            self._load_benefits(units, users, network)
             self._load_duplicates(users, network)
             self._load_programmes_and_agreements(users, network)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
@@ -901,6 +904,18 @@ class Command(BaseCommand):
         self._log(
             f"LEP: {zone.name} (Metropolitan City of Florence), {added} children in their "
             "first 1,000 days registered."
+        )
+
+    # -- income-support applications (services) -----------------------------------------------
+
+    def _load_benefits(self, units, users: dict, network: dict) -> None:
+        """The households' applications to INPS, their outcomes, follow-ups and cases
+        (demo/benefits.py)."""
+        counts = load_benefits(units, users=users, network=network, today=timezone.localdate())
+        self._log(
+            "Income-support applications: {applications} new, {follow_ups} followed up, "
+            "{cases} cases opened from them ({preassessed} pre-assessed, {projects} with a "
+            "social project signed).".format(**counts)
         )
 
     # -- possible duplicates (services) -------------------------------------------------------
