@@ -11,8 +11,13 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows section B. Selectors need the models.
+        from crocevia.network.models import CasePart
+
         from .selectors import case_section_context
 
         register_case_section(
-            "assessments/_case_section.html", case_section_context, place=ASSESSMENTS
+            "assessments/_case_section.html",
+            case_section_context,
+            place=ASSESSMENTS,
+            part=CasePart.ASSESSMENT,
         )

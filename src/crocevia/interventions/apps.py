@@ -12,10 +12,15 @@ class InterventionsConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the interventions. Selectors need the models.
+        from crocevia.network.models import CasePart
+
         from .selectors import case_section_context, open_interventions
 
         register_case_section(
-            "interventions/_case_section.html", case_section_context, place=INTERVENTIONS
+            "interventions/_case_section.html",
+            case_section_context,
+            place=INTERVENTIONS,
+            part=CasePart.INTERVENTIONS,
         )
         # Closing the case (cases, below us) lists the interventions never started or ended.
         register_open_items("interventions", open_interventions)

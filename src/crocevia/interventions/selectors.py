@@ -4,6 +4,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from crocevia.cases.access import read_under_agreement
 from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_in_charge_of
@@ -22,6 +23,8 @@ def interventions_of(case: Case):
 def case_section_context(user, case: Case) -> dict:
     """What templates/interventions/_case_section.html needs: 2 queries at most."""
     interventions = list(interventions_of(case))
+    # Read under an agreement (cases.access.read_under_agreement): no button that changes it.
+    writable = not case.is_closed and not read_under_agreement(user, case)
     totals = {
         "hours": sum((i.hours for i in interventions if i.hours is not None), start=0),
         "cost": sum((i.cost for i in interventions if i.cost is not None), start=0),
@@ -29,9 +32,8 @@ def case_section_context(user, case: Case) -> dict:
     return {
         "interventions": interventions,
         "intervention_totals": totals,
-        "intervention_can_start": case.stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS)
-        and not case.is_closed,
-        "intervention_can_add": not case.is_closed,
+        "intervention_can_start": case.stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS) and writable,
+        "intervention_can_add": writable,
     }
 
 

@@ -12,13 +12,17 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the plan. Selectors need the models.
+        from crocevia.network.models import CasePart
+
         from .selectors import (
             case_section_context,
             coordination_section_context,
             open_plan_actions,
         )
 
-        register_case_section("plans/_case_section.html", case_section_context, place=PLAN)
+        register_case_section(
+            "plans/_case_section.html", case_section_context, place=PLAN, part=CasePart.PLAN
+        )
         # Closing the case (cases, below us) lists the plan's actions not yet done.
         register_open_items("plans", open_plan_actions)
         # The coordination page (cases) lists the plans submitted for validation.
