@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from crocevia.cases.sections import ASSESSMENTS, register_case_section
+from crocevia.network.parts import CasePart
 
 
 class AssessmentsConfig(AppConfig):
@@ -11,8 +12,6 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows section B. Selectors need the models.
-        from crocevia.network.models import CasePart
-
         from .selectors import case_section_context
 
         register_case_section(

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.cases.hooks import register_open_items
 from crocevia.cases.sections import INTERVENTIONS, register_case_section
+from crocevia.network.parts import CasePart
 
 
 class InterventionsConfig(AppConfig):
@@ -12,8 +13,6 @@ class InterventionsConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the interventions. Selectors need the models.
-        from crocevia.network.models import CasePart
-
         from .selectors import case_section_context, open_interventions
 
         register_case_section(

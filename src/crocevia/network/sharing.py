@@ -14,10 +14,10 @@ Seeds 000 and 004: agreements "discipline the exchange and sharing of databases"
   everything anyway.
 
 This module answers with organisations and parts only (`agreement_grants`,
-`shared_by_agreement`, `parts_shared_by`); people, desk and cases turn them into persons,
-contacts and cases. One small query per request, and none at all for a user whose
-organisations are party to no agreement in force: the memberships' own query says so
-(`party_in_force`, registered in apps.py through accounts.selectors).
+`shared_by_agreement`, `case_sharing_organisations`); people, desk and cases turn them
+into persons, contacts and cases. One small query per request, and none at all for a user
+whose organisations are party to no agreement in force: the memberships' own query says
+so (`party_in_force`, registered in apps.py through accounts.hooks).
 """
 
 import datetime
@@ -88,7 +88,9 @@ def _reading_memberships(user) -> list:
 
 def agreement_grants(user, *, on: datetime.date | None = None) -> tuple[Grant, ...]:
     """What the agreements in force on `on` (default today) let `user` see: one Grant per
-    agreement and other party, in agreement order. Memoised on the user for the day."""
+    agreement and other party, in agreement order. No query when the memberships say the
+    user's organisations are party to none in force today; otherwise one, memoised on the
+    user (for the request) with the memberships it was read for."""
     memberships = _reading_memberships(user)
     if not memberships:
         return ()
@@ -146,15 +148,3 @@ def shared_by_agreement(user, part: str, *, on: datetime.date | None = None) -> 
 def case_sharing_organisations(user, *, on: datetime.date | None = None) -> set[int]:
     """The organisations of whose cases `user` sees at least one part (CASE_PARTS)."""
     return {g.organisation_id for g in agreement_grants(user, on=on) if g.parts & CASE_PARTS}
-
-
-def parts_shared_by(user, organisation_id, *, on=None) -> tuple[frozenset, tuple[str, ...]]:
-    """What `user` sees of the organisation's data under agreements: (the parts, the
-    titles of the agreements that open them)."""
-    parts: set = set()
-    titles: list[str] = []
-    for grant in agreement_grants(user, on=on):
-        if grant.organisation_id == organisation_id:
-            parts |= grant.parts
-            titles.append(grant.title)
-    return frozenset(parts), tuple(dict.fromkeys(titles))

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crocevia.cases.hooks import register_open_items
 from crocevia.cases.sections import PLAN, register_case_section, register_coordination_section
+from crocevia.network.parts import CasePart
 
 
 class PlansConfig(AppConfig):
@@ -12,8 +13,6 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         # The case page (cases, below us) shows the plan. Selectors need the models.
-        from crocevia.network.models import CasePart
-
         from .selectors import (
             case_section_context,
             coordination_section_context,
