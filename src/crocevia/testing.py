@@ -21,7 +21,8 @@ from crocevia.cases.models import Case, NeedClass, Outcome, Review, Stage
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
-from crocevia.network.models import Comune, Desk, Organisation, Zone
+from crocevia.interventions.lep import lep_open_items
+from crocevia.network.models import Comune, Desk, Organisation, Zone, metropolitan_by_province
 from crocevia.people.models import Consent, Person
 from crocevia.people.services import consent_withdraw
 from crocevia.people.sharing import network_sharing_consent
@@ -49,6 +50,8 @@ class ComuneFactory(factory.django.DjangoModelFactory):
     province = "PI"
     population = 10000
     zone = factory.SubFactory(ZoneFactory)
+    # As network.services.comune_create sets it: from the province.
+    in_metropolitan_city = factory.LazyAttribute(lambda c: metropolitan_by_province(c.province))
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -277,6 +280,8 @@ MILESTONE_OF = {
     Stage.CLOSED: "closed_on",
 }
 _DEFAULT = object()
+# Why make_case closes a complex case over its open LEP obligation.
+LEP_REASON = "Chiuso senza interventi avviati"
 
 
 def _milestone_days(given: dict) -> dict[str, datetime.date]:
@@ -309,7 +314,7 @@ def make_case(
     person=None,
     consent: bool = True,
     preassess: bool = True,
-    area: str = "",
+    area: str = "other",
     organisation=None,
     opened_by=None,
     case_manager=_DEFAULT,
@@ -333,7 +338,8 @@ def make_case(
       complex case that reaches team formation (the coordinator forms the team); nobody
       otherwise.
     - A closed case walks its whole path first (its final review held on the closing day
-      when it reached the plan), then closes with `outcome`.
+      when it reached the plan), then closes with `outcome`; a complex one over its open
+      LEP obligation (no intervention started), with the reason LEP_REASON.
     """
     unknown = set(milestones) - set(MILESTONE_DAYS_AGO)
     if unknown:
@@ -424,6 +430,9 @@ def make_case(
             on=days["closed_on"],
             outcome=outcome,
             closing_note=closing_note,
+            # A complex case walked here has no intervention: its LEP obligation is open
+            # (interventions.lep), and closing over it takes a reason.
+            open_items_reason=LEP_REASON if lep_open_items(case) else "",
         )
     return case
 

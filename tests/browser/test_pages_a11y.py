@@ -98,6 +98,8 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         # A work queue with rows (the case waiting for its pre-assessment) and one empty.
         reverse("queues:preassessments"),
         reverse("queues:plans"),
+        # The case (complex, no intervention started): its open LEP obligation listed.
+        reverse("queues:lep"),
     ]:
         response = page.goto(url)
         assert response.status == 200, url

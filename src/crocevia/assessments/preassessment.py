@@ -54,10 +54,11 @@ def _mini_team_membership(user, case, profile) -> Membership | None:
 
 @transaction.atomic
 def case_preassess(
-    *, actor, case, on, need_class, social_worker, cpi_consultant, area="", **section_a
+    *, actor, case, on, need_class, social_worker, cpi_consultant, area, **section_a
 ):
     """Record section A (the mini-team's pre-assessment) and classify the need and the
-    service area (ServiceArea; the form requires it, an old register may lack it).
+    service area (ServiceArea, required: INDICATORS.md, cases.by_area; only a case imported
+    from an old register, which does not pass through here, may lack it).
 
     The social worker and the CPI consultant join the team (consent gate included), then
     the case moves to "pre-assessed" with the need class and the date. All or nothing.
@@ -77,8 +78,8 @@ def case_preassess(
         errors["housing"] = _("Choose a valid housing situation.")
     if need_class not in NeedClass.values:
         errors["need_class"] = _("Choose the need class (work, social or complex).")
-    if area and area not in ServiceArea.values:
-        errors["area"] = _("Choose a valid service area.")
+    if area not in ServiceArea.values:
+        errors["area"] = _("Choose the service area of the case.")
     sw = (
         _mini_team_membership(social_worker, case, Profile.SOCIAL_WORKER) if social_worker else None
     )

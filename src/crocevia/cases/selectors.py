@@ -101,6 +101,14 @@ def _coordinated(user, qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs
 
 
+def cases_of_coordinated_zones(user) -> QuerySet[Case]:
+    """Every case of the zones `user` coordinates (all, for administrators): the
+    coordination page's lists."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    return _coordinated(user, Case.objects.all())
+
+
 def preassessed_complex_waiting(user) -> QuerySet[Case]:
     """The coordinator's queue: pre-assessed complex cases of their zones waiting for a
     team, by access priority, then oldest pre-assessment first."""
@@ -146,6 +154,15 @@ def cases_in_charge_of(user) -> QuerySet[Case]:
     if zones:
         scope |= Q(zone_id__in=zones)
     return open_cases.filter(scope)
+
+
+def teams_active(start, end) -> QuerySet[Case]:
+    """The cases whose team is active on at least one day of [start, end]: formed on or
+    before `end` and not closed before `start` (INDICATORS.md: a team is active from its
+    case's team_formed_on to its closed_on, or open). Unscoped: figures, not names."""
+    return Case.objects.filter(team_formed_on__isnull=False, team_formed_on__lte=end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
+    )
 
 
 def preassessments_to_do(user) -> QuerySet[Case]:

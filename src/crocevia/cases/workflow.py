@@ -100,6 +100,14 @@ def _area_known(case: Case, values: dict) -> dict[str, str]:
     return {}
 
 
+def _area_given(case: Case, values: dict) -> dict[str, str]:
+    # Required when the pre-assessment is recorded now; a register's history may lack it
+    # (the `area` column of `cases` is optional, INTERCHANGE.md).
+    if not values.get("area"):
+        return {"area": _("Choose the service area of the case.")}
+    return {}
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str
@@ -122,6 +130,7 @@ TRANSITIONS: list[Transition] = [
         "preassessed_on",
         (_need_class_given, _area_known),
         ("need_class", "area"),
+        live_guards=(_area_given,),
     ),
     Transition(
         Stage.PREASSESSED,
@@ -162,7 +171,9 @@ TRANSITION_TABLE: dict[tuple[str, str], Transition] = {(t.source, t.target): t f
 
 # Guards on what the caller gives (the need class, the plan's kind, the outcome, the
 # area): checked when the step is taken, not when offering it.
-_VALUE_GUARDS = frozenset({_need_class_given, _area_known, _plan_kind_matches, _outcome_given})
+_VALUE_GUARDS = frozenset(
+    {_need_class_given, _area_known, _area_given, _plan_kind_matches, _outcome_given}
+)
 
 
 def allowed_targets(case: Case) -> list[str]:

@@ -105,3 +105,14 @@ def working_days_before(day: datetime.date, count: int) -> datetime.date:
         if current.weekday() < 5 and current not in national:
             left -= 1
     return current
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    """The first day of the calendar quarter of `day` (1 January, April, July, October)."""
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def previous_quarter(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the calendar quarter before the one of `day`."""
+    end = quarter_start(day) - datetime.timedelta(days=1)
+    return quarter_start(end), end

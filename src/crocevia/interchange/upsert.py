@@ -6,6 +6,8 @@ them: new rows bulk-created, changed rows bulk-updated, unchanged rows left alon
 audit event (old and new values) for each created or changed row.
 """
 
+from collections.abc import Callable
+
 from django.db import models
 
 from crocevia.audit.actions import action_for
@@ -16,8 +18,18 @@ from crocevia.core.bulkdb import bulk_insert
 from .kinds import Counts
 
 
-def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -> Counts:
-    """Write `records` ({field attname: value}, each with `key`) keyed by `key`."""
+def upsert(
+    model: type[models.Model],
+    key: str,
+    records: list[dict],
+    *,
+    actor,
+    on_create: Callable[[dict], dict] | None = None,
+) -> Counts:
+    """Write `records` ({field attname: value}, each with `key`) keyed by `key`.
+    `on_create(record)` gives the values of the fields a file does not carry that a new
+    row takes (a Comune's metropolitan flag, from its province); existing rows keep
+    theirs."""
     counts = Counts()
     if not records:
         return counts
@@ -32,7 +44,7 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
     for record in records:
         obj = existing.get(record[key])
         if obj is None:
-            new.append(model(**record))
+            new.append(model(**record, **(on_create(record) if on_create else {})))
             continue
         changes = {}
         for attname in fields:
@@ -48,8 +60,11 @@ def upsert(model: type[models.Model], key: str, records: list[dict], *, actor) -
             counts.unchanged += 1
     if new:
         bulk_insert(model, new)
+        created_fields = fields + [
+            a for a in (on_create(records[0]) if on_create else {}) if a not in fields
+        ]
         for obj in new:
-            changes = {names[a]: [None, plain_value(getattr(obj, a))] for a in fields}
+            changes = {names[a]: [None, plain_value(getattr(obj, a))] for a in created_fields}
             events.append((action_for(model._meta.label_lower, "create"), obj.pk, changes, None))
     if changed:
         model.objects.bulk_update(changed, sorted(changed_fields))

@@ -55,8 +55,16 @@ class InterventionForm(StyledFormMixin, forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, funding_choices=(), show_justification=False, **kwargs):
+    def __init__(self, *args, funding_choices=(), show_justification=False, type_code="", **kwargs):
         super().__init__(*args, **kwargs)
+        # A link may name the kind to add (the LEP's parenting support: interventions.lep).
+        if type_code and not self.is_bound:
+            self.fields["type"].initial = (
+                self.fields["type"]
+                .queryset.filter(code=type_code)
+                .values_list("pk", flat=True)
+                .first()
+            )
         # [(programme, [(action pk, label), ...]), ...] from programmes (interventions.hooks).
         self.fields["funding_action"].choices = [
             ("", _("None: ordinary funds")),

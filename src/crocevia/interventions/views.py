@@ -41,7 +41,10 @@ def intervention_create(request, case_pk):
     choices = rules.choices(case) if rules else []
     show_justification = bool(request.POST.get("over_budget_justification"))
     form = InterventionForm(
-        request.POST or None, funding_choices=choices, show_justification=show_justification
+        request.POST or None,
+        funding_choices=choices,
+        show_justification=show_justification,
+        type_code=request.GET.get("tipo", ""),
     )
     if request.method == "POST" and form.is_valid():
         try:

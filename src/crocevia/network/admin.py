@@ -17,6 +17,9 @@ class ComuneInline(admin.TabularInline):
     model = Comune
     extra = 0
     can_delete = False
+    # A new Comune takes the flag from its province (services.comune_create); it is
+    # changed on the Comune's own page.
+    exclude = ["in_metropolitan_city"]
 
 
 @admin.register(Zone)
@@ -45,9 +48,15 @@ class ZoneAdmin(ServiceAdmin):
 
 @admin.register(Comune)
 class ComuneAdmin(ServiceAdmin):
-    list_display = ["istat_code", "name", "province", "population", "zone"]
-    list_filter = ["zone", "province"]
+    list_display = ["istat_code", "name", "province", "population", "in_metropolitan_city", "zone"]
+    list_filter = ["zone", "province", "in_metropolitan_city"]
     search_fields = ["istat_code", "name"]
+
+    def get_exclude(self, request, obj=None):
+        # Added: the flag follows the province (services.comune_create); changed: editable.
+        if obj is None:
+            return ["in_metropolitan_city"]
+        return super().get_exclude(request, obj)
 
     def create(self, request, values):
         return services.comune_create(actor=request.user, **values)

@@ -23,9 +23,16 @@ class Zone(models.Model):
 # Provinces whose territory is a metropolitan city (law 56/2014; Sardinia's Cagliari
 # included). In Tuscany: the Metropolitan City of Florence. The LEP's access-point norm is
 # one per 70,000 inhabitants in a large Comune of a metropolitan city (INDICATORS.md).
+# A Comune's own flag (Comune.in_metropolitan_city) is set from its province when it is
+# created, and may be changed after (a province's territory is not always the city's).
 METROPOLITAN_CITY_PROVINCES = frozenset(
     {"TO", "GE", "MI", "VE", "BO", "FI", "RM", "NA", "BA", "RC", "PA", "ME", "CT", "CA"}
 )
+
+
+def metropolitan_by_province(province: str) -> bool:
+    """The flag a new Comune of `province` starts with."""
+    return province in METROPOLITAN_CITY_PROVINCES
 
 
 class Comune(models.Model):
@@ -45,6 +52,18 @@ class Comune(models.Model):
     zone = models.ForeignKey(
         Zone, on_delete=models.PROTECT, related_name="comuni", verbose_name=_("zone")
     )
+    # The LEP's access-point rule for a Comune over 40,000 inhabitants: 1 per 70,000 in a
+    # metropolitan city, 1 per 40,000 elsewhere. Set from the province on creation
+    # (network.services.comune_create, the territory import), kept as it is after.
+    in_metropolitan_city = models.BooleanField(
+        _("in a metropolitan city"),
+        default=False,
+        help_text=_(
+            "Set from the province when the Comune is created; in a metropolitan city a "
+            "Comune over 40,000 inhabitants needs one access point per 70,000 instead of "
+            "40,000 (LEP)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -53,10 +72,6 @@ class Comune(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.province})"
-
-    @property
-    def in_metropolitan_city(self) -> bool:
-        return self.province in METROPOLITAN_CITY_PROVINCES
 
 
 class Organisation(models.Model):

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -35,13 +35,19 @@ from crocevia.accounts.selectors import (
     organisation_ids,
 )
 
+from .lep import (
+    INHABITANTS_PER_ACCESS_POINT,
+    INHABITANTS_PER_SOCIAL_WORKER,
+    ZoneNorms,
+    required_access_points,
+)
 from .models import Agreement, AgreementParty, Comune, Desk, Organisation, Zone
 
 EXPIRY_ALERT_DAYS = 60
 # LEP (seed 002, section 5.1): at most this many inhabitants per active social worker
-# and per level-1 access point.
-SOCIAL_WORKER_NORM = 5000
-ACCESS_POINT_NORM = 20000
+# and per level-1 access point (network.lep: 40,000 or 70,000 in a Comune over 40,000).
+SOCIAL_WORKER_NORM = INHABITANTS_PER_SOCIAL_WORKER
+ACCESS_POINT_NORM = INHABITANTS_PER_ACCESS_POINT
 
 # Profiles that read their own organisation's agreements.
 AGREEMENT_READER_PROFILES = frozenset({Profile.PROGRAM_MANAGER, Profile.ADMINISTRATIVE})
@@ -194,11 +200,14 @@ def _n(value: int) -> str:
 
 @dataclass(frozen=True)
 class Norm:
-    """One LEP figure: inhabitants per unit (social worker, access point) against the norm."""
+    """One LEP figure: inhabitants per unit (social worker, access point) against the norm.
+    `required`, when given, is the units the LEP rule asks for where it is not simply
+    population ÷ norm (access points: Comuni over 40,000 have a norm of their own)."""
 
     population: int
     count: int
     norm: int
+    required: int | None = None
 
     @property
     def per(self) -> int | None:
@@ -206,7 +215,10 @@ class Norm:
 
     @property
     def needed(self) -> int:
-        """Units needed so that there are at most `norm` inhabitants per unit."""
+        """Units needed: the rule's `required`, else so that there are at most `norm`
+        inhabitants per unit."""
+        if self.required is not None:
+            return self.required
         return math.ceil(self.population / self.norm) if self.population else 0
 
     @property
@@ -215,10 +227,11 @@ class Norm:
 
     @property
     def met(self) -> bool | None:
-        """Exactly the legal rule (population ≤ norm × units); None with no data at all."""
+        """Exactly the legal rule (units ≥ units needed, that is population ≤ norm × units
+        for a single norm); None with no data at all."""
         if not self.population and not self.count:
             return None
-        return self.population <= self.norm * self.count
+        return self.count >= self.needed
 
 
 @dataclass(frozen=True)
@@ -226,6 +239,9 @@ class LepFigures:
     population: int
     social_workers: int
     access_points: int
+    # The access points the LEP rule requires (network.lep.required_access_points, zone by
+    # zone); None: population ÷ 20,000, as if every Comune were of 40,000 or fewer.
+    access_points_required: int | None = None
 
     @property
     def social_worker(self) -> Norm:
@@ -233,7 +249,9 @@ class LepFigures:
 
     @property
     def access_point(self) -> Norm:
-        return Norm(self.population, self.access_points, ACCESS_POINT_NORM)
+        return Norm(
+            self.population, self.access_points, ACCESS_POINT_NORM, self.access_points_required
+        )
 
     @property
     def inhabitants_per_social_worker(self) -> int | None:
@@ -288,6 +306,7 @@ class LepFigures:
         )
 
     def access_point_verdict(self) -> str:
+        """Against the LEP rule (network.lep): the access points required, those present."""
         norm = self.access_point
         if norm.met is None:
             return _("No resident population is recorded for the Comuni of this zone.")
@@ -301,23 +320,27 @@ class LepFigures:
             ) % {"needed": _n(norm.needed), "population": _n(self.population)}
         values = {
             "per": _n(norm.per),
-            "norm": _n(norm.norm),
+            "count": _n(norm.count),
+            "needed": _n(norm.needed),
             "missing": _n(norm.missing),
         }
         if norm.met:
             return (
-                _(
-                    "The norm is met: one access point every %(per)s inhabitants (the norm is "
-                    "at most %(norm)s)."
+                ngettext(
+                    "The norm is met: %(count)s active access points, one every %(per)s "
+                    "inhabitants, where the LEP rule requires %(needed)s.",
+                    "The norm is met: %(count)s active access points, one every %(per)s "
+                    "inhabitants, where the LEP rule requires %(needed)s.",
+                    norm.needed,
                 )
                 % values
             )
         return (
             ngettext(
-                "The norm is not met: one access point every %(per)s inhabitants, above the "
-                "norm of %(norm)s; %(missing)s more access point is needed.",
-                "The norm is not met: one access point every %(per)s inhabitants, above the "
-                "norm of %(norm)s; %(missing)s more access points are needed.",
+                "The norm is not met: %(count)s active access points where the LEP rule "
+                "requires %(needed)s; %(missing)s more access point is needed.",
+                "The norm is not met: %(count)s active access points where the LEP rule "
+                "requires %(needed)s; %(missing)s more access points are needed.",
                 norm.missing,
             )
             % values
@@ -340,7 +363,8 @@ def lep_figures(*, zone_ids=None) -> LepFigures:
     - population: residents of the scope's Comuni;
     - social workers: active users with an active SOCIAL_WORKER membership in an
       organisation of the scope, each counted once;
-    - access points: active level-1 desks of the scope's organisations.
+    - access points: active level-1 desks of the scope's organisations, and those the
+      LEP rule requires, zone by zone (network.lep).
     Three queries.
     """
     comuni = Comune.objects.all()
@@ -351,11 +375,26 @@ def lep_figures(*, zone_ids=None) -> LepFigures:
         comuni = comuni.filter(zone_id__in=zone_ids)
         workers = workers.filter(organisation__zone_id__in=zone_ids)
         desks = desks.filter(organisation__zone_id__in=zone_ids)
-    population = comuni.aggregate(n=Sum("population"))["n"] or 0
+    rows = list(comuni.values_list("zone_id", "population", "in_metropolitan_city"))
+    by_zone: dict[int, list[tuple[int, bool]]] = {}
+    for zone_id, population, metropolitan in rows:
+        by_zone.setdefault(zone_id, []).append((population, metropolitan))
     return LepFigures(
-        population=population,
+        population=sum(population for _zone, population, _metro in rows),
         social_workers=User.objects.filter(pk__in=workers.values("user_id")).count(),
         access_points=desks.count(),
+        access_points_required=sum(required_access_points(r) for r in by_zone.values()),
+    )
+
+
+def figures_of(norms: ZoneNorms) -> LepFigures:
+    """The LepFigures of one zone's norms (network.lep.zone_norms): the zone page reads
+    both from the same rows."""
+    return LepFigures(
+        population=norms.population,
+        social_workers=norms.social_workers,
+        access_points=norms.access_points,
+        access_points_required=norms.access_points_required,
     )
 
 
@@ -374,12 +413,11 @@ def lep_by_zone(zone_ids=None) -> dict[int, LepFigures]:
     """{zone id: LepFigures} for many zones at once (three grouped queries)."""
     zones = Zone.objects.all() if zone_ids is None else Zone.objects.filter(pk__in=zone_ids)
     ids = list(zones.values_list("pk", flat=True))
-    population = dict(
-        Comune.objects.filter(zone_id__in=ids)
-        .values_list("zone_id")
-        .annotate(n=Sum("population"))
-        .order_by()
-    )
+    comuni: dict[int, list[tuple[int, bool]]] = {}
+    for zone_id, population, metropolitan in Comune.objects.filter(zone_id__in=ids).values_list(
+        "zone_id", "population", "in_metropolitan_city"
+    ):
+        comuni.setdefault(zone_id, []).append((population, metropolitan))
     workers = dict(
         _social_workers()
         .filter(organisation__zone_id__in=ids)
@@ -396,9 +434,10 @@ def lep_by_zone(zone_ids=None) -> dict[int, LepFigures]:
     )
     return {
         zid: LepFigures(
-            population=population.get(zid) or 0,
+            population=sum(p for p, _metro in comuni.get(zid, [])),
             social_workers=workers.get(zid, 0),
             access_points=desks.get(zid, 0),
+            access_points_required=required_access_points(comuni.get(zid, [])),
         )
         for zid in ids
     }

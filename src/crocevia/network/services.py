@@ -28,7 +28,16 @@ from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.files import UnsafeArchive, ZipLimits, check_zip
 
 from .access import agreement_editable_by
-from .models import Agreement, AgreementParty, CasePart, Comune, Desk, Organisation, Zone
+from .models import (
+    Agreement,
+    AgreementParty,
+    CasePart,
+    Comune,
+    Desk,
+    Organisation,
+    Zone,
+    metropolitan_by_province,
+)
 
 AUDIT_FIELDS = [
     "title",
@@ -461,7 +470,7 @@ def agreement_update(
 # Comune's zone), so each write is validated and audited like any other.
 
 ZONE_FIELDS = ["code", "name"]
-COMUNE_FIELDS = ["istat_code", "name", "province", "population", "zone"]
+COMUNE_FIELDS = ["istat_code", "name", "province", "population", "zone", "in_metropolitan_city"]
 ORGANISATION_FIELDS = ["code", "name", "kind", "zone", "comune"]
 DESK_FIELDS = ["code", "organisation", "name", "level", "comune", "opening_hours", "active"]
 
@@ -491,6 +500,10 @@ def zone_delete(*, actor, zone: Zone) -> None:
 
 @transaction.atomic
 def comune_create(*, actor, **values) -> Comune:
+    """A new Comune; unless `in_metropolitan_city` is given, it is set from the province
+    (network.models.metropolitan_by_province)."""
+    if values.get("in_metropolitan_city") is None:
+        values["in_metropolitan_city"] = metropolitan_by_province(values.get("province") or "")
     return row_create(
         actor=actor,
         model=Comune,

@@ -28,18 +28,19 @@ from .access import (
     require_network,
 )
 from .forms import AgreementForm, add_service_errors, party_formset
-from .models import Agreement, CasePart, Comune, Desk, Organisation
-from .sections import organisation_sections
+from .lep import zone_norms
+from .models import Agreement, CasePart, Desk, Organisation
+from .sections import organisation_sections, zone_sections
 from .selectors import (
     ACCESS_POINT_NORM,
     EXPIRY_ALERT_DAYS,
     SOCIAL_WORKER_NORM,
     agreements_visible_to,
+    figures_of,
     lep_by_zone,
     organisation_lep,
     staff_counts,
     with_parties,
-    zone_lep,
     zones_visible_to,
 )
 
@@ -94,21 +95,23 @@ def zone_detail(request, pk):
             ),
             today,
         )
-    comuni = list(Comune.objects.filter(zone=zone).order_by("name"))
-    return render(
-        request,
-        "network/zone.html",
-        {
-            "zone": zone,
-            "comuni": comuni,
-            "organisations": Organisation.objects.filter(zone=zone).order_by("name"),
-            "lep": zone_lep(zone),
-            "show_agreements": show_agreements,
-            "agreements": agreements,
-            "today": today,
-            **_norms(),
-        },
-    )
+    # The Comuni with the access-point rule of each, and the figures of the LEP table
+    # computed from the same rows (network.lep): what the report's lep.* keys read.
+    norms = zone_norms([zone.pk])[zone.pk]
+    context = {
+        "zone": zone,
+        "norms": norms,
+        "organisations": Organisation.objects.filter(zone=zone).order_by("name"),
+        "lep": figures_of(norms),
+        "show_agreements": show_agreements,
+        "agreements": agreements,
+        "today": today,
+        **_norms(),
+    }
+    # What the apps above add (the LEP obligations met by the zone's cases): network.sections.
+    sections, section_context = zone_sections(request.user, zone)
+    context.update(section_context, zone_sections=sections)
+    return render(request, "network/zone.html", context)
 
 
 @require_GET

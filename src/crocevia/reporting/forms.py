@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crocevia.core.dates import previous_quarter, quarter_start
 from crocevia.core.forms import PlausibleDateField, StyledFormMixin
 
 MAX_YEARS = 5
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-PRESETS = ("this_year", "last_year", "last_12_months")
+PRESETS = ("this_year", "last_year", "last_12_months", "this_quarter", "last_quarter")
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:
@@ -36,6 +37,11 @@ def preset_period(preset: str, today: datetime.date | None = None):
         return datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31)
     if preset == "last_12_months":
         return _years_before(today, 1) + datetime.timedelta(days=1), today
+    # The LEP table is read by zone and quarter (seed 002, "Sintesi Obiettivi LEP").
+    if preset == "this_quarter":
+        return quarter_start(today), today
+    if preset == "last_quarter":
+        return previous_quarter(today)
     return None
 
 
@@ -44,6 +50,8 @@ def preset_choices() -> list[tuple[str, str]]:
         ("this_year", _("This year to date")),
         ("last_year", _("Previous year")),
         ("last_12_months", _("Last 12 months")),
+        ("this_quarter", _("This quarter to date")),
+        ("last_quarter", _("Previous quarter")),
     ]
 
 

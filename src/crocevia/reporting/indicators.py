@@ -35,7 +35,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.models import Membership, Profile
 from crocevia.benefits.models import BenefitApplication
 from crocevia.benefits.models import Status as ApplicationStatus
 from crocevia.cases.models import (
@@ -46,6 +45,7 @@ from crocevia.cases.models import (
     ServiceArea,
     TeamMember,
 )
+from crocevia.cases.selectors import teams_active
 from crocevia.desk.models import (
     Contact,
     ContactService,
@@ -54,15 +54,13 @@ from crocevia.desk.models import (
     Referral,
     WorkSector,
 )
-from crocevia.interventions.models import PARENTING_SUPPORT_TYPES, Intervention
+from crocevia.interventions.lep import household_obligations
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.selectors import meetings_with_minutes, with_minutes
+from crocevia.network.lep import zone_norms
 from crocevia.network.models import (
-    METROPOLITAN_CITY_PROVINCES,
     Agreement,
     AgreementParty,
-    Comune,
-    Desk,
     Organisation,
     Zone,
 )
@@ -645,17 +643,9 @@ def area_indicators(start, end, scope: Scope) -> dict:
     return {"cases.by_area": result}
 
 
-def _active_teams(start, end):
-    """Cases whose team is active on at least one day of [start, end]: formed on or before
-    `end` and not closed before `start`."""
-    return Case.objects.filter(team_formed_on__isnull=False, team_formed_on__lte=end).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
-    )
-
-
 def partner_indicators(start, end, scope: Scope) -> dict:
     """network.partner_organisations_in_teams and network.agreements_active."""
-    teams = _active_teams(start, end).filter(scope.organisation_q("organisation"))
+    teams = teams_active(start, end).filter(scope.organisation_q("organisation"))
     partners = Organisation.objects.filter(
         pk__in=TeamMember.objects.filter(case__in=teams.values("pk"), added_on__lte=end)
         .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
@@ -697,34 +687,8 @@ def _parties_parts(agreements):
 
 
 # --- LEP compliance, per zone (seed 002, "Sintesi Obiettivi LEP") ----------------------------
-
-LEP_INHABITANTS_PER_ACCESS_POINT = 20_000
-LEP_INHABITANTS_PER_ACCESS_POINT_LARGE = 40_000  # a Comune over 40,000
-LEP_INHABITANTS_PER_ACCESS_POINT_METRO = 70_000  # ... of a metropolitan city
-LEP_LARGE_COMUNE = 40_000
-LEP_INHABITANTS_PER_SOCIAL_WORKER = 5_000
-FIRST_THOUSAND_DAYS = 1000
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def required_access_points(comuni: list[tuple[int, str]]) -> int:
-    """ceil(P/20,000) over the Comuni of 40,000 inhabitants or fewer, plus, for each larger
-    Comune, ceil(p/40,000), or ceil(p/70,000) in a metropolitan city. (population, province)
-    pairs."""
-    small = sum(p for p, _province in comuni if p <= LEP_LARGE_COMUNE)
-    required = _ceil_div(small, LEP_INHABITANTS_PER_ACCESS_POINT)
-    for population, province in comuni:
-        if population > LEP_LARGE_COMUNE:
-            norm = (
-                LEP_INHABITANTS_PER_ACCESS_POINT_METRO
-                if province in METROPOLITAN_CITY_PROVINCES
-                else LEP_INHABITANTS_PER_ACCESS_POINT_LARGE
-            )
-            required += _ceil_div(population, norm)
-    return required
+# The norms of access and staffing are network.lep's (the zone page shows the same figures);
+# the household obligations interventions.lep's (the case team's open items).
 
 
 def lep_indicators(start, end, scope: Scope) -> dict:
@@ -736,36 +700,15 @@ def lep_indicators(start, end, scope: Scope) -> dict:
         zones = zones.filter(pk__in=zone_ids)
     zones = list(zones.values_list("pk", "code"))
     ids = [pk for pk, _code in zones]
-    comuni: dict[int, list] = {pk: [] for pk in ids}
-    for zone_id, population, province in Comune.objects.filter(zone_id__in=ids).values_list(
-        "zone_id", "population", "province"
-    ):
-        comuni[zone_id].append((population, province))
-    desks = dict(
-        Desk.objects.filter(active=True, level=Desk.Level.FIRST, organisation__zone_id__in=ids)
-        .values_list("organisation__zone_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    workers = dict(
-        Membership.objects.filter(
-            active=True,
-            user__is_active=True,
-            profile=Profile.SOCIAL_WORKER,
-            organisation__zone_id__in=ids,
-        )
-        .values_list("organisation__zone_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .order_by()
-    )
+    norms = zone_norms(ids)
     teams = dict(
-        _active_teams(start, end)
+        teams_active(start, end)
         .filter(zone_id__in=ids)
         .values_list("zone_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    assessed = _assessed_complex(start, end, ids)
+    households = household_obligations(start, end, ids)
     result = {
         "lep.access_points": {},
         "lep.social_workers": {},
@@ -774,97 +717,30 @@ def lep_indicators(start, end, scope: Scope) -> dict:
         "lep.first_1000_days_parenting": {},
     }
     for pk, code in zones:
-        population = sum(p for p, _province in comuni[pk])
-        required = required_access_points(comuni[pk])
-        present = desks.get(pk, 0)
+        zone = norms[pk]
         result["lep.access_points"][code] = {
-            "required": required,
-            "present": present,
-            "met": present >= required,
+            "required": zone.access_points_required,
+            "present": zone.access_points,
+            "met": zone.access_points_met,
         }
-        required = _ceil_div(population, LEP_INHABITANTS_PER_SOCIAL_WORKER)
-        present = workers.get(pk, 0)
         result["lep.social_workers"][code] = {
-            "required": required,
-            "present": present,
-            "met": present >= required,
+            "required": zone.social_workers_required,
+            "present": zone.social_workers,
+            "met": zone.social_workers_met,
         }
         active = teams.get(pk, 0)
         result["lep.teams"][code] = {"active": active, "met": active >= 1}
-        cases = assessed.get(pk, [])
-        households = len(cases)
-        with_intervention = sum(1 for c in cases if c["intervention"])
+        counts = households[pk]
         result["lep.assessed_with_intervention"][code] = {
-            "households": households,
-            "with_intervention": with_intervention,
-            "pct": percentage(with_intervention, households),
+            "households": counts.households,
+            "with_intervention": counts.with_intervention,
+            "pct": percentage(counts.with_intervention, counts.households),
         }
-        young = [c for c in cases if c["young_child"]]
-        supported = sum(1 for c in young if c["parenting"])
         result["lep.first_1000_days_parenting"][code] = {
-            "households": len(young),
-            "with_support": supported,
-            "pct": percentage(supported, len(young)),
+            "households": counts.young,
+            "with_support": counts.with_support,
+            "pct": percentage(counts.with_support, counts.young),
         }
-    return result
-
-
-def _assessed_complex(start, end, zone_ids) -> dict[int, list[dict]]:
-    """{zone id: [{"intervention", "young_child", "parenting"}]} for the complex cases
-    assessed in the period: whether an intervention started by `end`, whether the
-    household had a member younger than 1,000 days on the assessment day, and whether a
-    parenting-support intervention started by `end`."""
-    cases = list(
-        Case.objects.filter(
-            zone_id__in=zone_ids,
-            need_class=NeedClass.COMPLEX,
-            assessed_on__gte=start,
-            assessed_on__lte=end,
-        ).values_list("pk", "zone_id", "assessed_on", "person_id", "household_id")
-    )
-    if not cases:
-        return {}
-    case_ids = [c[0] for c in cases]
-    started = Intervention.objects.filter(
-        case_id__in=case_ids,
-        starts_on__lte=end,
-        status__in=[
-            Intervention.Status.ACTIVE,
-            Intervention.Status.COMPLETED,
-            Intervention.Status.INTERRUPTED,
-        ],
-    )
-    with_intervention = set(started.values_list("case_id", flat=True))
-    parenting = set(
-        started.filter(type__code__in=PARENTING_SUPPORT_TYPES).values_list("case_id", flat=True)
-    )
-    # The household of the case, or the person's own, or the person alone.
-    persons = {
-        pk: (household, birth)
-        for pk, household, birth in Person.objects.filter(pk__in=[c[3] for c in cases]).values_list(
-            "pk", "household_id", "birth_date"
-        )
-    }
-    households = {c[0]: c[4] or persons.get(c[3], (None, None))[0] for c in cases}
-    births: dict[int, list] = {}
-    for household_id, birth in Person.objects.filter(
-        household_id__in={h for h in households.values() if h}
-    ).values_list("household_id", "birth_date"):
-        births.setdefault(household_id, []).append(birth)
-    own_birth = {pk: birth for pk, (_household, birth) in persons.items()}
-    result: dict[int, list[dict]] = {}
-    for pk, zone_id, assessed_on, person_id, _household in cases:
-        household = households[pk]
-        members = births.get(household, []) if household else [own_birth.get(person_id)]
-        limit = assessed_on - datetime.timedelta(days=FIRST_THOUSAND_DAYS)
-        young = any(b is not None and limit < b <= assessed_on for b in members)
-        result.setdefault(zone_id, []).append(
-            {
-                "intervention": pk in with_intervention,
-                "young_child": young,
-                "parenting": pk in parenting,
-            }
-        )
     return result
 
 

@@ -220,7 +220,7 @@ def report_sections(report: dict, *, mask: bool = False) -> list[Section]:
         _benefit_section(values),
         _network_section(values),
         _areas_section(values),
-        _lep_section(values),
+        _lep_section(values, report["period"]),
     ]
     if mask:
         _suppress(sections, report)
@@ -735,9 +735,10 @@ def _household_met(households: int, met: int) -> str | None:
     return None if households == 0 else _met(households == met)
 
 
-def _lep_section(values: dict) -> Section:
+def _lep_section(values: dict, period: dict) -> Section:
     """The seed's "Sintesi Obiettivi LEP": one row per zone and obligation, with the
-    figures a reader can recompute and whether the obligation is met."""
+    figures a reader can recompute and whether the obligation is met, in words; the
+    period (a quarter, with the page's quarter buttons) in the title."""
     section = Section("lep", _("LEP compliance"))
     rows = []
     for zone in values["lep.access_points"]:
@@ -792,7 +793,11 @@ def _lep_section(values: dict) -> Section:
         Table(
             key="lep",
             shows=LEP_KEYS,
-            title=_("LEP obligations by zone"),
+            title=_("LEP obligations by zone, from %(start)s to %(end)s")
+            % {
+                "start": datetime.date.fromisoformat(period["from"]).strftime("%d/%m/%Y"),
+                "end": datetime.date.fromisoformat(period["to"]).strftime("%d/%m/%Y"),
+            },
             columns=[
                 Column(_("Zone"), TEXT),
                 Column(_("Obligation"), TEXT),

@@ -10,9 +10,9 @@ query: a page costs the same number of queries for 1 row or 50.
 - pre-assessments to do: the visible cases still "referred";
 - cases without a case manager (coordinators: their zones);
 - plans to validate (coordinators: their zones);
-- reviews due and overdue, plan actions due, interventions to start: of the cases the
-  user manages (their zones' for a coordinator); plan actions also where the user is
-  the one responsible;
+- reviews due and overdue, plan actions due, interventions to start, open LEP
+  obligations: of the cases the user manages (their zones' for a coordinator); plan
+  actions also where the user is the one responsible;
 - residence permits expiring within 60 days, of the persons the user may see.
 """
 
@@ -39,7 +39,8 @@ from crocevia.cases.selectors import (
 from crocevia.desk.models import Referral
 from crocevia.desk.referral_selectors import referrals_waiting
 from crocevia.desk.referrals import answer_due_before
-from crocevia.interventions.selectors import interventions_to_start
+from crocevia.interventions.lep import missing_text
+from crocevia.interventions.selectors import interventions_to_start, lep_obligations_open
 from crocevia.people.selectors import permits_expiring
 from crocevia.plans.selectors import actions_due, plans_to_validate
 
@@ -500,6 +501,57 @@ INTERVENTIONS = Queue(
 )
 
 
+def _lep(user, today):
+    return lep_obligations_open(user, on=today)
+
+
+# The case manager meets the obligation (they start the intervention); the coordination
+# group follows its zones' (the coordination page shows the same cases).
+LEP = Queue(
+    code="obblighi-lep",
+    url_name="lep",
+    title=_("Open LEP obligations"),
+    description=_(
+        "Open cases assessed as complex with no intervention started, or with a child under "
+        "1,000 days and no parenting support started, of the cases you manage (of your "
+        "zones, for a coordinator). A case leaves the list once the start is recorded."
+    ),
+    empty=_("No LEP obligation is open."),
+    profiles=CASE_WORKERS,
+    rows=_lep,
+    columns=(
+        Column(_("Case"), lambda c: c.pk),
+        _person(lambda c: c.person),
+        Column(_("What is missing"), missing_text),
+        Column(_("Assessed on"), lambda c: c.assessed_on),
+        Column(_("Case manager"), lambda c: str(c.case_manager or "") or None),
+        Column(_("Access priority"), lambda c: c.get_priority_display()),
+    ),
+    link=lambda c: reverse("cases:detail", args=[c.pk]) + "#lep-section",
+    person_path="person_id",
+    filters=(
+        Filter(
+            name="mancante",
+            label=_("What is missing"),
+            all_label=_("Any open obligation"),
+            choices=(
+                Choice(
+                    "intervento",
+                    _("No intervention started"),
+                    lambda today: Q(lep_no_intervention=True),
+                ),
+                Choice(
+                    "genitorialita",
+                    _("No parenting support started"),
+                    lambda today: Q(lep_no_parenting=True),
+                ),
+            ),
+        ),
+    ),
+    orderings=_by_priority("priority", "assessed_on"),
+)
+
+
 def _permits(user, today):
     return permits_expiring(user, since=today, until=today + _days(PERMITS_AHEAD_DAYS))
 
@@ -560,6 +612,7 @@ QUEUES: tuple[Queue, ...] = (
     REVIEWS,
     ACTIONS,
     INTERVENTIONS,
+    LEP,
     PERMITS,
 )
 BY_CODE = {queue.code: queue for queue in QUEUES}

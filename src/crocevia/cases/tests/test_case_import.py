@@ -455,6 +455,7 @@ def test_case_from_an_application_is_preassessed_no_earlier_than_the_outcome(act
             to_stage=Stage.PREASSESSED,
             on=days_ago(80),
             need_class="social",
+            area="other",
         )
     assert "preassessed_on" in error.value.message_dict
 

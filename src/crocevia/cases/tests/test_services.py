@@ -137,6 +137,7 @@ def test_preassessment_without_consent_for_the_cpi_writes_nothing(actors):
             case=case,
             on=days_ago(1),
             need_class=NeedClass.COMPLEX,
+            area="other",
             social_worker=actors.social_worker,
             cpi_consultant=actors.cpi_consultant,
         )
@@ -350,6 +351,7 @@ def test_a_case_opened_on_a_legal_basis_preassesses_with_the_cpi_without_consent
         case=case,
         on=days_ago(1),
         need_class=NeedClass.COMPLEX,
+        area="other",
         social_worker=actors.social_worker,
         cpi_consultant=actors.cpi_consultant,
     )

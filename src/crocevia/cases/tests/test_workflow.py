@@ -35,7 +35,7 @@ def _case_at(actors, source, target) -> Case:
 
 def _values_for(case, target) -> dict:
     if target == Stage.PREASSESSED:
-        return {"need_class": NeedClass.SOCIAL}
+        return {"need_class": NeedClass.SOCIAL, "area": "other"}
     if target == Stage.PLAN_SIGNED:
         kind = (
             PlanKind.SERVICE_PACT
@@ -94,6 +94,7 @@ def test_milestone_in_the_future_is_refused(actors):
             case=case,
             actor=actors.social_worker,
             to_stage=Stage.PREASSESSED,
+            area="other",
             on=tomorrow,
             need_class=NeedClass.WORK,
         )
@@ -109,6 +110,7 @@ def test_milestone_before_the_previous_one_is_refused_naming_both_dates(actors):
             case=case,
             actor=actors.social_worker,
             to_stage=Stage.PREASSESSED,
+            area="other",
             on=early,
             need_class=NeedClass.WORK,
         )
@@ -116,6 +118,30 @@ def test_milestone_before_the_previous_one_is_refused_naming_both_dates(actors):
     assert early.strftime("%d/%m/%Y") in message
     assert case.referred_on.strftime("%d/%m/%Y") in message
     assert Case.objects.get(pk=case.pk).preassessed_on is None
+
+
+def test_a_preassessment_taken_now_needs_the_service_area_a_register_may_lack_it(actors):
+    case = make_case(actors, stage=Stage.REFERRED)
+    with pytest.raises(ValidationError) as error:
+        case_transition(
+            case=case,
+            actor=actors.social_worker,
+            to_stage=Stage.PREASSESSED,
+            on=days_ago(1),
+            need_class=NeedClass.WORK,
+        )
+    assert "area" in error.value.message_dict
+    assert Case.objects.get(pk=case.pk).stage == Stage.REFERRED
+    moved = case_transition(
+        case=case,
+        actor=None,
+        to_stage=Stage.PREASSESSED,
+        on=days_ago(1),
+        need_class=NeedClass.WORK,
+        from_register=True,
+    )
+    assert moved.stage == Stage.PREASSESSED
+    assert moved.area == ""
 
 
 def test_closing_without_an_outcome_is_refused(actors):

@@ -17,8 +17,10 @@ from crocevia.audit.models import AuditEvent
 from crocevia.cases.access import case_parts_for
 from crocevia.cases.models import Case, Outcome, Priority, Review, Stage, TeamMember
 from crocevia.cases.selectors import cases_shared_with, cases_visible_to
+from crocevia.core.dates import quarter_start
 from crocevia.demo.cases import CaseBuilder
 from crocevia.demo.duplicates import DUPLICATE_PREFIX, registrations
+from crocevia.demo.lep import CHILDREN as LEP_CHILDREN
 from crocevia.demo.management.commands.demo import (
     DEFAULT_PASSWORD,
     DEFAULT_PERSONS,
@@ -28,6 +30,7 @@ from crocevia.demo.management.commands.demo import (
 from crocevia.demo.programmes import CURRENT_CODE
 from crocevia.desk.models import Contact
 from crocevia.desk.selectors import contacts_visible_to
+from crocevia.interventions.lep import lep_open, with_lep_obligations
 from crocevia.interventions.models import Intervention
 from crocevia.meetings.models import Meeting, MeetingItem
 from crocevia.meetings.selectors import with_minutes
@@ -36,6 +39,7 @@ from crocevia.people.duplicates import merge_problems, person_merge
 from crocevia.people.models import Consent, DuplicatePair, Household, Person
 from crocevia.people.selectors import persons_visible_to
 from crocevia.plans.models import Plan, PlanVersion, ValidationEvent
+from crocevia.reporting.indicators import indicators
 
 SMALL = 80  # persons in the database tests; the default (700) is checked on the plan
 SMALL_CASES = 14  # enough for every stage
@@ -134,16 +138,20 @@ def test_demo_registers_persons_with_households_consents_and_a_year_of_contacts(
     run_demo()
     today = timezone.localdate()
 
+    # The persons of the plan, and the children demo/lep.py adds to two households.
+    children = Person.objects.filter(external_id__in=LEP_CHILDREN).count()
     persons = Person.objects.filter(external_id__startswith="demo-").exclude(
         external_id__startswith=DUPLICATE_PREFIX
     )
-    assert persons.count() == SMALL
+    assert persons.count() == SMALL + children
     # Written through the services: every person has their creation in the trail.
     created = AuditEvent.objects.filter(
         object_type="people.person", action=AuditAction.PERSON_CREATE
     )
-    assert created.count() == SMALL + len(DUPLICATES)
-    assert Consent.objects.filter(scope="processing").count() == SMALL + len(DUPLICATES)
+    assert created.count() == SMALL + len(DUPLICATES) + children
+    assert Consent.objects.filter(scope="processing").count() == (
+        SMALL + len(DUPLICATES) + children
+    )
     assert Household.objects.exists()
 
     contacts = Contact.objects.select_related("desk", "operator")
@@ -392,6 +400,33 @@ def test_demo_plans_pass_through_validation_and_waiting_cases_carry_priorities()
     before = (PlanVersion.objects.count(), ValidationEvent.objects.count())
     run_demo()
     assert (PlanVersion.objects.count(), ValidationEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_demo_shows_the_lep_obligations_open_and_met_and_a_metropolitan_zone():
+    run_demo()
+    today = timezone.localdate()
+    flags = dict(Comune.objects.values_list("istat_code", "in_metropolitan_city"))
+    assert flags["048041"] is True and flags["048043"] is True
+    assert flags["050026"] is False and flags["049009"] is False
+    open_cases = list(lep_open(Case.objects.all(), on=today))
+    assert any(c.lep_no_intervention for c in open_cases)
+    assert any(c.lep_no_parenting for c in open_cases)
+    # Met: a household with a child in its first 1,000 days and parenting support started.
+    met = with_lep_obligations(Case.objects.exclude(stage=Stage.CLOSED), on=today).filter(
+        lep_young_child=True, lep_parenting=True
+    )
+    assert met.exists()
+    assert (
+        with_lep_obligations(Case.objects.all(), on=today)
+        .filter(lep_assessed=True, lep_intervention=True)
+        .exists()
+    )
+    # The zone's LEP table: a rule met (its teams), a rule not met (its access points).
+    report = indicators(quarter_start(today) - datetime.timedelta(days=365), today)
+    assert report["lep.teams"]["ZPI"]["met"] is True
+    assert report["lep.access_points"]["ZPI"]["met"] is False
+    assert report["lep.access_points"]["ZFN"]["required"] == 7  # 1 per 70,000 in 3 Comuni
 
 
 @pytest.mark.django_db

@@ -3,11 +3,15 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crocevia.network.models import Comune, Zone
+from crocevia.network.models import Comune, Zone, metropolitan_by_province
 
 from ..scope import limited_scope
 from ..upsert import upsert
 from . import Column, Counts, Kind, out_of_scope, register, scoped
+
+
+def _metropolitan_flag(record: dict) -> dict:
+    return {"in_metropolitan_city": metropolitan_by_province(record["province"])}
 
 
 class Territory(Kind):
@@ -86,7 +90,9 @@ class Territory(Kind):
             }
             for d in datas
         ]
-        counts.add(upsert(Comune, "istat_code", records, actor=actor))
+        # The file has no metropolitan-city column (INTERCHANGE.md): a new Comune takes
+        # the flag from its province, an existing one keeps what was set.
+        counts.add(upsert(Comune, "istat_code", records, actor=actor, on_create=_metropolitan_flag))
         return counts
 
     def export_rows(self, *, list_separator=";", scope=None):

@@ -333,7 +333,14 @@ def test_plan_pages_render(actors, login):
 def test_closed_case_plan_is_read_only(actors, login):
     case, plan = _plan(actors)
     _save(actors, plan, 1)
-    case_close(actor=actors.social_worker, case=case, on=days_ago(0), outcome=Outcome.EMPLOYED)
+    case_close(
+        actor=actors.social_worker,
+        case=case,
+        on=days_ago(0),
+        outcome=Outcome.EMPLOYED,
+        # Assessed as complex, no intervention started: its LEP obligation is open.
+        open_items_reason="Assunta prima dell'avvio degli interventi.",
+    )
     client = login(actors.social_worker)
     assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 403
     assert client.get(reverse("plans:version", args=[plan.pk, 1])).status_code == 200

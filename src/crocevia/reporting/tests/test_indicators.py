@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from crocevia.cases.models import Case, ServiceArea, Stage, TeamMember
 from crocevia.desk.models import DeskService
 from crocevia.interventions.models import Intervention, InterventionType
+from crocevia.network.lep import required_access_points
 from crocevia.network.models import Agreement, AgreementParty, Organisation
-from crocevia.reporting.indicators import KEYS, Scope, indicators, required_access_points
+from crocevia.reporting.indicators import KEYS, Scope, indicators
 from crocevia.testing import PersonFactory, make_case
 
 from .conftest import END, START, D, _contact
@@ -359,11 +360,12 @@ def test_teams_partners_agreements_and_the_household_obligations(net):
 
 
 def test_required_access_points_follow_the_three_population_rules():
-    # Comuni of 40,000 or fewer share one pool: 45,000 → 3.
-    assert required_access_points([(30000, "FI"), (15000, "PI")]) == 3
+    # (population, in a metropolitan city): Comuni of 40,000 or fewer share one pool,
+    # metropolitan or not: 45,000 → 3.
+    assert required_access_points([(30000, True), (15000, False)]) == 3
     # A large Comune of a metropolitan city (Florence): 1 per 70,000; elsewhere per 40,000.
-    assert required_access_points([(382000, "FI"), (30000, "FI"), (15000, "PI")]) == 3 + 6
-    assert required_access_points([(382000, "PI")]) == 10
-    assert required_access_points([(40000, "PI")]) == 2
-    assert required_access_points([(40001, "PI")]) == 2
+    assert required_access_points([(382000, True), (30000, True), (15000, False)]) == 3 + 6
+    assert required_access_points([(382000, False)]) == 10
+    assert required_access_points([(40000, False)]) == 2
+    assert required_access_points([(40001, False)]) == 2
     assert required_access_points([]) == 0

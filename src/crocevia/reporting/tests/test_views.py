@@ -15,6 +15,7 @@ from django.utils.translation import gettext, pgettext
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.cases.models import Stage
+from crocevia.core.dates import previous_quarter, quarter_start
 from crocevia.network.models import Organisation
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
 from crocevia.testing import OrganisationFactory, PersonFactory, make_case, make_member
@@ -327,6 +328,34 @@ def test_presets_and_the_scope_select_move_to_the_canonical_address(net, login):
     response = client.get(PAGE, {**YEAR_2025, "scope": "organisation:CPI-PI"})
     assert response["Location"] == f"{PAGE}?from=2025-01-01&to=2025-12-31&organisation=CPI-PI"
     assert client.get(PAGE, {**YEAR_2025, "scope": "organisation:COM-LI"}).status_code == 404
+
+
+def test_quarter_presets_give_the_lep_table_of_a_zone_and_quarter_in_words(net, login):
+    client = login(net.a.coordinator)
+    today = timezone.localdate()
+    start = quarter_start(today)
+    response = client.get(PAGE, {**YEAR_2025, "scope": "zone:ZPI", "preset": "this_quarter"})
+    assert response["Location"] == f"{PAGE}?from={start.isoformat()}&to={today}&zone=ZPI"
+    first, last = previous_quarter(today)
+    response = client.get(PAGE, {**YEAR_2025, "scope": "zone:ZPI", "preset": "last_quarter"})
+    assert response["Location"] == f"{PAGE}?from={first}&to={last}&zone=ZPI"
+    assert (last - first).days in (89, 90, 91) and last + datetime.timedelta(days=1) == start
+    # The LEP table names its period, and says met or not met in words.
+    response = client.get(PAGE, {"from": "2025-04-01", "to": "2025-06-30", "zone": "ZPI"})
+    content = response.content.decode()
+    title = it("LEP obligations by zone, from %(start)s to %(end)s") % {
+        "start": "01/04/2025",
+        "end": "30/06/2025",
+    }
+    assert escape(title) in content
+    lep = next(
+        drawn
+        for section in response.context["sections"]
+        for drawn in section.tables
+        if drawn.table.key == "lep"
+    )
+    outcomes = {row.cells[-1].text for row in lep.rows}
+    assert outcomes <= {it("Met"), it("Not met"), ""} and it("Not met") in outcomes
 
 
 def test_export_buttons_carry_the_same_query(net, login):

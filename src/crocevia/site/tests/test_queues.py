@@ -2,6 +2,7 @@
 orders, pages, exports and query counts; the home page's counts and cards by profile."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -20,6 +21,7 @@ from crocevia.desk.models import Referral
 from crocevia.desk.referrals import answer_due_before, referral_answer, referral_send
 from crocevia.interventions.models import Intervention, InterventionType
 from crocevia.meetings.tests.support import add_plan_actions
+from crocevia.people.services import household_add_member, household_create
 from crocevia.plans.services import plan_draft_save, plan_get_or_create, plan_submit
 from crocevia.site.queues import BY_CODE, QUEUES, queues_for
 from crocevia.testing import (
@@ -76,6 +78,7 @@ def test_each_profile_gets_its_own_queues(actors):
         "verifiche",
         "azioni",
         "interventi-da-avviare",
+        "obblighi-lep",
         "permessi-in-scadenza",
     }
     assert codes(actors.cpi_consultant) == {
@@ -83,6 +86,7 @@ def test_each_profile_gets_its_own_queues(actors):
         "verifiche",
         "azioni",
         "interventi-da-avviare",
+        "obblighi-lep",
     }
     assert codes(actors.coordinator) == {queue.code for queue in QUEUES}
     assert codes(physician) == {"invii", "azioni"}
@@ -254,6 +258,58 @@ def test_interventions_to_start_within_14_days_of_the_cases_managed(actors):
     assert listed(actors.cpi_consultant, "interventi-da-avviare") == []
 
 
+def _lep_case(cast, *, child_days=None, **given):
+    """A complex case assessed 30 days ago, managed by the cast's social worker, of a
+    household with a child `child_days` old then (none when None)."""
+    person = make_person(cast)
+    if child_days is not None:
+        household = household_create(actor=cast.social_worker, reference_person=person)
+        child = make_person(
+            cast, consent=False, birth_date=days_ago(30) - datetime.timedelta(days=child_days)
+        )
+        household_add_member(
+            actor=cast.social_worker, household=household, person=child, relationship="child"
+        )
+    return make_case(cast, stage=Stage.ASSESSED, person=person, assessed_on=days_ago(30), **given)
+
+
+def test_open_lep_obligations_of_the_cases_managed_or_the_zone(actors):
+    no_intervention = _lep_case(actors)
+    both = _lep_case(actors, child_days=300)
+    theirs = _lep_case(actors, case_manager=actors.coordinator)
+    # Not listed: an older child, a case not assessed yet, a closed case, another zone's.
+    older = _lep_case(actors, child_days=1200)
+    make_case(actors, stage=Stage.TEAM_FORMED)
+    make_case(actors, stage=Stage.CLOSED)
+    other = other_zone_cast(actors)
+    elsewhere = _lep_case(other)
+    assert set(listed(actors.social_worker, "obblighi-lep")) == {no_intervention, both, older}
+    assert set(listed(actors.coordinator, "obblighi-lep")) == {
+        no_intervention,
+        both,
+        older,
+        theirs,
+    }
+    assert listed(actors.coordinator, "obblighi-lep", mancante="genitorialita") == [both]
+    assert listed(actors.cpi_consultant, "obblighi-lep") == []
+    assert listed(other.coordinator, "obblighi-lep") == [elsewhere]
+    # Met: gone from the queue.
+    plan_get_or_create(actor=actors.social_worker, case=no_intervention)
+    Intervention.objects.create(
+        case=no_intervention,
+        type=InterventionType.objects.get(code="tirocinio"),
+        provider=actors.cpi,
+        status=Intervention.Status.ACTIVE,
+        starts_on=days_ago(1),
+        created_by=actors.social_worker,
+    )
+    assert no_intervention not in listed(actors.social_worker, "obblighi-lep")
+    row = listed(actors.social_worker, "obblighi-lep", mancante="genitorialita")[0]
+    assert BY_CODE["obblighi-lep"].columns[2].value(row) == "; ".join(
+        [it("No intervention started"), it("No parenting support started (child under 1,000 days)")]
+    )
+
+
 def test_permits_expiring_within_60_days_of_the_persons_visible(actors):
     def person(expires_on, org=actors.sds):
         return PersonFactory(created_by_organisation=org, permit_expires_on=expires_on)
@@ -382,6 +438,10 @@ def test_filters_and_order_over_http_keep_the_query_in_the_page_links(actors, lo
             "analisi-preliminari",
             lambda actors, n: [make_case(actors, preassess=False) for _ in range(n)],
         ),
+        (
+            "obblighi-lep",
+            lambda actors, n: [_lep_case(actors, child_days=i * 10) for i in range(n)],
+        ),
     ],
 )
 def test_a_queue_page_costs_the_same_queries_for_1_row_or_60(actors, login, code, build):
@@ -469,8 +529,8 @@ def test_home_page_queries_stay_constant(actors, login):
     PersonFactory(created_by_organisation=actors.sds, permit_expires_on=days_ahead(3))
     response, many = counted(client, reverse("home"))
     assert many == one
-    # One count per queue (8 for a coordinator) and what the page showed before.
-    assert len(response.context["queues"]) == 8 and one <= 22
+    # One count per queue (9 for a coordinator) and what the page showed before.
+    assert len(response.context["queues"]) == 9 and one <= 23
 
 
 def test_desk_operator_home_has_the_desk_cards_and_no_case_work(actors, login):

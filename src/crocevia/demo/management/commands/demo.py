@@ -31,6 +31,7 @@ from stdnum.it import codicefiscale as cf_check
 from crocevia.accounts.models import Membership, Profile, User
 from crocevia.demo.cases import DEFAULT_CASES, CaseBuilder, CaseLoader
 from crocevia.demo.duplicates import DuplicateLoader
+from crocevia.demo.lep import seed_lep_examples, seed_metropolitan_zone
 from crocevia.demo.names import (
     CF_BIRTHPLACE,
     CITIZENSHIP_WEIGHTS,
@@ -671,6 +672,7 @@ class Command(BaseCommand):
             seed_programmes(coordinator=users["coordinatore"], zone=network["zone"])
             self._answer_referrals()
             self._load_cases(units, cases, users, network)
+            self._load_lep_examples()
             self._load_duplicates(users, network)
             self._load_programmes_and_agreements(users, network)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
@@ -888,6 +890,17 @@ class Command(BaseCommand):
             "interventions: {interventions}, reviews: {reviews}, "
             "access priorities: {priorities}, ".format(**loader.counts)
             + f"meetings: {meetings} new."
+        )
+
+    def _load_lep_examples(self) -> None:
+        """A zone of the Metropolitan City of Florence; a child in its first 1,000 days in
+        two households of complex cases: one LEP obligation left open, one met
+        (demo/lep.py)."""
+        zone = seed_metropolitan_zone()
+        added = seed_lep_examples(today=timezone.localdate())
+        self._log(
+            f"LEP: {zone.name} (Metropolitan City of Florence), {added} children in their "
+            "first 1,000 days registered."
         )
 
     # -- possible duplicates (services) -------------------------------------------------------
