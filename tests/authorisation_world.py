@@ -69,9 +69,9 @@ NAMES = {
         ("Balde", "Mariama"),
         ("Diallo", "Mamadou"),
         ("Diallo", "Mamadu"),
-        ("Sow", "Aissatou"),
+        ("Sissoko", "Aissatou"),
         ("Camara", "Ibrahima"),
-        ("Barry", "Hawa"),
+        ("Barry", "Hadiatou"),
     ],
     "other": [
         ("Traore", "Kadiatou"),

@@ -249,7 +249,8 @@ def person_audit_pdf(request, pk):
 
 @require_GET
 def household(request, pk):
-    person = get_person_for(request.user, pk)
+    # The page that changes the household: not for a reader under an agreement (403).
+    person = get_person_for(request.user, pk, write=True)
     query = request.GET.get("q", "").strip()
     candidates = []
     if query and person.household_id:

@@ -92,6 +92,7 @@ def test_the_registry_clause_shows_the_other_partys_persons_to_read(actors, comu
     assert 'id="shared-under"' in page.content.decode()
     assert reverse("people:edit", args=[person.pk]) not in page.content.decode()
     assert client.get(reverse("people:edit", args=[person.pk])).status_code == 403
+    assert client.get(reverse("people:household", args=[person.pk])).status_code == 403
     answer = client.post(reverse("people:consent_add", args=[person.pk]), {})
     assert answer.status_code == 403
 
