@@ -58,6 +58,13 @@ def parse_args(argv=None):
         action="store_true",
         help="time the selector alone, without the access events the search page writes",
     )
+    parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="make the operator's organisation party to an agreement in force whose clause "
+        "shares another organisation's registry with it (issue 19): its searches then carry "
+        "the agreement's condition (without it: none, and no query for it)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args(argv)
 
@@ -90,6 +97,36 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def ensure_agreement(org, *, in_force: bool) -> None:
+    """An agreement between the operator's organisation and a Comune, the operator's clause
+    covering the Comune's registry: in force (--agreement), or ended yesterday (so the
+    operator is party to none in force, as without the option)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from crocevia.network.models import Agreement, AgreementParty, CasePart, Organisation
+
+    comune, _ = Organisation.objects.get_or_create(
+        code="BENCH-COMUNE",
+        defaults={"name": "Comune (benchmark)", "kind": "comune", "zone": org.zone},
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    agreement, _ = Agreement.objects.update_or_create(
+        title="Protocollo (benchmark)",
+        defaults={
+            "kind": Agreement.Kind.PROTOCOL,
+            "signed_on": datetime.date(2025, 1, 1),
+            "valid_from": datetime.date(2025, 1, 1),
+            "valid_until": None if in_force else yesterday,
+        },
+    )
+    AgreementParty.objects.get_or_create(
+        agreement=agreement, organisation=org, defaults={"shared_parts": [CasePart.REGISTRY]}
+    )
+    AgreementParty.objects.get_or_create(agreement=agreement, organisation=comune)
 
 
 def ensure_operator():
@@ -568,12 +605,24 @@ def explain_query(user, names) -> None:
         print(f"\nEXPLAIN ANALYZE of the search for {query!r}:\n{sql}\n\n{plan}")
 
 
+def apps_have_agreements() -> bool:
+    """Whether the code measured applies agreements (issue 19): the bench also runs the
+    code of before it, to compare."""
+    import importlib.util
+
+    return importlib.util.find_spec("crocevia.network.sharing") is not None
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     rng = random.Random(args.seed)
     ensure_database(args.url)
     setup_django(args.url)
     user, org = ensure_operator()
+    if apps_have_agreements():
+        ensure_agreement(org, in_force=args.agreement)
+    elif args.agreement:
+        sys.exit("--agreement: this version of Crocevia has no agreements' rule.")
     load_persons(args.persons, args.reuse, org.pk, rng)
     add_merged_records(rng)
 
@@ -587,6 +636,8 @@ def main(argv=None) -> None:
         version = cur.fetchone()[0].split(" on ")[0]
     total = Person.objects.count()
     print(f"{version}; {total:,} persons, all visible to the desk operator.")
+    if args.agreement:
+        print("The operator's organisation is party to an agreement sharing a registry.")
     run_queries(user, args.queries, rng, args.explain, args.slowest, record=not args.no_record)
 
 

@@ -28,7 +28,7 @@ from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
-from crocevia.network.models import Agreement, CasePart
+from crocevia.network.models import Agreement, CasePart, Organisation
 from crocevia.network.services import PartySpec, agreement_create
 from crocevia.notifications.models import NotificationKind
 from crocevia.notifications.services import notify
@@ -44,9 +44,11 @@ from crocevia.plans.services import (
 from crocevia.programmes import services as programme_services
 from crocevia.testing import (
     Actors,
+    OrganisationFactory,
     build_actors,
     days_ago,
     make_case,
+    make_member,
     make_person,
     make_physician,
     other_zone_cast,
@@ -57,7 +59,10 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 
 
 # (family name, given names) of the persons of each side: [0] has the case, the contact,
 # the referral; [1] shares their household; [2] has a case waiting for pre-assessment;
-# [3] and [4] are one man registered twice (a pair of the duplicates queue).
+# [3] and [4] are one man registered twice (a pair of the duplicates queue); [5], [6] and
+# [7] are persons of three Comuni of the zone, each shared with the side's CPI under an
+# agreement: in force, expired yesterday, and in force with a clause that covers neither
+# the registry nor a case's part (SHARED).
 NAMES = {
     "mine": [
         ("Ndiaye", "Fatoumata"),
@@ -65,6 +70,9 @@ NAMES = {
         ("Balde", "Mariama"),
         ("Diallo", "Mamadou"),
         ("Diallo", "Mamadu"),
+        ("Sissoko", "Aissatou"),
+        ("Camara", "Ibrahima"),
+        ("Barry", "Hadiatou"),
     ],
     "other": [
         ("Traore", "Kadiatou"),
@@ -72,7 +80,25 @@ NAMES = {
         ("Kouyate", "Binta"),
         ("Keita", "Boubacar"),
         ("Keita", "Bubakar"),
+        ("Cisse", "Moussa"),
+        ("Toure", "Aminata"),
+        ("Sylla", "Fanta"),
     ],
+}
+
+# The agreements between a Comune of the side's zone (none of the roles' organisations)
+# and the side's CPI that share the Comune's person and case with the CPI (issue 19): the
+# CPI party's clause, and the last day of validity (None: open-ended; -1: yesterday).
+SHARED = {
+    "shared_in_force": (
+        (CasePart.REGISTRY, CasePart.INTAKE, CasePart.PLAN),
+        None,
+    ),
+    "shared_expired": (
+        (CasePart.REGISTRY, CasePart.INTAKE, CasePart.PLAN),
+        -1,
+    ),
+    "shared_not_covering": ((CasePart.CONTACTS,), None),
 }
 
 ROLES = [
@@ -86,6 +112,17 @@ ROLES = [
     "admin",
     "outsider",
 ]
+
+
+@dataclasses.dataclass
+class Shared:
+    """A person of a Comune of the zone, with a case of the Comune (waiting for its
+    pre-assessment), and the agreement between the Comune and the side's CPI (SHARED)."""
+
+    organisation: object
+    person: object
+    case: object
+    agreement: object
 
 
 @dataclasses.dataclass
@@ -117,6 +154,9 @@ class Side:
     # accepted (no case opened from it); the member's, rejected and not followed up.
     application: object
     rejected_application: object
+    shared_in_force: Shared  # SHARED: an agreement in force covers the registry, the plan
+    shared_expired: Shared  # ... the same clause, expired yesterday
+    shared_not_covering: Shared  # ... in force, its clause covering the contacts only
 
 
 @dataclasses.dataclass
@@ -338,6 +378,10 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         for family, given in names[3:5]
     ]
     pair = DuplicatePair.objects.get(person_a=twins[0], person_b=twins[1])
+    shared = {
+        attribute: _shared(cast, number, names[5 + number], code, clause, until)
+        for number, (attribute, (clause, until)) in enumerate(SHARED.items())
+    }
     return Side(
         zone=cast.zone,
         organisation=cast.sds,
@@ -362,7 +406,43 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         pair=pair,
         application=applications[0],
         rejected_application=applications[1],
+        **shared,
     )
+
+
+def _shared(cast: Actors, number: int, name, code: str, clause, until) -> Shared:
+    """A Comune of the cast's zone with its social worker, a person it registered (with
+    consent) and their case, and an agreement with the cast's CPI whose CPI party's clause
+    is `clause` (the Comune's own clause covers everything: it is not the CPI's to read)."""
+    comune = OrganisationFactory(
+        code=f"COM{number}-{code}",
+        name=f"Comune {number + 1} della zona {code}",
+        kind=Organisation.Kind.COMUNE,
+        zone=cast.zone,
+        comune=cast.pisa,
+    )
+    social_worker = make_member(f"assistente-{number}-{code}", comune, Profile.SOCIAL_WORKER)
+    person = make_person(
+        cast,
+        family_name=name[0],
+        given_names=name[1],
+        created_by_organisation=comune,
+        created_by=social_worker,
+    )
+    case = make_case(cast, person=person, organisation=comune, opened_by=social_worker)
+    agreement = agreement_create(
+        actor=cast.coordinator,
+        title=f"Protocollo {code} {number + 1}",
+        kind=Agreement.Kind.PROTOCOL,
+        signed_on=datetime.date(2025, 1, 1),
+        valid_from=datetime.date(2025, 1, 1),
+        valid_until=None if until is None else days_ago(-until),
+        parties=[
+            PartySpec(comune, role="Comune", shared_parts=tuple(CasePart.values)),
+            PartySpec(cast.cpi, role="Centro per l'Impiego", shared_parts=clause),
+        ],
+    )
+    return Shared(organisation=comune, person=person, case=case, agreement=agreement)
 
 
 def build_world() -> World:

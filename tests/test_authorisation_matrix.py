@@ -134,7 +134,10 @@ def read_table(path: Path = TABLE) -> dict[str, Row]:
         assert len(cells) == len(header), f"line {number}: {len(cells)} cells: {raw!r}"
         name, objects, method, *answers = cells
         assert method in METHODS, f"line {number}: method {method!r}"
-        assert name not in rows, f"line {number}: {name} twice"
+        # A URL's first row is keyed by its name; its other rows (other objects: the
+        # agreements' rows) by the name and their objects.
+        key = name if name not in rows else f"{name} {objects}"
+        assert key not in rows, f"line {number}: {name} {objects} twice"
         row_objects = tuple(objects.split(","))
         expected, posts = {}, {}
         for column, cell in zip(ROLE_COLUMNS.values(), answers, strict=True):
@@ -143,7 +146,7 @@ def read_table(path: Path = TABLE) -> dict[str, Row]:
             expected.update(_statuses(column, get_cell, row_objects, number))
             if bar:
                 posts.update(_statuses(column, post_cell, row_objects, number))
-        rows[name] = Row(name, row_objects, method, expected, posts)
+        rows[key] = Row(name, row_objects, method, expected, posts)
     return rows
 
 
@@ -340,7 +343,7 @@ def _sweep(world: World, rows: dict[str, Row], routes: dict[str, Route]) -> Swee
     requester = Requester(world, health_text=health)
     answers, urls, mismatches, writes = {}, {}, [], []
     for name, row in rows.items():
-        route = routes[name]
+        route = routes[row.name]
         for variant in row.variants:
             url = urls[(name, variant)] = url_for(route, row, world, variant)
             for role in ROLE_COLUMNS.values():
@@ -412,7 +415,7 @@ def _dump(path: str, rows: dict[str, Row], answers: dict) -> None:
                     posts = [str(p) for p in posts]
                     cell += "|" + (posts[0] if len(set(posts)) == 1 else "/".join(posts))
             cells.append(cell)
-        lines.append((name, ",".join(row.objects), row.method, *cells))
+        lines.append((row.name, ",".join(row.objects), row.method, *cells))
     widths = [max(len(str(c)) for c in column) for column in zip(*lines, strict=True)]
     text = "\n".join(
         " ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
@@ -428,7 +431,7 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
     name = str(connection.settings_dict["NAME"])
     assert "test" in name or "memory" in name, f"not a test database: {name}"
     routes = application_routes()
-    rows = {name: row for name, row in read_table().items() if name in routes}
+    rows = {key: row for key, row in read_table().items() if row.name in routes}
     # Every refusal would be logged with its traceback: thousands of them, all expected.
     logger = logging.getLogger("django.request")
     level = logger.level
@@ -458,11 +461,13 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_every_url_has_a_row_and_every_row_a_url():
     routes = application_routes()
     rows = read_table()
-    missing = sorted(set(routes) - set(rows))
-    gone = sorted(set(rows) - set(routes))
+    names = {row.name for row in rows.values()}
+    missing = sorted(set(routes) - names)
+    gone = sorted(names - set(routes))
     assert not missing, "URLs without a row in authorisation_matrix.txt: " + ", ".join(missing)
     assert not gone, "Rows of authorisation_matrix.txt without a URL: " + ", ".join(gone)
-    for name, row in rows.items():
+    for row in rows.values():
+        name = row.name
         if row.objects != ("-",):
             assert len(row.objects) == len(routes[name].kwargs), (
                 f"{name}: the object column names {len(row.objects)} objects, "
@@ -550,3 +555,22 @@ def test_the_meeting_text_check_finds_the_minutes_where_they_belong(sweep):
     assert shown["social_worker"] == {mine.case.pk, mine.referred_case.pk}
     assert shown["cpi_consultant"] == {mine.case.pk}  # on one case's team only
     assert shown["desk_operator"] == set()  # sees the meeting, none of its cases
+
+
+@pytest.mark.django_db
+def test_an_agreement_in_force_shows_the_shared_person_and_case_to_the_cpi(sweep):
+    """The agreements' rows can fail: what the CPI consultant opens under the agreement in
+    force names the Comune's person; under the expired one it gets nothing."""
+    mine = sweep.world.mine
+    family_name = mine.shared_in_force.person.family_name
+    for key in ("people:detail", "cases:detail", "plans:case"):
+        answer = sweep.answers[
+            (f"{key} shared_in_force.{_object(key)}", "cpi_consultant", "mine", "GET")
+        ]
+        assert answer.status == 200 and family_name in answer.names, key
+    expired = sweep.answers[("cases:detail shared_expired.case", "cpi_consultant", "mine", "GET")]
+    assert expired.status == 404 and not expired.names
+
+
+def _object(url_name: str) -> str:
+    return "person" if url_name.startswith("people:") else "case"

@@ -4,6 +4,7 @@ What needs the network's models (the operator's desks and organisations as rows,
 they monitor the whole installation) is in network.selectors: the network sits above.
 """
 
+from .hooks import membership_annotations
 from .models import Membership, Profile
 
 
@@ -12,6 +13,7 @@ def active_memberships(user) -> list[Membership]:
     if cache is None:
         cache = list(
             Membership.objects.filter(user=user, active=True)
+            .annotate(**membership_annotations())  # accounts.hooks
             .select_related("organisation", "organisation__zone")
             .prefetch_related("desks")
         )

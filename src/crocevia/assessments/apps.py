@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from crocevia.cases.sections import ASSESSMENTS, register_case_section
+from crocevia.network.parts import CasePart
 
 
 class AssessmentsConfig(AppConfig):
@@ -14,5 +15,8 @@ class AssessmentsConfig(AppConfig):
         from .selectors import case_section_context
 
         register_case_section(
-            "assessments/_case_section.html", case_section_context, place=ASSESSMENTS
+            "assessments/_case_section.html",
+            case_section_context,
+            place=ASSESSMENTS,
+            part=CasePart.ASSESSMENT,
         )

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from crocevia.cases.access import can_read_health
+from crocevia.cases.access import can_read_health, read_under_agreement
 from crocevia.cases.models import Case, NeedClass, Stage
 
 from .models import Assessment, Dimension, DimensionScore
@@ -100,6 +100,7 @@ def case_section_context(user, case: Case) -> dict:
     chart = _chart(assessments, rows) if assessments else None
     dates = ", ".join(date_format(a.assessed_on, "SHORT_DATE_FORMAT") for a in assessments)
     complex_waiting = case.need_class == NeedClass.COMPLEX and case.stage == Stage.TEAM_FORMED
+    shared = read_under_agreement(user, case)  # read under an agreement: read only
     return {
         "assessments": assessments,
         "assessment_rows": rows,
@@ -110,8 +111,9 @@ def case_section_context(user, case: Case) -> dict:
         )
         % {"dates": dates},
         "can_read_health": health_ok,
-        "assessment_due": complex_waiting,
-        "can_assess": not case.is_closed
+        "assessment_due": complex_waiting and not shared,
+        "can_assess": not shared
+        and not case.is_closed
         and case.stage != Stage.REFERRED
         and not (case.need_class == NeedClass.COMPLEX and case.stage == Stage.PREASSESSED),
     }

@@ -13,6 +13,7 @@ from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.services import open_case_with_plan_for_household
 from crocevia.core.forms import add_service_errors
+from crocevia.network.models import CasePart
 
 from . import services
 from .forms import AssessmentForm, PreassessForm
@@ -31,7 +32,7 @@ def case_url(case) -> str:
 
 @require_GET
 def case_assessments(request, case_pk):
-    case = get_case_for(request.user, case_pk)
+    case = get_case_for(request.user, case_pk, part=CasePart.ASSESSMENT)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "assessments/case.html", context)

@@ -63,6 +63,30 @@ LIST_LABELS = {
     NOTE_BENEFITS_EXPORT: gettext_lazy("list of income-support applications exported"),
     NOTE_CODE_TAKEN: gettext_lazy("codice fiscale typed again, person not shown"),
 }
+# The note of an access granted by an agreement's data-sharing clause (network.sharing),
+# after the page's own note if any: "agreement: <title>[; <title>]" (the access report
+# says it in words, people.access_report).
+NOTE_AGREEMENT = "agreement: "
+NOTE_SEPARATOR = " · "
+NOTE_MAX = 250  # AuditEvent.note's length
+
+
+def with_agreements(note: str, titles) -> str:
+    """`note`, plus the agreements under which the object was shown (if any)."""
+    if not titles:
+        return note
+    ground = NOTE_AGREEMENT + "; ".join(titles)
+    return (f"{note}{NOTE_SEPARATOR}{ground}" if note else ground)[:NOTE_MAX]
+
+
+def split_agreements(note: str) -> tuple[str, str]:
+    """(the page's own note, the agreements' titles or "") of a note with_agreements wrote."""
+    if note.startswith(NOTE_AGREEMENT):
+        return "", note[len(NOTE_AGREEMENT) :]
+    own, separator, ground = note.partition(NOTE_SEPARATOR + NOTE_AGREEMENT)
+    return (own, ground) if separator else (note, "")
+
+
 # The answers that show the user something (see the module doc).
 SHOWN_STATUSES = frozenset({400, 409, 422})
 

@@ -18,15 +18,23 @@ class Section:
     template: str
     context: Callable  # function(user, case) -> the template's context
     place: int
+    # The part of the case it shows (a network.models.CasePart value): a reader under an
+    # agreement sees it only when the agreement covers that part. None: only those who
+    # see the case on their own grounds (cases.access.case_view_for).
+    part: str | None = None
 
 
 _CASE_SECTIONS: dict[str, Section] = {}
 
 
-def register_case_section(template: str, context: Callable, *, place: int) -> None:
+def register_case_section(
+    template: str, context: Callable, *, place: int, part: str | None
+) -> None:
     """Show `template` on the case page, after the team, rendered with `context(user,
-    case)` plus the case and the user; sections follow each other by `place`."""
-    _CASE_SECTIONS[template] = Section(template, context, place)
+    case)` plus the case and the user; sections follow each other by `place`. `part`: the
+    CasePart value the section shows (what an agreement must cover for a member of another
+    organisation to see it), or None for what only readers on their own grounds see."""
+    _CASE_SECTIONS[template] = Section(template, context, place, part)
 
 
 def case_sections() -> list[Section]:

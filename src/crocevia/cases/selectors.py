@@ -4,17 +4,23 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crocevia.accounts.models import Membership, Profile
 from crocevia.accounts.selectors import coordinated_zone_ids, is_monitoring_only
+from crocevia.network.sharing import case_sharing_organisations
+from crocevia.people.sharing import network_consents
 
 from .models import WAITING_STAGES, Case, Review, TeamMember
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    """Cases the user may see.
+    """Cases the user may see, whole, on their own grounds.
 
     - administrators: all; monitoring officers: none (aggregates only);
     - zone coordinators: every case of their zones;
     - the case manager, active team members and whoever opened the case;
     - social workers of the case's organisation (the service that owns it).
+
+    Not the cases an agreement lets them read in part (`cases_shared_with`): those are
+    obtained through cases.access.get_case_for with the part a page shows, and listed on
+    the person's page of cases only (`person_cases`); no queue, list or count holds them.
     """
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
@@ -40,6 +46,22 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(scope)
 
 
+def cases_shared_with(user) -> QuerySet[Case]:
+    """The cases an agreement in force lets `user` read in part (network.sharing: a case of
+    another organisation whose clause covers at least one part of a case, the person
+    consenting to sharing within the network). Which parts: cases.access.case_parts_for.
+    None, with no query, for a user who has no such agreement."""
+    if not user.is_authenticated or not user.is_active or is_monitoring_only(user):
+        return Case.objects.none()
+    organisations = case_sharing_organisations(user)
+    if not organisations:
+        return Case.objects.none()
+    return Case.objects.filter(
+        Exists(network_consents(OuterRef("person_id"))),
+        organisation_id__in=sorted(organisations),
+    )
+
+
 def persons_on_a_team_of(user) -> Exists:
     """The condition on Person (people.scopes): `user` is on the team of one of their cases."""
     return Exists(
@@ -54,13 +76,22 @@ def persons_with_a_case_in_zones(zone_ids) -> Exists:
     return Exists(Case.objects.filter(zone_id__in=zone_ids, person_id=OuterRef("pk")))
 
 
+def persons_with_a_case_of(organisation_ids) -> Exists:
+    """The condition on Person (people.scopes): a case of the organisations."""
+    return Exists(
+        Case.objects.filter(organisation_id__in=organisation_ids, person_id=OuterRef("pk"))
+    )
+
+
 def person_cases(user, person) -> QuerySet[Case]:
-    """The person's cases the user may see, newest first (the history stays)."""
-    return (
-        cases_visible_to(user)
-        .filter(person=person)
-        .select_related("organisation", "case_manager", "previous_case")
-        .order_by("-referred_on", "-pk")
+    """The person's cases the user may see, newest first (the history stays): those of
+    cases_visible_to, and those an agreement lets them read in part (cases_shared_with)."""
+    visible = cases_visible_to(user).filter(person=person)
+    shared = cases_shared_with(user)
+    if not shared.query.is_empty():  # a user without such agreements: the same query
+        visible = visible | shared.filter(person=person)
+    return visible.select_related("organisation", "case_manager", "previous_case").order_by(
+        "-referred_on", "-pk"
     )
 
 

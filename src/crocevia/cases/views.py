@@ -17,7 +17,7 @@ from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.core.forms import add_service_errors
 from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
-from crocevia.network.models import Organisation
+from crocevia.network.models import CasePart, Organisation
 from crocevia.people.access import get_person_for
 from crocevia.people.sharing import (
     LEGAL_BASES,
@@ -27,10 +27,12 @@ from crocevia.people.sharing import (
 
 from . import services
 from .access import (
+    HEADER,
     can_form_team,
     can_manage_case,
     can_read_health,
     can_set_priority,
+    case_view_for,
     cases_shown_to,
     get_case_for,
     is_zone_coordinator_of,
@@ -91,11 +93,13 @@ def _case_url(case) -> str:
     return reverse("cases:detail", args=[case.pk])
 
 
-def _render_sections(request, case) -> list[str]:
+def _render_sections(request, case, view) -> list[str]:
     """The sections the apps above add to the page (cases.sections), each rendered with
-    its context."""
+    its context: those of the parts `view` covers (access.case_view_for)."""
     rendered = []
     for section in case_sections():
+        if view.shared and (section.part is None or section.part not in view.parts):
+            continue
         context = {**section.context(request.user, case), "case": case, "user": request.user}
         rendered.append(mark_safe(render_to_string(section.template, context, request=request)))  # noqa: S308
     return rendered
@@ -169,12 +173,16 @@ def _steps(case) -> list[dict]:
 
 def _detail_context(request, case, **forms) -> dict:
     user = request.user
-    team = list(
-        TeamMember.objects.filter(case=case)
-        .select_related("user", "organisation")
-        .order_by("removed_on", "added_on", "pk")
-    )
-    intake = _intake_of(case)
+    # Read under an agreement (access.case_view_for): the header, and the parts it covers.
+    view = case_view_for(user, case)
+    team = []
+    if not view.shared:  # who is on the team is the team's own business
+        team = list(
+            TeamMember.objects.filter(case=case)
+            .select_related("user", "organisation")
+            .order_by("removed_on", "added_on", "pk")
+        )
+    intake = _intake_of(case) if CasePart.INTAKE in view.parts else None
     manage = not case.is_closed and can_manage_case(user, case)
     coordinator = not case.is_closed and is_zone_coordinator_of(user, case)
     targets = allowed_targets(case)
@@ -183,6 +191,11 @@ def _detail_context(request, case, **forms) -> dict:
     return {
         "case": case,
         "person": case.person,
+        "shared_view": view.shared,
+        "shared_under": view.agreements(HEADER),
+        "shared_parts": [label for value, label in CasePart.choices if value in view.parts],
+        "shows_intake": CasePart.INTAKE in view.parts,
+        "shows_registry": CasePart.REGISTRY in view.parts,
         "sharing_consent": network_sharing_consent(case.person),
         "legal_basis": case.sharing_basis in LEGAL_BASES,
         "intake": intake,
@@ -203,7 +216,7 @@ def _detail_context(request, case, **forms) -> dict:
         "may_set_priority": not case.is_closed and can_set_priority(user, case),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"priority": case.priority, "note": case.priority_note}),
-        "sections": _render_sections(request, case),
+        "sections": _render_sections(request, case, view),
         "role_labels": dict(Profile.choices),
         "can_send_back": services.can_send_back(user, case),
         "send_back_form": forms.get("send_back_form") or SendBackForm(prefix="back"),
@@ -212,7 +225,7 @@ def _detail_context(request, case, **forms) -> dict:
 
 @require_GET
 def case_detail(request, pk):
-    case = get_case_for(request.user, pk)
+    case = get_case_for(request.user, pk, part=HEADER)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 

@@ -8,7 +8,11 @@ services (validated and audited as the coordinator):
 - the Livorno protocol (seed 004) between the Zona Livornese's social services and the
   CPI: three years from the signature, renewable for as long again;
 - a convention of the coordinator's zone expiring within 60 days, so that the home-page
-  notice shows.
+  notice shows; its clause lets the cooperative's operators (the demo's `educatore`,
+  `tutor.coop`) read the SdS's persons and their desk contacts (network.sharing);
+- the operational protocol of the SdS Pisana and the CPI of Pisa, in force, whose clause
+  lets the CPI's members read the registry, section A, the plan and the interventions of
+  the SdS's cases (the demo's `esperto.lavoro`, on no team, reads them under it).
 Idempotent: an agreement whose title exists is left as it is.
 """
 
@@ -56,6 +60,7 @@ ORGANISATIONS = [
 ]
 LEAD = "SDS-PI"
 COOP = "COOP-APPRODO"
+CPI_PISA = "CPI-PI"
 
 TEAMS_TITLE = "Convenzione TEAMS – sperimentazione della presa in carico integrata (FAMI)"
 LIVORNO_TITLE = (
@@ -63,6 +68,10 @@ LIVORNO_TITLE = (
     "(Zona Livornese – CPI Livorno)"
 )
 EXPIRING_TITLE = "Convenzione per la mediazione linguistico-culturale agli sportelli immigrati"
+PISA_CPI_TITLE = (
+    "Protocollo operativo SdS Zona Pisana – Centro per l'Impiego di Pisa per la presa in "
+    "carico integrata"
+)
 
 WORK_PATHWAY = (
     CasePart.REGISTRY,
@@ -106,7 +115,7 @@ def seed_demo(*, coordinator, today: datetime.date | None = None) -> list[Agreem
     lead = Organisation.objects.get(code=LEAD)
     existing = set(
         Agreement.objects.filter(
-            title__in=[TEAMS_TITLE, LIVORNO_TITLE, EXPIRING_TITLE]
+            title__in=[TEAMS_TITLE, LIVORNO_TITLE, EXPIRING_TITLE, PISA_CPI_TITLE]
         ).values_list("title", flat=True)
     )
     created = []
@@ -196,6 +205,40 @@ def seed_demo(*, coordinator, today: datetime.date | None = None) -> list[Agreem
                         shared_parts=(CasePart.REGISTRY, CasePart.CONTACTS),
                     ),
                 ],
+                today=today,
+            )
+        )
+    cpi = Organisation.objects.filter(code=CPI_PISA).first()
+    if PISA_CPI_TITLE not in existing and cpi is not None:
+        start = today - datetime.timedelta(days=300)
+        created.append(
+            agreement_create(
+                actor=coordinator,
+                title=PISA_CPI_TITLE,
+                kind=Agreement.Kind.PROTOCOL,
+                signed_on=start - datetime.timedelta(days=15),
+                valid_from=start,
+                valid_until=start + datetime.timedelta(days=365 * 3 - 1),
+                renewable=True,
+                renewal_terms="Rinnovabile per ulteriori tre anni con atto espresso delle parti.",
+                parties=[
+                    PartySpec(lead, role="Capofila", shared_parts=(CasePart.REGISTRY,)),
+                    PartySpec(
+                        cpi,
+                        role="Centro per l'Impiego",
+                        shared_parts=(
+                            CasePart.REGISTRY,
+                            CasePart.INTAKE,
+                            CasePart.PLAN,
+                            CasePart.INTERVENTIONS,
+                        ),
+                    ),
+                ],
+                notes=(
+                    "Il Centro per l'Impiego consulta l'anagrafica, la scheda di accesso, il "
+                    "progetto e gli interventi delle prese in carico della SdS, con il consenso "
+                    "della persona alla condivisione nella rete."
+                ),
                 today=today,
             )
         )

@@ -10,7 +10,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crocevia.accounts.selectors import active_memberships, is_monitoring_only, organisation_ids
+from crocevia.accounts.selectors import (
+    active_memberships,
+    coordinated_zone_ids,
+    is_monitoring_only,
+    organisation_ids,
+)
 from crocevia.audit.recording import (
     NOTE_REFERRALS,
     NOTE_REGISTER,
@@ -60,6 +65,19 @@ def contact_is_writable_by(user, contact: Contact) -> bool:
         desk = named.get(contact.desk_id)
         return desk is not None and desk.active
     return contact.desk.active and contact.desk.organisation_id in organisation_ids(user)
+
+
+def contact_is_shared_with(user, contact: Contact) -> bool:
+    """True when `user` reads the contact only because an agreement shares the contacts of
+    its desk's organisation (selectors.contacts_visible_to): not one of their own
+    organisations' nor of a zone they coordinate. From the cached memberships: no query
+    (contact.desk.organisation must be loaded)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    organisation = contact.desk.organisation
+    return organisation.pk not in organisation_ids(user) and (
+        organisation.zone_id is None or organisation.zone_id not in coordinated_zone_ids(user)
+    )
 
 
 def referral_is_withdrawable_by(user, referral: Referral) -> bool:

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from crocevia.people.scopes import (
+    register_organisation_grounds,
     register_person_grounds,
     register_person_section,
     register_visible_rows,
@@ -29,6 +30,9 @@ class DeskConfig(AppConfig):
             "desk.referral", referral_selectors.persons_referred_to_organisations_of
         )
         register_zone_grounds("desk.contact", selectors.persons_contacted_in_zones)
+        # A person is "of" the organisations at whose desks they had a contact: what an
+        # agreement shares of them (network.sharing).
+        register_organisation_grounds("desk.contact", selectors.persons_contacted_at_desks_of)
         register_person_section(
             "desk/_person_contacts_section.html", selectors.person_section_context
         )

@@ -9,8 +9,10 @@ from crocevia.accounts.selectors import (
     is_monitoring_only,
     organisation_ids,
 )
-from crocevia.network.models import Desk
+from crocevia.network.models import CasePart, Desk
 from crocevia.network.selectors import desks_of
+from crocevia.network.sharing import shared_by_agreement
+from crocevia.people.sharing import network_consents
 
 from .models import Contact, ContactService, DeskService
 
@@ -20,6 +22,10 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
 
     Contacts at a desk of the user's organisations; a zone coordinator also sees those at
     every desk of the zone; monitoring officers see none by name; administrators see all.
+    Also, to read, the contacts at the desks of another organisation whose contacts an
+    agreement in force shares with the user's (network.sharing), when the person consents
+    to sharing within the network (changing a contact is for its own desks only:
+    access.contact_is_writable_by).
     """
     if not user.is_authenticated or not user.is_active:
         return Contact.objects.none()
@@ -31,6 +37,11 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     zones = coordinated_zone_ids(user)
     if zones:
         scope |= Q(desk__organisation__zone_id__in=zones)
+    shared = shared_by_agreement(user, CasePart.CONTACTS)
+    if shared:
+        scope |= Q(desk__organisation_id__in=sorted(shared)) & Exists(
+            network_consents(OuterRef("person_id"))
+        )
     return Contact.objects.filter(scope)
 
 
@@ -48,6 +59,13 @@ def persons_contacted_in_zones(zone_ids) -> Exists:
     """The condition on Person (people.scopes): a contact at a desk of the zones."""
     return Exists(
         Contact.objects.filter(desk__organisation__zone_id__in=zone_ids, person_id=OuterRef("pk"))
+    )
+
+
+def persons_contacted_at_desks_of(organisation_ids) -> Exists:
+    """The condition on Person (people.scopes): a contact at a desk of the organisations."""
+    return Exists(
+        Contact.objects.filter(desk__organisation_id__in=organisation_ids, person_id=OuterRef("pk"))
     )
 
 

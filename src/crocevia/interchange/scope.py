@@ -96,13 +96,15 @@ class Scope:
         return queryset.filter(**{f"{zone_field}__in": self.zone_ids})
 
     def persons(self) -> QuerySet:
-        """Persons within the scope: every person, those the user may see, or (for a
-        pseudonymised-only scope, whose user sees no one) those of the scope's zones."""
+        """Persons within the scope: every person, those the user may see on their own
+        grounds (an agreement lets its parties read one another's persons one by one, not
+        export them: network.sharing), or (for a pseudonymised-only scope, whose user sees
+        no one) those of the scope's zones."""
         if self.zone_ids is None:
             return Person.objects.all()
         if self.pseudonymised_only:
             return persons_of_zones(self.zone_ids)
-        return persons_visible_to(self.user)
+        return persons_visible_to(self.user, agreements=False)
 
     def must_pseudonymise(self, kind, asked: bool) -> bool:
         """Whether an export of `kind` (a Kind) is pseudonymised: as asked, but always for

@@ -7,6 +7,7 @@ from crocevia.cases.sections import (
     register_case_section,
     register_coordination_section,
 )
+from crocevia.network.parts import CasePart
 from crocevia.network.sections import register_zone_section
 
 # The LEP's obligations come just before the interventions that meet them.
@@ -30,14 +31,18 @@ class InterventionsConfig(AppConfig):
         )
 
         register_case_section(
-            "interventions/_case_section.html", case_section_context, place=INTERVENTIONS
+            "interventions/_case_section.html",
+            case_section_context,
+            place=INTERVENTIONS,
+            part=CasePart.INTERVENTIONS,
         )
         # Closing the case (cases, below us) lists the interventions never started or ended.
         register_open_items("interventions", open_interventions)
         # The LEP's household obligations (interventions.lep): open on the case page, on the
         # coordination page and at the closure; met or not, counted on the zone page.
+        # The team's open items: no agreement's part covers them.
         register_case_section(
-            "interventions/_lep_section.html", lep_case_section_context, place=LEP_PLACE
+            "interventions/_lep_section.html", lep_case_section_context, place=LEP_PLACE, part=None
         )
         register_open_items("lep", lep_open_items)
         register_coordination_section(

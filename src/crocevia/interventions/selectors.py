@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crocevia.cases.access import cases_shown_to
+from crocevia.cases.access import cases_shown_to, read_under_agreement
 from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_in_charge_of, cases_of_coordinated_zones, teams_active
@@ -29,6 +29,8 @@ def interventions_of(case: Case):
 def case_section_context(user, case: Case) -> dict:
     """What templates/interventions/_case_section.html needs: 2 queries at most."""
     interventions = list(interventions_of(case))
+    # Read under an agreement (cases.access.read_under_agreement): no button that changes it.
+    writable = not case.is_closed and not read_under_agreement(user, case)
     totals = {
         "hours": sum((i.hours for i in interventions if i.hours is not None), start=0),
         "cost": sum((i.cost for i in interventions if i.cost is not None), start=0),
@@ -36,9 +38,8 @@ def case_section_context(user, case: Case) -> dict:
     return {
         "interventions": interventions,
         "intervention_totals": totals,
-        "intervention_can_start": case.stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS)
-        and not case.is_closed,
-        "intervention_can_add": not case.is_closed,
+        "intervention_can_start": case.stage in (Stage.PLAN_SIGNED, Stage.IN_PROGRESS) and writable,
+        "intervention_can_add": writable,
     }
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from crocevia.cases.access import get_case_for
 from crocevia.core.forms import add_service_errors
+from crocevia.network.models import CasePart
 
 from . import services
 from .access import get_intervention_for
@@ -27,7 +28,7 @@ def case_url(case) -> str:
 
 @require_GET
 def case_interventions(request, case_pk):
-    case = get_case_for(request.user, case_pk)
+    case = get_case_for(request.user, case_pk, part=CasePart.INTERVENTIONS)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "interventions/case.html", context)

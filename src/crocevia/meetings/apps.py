@@ -19,6 +19,10 @@ class MeetingsConfig(AppConfig):
         # after the sections of the apps above cases.
         from . import selectors
 
+        # Reviews and meetings are the team's own work: no agreement's part covers them.
         register_case_section(
-            "meetings/_case_section.html", selectors.case_section_context, place=FOLLOWUP
+            "meetings/_case_section.html",
+            selectors.case_section_context,
+            place=FOLLOWUP,
+            part=None,
         )

@@ -2,6 +2,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .parts import CasePart  # noqa: F401 (named here too: network.models.CasePart)
+
 
 class Zone(models.Model):
     """A zona distretto: several Comuni served together."""
@@ -142,19 +144,6 @@ class Desk(models.Model):
 
 
 # --- agreements between organisations ---------------------------------------------------------
-
-
-class CasePart(models.TextChoices):
-    """The parts of a shared case an agreement's data-sharing clause can open to a party."""
-
-    REGISTRY = "registry", _("Registry data")
-    CONTACTS = "contacts", _("Desk contacts")
-    INTAKE = "intake", _("Intake form, section A")
-    ASSESSMENT = "assessment", _("Assessment, section B")
-    PLAN = "plan", _("Personalised plan")
-    INTERVENTIONS = "interventions", _("Interventions")
-    BENEFITS = "benefits", _("Income-support applications")
-    HEALTH = "health", _("Health information")
 
 
 def agreement_document_path(instance, filename) -> str:

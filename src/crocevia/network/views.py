@@ -188,10 +188,31 @@ def agreement_list(request):
 
 
 def _sharing_table(agreement: Agreement) -> list[dict]:
+    parties = list(agreement.parties.all())
     return [
-        {"party": party, "parts": [(value, party.may_see(value)) for value in CasePart.values]}
-        for party in agreement.parties.all()
+        {
+            "party": party,
+            "parts": [(value, party.may_see(value)) for value in CasePart.values],
+            "sentence": _sharing_sentence(party, [p for p in parties if p.pk != party.pk]),
+        }
+        for party in parties
     ]
+
+
+def _sharing_sentence(party, others) -> str:
+    """What the party's members may read of the others' data, in words (network.sharing)."""
+    labels = [str(label) for value, label in CasePart.choices if party.may_see(value)]
+    names = ", ".join(other.organisation.name for other in others)
+    if not labels:
+        return _("%(party)s sees nothing of what the other parties (%(others)s) record.") % {
+            "party": party.organisation.name,
+            "others": names,
+        }
+    return _(
+        "While the agreement is in force, the members of %(party)s may read these parts of "
+        "the persons and cases of the other parties (%(others)s) who consent to sharing "
+        "within the network: %(parts)s."
+    ) % {"party": party.organisation.name, "others": names, "parts": ", ".join(labels)}
 
 
 @require_GET

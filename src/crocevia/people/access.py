@@ -20,12 +20,14 @@ from crocevia.audit.recording import (
     NOTE_SEARCH,
     record_access,
     record_persons_shown,
+    with_agreements,
 )
 from crocevia.core.paging import CappedCount, CappedPaginator, capped_count
 
 from .models import Consent, DuplicatePair, Household, Person
 from .selectors import (
     SEARCH_LIMIT,
+    agreements_showing,
     persons_editable_by,
     persons_visible_to,
     search_persons,
@@ -105,8 +107,24 @@ def get_person_for(user, pk, *, write: bool = False, note: str = "") -> Person:
         raise Http404(_("Person not found.")) from None
     if write and not persons_editable_by(user).filter(pk=person.pk).exists():
         raise PermissionDenied(_("You may not change this person."))
-    record_access(actor=user, instance=person, person_id=person.pk, note=note)
+    # Seen only because an agreement shares their registry data: the event says which.
+    person.shared_under = agreements_showing(user, person.pk)
+    record_access(
+        actor=user,
+        instance=person,
+        person_id=person.pk,
+        note=with_agreements(note, person.shared_under),
+    )
     return person
+
+
+def person_shared_under(user, person: Person) -> tuple[str, ...]:
+    """The titles of the agreements through which `user` reads `person` (read only), or ()
+    when they see the person on their own grounds (and may change the record)."""
+    shared = getattr(person, "shared_under", None)
+    if shared is None:  # not obtained through get_person_for
+        shared = person.shared_under = agreements_showing(user, person.pk)
+    return shared
 
 
 def get_person_report_for(user, pk, *, note: str) -> Person:
@@ -223,8 +241,9 @@ def visible_candidates_for(user, candidates: list[Person]) -> tuple[list[Person]
 
 def duplicate_pairs_visible_to(user, *, reason: str = "") -> QuerySet[DuplicatePair]:
     """The open pairs of possible duplicates `user` checks, newest first: an administrator
-    every pair, a coordinator those whose two persons they both see (persons_visible_to);
-    no one else any. `reason`: only the pairs found for that reason."""
+    every pair, a coordinator those whose two persons they both see on their own grounds
+    (persons_editable_by: a merge changes them, which no agreement allows); no one else
+    any. `reason`: only the pairs found for that reason."""
     if not can_merge_persons(user):
         return DuplicatePair.objects.none()
     pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN)
@@ -233,7 +252,7 @@ def duplicate_pairs_visible_to(user, *, reason: str = "") -> QuerySet[DuplicateP
     if user.is_superuser:
         pairs = pairs.filter(person_a__merged_into__isnull=True, person_b__merged_into__isnull=True)
     else:
-        visible = persons_visible_to(user).values("pk")
+        visible = persons_editable_by(user).values("pk")
         pairs = pairs.filter(person_a__in=visible, person_b__in=visible)
     # Newest first by id, which follows found_at (set when the row is inserted): the
     # primary key's index gives a page without sorting every open pair (50 ms of a page
@@ -268,15 +287,16 @@ def open_duplicates_count_for(user) -> CappedCount | None:
 
 
 def get_pair_for(user, pk) -> DuplicatePair:
-    """The pair `pk` if `user` checks duplicates and may see both its persons (404
-    otherwise), the two records recorded as viewed (the page shows them side by side)."""
+    """The pair `pk` if `user` checks duplicates and may change both its persons (404
+    otherwise: duplicate_pairs_visible_to), the two records recorded as viewed (the page
+    shows them side by side)."""
     if not can_merge_persons(user):
         raise Http404(_("Page not found."))
     pair = DuplicatePair.objects.filter(pk=pk).select_related("decided_by").first()
     if pair is None:
         raise Http404(_("Page not found."))
     persons = (
-        persons_visible_to(user)
+        persons_editable_by(user)
         .select_related("comune", "household")
         .in_bulk([pair.person_a_id, pair.person_b_id])
     )

@@ -95,25 +95,43 @@ def changed_fields(event: AuditEvent) -> list[tuple[str, object, object]]:
 
 
 def what(event: AuditEvent) -> str:
-    """What happened, in words: "Viewed: case 12", "Changed: person 3"."""
+    """What happened, in words: "Viewed: case 12", "Changed: person 3"; for what was
+    shown under an agreement's data-sharing clause, which agreement (network.sharing)."""
     model = _model(event.object_type)
     thing = str(model._meta.verbose_name) if model is not None else event.object_type
     subject = f"{thing} {event.object_id}"
     action = action_of(event)  # old events' actions too (actions.LEGACY_ACTIONS)
     if event.kind == AuditEvent.Kind.ACCESS:
-        if action == AuditAction.DATA_EXPORT:
-            return _("Exported: %(what)s") % {"what": thing}
-        if event.note == "pdf":
-            return _("Printed: %(what)s") % {"what": subject}
-        if event.note in recording.LIST_LABELS:
-            return _("Listed (%(list)s): %(what)s") % {
-                "list": recording.LIST_LABELS[event.note],
-                "what": subject,
+        note, agreements = recording.split_agreements(event.note or "")
+        text = _access_what(thing, subject, action, note)
+        if agreements:
+            text = _("%(what)s, under the agreement “%(agreements)s”") % {
+                "what": text,
+                "agreements": agreements,
             }
-        return _("Viewed: %(what)s") % {"what": subject}
+        return text
     if action is not None and action.verb == "create":
         return _("Created: %(what)s") % {"what": subject}
     return _("Changed: %(what)s") % {"what": subject}
+
+
+def _access_what(thing: str, subject: str, action, note: str) -> str:
+    if action == AuditAction.DATA_EXPORT:
+        return _("Exported: %(what)s") % {"what": thing}
+    if note == "pdf":
+        return _("Printed: %(what)s") % {"what": subject}
+    if note in recording.LIST_LABELS:
+        return _("Listed (%(list)s): %(what)s") % {
+            "list": recording.LIST_LABELS[note],
+            "what": subject,
+        }
+    return _("Viewed: %(what)s") % {"what": subject}
+
+
+def shown_note(event: AuditEvent) -> str:
+    """The event's note as the report shows it beside the action: without the agreements,
+    which `what` names in words."""
+    return recording.split_agreements(event.note or "")[0]
 
 
 @dataclass
@@ -128,6 +146,7 @@ class Row:
     # The id of the record merged into the person on which the event was recorded (None:
     # recorded on the person's own record).
     merged_record: int | None = None
+    note: str = ""  # the event's note, less the agreements (named in `what`)
 
 
 def rows(events, *, person=None) -> list[Row]:
@@ -152,6 +171,7 @@ def rows(events, *, person=None) -> list[Row]:
                 merged_record=event.person_id
                 if person is not None and event.person_id != person.pk
                 else None,
+                note=shown_note(event),
             )
         )
     return result

@@ -12,6 +12,8 @@ selectors, so those apps register here when they load (their AppConfig.ready):
   their organisation, a place on a case's team), for `selectors.persons_visible_to`;
 - what makes a person one of a zone's (a contact at its desks, a case of the zone), for
   `selectors.persons_of_zones`;
+- what makes a person one of an organisation's (a contact at its desks, a case of its),
+  for the persons an agreement shares (`selectors.persons_visible_to`, network.sharing);
 - the sections of the person page (contacts, referrals).
 
 No model is imported here: an app's apps.py imports this module at its top.
@@ -25,6 +27,8 @@ _VISIBLE_ROWS: dict[str, Callable] = {}
 _PERSON_GROUNDS: dict[str, Callable] = {}
 # {name: function(zone ids) -> a condition on Person: the persons belong to those zones}
 _ZONE_GROUNDS: dict[str, Callable] = {}
+# {name: function(organisation ids) -> a condition on Person: the persons are theirs}
+_ORGANISATION_GROUNDS: dict[str, Callable] = {}
 # {template: function(user, person) -> the template's context}, in registration order
 _PERSON_SECTIONS: dict[str, Callable] = {}
 
@@ -60,6 +64,17 @@ def register_zone_grounds(name: str, persons_of: Callable) -> None:
 def zone_grounds(zone_ids) -> list:
     """The registered conditions on Person for the zones `zone_ids`, in registration order."""
     return [persons_of(zone_ids) for persons_of in _ZONE_GROUNDS.values()]
+
+
+def register_organisation_grounds(name: str, persons_of: Callable) -> None:
+    """A person is also one of the organisations `organisation_ids` when
+    `persons_of(organisation_ids)`, a condition on Person, matches them."""
+    _ORGANISATION_GROUNDS[name] = persons_of
+
+
+def organisation_grounds(organisation_ids) -> list:
+    """The registered conditions on Person for the organisations, in registration order."""
+    return [persons_of(organisation_ids) for persons_of in _ORGANISATION_GROUNDS.values()]
 
 
 def register_person_section(template: str, context: Callable) -> None:

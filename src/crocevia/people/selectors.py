@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, Value
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import StrIndex
 
 from crocevia.accounts.selectors import (
@@ -15,9 +15,12 @@ from crocevia.accounts.selectors import (
     organisation_ids,
 )
 from crocevia.core.text import fold
+from crocevia.network.models import CasePart
+from crocevia.network.sharing import agreement_grants, shared_by_agreement
 
 from .models import Person, PersonAlias
-from .scopes import person_grounds, zone_grounds
+from .scopes import organisation_grounds, person_grounds, zone_grounds
+from .sharing import network_consents
 from .validators import canonical_codice_fiscale, canonical_prefix, check_codice_fiscale
 
 
@@ -27,7 +30,7 @@ def live_persons() -> QuerySet[Person]:
     return Person.objects.filter(merged_into__isnull=True)
 
 
-def persons_visible_to(user) -> QuerySet[Person]:
+def persons_visible_to(user, *, agreements: bool = True) -> QuerySet[Person]:
     """Persons the user may see.
 
     A desk operator (and any operator) sees the persons who had a contact at a desk of
@@ -37,6 +40,12 @@ def persons_visible_to(user) -> QuerySet[Person]:
     a zone coordinator sees those of every organisation of the zone; monitoring officers
     see no one by name; administrators see everyone. Never a record merged into another
     (its contacts, cases and referrals are the survivor's now).
+
+    With `agreements` (the default), also the persons of another organisation whose
+    registry data an agreement in force shares with the user's (network.sharing), if they
+    consent to sharing within the network: to read, never to change
+    (`persons_editable_by`). The condition is added only for a user who has such an
+    agreement: everyone else's query is the same as without agreements.
     """
     if not user.is_authenticated or not user.is_active:
         return Person.objects.none()
@@ -44,6 +53,16 @@ def persons_visible_to(user) -> QuerySet[Person]:
         return live_persons()
     if is_monitoring_only(user):
         return Person.objects.none()
+    scope = _own_grounds(user)
+    if agreements:
+        shared = shared_by_agreement(user, CasePart.REGISTRY)
+        if shared:
+            scope |= persons_of_organisations(shared) & Exists(network_consents(OuterRef("pk")))
+    return live_persons().filter(scope)
+
+
+def _own_grounds(user) -> Q:
+    """The condition on Person of persons_visible_to without agreements."""
     orgs = organisation_ids(user)
     zones = coordinated_zone_ids(user)
     scope = Q(created_by=user) | Q(created_by_organisation_id__in=orgs)
@@ -53,12 +72,55 @@ def persons_visible_to(user) -> QuerySet[Person]:
     # (registered in scopes.py by desk and cases).
     for grounds in person_grounds(user):
         scope |= grounds
-    return live_persons().filter(scope)
+    return scope
+
+
+def persons_of_organisations(organisation_ids) -> Q:
+    """The condition on Person: a person "of" these organisations, whose data an agreement
+    may share: registered by one of them, or with a contact at their desks or a case of
+    theirs (registered in scopes.py by desk and cases)."""
+    organisation_ids = sorted(organisation_ids)
+    scope = Q(created_by_organisation_id__in=organisation_ids)
+    for grounds in organisation_grounds(organisation_ids):
+        scope |= grounds
+    return scope
+
+
+def agreements_showing(user, person_id) -> tuple[str, ...]:
+    """The titles of the agreements through which `user` sees the person `person_id`, or
+    () when they see them on their own grounds (or not at all). No query for a user who has
+    no agreement sharing registry data; one otherwise."""
+    grants = [g for g in agreement_grants(user) if CasePart.REGISTRY in g.parts]
+    if not grants or user.is_superuser or is_monitoring_only(user):
+        return ()
+    by_agreement: dict[int, tuple[str, set]] = {}
+    for grant in grants:
+        by_agreement.setdefault(grant.agreement_id, (grant.title, set()))[1].add(
+            grant.organisation_id
+        )
+
+    def flag(condition):
+        return Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+
+    flags = {
+        "own": flag(_own_grounds(user)),
+        "consent": flag(Exists(network_consents(OuterRef("pk")))),
+    }
+    for n, (_title, orgs) in enumerate(by_agreement.values()):
+        flags[f"a{n}"] = flag(persons_of_organisations(orgs))
+    row = live_persons().filter(pk=person_id).annotate(**flags).values(*flags).first()
+    if row is None or row["own"] or not row["consent"]:
+        return ()
+    titles = [title for n, (title, _orgs) in enumerate(by_agreement.values()) if row[f"a{n}"]]
+    return tuple(dict.fromkeys(titles))
 
 
 def permits_expiring(user, *, since, until) -> QuerySet[Person]:
-    """The persons `user` may see whose residence permit expires from `since` to `until`."""
-    return persons_visible_to(user).filter(
+    """The persons `user` follows (seen on their own grounds, not only shared by an
+    agreement) whose residence permit expires from `since` to `until`."""
+    return persons_visible_to(user, agreements=False).filter(
         permit_expires_on__gte=since, permit_expires_on__lte=until
     )
 
@@ -95,8 +157,9 @@ def persons_by_external_id(keys) -> dict[str, Person]:
 
 
 def persons_editable_by(user) -> QuerySet[Person]:
-    """Everyone an operator can see they can also correct (the registry is shared)."""
-    return persons_visible_to(user)
+    """Everyone an operator can see they can also correct (the registry is shared), but
+    for those an agreement only lets them read (network.sharing: read only)."""
+    return persons_visible_to(user, agreements=False)
 
 
 _CF16 = re.compile(

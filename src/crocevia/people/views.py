@@ -26,6 +26,7 @@ from .access import (
     get_person_report_for,
     household_candidates_for,
     household_members_for,
+    person_shared_under,
     require_person_registration,
     search_persons_for,
     visible_candidates_for,
@@ -142,6 +143,8 @@ def _detail_context(request, person: Person, **forms) -> dict:
         ),
         "languages": person_languages(person),
         "consents": list(person.consents.select_related("collected_by")),
+        # Read under an agreement (network.sharing): no button that changes the record.
+        "shared_under": person_shared_under(request.user, person),
         **section_context,
         "person_sections": sections,
         "consent_form": forms.get("consent_form") or ConsentForm(),
@@ -246,7 +249,8 @@ def person_audit_pdf(request, pk):
 
 @require_GET
 def household(request, pk):
-    person = get_person_for(request.user, pk)
+    # The page that changes the household: not for a reader under an agreement (403).
+    person = get_person_for(request.user, pk, write=True)
     query = request.GET.get("q", "").strip()
     candidates = []
     if query and person.household_id:

@@ -10,8 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from crocevia.audit.recording import record_access
-from crocevia.cases.access import find_case_for, is_case_manager_of, is_zone_coordinator_of
+from crocevia.cases.access import (
+    case_access_note,
+    find_case_for,
+    is_case_manager_of,
+    is_zone_coordinator_of,
+)
 from crocevia.cases.models import Case
+from crocevia.network.models import CasePart
 
 from .models import Action, Plan, PlanVersion
 from .selectors import version_with_content
@@ -32,7 +38,8 @@ def _plan_for(user, pk, *, write: bool) -> Plan:
     case_id = Plan.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     if case_id is None:
         raise Http404(_("Plan not found."))
-    case = find_case_for(user, case_id, write=write)
+    # A member of another organisation reads it if an agreement shares the cases' plans.
+    case = find_case_for(user, case_id, write=write, part=CasePart.PLAN)
     plan = Plan.objects.get(pk=pk)
     plan.case = case
     return plan
@@ -41,7 +48,8 @@ def _plan_for(user, pk, *, write: bool) -> Plan:
 def get_plan_for(user, pk, *, write: bool = False) -> Plan:
     """The plan `pk` if `user` may see its case (404 otherwise); 403 if they may not change it."""
     plan = _plan_for(user, pk, write=write)
-    record_access(actor=user, instance=plan, person_id=plan.case.person_id)
+    note = case_access_note(user, plan.case, CasePart.PLAN)
+    record_access(actor=user, instance=plan, person_id=plan.case.person_id, note=note)
     return plan
 
 
@@ -82,5 +90,6 @@ def get_version_for(user, pk, number, *, write: bool = False, note: str = "") ->
     if version is None:
         raise Http404(_("Plan version not found."))
     version.plan = plan
+    note = case_access_note(user, plan.case, CasePart.PLAN, note)
     record_access(actor=user, instance=version, person_id=plan.case.person_id, note=note)
     return version

@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import User
 from crocevia.accounts.selectors import coordinated_zone_ids
-from crocevia.cases.access import cases_shown_to, is_case_manager_of, is_zone_coordinator_of
+from crocevia.cases.access import (
+    cases_shown_to,
+    is_case_manager_of,
+    is_zone_coordinator_of,
+    read_under_agreement,
+)
 from crocevia.cases.hooks import OpenItem
 from crocevia.cases.models import Case, Stage, TeamMember
 from crocevia.cases.selectors import cases_in_charge_of
@@ -72,9 +77,17 @@ def validation_history(plan: Plan) -> list[ValidationEvent]:
 def case_section_context(user, case: Case) -> dict:
     """What templates/plans/_case_section.html needs: at most 6 queries."""
     plan = Plan.objects.filter(case=case).first()
-    context = {"plan": plan, "plan_versions": [], "plan_current": None, "plan_signed": None}
+    # Read under an agreement (cases.access.read_under_agreement): no button that changes it.
+    writable = not case.is_closed and not read_under_agreement(user, case)
+    context = {
+        "plan": plan,
+        "plan_versions": [],
+        "plan_current": None,
+        "plan_signed": None,
+        "plan_writable": writable,
+    }
     if plan is None:
-        context["plan_can_create"] = not case.is_closed and bool(case.need_class)
+        context["plan_can_create"] = writable and bool(case.need_class)
         return context
     plan.case = case
     versions = list(
@@ -94,15 +107,15 @@ def case_section_context(user, case: Case) -> dict:
         plan_signed=signed[-1] if signed else None,
         plan_objective_groups=objectives_by_dimension(current) if current else [],
         # Actions are marked done on a signed current version, by those who may change the case.
-        plan_can_mark_done=bool(current and current.is_frozen) and not case.is_closed,
+        plan_can_mark_done=bool(current and current.is_frozen) and writable,
         plan_needs_validation=needs_validation,
         plan_history=validation_history(plan) if plan.requires_validation else [],
         # The draft may be signed once validated (or when its kind needs no validation).
         plan_can_sign=bool(draft)
-        and not case.is_closed
+        and writable
         and (not plan.requires_validation or draft.is_validated),
         plan_can_submit=needs_validation
-        and not case.is_closed
+        and writable
         and status in (ValidationStatus.DRAFT, ValidationStatus.RETURNED)
         and is_case_manager_of(user, case),  # plans.access.can_submit_plan
         plan_can_validate=needs_validation

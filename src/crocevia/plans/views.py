@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crocevia.cases.access import get_case_for
 from crocevia.core.forms import add_service_errors
+from crocevia.network.models import CasePart
 
 from . import services
 from .access import (
@@ -55,7 +56,7 @@ def _operators(case, user):
 
 @require_GET
 def case_plan(request, case_pk):
-    case = get_case_for(request.user, case_pk)
+    case = get_case_for(request.user, case_pk, part=CasePart.PLAN)
     context = {"case": case, "case_url": case_url(case)}
     context.update(case_section_context(request.user, case))
     return render(request, "plans/case.html", context)

@@ -14,7 +14,9 @@ from crocevia.accounts.models import Membership, Profile, User
 from crocevia.assessments.models import Assessment
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
+from crocevia.cases.access import case_parts_for
 from crocevia.cases.models import Case, Outcome, Priority, Review, Stage, TeamMember
+from crocevia.cases.selectors import cases_shared_with, cases_visible_to
 from crocevia.core.dates import quarter_start
 from crocevia.demo.cases import CaseBuilder
 from crocevia.demo.duplicates import DUPLICATE_PREFIX, registrations
@@ -27,6 +29,7 @@ from crocevia.demo.management.commands.demo import (
 )
 from crocevia.demo.programmes import CURRENT_CODE
 from crocevia.desk.models import Contact
+from crocevia.desk.selectors import contacts_visible_to
 from crocevia.interventions.lep import lep_open, with_lep_obligations
 from crocevia.interventions.models import Intervention
 from crocevia.meetings.models import Meeting, MeetingItem
@@ -34,6 +37,7 @@ from crocevia.meetings.selectors import with_minutes
 from crocevia.network.models import Comune, Desk, Organisation
 from crocevia.people.duplicates import merge_problems, person_merge
 from crocevia.people.models import Consent, DuplicatePair, Household, Person
+from crocevia.people.selectors import persons_visible_to
 from crocevia.plans.models import Plan, PlanVersion, ValidationEvent
 from crocevia.reporting.indicators import indicators
 
@@ -425,3 +429,24 @@ def test_demo_shows_the_lep_obligations_open_and_met_and_a_metropolitan_zone():
     assert report["lep.teams"]["ZPI"]["met"] is True
     assert report["lep.access_points"]["ZPI"]["met"] is False
     assert report["lep.access_points"]["ZFN"]["required"] == 7  # 1 per 70,000 in 3 Comuni
+
+
+@pytest.mark.django_db
+def test_demo_agreements_in_force_let_the_cpi_and_the_cooperative_read_the_sdss_data(client):
+    """Issue 19: the demo shows what an agreement opens. The CPI's labour-policy expert
+    reads the SdS's cases beyond his teams (the Pisa protocol: registry, section A, plan,
+    interventions), the cooperative's educator the SdS's persons and desk contacts (the
+    mediation convention), each with the person's consent, read only."""
+    run_demo()
+    expert = User.objects.get(username="esperto.lavoro")
+    shared = cases_shared_with(expert).exclude(pk__in=cases_visible_to(expert).values("pk"))
+    case = shared.filter(organisation__code="SDS-PI").first()
+    assert case is not None
+    assert case_parts_for(expert, case) == {"registry", "intake", "plan", "interventions"}
+    client.force_login(expert)
+    page = client.get(f"/casi/{case.pk}/")
+    assert page.status_code == 200 and 'id="case-shared-under"' in page.content.decode()
+    educator = User.objects.get(username="educatore")
+    own = persons_visible_to(educator, agreements=False).count()
+    assert persons_visible_to(educator).count() > own
+    assert contacts_visible_to(educator).filter(desk__organisation__code="SDS-PI").exists()

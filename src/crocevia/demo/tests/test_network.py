@@ -12,14 +12,14 @@ from crocevia.testing import OrganisationFactory
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_teams_convention_the_livorno_protocol_and_an_expiring_one(
+def test_seed_demo_creates_the_teams_convention_the_livorno_protocol_and_two_of_pisa(
     actors, settings, tmp_path
 ):
     settings.VAR_DIR = tmp_path
     OrganisationFactory(code=demo.COOP, name="Cooperativa", kind="third_sector", zone=actors.zone)
     today = datetime.date(2026, 11, 22)
     created = demo.seed_demo(coordinator=actors.coordinator, today=today)
-    assert len(created) == 3
+    assert len(created) == 4
     teams = Agreement.objects.get(title=demo.TEAMS_TITLE)
     amounts = {p.organisation.code: p.amount for p in teams.parties.select_related("organisation")}
     assert amounts == {
@@ -37,6 +37,14 @@ def test_seed_demo_creates_the_teams_convention_the_livorno_protocol_and_an_expi
     assert [a.title for a in expiring_agreements_for(actors.coordinator, today=today)] == [
         demo.EXPIRING_TITLE
     ]
+    # In force: the CPI reads the SdS's cases' registry, section A, plan and interventions.
+    pisa = Agreement.objects.get(title=demo.PISA_CPI_TITLE)
+    assert pisa.valid_from <= today <= pisa.valid_until
+    clause = {p.organisation.code: p.shared_parts for p in pisa.parties.all()}
+    assert clause == {
+        "SDS-PI": ["registry"],
+        "CPI-PI": ["registry", "intake", "plan", "interventions"],
+    }
     # Idempotent.
     assert demo.seed_demo(coordinator=actors.coordinator, today=today) == []
-    assert Agreement.objects.count() == 3
+    assert Agreement.objects.count() == 4

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
 from crocevia.audit.models import AuditEvent
-from crocevia.network.models import Agreement
+from crocevia.network.models import Agreement, CasePart
 from crocevia.network.selectors import agreements_visible_to
+from crocevia.network.services import PartySpec, agreement_create
 from crocevia.network.storage import agreement_storage
 from crocevia.testing import OrganisationFactory, make_member
 
@@ -400,3 +401,29 @@ def test_an_implausible_date_is_refused_beside_its_field(
     assert response.context["form"].has_error(field, code="implausible_date")
     assert message in response.content.decode()
     assert not Agreement.objects.exists()
+
+
+def test_the_agreement_page_says_in_words_what_each_party_may_read(actors, login, var_dir):
+    """The data-sharing clause, party by party (network.sharing applies it): what each
+    party's members may read of the others' persons and cases, or that they read nothing."""
+    agreement = agreement_create(
+        actor=actors.coordinator,
+        title="Protocollo operativo",
+        kind=Agreement.Kind.PROTOCOL,
+        signed_on=datetime.date(2025, 1, 1),
+        valid_from=datetime.date(2025, 1, 1),
+        parties=[
+            PartySpec(actors.sds, shared_parts=()),
+            PartySpec(actors.cpi, shared_parts=(CasePart.REGISTRY, CasePart.PLAN)),
+        ],
+    )
+    page = login(actors.coordinator).get(reverse("network:agreement_detail", args=[agreement.pk]))
+    body = page.content.decode()
+    words = body[body.index('id="agreement-sharing-words"') :]
+    words = words[: words.index("</ul>")]
+    with translation.override("it"):
+        cpi_reads, sds_reads = words.split("<li>")[2], words.split("<li>")[1]
+        assert "CPI Pisa" in cpi_reads and "SdS Zona Pisana" in cpi_reads
+        assert str(CasePart.REGISTRY.label) in cpi_reads and str(CasePart.PLAN.label) in cpi_reads
+        assert str(CasePart.INTAKE.label) not in cpi_reads
+        assert not any(str(label) in sds_reads for label in CasePart.labels)
