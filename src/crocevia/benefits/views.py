@@ -189,7 +189,7 @@ def open_case(request, pk):
 def application_create(request, person_pk):
     """Record the application a person (the applicant) submitted for their household."""
     require_benefit_pages(request.user)
-    person = get_person_for(request.user, person_pk)
+    person = get_person_for(request.user, person_pk, write=True)
     comuni = comuni_of_applications_for(request.user)
     form = ApplicationForm(
         request.POST if request.method == "POST" else None,

@@ -18,7 +18,7 @@ from crocevia.core.forms import add_service_errors
 from crocevia.core.paging import first_rows
 from crocevia.desk.access import get_contact_for
 from crocevia.network.models import CasePart, Organisation
-from crocevia.people.access import get_person_for
+from crocevia.people.access import get_person_for, person_shared_under
 from crocevia.people.sharing import (
     LEGAL_BASES,
     has_network_sharing_consent,
@@ -274,7 +274,7 @@ def _social_work_organisations(user):
 
 @require_http_methods(["GET", "POST"])
 def open_direct(request, person_pk):
-    person = get_person_for(request.user, person_pk)
+    person = get_person_for(request.user, person_pk, write=True)
     organisations = _social_work_organisations(request.user)
     if not organisations.exists():
         raise PermissionDenied(_("Only a social worker opens a case directly."))
@@ -301,8 +301,11 @@ def open_direct(request, person_pk):
 def person_case_list(request, person_pk):
     person = get_person_for(request.user, person_pk)
     cases = list(person_cases(request.user, person))
-    can_open = bool(_social_work_organisations(request.user).exists()) and not any(
-        not c.is_closed for c in cases
+    # A person read under an agreement only: read, never a case opened for them.
+    can_open = (
+        not person_shared_under(request.user, person)
+        and bool(_social_work_organisations(request.user).exists())
+        and not any(not c.is_closed for c in cases)
     )
     return render(
         request,

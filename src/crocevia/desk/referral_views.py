@@ -38,7 +38,7 @@ from .referrals import (
 
 @require_http_methods(["GET", "POST"])
 def referral_create(request, person_pk):
-    person = get_person_for(request.user, person_pk)
+    person = get_person_for(request.user, person_pk, write=True)
     senders = referral_senders_for(request.user)
     form = ReferralSendForm(request.POST or None, senders=senders)
     if request.method == "POST" and form.is_valid():

@@ -138,7 +138,8 @@ def _check_sender(errors: dict, actor, person, from_organisation) -> None:
         return
     if from_organisation.pk not in organisation_ids(actor):
         errors["from_organisation"] = _("You do not work for this organisation.")
-    if not persons_visible_to(actor).filter(pk=person.pk).exists():
+    # On the sender's own grounds: an agreement lets them read the person, not act.
+    if not persons_visible_to(actor, agreements=False).filter(pk=person.pk).exists():
         errors["person"] = _("You may not refer this person.")
 
 

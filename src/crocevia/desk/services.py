@@ -187,8 +187,9 @@ def _check_actor_desk(errors: _Errors, actor, desk) -> None:
 def _check_person_visible(errors: _Errors, actor, person) -> None:
     if actor.is_superuser:
         return
-    if not persons_visible_to(actor).filter(pk=person.pk).exists():
-        # Recording a contact would make the person visible: that is not a way in.
+    if not persons_visible_to(actor, agreements=False).filter(pk=person.pk).exists():
+        # Recording a contact would make the person visible: that is not a way in, nor
+        # is an agreement's reading (it would turn into the desk's own ground).
         errors.add("person", _("You may not record contacts for this person."))
 
 

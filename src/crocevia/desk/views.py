@@ -27,7 +27,7 @@ def _person_url(person) -> str:
 
 @require_http_methods(["GET", "POST"])
 def contact_create(request, person_pk):
-    person = get_person_for(request.user, person_pk)
+    person = get_person_for(request.user, person_pk, write=True)
     desks = contact_desks_for(request.user)
     form = ContactForm(request.POST or None, desks=desks)
     if request.method == "POST" and form.is_valid():

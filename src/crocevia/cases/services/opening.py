@@ -189,7 +189,9 @@ def case_open_direct(
     """A social worker opens a case directly for a person their organisation knows."""
     if not (actor.is_superuser or has_profile_in(actor, organisation.pk, Profile.SOCIAL_WORKER)):
         raise PermissionDenied(_("Only a social worker of the organisation opens a case."))
-    if not actor.is_superuser and not persons_visible_to(actor).filter(pk=person.pk).exists():
+    # On the actor's own grounds: an agreement lets them read the person, not open a case.
+    own = persons_visible_to(actor, agreements=False)
+    if not actor.is_superuser and not own.filter(pk=person.pk).exists():
         raise PermissionDenied(_("You may not open a case for this person."))
     return case_create(
         actor=actor,

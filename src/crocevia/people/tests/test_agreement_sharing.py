@@ -248,3 +248,20 @@ def test_the_contacts_clause_shows_the_other_partys_desk_contacts(actors, comune
         withdrawn_on=timezone.localdate(),
     )
     assert contact not in contacts_visible_to(fresh(actors.cpi_consultant))
+
+
+def test_an_agreement_reader_may_not_act_for_the_person(actors, comune, login):
+    """Reading under an agreement is not a ground to record a contact, send a referral or
+    open a case: each would turn the reading into the reader's own ground, lasting after
+    the agreement ends."""
+    share(comune, actors.cpi, [CasePart.REGISTRY])
+    person = person_of(actors, comune)
+    client = login(actors.cpi_consultant)
+    page = client.get(reverse("people:detail", args=[person.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("desk:contact_create", "desk:referral_create", "people:edit"):
+        assert reverse(name, args=[person.pk]) not in html
+        assert client.get(reverse(name, args=[person.pk])).status_code == 403
+    assert client.get(reverse("cases:open_direct", args=[person.pk])).status_code in (403, 404)
+    assert not persons_editable_by(fresh(actors.cpi_consultant)).filter(pk=person.pk).exists()
