@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crocevia.accounts.models import Profile, User
 from crocevia.assessments.models import Dimension
@@ -20,7 +20,7 @@ from crocevia.cases.access import (
     find_case_for,
     get_case_for,
 )
-from crocevia.cases.models import NeedClass, Stage
+from crocevia.cases.models import Case, NeedClass, ServiceArea, Stage
 from crocevia.cases.selectors import cases_visible_to, person_cases, preassessments_to_do
 from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add
@@ -240,3 +240,27 @@ def test_the_access_events_name_the_agreement_the_case_was_read_under(actors, wo
     login(actors.social_worker).get(reverse("cases:detail", args=[case.pk]))
     own = AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS, actor=actors.social_worker)
     assert set(own.values_list("note", flat=True)) == {""}
+
+
+def test_the_case_header_keeps_the_owners_notes_and_area_from_an_agreement_reader(
+    actors, world, login
+):
+    """The area (which may reveal a health condition: disability), the priority's reason,
+    the legal basis's reference are the owners' notes: not in any clause's part."""
+    case, _plan, _intervention, reader = world
+    Case.objects.filter(pk=case.pk).update(
+        area="disability", priority_note="Motivo riservato della priorità"
+    )
+    share(actors, cpi_sees=(CasePart.PLAN,))
+    html = login(reader).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="case-shared-under"' in html
+    assert "Motivo riservato della priorità" not in html
+    with translation.override("it"):
+        area = str(ServiceArea.DISABILITY.label)
+    assert area not in html and str(ServiceArea.DISABILITY.label) not in html
+    assert 'id="case-sharing"' not in html
+    # Without the registry part, the person's name is not a link to a page they cannot see.
+    assert reverse("people:detail", args=[case.person.pk]) not in html
+    own = login(actors.social_worker).get(reverse("cases:detail", args=[case.pk]))
+    assert "Motivo riservato della priorità" in own.content.decode()
+    assert area in own.content.decode()
