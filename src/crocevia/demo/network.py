@@ -123,7 +123,9 @@ def seed_demo(*, coordinator, today: datetime.date | None = None) -> list[Agreem
     if TEAMS_TITLE not in existing:
         created.append(
             agreement_create(
-                actor=coordinator,
+                # Its clauses open other zones' data: an administrator's to record (here
+                # the system), not the coordinator's (network.access.clauses_beyond).
+                actor=None,
                 title=TEAMS_TITLE,
                 kind=Agreement.Kind.CONVENTION,
                 signed_on=datetime.date(2019, 10, 15),

@@ -44,12 +44,43 @@ def may_create_agreements(user) -> bool:
     return bool(user.is_superuser or coordinated_zone_ids(user))
 
 
+def clauses_beyond(parties, zones) -> list:
+    """The parties of `parties` (AgreementParty or PartySpec: `organisation`,
+    `shared_parts`) whose data-sharing clause opens the data of an organisation outside
+    `zones` (a set of zone ids), each as (party, [those organisations]).
+
+    A party's clause opens to it the data of every other party: only whoever answers for
+    the zone of those organisations may grant it, so a coordinator records or changes a
+    clause only when it opens the data of organisations of the zones they coordinate (a
+    body above the zones, like the Region, is in none); an administrator any clause."""
+    parties = list(parties)
+    beyond = []
+    for party in parties:
+        if not party.shared_parts:
+            continue
+        outside = [
+            other.organisation
+            for other in parties
+            if other is not party and other.organisation.zone_id not in zones
+        ]
+        if outside:
+            beyond.append((party, outside))
+    return beyond
+
+
 def agreement_editable_by(user, agreement: Agreement) -> bool:
-    """Administrators, and coordinators of a zone one of the parties belongs to."""
+    """Administrators; coordinators of a zone one of the parties belongs to, when none of
+    its clauses opens the data of an organisation outside the zones they coordinate
+    (clauses_beyond: such an agreement is an administrator's to change)."""
     if user.is_superuser:
         return True
     zones = coordinated_zone_ids(user)
-    return bool(zones) and any(p.organisation.zone_id in zones for p in agreement.parties.all())
+    parties = list(agreement.parties.all())
+    return (
+        bool(zones)
+        and any(p.organisation.zone_id in zones for p in parties)
+        and not clauses_beyond(parties, zones)
+    )
 
 
 def may_see_network(user) -> bool:
@@ -108,7 +139,12 @@ def get_agreement_for(user, pk, *, write: bool = False) -> Agreement:
     except (Agreement.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Agreement not found.")) from None
     if write and not agreement_editable_by(user, agreement):
-        raise PermissionDenied(_("Only the coordinators of the parties' zones change it."))
+        raise PermissionDenied(
+            _(
+                "Only an administrator, or a coordinator of the parties' zones when its "
+                "clauses open only the data of their zones' organisations, changes it."
+            )
+        )
     return agreement
 
 

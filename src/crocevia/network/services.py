@@ -27,7 +27,7 @@ from crocevia.core.dates import is_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.files import UnsafeArchive, ZipLimits, check_zip
 
-from .access import agreement_editable_by
+from .access import agreement_editable_by, clauses_beyond
 from .models import (
     Agreement,
     AgreementParty,
@@ -150,6 +150,19 @@ def _check_parties(parties, actor) -> tuple[list[PartySpec], list[str]]:
         zones = coordinated_zone_ids(actor)
         if not any(s.organisation.zone_id in zones for s in clean):
             errors.append(_("At least one party must be an organisation of a zone you coordinate."))
+        for party, outside in clauses_beyond(clean, zones):
+            errors.append(
+                _(
+                    "%(organisation)s: its data-sharing clause would open the data of "
+                    "%(others)s, outside the zones you coordinate. Leave its clause empty: "
+                    "only an administrator records a clause that opens the data of another "
+                    "zone's organisation."
+                )
+                % {
+                    "organisation": party.organisation.name,
+                    "others": ", ".join(o.name for o in outside),
+                }
+            )
     return clean, errors
 
 

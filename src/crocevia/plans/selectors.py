@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import User
 from crocevia.accounts.selectors import coordinated_zone_ids
+from crocevia.assessments.models import Dimension
 from crocevia.cases.access import (
+    can_read_health,
     cases_shown_to,
     is_case_manager_of,
     is_zone_coordinator_of,
@@ -44,10 +46,24 @@ def version_with_content(plan: Plan, number: int | None = None) -> PlanVersion |
     return qs.filter(number=number).first()
 
 
-def objectives_by_dimension(version: PlanVersion) -> list[tuple[str, list]]:
-    """[(dimension label, [objective, ...]), ...] in the order the objectives were written."""
+def hidden_dimensions(user, case: Case) -> frozenset:
+    """The dimensions of the plan's objectives `user` does not read: health, unless they
+    read the case's health information (cases.access.can_read_health: its case manager,
+    team members with health access), as section B's health score. No agreement opens it."""
+    if can_read_health(user, case):
+        return frozenset()
+    return frozenset({Dimension.HEALTH})
+
+
+def objectives_by_dimension(
+    version: PlanVersion, *, hidden: frozenset = frozenset()
+) -> list[tuple[str, list]]:
+    """[(dimension label, [objective, ...]), ...] in the order the objectives were written,
+    leaving out the objectives of the `hidden` dimensions (hidden_dimensions)."""
     groups: dict[str, tuple[str, list]] = {}
     for objective in version.objectives.all():
+        if objective.dimension in hidden:
+            continue
         label = objective.get_dimension_display()
         groups.setdefault(objective.dimension, (label, []))[1].append(objective)
     return list(groups.values())
@@ -105,7 +121,11 @@ def case_section_context(user, case: Case) -> dict:
         plan_versions=versions,
         plan_current=current,
         plan_signed=signed[-1] if signed else None,
-        plan_objective_groups=objectives_by_dimension(current) if current else [],
+        plan_objective_groups=(
+            objectives_by_dimension(current, hidden=hidden_dimensions(user, case))
+            if current
+            else []
+        ),
         # Actions are marked done on a signed current version, by those who may change the case.
         plan_can_mark_done=bool(current and current.is_frozen) and writable,
         plan_needs_validation=needs_validation,

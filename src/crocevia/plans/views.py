@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crocevia.cases.access import get_case_for
+from crocevia.cases.access import case_parts_for, get_case_for
 from crocevia.core.forms import add_service_errors
 from crocevia.network.models import CasePart
 
@@ -35,6 +35,7 @@ from .forms import (
 from .pdf import plan_pdf
 from .selectors import (
     case_section_context,
+    hidden_dimensions,
     objectives_by_dimension,
     operators_for_plan,
     validation_history,
@@ -202,7 +203,9 @@ def version_detail(request, pk, number):
             "case": plan.case,
             "plan": plan,
             "version": version,
-            "objective_groups": objectives_by_dimension(version),
+            "objective_groups": objectives_by_dimension(
+                version, hidden=hidden_dimensions(request.user, plan.case)
+            ),
             "later_versions": plan.versions.filter(number__gt=number).exists(),
             "case_url": case_url(plan.case),
         },
@@ -212,7 +215,14 @@ def version_detail(request, pk, number):
 @require_GET
 def version_pdf(request, pk, number):
     version = get_version_for(request.user, pk, number, note="pdf")
-    response = HttpResponse(plan_pdf(version, user=request.user), content_type="application/pdf")
+    case = version.plan.case
+    pdf = plan_pdf(
+        version,
+        user=request.user,
+        parts=case_parts_for(request.user, case),
+        hidden=hidden_dimensions(request.user, case),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="piano-{version.plan_id}-v{version.number}.pdf"'
     )
@@ -256,7 +266,9 @@ def _validation_page(request, template, plan, form, status=200):
             "case": plan.case,
             "plan": plan,
             "version": version,
-            "objective_groups": objectives_by_dimension(version),
+            "objective_groups": objectives_by_dimension(
+                version, hidden=hidden_dimensions(request.user, plan.case)
+            ),
             "history": validation_history(plan),
             "form": form,
             "case_url": case_url(plan.case),

@@ -37,6 +37,7 @@ def make_agreement(
     signed_on=None,
     amount=None,
     today=None,
+    shared_parts=(CasePart.REGISTRY, CasePart.PLAN),
     **kwargs,
 ) -> Agreement:
     parties = [
@@ -44,7 +45,7 @@ def make_agreement(
             org,
             role="Capofila" if i == 0 else "Partner",
             amount=None if i == 0 else amount,
-            shared_parts=(CasePart.REGISTRY, CasePart.PLAN),
+            shared_parts=shared_parts,
         )
         for i, org in enumerate(organisations)
     ]

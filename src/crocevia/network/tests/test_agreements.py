@@ -4,12 +4,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crocevia.accounts.models import Profile
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
+from crocevia.network.access import agreement_editable_by, get_agreement_for
 from crocevia.network.models import Agreement, AgreementParty, CasePart
 from crocevia.network.selectors import agreements_expiring, expiring_agreements_for
 from crocevia.network.services import (
@@ -18,7 +20,7 @@ from crocevia.network.services import (
     agreement_create,
     agreement_update,
 )
-from crocevia.testing import OrganisationFactory
+from crocevia.testing import OrganisationFactory, make_member
 
 from .helpers import THIRTY_THOUSAND, make_agreement
 
@@ -53,11 +55,11 @@ def test_agreement_is_recorded_with_parties_money_and_sharing_clause_and_audited
         actors,
         parties=[
             PartySpec(actors.sds, role="Capofila", shared_parts=("plan", "registry")),
-            PartySpec(actors.other_org, amount="30000", shared_parts=("health",)),
+            PartySpec(actors.cpi, amount="30000", shared_parts=("health",)),
         ],
     )
     parties = list(agreement.parties.all())
-    assert [p.organisation for p in parties] == [actors.sds, actors.other_org]
+    assert [p.organisation for p in parties] == [actors.sds, actors.cpi]
     assert parties[1].amount == Decimal("30000.00")
     assert parties[0].amount is None
     # Kept in the code list's order, whatever order they came in.
@@ -298,3 +300,129 @@ def test_expiry_alert_is_for_the_coordinators_zone_only(actors):
         "ZPI-ZLI",
         "solo ZLI",
     }
+
+
+# --- a coordinator grants only their zones' data (network.access.clauses_beyond) -------------
+
+BEYOND = (
+    "%(organisation)s: its data-sharing clause would open the data of %(others)s, outside "
+    "the zones you coordinate. Leave its clause empty: only an administrator records a "
+    "clause that opens the data of another zone's organisation."
+)
+
+
+@pytest.mark.django_db
+def test_a_coordinator_cannot_open_another_zones_data_to_their_own_organisation(actors):
+    livorno = make_member("coord.livorno", actors.other_org, Profile.COORDINATOR)
+    with pytest.raises(ValidationError) as info:
+        _create(
+            actors,
+            actor=livorno,
+            parties=[
+                PartySpec(actors.other_org, shared_parts=(CasePart.REGISTRY, CasePart.PLAN)),
+                PartySpec(actors.sds),
+            ],
+        )
+    assert _errors(info)["parties"] == [
+        _(BEYOND) % {"organisation": actors.other_org.name, "others": actors.sds.name}
+    ]
+    assert not Agreement.objects.exists()
+    # The same from the other side: the Pisa coordinator cannot open Livorno's data.
+    with pytest.raises(ValidationError) as info:
+        _create(
+            actors,
+            parties=[
+                PartySpec(actors.sds, shared_parts=(CasePart.PLAN,)),
+                PartySpec(actors.other_org),
+            ],
+        )
+    assert _errors(info)["parties"] == [
+        _(BEYOND) % {"organisation": actors.sds.name, "others": actors.other_org.name}
+    ]
+    # Nor that of a body above the zones (the Region, in no zone).
+    region = OrganisationFactory(code="RT", name="Regione Toscana", zone=None)
+    with pytest.raises(ValidationError):
+        _create(
+            actors,
+            parties=[PartySpec(actors.sds, shared_parts=(CasePart.PLAN,)), PartySpec(region)],
+        )
+    # An administrator may record either.
+    assert _create(
+        actors,
+        actor=actors.admin,
+        parties=[
+            PartySpec(actors.sds, shared_parts=(CasePart.PLAN,)),
+            PartySpec(actors.other_org, shared_parts=(CasePart.PLAN,)),
+        ],
+    )
+
+
+@pytest.mark.django_db
+def test_a_coordinator_may_open_their_own_zones_data_to_another_zones_party(actors):
+    agreement = _create(
+        actors,
+        parties=[
+            PartySpec(actors.sds),
+            PartySpec(actors.cpi),
+            PartySpec(actors.other_org, shared_parts=(CasePart.REGISTRY, CasePart.PLAN)),
+        ],
+    )
+    clause = {p.organisation_id: p.shared_parts for p in agreement.parties.all()}
+    assert clause[actors.other_org.pk] == ["registry", "plan"]
+    # The CPI's clause would open Livorno's data too: refused.
+    with pytest.raises(ValidationError):
+        _create(
+            actors,
+            title="Altra",
+            parties=[
+                PartySpec(actors.cpi, shared_parts=(CasePart.REGISTRY,)),
+                PartySpec(actors.other_org),
+            ],
+        )
+
+
+@pytest.mark.django_db
+def test_an_agreement_whose_clause_opens_another_zones_data_is_the_administrators_to_change(
+    actors,
+):
+    agreement = _create(
+        actors,
+        actor=actors.admin,
+        parties=[
+            PartySpec(actors.sds, shared_parts=(CasePart.PLAN,)),
+            PartySpec(actors.other_org),
+        ],
+    )
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    assert not agreement_editable_by(actors.coordinator, agreement)
+    assert agreement_editable_by(actors.admin, agreement)
+    # Extending it in time (the view refuses the page: PermissionDenied).
+    with pytest.raises(ValidationError) as info:
+        agreement_update(
+            actor=actors.coordinator,
+            agreement=agreement,
+            title=agreement.title,
+            kind=agreement.kind,
+            signed_on=agreement.signed_on,
+            valid_from=agreement.valid_from,
+            valid_until=datetime.date(2040, 12, 31),
+            parties=[
+                PartySpec(actors.sds, shared_parts=(CasePart.PLAN,)),
+                PartySpec(actors.other_org),
+            ],
+            today=TODAY,
+        )
+    assert _errors(info)["parties"] == [
+        _(BEYOND) % {"organisation": actors.sds.name, "others": actors.other_org.name}
+    ]
+    with pytest.raises(PermissionDenied):
+        get_agreement_for(actors.coordinator, agreement.pk, write=True)
+    agreement.refresh_from_db()
+    assert agreement.valid_until == datetime.date(2027, 12, 31)
+    # An agreement whose clauses open only the coordinator's zone's data stays theirs.
+    own = _create(
+        actors,
+        title="Altra",
+        parties=[PartySpec(actors.sds), PartySpec(actors.other_org, shared_parts=("plan",))],
+    )
+    assert agreement_editable_by(actors.coordinator, own)

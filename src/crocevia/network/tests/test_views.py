@@ -38,6 +38,8 @@ def network(actors, var_dir):
         title="Convenzione TEAMS",
         amount=THIRTY_THOUSAND,
         document=SimpleUploadedFile("convenzione firmata.pdf", PDF_BYTES),
+        # No clause: its coordinators may change it (network.access.clauses_beyond).
+        shared_parts=(),
     )
     livorno2 = OrganisationFactory(
         code="LI-CPI", name="CPI Livorno", kind="cpi", zone=actors.other_zone
@@ -176,7 +178,7 @@ def _form_data(actors, **overrides):
         "parties-0-role": "Capofila",
         "parties-0-amount": "",
         "parties-0-shared_parts": ["registry", "plan"],
-        "parties-1-organisation": str(actors.other_org.pk),
+        "parties-1-organisation": str(actors.cpi.pk),
         "parties-1-role": "Partner",
         "parties-1-amount": "30000,50",
         "parties-1-shared_parts": ["registry"],
@@ -195,7 +197,7 @@ def test_coordinator_records_an_agreement_with_a_document_through_the_form(actor
     assert response["Location"] == reverse("network:agreement_detail", args=[agreement.pk])
     assert agreement.document_name == "accordo.docx"
     amounts = {p.organisation_id: p.amount for p in agreement.parties.all()}
-    assert amounts == {actors.sds.pk: None, actors.other_org.pk: Decimal("30000.50")}
+    assert amounts == {actors.sds.pk: None, actors.cpi.pk: Decimal("30000.50")}
     page = client.get(response["Location"]).content.decode()
     assert "€ 30.000,50" in page
 

@@ -9,6 +9,7 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Outcome, PlanKind, Stage
 from crocevia.cases.services import case_close
+from crocevia.network.sharing import ALL_PARTS
 from crocevia.plans.models import PlanVersion
 from crocevia.plans.pdf import plan_pdf
 from crocevia.plans.selectors import case_section_context
@@ -243,7 +244,10 @@ def test_the_plan_pdf_contains_the_person_and_every_objective(actors, login):
     _case, plan = _plan(actors)
     v1 = _save(actors, plan, 1)
     text = "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(plan_pdf(v1, user=actors.admin))).pages
+        page.extract_text()
+        for page in PdfReader(
+            io.BytesIO(plan_pdf(v1, user=actors.admin, parts=ALL_PARTS, hidden=frozenset()))
+        ).pages
     )
     flat = " ".join(text.split())
     assert "Diallo" in flat and "Aminata" in flat
