@@ -1,11 +1,12 @@
 """The one way a view obtains an income-support application (and the applications a list
 shows), and who may do what with them.
 
-Who sees an application is who records them: administrators, and the social workers,
-administrative staff and coordinators of an organisation in the zone of the application's
-Comune. Monitoring officers see no name: the pages do not exist for them (404), nor for
-anyone else who records no application. Obtaining an application records its access
-event, naming the applicant; a list records the applicants it shows
+Who sees an application is who records them: administrators, the coordinators of the zone
+of the application's Comune, and the social workers and administrative staff of the zone's
+social services (its SdS and its Comuni; selectors.SOCIAL_SERVICES). Monitoring officers
+see no name: the pages do not exist for them (404), nor for anyone else who records no
+application (the other organisations of the zone among them). Obtaining an application
+records its access event, naming the applicant; a list records the applicants it shows
 (crocevia.audit.recording).
 """
 
@@ -27,6 +28,7 @@ from crocevia.audit.recording import (
 from crocevia.network.models import Comune, Organisation
 from crocevia.people.models import Person
 from crocevia.people.selectors import persons_visible_to
+from crocevia.people.sharing import has_network_sharing_consent
 
 from .models import BenefitApplication, Status
 from .selectors import (
@@ -65,8 +67,8 @@ def require_benefit_pages(user) -> None:
 
 
 def can_record_benefit_applications(user, comune: Comune) -> bool:
-    """Administrators, and the social workers, administrative staff and coordinators of an
-    organisation in the Comune's zone."""
+    """Administrators, the coordinators of the Comune's zone, and the social workers and
+    administrative staff of the zone's social services (selectors.zones_with_profiles)."""
     if not _active(user):
         return False
     if user.is_superuser:
@@ -74,14 +76,20 @@ def can_record_benefit_applications(user, comune: Comune) -> bool:
     return comune.zone_id in zones_with_profiles(user, RECORDING_PROFILES)
 
 
-def can_follow_up(user, application: BenefitApplication) -> bool:
-    """Administrators, and the social workers and coordinators of the Comune's zone, on an
-    application lapsed, suspended or rejected."""
-    if not _active(user) or not application.is_negative:
+def follows_up_households_of(user, application: BenefitApplication) -> bool:
+    """Whether the user stands beside the households of the application's zone on a
+    negative outcome: administrators, the coordinators of the zone and the social workers
+    of its social services (whatever the application's status now)."""
+    if not _active(user):
         return False
     return user.is_superuser or application.comune.zone_id in zones_with_profiles(
         user, FOLLOW_UP_PROFILES
     )
+
+
+def can_follow_up(user, application: BenefitApplication) -> bool:
+    """follows_up_households_of, on an application lapsed, suspended or rejected."""
+    return application.is_negative and follows_up_households_of(user, application)
 
 
 def case_organisations_for(user, application: BenefitApplication) -> QuerySet[Organisation]:
@@ -120,14 +128,17 @@ def get_application_for(user, pk, *, write: bool = False) -> BenefitApplication:
     return application
 
 
-def household_of_application_for(user, application: BenefitApplication) -> tuple[list[dict], bool]:
-    """The members of the application's household (the household INPS assesses), each with
-    whether the user may open their page, and whether they may open the applicant's; the
+def household_of_application_for(
+    user, application: BenefitApplication
+) -> tuple[list[Person], int, bool]:
+    """The members of the application's household (the household INPS assesses) that the
+    user may see, how many others there are, and whether they may see the applicant; the
     members shown but the applicant (recorded with the application) recorded as shown.
     Two queries.
 
-    Every member is named: the application is the household's, and who handles it (the
-    zone's social services) assesses the household with it."""
+    As the registry's (people.access.household_members_for): members the user may not see
+    are counted, never named. The applicant is the application's, named with it (linked
+    only when visible)."""
     members = list(
         Person.objects.filter(household_id=application.household_id)
         .only(
@@ -140,21 +151,20 @@ def household_of_application_for(user, application: BenefitApplication) -> tuple
         .filter(pk__in=[m.pk for m in members] + [application.applicant_id])
         .values_list("pk", flat=True)
     )
+    shown = [m for m in members if m.pk in visible or m.pk == application.applicant_id]
     record_persons_shown(
         actor=user,
-        person_ids=[m.pk for m in members if m.pk != application.applicant_id],
+        person_ids=[m.pk for m in shown if m.pk != application.applicant_id],
         note=NOTE_HOUSEHOLD,
     )
-    return [{"person": m, "visible": m.pk in visible} for m in members], (
-        application.applicant_id in visible
-    )
+    return shown, len(members) - len(shown), application.applicant_id in visible
 
 
 def application_page_context(user, application: BenefitApplication) -> dict:
     """What the application's page shows (obtained with get_application_for): its
     household, the cases opened from it, its follow-ups, its history, and what the user
     may do. A constant number of queries."""
-    members, applicant_visible = household_of_application_for(user, application)
+    members, hidden_members, applicant_visible = household_of_application_for(user, application)
     cases = linked_cases(user, application)
     follow_ups = follow_ups_of(application)
     organisations = []
@@ -163,7 +173,7 @@ def application_page_context(user, application: BenefitApplication) -> dict:
     return {
         "application": application,
         "members": members,
-        "some_member_hidden": not all(m["visible"] for m in members),
+        "hidden_members": hidden_members,
         "applicant_visible": applicant_visible,
         "cases": cases,
         "follow_ups": follow_ups,
@@ -175,6 +185,9 @@ def application_page_context(user, application: BenefitApplication) -> dict:
         # where the user may open it: the button (and the form) to open it.
         "may_open_case": bool(organisations),
         "case_organisations": organisations,
+        # The basis on which the case team shares the applicant's data, asked when opening
+        # the case unless the consent is on record.
+        "has_consent": bool(organisations) and has_network_sharing_consent(application.applicant),
     }
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crocevia.core.forms import DateInput, PlausibleDateField, StyledFormMixin
+from crocevia.people.forms import SharingFieldsMixin
 
 from .access import case_organisations_for
 from .models import BenefitApplication, Measure, OutcomeReason, Status
@@ -123,7 +124,13 @@ class FollowUpForm(StyledFormMixin, forms.Form):
         return {"on": data["on"], "note": data["note"], "expected_version": data["version"]}
 
 
-class OpenCaseForm(StyledFormMixin, forms.Form):
+class OpenCaseForm(SharingFieldsMixin, StyledFormMixin, forms.Form):
+    """The organisation that opens the case, the referral, and the basis on which the case
+    team shares the applicant's data (people.forms.SharingFieldsMixin, as cases:open_direct
+    asks it)."""
+
+    field_order = ["organisation", "referred_on"]
+
     organisation = forms.ModelChoiceField(
         label=_("Organisation that takes the household in charge"), queryset=None
     )

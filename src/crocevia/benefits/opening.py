@@ -58,14 +58,18 @@ def audit_benefit_link(actor, case: Case) -> None:
 
 
 @transaction.atomic
-def case_open_from_benefit(*, actor, application, organisation, referred_on=None) -> Case:
+def case_open_from_benefit(
+    *, actor, application, organisation, referred_on=None, sharing: dict | None = None
+) -> Case:
     """Open the case of a household's application accepted by INPS (origin "benefit").
 
     The applicant is the case's person and the household the case's; the INPS outcome
     date becomes the `benefit_outcome_on` milestone, so the pre-assessment cannot be
     dated before it. `referred_on` (default: the submission date) lies between the
     submission and the outcome. One case per application. A social worker of
-    `organisation` or a coordinator of its zone opens it.
+    `organisation` or a coordinator of its zone opens it. `sharing` (sharing_basis,
+    sharing_note, consent_now): the basis on which the case team shares the applicant's
+    data, as cases.services.opening.case_create asks it; None: not asked (the demo).
     """
     if not (
         actor.is_superuser
@@ -102,6 +106,7 @@ def case_open_from_benefit(*, actor, application, organisation, referred_on=None
         household=application.household,
         benefit_application=application,
         benefit_outcome_on=application.outcome_on,
+        sharing=sharing,
     )
     audit_benefit_link(actor, case)
     return case

@@ -1,8 +1,10 @@
 """Reads of income-support applications, scoped to the user: the list and its counts, the
 follow-up queue, an application's linked cases and history, a household's applications.
 
-Who sees an application (benefits.access): administrators, and the social workers,
-administrative staff and coordinators of an organisation in the zone of its Comune.
+Who sees an application (benefits.access): administrators, the coordinators of the zone
+of its Comune, and the social workers and administrative staff of the zone's social
+services (its SdS and its Comuni: SOCIAL_SERVICES). The other organisations of the zone
+(a cooperative, an ASL service, the CPI, the CPIA) see none.
 """
 
 import datetime
@@ -21,13 +23,14 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from crocevia.accounts.models import Profile
-from crocevia.accounts.selectors import active_memberships
+from crocevia.accounts.selectors import active_memberships, coordinated_zone_ids
 from crocevia.audit.actions import action_label
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import is_sensitive_entry, redact
 from crocevia.cases.models import Case
 from crocevia.cases.selectors import cases_visible_to
-from crocevia.network.models import Comune
+from crocevia.network.models import Comune, Organisation
+from crocevia.people.access import person_shared_under
 
 from .models import (
     NEGATIVE_STATUSES,
@@ -38,26 +41,37 @@ from .models import (
     Status,
 )
 
-# Who records applications, and so sees them: the social services and the coordinators
-# of the Comune's zone.
+# Who records applications, and so sees them: the social workers and administrative staff
+# of the social services (SOCIAL_SERVICES), and the coordinators of the Comune's zone.
 RECORDING_PROFILES = frozenset({Profile.SOCIAL_WORKER, Profile.COORDINATOR, Profile.ADMINISTRATIVE})
-# Who stands beside a household on a negative outcome: the social workers and the
-# coordinators (the administrative staff record the outcomes INPS sends).
+# Who stands beside a household on a negative outcome: the social workers of the social
+# services and the coordinators (the administrative staff record the outcomes INPS sends).
 FOLLOW_UP_PROFILES = frozenset({Profile.SOCIAL_WORKER, Profile.COORDINATOR})
+# The organisations whose social workers and administrative staff handle the applications:
+# the zone's social services (the SdS, the Comuni), not the other services of the zone.
+SOCIAL_SERVICES = frozenset({Organisation.Kind.SDS, Organisation.Kind.COMUNE})
 # The history shown on an application's page: its latest changes.
 HISTORY_LIMIT = 100
 
 
 def zones_with_profiles(user, profiles) -> set[int]:
-    """The zones of the organisations where `user` holds one of `profiles` (memberships
-    cached on the user: no query after the first)."""
+    """The zones where `user` holds one of `profiles` for the income-support applications:
+    as a coordinator of the zone (any of its organisations), or in one of its social
+    services (SOCIAL_SERVICES) for the other profiles. Memberships cached on the user: no
+    query after the first."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    return {
+    zones = {
         m.organisation.zone_id
         for m in active_memberships(user)
-        if m.profile in profiles and m.organisation.zone_id
+        if m.profile in profiles
+        and m.profile != Profile.COORDINATOR
+        and m.organisation.kind in SOCIAL_SERVICES
+        and m.organisation.zone_id
     }
+    if Profile.COORDINATOR in profiles:
+        zones |= coordinated_zone_ids(user)
+    return zones
 
 
 def application_zone_ids(user) -> set[int]:
@@ -294,4 +308,10 @@ def person_section_context(user, person) -> dict:
     application."""
     if not user.is_authenticated or not (user.is_superuser or application_zone_ids(user)):
         return {"benefit_section": None}
-    return {"benefit_section": {"applications": applications_of_household(user, person)}}
+    return {
+        "benefit_section": {
+            "applications": applications_of_household(user, person),
+            # Read only under an agreement (network.sharing): no application recorded.
+            "may_record": not person_shared_under(user, person),
+        }
+    }

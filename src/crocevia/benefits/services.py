@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.cases.models import Case
 from crocevia.core.dates import check_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.errors import RowsRefused, messages_of
 from crocevia.network.models import Comune
 
-from .access import can_follow_up, can_record_benefit_applications
+from .access import can_record_benefit_applications, follows_up_households_of
 from .models import (
     GENERATED_ID_PREFIX,
     NEGATIVE_STATUSES,
@@ -89,6 +90,33 @@ def _require_may_record(actor, comune) -> None:
         return
     if isinstance(comune, Comune) and not can_record_benefit_applications(actor, comune):
         raise PermissionDenied(_("You may not record applications for this Comune."))
+
+
+def _refuse_changing_case_outcome(current: BenefitApplication, data: dict) -> None:
+    """A case opened from the application carries its acceptance and its outcome date (the
+    `benefit_outcome_on` milestone, which dates the pre-assessment): neither changes then.
+    One query, only when `data` changes them."""
+    status = data.get("status", current.status)
+    outcome_on = data.get("outcome_on", current.outcome_on)
+    if status == current.status and outcome_on == current.outcome_on:
+        return
+    case = Case.objects.filter(benefit_application=current).only("pk").first()
+    if case is None:
+        return
+    field = "status" if status != current.status else "outcome_on"
+    raise ValidationError(
+        {
+            field: _(
+                "Case n. %(number)s was opened from this application, accepted by INPS on "
+                "%(day)s, and carries that outcome: the status and the outcome date can no "
+                "longer change."
+            )
+            % {
+                "number": case.pk,
+                "day": _format(current.outcome_on) if current.outcome_on else "–",
+            }
+        }
+    )
 
 
 # --- record and update ----------------------------------------------------------------------
@@ -338,6 +366,7 @@ def benefit_application_update(
     changed = {name for name, value in data.items() if before[name] != snapshot_value(value)}
     if not changed:
         return current
+    _refuse_changing_case_outcome(current, data)
     if "status" in changed and not set(OUTCOME_DETAIL_FIELDS) & set(data):
         data = {**data, **dict.fromkeys(OUTCOME_DETAIL_FIELDS, "")}
     _apply_and_validate(current, data, check_membership=bool(changed & {"household", "applicant"}))
@@ -377,6 +406,7 @@ def benefit_application_record_outcome(
         "outcome_reason": reason or "",
         "outcome_note": note or "",
     }
+    _refuse_changing_case_outcome(current, data)
     _apply_and_validate(current, data, check_membership=False, whole_outcome=True)
     changes = diff(before, snapshot(current, RECORD_FIELDS))
     if not changes:
@@ -395,7 +425,14 @@ def benefit_application_follow_up(
     outcome, not in the future), what was done (`note`). It answers the outcome the
     application has now; ConflictError if the application changed since
     `expected_version` (a new outcome, say: the operator checks it first)."""
-    current = _locked(application, expected_version, "comune", "applicant")
+    # Who may not follow up is told so before anything else (even a changed application).
+    current = _locked(application, None, "comune", "applicant")
+    if actor is not None and not follows_up_households_of(actor, current):
+        raise PermissionDenied(
+            _("Only a social worker or a coordinator of the zone follows a household up.")
+        )
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(current)
     if not current.is_negative:
         raise ValidationError(
             {
@@ -403,10 +440,6 @@ def benefit_application_follow_up(
                     "Only a lapsed or revoked, suspended or rejected application is followed up."
                 )
             }
-        )
-    if actor is not None and not can_follow_up(actor, current):
-        raise PermissionDenied(
-            _("Only a social worker or a coordinator of the zone follows a household up.")
         )
     note = (note or "").strip()
     errors: dict[str, str] = {}

@@ -21,6 +21,7 @@ from .access import (
     application_page_for,
     can_record_benefit_applications,
     case_organisations_for,
+    follows_up_households_of,
     get_application_for,
     require_benefit_pages,
 )
@@ -46,6 +47,14 @@ def application_list(request):
     if fmt:
         if fmt not in EXPORT_TYPES:
             return HttpResponse(_("Unknown format."), status=400, content_type="text/plain")
+        if form.is_bound and not form.is_valid():
+            # The list shows every application then, with the errors: a file of the whole
+            # zone is not what was asked.
+            return HttpResponse(
+                _("The filters are not valid: correct them on the list, then export again."),
+                status=400,
+                content_type="text/plain",
+            )
         return applications_file(fmt, application_export_for(request.user, filters=filters))
     page, counts = application_page_for(request.user, filters=filters, page=request.GET.get("page"))
     query = request.GET.copy()
@@ -133,6 +142,10 @@ def record_outcome(request, pk):
 @require_POST
 def follow_up(request, pk):
     application = get_application_for(request.user, pk)
+    if not follows_up_households_of(request.user, application):
+        raise PermissionDenied(
+            _("Only a social worker or a coordinator of the zone follows a household up.")
+        )
     if not application.is_negative:
         # Accepted or back in processing since the page was read: nothing to follow up.
         messages.error(
@@ -173,6 +186,7 @@ def open_case(request, pk):
                 application=application,
                 organisation=form.cleaned_data["organisation"],
                 referred_on=form.cleaned_data["referred_on"],
+                sharing=form.sharing_kwargs(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -10,6 +10,7 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.sensitive import SENSITIVE_CHANGE
 from crocevia.benefits.models import BenefitApplication, FollowUp, OutcomeReason, Status
+from crocevia.benefits.opening import case_open_from_benefit
 from crocevia.benefits.selectors import applications_to_follow_up
 from crocevia.benefits.services import (
     ConflictError,
@@ -378,3 +379,63 @@ def test_an_application_by_hand_is_refused_outside_the_zone_or_in_the_future(act
         _add(actors, comune=actors.livorno)
     assert "submitted_on" in _errors(lambda: _add(actors, submitted_on=days_ago(-2)))
     assert not BenefitApplication.objects.exists()
+
+
+def test_who_may_not_follow_up_is_refused_before_a_version_conflict(actors, processing):
+    rejected = _outcome(actors, processing)
+    administrative = make_member("amministrativa", actors.sds, "administrative")
+    with pytest.raises(PermissionDenied):
+        benefit_application_follow_up(
+            actor=administrative, application=rejected, on=days_ago(1), note="x", expected_version=1
+        )
+    household, person = make_household(actors, person_id="PACC", household_id="HACC")
+    accepted = make_application(
+        actors, household=household, applicant=person, external_id="INPS-ACC"
+    )
+    with pytest.raises(PermissionDenied):
+        benefit_application_follow_up(
+            actor=administrative, application=accepted, on=days_ago(1), note="x"
+        )
+    assert not FollowUp.objects.exists()
+
+
+# --- an application that opened a case --------------------------------------------------------
+
+
+def test_an_application_that_opened_a_case_keeps_its_acceptance_and_its_date(actors):
+    """The case carries the outcome date as its benefit_outcome_on milestone: neither the
+    page nor an import changes the status away from accepted or the date then."""
+    application = make_application(actors)
+    case = case_open_from_benefit(
+        actor=actors.social_worker, application=application, organisation=actors.sds
+    )
+    errors = _errors(lambda: _outcome(actors, application))
+    assert list(errors) == ["status"] and f"n. {case.pk}" in errors["status"][0]
+    errors = _errors(
+        lambda: _outcome(
+            actors, application, status=Status.ACCEPTED, outcome_on=days_ago(60), reason=""
+        )
+    )
+    assert list(errors) == ["outcome_on"]
+    row = {
+        "external_id": application.external_id,
+        "household": application.household,
+        "applicant": application.applicant,
+        "comune": actors.pisa,
+        "measure": application.measure,
+        "submitted_on": application.submitted_on,
+        "status": Status.PROCESSING,
+        "outcome_on": None,
+    }
+    assert "status" in _errors(
+        lambda: benefit_application_import(actor=actors.coordinator, row=row)
+    )
+    # The same outcome again, or another field, still goes through.
+    unchanged = {**row, "status": Status.ACCEPTED, "outcome_on": application.outcome_on}
+    assert benefit_application_import(actor=actors.coordinator, row=unchanged)[1] == "unchanged"
+    application.refresh_from_db()
+    assert (application.status, application.outcome_on, application.version) == (
+        Status.ACCEPTED,
+        days_ago(70),
+        1,
+    )

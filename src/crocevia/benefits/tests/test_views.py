@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,19 +17,28 @@ from django.utils.html import escape
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.audit.recording import NOTE_BENEFITS, NOTE_BENEFITS_EXPORT, NOTE_HOUSEHOLD
+from crocevia.benefits.access import can_record_benefit_applications
 from crocevia.benefits.models import BenefitApplication, FollowUp, Status
+from crocevia.benefits.opening import case_open_from_benefit
 from crocevia.benefits.services import (
     benefit_application_follow_up,
+    benefit_application_import,
     benefit_application_record_outcome,
 )
 from crocevia.cases.models import Case, Origin
-from crocevia.people.models import Relationship
+from crocevia.network.models import Agreement, CasePart
+from crocevia.network.services import PartySpec, agreement_create
+from crocevia.people.models import Person, Relationship, SharingBasis
 from crocevia.people.services import household_add_member
+from crocevia.people.sharing import CHOSEN_BASES, LEGAL_BASES, network_sharing_consent
 from crocevia.testing import (
     FORMULA_PAYLOADS,
+    OrganisationFactory,
     PersonFactory,
     days_ago,
+    give_consent,
     make_member,
+    make_person,
     make_physician,
     other_zone_cast,
     unsafe_csv_cells,
@@ -45,6 +55,11 @@ LIST = reverse("benefits:list")
 def it(text: str) -> str:
     with translation.override("it"):
         return translation.gettext(text)
+
+
+def it_n(singular: str, plural: str, n: int) -> str:
+    with translation.override("it"):
+        return translation.ngettext(singular, plural, n)
 
 
 def it_p(context: str, text: str) -> str:
@@ -102,6 +117,64 @@ def test_who_records_no_application_gets_no_page(actors, login):
         assert client.get(LIST, {"formato": "csv"}).status_code == 404, user
         assert client.get(detail(application)).status_code == 404, user
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS).exists()
+
+
+def test_only_the_social_services_of_the_zone_see_and_record_applications(actors, login):
+    """The zone's SdS and Comuni handle the applications; the other organisations of the
+    zone (a cooperative, an ASL service, the CPI, the CPIA) see none, whatever the
+    profile of their member."""
+    application = make_application(actors)
+    _household, person = make_household(actors, person_id="P2", household_id="H2")
+    coop = OrganisationFactory(
+        code="COOP", name="Coop Arcobaleno", kind="third_sector", zone=actors.zone
+    )
+    asl = OrganisationFactory(
+        code="ASL-SERD", name="SerD Pisa", kind="asl_service", zone=actors.zone
+    )
+    cpia = OrganisationFactory(code="CPIA-PI", name="CPIA Pisa", kind="cpia", zone=actors.zone)
+    comune = OrganisationFactory(
+        code="COM-CASCINA", name="Comune di Cascina", kind="comune", zone=actors.zone
+    )
+    refused = [
+        make_member("coop-social", coop, "social_worker"),
+        make_member("coop-admin", coop, "administrative"),
+        make_member("asl-social", asl, "social_worker"),
+        make_member("cpi-admin", actors.cpi, "administrative"),
+        make_member("cpi-social", actors.cpi, "social_worker"),
+        make_member("cpia-admin", cpia, "administrative"),
+    ]
+    for user in refused:
+        client = login(user)
+        assert client.get(LIST).status_code == 404, user
+        assert client.get(LIST, {"formato": "csv"}).status_code == 404, user
+        assert client.get(detail(application)).status_code == 404, user
+        assert client.get(reverse("benefits:create", args=[person.pk])).status_code == 404, user
+        assert not can_record_benefit_applications(user, actors.pisa), user
+        with pytest.raises(PermissionDenied):
+            benefit_application_import(
+                actor=user,
+                row={
+                    "external_id": "INPS-COOP",
+                    "household": application.household,
+                    "applicant": application.applicant,
+                    "comune": actors.pisa,
+                    "measure": "ADI",
+                    "submitted_on": days_ago(10),
+                    "status": "processing",
+                    "outcome_on": None,
+                },
+            )
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS).exists()
+    assert BenefitApplication.objects.count() == 1
+    # A Comune's social services, and a coordinator of the zone whatever their organisation.
+    for user in (
+        make_member("comune-social", comune, "social_worker"),
+        make_member("comune-admin", comune, "administrative"),
+        make_member("cpi-coord", actors.cpi, "coordinator"),
+    ):
+        client = login(user)
+        assert client.get(detail(application)).status_code == 200, user
+        assert can_record_benefit_applications(user, actors.pisa), user
 
 
 def test_the_social_services_of_another_zone_see_only_theirs(actors, login):
@@ -214,6 +287,23 @@ def test_an_inverted_period_is_shown_as_an_error_and_lists_everything(actors, lo
     assert response.context["page"].paginator.count == 5
 
 
+def test_an_invalid_filter_exports_nothing_and_hides_the_export(actors, login, variety):
+    """An inverted period lists everything with its error: the export answers 400 rather
+    than give the whole zone's file."""
+    client = login(actors.social_worker)
+    params = {"dal": days_ago(1).isoformat(), "al": days_ago(30).isoformat()}
+    html = client.get(LIST, params).content.decode()
+    assert "formato=csv" not in html and "formato=xlsx" not in html
+    for fmt in ("csv", "xlsx"):
+        response = client.get(LIST, {**params, "formato": fmt})
+        assert response.status_code == 400
+        assert response.content.decode() == it(
+            "The filters are not valid: correct them on the list, then export again."
+        )
+    assert not AuditEvent.objects.filter(note=NOTE_BENEFITS_EXPORT).exists()
+    assert "formato=csv" in client.get(LIST, {"dal": days_ago(200).isoformat()}).content.decode()
+
+
 def test_the_list_pages_in_a_constant_number_of_queries(actors, login):
     client = login(actors.coordinator)
     make_applications(actors, 1)
@@ -243,7 +333,8 @@ def test_the_list_records_only_the_applicants_it_shows(actors, login):
 
 
 def test_csv_export_holds_the_filtered_list_formula_safe(actors, login, variety):
-    BenefitApplication.objects.filter(pk=variety["suspended"].pk).values_list("applicant_id")
+    # The renamed applicant applies once: the payload makes one row of the file.
+    assert BenefitApplication.objects.filter(applicant=variety["suspended"].applicant).count() == 1
     variety["suspended"].applicant.family_name = FORMULA_PAYLOADS[0]
     variety["suspended"].applicant.save()
     client = login(actors.social_worker)
@@ -325,11 +416,29 @@ def test_the_page_shows_the_household_and_records_the_access(actors, login, fami
     response = client.get(detail(application))
     assert response.status_code == 200
     html = response.content.decode()
-    for person in (applicant, child, partner):
+    assert [m.pk for m in response.context["members"]] == sorted(
+        [applicant.pk, child.pk], key=lambda pk: (Person.objects.get(pk=pk).birth_date, pk)
+    )
+    for person in (applicant, child):
         assert escape(person.full_name) in html
     assert reverse("people:detail", args=[child.pk]) in html
     assert reverse("people:detail", args=[applicant.pk]) in html
-    assert reverse("people:detail", args=[partner.pk]) not in html  # not ours to open
+    # The partner, registered by another zone, is counted, never named (as the registry).
+    assert response.context["hidden_members"] == 1
+    assert escape(partner.full_name) not in html
+    assert partner.given_names not in html
+    assert reverse("people:detail", args=[partner.pk]) not in html
+    assert (
+        escape(
+            it_n(
+                "One more member is registered by an organisation whose records you cannot see.",
+                "%(counter)s more members are registered by organisations whose records you "
+                "cannot see.",
+                1,
+            )
+        )
+        in html
+    )
     viewed = AuditEvent.objects.get(action=AuditAction.BENEFIT_APPLICATION_VIEW)
     assert (viewed.object_id, viewed.person_id, viewed.actor) == (
         str(application.pk),
@@ -337,7 +446,11 @@ def test_the_page_shows_the_household_and_records_the_access(actors, login, fami
         actors.social_worker,
     )
     members = AuditEvent.objects.filter(note=NOTE_HOUSEHOLD, actor=actors.social_worker)
-    assert set(members.values_list("person_id", flat=True)) == {child.pk, partner.pk}
+    assert set(members.values_list("person_id", flat=True)) == {child.pk}
+    # Who sees every member (the administrator) sees them all named.
+    page = login(actors.admin).get(detail(application))
+    assert page.context["hidden_members"] == 0
+    assert escape(partner.full_name) in page.content.decode()
 
 
 def test_the_page_shows_the_outcome_the_reason_and_the_history(actors, login):
@@ -508,6 +621,23 @@ def test_the_follow_up_form_is_not_offered_for_an_accepted_application(actors, l
     assert not FollowUp.objects.exists()
 
 
+def test_who_may_not_follow_up_is_refused_before_anything_else(actors, login):
+    """The administrative staff see the application but do not follow households up: 403,
+    whatever the application's status or the version they send."""
+    application = rejected(actors, make_application(actors))
+    accepted = make_applications(actors, 1)[0]
+    administrative = make_member("amministrativa", actors.sds, "administrative")
+    client = login(administrative)
+    assert "follow_up_form" not in client.get(detail(application)).context
+    for target, version in ((application, 2), (application, 1), (accepted, 1)):
+        response = client.post(
+            reverse("benefits:follow_up", args=[target.pk]),
+            {"on": days_ago(2).isoformat(), "note": "x", "version": version},
+        )
+        assert response.status_code == 403, (target, version)
+    assert not FollowUp.objects.exists()
+
+
 # --- opening the case -----------------------------------------------------------------------
 
 
@@ -517,10 +647,19 @@ def test_the_case_opens_from_an_accepted_application_and_the_page_goes_to_it(act
     page = client.get(detail(application))
     assert page.context["may_open_case"]
     assert reverse("benefits:open_case", args=[application.pk]) in page.content.decode()
-    response = client.post(
-        reverse("benefits:open_case", args=[application.pk]), {"organisation": actors.sds.pk}
-    )
+    assert not page.context["has_consent"]
+    assert 'name="sharing_basis"' in page.content.decode()
+    url = reverse("benefits:open_case", args=[application.pk])
+    # The applicant has not consented to sharing within the network: a basis is asked.
+    response = client.post(url, {"organisation": actors.sds.pk})
+    assert response.status_code == 200
+    assert "sharing_basis" in response.context["open_case_form"].errors
+    assert not Case.objects.exists()
+    # The consent given now is recorded with the case.
+    response = client.post(url, {"organisation": actors.sds.pk, "consent_now": "on"})
     case = Case.objects.get()
+    assert case.sharing_basis == SharingBasis.CONSENT
+    assert network_sharing_consent(application.applicant) is not None
     assert response.status_code == 302 and response.url == reverse("cases:detail", args=[case.pk])
     assert (case.origin, case.benefit_application, case.benefit_outcome_on) == (
         Origin.BENEFIT,
@@ -546,11 +685,68 @@ def test_the_open_case_button_only_where_allowed(actors, login):
     assert not Case.objects.exists()
 
 
+def test_a_case_opens_on_a_legal_basis_with_its_reference(actors, login):
+    application = make_application(actors)
+    url = reverse("benefits:open_case", args=[application.pk])
+    client = login(actors.social_worker)
+    legal = next(basis for basis in CHOSEN_BASES if basis in LEGAL_BASES)
+    response = client.post(url, {"organisation": actors.sds.pk, "sharing_basis": legal})
+    assert "sharing_note" in response.context["open_case_form"].errors
+    assert not Case.objects.exists()
+    client.post(
+        url, {"organisation": actors.sds.pk, "sharing_basis": legal, "sharing_note": "L. 328/2000"}
+    )
+    case = Case.objects.get()
+    assert (case.sharing_basis, case.sharing_note) == (legal, "L. 328/2000")
+    assert network_sharing_consent(application.applicant) is None
+    # With the consent on record, nothing more is asked.
+    other = make_applications(actors, 1)[0]
+    give_consent(other.applicant, actors.social_worker)
+    page = client.get(detail(other))
+    assert page.context["has_consent"]
+    client.post(reverse("benefits:open_case", args=[other.pk]), {"organisation": actors.sds.pk})
+    assert Case.objects.get(benefit_application=other).sharing_basis == SharingBasis.CONSENT
+
+
+def test_the_outcome_of_an_application_that_opened_a_case_no_longer_changes(actors, login):
+    application = make_application(actors)
+    case = case_open_from_benefit(
+        actor=actors.social_worker, application=application, organisation=actors.sds
+    )
+    client = login(actors.social_worker)
+    response = _post_outcome(client, application, version=application.version)
+    assert response.status_code == 200
+    errors = response.context["outcome_form"].errors
+    message = it(
+        "Case n. %(number)s was opened from this application, accepted by INPS on %(day)s, "
+        "and carries that outcome: the status and the outcome date can no longer change."
+    ) % {"number": case.pk, "day": application.outcome_on.strftime("%d/%m/%Y")}
+    assert errors["status"] == [message]
+    assert escape(message) in response.content.decode()
+    response = _post_outcome(
+        client,
+        application,
+        status="accepted",
+        outcome_on=days_ago(60).isoformat(),
+        outcome_reason="",
+        version=application.version,
+    )
+    assert response.context["outcome_form"].errors["outcome_on"] == [message]
+    application.refresh_from_db()
+    case.refresh_from_db()
+    assert (application.status, application.outcome_on) == ("accepted", days_ago(70))
+    assert case.benefit_outcome_on == application.outcome_on
+
+
 def test_a_referral_date_outside_the_application_is_shown_as_an_error(actors, login):
     application = make_application(actors)
     response = login(actors.social_worker).post(
         reverse("benefits:open_case", args=[application.pk]),
-        {"organisation": actors.sds.pk, "referred_on": days_ago(200).isoformat()},
+        {
+            "organisation": actors.sds.pk,
+            "referred_on": days_ago(200).isoformat(),
+            "consent_now": "on",
+        },
     )
     assert response.status_code == 200
     assert "referred_on" in response.context["open_case_form"].errors
@@ -569,6 +765,36 @@ def test_the_person_page_lists_the_households_applications_and_offers_a_new_one(
     assert reverse("benefits:create", args=[person.pk]) in html
     html = login(actors.desk_operator).get(reverse("people:detail", args=[person.pk])).content
     assert reverse("benefits:create", args=[person.pk]) not in html.decode()
+
+
+def test_no_application_is_recorded_for_a_person_read_under_an_agreement(actors, login):
+    """The SdS reads a person of the Comune di Cascina under an agreement: the section
+    lists the household's applications, without the button (the page answers 403)."""
+    cascina = OrganisationFactory(
+        code="COM-CASCINA", name="Comune di Cascina", kind="comune", zone=actors.zone
+    )
+    registrar = make_member("assistente-cascina", cascina, "social_worker")
+    agreement_create(
+        actor=None,
+        title="Protocollo Cascina – SdS",
+        kind=Agreement.Kind.PROTOCOL,
+        signed_on=days_ago(400),
+        valid_from=days_ago(400),
+        parties=[
+            PartySpec(cascina, shared_parts=()),
+            PartySpec(actors.sds, shared_parts=(CasePart.REGISTRY,)),
+        ],
+    )
+    person = make_person(actors, created_by_organisation=cascina, created_by=registrar)
+    client = login(actors.social_worker)
+    page = client.get(reverse("people:detail", args=[person.pk]))
+    assert page.status_code == 200
+    assert page.context["shared_under"]
+    assert page.context["benefit_section"] is not None
+    html = page.content.decode()
+    assert 'id="benefit-applications"' in html
+    assert reverse("benefits:create", args=[person.pk]) not in html
+    assert client.get(reverse("benefits:create", args=[person.pk])).status_code == 403
 
 
 def test_an_application_is_recorded_by_hand_for_the_applicants_household(actors, login):
