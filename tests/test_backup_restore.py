@@ -37,9 +37,10 @@ KINDS = [
 ]
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# `demo --persons=40` registers 40 persons, and the three pairs of possible duplicates of
-# the duplicates queue (demo/duplicates.py): 46.
-DEMO_PERSONS = 46
+# `demo --persons=40` registers 40 persons, the three pairs of possible duplicates of the
+# duplicates queue (demo/duplicates.py) and two children in their first 1,000 days
+# (demo/lep.py): 48.
+DEMO_PERSONS = 48
 
 
 # --- scratch databases -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from crocevia.accounts.models import Membership
 from crocevia.assessments.preassessment import case_preassess
-from crocevia.cases.models import NeedClass, Stage
+from crocevia.cases.models import NeedClass, ServiceArea, Stage
 from crocevia.cases.services import case_form_team, case_open_direct
 from crocevia.cases.workflow import case_transition
 from crocevia.desk.models import Referral
@@ -112,6 +112,7 @@ def test_the_hand_offs_of_the_pathway(session_as, actors, smtp_server, run_worke
         case=case,
         on=datetime.date.today(),
         need_class=NeedClass.COMPLEX,
+        area=ServiceArea.ECONOMIC_HARDSHIP,
         social_worker=actors.social_worker,
         cpi_consultant=actors.cpi_consultant,
     )
