@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from crocevia.benefits.tests.factories import make_application, make_applications
 from crocevia.cases.models import Stage
 from crocevia.desk.referrals import referral_send
 from crocevia.meetings.models import Meeting
@@ -73,6 +74,11 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
     ]
     pair = DuplicatePair.objects.get(person_a=twins[0], person_b=twins[1])
 
+    # Income-support applications: one accepted (its case can be opened), one rejected
+    # (to follow up), in the list and the follow-up queue.
+    accepted = make_application(actors)
+    [rejected] = make_applications(actors, 1, status="rejected")
+
     _login(page, "coordinatore")
     for url in [
         reverse("people:duplicates"),
@@ -100,6 +106,10 @@ def test_lists_meetings_referrals_and_registry_pages_are_accessible(page, axe_ch
         reverse("queues:plans"),
         # The case (complex, no intervention started): its open LEP obligation listed.
         reverse("queues:lep"),
+        reverse("benefits:list"),
+        reverse("benefits:detail", args=[accepted.pk]),
+        reverse("benefits:detail", args=[rejected.pk]),
+        reverse("queues:benefit_follow_ups"),
     ]:
         response = page.goto(url)
         assert response.status == 200, url
