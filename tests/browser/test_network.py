@@ -41,7 +41,10 @@ def test_coordinator_opens_organisation_and_agreement_pages(
         valid_until=today + datetime.timedelta(days=30),
         renewable=True,
         parties=[
-            PartySpec(actors.sds, role="Capofila", shared_parts=(CasePart.REGISTRY,)),
+            # The coordinator opens no data of another zone's organisation to the SdS (only an
+            # administrator may: network.access.clauses_beyond); the other party reads the
+            # SdS's registry and plans.
+            PartySpec(actors.sds, role="Capofila", shared_parts=()),
             PartySpec(
                 actors.other_org,
                 role="Ente firmatario",
