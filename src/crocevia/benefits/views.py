@@ -123,20 +123,31 @@ def _conflict(request, pk, form_class, form_name, conflict, **kwargs):
 @require_POST
 def record_outcome(request, pk):
     application = get_application_for(request.user, pk, write=True)
-    form = OutcomeForm(request.POST)
+    return _save(
+        request,
+        application,
+        OutcomeForm,
+        "outcome_form",
+        services.benefit_application_record_outcome,
+        _("Outcome recorded."),
+    )
+
+
+def _save(request, application, form_class, form_name, service, done):
+    """Bind `form_class`, call `service` with its values, and answer: the page again with
+    the errors, the conflict's page, or the application's page with `done`."""
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.benefit_application_record_outcome(
-                actor=request.user, application=application, **form.service_kwargs()
-            )
+            service(actor=request.user, application=application, **form.service_kwargs())
         except services.ConflictError as conflict:
-            return _conflict(request, pk, OutcomeForm, "outcome_form", conflict)
+            return _conflict(request, application.pk, form_class, form_name, conflict)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Outcome recorded."))
-            return redirect("benefits:detail", pk=pk)
-    return _page(request, application, outcome_form=form)
+            messages.success(request, done)
+            return redirect("benefits:detail", pk=application.pk)
+    return _page(request, application, **{form_name: form})
 
 
 @require_POST
@@ -156,20 +167,14 @@ def follow_up(request, pk):
             ),
         )
         return redirect("benefits:detail", pk=pk)
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.benefit_application_follow_up(
-                actor=request.user, application=application, **form.service_kwargs()
-            )
-        except services.ConflictError as conflict:
-            return _conflict(request, pk, FollowUpForm, "follow_up_form", conflict)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return redirect("benefits:detail", pk=pk)
-    return _page(request, application, follow_up_form=form)
+    return _save(
+        request,
+        application,
+        FollowUpForm,
+        "follow_up_form",
+        services.benefit_application_follow_up,
+        _("Follow-up recorded."),
+    )
 
 
 @require_POST
