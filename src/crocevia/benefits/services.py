@@ -18,13 +18,13 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.cases.models import Case
-from crocevia.core.dates import check_day
+from crocevia.core.dates import check_day, format_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.core.errors import RowsRefused, messages_of
 from crocevia.network.models import Comune
@@ -113,17 +113,13 @@ def _refuse_changing_case_outcome(current: BenefitApplication, data: dict) -> No
             )
             % {
                 "number": case.pk,
-                "day": _format(current.outcome_on) if current.outcome_on else "–",
+                "day": format_day(current.outcome_on) if current.outcome_on else "–",
             }
         }
     )
 
 
 # --- record and update ----------------------------------------------------------------------
-
-
-def _format(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _check_keys(data: dict) -> None:
@@ -166,7 +162,9 @@ def _apply_and_validate(
     outcome = application.outcome_on
     for name, day in (("submitted_on", submitted), ("outcome_on", outcome)):
         if isinstance(day, datetime.date) and day > today:
-            refuse(name, _("The date (%(day)s) cannot be in the future.") % {"day": _format(day)})
+            refuse(
+                name, _("The date (%(day)s) cannot be in the future.") % {"day": format_day(day)}
+            )
     status = application.status
     negative = status in NEGATIVE_STATUSES
     if (
@@ -177,7 +175,7 @@ def _apply_and_validate(
         refuse(
             "outcome_on",
             _("The INPS outcome (%(day)s) cannot be before the submission (%(sub)s).")
-            % {"day": _format(outcome), "sub": _format(submitted)},
+            % {"day": format_day(outcome), "sub": format_day(submitted)},
         )
     elif status == Status.ACCEPTED and outcome is None:
         refuse("outcome_on", _("Enter the INPS outcome date of an accepted application."))

@@ -15,6 +15,20 @@ class ConflictError(Exception):
         self.current = current
 
 
+class FieldErrors:
+    """Collects a service's messages per field, then raises them together."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
 class RowsRefused(Exception):
     """A bulk service (`<things>_import_bulk`) refused some of its rows: nothing was written.
 

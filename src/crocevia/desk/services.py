@@ -38,6 +38,7 @@ from crocevia.core.bulkdb import (
 )
 from crocevia.core.dates import EARLIEST_EVENT_DATE
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.core.errors import FieldErrors
 from crocevia.network.selectors import desks_of
 from crocevia.people.models import SharingBasis
 from crocevia.people.selectors import persons_visible_to
@@ -86,21 +87,7 @@ class ConflictError(BaseConflictError):
         super().__init__(current, _("This contact was changed by someone else in the meantime."))
 
 
-class _Errors:
-    """Collects messages per field, then raises them together."""
-
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def _check_date(errors: _Errors, field: str, day) -> None:
+def _check_date(errors: FieldErrors, field: str, day) -> None:
     if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
         errors.add(field, _("Enter a valid date."))
     elif day > timezone.localdate():
@@ -114,7 +101,7 @@ def _check_date(errors: _Errors, field: str, day) -> None:
 
 def validate_contact_date(day) -> None:
     """Raise ValidationError unless `day` is a plausible date for a contact (used by forms)."""
-    errors = _Errors()
+    errors = FieldErrors()
     _check_date(errors, "date", day)
     if errors.errors:
         raise ValidationError(errors.errors["date"])
@@ -125,7 +112,7 @@ def validate_referral(outcome, referred_to, *, contact: Contact | None = None) -
 
     `contact`: the contact being edited, whose unnamed receiver may stay unnamed (see
     _check_outcome)."""
-    errors = _Errors()
+    errors = FieldErrors()
     _check_outcome(errors, outcome, referred_to, unnamed_allowed=_keeps_unnamed(contact))
     errors.raise_if_any()
 
@@ -134,7 +121,7 @@ def _keeps_unnamed(contact: Contact | None) -> bool:
     return contact is not None and contact.receiver_not_named
 
 
-def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list[DeskService]:
+def _resolve_services(errors: FieldErrors, services, *, allowed_inactive=()) -> list[DeskService]:
     """DeskService objects from objects or codes; unknown or inactive ones are named."""
     items = list(services or [])
     codes = [s for s in items if isinstance(s, str)]
@@ -162,7 +149,7 @@ def _resolve_services(errors: _Errors, services, *, allowed_inactive=()) -> list
     return sorted(resolved.values(), key=lambda s: (s.position, s.name))
 
 
-def _check_outcome(errors: _Errors, outcome, referred_to, *, unnamed_allowed=False) -> None:
+def _check_outcome(errors: FieldErrors, outcome, referred_to, *, unnamed_allowed=False) -> None:
     """An operator names the organisation a person is referred to. Only a register's
     referral may leave it unnamed (an import, INTERCHANGE.md): an edit of such a contact
     that keeps it a referral (`unnamed_allowed`) is not refused for what the register
@@ -177,14 +164,14 @@ def _check_outcome(errors: _Errors, outcome, referred_to, *, unnamed_allowed=Fal
         )
 
 
-def _check_actor_desk(errors: _Errors, actor, desk) -> None:
+def _check_actor_desk(errors: FieldErrors, actor, desk) -> None:
     if actor.is_superuser:
         return
     if not desks_of(actor).filter(pk=desk.pk).exists():
         errors.add("desk", _("You do not work at this desk."))
 
 
-def _check_person_visible(errors: _Errors, actor, person) -> None:
+def _check_person_visible(errors: FieldErrors, actor, person) -> None:
     if actor.is_superuser:
         return
     if not persons_visible_to(actor, agreements=False).filter(pk=person.pk).exists():
@@ -193,7 +180,7 @@ def _check_person_visible(errors: _Errors, actor, person) -> None:
         errors.add("person", _("You may not record contacts for this person."))
 
 
-def _check_language_need(errors: _Errors, data: dict) -> dict:
+def _check_language_need(errors: FieldErrors, data: dict) -> dict:
     """Validated language-need values, with defaults."""
     unknown = set(data) - {"italian_level", "needs_job_italian", "work_sector"}
     for key in sorted(unknown):
@@ -220,7 +207,7 @@ def _contact_snapshot(contact: Contact, services: Iterable[DeskService]) -> dict
     return data
 
 
-def _save_unique(instance, errors: _Errors) -> None:
+def _save_unique(instance, errors: FieldErrors) -> None:
     """Save, turning a duplicate external id into a field error (savepoint kept clean)."""
     try:
         with transaction.atomic():
@@ -254,7 +241,7 @@ def language_need_record(
     Without a contact, the actor must be able to see the person; with one, the contact's
     service (contact_record) has already checked it and the contact must be that person's.
     """
-    errors = _Errors()
+    errors = FieldErrors()
     _check_date(errors, "recorded_on", recorded_on)
     values = _check_language_need(
         errors,
@@ -312,7 +299,7 @@ def contact_record(
     `sharing_note`, `consent_now`: people.sharing); a register's contact (imports) carries
     the consent on record, or the register's own basis.
     """
-    errors = _Errors()
+    errors = FieldErrors()
     _check_date(errors, "date", date)
     resolved = _resolve_services(errors, services)
     _check_outcome(errors, outcome, referred_to)
@@ -361,7 +348,7 @@ def contact_record(
     return contact
 
 
-def _check_sharing(errors: _Errors, *, person, desk, outcome, referred_to, asked, **sharing):
+def _check_sharing(errors: FieldErrors, *, person, desk, outcome, referred_to, asked, **sharing):
     """The sharing arguments of sync_contact_referral (desk.referrals.check_contact_sharing):
     an operator is asked (`asked`); a register's contact carries the consent on record or
     the register's basis."""
@@ -432,7 +419,7 @@ def contact_update(
     new_outcome = current.outcome if outcome is _UNSET else outcome
     new_referred_to = current.referred_to if referred_to is _UNSET else referred_to
 
-    errors = _Errors()
+    errors = FieldErrors()
     _check_date(errors, "date", new_date)
     if services is _UNSET:
         resolved = old_services

@@ -7,7 +7,6 @@ held_on, attendees, cases, notes; description, responsible_user, responsible_org
 due_on).
 """
 
-import datetime
 import re
 from collections.abc import Iterable, Mapping
 
@@ -20,7 +19,9 @@ from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
 from crocevia.cases.models import Case
 from crocevia.cases.selectors import cases_visible_to
+from crocevia.core.dates import is_day
 from crocevia.core.errors import ConflictError as BaseConflictError
+from crocevia.core.errors import FieldErrors
 from crocevia.plans.models import PlanVersion
 from crocevia.plans.services import plan_action_add
 
@@ -39,22 +40,6 @@ class ConflictError(BaseConflictError):
 
     def __init__(self, current: Meeting):
         super().__init__(current, _("This meeting was changed by someone else in the meantime."))
-
-
-class _Errors:
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def _is_date(value) -> bool:
-    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
 def _clean_text(value) -> str:
@@ -79,12 +64,12 @@ def _validate_meeting(
     actor, *, zone, kind, held_on, attendees, cases, notes, kept=()
 ) -> tuple[list, list]:
     """`kept`: cases the meeting discussed that the actor no longer sees (kept as they are)."""
-    errors = _Errors()
+    errors = FieldErrors()
     if kind not in Meeting.Kind.values:
         errors.add("kind", _("Choose the kind of meeting."))
     if zone is None or zone.pk not in meeting_zone_ids(actor):
         errors.add("zone", _("You can record meetings only for your own zone."))
-    if not _is_date(held_on):
+    if not is_day(held_on):
         errors.add("held_on", _("Enter a valid date."))
     elif held_on > timezone.localdate():
         errors.add("held_on", _("The date cannot be in the future."))

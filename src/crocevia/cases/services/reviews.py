@@ -10,11 +10,13 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.services import audit_change, diff, snapshot
+from crocevia.core.dates import format_day, is_day
+from crocevia.core.errors import FieldErrors
 from crocevia.notifications.models import NotificationKind
 from crocevia.notifications.services import notify
 
@@ -23,26 +25,6 @@ from ..selectors import cases_visible_to
 from .team import case_reference
 
 REVIEW_AUDIT_FIELDS = ["case", "kind", "scheduled_on", "held_on", "held_by", "notes", "next_on"]
-
-
-class _Errors:
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def _fmt(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
-
-
-def _is_date(value) -> bool:
-    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
 def _check_case_writable(actor, case: Case) -> None:
@@ -57,16 +39,16 @@ def _check_case_writable(actor, case: Case) -> None:
 def review_schedule(*, actor, case: Case, scheduled_on, kind=Review.Kind.IN_ITINERE) -> Review:
     """Schedule a review of the case's plan; any day from the referral on."""
     _check_case_writable(actor, case)
-    errors = _Errors()
+    errors = FieldErrors()
     if kind not in Review.Kind.values:
         errors.add("kind", _("Choose the kind of review."))
-    if not _is_date(scheduled_on):
+    if not is_day(scheduled_on):
         errors.add("scheduled_on", _("Enter a valid date."))
     elif scheduled_on < case.referred_on:
         errors.add(
             "scheduled_on",
             _("A review cannot be scheduled before the referral (%(date)s).")
-            % {"date": _fmt(case.referred_on)},
+            % {"date": format_day(case.referred_on)},
         )
     errors.raise_if_any()
     with transaction.atomic():
@@ -88,11 +70,11 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
     """
     case = review.case
     _check_case_writable(actor, case)
-    errors = _Errors()
+    errors = FieldErrors()
     if review.held_on is not None:
         errors.add("__all__", _("This review has already been recorded."))
     today = timezone.localdate()
-    if not _is_date(held_on):
+    if not is_day(held_on):
         errors.add("held_on", _("Enter a valid date."))
     elif held_on > today:
         errors.add("held_on", _("The date cannot be in the future."))
@@ -100,21 +82,21 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
         errors.add(
             "held_on",
             _("A review cannot be held before the plan was signed (%(date)s).")
-            % {"date": _fmt(case.plan_signed_on)},
+            % {"date": format_day(case.plan_signed_on)},
         )
     elif held_on < case.referred_on:
         errors.add(
             "held_on",
             _("A review cannot be held before the referral (%(date)s).")
-            % {"date": _fmt(case.referred_on)},
+            % {"date": format_day(case.referred_on)},
         )
     notes = (notes or "").strip()
     if not notes:
         errors.add("notes", _("Write what the review found."))
     if next_on is not None:
-        if not _is_date(next_on):
+        if not is_day(next_on):
             errors.add("next_on", _("Enter a valid date."))
-        elif _is_date(held_on) and next_on <= held_on:
+        elif is_day(held_on) and next_on <= held_on:
             errors.add("next_on", _("The next review must come after this one."))
     errors.raise_if_any()
 
@@ -182,6 +164,7 @@ def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
                 kind=NotificationKind.REVIEW_OVERDUE,
                 url=reverse("cases:detail", args=[case.pk]) + "#case-followup",
                 reference=case_reference(case),
-                title=_("Review of %(day)s not recorded") % {"day": _fmt(review.scheduled_on)},
+                title=_("Review of %(day)s not recorded")
+                % {"day": format_day(review.scheduled_on)},
             )
     return told
