@@ -31,6 +31,7 @@ from crocevia.cases.models import Case, Stage
 from crocevia.cases.selectors import cases_visible_to
 from crocevia.cases.services import case_reference
 from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
+from crocevia.core.dates import check_day
 from crocevia.core.errors import ConflictError as BaseConflictError
 from crocevia.network.selectors import coordinators_of_zone
 from crocevia.notifications.models import NotificationKind
@@ -55,18 +56,6 @@ def latest_version(plan: Plan) -> PlanVersion | None:
 def _check_open(case: Case) -> None:
     if case.is_closed:
         raise ValidationError(_("This case is closed: it can be read but not changed."))
-
-
-def _check_day(errors: dict, key: str, day, *, not_before=None, what="") -> None:
-    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
-        errors[key] = _("Enter a valid date.")
-    elif day > timezone.localdate():
-        errors[key] = _("The date cannot be in the future.")
-    elif not_before and day < not_before:
-        errors[key] = _("The date cannot be before %(date)s (%(what)s).") % {
-            "date": not_before.strftime("%d/%m/%Y"),
-            "what": what,
-        }
 
 
 def plan_get_or_create(*, actor, case: Case) -> Plan:
@@ -303,7 +292,7 @@ def plan_sign(*, actor, version: PlanVersion, signed_on, operators) -> PlanVersi
                 case.assessed_on or case.preassessed_on,
                 _("the assessment of the case"),
             )
-        _check_day(errors, "signed_on", signed_on, not_before=not_before, what=what)
+        check_day(errors, "signed_on", signed_on, not_before=not_before, label=what)
         if errors:
             raise ValidationError(errors)
         version.signed_on = signed_on
@@ -406,7 +395,7 @@ def plan_submit(*, actor, plan: Plan, on, note: str = "") -> PlanVersion:
             not_before, what = last, _("the last step of its validation")
         else:
             not_before, what = case.preassessed_on or case.referred_on, _("the pre-assessment")
-        _check_day(errors, "on", on, not_before=not_before, what=what)
+        check_day(errors, "on", on, not_before=not_before, label=what)
         if errors:
             raise ValidationError(errors)
         note = (note or "").strip()
@@ -455,12 +444,12 @@ def _decide(*, actor, plan, on, comments, expected_revision, validate: bool) -> 
         comments = (comments or "").strip()
         if not validate and not comments:
             errors["comments"] = _("Write what the case manager should change in the plan.")
-        _check_day(
+        check_day(
             errors,
             "on",
             on,
             not_before=_last_step_on(version),
-            what=_("the submission of the plan"),
+            label=_("the submission of the plan"),
         )
         if errors:
             raise ValidationError(errors)
@@ -559,7 +548,7 @@ def action_mark_done(*, actor, action: Action, on) -> Action:
         if action.done_on is not None:
             raise ValidationError(_("This action was already marked done."))
         errors: dict = {}
-        _check_day(errors, "on", on, not_before=case.referred_on, what=_("referral"))
+        check_day(errors, "on", on, not_before=case.referred_on, label=_("the referral"))
         if errors:
             raise ValidationError(errors)
         action.done_on = on
