@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export CROCEVIA_INSECURE_DEV_KEY ?= 1
 
-.PHONY: demo test install install-test system-deps messages lint clean
+.PHONY: demo test install install-test system-deps assets wheel lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,19 @@ system-deps:
 	@command -v msgfmt >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 || \
 	  ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext libpango-1.0-0 libpangoft2-1.0-0)
 
-install: system-deps $(VENV)/.installed node_modules/.installed messages
+install: system-deps $(VENV)/.installed assets
 
-messages: $(VENV)/.installed
-	$(BIN)/crocevia compilemessages -v0 --ignore=.venv --ignore=node_modules
+# What the package serves but git does not keep: the npm packages' files the pages use,
+# copied into src/crocevia/static/vendor/, and the Italian catalogue compiled. Building
+# the wheel does the same (setup.py); the editable install of a checkout needs this.
+assets: system-deps node_modules/.installed $(BIN)/python
+	$(BIN)/python build_assets.py
+
+# The wheel that production installs (README, "Production"), into dist/. A fresh build
+# directory: files left there by an earlier build must not slip into the wheel.
+wheel: system-deps node_modules/.installed $(BIN)/python
+	rm -rf build
+	$(BIN)/pip wheel --no-deps --wheel-dir dist .
 
 install-test: install
 	@command -v /usr/bin/chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
@@ -56,4 +65,4 @@ test: install-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) node_modules var build dist src/crocevia/static/vendor

@@ -7,12 +7,12 @@ p95 <= 300 ms for every page, no error, no lost write. See bench/README.md.
 
     .venv/bin/python bench/load.py [--duration 300] [--operators 50]
 
-Everything runs on this machine: gunicorn on 127.0.0.1 (deploy/gunicorn.conf.py, DEBUG
-off, a random SECRET_KEY, sessions and cache in Redis) in front of the PostgreSQL database
-named by --url, which is created, migrated and filled with `crocevia demo --persons N
---cases M` if it holds fewer persons. The virtual operators are plain threads with a
-`requests` session each (a cookie jar, the CSRF token read from the real forms); the
-run stops by itself after --duration seconds.
+Everything runs on this machine: gunicorn on 127.0.0.1 (crocevia/gunicorn_conf.py, DEBUG
+off, a random SECRET_KEY, sessions and cache in Redis, static files collected first) in
+front of the PostgreSQL database named by --url, which is created, migrated and filled
+with `crocevia demo --persons N --cases M` if it holds fewer persons. The virtual
+operators are plain threads with a `requests` session each (a cookie jar, the CSRF token
+read from the real forms); the run stops by itself after --duration seconds.
 """
 
 import argparse
@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crocevia_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
 TARGET_P95_MS = 300.0
-KEEPALIVE_SECONDS = 5  # gunicorn's keepalive (deploy/gunicorn.conf.py)
+KEEPALIVE_SECONDS = 5  # gunicorn's keepalive (crocevia/gunicorn_conf.py)
 PASSWORD = "crocevia-load-2026"  # noqa: S105 - the load users' password, on a bench database
 LOAD_PREFIX = "load."
 # The mix of a region's day: most operators at the desks, social workers on cases and
@@ -113,8 +113,8 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--gunicorn-config",
-        default=str(ROOT / "deploy" / "gunicorn.conf.py"),
-        help="gunicorn's configuration file (default deploy/gunicorn.conf.py)",
+        default="python:crocevia.gunicorn_conf",
+        help="gunicorn's configuration (default python:crocevia.gunicorn_conf, the packaged one)",
     )
     parser.add_argument(
         "--access-log",
@@ -393,6 +393,8 @@ class Server:
             SECURE_HSTS_SECONDS="0",
             CONN_MAX_AGE=str(self.args.conn_max_age),
             CONN_HEALTH_CHECKS="true",
+            # Production serves the collected files under hashed names (collected below).
+            CROCEVIA_STATIC_ROOT=str(ROOT / "var" / "load-static"),
             GUNICORN_BIND=f"127.0.0.1:{self.args.port}",
             GUNICORN_WORKERS=str(self.args.workers),
             GUNICORN_THREADS=str(self.args.threads),
@@ -410,6 +412,14 @@ class Server:
         redis.Redis.from_url(self.args.redis).flushdb()
         Path(self.args.server_log).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.args.server_log, "w")  # noqa: SIM115 - closed in __exit__
+        subprocess.run(
+            [str(BIN / "crocevia"), "collectstatic", "--no-input", "-v0"],
+            env=self.env(),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),

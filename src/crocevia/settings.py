@@ -7,9 +7,9 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
+# The demo's SQLite file lives here (`make demo` creates it). Importing the settings
+# creates no directory: an installed package may run from anywhere, read-only.
 VAR_DIR = Path(os.environ.get("CROCEVIA_VAR_DIR", Path.cwd() / "var"))
-# The default SQLite file and collected static files live here.
-(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -197,17 +197,29 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Rome")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
-_NODE_MODULES = Path(os.environ.get("CROCEVIA_NODE_MODULES", BASE_DIR.parents[1] / "node_modules"))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
-]
+# Where `crocevia collectstatic` gathers the files that WhiteNoise serves in production.
+STATIC_ROOT = Path(os.environ.get("CROCEVIA_STATIC_ROOT", VAR_DIR / "static"))
+# The package's own files; the npm packages the pages use (htmx) are copied into
+# static/vendor/ when the package is built (setup.py), never read from node_modules.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves the collected files under names that carry a hash of their content
+# (a browser never keeps an old CSS or JS after an upgrade, and may cache them for ever),
+# compressed beforehand; a page naming a file that was not collected fails loudly. Tests
+# and the demo (no SECRET_KEY) serve the source files as they are, found at each request,
+# with nothing to collect.
+STATIC_MANIFEST = PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 # Imports from the browser (interchange/services.py): the largest file accepted, the size
 # above which a file is checked and imported in a background thread with a progress bar,

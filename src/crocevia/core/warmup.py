@@ -1,7 +1,7 @@
 """A server worker's warm-up: load now what the first requests would load, then set it
 aside from the garbage collector.
 
-Called by gunicorn's `post_worker_init` (deploy/gunicorn.conf.py), once per worker
+Called by gunicorn's `post_worker_init` (crocevia/gunicorn_conf.py), once per worker
 process, before it serves anything:
 
 1. the URL configuration (every view module), every template of the project compiled

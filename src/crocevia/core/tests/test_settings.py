@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -36,3 +37,36 @@ def test_the_export_k_is_read_from_the_environment_and_never_below_2():
     assert _run(code, CROCEVIA_EXPORT_K="11", **env).stdout.strip() == "11"
     refused = _run(code, CROCEVIA_EXPORT_K="1", **env)
     assert refused.returncode != 0 and "CROCEVIA_EXPORT_K must be 2 or more" in refused.stderr
+
+
+def _static_settings(**env):
+    code = (
+        "import json; from crocevia import settings as s; print(json.dumps(["
+        "s.STORAGES['staticfiles']['BACKEND'], s.WHITENOISE_USE_FINDERS, str(s.STATIC_ROOT), "
+        "[str(d) for d in s.STATICFILES_DIRS]]))"
+    )
+    result = _run(code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_serves_the_collected_files_under_hashed_names(tmp_path):
+    storage, finders, root, dirs = _static_settings(
+        SECRET_KEY="x" * 50, CROCEVIA_STATIC_ROOT=str(tmp_path / "static")
+    )
+    assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert finders is False and root == str(tmp_path / "static")
+    assert not any("node_modules" in d for d in dirs)
+
+
+def test_debug_and_tests_serve_the_source_files_without_collecting():
+    for env in ({"DEBUG": "1", "SECRET_KEY": "x" * 50}, {"CROCEVIA_INSECURE_DEV_KEY": "1"}):
+        storage, finders, _, _ = _static_settings(**env)
+        assert storage == "django.contrib.staticfiles.storage.StaticFilesStorage", env
+        assert finders is True, env
+
+
+def test_loading_the_settings_creates_no_directory(tmp_path):
+    result = _run("import crocevia.settings", CROCEVIA_VAR_DIR=str(tmp_path / "var"))
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []

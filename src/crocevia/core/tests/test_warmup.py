@@ -1,12 +1,9 @@
-"""The server worker's warm-up (deploy/gunicorn.conf.py post_worker_init)."""
+"""The server worker's warm-up (crocevia/gunicorn_conf.py post_worker_init)."""
 
 import gc
-import runpy
-from pathlib import Path
 
+from crocevia import gunicorn_conf
 from crocevia.core.warmup import warm_up
-
-ROOT = Path(__file__).resolve().parents[4]
 
 
 def test_warm_up_compiles_the_templates_and_freezes_the_loaded_objects():
@@ -24,8 +21,7 @@ def test_warm_up_compiles_the_templates_and_freezes_the_loaded_objects():
 def test_gunicorn_workers_warm_up_before_serving(monkeypatch):
     calls = []
     monkeypatch.setattr("crocevia.core.warmup.warm_up", lambda: calls.append("warm"))
-    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
-    config["post_worker_init"](worker=None)
+    gunicorn_conf.post_worker_init(worker=None)
     assert calls == ["warm"]
 
 
@@ -34,7 +30,6 @@ def test_a_failed_warm_up_is_logged_and_the_worker_serves_anyway(monkeypatch, ca
         raise RuntimeError("template directory unreadable")
 
     monkeypatch.setattr("crocevia.core.warmup.warm_up", broken)
-    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     with caplog.at_level("ERROR", logger="crocevia.core.warmup"):
-        config["post_worker_init"](worker=None)  # does not raise: gunicorn would halt
+        gunicorn_conf.post_worker_init(worker=None)  # does not raise: gunicorn would halt
     assert "worker warm-up failed" in caplog.text
