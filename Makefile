@@ -39,8 +39,13 @@ wheel: system-deps node_modules/.installed $(BIN)/python
 	rm -rf build
 	$(BIN)/pip wheel --no-deps --wheel-dir dist .
 
+# Chromium for the browser tests; nginx for the two-server test (tests/test_two_servers.py
+# runs its own, on loopback: the package's service is not wanted, and stopped if it started).
 install-test: install
 	@command -v /usr/bin/chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || ( \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends nginx && \
+	  ($(SUDO) systemctl disable --now nginx 2>/dev/null || $(SUDO) service nginx stop 2>/dev/null || true))
 
 demo: install
 	mkdir -p var
