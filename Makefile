@@ -51,9 +51,10 @@ demo: install
 	mkdir -p var
 	DEBUG=1 $(BIN)/crocevia migrate --no-input -v1
 	DEBUG=1 $(BIN)/crocevia demo
-	@# The job queue's worker (notification e-mails, printed here without EMAIL_HOST) runs
-	@# beside the web server, in the background, and stops with it (Ctrl-C).
-	DEBUG=1 $(BIN)/crocevia db_worker --no-reload & worker=$$!; \
+	@# The job queue's worker (notification e-mails, printed here without EMAIL_HOST; the
+	@# audit trail's sealing; the periodic jobs) runs beside the web server, in the
+	@# background, and stops with it (Ctrl-C).
+	DEBUG=1 $(BIN)/crocevia worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/crocevia runserver 127.0.0.1:8000
 

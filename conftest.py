@@ -32,6 +32,22 @@ def _no_audit_witness_of_the_machine(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _no_jobs_cache_of_another_test():
+    # The "jobs" cache is shared by processes (files, or Redis): no flag or heartbeat of a
+    # test reaches the next one. Redis is not emptied whole (it may hold more than ours).
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from crocevia.audit.chain import SEAL_FLAG
+
+    cache = caches["jobs"]
+    if isinstance(cache, RedisCache):
+        cache.delete(SEAL_FLAG)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _rows_of_the_data_migrations(request):
     """The catalogues seeded by data migrations, present in transactional tests too.
 

@@ -10,7 +10,7 @@ with the worker running, over 1,000 notifications.
 The database (default postgres://postgres@127.0.0.1:5432/crocevia_bench_notify; an
 `sqlite:///path` URL works too) is dropped, created and migrated. An SMTP server
 (aiosmtpd) listens on a free local port in this process and notes when each mail
-arrives; `--workers` processes of `crocevia db_worker` (as production runs them, default
+arrives; `--workers` processes of `crocevia worker` (as production runs them, default
 options) send to it. Then `--count` times, as a request would: one transaction that
 makes a change and calls `notify` for one operator of 50 (immediate e-mail), timed at its
 commit; `--rate` spreads them over time (notifications per second; 0: all at once, the
@@ -125,7 +125,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "crocevia", "db_worker", "--no-reload", "-v0"],
+            [sys.executable, "-m", "crocevia", "worker", "--no-reload", "-v0"],
             env=env,
             stdout=subprocess.DEVNULL,
         )

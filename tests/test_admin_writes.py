@@ -32,6 +32,7 @@ from crocevia.benefits.tests.factories import make_application
 from crocevia.desk.models import DeskService, LanguageNeed
 from crocevia.desk.services import contact_record
 from crocevia.interchange.models import ImportJob
+from crocevia.jobs.models import PeriodicRun
 from crocevia.network.models import Agreement, Comune, Desk
 from crocevia.notifications.models import Notification, NotificationPreference
 from crocevia.notifications.tasks import send_emails
@@ -134,6 +135,9 @@ MAKERS = {
     ),
     # The job queue's own admin (django-tasks-db): it refuses every write itself.
     "django_tasks_database.dbtaskresult": lambda a: send_emails.enqueue([]).db_result,
+    "jobs.periodicrun": lambda a: PeriodicRun.objects.create(
+        name="audit-seal", slot=datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC), task_path="x"
+    ),
 }
 
 

@@ -1,6 +1,9 @@
 """Settings, read from environment variables only (see README)."""
 
+import hashlib
 import os
+import re
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "bootstrap_italia_template",
+    # Before django_tasks_db: its `db_worker` command is ours too (crocevia.jobs), so that
+    # every worker writes the heartbeat the others' sweeper looks for.
+    "crocevia.jobs",
     "django_tasks",
     "django_tasks_db",
     "crocevia.core",
@@ -179,15 +185,41 @@ CSRF_TRUSTED_ORIGINS = [
 
 # Redis for the cache and the sessions when REDIS_URL is set (several workers share
 # them); otherwise the local memory cache and database sessions.
+# The "jobs" cache holds what the processes of every server share for a while: the
+# workers' heartbeats (crocevia.jobs), a job's progress and stop requests. In Redis when
+# there is one; otherwise in files of the system's temporary directory, one directory per
+# database, which the processes of one machine share (several app servers need Redis).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-        }
+        },
+        "jobs": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "crocevia-jobs",
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    _database = DATABASES["default"]
+    _database_key = "|".join(
+        str(_database.get(part) or "") for part in ("ENGINE", "HOST", "PORT", "NAME")
+    )
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jobs": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(
+                Path(tempfile.gettempdir())
+                / f"crocevia-jobs-{hashlib.sha256(_database_key.encode()).hexdigest()[:12]}"
+            ),
+            # Culling (beyond MAX_ENTRIES) deletes keys at random, heartbeats included.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
 
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
@@ -250,10 +282,13 @@ CROCEVIA_AGREEMENT_MAX_BYTES = int(
 )
 
 # The witness of the audit chain (`crocevia audit anchor`, audit/witness.py): an append-only
-# file outside the database, best on another disk or host; and the data protection
-# officer's address, to which each anchor is also mailed (none: no mail).
-CROCEVIA_AUDIT_WITNESS = Path(
-    os.environ.get("CROCEVIA_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl")
+# file outside the database, on another disk or host (none by default: nothing is written
+# on an app server's disk); and the data protection officer's address, to which the
+# day's anchor is mailed (none: no mail).
+CROCEVIA_AUDIT_WITNESS = (
+    Path(os.environ["CROCEVIA_AUDIT_WITNESS"])
+    if os.environ.get("CROCEVIA_AUDIT_WITNESS", "").strip()
+    else None
 )
 CROCEVIA_DPO_EMAIL = os.environ.get("CROCEVIA_DPO_EMAIL", "")
 # Outgoing mail (notifications, the DPO's anchors): an SMTP server. Without EMAIL_HOST
@@ -273,12 +308,68 @@ if not EMAIL_HOST:
 # The job queue (Django's Tasks API, the django-tasks backport): jobs are rows of the
 # database, written in the transaction that enqueues them, so a job is never lost nor run
 # for a change that was rolled back. Workers run as their own processes:
-# `crocevia db_worker` (README, "Production").
+# `crocevia worker` (README, "The worker").
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
+}
+# Each worker writes a heartbeat into the "jobs" cache every HEARTBEAT seconds, valid for
+# HEARTBEAT_TTL; a job running under a worker without one (killed, its host lost) is put
+# back in the queue, and recorded as failed after MAX_ATTEMPTS runs (crocevia.jobs).
+CROCEVIA_JOBS_HEARTBEAT_SECONDS = float(os.environ.get("CROCEVIA_JOBS_HEARTBEAT_SECONDS", "5"))
+CROCEVIA_JOBS_HEARTBEAT_TTL = float(os.environ.get("CROCEVIA_JOBS_HEARTBEAT_TTL", "30"))
+CROCEVIA_JOBS_MAX_ATTEMPTS = int(os.environ.get("CROCEVIA_JOBS_MAX_ATTEMPTS", "3"))
+# Finished jobs are kept this many days in the jobs' admin (failed ones three times longer).
+CROCEVIA_JOBS_KEEP_DAYS = int(os.environ.get("CROCEVIA_JOBS_KEEP_DAYS", "14"))
+
+
+def _when(name: str, default: dict) -> dict | None:
+    """When the periodic job `name` runs: CROCEVIA_JOB_<NAME> ("HH:MM" every day, local
+    time; a number of seconds; "off") or the default."""
+    variable = "CROCEVIA_JOB_" + name.upper().replace("-", "_")
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return default
+    if value == "off":
+        return None
+    if re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+        return {"daily_at": value}
+    if value.isdigit() and int(value) > 0:
+        return {"every": int(value)}
+    raise ValueError(f"{variable}: {value!r} is neither HH:MM, a number of seconds nor off.")
+
+
+# The periodic jobs, enqueued by the workers (crocevia.jobs.scheduler) rather than by cron:
+# "every" N seconds, or "daily_at" HH:MM local time (a run missed while no worker ran is
+# made up once when one starts). One row per run makes sure a single worker enqueues it.
+_PERIODIC = {
+    # The safety net of the sealing after each commit (audit.chain).
+    "audit-seal": ("crocevia.audit.tasks.seal_chain", {"every": 60}, {}),
+    "audit-verify": ("crocevia.audit.tasks.verify_chain", {"daily_at": "02:30"}, {}),
+    "notify-overdue": ("crocevia.cases.tasks.notify_overdue", {"daily_at": "06:30"}, {}),
+    "notifications-digest": (
+        "crocevia.notifications.tasks.send_digests",
+        {"daily_at": "07:00"},
+        {},
+    ),
+    "import-expiry": ("crocevia.interchange.tasks.expire_import_jobs", {"every": 3600}, {}),
+    "jobs-prune": ("crocevia.jobs.tasks.prune_history", {"daily_at": "03:30"}, {}),
+}
+if CROCEVIA_AUDIT_WITNESS:
+    _PERIODIC["audit-anchor"] = ("crocevia.audit.tasks.anchor_chain", {"every": 600}, {})
+if CROCEVIA_AUDIT_WITNESS or CROCEVIA_DPO_EMAIL:
+    # The day's head, also mailed to the DPO.
+    _PERIODIC["audit-anchor-daily"] = (
+        "crocevia.audit.tasks.anchor_chain",
+        {"daily_at": "07:00"},
+        {"mail": True},
+    )
+CROCEVIA_PERIODIC_JOBS = {
+    name: {"task": path, **when, **({"kwargs": kwargs} if kwargs else {})}
+    for name, (path, default, kwargs) in _PERIODIC.items()
+    if (when := _when(name, default)) is not None
 }
 
 # Notifications (notifications app): the address the links in e-mails start with, how

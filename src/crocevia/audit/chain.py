@@ -10,12 +10,15 @@ event's hash and its own:
                   changes, note])
 
 The writer seals up to SEAL_AT_ONCE events after its commit and leaves the rest of a
-large import to a thread. Only one sealer runs at a time (a PostgreSQL advisory lock;
-SQLite's write lock), in batches that release the lock in between. On PostgreSQL a writer
-never waits for that lock: if another process is sealing, its process's sealing thread
-(one per process) seals its events instead, off the request. The values hashed
-are the ones read back from the database, so sealing and verifying see the same bytes
-whatever Python objects the writers used.
+large import to the job queue (`audit.tasks.seal_chain`, also run every minute as a
+safety net). Only one sealer runs at a time (a PostgreSQL advisory lock; SQLite's write
+lock), in batches that release the lock in between. On PostgreSQL a writer never waits
+for that lock: if another process is sealing, a sealing job seals its events instead,
+off the request, as it does for the access events a page writes. On SQLite the writer
+seals everything itself. Sealing is idempotent: it seals what is not sealed yet, so a
+job killed half-way and run again goes on from the head. The values hashed are the ones
+read back from the database, so sealing and verifying see the same bytes whatever
+Python objects the writers used.
 
 verify_chain() walks the positions in order and recomputes every hash: an event altered
 (its hash no longer matches), removed (a gap in the positions) or moved (its previous
@@ -30,8 +33,6 @@ import datetime
 import hashlib
 import json
 import logging
-import os
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from crocevia.core.sqlarrays import array_literal
+from crocevia.jobs.queue import enqueue_unless_waiting
 
 from .models import AuditEvent
 
@@ -87,9 +89,9 @@ def schedule_seal(first_id: int | None = None, *, off_the_request: bool = False)
     `first_id`: the lowest id the transaction wrote, if known (the sealing then starts
     there instead of reading the whole queue). One callback per transaction however
     many events it writes. robust: the write has committed whatever happens to the
-    sealing, which a later `crocevia audit seal` or `crocevia audit verify` does.
-    `off_the_request`: on PostgreSQL, hand the sealing to this process's sealing thread
-    at once (the access events a page writes: the page need not wait for the chain).
+    sealing, which the next sealing job (or `crocevia audit seal`) does.
+    `off_the_request`: on PostgreSQL, hand the sealing to the job queue at once (the
+    access events a page writes: the page need not wait for the chain).
     """
     for entry in connection.run_on_commit:
         if isinstance(entry[1], _SealAfterCommit):
@@ -116,7 +118,7 @@ class _SealAfterCommit:
     def __call__(self) -> None:
         since = None if self.whole_queue else self.first_id
         if connection.vendor != "postgresql":
-            # SQLite has one writer at a time: a sealing thread would only fight the next
+            # SQLite has one writer at a time: a sealing job would only fight the next
             # write for the lock ("database is locked"), so there the writer seals it all.
             try:
                 seal_pending(since=since)
@@ -124,124 +126,71 @@ class _SealAfterCommit:
                 log.warning("audit sealing after commit did not complete: %s", exc)
             return
         if self.off_the_request:
-            _seal_in_background(since)
+            request_sealing()
             return
         # PostgreSQL: the writer seals its own events if no one else is sealing, and never
         # waits for the sealer's lock: when another process holds it, or the batch is
-        # large, this process's sealing thread does the rest. (Waiting made every request
-        # queue behind the others' sealing: bench/load.py measured waits of up to 340 ms.)
+        # large, a job of the queue does the rest. (Waiting made every request queue
+        # behind the others' sealing: bench/load.py measured waits of up to 340 ms.)
         try:
             sealed = seal_pending(
                 since=since, batch_size=SEAL_AT_ONCE, limit=SEAL_AT_ONCE, wait=False
             )
         except SealerBusy:
-            _seal_in_background(since)
+            request_sealing()
             return
         except DatabaseError as exc:
-            # The database gone: the events wait for the next sealing; verify warns when
-            # they wait for minutes.
+            # The database gone: the events wait for the periodic sealing job; verify
+            # warns when they wait for minutes.
             log.warning("audit sealing after commit did not complete: %s", exc)
             return
         if sealed >= SEAL_AT_ONCE:
-            _seal_in_background(since)
+            request_sealing()
 
 
 class SealerBusy(Exception):
     """Another process is sealing (raised only when not waiting for it)."""
 
 
-# Events sealed by the writer itself after its commit; beyond, a thread goes on, so
-# that a large import (200,000 events: about a minute of sealing) returns at once.
+# Events sealed by the writer itself after its commit; beyond, a job goes on, so that a
+# large import (200,000 events: about a minute of sealing) returns at once.
 SEAL_AT_ONCE = SEAL_BATCH
-_background: list[threading.Thread] = []  # the sealing threads started (tests join them)
+# The cache flag of a sealing job enqueued and not started yet (crocevia.jobs.queue).
+SEAL_FLAG = "audit-seal-waiting"
 
 
-class _Sealer:
-    """This process's sealing thread: what writers hand over, sealed off their path.
+def request_sealing() -> None:
+    """Hand the sealing of what is pending to the job queue: a `seal_chain` job, unless
+    one is waiting to start already. Whatever a lost hand-over leaves, the periodic
+    `seal_chain` (every minute) seals."""
+    from .tasks import seal_chain  # tasks.py imports this module
 
-    One thread at a time per process, started on demand and ending when nothing is left;
-    hand-overs that arrive meanwhile are merged (the lowest id wins, or the whole queue),
-    so a busy server runs one sealer per process, never one per request.
-    """
-
-    def __init__(self):
-        self.mutex = threading.Lock()
-        self.since: int | None = None
-        self.whole = False
-        self.pending = False
-        self.thread: threading.Thread | None = None
-
-    def hand_over(self, since: int | None) -> threading.Thread:
-        with self.mutex:
-            if since is None:
-                self.whole = True
-            elif self.since is None or since < self.since:
-                self.since = since
-            self.pending = True
-            # (A thread recorded but not alive: one inherited through a fork.)
-            if self.thread is None or not self.thread.is_alive():
-                # A daemon, so that a server worker never waits for it to exit (it may
-                # be queued behind another process's long sealing); a command-line
-                # import waits for it with wait_for_sealing(). If the process ends
-                # first, `crocevia audit seal` (or verify, from cron) seals what is left.
-                self.thread = threading.Thread(target=self._run, name="audit-seal", daemon=True)
-                _background[:] = [t for t in _background if t.is_alive()] + [self.thread]
-                self.thread.start()
-            return self.thread
-
-    def _run(self) -> None:
-        failures = 0
-        try:
-            while True:
-                with self.mutex:
-                    if not self.pending:
-                        self.thread = None
-                        return
-                    since = None if self.whole else self.since
-                    self.since, self.whole, self.pending = None, False, False
-                try:
-                    seal_pending(since=since)
-                    failures = 0
-                except Exception:  # noqa: BLE001 - logged; retried, then left to the command
-                    failures += 1
-                    log.exception("audit sealing in the background did not complete")
-                    connection.close()  # a broken connection is not reused
-                    with self.mutex:
-                        # Nothing handed over is dropped: the whole queue is sealed next.
-                        self.whole = self.pending = True
-                        if failures >= SEAL_RETRIES:
-                            # The database is gone for now: the next hand-over starts a
-                            # new thread (or the command seals it).
-                            self.thread = None
-                            return
-                    time.sleep(2**failures)
-        finally:
-            connection.close()
-
-    def reset(self) -> None:
-        """In a forked child: the parent's thread and mutex are not ours."""
-        self.__init__()
-
-
-SEAL_RETRIES = 3  # tries of the sealing thread before it leaves the queue to the next one
-_SEALER = _Sealer()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_SEALER.reset)
+    try:
+        enqueue_unless_waiting(seal_chain, flag=SEAL_FLAG)
+    except DatabaseError as exc:
+        log.warning("audit sealing not handed to the job queue: %s", exc)
 
 
 def wait_for_sealing(timeout: float | None = None) -> bool:
-    """Wait for this process's sealing thread (a command-line import, before it exits), at
-    most `timeout` seconds if given. Returns whether the sealing is over."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    for thread in list(_background):
-        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-    return not any(thread.is_alive() for thread in list(_background))
-
-
-def _seal_in_background(since: int | None) -> threading.Thread:
-    """Hand the sealing of events of id `since` and above (None: the whole queue) to this
-    process's sealing thread, with its own database connection."""
-    return _SEALER.hand_over(since)
+    """For a command that wrote events (an import), before it exits: wait until nothing
+    is left to seal, at most `timeout` seconds (the writer, a worker's job or another
+    process seals meanwhile). With no timeout, seal what is left in this process rather
+    than wait for a worker. Returns whether everything is sealed."""
+    pending = AuditEvent.objects.unsealed()
+    if timeout is None:
+        try:
+            seal_pending()
+        except DatabaseError as exc:
+            log.warning("audit sealing did not complete: %s", exc)
+            return False
+        return not pending.exists()
+    deadline = time.monotonic() + timeout
+    while pending.exists():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(0.2, left))
+    return True
 
 
 def seal_pending(

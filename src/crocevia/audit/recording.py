@@ -12,7 +12,7 @@ an error (5xx) or a redirect shows nothing and writes nothing, whatever the view
 obtained before it refused: so a view may check its own conditions after the access
 function (`can_manage_case`, ...) without leaving an event for a page no one saw.
 The same event asked twice in a request is written once. The request's events are
-sealed into the hash chain by the sealing thread on PostgreSQL (chain.schedule_seal,
+sealed into the hash chain by a job of the queue on PostgreSQL (chain.schedule_seal,
 off_the_request), so that a page waits for one insert, not for the chain.
 
 Outside a request (a command, a service called by a test) the event is written at once.
@@ -141,7 +141,7 @@ def _write(actor, pending, *, off_the_request: bool = False) -> int:
     """Insert the events in one statement and schedule their sealing; how many.
 
     The actor's organisations are named once, from the memberships cached on the user.
-    `off_the_request`: sealed by the sealing thread (chain.schedule_seal), so that a page
+    `off_the_request`: sealed by a job of the queue (chain.schedule_seal), so that a page
     does not wait for the chain.
     """
     if not pending:

@@ -3,8 +3,9 @@
 A chain cannot show by itself that its last events were removed, or that it was rewritten
 whole by someone with write access to the database (chain.py). An anchor can: the head
 (position and hash) recorded earlier somewhere the database's users cannot reach.
-`crocevia audit anchor` appends the current head to the witness file, one JSON line per
-anchor (opened in append mode, fsync'd), and mails it to the DPO if an address is set;
+`crocevia audit anchor` (and the periodic job `audit.tasks.anchor_chain`) appends the
+current head to the witness file, one JSON line per anchor (opened in append mode,
+fsync'd), and mails it to the DPO if an address is set;
 `crocevia audit verify` checks every line of the witness by default: each recorded head
 must still be in the chain with the same hash, so the chain reaches at least that far.
 """
@@ -56,8 +57,15 @@ class Witness:
         return self.anchors[-1] if self.anchors else None
 
 
-def witness_path() -> Path:
-    return Path(settings.CROCEVIA_AUDIT_WITNESS)
+def witness_path() -> Path | None:
+    """The witness file configured (CROCEVIA_AUDIT_WITNESS); None: there is none."""
+    configured = settings.CROCEVIA_AUDIT_WITNESS
+    return Path(configured) if configured else None
+
+
+def dpo_email() -> str:
+    """The data protection officer's address (CROCEVIA_DPO_EMAIL), empty if none."""
+    return settings.CROCEVIA_DPO_EMAIL or ""
 
 
 def current_head() -> Anchor | None:

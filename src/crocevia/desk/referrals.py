@@ -395,7 +395,7 @@ TELL_OVERDUE_WITHIN_WORKING_DAYS = 10
 
 def notify_overdue_referrals(*, today: datetime.date | None = None) -> int:
     """Tell both sides, once, of each referral whose answer became overdue lately (a
-    daily job: `crocevia notify_overdue`; see TELL_OVERDUE_WITHIN_WORKING_DAYS). Safe if
+    daily job, cases.tasks.notify_overdue; see TELL_OVERDUE_WITHIN_WORKING_DAYS). Safe if
     two runs overlap: a referral is claimed before it is told of. Returns how many
     referrals were told of."""
     today = today or timezone.localdate()

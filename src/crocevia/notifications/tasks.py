@@ -1,4 +1,4 @@
-"""The notifications' jobs, run by the worker (`crocevia db_worker`), never by a request.
+"""The notifications' jobs, run by the worker (`crocevia worker`), never by a request.
 
 `services.notify` enqueues `send_emails` in the transaction that creates the notifications:
 with the database backend the job is a row of that transaction, so it exists exactly when
@@ -86,5 +86,6 @@ def run_digests() -> dict:
 
 @task()
 def send_digests() -> dict:
-    """The daily digest as a job (`crocevia notifications_digest --enqueue`)."""
+    """The daily digest as a job: the periodic job "notifications-digest" (every morning,
+    CROCEVIA_PERIODIC_JOBS), or `crocevia notifications_digest --enqueue`."""
     return run_digests()

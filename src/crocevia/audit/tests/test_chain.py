@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from crocevia.audit import chain
 from crocevia.audit.actions import AuditAction
@@ -20,11 +21,14 @@ from crocevia.audit.chain import GENESIS, event_hash, seal_pending, verify_chain
 from crocevia.audit.models import AppendOnlyError, AuditEvent
 from crocevia.audit.services import audit_access, audit_change
 from crocevia.interchange.tests.helpers import load_all
+from crocevia.jobs.testing import run_jobs
 from crocevia.testing import PersonFactory
 
 from .helpers import sql
 
 pytestmark = pytest.mark.django_db
+
+SEAL_TASK = "crocevia.audit.tasks.seal_chain"
 
 
 @pytest.fixture
@@ -105,16 +109,8 @@ def test_events_of_a_bulk_import_are_sealed_after_its_commit(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypatch):
+def test_a_large_commit_seals_one_batch_itself_and_leaves_the_rest_to_a_job(monkeypatch):
     monkeypatch.setattr(chain, "SEAL_AT_ONCE", 5)
-    sealed_by_the_writer = []
-    background = chain._seal_in_background
-
-    def spy(since):
-        sealed_by_the_writer.append(AuditEvent.objects.filter(chain_position__isnull=False).count())
-        return background(since)
-
-    monkeypatch.setattr(chain, "_seal_in_background", spy)
     with transaction.atomic():
         AuditEvent.objects.bulk_create(
             [
@@ -127,12 +123,13 @@ def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypa
                 for i in range(12)
             ]
         )
+    sealed = AuditEvent.objects.filter(chain_position__isnull=False).count()
+    jobs = DBTaskResult.objects.filter(task_path=SEAL_TASK)
     if connection.vendor == "postgresql":
-        assert sealed_by_the_writer == [5]  # then a thread seals the others
-        for thread in chain._background:
-            thread.join(timeout=30)
-    else:  # one writer at a time: the writer seals everything, no thread to fight it
-        assert sealed_by_the_writer == []
+        assert sealed == 5 and jobs.count() == 1  # then the worker seals the others
+        assert run_jobs() == 1
+    else:  # one writer at a time: the writer seals everything, no job to fight it
+        assert sealed == 12 and not jobs.exists()
     assert not AuditEvent.objects.filter(chain_position__isnull=True).exists()
     assert verify_chain(seal=False).events == 12
 
@@ -140,8 +137,8 @@ def test_a_large_commit_seals_one_batch_itself_and_the_rest_in_a_thread(monkeypa
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_never_waits_for_another_sealer(postgresql):
     """While another process holds the sealer's lock, a commit returns at once (it does not
-    queue behind it) and this process's sealing thread seals its event once the lock is
-    free."""
+    queue behind it) and leaves its event to a sealing job, which seals it once the lock
+    is free."""
     import psycopg
 
     settings = connection.settings_dict
@@ -173,14 +170,13 @@ def test_a_writer_never_waits_for_another_sealer(postgresql):
         writer.start()
         assert committed.wait(timeout=20), "the commit waited for the other sealer"
         writer.join()
-        # Committed, not sealed yet: the sealing thread waits for the lock, not the writer.
+        # Committed, not sealed yet: a job will, the writer did not wait for the lock.
         assert AuditEvent.objects.filter(chain_position__isnull=True).count() == 1
-        assert [t for t in chain._background if t.is_alive()]
+        assert DBTaskResult.objects.filter(task_path=SEAL_TASK, status="READY").count() == 1
     finally:
         other.execute("SELECT pg_advisory_unlock(%s)", [chain.SEAL_LOCK_KEY])
         other.close()
-    for thread in list(chain._background):
-        thread.join(timeout=30)
+    assert run_jobs() == 1
     assert not AuditEvent.objects.filter(chain_position__isnull=True).exists()
     assert verify_chain(seal=False).ok
 
@@ -430,45 +426,35 @@ def test_admin_shows_events_but_cannot_add_change_or_delete_them(events, login, 
     assert response.status_code in (200, 302)
 
 
-def test_the_sealing_thread_retries_and_never_drops_what_was_handed_over(monkeypatch):
-    """A failing sealing (the database restarting) is retried on the whole queue; after the
-    last try the work stays pending, and the next hand-over starts a thread for it."""
-    calls = []
-    outcomes = iter([DatabaseError("gone"), DatabaseError("gone"), None])
-
-    def flaky(since=None):
-        calls.append(since)
-        outcome = next(outcomes)
-        if outcome is not None:
-            raise outcome
-        return 0
-
-    monkeypatch.setattr(chain, "seal_pending", flaky)
-    monkeypatch.setattr(chain.time, "sleep", lambda seconds: None)
-    sealer = chain._Sealer()
-    sealer.hand_over(42).join(timeout=10)
-    assert calls == [42, None, None]  # then the whole queue, until it worked
-    assert not sealer.pending and sealer.thread is None
-
-    calls.clear()
-    outcomes = iter([DatabaseError("gone")] * chain.SEAL_RETRIES + [None])
-    sealer.hand_over(7).join(timeout=10)
-    assert len(calls) == chain.SEAL_RETRIES
-    assert sealer.pending and sealer.whole and sealer.thread is None  # left for the next
-    sealer.hand_over(99).join(timeout=10)
-    assert calls[-1] is None and not sealer.pending
+def test_one_sealing_job_waits_at_most_however_many_hand_overs(db):
+    """Pages hand their events over by the thousand: one job waits, and the next hand-over
+    after it started enqueues the next one (what it did not see)."""
+    waiting = DBTaskResult.objects.filter(task_path=SEAL_TASK, status="READY")
+    chain.request_sealing()
+    chain.request_sealing()
+    assert waiting.count() == 1
+    assert run_jobs() == 1
+    chain.request_sealing()
+    assert waiting.count() == 1
 
 
-def test_wait_for_sealing_with_a_timeout_says_whether_the_sealing_is_over(monkeypatch):
-    release = threading.Event()
-    thread = threading.Thread(target=release.wait, daemon=True)
-    monkeypatch.setattr(chain, "_background", [thread])
-    thread.start()
-    try:
-        assert chain.wait_for_sealing(timeout=0.05) is False
-        assert thread.is_alive()
-    finally:
-        release.set()
-    assert chain.wait_for_sealing() is True
-    assert not thread.is_alive()
+def test_a_hand_over_without_the_jobs_cache_asks_the_database(db, monkeypatch):
+    from django.core.cache import caches
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["jobs"], "add", down)
+    chain.request_sealing()
+    chain.request_sealing()
+    assert DBTaskResult.objects.filter(task_path=SEAL_TASK, status="READY").count() == 1
+
+
+def test_wait_for_sealing_with_a_timeout_says_whether_the_sealing_is_over(actors, person):
+    AuditEvent.objects.bulk_create(  # no commit in this test: left unsealed
+        [AuditEvent(kind="change", action=AuditAction.PERSON_UPDATE, object_type="t")]
+    )
+    assert chain.wait_for_sealing(timeout=0.05) is False  # no worker in this test
+    assert chain.wait_for_sealing() is True  # seals here
+    assert not AuditEvent.objects.unsealed().exists()
     assert chain.wait_for_sealing(timeout=0) is True

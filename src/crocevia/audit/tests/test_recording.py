@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crocevia.audit import chain
 from crocevia.audit.chain import verify_chain
 from crocevia.audit.models import AuditEvent
 from crocevia.cases.models import NeedClass, Stage
 from crocevia.cases.workflow import case_transition
+from crocevia.jobs.testing import run_jobs
 from crocevia.meetings.models import Meeting
 from crocevia.meetings.services import meeting_record
 from crocevia.people.access import get_person_for
@@ -144,13 +144,13 @@ def test_outside_a_request_obtaining_a_person_writes_its_event_at_once(actors):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_events_of_a_page_are_sealed_into_the_chain_after_it_answers(client):
-    """Off the request on PostgreSQL (the sealing thread), by the writer on SQLite: either
+    """Off the request on PostgreSQL (a job of the queue), by the writer on SQLite: either
     way every event of the page ends up sealed and the chain verifies."""
     actors = build_actors()
     persons = [make_person(actors, family_name="Ba", given_names=f"Awa {n}") for n in range(3)]
     client.force_login(actors.social_worker)
     assert client.get(reverse("people:search"), {"q": "Ba Awa"}).status_code == 200
-    assert chain.wait_for_sealing(timeout=30)
+    run_jobs()  # the worker
     shown = AuditEvent.objects.filter(actor=actors.social_worker, note="search results")
     assert sorted(shown.values_list("person_id", flat=True)) == sorted(p.pk for p in persons)
     assert not AuditEvent.objects.unsealed().exists()

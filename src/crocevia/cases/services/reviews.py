@@ -135,7 +135,7 @@ def review_record(*, actor, review: Review, held_on, notes, next_on=None) -> Rev
 
 def notify_overdue_reviews(*, today: datetime.date | None = None) -> int:
     """Tell each open case's manager, once, of a review past its day and not held (a
-    daily job: `crocevia notify_overdue`). Returns how many reviews were told of."""
+    daily job, cases.tasks.notify_overdue). Returns how many reviews were told of."""
     today = today or timezone.localdate()
     late = list(
         Review.objects.filter(

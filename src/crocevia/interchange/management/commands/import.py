@@ -153,16 +153,17 @@ class Command(BaseCommand):
         self.stdout.write(summary)
         for notice in report.notices():
             self.stdout.write(notice)
-        # The audit events of a large import are sealed by a thread that would not outlive
-        # this command: wait for it (a later `crocevia audit seal` would do it otherwise),
-        # saying so, since the data are saved already (about 9 s per 200,000 contacts).
+        # The audit events of a large import are left to a sealing job of the queue: wait a
+        # moment for it, then seal what is left here rather than exit with the trail
+        # unsealed, saying so, since the data are saved already (about 9 s per 200,000
+        # contacts).
         started = time.monotonic()
         quick = chain.wait_for_sealing(timeout=SEALING_QUIET_S)
         if not quick:
             self.stderr.write(_("The data are saved; sealing the audit trail of the import..."))
             chain.wait_for_sealing()
-        # The sealing thread gives up after a few failures (the database gone, say): the
-        # events then wait for the next sealing, and the operator is told.
+        # Sealing may fail (the database gone, say): the events then wait for the next
+        # sealing, and the operator is told.
         pending = AuditEvent.objects.unsealed().count()
         if pending:
             self.stderr.write(

@@ -1,6 +1,7 @@
-"""`crocevia notifications_digest`: the daily digest (run it once a day, e.g. from a
-systemd timer or cron: README, Production). One e-mail per operator gathering
-their digest notifications not yet mailed; running it twice sends nothing twice."""
+"""`crocevia notifications_digest`: the daily digest, by hand. The workers send it every
+morning (the periodic job "notifications-digest": README, "The worker"). One e-mail per
+operator gathering their digest notifications not yet mailed; running it twice sends
+nothing twice."""
 
 from django.core.management.base import BaseCommand
 
