@@ -6,7 +6,9 @@ contacts, cases with teams and plans, programmes, the audit trail), then
 
 - the database backup: `pg_dump` / `pg_restore` on PostgreSQL, the online backup API of
   `sqlite3` on SQLite, restored into an empty database, gives the same rows in every
-  table (ids included: a restore is the same database) and an intact audit chain;
+  table (ids included: a restore is the same database), an intact audit chain, and the
+  files: an agreement's signed document, kept in the database (the default file
+  storage), downloads byte for byte the same from the restored database;
 - the interchange: every kind exported with `crocevia export`, imported with
   `crocevia import` into an empty, migrated database, exports again byte for byte the
   same files.
@@ -15,6 +17,8 @@ The commands run in child processes, as an administrator would run them.
 """
 
 import csv
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -122,8 +126,6 @@ def crocevia(url: str, var_dir: Path, *commands: list[str]) -> None:
         "for args in json.loads(sys.argv[1]):\n"
         "    call_command(*args)\n"
     )
-    import json
-
     result = subprocess.run(
         [sys.executable, "-c", script, json.dumps([list(c) for c in commands])],
         env=_env(url, var_dir),
@@ -133,6 +135,56 @@ def crocevia(url: str, var_dir: Path, *commands: list[str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def python(url: str, var_dir: Path, code: str, **env) -> str:
+    """Run `code` with Django set up on the database `url`, in a child process; its
+    standard output."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import django\ndjango.setup()\n" + code],
+        env={**_env(url, var_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+# --- the files: an agreement's signed document, in the database ---------------------------
+
+# 2.5 MiB: three chunks of the database storage (1 MiB each).
+DOCUMENT = b"%PDF-1.4\n" + hashlib.shake_256(b"crocevia").digest(5 * 512 * 1024 - 9)
+
+ATTACH_DOCUMENT = """
+from django.core.files.base import ContentFile
+from crocevia.network.models import Agreement
+agreement = Agreement.objects.order_by("pk").first()
+agreement.document_name = "convenzione firmata.pdf"
+agreement.document.save("convenzione firmata.pdf", ContentFile(open(PATH, "rb").read()))
+print(agreement.pk)
+"""
+
+# The download an administrator makes on the agreement's page (network:agreement_document).
+DOWNLOAD_DOCUMENT = """
+import hashlib
+from django.test import Client
+from django.urls import reverse
+from crocevia.accounts.models import User
+from crocevia.network.models import Agreement
+agreement = Agreement.objects.get(document_name="convenzione firmata.pdf")
+client = Client()
+client.force_login(User.objects.filter(is_superuser=True).order_by("pk").first())
+response = client.get(reverse("network:agreement_document", args=[agreement.pk]))
+assert response.status_code == 200, response.status_code
+print(hashlib.sha256(b"".join(response.streaming_content)).hexdigest())
+"""
+
+
+def _document_downloads_the_same(url: str, var_dir: Path) -> None:
+    digest = python(url, var_dir, DOWNLOAD_DOCUMENT, ALLOWED_HOSTS="testserver").strip()
+    assert digest == hashlib.sha256(DOCUMENT).hexdigest()
 
 
 # --- canonical contents --------------------------------------------------------------------
@@ -197,7 +249,8 @@ def scratch(tmp_path_factory):
 @pytest.fixture(scope="module")
 def source(scratch):
     """A migrated database with a small demo and one income-support application (the
-    demo has none), so that every kind of the interchange has rows."""
+    demo has none), so that every kind of the interchange has rows, and a signed
+    document attached to an agreement (in the database's file storage)."""
     url = scratch.new("source")
     var_dir = scratch.directory / "var"
     crocevia(url, var_dir, ["migrate", "--no-input", "-v0"], ["demo", "--persons=40", "--cases=6"])
@@ -214,6 +267,9 @@ def source(scratch):
         encoding="utf-8",
     )
     crocevia(url, var_dir, ["import", "benefit_applications", str(application)])
+    document = scratch.directory / "convenzione.pdf"
+    document.write_bytes(DOCUMENT)
+    python(url, var_dir, f"PATH = {str(document)!r}\n" + ATTACH_DOCUMENT)
     return url
 
 
@@ -236,7 +292,7 @@ def _audit_chain_intact(url: str, var_dir: Path) -> None:
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="pg_dump/pg_restore: PostgreSQL only")
 @pytest.mark.skipif(not shutil.which("pg_dump"), reason="needs pg_dump and pg_restore")
-def test_pg_dump_and_pg_restore_give_back_the_same_rows(source, scratch):
+def test_pg_dump_and_pg_restore_give_back_the_same_rows_and_files(source, scratch):
     dump = scratch.directory / "crocevia.dump"
     target = scratch.new("restored")
     server = _pg_server()
@@ -260,12 +316,15 @@ def test_pg_dump_and_pg_restore_give_back_the_same_rows(source, scratch):
     before, after = contents(source), contents(target)
     assert len(before["people_person"]) == DEMO_PERSONS
     assert before["audit_auditevent"], "the demo writes an audit trail"
+    assert len(before["core_storedfilechunk"]) == 3, "the document is in the database"
     assert before == after
     _audit_chain_intact(target, scratch.directory / "var")
+    # On another server: an empty VAR_DIR, nothing but the restored database.
+    _document_downloads_the_same(target, scratch.directory / "var-of-another-server")
 
 
 @pytest.mark.skipif(IS_POSTGRES, reason="the sqlite3 backup API: SQLite only")
-def test_sqlite_online_backup_gives_back_the_same_rows(source, scratch):
+def test_sqlite_online_backup_gives_back_the_same_rows_and_files(source, scratch):
     target = scratch.new("restored")
     src = sqlite3.connect(source.removeprefix("sqlite:///"))
     dst = sqlite3.connect(target.removeprefix("sqlite:///"))
@@ -279,8 +338,11 @@ def test_sqlite_online_backup_gives_back_the_same_rows(source, scratch):
     before, after = contents(source), contents(target)
     assert len(before["people_person"]) == DEMO_PERSONS
     assert before["audit_auditevent"], "the demo writes an audit trail"
+    assert len(before["core_storedfilechunk"]) == 3, "the document is in the database"
     assert before == after
     _audit_chain_intact(target, scratch.directory / "var")
+    # On another server: an empty VAR_DIR, nothing but the restored database.
+    _document_downloads_the_same(target, scratch.directory / "var-of-another-server")
 
 
 def test_interchange_export_import_into_an_empty_database_exports_the_same_files(source, scratch):

@@ -241,7 +241,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # with nothing to collect.
 STATIC_MANIFEST = PRODUCTION
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "crocevia.core.storage.DatabaseStorage"},  # see CROCEVIA_FILE_STORAGE
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -280,6 +280,37 @@ CROCEVIA_IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("CROCEVIA_IMPORT_MAX_ZIP_ME
 CROCEVIA_AGREEMENT_MAX_BYTES = int(
     os.environ.get("CROCEVIA_AGREEMENT_MAX_BYTES", str(20 * 1024 * 1024))
 )
+
+# Files (agreement documents, uploads): never on an app server's disk, so any server
+# serves any request. By default in the database (core/storage.py, in chunks of
+# CROCEVIA_FILE_CHUNK_BYTES), so one database backup holds everything; or, with
+# CROCEVIA_FILE_STORAGE=s3, in an S3-compatible bucket through django-storages (the
+# `s3` extra), private, each read checked by the view that streams it. The keys come
+# from boto3's usual places (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or a role).
+CROCEVIA_FILE_STORAGE = os.environ.get("CROCEVIA_FILE_STORAGE", "database").strip().lower()
+CROCEVIA_FILE_CHUNK_BYTES = int(os.environ.get("CROCEVIA_FILE_CHUNK_BYTES", str(1024 * 1024)))
+if CROCEVIA_FILE_STORAGE == "database":
+    STORAGES["default"] = {"BACKEND": "crocevia.core.storage.DatabaseStorage"}
+elif CROCEVIA_FILE_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # A file read is spooled to a temporary file past 2 MiB, not held in memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ValueError("CROCEVIA_FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+else:
+    raise ValueError("CROCEVIA_FILE_STORAGE must be 'database' or 's3'.")
 
 # The witness of the audit chain (`crocevia audit anchor`, audit/witness.py): an append-only
 # file outside the database, on another disk or host (none by default: nothing is written

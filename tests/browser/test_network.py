@@ -27,10 +27,7 @@ def _login(page, username):
     assert "/accesso/" not in page.url
 
 
-def test_coordinator_opens_organisation_and_agreement_pages(
-    page, axe_check, actors, settings, tmp_path
-):
-    settings.VAR_DIR = tmp_path
+def test_coordinator_opens_organisation_and_agreement_pages(page, axe_check, actors):
     today = timezone.localdate()
     agreement = agreement_create(
         actor=actors.coordinator,

@@ -146,19 +146,28 @@ class Desk(models.Model):
 # --- agreements between organisations ---------------------------------------------------------
 
 
+# Signed documents live in the default storage (the database, or the S3 bucket: settings
+# STORAGES), under this prefix; never on an app server's disk, never with a URL: the
+# download view checks who asks and streams them (network.access.get_agreement_document_for).
+DOCUMENT_PREFIX = "agreements/"
+
+
 def agreement_document_path(instance, filename) -> str:
-    """A random name on disk: the operator's file name is kept in `document_name` only."""
+    """A random name in the storage: the operator's file name is kept in `document_name`
+    only."""
     import uuid
     from pathlib import PurePath
 
     suffix = PurePath(filename).suffix.lower()
-    return f"{uuid.uuid4().hex}{suffix}"
+    return f"{DOCUMENT_PREFIX}{uuid.uuid4().hex}{suffix}"
 
 
 def _agreement_storage():
-    from .storage import agreement_storage
+    """Named by migration 0002 (the documents were then under VAR_DIR/agreements/); they
+    are in the default storage since 0004."""
+    from django.core.files.storage import default_storage
 
-    return agreement_storage
+    return default_storage
 
 
 class Agreement(models.Model):
@@ -186,7 +195,6 @@ class Agreement(models.Model):
     renewal_terms = models.TextField(_("renewal terms"), blank=True)
     document = models.FileField(
         _("signed document"),
-        storage=_agreement_storage,
         upload_to=agreement_document_path,
         max_length=255,
         blank=True,

@@ -316,10 +316,10 @@ def _save_parties(agreement: Agreement, parties: list[PartySpec]) -> None:
 
 
 def _delete_file(name: str | None) -> None:
+    """Remove a stored document. A document written in a transaction that rolled back is
+    gone with it in the database storage; an object store keeps it unless told."""
     if name:
-        from .storage import agreement_storage
-
-        agreement_storage.delete(name)
+        Agreement._meta.get_field("document").storage.delete(name)
 
 
 def _check_document(document) -> None:
@@ -328,7 +328,8 @@ def _check_document(document) -> None:
 
 
 def _store(agreement: Agreement, document) -> str:
-    """Write the upload under a random name; the operator's file name is kept apart."""
+    """Write the upload to the storage under a random name (`agreement_document_path`);
+    the operator's file name is kept apart."""
     agreement.document_name = os.path.basename(document.name)[:255]
     agreement.document.save(document.name, document, save=False)
     return agreement.document.name
@@ -375,9 +376,11 @@ def agreement_create(
         notes=(notes or "").strip(),
         created_by=actor,
     )
-    stored = _store(agreement, document) if document is not None else None
+    stored = None
     try:
         with transaction.atomic():
+            if document is not None:
+                stored = _store(agreement, document)
             agreement.save()
             _save_parties(agreement, clean)
             changes = {k: [None, v] for k, v in snapshot(agreement, AUDIT_FIELDS).items()}

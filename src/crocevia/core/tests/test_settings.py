@@ -70,3 +70,42 @@ def test_loading_the_settings_creates_no_directory(tmp_path):
     result = _run("import crocevia.settings", CROCEVIA_VAR_DIR=str(tmp_path / "var"))
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_files_are_in_the_database_unless_s3_is_chosen():
+    code = (
+        "import json; from crocevia import settings; "
+        "print(json.dumps(settings.STORAGES['default']))"
+    )
+    env = {"SECRET_KEY": "x" * 50}
+    default = json.loads(_run(code, **env).stdout)
+    assert default == {"BACKEND": "crocevia.core.storage.DatabaseStorage"}
+    s3 = json.loads(
+        _run(
+            code,
+            CROCEVIA_FILE_STORAGE="s3",
+            AWS_STORAGE_BUCKET_NAME="crocevia-files",
+            AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+            AWS_S3_REGION_NAME="eu-south-1",
+            **env,
+        ).stdout
+    )
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = s3["OPTIONS"]
+    assert options["bucket_name"] == "crocevia-files"
+    assert options["endpoint_url"] == "http://127.0.0.1:9000"
+    assert options["region_name"] == "eu-south-1"
+    assert (options["default_acl"], options["querystring_auth"], options["file_overwrite"]) == (
+        "private",
+        True,
+        False,
+    )
+    assert "access_key" not in options  # boto3 reads the keys from its usual places
+
+
+def test_an_unknown_file_storage_or_a_bucket_missing_is_refused():
+    env = {"SECRET_KEY": "x" * 50}
+    typo = _run("import crocevia.settings", CROCEVIA_FILE_STORAGE="s4", **env)
+    assert typo.returncode != 0 and "must be 'database' or 's3'" in typo.stderr
+    bucketless = _run("import crocevia.settings", CROCEVIA_FILE_STORAGE="s3", **env)
+    assert bucketless.returncode != 0 and "AWS_STORAGE_BUCKET_NAME" in bucketless.stderr

@@ -12,10 +12,7 @@ from crocevia.testing import OrganisationFactory
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_teams_convention_the_livorno_protocol_and_two_of_pisa(
-    actors, settings, tmp_path
-):
-    settings.VAR_DIR = tmp_path
+def test_seed_demo_creates_the_teams_convention_the_livorno_protocol_and_two_of_pisa(actors):
     OrganisationFactory(code=demo.COOP, name="Cooperativa", kind="third_sector", zone=actors.zone)
     today = datetime.date(2026, 11, 22)
     created = demo.seed_demo(coordinator=actors.coordinator, today=today)

@@ -2,11 +2,11 @@
 
 import datetime
 import io
-import os
 import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,7 +17,6 @@ from crocevia.audit.models import AuditEvent
 from crocevia.network.models import Agreement, CasePart
 from crocevia.network.selectors import agreements_visible_to
 from crocevia.network.services import PartySpec, agreement_create
-from crocevia.network.storage import agreement_storage
 from crocevia.testing import OrganisationFactory, make_member
 
 from .helpers import PDF_BYTES, THIRTY_THOUSAND, docx_bytes, make_agreement, odt_bytes
@@ -141,12 +140,13 @@ def test_program_manager_reads_but_does_not_edit(actors, network, login):
 
 def test_document_is_private_and_downloaded_only_by_allowed_users(actors, network, login, var_dir):
     shared = network["shared"]
-    path = agreement_storage.path(shared.document.name)
-    assert path.startswith(str(var_dir / "agreements"))
-    assert os.path.basename(path) != "convenzione firmata.pdf"  # a random name on disk
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    name = shared.document.name
+    # In the file storage (the database), under a random name, nothing on the server's disk.
+    assert name.startswith("agreements/") and "convenzione" not in name
+    assert default_storage.exists(name)
+    assert not any(var_dir.iterdir())
     with pytest.raises(ValueError):
-        agreement_storage.url(shared.document.name)
+        default_storage.url(name)  # no URL: only the view below serves it
     for user in (actors.coordinator, network["program_manager"], actors.admin):
         response = login(user).get(reverse("network:agreement_document", args=[shared.pk]))
         assert response.status_code == 200
@@ -223,8 +223,7 @@ def test_a_document_of_the_wrong_type_is_refused_and_nothing_is_stored(actors, l
         assert response.status_code == 200
         assert message in response.context["form"].errors["document"]
     assert not Agreement.objects.exists()
-    stored = var_dir / "agreements"
-    assert not stored.exists() or not any(stored.iterdir())
+    assert default_storage.listdir("agreements") == ([], [])
 
 
 def test_a_docx_that_is_a_decompression_bomb_is_refused_before_it_is_opened(actors, login, var_dir):
@@ -239,8 +238,7 @@ def test_a_docx_that_is_a_decompression_bomb_is_refused_before_it_is_opened(acto
     errors = response.context["form"].errors["document"]
     assert any("word/document.xml" in e and "bomba di decompressione" in e for e in errors)
     assert not Agreement.objects.exists()
-    stored = var_dir / "agreements"
-    assert not stored.exists() or not any(stored.iterdir())
+    assert default_storage.listdir("agreements") == ([], [])
 
 
 def test_a_document_over_the_size_limit_is_refused(actors, login, var_dir, settings):
@@ -292,7 +290,7 @@ def test_edit_replaces_the_document_and_refuses_a_stale_version(
     actors, network, login, var_dir, django_capture_on_commit_callbacks
 ):
     shared = network["shared"]
-    old_path = agreement_storage.path(shared.document.name)
+    old_name = shared.document.name
     client = login(actors.coordinator)
     url = reverse("network:agreement_edit", args=[shared.pk])
     assert client.get(url).status_code == 200
@@ -309,7 +307,7 @@ def test_edit_replaces_the_document_and_refuses_a_stale_version(
     shared.refresh_from_db()
     assert shared.title == "Convenzione TEAMS (rinnovata)"
     assert shared.document_name == "nuova.pdf"
-    assert not os.path.exists(old_path)  # the replaced file is gone once committed
+    assert not default_storage.exists(old_name)  # the replaced file is gone once committed
     stale = client.post(url, _form_data(actors, title="Vecchia", version="1"))
     assert stale.status_code == 200
     assert stale.context["form"].non_field_errors(), stale.context["formset"].all_errors()
