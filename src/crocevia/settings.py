@@ -1,6 +1,8 @@
 """Settings, read from environment variables only (see README)."""
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -180,14 +182,29 @@ CSRF_TRUSTED_ORIGINS = [
 # Redis for the cache and the sessions when REDIS_URL is set (several workers share
 # them); otherwise the local memory cache and database sessions.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+# The state that background jobs share between processes and servers (an import's
+# progress, the request to stop it): Redis when REDIS_URL is set; otherwise files in the
+# system's temporary directory, one directory per database (never under VAR_DIR). Files
+# serve one machine only: several app servers need REDIS_URL.
+if REDIS_URL:
+    CACHES["jobs"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+else:
+    _database_key = hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]
+    CACHES["jobs"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(tempfile.gettempdir()) / f"crocevia-jobs-{_database_key}"),
+    }
 
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
