@@ -6,10 +6,17 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from crocevia.interchange.models import ImportJob
+from crocevia.interchange.tests.helpers import job_world
 from crocevia.network.models import Desk
 from crocevia.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _job_world(settings, tmp_path_factory):
+    job_world(settings, tmp_path_factory.mktemp("jobs"))
+
 
 HEADER = "codice;ente;denominazione;livello;codice ISTAT;orari\n"
 WITH_ERROR = HEADER + (
@@ -36,8 +43,7 @@ def _upload(page, name, text):
         page.get_by_role("button", name=italian("Check the file")).click()
 
 
-def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors):
     page.goto("/accesso/")
     page.fill("input[name=username]", "coordinatore")
     page.fill("input[name=password]", PASSWORD)
@@ -76,23 +82,21 @@ def test_coordinator_corrects_a_file_and_imports_it(page, axe_check, actors, set
     axe_check(page)
 
 
-def test_progress_of_a_running_import_is_accessible(page, axe_check, actors, settings, tmp_path):
+def test_progress_of_a_running_import_is_accessible(page, axe_check, actors):
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from crocevia.interchange import services
+    from crocevia.interchange import importjobs
 
-    settings.VAR_DIR = tmp_path
     job = ImportJob.objects.create(
         kind="persons",
         user=actors.coordinator,
         status=ImportJob.Status.IMPORTING,
         file_name="persone.csv",
-        background=True,
         started_at=timezone.now(),
     )
-    progress = services.ProgressFile(services._private_dir(services.job_dir(job)) / "progress.json")
-    progress.update(phase="import", rows=6000, fraction=0.25)
+    progress = importjobs.Progress(job.pk, "import")
+    progress.update(rows=6000, fraction=0.25)
     page.goto("/accesso/")
     page.fill("input[name=username]", "coordinatore")
     page.fill("input[name=password]", PASSWORD)
@@ -120,8 +124,7 @@ def _xlsx_bytes(text: str) -> bytes:
     return stream.getvalue()
 
 
-def test_coordinator_imports_an_xlsx_workbook_from_the_page(page, actors, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_coordinator_imports_an_xlsx_workbook_from_the_page(page, actors):
     page.goto("/accesso/")
     page.fill("input[name=username]", "coordinatore")
     page.fill("input[name=password]", PASSWORD)

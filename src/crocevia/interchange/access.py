@@ -5,17 +5,16 @@ Downloading a job's error report records its access event (crocevia.audit.record
 the report repeats the file's values (names, codici fiscali).
 """
 
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crocevia.audit.recording import record_access
 
+from .importjobs import open_errors_file
 from .models import ImportJob
 from .scope import Scope
-from .services import errors_path
 
 # The note of the access event of a download of a job's error report.
 NOTE_ERROR_REPORT = "error report"
@@ -60,11 +59,11 @@ def get_job_for(user, pk) -> ImportJob:
         raise Http404(_("Page not found.")) from None
 
 
-def job_errors_file_for(user, job: ImportJob) -> Path | None:
-    """The file of the error report of `job` (obtained with get_job_for), its download
-    recorded; None when it is no longer kept (nothing recorded)."""
-    path = errors_path(job)
-    if not path.exists():
+def job_errors_file_for(user, job: ImportJob) -> File | None:
+    """The error report of `job` (obtained with get_job_for), open for reading, its
+    download recorded; None when it is no longer kept (nothing recorded)."""
+    report = open_errors_file(job)
+    if report is None:
         return None
     record_access(actor=user, instance=job, note=NOTE_ERROR_REPORT)
-    return path
+    return report

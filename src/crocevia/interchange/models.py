@@ -6,9 +6,9 @@ from . import charset
 
 
 class ImportJob(models.Model):
-    """An import started from the browser: its durable state, written outside the import's
-    own transaction (progress while it runs is in a file of the job's directory, see
-    services.py). The uploaded file lives in that directory until the job ends."""
+    """An import started from the browser: its durable state (progress while a phase runs
+    is in the "jobs" cache, see importjobs.py). Its files (the upload until the job ends,
+    then the error report) are in the storage under `imports/<id>/` while `files_kept`."""
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking the file")
@@ -50,6 +50,11 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(_("last phase started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     seconds = models.FloatField(_("seconds"), default=0)
+    # The queue's task running the current phase of a large file (empty for a small one,
+    # run in its request): how a page tells a job waiting for a worker from a dead one.
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    # Whether the storage may still hold files of the job: the expiry looks only at these.
+    files_kept = models.BooleanField(_("files kept"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -19,7 +19,7 @@ from crocevia.core.htmx import is_htmx
 from crocevia.core.spreadsheets import csv_writer
 from crocevia.network.models import Zone
 
-from . import anonymity, services
+from . import anonymity, importjobs, services
 from .access import get_import_scope_for, get_job_for, get_scope_for, job_errors_file_for
 from .engine import export_rows, notice_items, write_export
 from .forms import ImportForm, ProtectedExportForm
@@ -74,7 +74,7 @@ def index(request):
     )
     if request.method == "POST" and form.is_valid():
         # Housekeeping on a write, never on a read: stale jobs and old reports go.
-        services.import_jobs_expire()
+        importjobs.import_jobs_expire()
         job = services.import_job_create(
             user=request.user,
             kind=form.cleaned_data["kind"],
@@ -123,15 +123,15 @@ def _zone_names(scope) -> list[str]:
 def _job_context(job) -> dict:
     context = {"job": job, "kind_label": _kind_label(job.kind)}
     if job.running:
-        context["progress"] = services.job_progress(job)
+        context["progress"] = importjobs.job_progress(job)
     if job.status == ImportJob.Status.VALID:
-        context["sample"] = services.check_sample(job)
+        context["sample"] = importjobs.check_sample(job)
     if job.notices and job.kind in kind_names():
         context["notices"] = notice_items(job.kind, job.notices)
     if job.error_count:
-        context["errors"] = services.first_errors(job)
-        context["errors_shown"] = min(job.error_count, services.ERRORS_SHOWN)
-        context["errors_file"] = services.errors_path(job).exists()
+        context["errors"] = importjobs.first_errors(job)
+        context["errors_shown"] = min(job.error_count, importjobs.ERRORS_SHOWN)
+        context["errors_file"] = importjobs.has_errors_file(job)
     return context
 
 
@@ -184,14 +184,12 @@ def job_cancel(request, pk):
 def job_errors(request, pk):
     """The full error report of one of the user's own imports, as CSV."""
     job = get_job_for(request.user, pk)
-    path = job_errors_file_for(request.user, job)
-    if path is None:
+    report = job_errors_file_for(request.user, job)
+    if report is None:
         messages.error(request, _("The error report of this import is no longer kept."))
         return redirect("interchange:job", pk=job.pk)
     name = f"errori-{FILE_NAMES.get(job.kind, job.kind)}-{job.created_at:%Y-%m-%d}.csv"
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=name, content_type="text/csv"
-    )
+    return FileResponse(report, as_attachment=True, filename=name, content_type="text/csv")
 
 
 class _Echo:

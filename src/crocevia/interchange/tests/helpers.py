@@ -1,4 +1,4 @@
-"""Files of the interchange format for the tests."""
+"""Files of the interchange format for the tests, and the world of the browser's jobs."""
 
 import io
 
@@ -88,3 +88,59 @@ def it(msgid: str) -> str:
     """The Italian of a message (what a user reads)."""
     with translation.override("it"):
         return gettext(msgid)
+
+
+def job_world(settings, base):
+    """Browser import jobs as on a server with no disk of its own: VAR_DIR an empty
+    directory (nothing may be written there: the caller checks), the files in the
+    database (the default storage: the code uses the storage API only), the live
+    state in a "jobs" cache of this test's own. `base`: a new directory for these two.
+    Returns VAR_DIR."""
+    var_dir = base / "var"
+    var_dir.mkdir()
+    settings.VAR_DIR = var_dir
+    settings.CACHES = {
+        **settings.CACHES,
+        "jobs": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(base / "jobs-cache"),
+        },
+    }
+    return var_dir
+
+
+def run_worker(monkeypatch) -> int:
+    """Run the queued jobs with the database backend's own worker, in this process, in
+    batch mode (every job ready now, then it returns): how many jobs ran.
+
+    The worker closes old connections between jobs, as a long-running process must; in a
+    test that would close the test's transaction, so that call is left out here."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    before = DBTaskResult.objects.exclude(status="READY").count()
+    db_worker.Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+    return DBTaskResult.objects.exclude(status="READY").count() - before
+
+
+def stored_names(directory: str = "imports") -> list[str]:
+    """Every file the default storage holds under `directory`."""
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(directory):
+        return []
+    folders, files = default_storage.listdir(directory)
+    names = [f"{directory}/{name}" for name in files]
+    for folder in folders:
+        names += stored_names(f"{directory}/{folder}")
+    return sorted(names)

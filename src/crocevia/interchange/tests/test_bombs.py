@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from crocevia.interchange import services
+from crocevia.interchange import importjobs
 from crocevia.interchange.engine import run_import
 from crocevia.interchange.kinds import get_kind
 from crocevia.interchange.models import ImportJob
@@ -233,19 +233,12 @@ def test_the_command_refuses_a_bomb_in_italian_and_writes_nothing(tmp_path, sett
     assert not Zone.objects.exists()
 
 
-@pytest.fixture
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
-
-
 def upload_bomb(client, path, name="sportelli.xlsx"):
     data = {"kind": "desks", "file": SimpleUploadedFile(name, path.read_bytes())}
     return client.post(reverse("interchange:index"), data)
 
 
-def test_the_page_refuses_a_bomb_in_italian_and_writes_nothing(
-    actors, login, settings, tmp_path, var_dir
-):
+def test_the_page_refuses_a_bomb_in_italian_and_writes_nothing(actors, login, settings, tmp_path):
     settings.CROCEVIA_IMPORT_MAX_ROWS = 1000
     path = bombs.many_rows(tmp_path / "righe.xlsx", 50_000, DESKS)
     client = login(actors.coordinator)
@@ -258,4 +251,4 @@ def test_the_page_refuses_a_bomb_in_italian_and_writes_nothing(
     assert rows_message("1.000") in page
     assert it("Confirm and import") not in page
     assert not Desk.objects.filter(code="x").exists()
-    assert not services.upload_path(job).exists()
+    assert not importjobs.has_upload(job)

@@ -20,12 +20,14 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
-from crocevia.interchange import charset, limits, services
+from crocevia.interchange import charset, importjobs, limits
 from crocevia.interchange.engine import run_import
 from crocevia.interchange.kinds import get_kind
 from crocevia.interchange.models import ImportJob
 from crocevia.interchange.reader import open_table
 from crocevia.people.models import Person
+
+from .helpers import stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +132,6 @@ def test_the_check_report_carries_the_encoding_separator_and_names_as_read(
 def test_the_page_checks_shows_how_it_read_the_file_and_imports_it(
     actors, login, settings, tmp_path, how, delimiter, encoding, said
 ):
-    settings.VAR_DIR = tmp_path / "var"
     client = login(actors.admin)
     upload = SimpleUploadedFile("persone.csv", encode(people_csv(delimiter), how))
     response = client.post(reverse("interchange:index"), {"kind": "persons", "file": upload})
@@ -148,13 +149,13 @@ def test_the_page_checks_shows_how_it_read_the_file_and_imports_it(
     assert job.status == ImportJob.Status.DONE
     assert imported_people() == EXPECTED_PEOPLE
     # The names read go with the upload; how the file was read stays on the job's page.
-    assert not (services.job_dir(job) / services.SAMPLE_NAME).exists()
+    assert importjobs.check_sample(job) == []
+    assert stored_names() == []
     page = client.get(response.url).content.decode()
     assert said in page and "Niccolò" not in page
 
 
 def test_an_xlsx_check_says_no_encoding(actors, login, settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
     book = openpyxl.Workbook()
     for row in csv.reader(io.StringIO(people_csv(","))):
         book.active.append(row)
@@ -244,7 +245,6 @@ def test_the_command_and_the_page_name_the_encoding_problem_in_italian(
     assert message in str(failure.value)
     assert "Salva il file come «CSV UTF-8 (delimitato da virgole)»." in str(failure.value)
 
-    settings.VAR_DIR = tmp_path / "var"
     client = login(actors.admin)
     for content, expected in (
         (data, message),

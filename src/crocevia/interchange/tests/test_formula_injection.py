@@ -45,11 +45,6 @@ PERSON_HEADER = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _private_var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
-
-
 def _persons_named(names):
     return {
         f"F{i}": PersonFactory(external_id=f"F{i}", family_name=name)

@@ -106,11 +106,6 @@ TO_APPOINT = {"K2", "K3", "K4"}
 
 
 @pytest.fixture(autouse=True)
-def _private_var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
-
-
-@pytest.fixture(autouse=True)
 def _empty_installation():
     """A migrated database and nothing else: no operator, no membership, no network."""
     assert not get_user_model().objects.exists()

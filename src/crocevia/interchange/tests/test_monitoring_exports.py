@@ -39,8 +39,7 @@ def pseudonym(external_id: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _key_and_var_dir(settings, tmp_path, monkeypatch):
-    settings.VAR_DIR = tmp_path / "var"
+def _key(monkeypatch):
     monkeypatch.setenv(ENV_KEY, KEY)
 
 

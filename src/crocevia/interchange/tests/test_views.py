@@ -3,11 +3,12 @@
 import csv
 import datetime
 import io
-import json
 import time
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,12 @@ from django.utils.html import escape
 from crocevia.audit.actions import AuditAction
 from crocevia.audit.models import AuditEvent
 from crocevia.desk.models import Contact
-from crocevia.interchange import services
+from crocevia.interchange import importjobs
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Desk
 from crocevia.people.models import Person
 
-from .helpers import it
+from .helpers import it, stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,6 @@ PERSON_HEADER = (
     "codice_fiscale,comune_istat,household_id,languages,needs_mediator,permit_type,"
     "permit_expires_on"
 )
-
-
-@pytest.fixture(autouse=True)
-def _private_var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
 
 
 def upload(client, kind, text, name="file.csv", **extra):
@@ -137,7 +133,7 @@ def test_check_writes_nothing_and_confirm_writes(actors, login):
     assert actions == {AuditAction.IMPORT_CHECK, AuditAction.IMPORT_COMPLETE}
     assert it("Imported") in client.get(response.url).content.decode()
     # The upload is deleted once the job has ended.
-    assert not services.upload_path(job).exists()
+    assert not importjobs.has_upload(job)
     # A second confirm does nothing.
     client.post(reverse("interchange:job_confirm", args=[job.pk]))
     assert Desk.objects.filter(code="SPI-CPI").count() == 1
@@ -165,7 +161,7 @@ def test_an_xlsx_uploaded_through_the_page_is_checked_and_imported(actors, login
     assert not job.background
     assert (job.status, job.file_error) == (ImportJob.Status.VALID, "")
     assert (job.rows, job.created_count) == (1, 1)
-    assert services.upload_path(job).name == "upload"
+    assert default_storage.exists(f"imports/{job.pk}/upload")
     assert not Desk.objects.filter(code="SPI-CPI").exists()
     client.post(reverse("interchange:job_confirm", args=[job.pk]))
     job.refresh_from_db()
@@ -188,7 +184,7 @@ def test_a_write_the_database_refuses_tells_the_user_what_to_do(actors, login, m
     def refused(*args, **kwargs):
         raise IntegrityError('insert violates foreign key constraint "desk_org_fk"')
 
-    monkeypatch.setattr(services, "run_import", refused)
+    monkeypatch.setattr(importjobs, "run_import", refused)
     client.post(reverse("interchange:job_confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
@@ -216,7 +212,7 @@ def test_row_of_another_zone_is_refused_and_nothing_is_written(actors, login):
     # Nothing to confirm.
     client.post(reverse("interchange:job_confirm", args=[job.pk]))
     assert not Desk.objects.filter(code="SPI-CPI").exists()
-    assert not services.upload_path(job).exists()
+    assert not importjobs.has_upload(job)
 
 
 def test_error_table_shows_200_rows_and_the_csv_holds_them_all(actors, login):
@@ -273,23 +269,26 @@ def test_cancel_deletes_the_upload_and_writes_nothing(actors, login):
     client = login(actors.coordinator)
     upload(client, "desks", GOOD_DESKS)
     job = only_job()
-    assert services.upload_path(job).exists()
+    assert importjobs.has_upload(job)
     client.post(reverse("interchange:job_cancel", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CANCELLED
-    assert not services.upload_path(job).exists()
+    assert not importjobs.has_upload(job)
+    assert not job.files_kept
     client.post(reverse("interchange:job_confirm", args=[job.pk]))
     assert not Desk.objects.filter(code="SPI-CPI").exists()
 
 
-def test_uploads_are_private_files_outside_static_and_media(actors, login, settings):
+def test_uploads_are_kept_under_the_jobs_own_names_in_the_storage(actors, login, settings):
+    """Whatever the browser calls the file, the storage holds it as imports/<id>/upload,
+    and the sample of names the check read beside it, until the job ends."""
     client = login(actors.coordinator)
-    upload(client, "desks", GOOD_DESKS)
+    upload(client, "desks", GOOD_DESKS.replace("Sportello CPI", "Sportello Città"), "../x.csv")
     job = only_job()
-    path = services.upload_path(job)
-    assert path.is_relative_to(settings.VAR_DIR)
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert path.parent.stat().st_mode & 0o777 == 0o700
+    _, names = default_storage.listdir(f"imports/{job.pk}")
+    assert sorted(names) == ["sample.json", "upload"]
+    assert importjobs.check_sample(job) == ["Sportello Città"]
+    assert job.files_kept
 
 
 def test_another_user_cannot_see_confirm_cancel_or_download_a_job(actors, login, django_user_model):
@@ -321,58 +320,120 @@ def test_recent_imports_are_listed_for_their_user_only(actors, login):
     )
 
 
-# --- background jobs ------------------------------------------------------------------------
-# The tests that run a real worker thread are in tests/test_interchange_background.py.
+# --- running jobs ---------------------------------------------------------------------------
+# Jobs run by the worker, end to end: test_background.py.
+
+
+def running_job(user, *, status=ImportJob.Status.IMPORTING, started_ago=0, **fields):
+    """A job in the middle of a phase, its upload in the storage."""
+    job = ImportJob.objects.create(
+        kind="persons",
+        user=user,
+        status=status,
+        file_name="big.csv",
+        background=True,
+        started_at=timezone.now() - datetime.timedelta(seconds=started_ago),
+        files_kept=True,
+        **fields,
+    )
+    default_storage.save(f"imports/{job.pk}/upload", ContentFile(b"x"))
+    return job
+
+
+def poll(client, job):
+    return client.get(
+        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
 
 
 def test_running_job_shows_its_progress(actors, login):
-    job = ImportJob.objects.create(
-        kind="persons",
-        user=actors.coordinator,
-        status=ImportJob.Status.IMPORTING,
-        file_name="big.csv",
-        background=True,
-        started_at=timezone.now(),
-    )
-    progress = services.ProgressFile(services._private_dir(services.job_dir(job)) / "progress.json")
-    progress.update(phase="import", rows=12000, fraction=0.4)
+    job = running_job(actors.coordinator)
+    importjobs.Progress(job.pk, "import").update(rows=12000, fraction=0.4)
     client = login(actors.coordinator)
     page = client.get(reverse("interchange:job", args=[job.pk])).content.decode()
     assert '<progress class="import-progress" max="100" value="40"' in page
     assert "12000" in page
-    partial = client.get(
-        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
-    )
+    partial = poll(client, job)
     assert partial.status_code == 200
     assert 'hx-trigger="every 1s"' in partial.content.decode()
     assert "<html" not in partial.content.decode()
 
 
-def test_job_whose_worker_died_shows_as_failed(actors, login, settings):
+def test_job_whose_process_died_shows_as_failed(actors, login, settings):
+    """A phase run in its request (no task) whose heartbeat stopped: the process died, and
+    its transaction with it."""
     settings.CROCEVIA_IMPORT_STALE_SECONDS = 60
-    job = ImportJob.objects.create(
-        kind="persons",
-        user=actors.coordinator,
-        status=ImportJob.Status.CHECKING,
-        file_name="big.csv",
-        background=True,
-        started_at=timezone.now(),
-    )
-    directory = services._private_dir(services.job_dir(job))
-    (directory / "upload").write_text("x")
-    (directory / "progress.json").write_text(
-        json.dumps({"phase": "check", "rows": 2000, "fraction": 0.1, "beat": time.time() - 600})
-    )
+    job = running_job(actors.coordinator, status=ImportJob.Status.CHECKING, started_ago=600)
+    progress = importjobs.Progress(job.pk, "check")
+    progress.update(rows=2000, fraction=0.1)
+    progress.state["beat"] = time.time() - 600
+    importjobs._cache().set(importjobs._progress_key(job.pk), progress.state)
     client = login(actors.coordinator)
-    response = client.get(
-        reverse("interchange:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
-    )
+    response = poll(client, job)
     assert response["HX-Redirect"] == reverse("interchange:job", args=[job.pk])
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert not (directory / "upload").exists()
+    assert job.message == it(
+        "The import stopped without finishing (the server was restarted?). "
+        "Nothing was written: upload the file again."
+    )
+    assert not importjobs.has_upload(job)
+    assert importjobs.read_progress(job.pk) is None
     page = client.get(reverse("interchange:job", args=[job.pk])).content.decode()
     assert it("Upload a corrected file") in page
+
+
+def queued(job, status="READY"):
+    """Give the job a task of the queue in that state."""
+    from django_tasks_db.models import DBTaskResult
+
+    from crocevia.interchange import tasks
+
+    result = tasks.run_import_job.enqueue(job.pk, job.status == "checking", "it")
+    DBTaskResult.objects.filter(pk=result.id).update(status=status)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+def test_a_job_waiting_for_a_worker_says_so_and_is_not_failed(actors, login, settings):
+    settings.CROCEVIA_IMPORT_STALE_SECONDS = 60
+    job = queued(running_job(actors.coordinator, started_ago=3600))
+    client = login(actors.coordinator)
+    partial = poll(client, job).content.decode()
+    assert it("Waiting for the worker…") in partial
+    assert 'id="job-progress-waiting"' in partial
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORTING
+    assert importjobs.has_upload(job)
+
+
+def test_a_job_whose_task_runs_is_not_failed_without_a_heartbeat(actors, login, settings):
+    """Whether the worker running it died is the queue's to tell (it runs the task again)."""
+    settings.CROCEVIA_IMPORT_STALE_SECONDS = 60
+    job = queued(running_job(actors.coordinator, started_ago=3600), status="RUNNING")
+    partial = poll(login(actors.coordinator), job).content.decode()
+    assert it("Importing…") in partial
+    assert it("Waiting for the worker…") not in partial
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.IMPORTING
+
+
+@pytest.mark.parametrize("task", ["FAILED", "SUCCESSFUL", "gone"])
+def test_a_job_whose_task_ended_without_settling_it_shows_as_failed(actors, login, task):
+    """The queue gave up on the task (killed too often, or stopped by force), or no longer
+    has it: the job will never settle by itself. At once, not after a delay."""
+    job = running_job(actors.coordinator)
+    if task == "gone":
+        ImportJob.objects.filter(pk=job.pk).update(task_id="00000000-0000-0000-0000-000000000000")
+    else:
+        queued(job, status=task)
+    response = poll(login(actors.coordinator), job)
+    assert response.status_code == 204
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert not importjobs.has_upload(job)
+    assert AuditEvent.objects.filter(action=AuditAction.IMPORT_FAIL, object_id=str(job.pk)).exists()
 
 
 # --- exports --------------------------------------------------------------------------------
@@ -514,15 +575,17 @@ def test_unconfirmed_jobs_expire_and_old_reports_are_removed(actors, login):
     upload(client, "desks", OTHER_ZONE_DESKS)
     waiting = ImportJob.objects.get(status=ImportJob.Status.VALID)
     invalid = ImportJob.objects.get(status=ImportJob.Status.INVALID)
-    assert services.errors_path(invalid).exists()
+    assert importjobs.has_errors_file(invalid) and invalid.files_kept
     long_ago = timezone.now() - datetime.timedelta(days=8)
     ImportJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
     ImportJob.objects.filter(pk=invalid.pk).update(finished_at=long_ago)
-    assert services.import_jobs_expire() == 1
+    assert importjobs.import_jobs_expire() == 1
     waiting.refresh_from_db()
     assert waiting.status == ImportJob.Status.CANCELLED
-    assert not services.upload_path(waiting).exists()
-    assert not services.job_dir(invalid).exists()
+    assert not importjobs.has_upload(waiting)
+    invalid.refresh_from_db()
+    assert not importjobs.has_errors_file(invalid) and not invalid.files_kept
+    assert stored_names() == []
     page = client.get(reverse("interchange:job", args=[invalid.pk])).content.decode()
     assert str(invalid.error_count) in page
 

@@ -1,7 +1,6 @@
 """The periodic jobs are enqueued by the workers: once per slot, whichever worker ticks."""
 
 import datetime
-import importlib
 import logging
 
 import pytest
@@ -101,14 +100,7 @@ def test_a_periodic_job_whose_task_is_missing_is_logged_and_the_others_run(setti
     assert not PeriodicRun.objects.filter(name="gone").exists()
 
 
-# Written by another part of issue 20; allowed missing until that part is merged.
-NOT_YET_MERGED = {"crocevia.interchange.tasks"}
-
-
 @pytest.mark.parametrize("name", sorted(django_settings.CROCEVIA_PERIODIC_JOBS))
 def test_every_periodic_job_of_the_settings_names_a_task(name):
     path = django_settings.CROCEVIA_PERIODIC_JOBS[name]["task"]
-    module = path.rsplit(".", 1)[0]
-    if module in NOT_YET_MERGED and importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not merged yet")
     assert isinstance(import_string(path), Task)

@@ -1,10 +1,10 @@
 """crocevia import_jobs_expire: cancel browser imports left unconfirmed for a day and remove
-the files of jobs that ended a week ago (run it daily, e.g. from cron; each new upload
-does it too)."""
+the files of jobs that ended a week ago. The worker runs the same every hour
+(crocevia.interchange.tasks.expire_import_jobs), and each new upload does it too."""
 
 from django.core.management.base import BaseCommand
 
-from crocevia.interchange.services import import_jobs_expire
+from crocevia.interchange.importjobs import import_jobs_expire
 
 
 class Command(BaseCommand):
