@@ -137,8 +137,6 @@ def stored_names(directory: str = "imports") -> list[str]:
     """Every file the default storage holds under `directory`."""
     from django.core.files.storage import default_storage
 
-    if not default_storage.exists(directory):
-        return []
     folders, files = default_storage.listdir(directory)
     names = [f"{directory}/{name}" for name in files]
     for folder in folders:

@@ -609,7 +609,9 @@ def test_page_and_job_page_queries_do_not_grow_with_jobs(
     job = ImportJob.objects.first()
     with django_assert_max_num_queries(12):
         assert client.get(reverse("interchange:index")).status_code == 200
-    with django_assert_max_num_queries(10):
+    # 13: the error report read from the database storage (whether it is there, its row,
+    # its one chunk), the same for any number of jobs.
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("interchange:job", args=[job.pk])).status_code == 200
 
 
