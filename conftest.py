@@ -26,6 +26,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _stored_files_in_a_temporary_directory(settings, tmp_path_factory):
+    # A file storage on the disk (the prepared files) writes under MEDIA_ROOT: never the
+    # checkout's working directory.
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+@pytest.fixture(autouse=True)
 def _no_audit_witness_of_the_machine(settings, tmp_path_factory):
     # `audit verify` reads the witness by default: never the developer's (CROCEVIA_VAR_DIR).
     settings.CROCEVIA_AUDIT_WITNESS = tmp_path_factory.getbasetemp() / "no-witness.jsonl"

@@ -308,6 +308,7 @@ def answers(django_db_setup, django_db_blocker, tmp_path_factory):
     logger.setLevel(logging.ERROR)  # the refusals, all expected
     overrides = override_settings(
         VAR_DIR=tmp_path_factory.mktemp("var"),
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),  # the prepared files (default storage)
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     try:

@@ -438,6 +438,7 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
     logger.setLevel(logging.ERROR)
     overrides = override_settings(
         VAR_DIR=tmp_path_factory.mktemp("var"),  # the agreements' documents
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),  # the prepared files (default storage)
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     # Exports of personal data reach monitoring officers pseudonymised: with a key they

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "crocevia.core",
+    "crocevia.downloads",
     "crocevia.accounts",
     "crocevia.network",
     "crocevia.notifications",
