@@ -23,6 +23,9 @@ from crocevia.cases.models import NeedClass, Stage
 from crocevia.desk.models import DeskService
 from crocevia.desk.referrals import referral_send
 from crocevia.desk.services import contact_record
+from crocevia.downloads.producing import produce_file
+from crocevia.downloads.services import prepare_file
+from crocevia.interchange import files as interchange_files
 from crocevia.interchange.models import ImportJob
 from crocevia.interventions.models import InterventionType
 from crocevia.interventions.services import intervention_add
@@ -149,6 +152,7 @@ class Side:
     agreement: object
     job: object
     notification: object  # the side's coordinator's (notifications are their recipient's only)
+    prepared: object  # a file prepared for the side's coordinator, ready (theirs only)
     pair: object  # a pair of possible duplicates (two records of one man)
     # The household's income-support applications, in the side's Comune: the person's,
     # accepted (no case opened from it); the member's, rejected and not followed up.
@@ -351,6 +355,17 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         url=f"/casi/{case.pk}/",
         reference=f"n. {case.pk}",
     )
+    # The side's coordinator's export of the desks, prepared by the worker (ready).
+    prepared = prepare_file(
+        user=cast.coordinator,
+        title=f"Esportazione degli sportelli {code}",
+        file_name="sportelli.xlsx",
+        content_type=interchange_files.XLSX,
+        producer=interchange_files.PRODUCER,
+        kwargs={"kind": "desks", "fmt": "xlsx", "pseudonymise": False, "zones": [cast.zone.pk]},
+    )
+    produce_file(prepared.pk)
+    prepared.refresh_from_db()
     # One man registered twice at the desk (confirmed as "a different person"): the pair
     # waits in the duplicates queue.
     twins = [
@@ -403,6 +418,7 @@ def _build_side(cast: Actors, names, *, physician=None, physician_org=None, code
         agreement=agreement,
         job=job,
         notification=notification,
+        prepared=prepared,
         pair=pair,
         application=applications[0],
         rejected_application=applications[1],

@@ -31,6 +31,7 @@ from crocevia.audit.services import audit_change
 from crocevia.benefits.tests.factories import make_application
 from crocevia.desk.models import DeskService, LanguageNeed
 from crocevia.desk.services import contact_record
+from crocevia.downloads.models import PreparedFile
 from crocevia.interchange.models import ImportJob
 from crocevia.jobs.models import PeriodicRun
 from crocevia.network.models import Agreement, Comune, Desk
@@ -132,6 +133,13 @@ MAKERS = {
     ),
     "notifications.notificationpreference": lambda a: NotificationPreference.objects.create(
         user=a.social_worker, kind="team_added", email_mode="digest"
+    ),
+    "downloads.preparedfile": lambda a: PreparedFile.objects.create(
+        user=a.coordinator,
+        title="Esportazione",
+        file_name="persone.xlsx",
+        content_type="application/octet-stream",
+        producer="interchange.export",
     ),
     # The job queue's own admin (django-tasks-db): it refuses every write itself.
     "django_tasks_database.dbtaskresult": lambda a: send_emails.enqueue([]).db_result,

@@ -437,7 +437,7 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
     level = logger.level
     logger.setLevel(logging.ERROR)
     overrides = override_settings(
-        VAR_DIR=tmp_path_factory.mktemp("var"),  # the agreements' documents
+        VAR_DIR=tmp_path_factory.mktemp("var"),  # nothing may be written there
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     # Exports of personal data reach monitoring officers pseudonymised: with a key they

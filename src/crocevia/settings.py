@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "crocevia.core",
+    "crocevia.downloads",
     "crocevia.accounts",
     "crocevia.network",
     "crocevia.notifications",
@@ -386,6 +387,7 @@ _PERIODIC = {
         {},
     ),
     "import-expiry": ("crocevia.interchange.tasks.expire_import_jobs", {"every": 3600}, {}),
+    "downloads-expiry": ("crocevia.downloads.tasks.expire_prepared_files", {"every": 3600}, {}),
     "jobs-prune": ("crocevia.jobs.tasks.prune_history", {"daily_at": "03:30"}, {}),
 }
 if CROCEVIA_AUDIT_WITNESS:

@@ -9,9 +9,13 @@ import dataclasses
 import datetime
 import io
 from dataclasses import dataclass
+from unittest import mock
 
 import factory
+from django.urls import resolve, reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from crocevia.accounts.models import Membership, Profile, User
@@ -500,3 +504,47 @@ def validate_plan(actors: Actors, plan, *, on=None):
     day = on or case.assessed_on or case.preassessed_on or timezone.localdate()
     plan_submit(actor=case.case_manager or actors.admin, plan=plan, on=day)
     return plan_validate(actor=actors.coordinator, plan=plan, on=day)
+
+
+# --- the job queue and prepared files -----------------------------------------------------
+
+
+def run_queued_jobs() -> int:
+    """Every job of the queue ready now, run by the database backend's own worker, in
+    this process (batch mode); returns how many ran.
+
+    The worker closes old connections between jobs, as a long-running process must; in a
+    test that would close the test's transaction, so that call is left out here."""
+    before = DBTaskResult.objects.exclude(status="READY").count()
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        db_worker.Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+    return DBTaskResult.objects.exclude(status="READY").count() - before
+
+
+def fetch_prepared(client, response):
+    """What a user gets by following an answer that sends them to a prepared file's page
+    (crocevia.downloads): the worker runs the queued jobs, the page then offers the
+    download, and the download's response is returned (status 200: the file, whose
+    bytes are `.getvalue()`). AssertionError when any step answers otherwise."""
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    match = resolve(location.split("?", 1)[0]) if location else None
+    if match is None or match.view_name != "downloads:file":
+        raise AssertionError(f"not sent to a prepared file: {response.status_code} {location}")
+    run_queued_jobs()
+    page = client.get(location)
+    download = reverse("downloads:download", args=[match.kwargs["pk"]])
+    if page.status_code != 200 or download not in page.content.decode():
+        raise AssertionError(f"the file is not ready: {page.content.decode()[:2000]}")
+    answer = client.get(download)
+    if answer.status_code != 200:
+        raise AssertionError(f"the download answered {answer.status_code}")
+    return answer

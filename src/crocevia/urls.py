@@ -44,6 +44,7 @@ urlpatterns = [
     path("monitoraggio/", include("crocevia.reporting.urls")),
     path("notifiche/", include("crocevia.notifications.urls")),
     path("da-fare/", include("crocevia.site.urls")),
+    path("file/", include("crocevia.downloads.urls")),
     path("lingua/", login_not_required(set_language), name="set_language"),
     # Before the admin's own login, which would skip the lockout and the second step.
     path("admin/login/", accounts_views.admin_login),

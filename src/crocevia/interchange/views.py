@@ -7,6 +7,7 @@ import os
 import tempfile
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crocevia.core.archive import write_protected_zip
 from crocevia.core.htmx import is_htmx
 from crocevia.core.spreadsheets import csv_writer
+from crocevia.downloads.services import prepare_file
 from crocevia.network.models import Zone
 
-from . import anonymity, importjobs, services
+from . import anonymity, files, importjobs, services
 from .access import get_import_scope_for, get_job_for, get_scope_for, job_errors_file_for
 from .engine import export_rows, notice_items, write_export
 from .forms import ImportForm, ProtectedExportForm
@@ -211,7 +213,9 @@ def _csv_lines(header, rows, batch=500):
 
 @require_GET
 def export(request, kind):
-    """Every record of a kind within the user's scope: CSV (streamed) or XLSX."""
+    """Every record of a kind within the user's scope: CSV (streamed, constant memory) or
+    XLSX (prepared by the worker: the user waits on the file's page). The access event is
+    recorded when the export is asked for."""
     scope = get_scope_for(request.user)
     if kind not in kind_names():
         return HttpResponse(_("Unknown kind."), status=404, content_type="text/plain")
@@ -226,6 +230,7 @@ def export(request, kind):
         base += "-pseudonimi"
     name = f"{base}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     try:
+        # The rows are read as they are sent; the key is checked here, before anything.
         header, rows = export_rows(kind, pseudonymise=pseudonymise, scope=scope)
     except MissingKey:
         return HttpResponse(
@@ -233,30 +238,45 @@ def export(request, kind):
             status=400,
             content_type="text/plain",
         )
-    services.export_audit(
-        user=request.user, kind=kind, fmt=fmt, pseudonymise=pseudonymise, scope=scope
-    )
     if fmt == "csv":
+        services.export_audit(
+            user=request.user, kind=kind, fmt=fmt, pseudonymise=pseudonymise, scope=scope
+        )
         response = StreamingHttpResponse(
             _csv_lines(header, rows), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
-    write_export(kind, spool, fmt="xlsx", pseudonymise=pseudonymise, scope=scope)
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    label = _kind_label(kind)
+    if pseudonymise:
+        title = _("Pseudonymised export: %(kind)s (Excel)") % {"kind": label}
+    else:
+        title = _("Export: %(kind)s (Excel)") % {"kind": label}
+    with transaction.atomic():
+        services.export_audit(
+            user=request.user, kind=kind, fmt=fmt, pseudonymise=pseudonymise, scope=scope
+        )
+        prepared = prepare_file(
+            user=request.user,
+            title=title,
+            file_name=name,
+            content_type=files.XLSX,
+            producer=files.PRODUCER,
+            kwargs={
+                "kind": kind,
+                "fmt": fmt,
+                "pseudonymise": pseudonymise,
+                "zones": files.scope_zones(scope),
+            },
+        )
+    return redirect("downloads:file", pk=prepared.pk)
 
 
 @require_POST
 def export_protected(request):
     """Every record of a kind within the user's scope, in an AES-256 ZIP with the password
-    the user chose (POST: a password never goes in a URL or a server log)."""
+    the user chose (POST: a password never goes in a URL or a server log). Written in the
+    request, not by the worker: the password would have to wait in the queue's table."""
     scope = get_scope_for(request.user)
     form = _protected_form(scope, request.POST)
     if not form.is_valid():

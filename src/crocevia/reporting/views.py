@@ -6,7 +6,6 @@ Thin views: who may see, over which scopes (access) → the period form → one
 """
 
 import json
-import re
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -14,6 +13,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from crocevia.downloads.services import prepare_file
 
 from .access import (
     ReportRefused,
@@ -24,31 +25,33 @@ from .access import (
     resolve_scope,
 )
 from .charts import any_masked, draw_sections
+from .files import (
+    CONTENT_TYPES,
+    PRODUCER,
+    BadPeriod,
+    file_name,
+    file_title,
+    form_data,
+    report_period,
+)
 from .forms import ReportForm, default_period, preset_choices, preset_period
 from .indicators import Scope, build_report, to_json_value
-from .selectors import scope_file_code, scope_query, scope_value
+from .selectors import scope_query, scope_value
 from .tables import MASK_BELOW, MASKED, WITHHELD, any_withheld, period_label, report_sections
 
-EXPORTS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-    "json": "application/json",
-}
+EXPORTS = {**CONTENT_TYPES, "json": "application/json"}
 
 
 def _forbidden(request, refusal: ReportRefused):
     return render(request, "reporting/forbidden.html", {"message": str(refusal)}, status=403)
 
 
+def canonical_params(start, end, scope: Scope) -> dict:
+    return {"from": start.isoformat(), "to": end.isoformat(), **scope_query(scope)}
+
+
 def canonical_query(start, end, scope: Scope) -> str:
-    return urlencode({"from": start.isoformat(), "to": end.isoformat(), **scope_query(scope)})
-
-
-def _form_data(query, scope: Scope) -> dict | None:
-    """The form's data, or None when no period was asked for (the default period)."""
-    if "from" not in query and "to" not in query:
-        return None
-    return {"from": query.get("from", ""), "to": query.get("to", ""), "scope": scope_value(scope)}
+    return urlencode(canonical_params(start, end, scope))
 
 
 @require_GET
@@ -62,7 +65,7 @@ def report(request):
     if preset is not None:
         # A preset button: the same page for that period, at its canonical address.
         return redirect(reverse("reporting:report") + "?" + canonical_query(*preset, scope))
-    data = _form_data(request.GET, scope)
+    data = form_data(request.GET, scope)
     if data is None:
         start, end = default_period()
         form = ReportForm(
@@ -107,6 +110,9 @@ def report(request):
 
 @require_GET
 def export(request, fmt):
+    """The report as JSON (the contract's object, small: in the request) or as XLSX or
+    PDF (prepared by the worker, which decides the scope again as the user: files.py;
+    the user waits on the file's page)."""
     if fmt not in EXPORTS:
         raise Http404(_("Page not found."))
     try:
@@ -114,32 +120,26 @@ def export(request, fmt):
     except ReportRefused as refusal:
         return _forbidden(request, refusal)
     require_export(request.user, fmt)
-    mask = must_mask(request.user)
     scope = resolve_scope(scopes, request.GET)
-    data = _form_data(request.GET, scope)
-    if data is None:
-        start, end = default_period()
-    else:
-        form = ReportForm(data, scopes=scopes)
-        if not form.is_valid():
-            errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
-            return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    try:
+        start, end = report_period(request.GET, scopes, scope)
+    except BadPeriod as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    name = file_name(scope, start, end, fmt)
+    if fmt != "json":
+        prepared = prepare_file(
+            user=request.user,
+            title=file_title(scope, start, end, fmt),
+            file_name=name,
+            content_type=EXPORTS[fmt],
+            producer=PRODUCER,
+            kwargs={"fmt": fmt, "query": canonical_params(start, end, scope)},
+        )
+        return redirect("downloads:file", pk=prepared.pk)
     # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
-    result = build_report(start, end, scope, with_referrals=fmt != "json")
-    if fmt == "json":
-        body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
-    elif fmt == "pdf":
-        from .pdf import report_pdf
-
-        body = report_pdf(result, mask=mask)
-    else:
-        from .xlsx import report_xlsx  # written with the report command (helper B)
-
-        body = report_xlsx(result, mask=mask)
+    result = build_report(start, end, scope, with_referrals=False)
+    body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
     response = HttpResponse(body, content_type=EXPORTS[fmt])
-    code = re.sub(r"[^A-Za-z0-9_-]+", "-", scope_file_code(scope)).strip("-") or "ambito"
-    filename = f"monitoraggio-{code}-{start.isoformat()}-{end.isoformat()}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

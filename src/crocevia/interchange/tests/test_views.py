@@ -21,6 +21,7 @@ from crocevia.interchange import importjobs
 from crocevia.interchange.models import ImportJob
 from crocevia.network.models import Desk
 from crocevia.people.models import Person
+from crocevia.testing import fetch_prepared
 
 from .helpers import it, stored_names
 
@@ -477,12 +478,11 @@ def test_coordinator_exports_only_their_zone(two_zones, login):
 
 
 def test_administrator_exports_everything_as_xlsx(two_zones, login):
-    response = login(two_zones.admin).get(
-        reverse("interchange:export", args=["contacts"]) + "?formato=xlsx"
-    )
-    assert response.status_code == 200
+    client = login(two_zones.admin)
+    asked = client.get(reverse("interchange:export", args=["contacts"]) + "?formato=xlsx")
+    response = fetch_prepared(client, asked)
     assert "accessi-" in response["Content-Disposition"]
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     keys = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert keys == ["C-LI", "C-PI"]
 
