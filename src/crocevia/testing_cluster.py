@@ -340,8 +340,10 @@ class Nginx:
     def config(self) -> str:
         d = self.directory
         servers = "\n".join(
-            # A server that refused a connection is left alone for 5 s, then tried again.
-            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
+            # A server that refused a connection is left alone for 30 s, then tried again:
+            # long enough for a restarted server's workers to warm up (15-25 s under load)
+            # before requests queue behind them.
+            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;"
             for p in self.upstream_ports
         )
         # Running as root, nginx's workers would drop to `nobody`, who may not write the
