@@ -31,7 +31,7 @@ WRITERS = {
         "src/crocevia/interchange/tests/test_formula_injection.py::"
         "test_persons_csv_export_prefixes_every_formula_like_family_name_with_an_apostrophe"
     ),
-    "crocevia.interchange.services": (
+    "crocevia.interchange.importjobs": (
         "src/crocevia/interchange/tests/test_formula_injection.py::"
         "test_import_error_report_downloaded_from_the_page_holds_no_formula"
     ),
