@@ -2,7 +2,10 @@
 
 Thin views: who may see, over which scopes (access) → the period form → one
 `build_report` per request → the shared layout (`tables.report_sections`, drawn by
-`charts.draw_sections`).
+`charts.draw_sections`). The report's reads (its figures and its layout's) go to the
+database replica when one is configured (`core.dbrouter`); the footer says so, and how
+far behind it was. Nothing here writes: the access events and the session are written
+after the view, on the primary.
 """
 
 import json
@@ -14,6 +17,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from crocevia.core.dbrouter import read_from_replica
 
 from .access import (
     ReportRefused,
@@ -79,8 +84,12 @@ def report(request):
             # so that it can be bookmarked and the export links carry the same query.
             return redirect(reverse("reporting:report") + "?" + canonical_query(start, end, scope))
     mask = must_mask(request.user)
-    result = build_report(start, end, scope, with_referrals=True)
-    sections = report_sections(result, mask=mask)
+
+    def read(source):
+        result = build_report(start, end, scope, with_referrals=True)
+        return result, report_sections(result, mask=mask), source
+
+    result, sections, source = read_from_replica(read)
     query = canonical_query(start, end, scope)
     exports = [("xlsx", _("Excel")), ("pdf", _("PDF"))]
     if may_export(request.user, "json"):
@@ -101,6 +110,7 @@ def report(request):
             (label, fmt, reverse("reporting:export", args=[fmt]) + "?" + query)
             for fmt, label in exports
         ],
+        "data_note": source.note(),
     }
     return render(request, "reporting/report.html", context)
 
@@ -125,21 +135,25 @@ def export(request, fmt):
             errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
             return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
-    result = build_report(start, end, scope, with_referrals=fmt != "json")
-    if fmt == "json":
-        body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
-    elif fmt == "pdf":
-        from .pdf import report_pdf
-
-        body = report_pdf(result, mask=mask)
-    else:
-        from .xlsx import report_xlsx  # written with the report command (helper B)
-
-        body = report_xlsx(result, mask=mask)
+    body = read_from_replica(lambda source: _export_body(fmt, start, end, scope, mask, source))
     response = HttpResponse(body, content_type=EXPORTS[fmt])
     code = re.sub(r"[^A-Za-z0-9_-]+", "-", scope_file_code(scope)).strip("-") or "ambito"
     filename = f"monitoraggio-{code}-{start.isoformat()}-{end.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _export_body(fmt, start, end, scope, mask: bool, source) -> bytes | str:
+    # The JSON is the contract's object (INDICATORS.md): neither the referrals nor the
+    # note on the data's source, which the files carry.
+    result = build_report(start, end, scope, with_referrals=fmt != "json")
+    if fmt == "json":
+        return json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "pdf":
+        from .pdf import report_pdf
+
+        return report_pdf(result, mask=mask, data_note=source.note())
+    from .xlsx import report_xlsx  # written with the report command (helper B)
+
+    return report_xlsx(result, mask=mask, data_note=source.note())
