@@ -302,7 +302,7 @@ class LagSampler(threading.Thread):
         self.done = threading.Event()
 
     def run(self):
-        from crocevia.core.dbrouter import LAG_SQL
+        from crocevia.core.dbrouter import LAG_SQL, PRIMARY_LSN_SQL
 
         with connect(self.primary_url, "postgres") as primary:
             replica = None
@@ -317,7 +317,10 @@ class LagSampler(threading.Thread):
                 footer = None
                 try:
                     replica = replica or connect(self.replica_url, "postgres")
-                    in_recovery, caught_up, seconds = replica.execute(LAG_SQL).fetchone()
+                    (position,) = primary.execute(PRIMARY_LSN_SQL).fetchone()
+                    in_recovery, caught_up, seconds = replica.execute(
+                        LAG_SQL, [position]
+                    ).fetchone()
                     if caught_up or not in_recovery:
                         footer = 0.0
                     elif seconds is not None:

@@ -7,7 +7,7 @@ inside one may need the transaction's own writes). Every write, and every read o
 the block, goes to "default": a page that writes (an access event, the session) writes on
 the primary whether or not it also reads from the replica.
 
-The block first asks the replica how far behind the primary it is (`replica_lag`); if it
+The block first asks how far behind the primary the replica is (`replica_lag`); if it
 cannot be reached the reads stay on the primary and a warning is logged: a replica
 going down never takes a page down with it. `read_from_replica` also runs the reads again
 on the primary when the replica fails half-way (a lost connection, a query cancelled by
@@ -109,29 +109,36 @@ class ReadSource:
         ) % {"seconds": seconds}
 
 
-# On the replica: not in recovery (the primary itself, or a test's mirror of it) is up to
-# date; so is a replica that has replayed everything it received while its WAL receiver
-# runs (the primary may simply have written nothing since: now() minus the last replayed
-# commit would then grow for nothing); otherwise the age of the last commit replayed.
-# pg_stat_wal_receiver has a row while the receiver runs, whatever the reader's rights.
+# The lag, in two questions. First the primary's position in its WAL; then the replica:
+# not in recovery (the primary itself, or a test's mirror of it) it is up to date; so it
+# is when it has replayed up to that position, since it then shows everything committed
+# before the question (however old its last replayed commit: a primary that committed
+# nothing for a minute leaves it a minute old); otherwise the age of the last commit it
+# replayed, an upper bound of its lag.
+PRIMARY_LSN_SQL = """
+SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+             ELSE pg_current_wal_lsn() END)::text
+"""
 LAG_SQL = """
 SELECT pg_is_in_recovery(),
-       pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
-           AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver),
+       COALESCE(pg_last_wal_replay_lsn() >= %s::pg_lsn, false),
        EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
 """
 
 
-def replica_lag(alias: str = REPLICA) -> float | None:
-    """Seconds the database `alias` is behind its primary: 0 when up to date, None when it
+def replica_lag(alias: str = REPLICA, primary: str = DEFAULT_DB_ALIAS) -> float | None:
+    """Seconds the database `alias` is behind `primary`: 0 when up to date, None when it
     cannot be told (not PostgreSQL; a replica that has replayed no commit yet). Connects
     to it: OperationalError when it cannot be reached."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         connection.ensure_connection()
         return None
+    with connections[primary].cursor() as cursor:
+        cursor.execute(PRIMARY_LSN_SQL)
+        (position,) = cursor.fetchone()
     with connection.cursor() as cursor:
-        cursor.execute(LAG_SQL)
+        cursor.execute(LAG_SQL, [position])
         in_recovery, caught_up, seconds = cursor.fetchone()
     if not in_recovery or caught_up:
         return 0.0
