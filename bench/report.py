@@ -423,11 +423,12 @@ GENERATION = [
         -- rest for persons living alone. Submission 2019-2025; outcome 2-8 weeks later.
         INSERT INTO benefits_benefitapplication (
             external_id, measure, submitted_on, status, outcome_on, created_at,
-            updated_at, version, applicant_id, comune_id, household_id)
+            updated_at, version, applicant_id, comune_id, household_id, outcome_note,
+            outcome_reason)
         SELECT 'INPS-' || row_number() OVER (), measure, submitted, status,
                CASE WHEN status <> 'processing'
                     THEN submitted + 14 + floor(random() * 42)::int END,
-               now(), now(), 1, applicant, comune_id, household_id
+               now(), now(), 1, applicant, comune_id, household_id, '', ''
           FROM (
             SELECT p.id AS applicant, p.comune_id, p.household_id, s.submitted,
                    CASE WHEN s.submitted < '2019-04-01' THEN 'REI'
@@ -458,11 +459,12 @@ GENERATION = [
              WHERE NOT EXISTS (SELECT 1 FROM people_person m WHERE m.household_id = h.id))
         INSERT INTO benefits_benefitapplication (
             external_id, measure, submitted_on, status, outcome_on, created_at,
-            updated_at, version, applicant_id, comune_id, household_id)
+            updated_at, version, applicant_id, comune_id, household_id, outcome_note,
+            outcome_reason)
         SELECT 'INPS-S' || a.n, 'ADI', submitted, status,
                CASE WHEN status <> 'processing'
                     THEN submitted + 14 + floor(random() * 42)::int END,
-               now(), now(), 1, a.person_id, a.comune_id, f.household_id
+               now(), now(), 1, a.person_id, a.comune_id, f.household_id, '', ''
           FROM alone a JOIN fresh f USING (n),
           LATERAL (SELECT DATE '2019-01-07' + (floor(random() * 2500) + 0 * a.n)::int
                           AS submitted, random() AS r) s,
@@ -515,7 +517,8 @@ GENERATION = [
             preassessed_on, need_class, area, team_formed_on, assessed_on, plan_signed_on,
             plan_kind, plan_started_on, closed_on, outcome, closing_note, created_at,
             updated_at, version, case_manager_id, household_id, organisation_id,
-            person_id, source_contact_id, zone_id)
+            person_id, source_contact_id, zone_id, priority, priority_note, sharing_basis,
+            sharing_note, open_items_reason)
         SELECT origin,
                CASE WHEN closed IS NOT NULL THEN 'closed'
                     WHEN started IS NOT NULL THEN 'in_progress'
@@ -544,7 +547,8 @@ GENERATION = [
                '', now(), now(), 1,
                CASE WHEN pre IS NOT NULL THEN
                     z.workers[1 + floor(random() * cardinality(z.workers))::int] END,
-               household_id, organisation_id, person_id, contact_id, m.zone_id
+               household_id, organisation_id, person_id, contact_id, m.zone_id,
+               2, '', '', '', ''
           FROM (
             SELECT m5.*, CASE WHEN started + 60 + floor(r6 * 340)::int <= DATE '2025-12-31'
                                AND r7 < 0.45 THEN started + 60 + floor(r6 * 340)::int END

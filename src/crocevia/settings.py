@@ -130,6 +130,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # demo, quick local runs) builds the same index without them, as intended.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# A streaming replica of the primary (optional): the monitoring report reads from it
+# (crocevia.core.dbrouter); every write and every other read stay on "default". Same engine
+# options as the primary; tests use the test database under this alias too.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    )
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ValueError("DATABASE_REPLICA_URL must name a database of the same kind.")
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is given up quickly: the report falls back to
+        # the primary.
+        DATABASES["replica"]["OPTIONS"].setdefault(
+            "connect_timeout", int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "3"))
+        )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["crocevia.core.dbrouter.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crocevia.core.dates import format_day
+from crocevia.core.dbrouter import read_from_replica
 from crocevia.downloads.producers import Refused
 
 from .access import ReportRefused, may_export, must_mask, report_scopes_for, resolve_scope
@@ -71,16 +72,17 @@ def file_title(scope: Scope, start: datetime.date, end: datetime.date, fmt: str)
     }
 
 
-def render_report(result: dict, fmt: str, *, mask: bool) -> bytes:
-    """The report's file: the XLSX or the PDF of one `build_report` result."""
+def render_report(result: dict, fmt: str, *, mask: bool, data_note: str = "") -> bytes:
+    """The report's file: the XLSX or the PDF of one `build_report` result (`data_note`:
+    where its data were read, when from a replica)."""
     if fmt == "pdf":
         from .pdf import report_pdf  # WeasyPrint: loaded by the jobs that draw a PDF only
 
-        return report_pdf(result, mask=mask)
+        return report_pdf(result, mask=mask, data_note=data_note)
     if fmt == "xlsx":
         from .xlsx import report_xlsx
 
-        return report_xlsx(result, mask=mask)
+        return report_xlsx(result, mask=mask, data_note=data_note)
     raise ValueError(fmt)
 
 
@@ -100,5 +102,10 @@ def produce_report(*, user, out, fmt: str, query: dict) -> None:
         start, end = report_period(query, scopes, scope)
     except BadPeriod as error:
         raise Refused(str(error)) from None
-    result = build_report(start, end, scope, with_referrals=True)
-    out.write(render_report(result, fmt, mask=must_mask(user)))
+    mask = must_mask(user)
+
+    def read(source):  # on the replica where there is one (DATABASE_REPLICA_URL)
+        result = build_report(start, end, scope, with_referrals=True)
+        return render_report(result, fmt, mask=mask, data_note=source.note())
+
+    out.write(read_from_replica(read))

@@ -16,8 +16,9 @@ from .charts import any_masked, draw_sections
 from .tables import MASK_BELOW, MASKED, WITHHELD, any_withheld, period_label, report_sections
 
 
-def report_html(report: dict, *, mask: bool) -> str:
-    """The HTML given to WeasyPrint (also handy to look at in a test)."""
+def report_html(report: dict, *, mask: bool, data_note: str = "") -> str:
+    """The HTML given to WeasyPrint (also handy to look at in a test); `data_note`: where
+    the data was read (core.dbrouter.ReadSource.note), printed at the end."""
     with translation.override(settings.LANGUAGE_CODE):
         sections = report_sections(report, mask=mask)
         return render_to_string(
@@ -33,12 +34,14 @@ def report_html(report: dict, *, mask: bool) -> str:
                 "withheld": any_withheld(sections),
                 "withheld_text": str(WITHHELD),
                 "produced_on": timezone.localdate(),
+                "data_note": data_note,
             },
         )
 
 
-def report_pdf(report: dict, *, mask: bool) -> bytes:
+def report_pdf(report: dict, *, mask: bool, data_note: str = "") -> bytes:
     """The PDF of a report object of `indicators.build_report`, as bytes."""
     from weasyprint import HTML  # heavy import, only when printing
 
-    return HTML(string=report_html(report, mask=mask), base_url=None).write_pdf()
+    html = report_html(report, mask=mask, data_note=data_note)
+    return HTML(string=html, base_url=None).write_pdf()

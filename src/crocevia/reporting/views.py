@@ -2,7 +2,10 @@
 
 Thin views: who may see, over which scopes (access) → the period form → one
 `build_report` per request → the shared layout (`tables.report_sections`, drawn by
-`charts.draw_sections`).
+`charts.draw_sections`). The report's reads (its figures and its layout's) go to the
+database replica when one is configured (`core.dbrouter`); the footer says so, and how
+far behind it was. Nothing here writes: the access events and the session are written
+after the view, on the primary.
 """
 
 import json
@@ -14,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crocevia.core.dbrouter import read_from_replica
 from crocevia.downloads.services import prepare_file
 
 from .access import (
@@ -82,8 +86,12 @@ def report(request):
             # so that it can be bookmarked and the export links carry the same query.
             return redirect(reverse("reporting:report") + "?" + canonical_query(start, end, scope))
     mask = must_mask(request.user)
-    result = build_report(start, end, scope, with_referrals=True)
-    sections = report_sections(result, mask=mask)
+
+    def read(source):
+        result = build_report(start, end, scope, with_referrals=True)
+        return result, report_sections(result, mask=mask), source
+
+    result, sections, source = read_from_replica(read)
     query = canonical_query(start, end, scope)
     exports = [("xlsx", _("Excel")), ("pdf", _("PDF"))]
     if may_export(request.user, "json"):
@@ -104,6 +112,7 @@ def report(request):
             (label, fmt, reverse("reporting:export", args=[fmt]) + "?" + query)
             for fmt, label in exports
         ],
+        "data_note": source.note(),
     }
     return render(request, "reporting/report.html", context)
 
@@ -137,9 +146,14 @@ def export(request, fmt):
         )
         return redirect("downloads:file", pk=prepared.pk)
     # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
-    result = build_report(start, end, scope, with_referrals=False)
-    body = json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"
+    # (neither the referrals nor the note on the data's source, which the files carry).
+    body = read_from_replica(lambda source: _json_body(start, end, scope))
     response = HttpResponse(body, content_type=EXPORTS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _json_body(start, end, scope) -> str:
+    result = build_report(start, end, scope, with_referrals=False)
+    return json.dumps(result, default=to_json_value, ensure_ascii=False, indent=2) + "\n"

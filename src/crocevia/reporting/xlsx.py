@@ -63,11 +63,14 @@ _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
-def report_xlsx(report: dict, *, mask: bool, produced_on: datetime.date | None = None) -> bytes:
+def report_xlsx(
+    report: dict, *, mask: bool, produced_on: datetime.date | None = None, data_note: str = ""
+) -> bytes:
     """The workbook of `report` (the object of `indicators.build_report`).
 
     `mask`: the version for monitoring officers, small citizenship counts shown as "<3".
     `produced_on`: the production date printed on the index sheet (default: today).
+    `data_note`: where the data was read (core.dbrouter.ReadSource.note), on the index.
     """
     produced_on = produced_on or timezone.localdate()
     sections = report_sections(report, mask=mask)
@@ -91,7 +94,7 @@ def report_xlsx(report: dict, *, mask: bool, produced_on: datetime.date | None =
             _table_sheet(book.create_sheet(name), table, heading)
             sheets.append((section.title, table, name))
 
-    _index_sheet(index, report, sheets, mask=mask, produced_on=produced_on)
+    _index_sheet(index, report, sheets, mask=mask, produced_on=produced_on, data_note=data_note)
     # Not `book.save()`: it stamps the workbook "modified now".
     return _fixed_zip_times(workbook_bytes(book), stamp)
 
@@ -110,7 +113,9 @@ def _scope_label(scope: dict) -> str:
     return str(scope["name"])
 
 
-def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) -> None:
+def _index_sheet(
+    ws, report, sheets, *, mask: bool, produced_on: datetime.date, data_note: str
+) -> None:
     ws["A1"] = _title()
     ws["A1"].font = Font(bold=True, size=15)
     facts = [
@@ -123,6 +128,9 @@ def _index_sheet(ws, report, sheets, *, mask: bool, produced_on: datetime.date) 
         row += 1
         ws.cell(row=row, column=1, value=label).font = BOLD
         ws.cell(row=row, column=2, value=value)
+    if data_note:
+        row += 1
+        ws.cell(row=row, column=1, value=data_note).font = NOTE_FONT
     if mask:
         row += 2
         ws.cell(row=row, column=1, value=_masked_note()).font = NOTE_FONT

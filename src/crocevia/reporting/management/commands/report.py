@@ -6,7 +6,10 @@ a PDF (binary: to --output, or to standard output only when it is not a terminal
 `--masked` gives the version for monitoring officers ("<3" for small counts by
 citizenship) and exists only for XLSX and PDF: the JSON is the unmasked contract.
 A file given with --output is written whole or not at all (temporary file, then rename).
-Messages are in Italian.
+Messages are in Italian. With a database replica configured (DATABASE_REPLICA_URL) the
+report is read from it (core.dbrouter): the XLSX and the PDF say so, and how far behind
+it was; for the JSON (the contract's object, which has no place for it) the standard
+error does.
 """
 
 import datetime
@@ -19,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crocevia.core.dbrouter import read_from_replica
 from crocevia.core.files import atomic_output
 from crocevia.network.models import Organisation, Zone
 from crocevia.reporting.indicators import Scope, build_report, to_json_value
@@ -94,19 +98,11 @@ class Command(BaseCommand):
                 _("--top: “%(value)s” is not a whole number of at least 1.") % {"value": top}
             )
         scope = self._scope(options["zone"], options["organisation"])
-        # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
-        report = build_report(start, end, scope, top=int(top), with_referrals=fmt != "json")
-        if fmt == "json":
-            text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2)
-            data = (text + "\n").encode("utf-8")
-        elif fmt == "xlsx":
-            from crocevia.reporting.xlsx import report_xlsx
-
-            data = report_xlsx(report, mask=options["masked"])
-        else:
-            from crocevia.reporting.pdf import report_pdf
-
-            data = report_pdf(report, mask=options["masked"])
+        data, note = read_from_replica(
+            lambda source: _produce(fmt, start, end, scope, int(top), options["masked"], source)
+        )
+        if note and fmt == "json" and options["verbosity"] > 0:
+            self.stderr.write(note)
         if output:
             _write_atomically(output, data)
             return
@@ -150,6 +146,23 @@ class Command(BaseCommand):
                 )
             return Scope(organisation=organisation)
         return Scope()
+
+
+def _produce(fmt, start, end, scope, top: int, masked: bool, source) -> tuple[bytes, str]:
+    """The file's bytes and the note on where its data was read."""
+    note = source.note()
+    # The JSON is the contract's object (INDICATORS.md); the files add the referrals.
+    report = build_report(start, end, scope, top=top, with_referrals=fmt != "json")
+    if fmt == "json":
+        text = json.dumps(report, default=to_json_value, ensure_ascii=False, indent=2)
+        return (text + "\n").encode("utf-8"), note
+    if fmt == "xlsx":
+        from crocevia.reporting.xlsx import report_xlsx
+
+        return report_xlsx(report, mask=masked, data_note=note), note
+    from crocevia.reporting.pdf import report_pdf
+
+    return report_pdf(report, mask=masked, data_note=note), note
 
 
 def _cannot_write(path: str, error: str) -> CommandError:
