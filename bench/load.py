@@ -47,7 +47,14 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from crocevia.audit.actions import AuditAction
-from crocevia.testing_cluster import Cluster, JobWorker, gunicorn_config, production_env
+from crocevia.testing_cluster import (
+    Cluster,
+    JobWorker,
+    children_of,
+    cpu_seconds_of,
+    gunicorn_config,
+    production_env,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -492,27 +499,11 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """The worker processes of our own gunicorn master (never anybody else's)."""
-        if self.process is None:
-            return []
-        found = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.split()
-        return [int(pid) for pid in found]
+        return [] if self.process is None else children_of(self.process.pid)
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the running workers (user + system)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+        return cpu_seconds_of(self.worker_pids())
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -152,6 +152,27 @@ class ClusterError(RuntimeError):
     pass
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers of a master)."""
+    found = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return [int(child) for child in found]
+
+
+def cpu_seconds_of(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes (gone ones count 0)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 class Node:
     """A process of the cluster with a machine's worth of private state: its own
     CROCEVIA_VAR_DIR and TMPDIR, and its log file."""
@@ -237,28 +258,11 @@ class Node:
 
     def child_pids(self) -> list[int]:
         """The node's own children (gunicorn's workers)."""
-        if not self.alive:
-            return []
-        found = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.split()
-        return [int(pid) for pid in found]
+        return children_of(self.process.pid) if self.alive else []
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the node's process and its children."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        pids = self.child_pids() + ([self.process.pid] if self.alive else [])
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+        return cpu_seconds_of(self.child_pids() + ([self.process.pid] if self.alive else []))
 
 
 class AppServer(Node):

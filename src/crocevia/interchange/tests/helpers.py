@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from crocevia.interchange.engine import run_import, write_export
+from crocevia.testing import run_queued_jobs
 
 TERRITORY = (
     "zone_code,zone_name,comune_istat,comune_name,province,population\n"
@@ -111,26 +112,8 @@ def job_world(settings, base):
 
 def run_worker(monkeypatch) -> int:
     """Run the queued jobs with the database backend's own worker, in this process, in
-    batch mode (every job ready now, then it returns): how many jobs ran.
-
-    The worker closes old connections between jobs, as a long-running process must; in a
-    test that would close the test's transaction, so that call is left out here."""
-    from django_tasks_db.management.commands import db_worker
-    from django_tasks_db.models import DBTaskResult
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    before = DBTaskResult.objects.exclude(status="READY").count()
-    db_worker.Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
-    return DBTaskResult.objects.exclude(status="READY").count() - before
+    batch mode (every job ready now, then it returns): how many jobs ran."""
+    return run_queued_jobs()
 
 
 def stored_names(directory: str = "imports") -> list[str]:

@@ -4,10 +4,10 @@ the mail goes to, and the database worker run in this process."""
 import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
-from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from crocevia.accounts.models import User
+from crocevia.testing import run_queued_jobs
 
 from .support import Mailbox, free_port
 
@@ -35,29 +35,10 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def run_worker(monkeypatch):
+def run_worker():
     """run_worker() -> how many jobs ran: the database backend's own worker, in batch mode
-    (every job ready now, then it returns), in this process.
-
-    The worker closes old connections between jobs, as a long-running process must; in a
-    test that would close the test's transaction, so that call is left out here."""
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-
-    def _run() -> int:
-        before = DBTaskResult.objects.exclude(status="READY").count()
-        db_worker.Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
-        return DBTaskResult.objects.exclude(status="READY").count() - before
-
-    return _run
+    (every job ready now, then it returns), in this process (crocevia.testing)."""
+    return run_queued_jobs
 
 
 @pytest.fixture
