@@ -235,9 +235,14 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "jobs": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # This user's own (its uid in the name; the check jobs.E003 refuses one that
+            # another user made or opened up: the file cache unpickles what it reads).
             "LOCATION": str(
                 Path(tempfile.gettempdir())
-                / f"crocevia-jobs-{hashlib.sha256(_database_key.encode()).hexdigest()[:12]}"
+                / (
+                    f"crocevia-jobs-{os.getuid()}-"
+                    f"{hashlib.sha256(_database_key.encode()).hexdigest()[:12]}"
+                )
             ),
             # Culling (beyond MAX_ENTRIES) deletes keys at random, heartbeats included.
             "OPTIONS": {"MAX_ENTRIES": 100_000},

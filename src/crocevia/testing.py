@@ -9,13 +9,10 @@ import dataclasses
 import datetime
 import io
 from dataclasses import dataclass
-from unittest import mock
 
 import factory
 from django.urls import resolve, reverse
 from django.utils import timezone
-from django_tasks_db.management.commands import db_worker
-from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from crocevia.accounts.models import Membership, Profile, User
@@ -26,6 +23,7 @@ from crocevia.cases.workflow import PLAN_KIND_FOR_NEED, case_transition
 from crocevia.core.spreadsheets import looks_like_formula
 from crocevia.core.text import fold
 from crocevia.interventions.lep import lep_open_items
+from crocevia.jobs.testing import run_jobs
 from crocevia.network.models import Comune, Desk, Organisation, Zone, metropolitan_by_province
 from crocevia.people.models import Consent, Person
 from crocevia.people.services import consent_withdraw
@@ -510,24 +508,9 @@ def validate_plan(actors: Actors, plan, *, on=None):
 
 
 def run_queued_jobs() -> int:
-    """Every job of the queue ready now, run by the database backend's own worker, in
-    this process (batch mode); returns how many ran.
-
-    The worker closes old connections between jobs, as a long-running process must; in a
-    test that would close the test's transaction, so that call is left out here."""
-    before = DBTaskResult.objects.exclude(status="READY").count()
-    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
-        db_worker.Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
-    return DBTaskResult.objects.exclude(status="READY").count() - before
+    """Every job of the queue ready now, run in this process as `crocevia worker --batch`
+    does (crocevia.jobs.testing); returns how many ran."""
+    return run_jobs()
 
 
 def fetch_prepared(client, response):

@@ -13,7 +13,6 @@ master and its workers), by the id of the master we started.
 """
 
 import contextlib
-import importlib.util
 import os
 import pwd
 import secrets
@@ -28,14 +27,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# gunicorn's configuration: the module inside the package once it is there (issue 20),
-# else the file of the checkout (deploy/gunicorn.conf.py).
-GUNICORN_CONFIG_MODULE = "crocevia.gunicorn_conf"
-GUNICORN_CONFIG_FILE = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
-# The job queue's worker command (`crocevia worker`, issue 20); `db_worker` (the backend's
-# own command, issue 18) until the first one exists.
+# gunicorn's configuration, the packaged one (README, Production).
+GUNICORN_CONFIG = "python:crocevia.gunicorn_conf"
+# The job queue's worker (heartbeat, sweeper, periodic jobs: crocevia.jobs).
 WORKER_COMMAND = "worker"
-WORKER_COMMAND_BEFORE = "db_worker"
 # Request body limit of the proxy: at least CROCEVIA_IMPORT_MAX_MB (the README's nginx).
 CLIENT_MAX_BODY_SIZE = "50m"
 # Longer than GUNICORN_TIMEOUT (60 s), as in the README's nginx configuration.
@@ -57,19 +52,13 @@ NOT_INHERITED = {
 
 
 def gunicorn_config() -> str:
-    """The `-c` argument of gunicorn: `python:crocevia.gunicorn_conf` when the package has
-    it, else the checkout's deploy/gunicorn.conf.py."""
-    if importlib.util.find_spec(GUNICORN_CONFIG_MODULE) is not None:
-        return f"python:{GUNICORN_CONFIG_MODULE}"
-    return str(GUNICORN_CONFIG_FILE)
+    """The `-c` argument of gunicorn."""
+    return GUNICORN_CONFIG
 
 
 def worker_command() -> str:
-    """`worker` if some app of crocevia has that management command, else `db_worker`."""
-    package = Path(__file__).resolve().parent
-    if any(package.glob(f"*/management/commands/{WORKER_COMMAND}.py")):
-        return WORKER_COMMAND
-    return WORKER_COMMAND_BEFORE
+    """The job worker's management command."""
+    return WORKER_COMMAND
 
 
 def _no_control_socket() -> list[str]:
