@@ -53,6 +53,8 @@ NOT_ABOUT_PERSONS = {
     "interventions.intervention.over_budget_justification",
     # The mail server's answer to a notification's e-mail (which carries no names).
     "notifications.notification.email_error",
+    # Why a file prepared for download failed: the producer's refusal or a generic message.
+    "downloads.preparedfile.error",
 }
 
 
