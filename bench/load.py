@@ -48,11 +48,11 @@ import requests
 
 from crocevia.audit.actions import AuditAction
 from crocevia.testing_cluster import (
+    GUNICORN_CONFIG,
     Cluster,
     JobWorker,
     children_of,
     cpu_seconds_of,
-    gunicorn_config,
     production_env,
 )
 
@@ -159,7 +159,7 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--gunicorn-config",
-        help=f"gunicorn's configuration (default {gunicorn_config()})",
+        help=f"gunicorn's configuration (default {GUNICORN_CONFIG})",
     )
     parser.add_argument(
         "--access-log",
@@ -469,7 +469,7 @@ class Server:
             [
                 str(BIN / "gunicorn"),
                 "-c",
-                self.args.gunicorn_config or gunicorn_config(),
+                self.args.gunicorn_config or GUNICORN_CONFIG,
                 "crocevia.wsgi",
             ],
             env=self.env(),

@@ -51,16 +51,6 @@ NOT_INHERITED = {
 }
 
 
-def gunicorn_config() -> str:
-    """The `-c` argument of gunicorn."""
-    return GUNICORN_CONFIG
-
-
-def worker_command() -> str:
-    """The job worker's management command."""
-    return WORKER_COMMAND
-
-
 def _no_control_socket() -> list[str]:
     """gunicorn 27's control socket is one path per user ($HOME/.gunicorn): several
     servers on one machine would take it from each other. Nothing here uses it."""
@@ -262,7 +252,7 @@ class AppServer(Node):
     ):
         super().__init__(name, directory, env)
         self.port = port
-        self.config = config or gunicorn_config()
+        self.config = config or GUNICORN_CONFIG
         self.workers = workers
         self.base = f"http://127.0.0.1:{port}"
         self.env.update(
@@ -303,7 +293,7 @@ class JobWorker(Node):
                 sys.executable,
                 "-m",
                 "crocevia",
-                worker_command(),
+                WORKER_COMMAND,
                 "--no-reload",
                 "--no-startup-delay",
                 "--queue-name=*",
